@@ -1,0 +1,56 @@
+/**
+ * Every error hashstash throws on purpose is a HashStashError with a stable `code`.
+ * Callers branch on `instanceof` or on `code`; messages are for people.
+ */
+export class HashStashError extends Error {
+  readonly code: string = 'HASHSTASH_ERROR';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad options: an unknown option, engine, serializer or codec, or a value of the wrong type. */
+export class ConfigError extends HashStashError {
+  override readonly code = 'HASHSTASH_CONFIG';
+}
+
+/** A value (or key) the serializer cannot carry. `path` says where inside the value, e.g. `$.a.b[3]`. */
+export class SerializationError extends HashStashError {
+  override readonly code = 'HASHSTASH_SERIALIZATION';
+  readonly path: string;
+  constructor(message: string, path: string, options?: { cause?: unknown }) {
+    super(`${message} at ${path}`, options);
+    this.path = path;
+  }
+}
+
+/** A stored blob that is corrupt, truncated, written with other settings, or from a newer format. */
+export class DecodeError extends HashStashError {
+  override readonly code = 'HASHSTASH_DECODE';
+}
+
+/** `pop` of an absent key without a fallback. */
+export class KeyNotFoundError extends HashStashError {
+  override readonly code = 'HASHSTASH_KEY_NOT_FOUND';
+}
+
+/** A server or storage location that cannot be reached or opened; `location` names it (a URL or a path). */
+export class EngineUnavailableError extends HashStashError {
+  override readonly code = 'HASHSTASH_ENGINE_UNAVAILABLE';
+  readonly location: string;
+  constructor(message: string, location: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.location = location;
+  }
+}
+
+/** A write to a stash opened with `readonly: true`, or to storage the process may not write. */
+export class ReadOnlyError extends HashStashError {
+  override readonly code = 'HASHSTASH_READONLY';
+}
+
+/** An operation this engine or configuration cannot do (for example `stash.sync` on a server engine). */
+export class UnsupportedError extends HashStashError {
+  override readonly code = 'HASHSTASH_UNSUPPORTED';
+}

@@ -1,0 +1,17 @@
+/** Options every serializer understands when reading. */
+export interface DeserializeOptions {
+  /** Revive stored functions as callable functions. Off by default: loading never evaluates code. */
+  trustCode?: boolean;
+}
+
+/** Turns values into bytes and back. A serializer never touches storage. */
+export interface Serializer {
+  /** The name users pass as the `serializer` option. */
+  readonly name: string;
+  /** One printable ASCII byte recorded in every blob header; never reused for another format. */
+  readonly id: number;
+  /** Throws SerializationError naming the path inside the value (`$.a.b[3]`) when it cannot carry something. */
+  serialize(value: unknown): Uint8Array;
+  /** Throws DecodeError when the bytes are not valid output of this serializer. */
+  deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown;
+}
