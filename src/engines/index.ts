@@ -1,0 +1,25 @@
+import { UnsupportedError } from '../errors.js';
+import type { EngineName } from '../options.js';
+import type { EngineFactory } from './engine.js';
+import { createMemoryEngine } from './memory.js';
+import { createPairtreeEngine } from './pairtree.js';
+
+/**
+ * Engine name → factory. Engine files are ours and cheap to import; each one loads its storage library
+ * lazily on first use, with an error that says what to install when the library is missing.
+ */
+const factories: Partial<Record<EngineName, EngineFactory>> = {
+  memory: createMemoryEngine,
+  pairtree: createPairtreeEngine,
+};
+
+export function engineFactory(name: EngineName): EngineFactory {
+  const factory = factories[name];
+  if (!factory) {
+    const available = Object.keys(factories).map((n) => `'${n}'`).join(', ');
+    throw new UnsupportedError(`engine '${name}' is not available in this version of hashstash yet; available engines: ${available}`);
+  }
+  return factory;
+}
+
+export const availableEngines = (): EngineName[] => Object.keys(factories) as EngineName[];

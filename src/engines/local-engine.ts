@@ -1,0 +1,52 @@
+import type { Engine, EngineCapabilities, RawEntry, SyncStore } from './engine.js';
+
+/** The batch size setMany hands to a synchronous store: large enough to amortize, small enough to bound memory. */
+export const WRITE_BATCH = 1000;
+
+/**
+ * The asynchronous face of a local engine whose operations are synchronous and fast:
+ * each call runs the synchronous one, so `await stash.get` costs one promise and no thread hop.
+ */
+export class LocalEngine implements Engine {
+  readonly name: string;
+  readonly capabilities: EngineCapabilities;
+  readonly sync: SyncStore;
+  readonly #onClose: () => void;
+
+  constructor(name: string, capabilities: EngineCapabilities, store: SyncStore, onClose: () => void = () => {}) {
+    this.name = name;
+    this.capabilities = capabilities;
+    this.sync = store;
+    this.#onClose = onClose;
+  }
+
+  async get(key: Uint8Array) { return this.sync.get(key); }
+  async set(key: Uint8Array, value: Uint8Array) { this.sync.set(key, value); }
+  async has(key: Uint8Array) { return this.sync.has(key); }
+  async delete(key: Uint8Array) { return this.sync.delete(key); }
+  async size() { return this.sync.size(); }
+  async clear() { this.sync.clear(); }
+  async getMany(keys: readonly Uint8Array[]) { return this.sync.getMany(keys); }
+
+  async setMany(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void> {
+    if (Symbol.iterator in entries) {
+      this.sync.setMany(entries);
+      return;
+    }
+    let batch: RawEntry[] = [];
+    for await (const entry of entries) {
+      batch.push(entry);
+      if (batch.length >= WRITE_BATCH) {
+        this.sync.setMany(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) this.sync.setMany(batch);
+  }
+
+  async *keys(): AsyncIterableIterator<Uint8Array> { yield* this.sync.keys(); }
+  async *entries(): AsyncIterableIterator<RawEntry> { yield* this.sync.entries(); }
+
+  async close(): Promise<void> { this.#onClose(); }
+  async [Symbol.asyncDispose](): Promise<void> { await this.close(); }
+}

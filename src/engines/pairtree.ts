@@ -1,0 +1,190 @@
+import {
+  closeSync, existsSync, mkdirSync, opendirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
+import { hashKey } from '../keys/hash.js';
+import type { EngineContext, RawEntry, SyncStore } from './engine.js';
+import { LocalEngine } from './local-engine.js';
+
+/**
+ * Plain files in hashed folders: the key's sha256 hex splits into `ab/cd/<rest>/`, which holds `key` (the encoded key)
+ * and `value` (the blob). Every file is written to a temp file in the same folder and renamed into place, so concurrent
+ * processes and a writer killed mid-write never leave a torn entry; a reader sees the old file or the new one.
+ * Names starting with '.' are temp files and never count as entries.
+ */
+const KEY_FILE = 'key';
+const VALUE_FILE = 'value';
+const TEMP_PREFIX = '.tmp-';
+
+let tempCounter = 0;
+const tempName = () => `${TEMP_PREFIX}${process.pid}-${threadId}-${(tempCounter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+function errnoOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException)?.code;
+}
+
+class PairtreeStore implements SyncStore {
+  readonly #root: string;
+  constructor(root: string) { this.#root = root; }
+
+  #folderOf(key: Uint8Array): string {
+    const hash = hashKey(key);
+    return join(this.#root, hash.slice(0, 2), hash.slice(2, 4), hash.slice(4));
+  }
+
+  /** Turns a file-system failure into a typed error naming the path. */
+  #fail(error: unknown, path: string, doing: string): never {
+    if (error instanceof HashStashError) throw error;
+    const code = errnoOf(error);
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      throw new ReadOnlyError(`pairtree cannot ${doing} ${path}: ${code} (read-only or not permitted)`, { cause: error });
+    }
+    if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') {
+      throw new EngineUnavailableError(`pairtree cannot ${doing} ${path}: part of the path is not a folder (${code})`, path, { cause: error });
+    }
+    throw new EngineUnavailableError(`pairtree cannot ${doing} ${path}: ${(error as Error).message}`, path, { cause: error });
+  }
+
+  #read(file: string): Buffer | undefined {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      const code = errnoOf(error);
+      // ENOTDIR here means an ancestor is a file; only the stash root can be one, and that is a misconfiguration.
+      if (code === 'ENOENT') return undefined;
+      return this.#fail(error, file, 'read');
+    }
+  }
+
+  #writeAtomically(folder: string, name: string, bytes: Uint8Array): void {
+    const temp = join(folder, tempName());
+    try {
+      const fd = openSync(temp, 'wx');
+      try {
+        let written = 0;
+        while (written < bytes.length) written += writeSync(fd, bytes, written);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, join(folder, name));
+    } catch (error) {
+      try { unlinkSync(temp); } catch { /* the temp file may never have been created */ }
+      throw error;
+    }
+  }
+
+  get(key: Uint8Array) {
+    return this.#read(join(this.#folderOf(key), VALUE_FILE));
+  }
+
+  set(key: Uint8Array, value: Uint8Array) {
+    const folder = this.#folderOf(key);
+    // A concurrent clear() or delete may remove the folder between our mkdir and rename; one retry covers it.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        mkdirSync(folder, { recursive: true });
+        if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
+        this.#writeAtomically(folder, VALUE_FILE, value);
+        return;
+      } catch (error) {
+        if (errnoOf(error) === 'ENOENT' && attempt < 2) continue;
+        this.#fail(error, folder, 'write');
+      }
+    }
+  }
+
+  has(key: Uint8Array) {
+    return existsSync(join(this.#folderOf(key), VALUE_FILE));
+  }
+
+  delete(key: Uint8Array) {
+    const folder = this.#folderOf(key);
+    try {
+      unlinkSync(join(folder, VALUE_FILE));
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return false;
+      this.#fail(error, folder, 'delete');
+    }
+    try {
+      unlinkSync(join(folder, KEY_FILE));
+      // Empty parents go too, so a deleted stash leaves no litter; a folder a concurrent writer is filling stays.
+      rmdirSync(folder);
+      rmdirSync(join(folder, '..'));
+      rmdirSync(join(folder, '..', '..'));
+    } catch {
+      /* the key was a concurrent writer's again, or the parents still hold other entries */
+    }
+    return true;
+  }
+
+  size() {
+    let count = 0;
+    for (const _ of this.#folders()) count++;
+    return count;
+  }
+
+  clear() {
+    try {
+      rmSync(this.#root, { recursive: true, force: true, maxRetries: 3 });
+    } catch (error) {
+      this.#fail(error, this.#root, 'clear');
+    }
+  }
+
+  /** Walks the three folder levels one directory handle at a time, so memory stays bounded whatever the size. */
+  *#folders(): Generator<string> {
+    for (const a of this.#children(this.#root)) {
+      for (const b of this.#children(a)) {
+        for (const folder of this.#children(b)) {
+          if (existsSync(join(folder, VALUE_FILE))) yield folder;
+        }
+      }
+    }
+  }
+
+  *#children(folder: string): Generator<string> {
+    let dir;
+    try {
+      dir = opendirSync(folder);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return;
+      this.#fail(error, folder, 'list');
+    }
+    try {
+      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+        if (entry.isDirectory() && !entry.name.startsWith('.')) yield join(folder, entry.name);
+      }
+    } finally {
+      dir.closeSync();
+    }
+  }
+
+  *keys() {
+    for (const folder of this.#folders()) {
+      const key = this.#read(join(folder, KEY_FILE));
+      if (key) yield key;
+    }
+  }
+
+  *entries(): Iterable<RawEntry> {
+    for (const folder of this.#folders()) {
+      const key = this.#read(join(folder, KEY_FILE));
+      const value = this.#read(join(folder, VALUE_FILE));
+      if (key && value) yield [key, value];
+    }
+  }
+
+  getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.get(key)); }
+  setMany(entries: Iterable<RawEntry>) { for (const [key, value] of entries) this.set(key, value); }
+}
+
+export function createPairtreeEngine(context: EngineContext): LocalEngine {
+  return new LocalEngine(
+    'pairtree',
+    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: false },
+    new PairtreeStore(context.path),
+  );
+}

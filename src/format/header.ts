@@ -1,0 +1,71 @@
+import { crc32 } from 'node:zlib';
+import { DecodeError } from '../errors.js';
+
+/**
+ * Every stored blob starts with this header, so a blob describes itself and a reader with the wrong
+ * settings, a newer format, or damaged bytes fails loudly instead of returning a wrong value.
+ *
+ *   0  'H' 'S'          magic
+ *   2  version          FORMAT_VERSION
+ *   3  serializer id    printable ASCII, see src/serializers
+ *   4  codec id         printable ASCII, see src/codecs
+ *   5  flags            bit 0: body left uncompressed (too small to gain); bit 1: the blob was base64-encoded whole
+ *   6  body length      uint32 little-endian
+ *  10  body crc32       uint32 little-endian, over the body as stored
+ *  14  body
+ */
+export const FORMAT_VERSION = 1;
+export const HEADER_SIZE = 14;
+const MAGIC_0 = 0x48; // 'H'
+const MAGIC_1 = 0x53; // 'S'
+
+export const FLAG_UNCOMPRESSED = 0b01;
+export const FLAG_B64 = 0b10;
+
+export interface Header {
+  readonly version: number;
+  readonly serializerId: number;
+  readonly codecId: number;
+  readonly flags: number;
+}
+
+/** Writes header and body into one new buffer. */
+export function withHeader(body: Uint8Array, serializerId: number, codecId: number, flags: number): Buffer {
+  const blob = Buffer.allocUnsafe(HEADER_SIZE + body.length);
+  blob[0] = MAGIC_0;
+  blob[1] = MAGIC_1;
+  blob[2] = FORMAT_VERSION;
+  blob[3] = serializerId;
+  blob[4] = codecId;
+  blob[5] = flags;
+  blob.writeUInt32LE(body.length, 6);
+  blob.writeUInt32LE(crc32(body), 10);
+  blob.set(body, HEADER_SIZE);
+  return blob;
+}
+
+/** Checks magic, version, length and checksum; returns the header and a view of the body. */
+export function readHeader(blob: Uint8Array): { header: Header; body: Uint8Array } {
+  if (blob.length < HEADER_SIZE || blob[0] !== MAGIC_0 || blob[1] !== MAGIC_1) {
+    throw new DecodeError(
+      blob.length < HEADER_SIZE && blob[0] === MAGIC_0
+        ? `stored blob is truncated: ${blob.length} bytes is shorter than the ${HEADER_SIZE}-byte header`
+        : 'stored bytes are not a hashstash blob (bad magic); were they written by another program, or with other b64 settings?',
+    );
+  }
+  const version = blob[2]!;
+  if (version > FORMAT_VERSION) {
+    throw new DecodeError(`stored blob uses format version ${version}, newer than this hashstash reads (${FORMAT_VERSION}); upgrade hashstash`);
+  }
+  if (version < 1) throw new DecodeError(`stored blob has an invalid format version ${version}`);
+  const view = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  const length = view.readUInt32LE(6);
+  const body = view.subarray(HEADER_SIZE);
+  if (body.length !== length) {
+    throw new DecodeError(`stored blob is ${body.length < length ? 'truncated' : 'too long'}: header says ${length} body bytes, found ${body.length}`);
+  }
+  if (crc32(body) !== view.readUInt32LE(10)) {
+    throw new DecodeError('stored blob is corrupt: its checksum does not match its contents');
+  }
+  return { header: { version, serializerId: blob[3]!, codecId: blob[4]!, flags: blob[5]! }, body };
+}

@@ -1,0 +1,276 @@
+import { homedir } from 'node:os';
+import { join, sep } from 'node:path';
+import { getCodec } from './codecs/index.js';
+import { base64Codec } from './codecs/base64.js';
+import type { Engine, RawEntry } from './engines/engine.js';
+import { engineFactory } from './engines/index.js';
+import { WRITE_BATCH } from './engines/local-engine.js';
+import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
+import { BlobFormat } from './format/blob.js';
+import { decodeKey, encodeKey } from './keys/encode.js';
+import { previewKey } from './keys/preview.js';
+import { memoize, type MemoOptions, type Memoized } from './memo/memoize.js';
+import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOptions } from './options.js';
+import { getSerializer } from './serializers/index.js';
+import { SyncHashStash } from './sync-stash.js';
+import { toEntries, type UpdateSource } from './update-source.js';
+
+/**
+ * A dictionary whose keys and values can be anything, kept on the storage named by `engine`.
+ * The constructor only validates; storage is opened on first use.
+ */
+export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterable<[K, V]> {
+  /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
+  readonly path: string;
+  readonly #options: ResolvedOptions;
+  readonly #engine: Engine;
+  readonly #format: BlobFormat;
+  #pendingClear: boolean;
+  #syncView: SyncHashStash<K, V> | undefined;
+  readonly #memoized = new WeakMap<Function, Memoized<any, any>>();
+
+  constructor(options: HashStashOptions = {}) {
+    const { engineObject, ...resolved } = resolveOptions(options);
+    this.#options = resolved;
+    this.path = join(resolved.root, resolved.name, settingsFolder(resolved));
+    const namespace = [resolved.root, resolved.name, settingsFolder(resolved)].join('/');
+    this.#engine = engineObject ?? engineFactory(resolved.engine as never)({
+      path: this.path,
+      namespace,
+      readonly: resolved.readonly,
+      url: resolved.url,
+    });
+    this.#format = new BlobFormat({
+      serializer: getSerializer(resolved.serializer),
+      codec: getCodec(resolved.compress),
+      base64: resolved.b64 ? base64Codec : null,
+      trustCode: resolved.trustCode,
+    });
+    this.#pendingClear = resolved.clear;
+    if (resolved.appendMode) {
+      throw new UnsupportedError(`option 'appendMode' is not available in this version of hashstash yet`);
+    }
+  }
+
+  /** The storage engine this stash runs on. */
+  get engine(): Engine { return this.#engine; }
+  get name(): string { return this.#options.name; }
+  get root(): string { return this.#options.root; }
+  get options(): ResolvedOptions { return this.#options; }
+
+  /** The same stash, synchronously, for local engines (memory, pairtree, lmdb, sqlite). */
+  get sync(): SyncHashStash<K, V> {
+    if (!this.#syncView) {
+      const store = this.#engine.sync;
+      if (!this.#engine.capabilities.sync || !store) {
+        throw new UnsupportedError(`stash.sync needs a local engine; '${this.#engine.name}' is only asynchronous`);
+      }
+      this.#syncView = new SyncHashStash<K, V>(this, store, this.#format, () => this.#clearIfPendingSync());
+    }
+    return this.#syncView;
+  }
+
+  /** A stash inside this one, with the same settings, at `<root>/<name>/<subName>/…`. */
+  sub<SK = any, SV = any>(subName: string, overrides: Partial<HashStashOptions> = {}): HashStash<SK, SV> {
+    const { engine, serializer, compress, b64, readonly, url, trustCode, root } = this.#options;
+    return new HashStash<SK, SV>({
+      root, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode,
+      ...overrides,
+      name: `${this.#options.name}/${subName}`,
+    });
+  }
+
+  // ---- the dictionary ----
+
+  async get(key: K): Promise<V | undefined>;
+  async get<F>(key: K, fallback: F): Promise<V | F>;
+  async get(key: K, fallback?: unknown): Promise<unknown> {
+    if (this.#pendingClear) await this.#clearPending();
+    const encoded = encodeKey(key);
+    const store = this.#engine.sync;
+    const blob = store ? store.get(encoded) : await this.#engine.get(encoded);
+    return blob === undefined ? fallback : this.#format.unpack(blob);
+  }
+
+  async set(key: K, value: V): Promise<void> {
+    this.#writable('set');
+    if (this.#pendingClear) await this.#clearPending();
+    await this.#engine.set(encodeKey(key), this.#format.pack(value));
+  }
+
+  async has(key: K): Promise<boolean> {
+    if (this.#pendingClear) await this.#clearPending();
+    return this.#engine.has(encodeKey(key));
+  }
+
+  /** True when something was removed. */
+  async delete(key: K): Promise<boolean> {
+    this.#writable('delete');
+    if (this.#pendingClear) await this.#clearPending();
+    return this.#engine.delete(encodeKey(key));
+  }
+
+  /** The value, removed. Without a fallback, an absent key throws KeyNotFoundError. */
+  async pop(key: K): Promise<V>;
+  async pop<F>(key: K, fallback: F): Promise<V | F>;
+  async pop(key: K, ...fallback: unknown[]): Promise<unknown> {
+    this.#writable('pop');
+    if (this.#pendingClear) await this.#clearPending();
+    const encoded = encodeKey(key);
+    const blob = await this.#engine.get(encoded);
+    if (blob === undefined) {
+      if (fallback.length) return fallback[0];
+      throw new KeyNotFoundError(`key not found: ${previewKey(key)}`);
+    }
+    const value = this.#format.unpack(blob);
+    await this.#engine.delete(encoded);
+    return value;
+  }
+
+  /** The stored value; when absent, stores `value` first and returns it. */
+  async setDefault(key: K, value: V): Promise<V> {
+    if (this.#pendingClear) await this.#clearPending();
+    const encoded = encodeKey(key);
+    const blob = await this.#engine.get(encoded);
+    if (blob !== undefined) return this.#format.unpack(blob) as V;
+    this.#writable('setDefault');
+    await this.#engine.set(encoded, this.#format.pack(value));
+    return value;
+  }
+
+  /** Stores every entry of a Map, an iterable or async iterable of [key, value], a plain object, or another stash. */
+  async update(source: UpdateSource<K, V>): Promise<void> {
+    this.#writable('update');
+    await this.setMany(toEntries(source));
+  }
+
+  /** Values for many keys at once, in the order asked (undefined where absent). */
+  async getMany(keys: Iterable<K>): Promise<(V | undefined)[]> {
+    if (this.#pendingClear) await this.#clearPending();
+    const blobs = await this.#engine.getMany(Array.from(keys, (key) => encodeKey(key)));
+    return blobs.map((blob) => (blob === undefined ? undefined : (this.#format.unpack(blob) as V)));
+  }
+
+  /** Stores many entries, streaming them to the engine in batches. */
+  async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> {
+    this.#writable('setMany');
+    if (this.#pendingClear) await this.#clearPending();
+    const format = this.#format;
+    async function* encoded(): AsyncGenerator<RawEntry> {
+      for await (const [key, value] of entries) yield [encodeKey(key), format.pack(value)];
+    }
+    if (Symbol.iterator in entries) {
+      let batch: RawEntry[] = [];
+      for (const [key, value] of entries) {
+        batch.push([encodeKey(key), format.pack(value)]);
+        if (batch.length >= WRITE_BATCH) {
+          await this.#engine.setMany(batch);
+          batch = [];
+        }
+      }
+      if (batch.length) await this.#engine.setMany(batch);
+    } else {
+      await this.#engine.setMany(encoded());
+    }
+  }
+
+  async clear(): Promise<void> {
+    this.#writable('clear');
+    this.#pendingClear = false;
+    await this.#engine.clear();
+  }
+
+  /** How many keys. */
+  async size(): Promise<number> {
+    if (this.#pendingClear) await this.#clearPending();
+    return this.#engine.size();
+  }
+
+  // ---- iteration: streams, holding a bounded amount whatever the size ----
+
+  [Symbol.asyncIterator](): AsyncIterator<[K, V]> { return this.entries(); }
+
+  async *entries(): AsyncGenerator<[K, V]> {
+    for await (const [key, value] of this.rawEntries()) yield [this.decodeKey(key), this.decodeValue(value)];
+  }
+
+  async *keys(): AsyncGenerator<K> {
+    for await (const key of this.rawKeys()) yield this.decodeKey(key);
+  }
+
+  async *values(): AsyncGenerator<V> {
+    for await (const [, value] of this.rawEntries()) yield this.decodeValue(value);
+  }
+
+  /** Keys and values as stored: key bytes and blobs. */
+  async *rawEntries(): AsyncGenerator<RawEntry> {
+    if (this.#pendingClear) await this.#clearPending();
+    yield* this.#engine.entries();
+  }
+
+  async *rawKeys(): AsyncGenerator<Uint8Array> {
+    if (this.#pendingClear) await this.#clearPending();
+    yield* this.#engine.keys();
+  }
+
+  async *rawValues(): AsyncGenerator<Uint8Array> {
+    for await (const [, value] of this.rawEntries()) yield value;
+  }
+
+  decodeKey(rawKey: Uint8Array): K { return decodeKey(rawKey, { trustCode: this.#options.trustCode }) as K; }
+  decodeValue(rawValue: Uint8Array): V { return this.#format.unpack(rawValue) as V; }
+
+  // ---- memoized functions ----
+
+  /** `fn(...args)`, computed once and read from the stash after. */
+  async run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>> {
+    let memoized = this.#memoized.get(fn) as Memoized<A, R> | undefined;
+    if (!memoized) this.#memoized.set(fn, (memoized = memoize(this, fn)));
+    return memoized(...args);
+  }
+
+  /** A wrapper of `fn` whose results are kept in its own sub-stash (`wrapper.stash`). */
+  stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options: MemoOptions = {}): Memoized<A, R> {
+    return memoize(this, fn, options);
+  }
+
+  // ---- identity and lifetime ----
+
+  toString(): string {
+    const home = homedir();
+    const shown = this.path.startsWith(home + sep) ? `~${this.path.slice(home.length)}` : this.path;
+    const kind = this.#engine.name.charAt(0).toUpperCase() + this.#engine.name.slice(1);
+    return `${kind}HashStash(${shown})`;
+  }
+
+  toJSON() {
+    const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode } = this.#options;
+    return { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, path: this.path };
+  }
+
+  async close(): Promise<void> {
+    await this.#engine.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #writable(operation: string): void {
+    if (this.#options.readonly) throw new ReadOnlyError(`cannot ${operation}: ${this} was opened with readonly: true`);
+  }
+
+  async #clearPending(): Promise<void> {
+    this.#pendingClear = false;
+    this.#writable('clear on open');
+    await this.#engine.clear();
+  }
+
+  #clearIfPendingSync(): void {
+    if (this.#pendingClear) {
+      this.#pendingClear = false;
+      this.#writable('clear on open');
+      this.#engine.sync!.clear();
+    }
+  }
+}

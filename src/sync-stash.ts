@@ -1,0 +1,148 @@
+import type { RawEntry, SyncStore } from './engines/engine.js';
+import { KeyNotFoundError, ReadOnlyError } from './errors.js';
+import type { BlobFormat } from './format/blob.js';
+import { decodeKey, encodeKey } from './keys/encode.js';
+import type { HashStash } from './stash.js';
+import { previewKey } from './keys/preview.js';
+import { toSyncEntries, type SyncUpdateSource } from './update-source.js';
+
+/**
+ * `stash.sync`: the dictionary of a local engine with synchronous methods and plain iterables.
+ * It shares the owner's engine and settings; nothing here is cached apart from them.
+ */
+export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
+  readonly #owner: HashStash<K, V>;
+  readonly #store: SyncStore;
+  readonly #format: BlobFormat;
+  readonly #ready: () => void;
+
+  constructor(owner: HashStash<K, V>, store: SyncStore, format: BlobFormat, ready: () => void) {
+    this.#owner = owner;
+    this.#store = store;
+    this.#format = format;
+    this.#ready = ready;
+  }
+
+  get path(): string { return this.#owner.path; }
+
+  get(key: K): V | undefined;
+  get<F>(key: K, fallback: F): V | F;
+  get(key: K, fallback?: unknown): unknown {
+    this.#ready();
+    const blob = this.#store.get(encodeKey(key));
+    return blob === undefined ? fallback : this.#format.unpack(blob);
+  }
+
+  set(key: K, value: V): void {
+    this.#writable('set');
+    this.#ready();
+    this.#store.set(encodeKey(key), this.#format.pack(value));
+  }
+
+  has(key: K): boolean {
+    this.#ready();
+    return this.#store.has(encodeKey(key));
+  }
+
+  delete(key: K): boolean {
+    this.#writable('delete');
+    this.#ready();
+    return this.#store.delete(encodeKey(key));
+  }
+
+  pop(key: K): V;
+  pop<F>(key: K, fallback: F): V | F;
+  pop(key: K, ...fallback: unknown[]): unknown {
+    this.#writable('pop');
+    this.#ready();
+    const encoded = encodeKey(key);
+    const blob = this.#store.get(encoded);
+    if (blob === undefined) {
+      if (fallback.length) return fallback[0];
+      throw new KeyNotFoundError(`key not found: ${previewKey(key)}`);
+    }
+    const value = this.#format.unpack(blob);
+    this.#store.delete(encoded);
+    return value;
+  }
+
+  setDefault(key: K, value: V): V {
+    this.#ready();
+    const encoded = encodeKey(key);
+    const blob = this.#store.get(encoded);
+    if (blob !== undefined) return this.#format.unpack(blob) as V;
+    this.#writable('setDefault');
+    this.#store.set(encoded, this.#format.pack(value));
+    return value;
+  }
+
+  update(source: SyncUpdateSource<K, V>): void {
+    this.#writable('update');
+    this.setMany(toSyncEntries(source));
+  }
+
+  getMany(keys: Iterable<K>): (V | undefined)[] {
+    this.#ready();
+    return this.#store.getMany(Array.from(keys, (key) => encodeKey(key)))
+      .map((blob) => (blob === undefined ? undefined : (this.#format.unpack(blob) as V)));
+  }
+
+  setMany(entries: Iterable<readonly [K, V]>): void {
+    this.#writable('setMany');
+    this.#ready();
+    const format = this.#format;
+    this.#store.setMany((function* () {
+      for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
+    })());
+  }
+
+  clear(): void {
+    this.#writable('clear');
+    this.#ready();
+    this.#store.clear();
+  }
+
+  size(): number {
+    this.#ready();
+    return this.#store.size();
+  }
+
+  [Symbol.iterator](): Iterator<[K, V]> { return this.entries(); }
+
+  *entries(): Generator<[K, V]> {
+    for (const [key, value] of this.rawEntries()) yield [this.decodeKey(key), this.decodeValue(value)];
+  }
+
+  *keys(): Generator<K> {
+    for (const key of this.rawKeys()) yield this.decodeKey(key);
+  }
+
+  *values(): Generator<V> {
+    for (const [, value] of this.rawEntries()) yield this.decodeValue(value);
+  }
+
+  *rawEntries(): Generator<RawEntry> {
+    this.#ready();
+    yield* this.#store.entries();
+  }
+
+  *rawKeys(): Generator<Uint8Array> {
+    this.#ready();
+    yield* this.#store.keys();
+  }
+
+  *rawValues(): Generator<Uint8Array> {
+    for (const [, value] of this.rawEntries()) yield value;
+  }
+
+  decodeKey(rawKey: Uint8Array): K { return decodeKey(rawKey, { trustCode: this.#owner.options.trustCode }) as K; }
+  decodeValue(rawValue: Uint8Array): V { return this.#format.unpack(rawValue) as V; }
+
+  toString(): string { return `${this.#owner}.sync`; }
+
+  #writable(operation: string): void {
+    if (this.#owner.options.readonly) {
+      throw new ReadOnlyError(`cannot ${operation}: ${this.#owner} was opened with readonly: true`);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import t from 'tap';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { cacheHome, resolveOptions, resolveRoot, settingsFolder } from '../src/options.js';
+import { ConfigError, HashStash, UnsupportedError } from '../src/index.js';
+
+t.test('an unknown option, engine, serializer or codec throws ConfigError naming it', async (t) => {
+  t.throws(() => new HashStash({ colour: 'red' } as never), { name: 'ConfigError', message: /unknown option 'colour'/ });
+  t.throws(() => new HashStash({ engine: 'leveldb' as never }), { name: 'ConfigError', message: /unknown engine 'leveldb'/ });
+  t.throws(() => new HashStash({ serializer: 'pickle' as never }), { name: 'ConfigError', message: /unknown serializer 'pickle'/ });
+  t.throws(() => new HashStash({ compress: 'bz2' as never }), { name: 'ConfigError', message: /unknown compress 'bz2'/ });
+  t.throws(() => new HashStash({ b64: 'yes' as never }), { name: 'ConfigError', message: /option 'b64' must be a boolean/ });
+  t.throws(() => new HashStash({ root: 3 as never }), ConfigError);
+  t.throws(() => new HashStash(null as never), ConfigError);
+});
+
+t.test('a stash name may not climb out of its root', async (t) => {
+  for (const name of ['..', '../x', 'a/../../b', '', 'a//b', 'a\\b']) {
+    t.throws(() => new HashStash({ name }), ConfigError, `name ${JSON.stringify(name)}`);
+  }
+  t.doesNotThrow(() => new HashStash({ name: 'a/b', root: t.testdir() }));
+});
+
+t.test('defaults and the on-disk naming', async (t) => {
+  const resolved = resolveOptions({});
+  t.equal(resolved.name, 'main');
+  t.equal(resolved.serializer, 'hashstash');
+  t.equal(resolved.compress, 'lz4');
+  t.equal(resolved.b64, false);
+  t.equal(settingsFolder({ engine: 'pairtree', serializer: 'v8', compress: 'zlib', b64: true }), 'pairtree.v8.zlib+b64');
+  t.equal(resolveOptions({ compress: false }).compress, 'raw');
+  const root = t.testdir();
+  const stash = new HashStash({ root, name: 'sub_stash', engine: 'memory', serializer: 'devalue', compress: 'gzip', b64: true });
+  t.equal(stash.path, join(root, 'sub_stash', 'memory.devalue.gzip+b64'));
+});
+
+t.test('the cache home rules', async (t) => {
+  t.equal(cacheHome({ HASHSTASH_HOME: '/srv/cache' }), '/srv/cache');
+  t.equal(cacheHome({ XDG_CACHE_HOME: '/xdg' }), '/xdg/hashstash');
+  t.equal(cacheHome({}), join(homedir(), '.cache', 'hashstash'));
+  t.equal(resolveRoot('project_stash', { HASHSTASH_HOME: '/srv/cache' }), '/srv/cache/project_stash');
+  t.equal(resolveRoot('/abs/root', { HASHSTASH_HOME: '/srv/cache' }), '/abs/root');
+  t.equal(resolveRoot('~/mine', {}), join(homedir(), 'mine'));
+});
+
+t.test('the constructor touches nothing', async (t) => {
+  const root = join(t.testdir(), 'not-yet');
+  const stash = new HashStash({ root, engine: 'pairtree' });
+  const { existsSync } = await import('node:fs');
+  t.notOk(existsSync(root), 'no folder before first use');
+  await stash.set('k', 1);
+  t.ok(existsSync(stash.path), 'folder after the first write');
+});
+
+t.test('String(stash), toJSON and the engine name', async (t) => {
+  const stash = new HashStash({ root: join(homedir(), '.cache', 'hashstash', 'project_stash'), name: 'sub_stash', engine: 'pairtree' });
+  t.equal(String(stash), 'PairtreeHashStash(~/.cache/hashstash/project_stash/sub_stash/pairtree.hashstash.lz4)');
+  const json = stash.toJSON();
+  t.equal(json.engine, 'pairtree');
+  t.equal(json.path, stash.path);
+  t.equal(JSON.parse(JSON.stringify(stash)).serializer, 'hashstash');
+});
+
+t.test('engines not in this version say so with a typed error', async (t) => {
+  t.throws(() => new HashStash({ engine: 'redis' }), UnsupportedError);
+  t.throws(() => new HashStash({ appendMode: true, engine: 'memory' }), UnsupportedError);
+});
