@@ -49,7 +49,7 @@ export interface ResolvedOptions {
 export const DEFAULTS = {
   root: 'default_stash',
   name: 'main',
-  engine: 'pairtree',
+  engine: 'lmdb',
   serializer: 'hashstash',
   compress: 'lz4',
   b64: false,

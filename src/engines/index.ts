@@ -1,6 +1,7 @@
 import { UnsupportedError } from '../errors.js';
 import type { EngineName } from '../options.js';
 import type { EngineFactory } from './engine.js';
+import { createLmdbEngine } from './lmdb.js';
 import { createMemoryEngine } from './memory.js';
 import { createPairtreeEngine } from './pairtree.js';
 
@@ -9,6 +10,7 @@ import { createPairtreeEngine } from './pairtree.js';
  * lazily on first use, with an error that says what to install when the library is missing.
  */
 const factories: Partial<Record<EngineName, EngineFactory>> = {
+  lmdb: createLmdbEngine,
   memory: createMemoryEngine,
   pairtree: createPairtreeEngine,
 };

@@ -1,0 +1,323 @@
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Database, RootDatabase } from 'lmdb';
+import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
+import { hash } from 'node:crypto';
+import type { EngineContext, RawEntry, SyncStore } from './engine.js';
+import { LocalEngine } from './local-engine.js';
+
+/**
+ * lmdb on lmdb-js: memory-mapped B-tree, synchronous reads, and asynchronous writes that lmdb-js batches so many
+ * concurrent `set`s share one commit. Values are our blobs as raw bytes (binary encoding, no msgpack).
+ *
+ * LMDB limits keys to ~2 KB. A longer key is stored under `0x01 + sha256(key)` with a value of
+ * `[u32 key length][key][blob]`, and the full key is compared on read. Canonical key bytes always start with a
+ * printable character, so the 0x01 prefix never meets a real key.
+ */
+const DATA_FILE = 'data.mdb';
+const MAX_DIRECT_KEY = 1978;
+const LONG_KEY_PREFIX = 0x01;
+const LMDB_MAGIC = 0xbeefc0de;
+const PAGE = 1000;
+const EMPTY = Buffer.alloc(0);
+
+type Lmdb = typeof import('lmdb');
+let lmdbModule: Lmdb | undefined;
+
+function loadLmdb(): Lmdb {
+  if (!lmdbModule) {
+    try {
+      lmdbModule = createRequire(import.meta.url)('lmdb') as Lmdb;
+    } catch (error) {
+      throw new EngineUnavailableError('the lmdb engine needs the lmdb package: npm install lmdb@3', 'lmdb', { cause: error });
+    }
+  }
+  return lmdbModule;
+}
+
+/** One environment per file per process: LMDB must not open the same environment twice in one process. */
+interface SharedEnv { db: RootDatabase<Buffer, Buffer>; users: number; readonly: boolean }
+const environments = new Map<string, SharedEnv>();
+
+function recordKey(key: Uint8Array): Buffer {
+  if (key.length <= MAX_DIRECT_KEY) return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+  const record = Buffer.allocUnsafe(33);
+  record[0] = LONG_KEY_PREFIX;
+  hash('sha256', key, 'buffer').copy(record, 1);
+  return record;
+}
+
+function wrapLongValue(key: Uint8Array, value: Uint8Array): Buffer {
+  const record = Buffer.allocUnsafe(4 + key.length + value.length);
+  record.writeUInt32LE(key.length, 0);
+  record.set(key, 4);
+  record.set(value, 4 + key.length);
+  return record;
+}
+
+/** The full key and blob of a long-key record. */
+function unwrapLongValue(record: Buffer): RawEntry {
+  const length = record.readUInt32LE(0);
+  return [record.subarray(4, 4 + length), record.subarray(4 + length)];
+}
+
+export class LmdbStore implements SyncStore {
+  readonly #file: string;
+  readonly #folder: string;
+  readonly #readonly: boolean;
+  #env: SharedEnv | undefined;
+
+  constructor(context: EngineContext) {
+    this.#folder = context.path;
+    this.#file = join(context.path, DATA_FILE);
+    this.#readonly = context.readonly;
+  }
+
+  /** The open database, or undefined for a read-only stash whose file does not exist yet (it reads as empty). */
+  #database(forWrite: boolean): Database<Buffer, Buffer> | undefined {
+    if (this.#env) return this.#env.db;
+    if (forWrite && this.#readonly) throw new ReadOnlyError(`cannot write to ${this.#file}: opened read-only`);
+    if (!existsSync(this.#file)) {
+      if (!forWrite) return undefined;
+      try {
+        mkdirSync(this.#folder, { recursive: true });
+      } catch (error) {
+        throw this.#failure(error, 'create');
+      }
+    }
+    let shared = environments.get(this.#file);
+    if (!shared) {
+      this.#checkIsLmdb();
+      try {
+        const db = loadLmdb().open<Buffer, Buffer>({
+          path: this.#file,
+          noSubdir: true,
+          encoding: 'binary',
+          keyEncoding: 'binary',
+          compression: false,
+          cache: false,
+          readOnly: this.#readonly,
+        });
+        shared = { db, users: 0, readonly: this.#readonly };
+      } catch (error) {
+        throw this.#failure(error, 'open');
+      }
+      environments.set(this.#file, shared);
+    }
+    shared.users++;
+    this.#env = shared;
+    return shared.db;
+  }
+
+  /**
+   * LMDB trusts its file: opening a file that is not an LMDB environment can crash the process. Check the meta
+   * page's magic number (0xBEEFC0DE at byte 24) first; an empty file is a fresh environment.
+   */
+  #checkIsLmdb(): void {
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.#file, 'r');
+      const head = Buffer.alloc(28);
+      const read = readSync(fd, head, 0, head.length, 0);
+      if (read > 0 && (read < head.length || head.readUInt32LE(24) !== LMDB_MAGIC)) {
+        throw new EngineUnavailableError(`${this.#file} exists but is not an lmdb database (no LMDB magic number)`, this.#file);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw this.#failure(error, 'open');
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  #failure(error: unknown, doing: string): HashStashError {
+    if (error instanceof HashStashError) return error;
+    const code = (error as NodeJS.ErrnoException)?.code;
+    const message = (error as Error)?.message ?? String(error);
+    if (code === 'EROFS' || code === 'EACCES' || /EACCES|read-only|EROFS|Permission denied/i.test(message)) {
+      return new ReadOnlyError(`lmdb cannot ${doing} ${this.#file}: ${message}`, { cause: error });
+    }
+    return new EngineUnavailableError(`lmdb cannot ${doing} ${this.#file}: ${message}`, this.#file, { cause: error });
+  }
+
+  /** Runs a database call, turning lmdb-js's plain Errors into typed ones naming the file. */
+  #guard<T>(doing: string, action: () => T): T {
+    try {
+      return action();
+    } catch (error) {
+      throw this.#failure(error, doing);
+    }
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const db = this.#database(false);
+    if (!db) return undefined;
+    const record = this.#guard('read', () => db.getBinary(recordKey(key)));
+    if (record === undefined || key.length <= MAX_DIRECT_KEY) return record;
+    const [storedKey, blob] = unwrapLongValue(record);
+    return Buffer.compare(storedKey, key) === 0 ? blob : undefined;
+  }
+
+  /** A write record: the key LMDB sees and the bytes it stores. */
+  static record(key: Uint8Array, value: Uint8Array): [Buffer, Uint8Array] {
+    return key.length <= MAX_DIRECT_KEY ? [recordKey(key), value] : [recordKey(key), wrapLongValue(key, value)];
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    const db = this.#database(true)!;
+    const [k, v] = LmdbStore.record(key, value);
+    this.#guard('write', () => db.putSync(k, v as Buffer));
+  }
+
+  has(key: Uint8Array): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  delete(key: Uint8Array): boolean {
+    if (!this.has(key)) return false;
+    const db = this.#database(true)!;
+    return this.#guard('delete', () => db.removeSync(recordKey(key)));
+  }
+
+  size(): number {
+    const db = this.#database(false);
+    if (!db) return 0;
+    return this.#guard('count', () => (db.getStats() as { entryCount: number }).entryCount);
+  }
+
+  clear(): void {
+    const db = this.#database(true)!;
+    this.#guard('clear', () => db.clearSync());
+  }
+
+  /**
+   * Pages of PAGE records, each read in its own short read transaction, so a long scan never pins one old snapshot
+   * (which would stop LMDB reusing freed pages while writers go on).
+   */
+  *#pages(withValues: boolean): Generator<RawEntry> {
+    const db = this.#database(false);
+    if (!db) return;
+    let after: Buffer | undefined;
+    for (;;) {
+      const range = { start: after, exclusiveStart: after !== undefined, limit: PAGE };
+      const page = this.#guard('iterate', () => withValues
+        ? Array.from(db.getRange(range), ({ key, value }) => [key, value] as [Buffer, Buffer | undefined])
+        : Array.from(db.getKeys(range), (key) => [key, undefined] as [Buffer, Buffer | undefined]));
+      for (const [key, value] of page) {
+        if (key[0] === LONG_KEY_PREFIX) {
+          const full = value ?? db.getBinary(key);
+          if (full) yield unwrapLongValue(full);
+        } else {
+          yield [key, value ?? EMPTY];
+        }
+      }
+      if (page.length < PAGE) return;
+      after = page[page.length - 1]![0];
+    }
+  }
+
+  *keys(): Iterable<Uint8Array> {
+    for (const [key] of this.#pages(false)) yield key;
+  }
+
+  *entries(): Iterable<RawEntry> {
+    yield* this.#pages(true);
+  }
+
+  getMany(keys: readonly Uint8Array[]): (Uint8Array | undefined)[] {
+    const db = this.#database(false);
+    if (!db) return keys.map(() => undefined);
+    // One read transaction for the whole lookup: lmdb-js reuses its current read txn within a synchronous run.
+    return keys.map((key) => this.get(key));
+  }
+
+  setMany(entries: Iterable<RawEntry>): void {
+    const db = this.#database(true)!;
+    this.#guard('write', () => db.transactionSync(() => {
+      for (const [key, value] of entries) {
+        const [k, v] = LmdbStore.record(key, value);
+        db.putSync(k, v as Buffer);
+      }
+    }));
+  }
+
+  /** The database for asynchronous writes, opening it on first use. */
+  writer(): Database<Buffer, Buffer> {
+    return this.#database(true)!;
+  }
+
+  wrap(error: unknown, doing: string): HashStashError {
+    return this.#failure(error, doing);
+  }
+
+  close(): Promise<void> | undefined {
+    const env = this.#env;
+    if (!env) return undefined;
+    this.#env = undefined;
+    if (--env.users > 0) return undefined;
+    environments.delete(this.#file);
+    return env.db.close();
+  }
+}
+
+/** Asynchronous writes go through lmdb-js's batched commits: concurrent sets share one transaction and one fsync. */
+class LmdbEngine extends LocalEngine {
+  readonly #store: LmdbStore;
+  constructor(store: LmdbStore) {
+    super('lmdb', { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: false }, store);
+    this.#store = store;
+  }
+
+  override async set(key: Uint8Array, value: Uint8Array): Promise<void> {
+    const [k, v] = LmdbStore.record(key, value);
+    try {
+      await this.#store.writer().put(k, v as Buffer);
+    } catch (error) {
+      throw this.#store.wrap(error, 'write');
+    }
+  }
+
+  override async delete(key: Uint8Array): Promise<boolean> {
+    if (!this.#store.has(key)) return false;
+    try {
+      return await this.#store.writer().remove(recordKey(key));
+    } catch (error) {
+      throw this.#store.wrap(error, 'delete');
+    }
+  }
+
+  override async setMany(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void> {
+    const db = this.#store.writer();
+    let pending: Promise<unknown>[] = [];
+    try {
+      for await (const [key, value] of entries as AsyncIterable<RawEntry>) {
+        const [k, v] = LmdbStore.record(key, value);
+        pending.push(db.put(k, v as Buffer));
+        if (pending.length >= 10_000) {
+          await Promise.all(pending);
+          pending = [];
+        }
+      }
+      await Promise.all(pending);
+    } catch (error) {
+      throw this.#store.wrap(error, 'write');
+    }
+  }
+
+  override async clear(): Promise<void> {
+    try {
+      await this.#store.writer().clearAsync();
+    } catch (error) {
+      throw this.#store.wrap(error, 'clear');
+    }
+  }
+
+  override async close(): Promise<void> {
+    await this.#store.close();
+  }
+}
+
+export function createLmdbEngine(context: EngineContext): LocalEngine {
+  return new LmdbEngine(new LmdbStore(context));
+}

@@ -1,0 +1,91 @@
+import t from 'tap';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineUnavailableError, HashStash, ReadOnlyError } from '../../src/index.js';
+import { engineSuite } from '../helpers/engine-suite.js';
+
+engineSuite(t, { engine: 'lmdb', persistent: true, sync: true, onDisk: true });
+
+const open = (root: string, extra = {}) => new HashStash({ root, engine: 'lmdb', ...extra });
+
+t.test('keys longer than the LMDB key limit are stored under their hash and come back whole', async (t) => {
+  const stash = open(t.testdir());
+  t.teardown(() => stash.close());
+  const long = { text: 'k'.repeat(10_000) };
+  const alsoLong = { text: 'k'.repeat(9_999) + 'j' };
+  await stash.set(long, 1);
+  await stash.set(alsoLong, 2);
+  await stash.set('short', 3);
+  t.equal(await stash.get(long), 1);
+  t.equal(await stash.get({ text: 'k'.repeat(10_000) }), 1);
+  t.equal(await stash.get(alsoLong), 2);
+  t.equal(await stash.get({ text: 'k'.repeat(10_001) }), undefined);
+  t.equal(await stash.size(), 3);
+  const keys = [];
+  for await (const key of stash.keys()) keys.push(key);
+  t.same(keys.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))).map((k) => JSON.stringify(k).length),
+    [alsoLong, long, 'short'].map((k) => JSON.stringify(k)).sort().map((k) => k.length));
+  t.ok(await stash.delete(long));
+  t.equal(await stash.get(long), undefined);
+  t.equal(stash.sync.get(alsoLong), 2);
+});
+
+t.test('one environment per file: stash objects on one path share it and close independently', async (t) => {
+  const root = t.testdir();
+  const a = open(root);
+  const b = open(root);
+  await a.set('x', 1);
+  t.equal(await b.get('x'), 1);
+  await a.close();
+  t.equal(await b.get('x'), 1, 'closing one does not close the other');
+  await b.set('y', 2);
+  await b.close();
+  const c = open(root);
+  t.equal(await c.get('y'), 2);
+  await c.close();
+});
+
+t.test('concurrent sets share commits and all land', async (t) => {
+  const stash = open(t.testdir());
+  t.teardown(() => stash.close());
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => stash.set(`k${i}`, { i })));
+  t.equal(await stash.size(), 2000);
+  t.same(await stash.get('k1999'), { i: 1999 });
+});
+
+t.test('writes in the sync view are committed before they return', async (t) => {
+  const root = t.testdir();
+  const stash = open(root);
+  stash.sync.set('now', 1);
+  const other = open(root, { readonly: true });
+  t.equal(other.sync.get('now'), 1);
+  await stash.close();
+  await other.close();
+});
+
+t.test('readonly: a missing stash reads as empty and creates nothing; writes throw ReadOnlyError', async (t) => {
+  const root = t.testdir();
+  const reader = open(root, { readonly: true });
+  t.equal(await reader.get('x'), undefined);
+  t.equal(await reader.size(), 0);
+  t.notOk(existsSync(reader.path), 'nothing created');
+  await t.rejects(reader.set('x', 1), ReadOnlyError);
+  const writer = open(root);
+  await writer.set('x', 1);
+  await writer.close();
+  const later = open(root, { readonly: true });
+  t.equal(await later.get('x'), 1);
+  await t.rejects(later.delete('x'), ReadOnlyError);
+  t.equal(await later.get('x'), 1);
+  await later.close();
+});
+
+t.test('a data file that is not an lmdb database is an EngineUnavailableError naming it', async (t) => {
+  const root = t.testdir();
+  const stash = open(root);
+  mkdirSync(stash.path, { recursive: true });
+  writeFileSync(join(stash.path, 'data.mdb'), 'this is not a database '.repeat(500));
+  const error = await stash.get('x').then(() => undefined, (e: unknown) => e);
+  t.type(error, EngineUnavailableError);
+  t.match((error as Error).message, stash.path);
+});
