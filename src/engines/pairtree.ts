@@ -126,11 +126,19 @@ class PairtreeStore implements SyncStore {
     return count;
   }
 
+  /** Renames the folder aside first, so the stash is empty at once for every process, then deletes it. */
   clear() {
+    const doomed = `${this.#root}.deleting-${tempName().slice(TEMP_PREFIX.length)}`;
     try {
-      rmSync(this.#root, { recursive: true, force: true, maxRetries: 3 });
+      renameSync(this.#root, doomed);
     } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return;
       this.#fail(error, this.#root, 'clear');
+    }
+    try {
+      rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
+    } catch (error) {
+      this.#fail(error, doomed, 'clear');
     }
   }
 
