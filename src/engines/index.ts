@@ -4,6 +4,7 @@ import type { EngineFactory } from './engine.js';
 import { createLmdbEngine } from './lmdb.js';
 import { createMemoryEngine } from './memory.js';
 import { createPairtreeEngine } from './pairtree.js';
+import { createSqliteEngine } from './sqlite.js';
 
 /**
  * Engine name → factory. Engine files are ours and cheap to import; each one loads its storage library
@@ -13,6 +14,7 @@ const factories: Partial<Record<EngineName, EngineFactory>> = {
   lmdb: createLmdbEngine,
   memory: createMemoryEngine,
   pairtree: createPairtreeEngine,
+  sqlite: createSqliteEngine,
 };
 
 export function engineFactory(name: EngineName): EngineFactory {

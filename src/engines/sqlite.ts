@@ -1,0 +1,380 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
+import type { EngineContext, RawEntry, SyncStore } from './engine.js';
+import { LocalEngine, WRITE_BATCH } from './local-engine.js';
+
+/**
+ * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
+ * Every HashStash object, worker thread and process opens its own connection; WAL mode lets readers run beside one
+ * writer, and the busy timeout makes concurrent writers wait for each other instead of failing.
+ *
+ * Durability: `synchronous = NORMAL` in WAL mode. Every commit is atomic and survives a crash of the process; a power
+ * loss or OS crash may undo the last commits (those not yet checkpointed) but never corrupts the database.
+ *
+ * Schema: a rowid table with a unique index on `key`, not a WITHOUT ROWID table. Measured on 20,000 entries, a
+ * WITHOUT ROWID table reads a 100-byte value 4-12% faster (one b-tree instead of index + table), but it keeps whole
+ * rows in its interior pages: with 1 KB values its reads were 3x slower and its file 3.5x larger, with 50 KB values
+ * reads were 4.5x slower. A cache holds values of any size, so the layout that stays fast for all of them wins.
+ */
+export const DATABASE_FILE = 'data.sqlite';
+/** How long a connection waits for another one's write lock before failing. */
+export const BUSY_TIMEOUT_MS = 5_000;
+/** Iteration reads the table in key order, a page at a time, up to this many rows or bytes per page. */
+const PAGE_ROWS = 1000;
+const PAGE_BYTES = 4 * 1024 * 1024;
+/** After a checkpoint, a WAL file that one large batch grew is cut back to this size. */
+const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
+
+const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL)';
+
+/** The parts of better-sqlite3 this engine uses (the package ships no types). */
+interface Statement {
+  get(...params: unknown[]): any;
+  run(...params: unknown[]): { changes: number };
+  iterate(...params: unknown[]): IterableIterator<any>;
+  pluck(): this;
+  raw(): this;
+}
+interface Transaction<A extends unknown[], R> {
+  (...args: A): R;
+  deferred: (...args: A) => R;
+  immediate: (...args: A) => R;
+}
+interface Database {
+  prepare(sql: string): Statement;
+  pragma(sql: string): unknown;
+  exec(sql: string): void;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R>;
+  close(): void;
+}
+type DatabaseClass = new (file: string, options: { readonly: boolean; fileMustExist: boolean; timeout: number }) => Database;
+
+let loaded: DatabaseClass | undefined;
+/** Set once a connection has opened: from then on the native addon is known to load. */
+let addonLoaded = false;
+
+const INSTALL_HINT = 'install better-sqlite3@12 to use the sqlite engine';
+
+function betterSqlite3(location: string): DatabaseClass {
+  if (loaded) return loaded;
+  try {
+    return (loaded = createRequire(import.meta.url)('better-sqlite3') as DatabaseClass);
+  } catch (error) {
+    throw new EngineUnavailableError(`${INSTALL_HINT} (${(error as Error).message})`, location, { cause: error });
+  }
+}
+
+const codeOf = (error: unknown): string => String((error as { code?: unknown })?.code ?? '');
+const isSqliteError = (error: unknown) => codeOf(error).startsWith('SQLITE_');
+
+/** Why an operation failed, in words, from a SQLite result code or a file-system errno. */
+function reasonOf(code: string): string | undefined {
+  if (code === 'SQLITE_NOTADB') return 'the file is not a SQLite database';
+  if (code.startsWith('SQLITE_CORRUPT')) return 'the database is corrupt';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return `another connection kept the database locked longer than the ${BUSY_TIMEOUT_MS / 1000} s busy timeout`;
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) return 'the database file cannot be opened';
+  if (code === 'SQLITE_FULL') return 'the disk is full';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'part of the path is a file, not a folder';
+  return undefined;
+}
+
+/** The statements of one connection, prepared once. */
+class Connection {
+  readonly db: Database;
+  readonly get: Statement;
+  readonly has: Statement;
+  readonly upsert: Statement;
+  readonly remove: Statement;
+  readonly count: Statement;
+  readonly removeAll: Statement;
+  readonly firstKeys: Statement;
+  readonly nextKeys: Statement;
+  readonly firstEntries: Statement;
+  readonly nextEntries: Statement;
+  readonly getMany: (keys: readonly Uint8Array[]) => (Uint8Array | undefined)[];
+  readonly setRange: (entries: readonly RawEntry[], start: number, end: number) => void;
+
+  constructor(db: Database) {
+    this.db = db;
+    this.get = db.prepare('SELECT value FROM entries WHERE key = ?').pluck();
+    this.has = db.prepare('SELECT 1 FROM entries WHERE key = ?').pluck();
+    // An upsert rewrites the value in place; INSERT OR REPLACE would delete and re-insert the row and its index entry.
+    this.upsert = db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.remove = db.prepare('DELETE FROM entries WHERE key = ?');
+    this.count = db.prepare('SELECT count(*) FROM entries').pluck();
+    this.removeAll = db.prepare('DELETE FROM entries');
+    this.firstKeys = db.prepare('SELECT key FROM entries ORDER BY key LIMIT ?').pluck();
+    this.nextKeys = db.prepare('SELECT key FROM entries WHERE key > ? ORDER BY key LIMIT ?').pluck();
+    this.firstEntries = db.prepare('SELECT key, value FROM entries ORDER BY key LIMIT ?').raw();
+    this.nextEntries = db.prepare('SELECT key, value FROM entries WHERE key > ? ORDER BY key LIMIT ?').raw();
+    const get = this.get;
+    this.getMany = db.transaction((keys: readonly Uint8Array[]) => keys.map((key) => get.get(key) as Uint8Array | undefined)).deferred;
+    const upsert = this.upsert;
+    // IMMEDIATE takes the write lock first, so a concurrent writer makes this wait (busy timeout) rather than fail.
+    this.setRange = db.transaction((entries: readonly RawEntry[], start: number, end: number) => {
+      for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1]);
+    }).immediate;
+  }
+}
+
+class SqliteStore implements SyncStore {
+  readonly #folder: string;
+  readonly #file: string;
+  readonly #readonly: boolean;
+  #connection: Connection | undefined;
+
+  constructor(folder: string, readonly: boolean) {
+    this.#folder = folder;
+    this.#file = join(folder, DATABASE_FILE);
+    this.#readonly = readonly;
+  }
+
+  /** Turns a SQLite or file-system failure into a typed error naming the database file. */
+  #fail(error: unknown, doing: string): never {
+    if (error instanceof HashStashError) throw error;
+    const code = codeOf(error);
+    const detail = `${(error as Error)?.message ?? String(error)}${code ? ` (${code})` : ''}`;
+    if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+      throw new ReadOnlyError(`sqlite cannot ${doing} ${this.#file}: the location is read-only or not permitted: ${detail}`, { cause: error });
+    }
+    const reason = reasonOf(code);
+    throw new EngineUnavailableError(`sqlite cannot ${doing} ${this.#file}: ${reason ? `${reason}: ` : ''}${detail}`, this.#file, { cause: error });
+  }
+
+  #exists(): boolean {
+    try {
+      statSync(this.#file);
+      return true;
+    } catch (error) {
+      if (codeOf(error) === 'ENOENT') return false;
+      return this.#fail(error, 'open');
+    }
+  }
+
+  /**
+   * The open connection, opening it when needed. A stash whose database does not exist yet has none for reading
+   * (undefined: it reads as empty and nothing is created); only a write creates the folder and the file.
+   */
+  #connect(forWrite: boolean): Connection | undefined {
+    if (this.#readonly) {
+      if (forWrite) throw new ReadOnlyError(`sqlite cannot write ${this.#file}: the stash was opened with readonly: true`);
+      return this.#exists() ? this.#open(true, true) : undefined;
+    }
+    if (!forWrite) return this.#exists() ? this.#open(false, true) : undefined;
+    try {
+      mkdirSync(this.#folder, { recursive: true });
+    } catch (error) {
+      this.#fail(error, 'create the folder of');
+    }
+    return this.#open(false, false);
+  }
+
+  #open(readonly: boolean, fileMustExist: boolean): Connection | undefined {
+    const Database = betterSqlite3(this.#file);
+    let db: Database | undefined;
+    try {
+      try {
+        db = new Database(this.#file, { readonly, fileMustExist, timeout: BUSY_TIMEOUT_MS });
+        addonLoaded = true;
+      } catch (error) {
+        if (!addonLoaded && !isSqliteError(error) && !(error instanceof TypeError)) {
+          throw new EngineUnavailableError(`${INSTALL_HINT}: its native addon did not load (${(error as Error).message})`, this.#file, { cause: error });
+        }
+        throw error;
+      }
+      if (readonly) {
+        // A database another process is creating may not have its table yet: until it has, the stash reads as empty.
+        if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries'").pluck().get()) {
+          db.close();
+          return undefined;
+        }
+      } else {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+        db.exec(CREATE_TABLE);
+      }
+      return (this.#connection = new Connection(db));
+    } catch (error) {
+      try { db?.close(); } catch { /* the open already failed; that error is the one to report */ }
+      return this.#fail(error, 'open');
+    }
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const connection = this.#connection ?? this.#connect(false);
+    if (connection === undefined) return undefined;
+    try {
+      return connection.get.get(key);
+    } catch (error) {
+      return this.#fail(error, 'read');
+    }
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    const connection = this.#connection ?? this.#connect(true)!;
+    try {
+      connection.upsert.run(key, value);
+    } catch (error) {
+      this.#fail(error, 'write');
+    }
+  }
+
+  has(key: Uint8Array): boolean {
+    const connection = this.#connection ?? this.#connect(false);
+    if (connection === undefined) return false;
+    try {
+      return connection.has.get(key) !== undefined;
+    } catch (error) {
+      return this.#fail(error, 'read');
+    }
+  }
+
+  delete(key: Uint8Array): boolean {
+    const connection = this.#connection ?? this.#connect(false);
+    if (connection === undefined) return false;
+    try {
+      return connection.remove.run(key).changes > 0;
+    } catch (error) {
+      return this.#fail(error, 'delete from');
+    }
+  }
+
+  size(): number {
+    const connection = this.#connection ?? this.#connect(false);
+    if (connection === undefined) return 0;
+    try {
+      return connection.count.get() as number;
+    } catch (error) {
+      return this.#fail(error, 'count');
+    }
+  }
+
+  /** Deletes the rows, not the file: other connections keep using it. */
+  clear(): void {
+    const connection = this.#connection ?? this.#connect(false);
+    if (connection === undefined) return;
+    try {
+      connection.removeAll.run();
+    } catch (error) {
+      this.#fail(error, 'clear');
+    }
+  }
+
+  getMany(keys: readonly Uint8Array[]): (Uint8Array | undefined)[] {
+    if (keys.length === 0) return [];
+    const connection = this.#connection ?? this.#connect(false);
+    if (connection === undefined) return keys.map(() => undefined);
+    try {
+      return connection.getMany(keys);
+    } catch (error) {
+      return this.#fail(error, 'read');
+    }
+  }
+
+  /** One transaction per batch of WRITE_BATCH entries; a batch that fails is rolled back whole. */
+  setMany(entries: Iterable<RawEntry>): void {
+    if (Array.isArray(entries)) {
+      for (let start = 0; start < entries.length; start += WRITE_BATCH) {
+        this.#writeRange(entries, start, Math.min(entries.length, start + WRITE_BATCH));
+      }
+      return;
+    }
+    let batch: RawEntry[] = [];
+    for (const entry of entries) {
+      batch.push(entry);
+      if (batch.length >= WRITE_BATCH) {
+        this.#writeRange(batch, 0, batch.length);
+        batch = [];
+      }
+    }
+    if (batch.length) this.#writeRange(batch, 0, batch.length);
+  }
+
+  #writeRange(entries: readonly RawEntry[], start: number, end: number): void {
+    const connection = this.#connection ?? this.#connect(true)!;
+    try {
+      connection.setRange(entries, start, end);
+    } catch (error) {
+      this.#fail(error, 'write');
+    }
+  }
+
+  /**
+   * Iteration reads key-ordered pages, each query run to its end before anything is yielded: better-sqlite3 forbids
+   * other statements on a connection while an iterator is open, and the caller may write between two entries.
+   * Each page is its own short read, so a long scan pins no snapshot (checkpoints go on); it sees once every entry
+   * present throughout, and the entries written meanwhile ahead of the current key.
+   */
+  keys(): Iterable<Uint8Array> {
+    return this.#scan<Uint8Array>((c) => [c.firstKeys, c.nextKeys], (key) => key, (key) => key.byteLength);
+  }
+
+  entries(): Iterable<RawEntry> {
+    return this.#scan<RawEntry>((c) => [c.firstEntries, c.nextEntries], (row) => row[0], (row) => row[0].byteLength + row[1].byteLength);
+  }
+
+  *#scan<Row>(
+    statements: (connection: Connection) => [first: Statement, next: Statement],
+    keyOf: (row: Row) => Uint8Array,
+    bytesOf: (row: Row) => number,
+  ): Generator<Row> {
+    let after: Uint8Array | undefined;
+    for (;;) {
+      const { page, complete } = this.#page(statements, after, bytesOf);
+      yield* page;
+      if (complete) return;
+      after = keyOf(page[page.length - 1]!);
+    }
+  }
+
+  /** Up to PAGE_ROWS rows after `after`, fewer when their bytes reach PAGE_BYTES; `complete` when no more follow. */
+  #page<Row>(
+    statements: (connection: Connection) => [first: Statement, next: Statement],
+    after: Uint8Array | undefined,
+    bytesOf: (row: Row) => number,
+  ): { page: Row[]; complete: boolean } {
+    const connection = this.#connection ?? this.#connect(false);
+    if (connection === undefined) return { page: [], complete: true };
+    const [first, next] = statements(connection);
+    const page: Row[] = [];
+    let bytes = 0;
+    try {
+      const rows: Iterable<Row> = after === undefined ? first.iterate(PAGE_ROWS) : next.iterate(after, PAGE_ROWS);
+      for (const row of rows) {
+        page.push(row);
+        bytes += bytesOf(row);
+        // Leaving the loop early closes the statement.
+        if (bytes >= PAGE_BYTES) return { page, complete: false };
+      }
+    } catch (error) {
+      return this.#fail(error, 'read');
+    }
+    return { page, complete: page.length < PAGE_ROWS };
+  }
+
+  /** Closes the connection; the next operation opens a new one. */
+  close(): void {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    try {
+      connection?.db.close();
+    } catch (error) {
+      this.#fail(error, 'close');
+    }
+  }
+}
+
+export function createSqliteEngine(context: EngineContext): LocalEngine {
+  const store = new SqliteStore(context.path, context.readonly);
+  return new LocalEngine(
+    'sqlite',
+    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: false },
+    store,
+    () => store.close(),
+  );
+}
