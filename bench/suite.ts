@@ -1,0 +1,53 @@
+import type { Recorder } from './recorder.js';
+import type { LargeRecord, SmallRecord, Workload } from './workloads.js';
+
+/** What every suite gets from the runner. */
+export interface BenchConfig {
+  /** Interleaved rounds: each round measures every case once. */
+  readonly rounds: number;
+  /** A timed loop runs at least this long. */
+  readonly minMs: number;
+  /** The workloads, built on first use and shared by the suites. */
+  small(): Workload<SmallRecord>;
+  large(): Workload<LargeRecord>;
+  log(line: string): void;
+}
+
+/** A headline ratio: numerator / denominator computed in each round, then the median of those ratios. */
+export interface FigureSpec {
+  readonly name: string;
+  /** Case ids inside the suite (`group/subject/op`); the first one that was measured is used. */
+  readonly numerator: readonly string[];
+  readonly denominator: readonly string[];
+  /** PASS when the median ratio is at least this. Figures without a target are reported for information. */
+  readonly target?: number;
+}
+
+/** Something a suite measures: a library part, or a plain-Node yardstick it is compared with. */
+export interface Subject {
+  readonly name: string;
+  readonly yardstick: boolean;
+}
+
+export interface Suite {
+  /** The name `--filter` matches and case ids start with. */
+  readonly name: string;
+  readonly title: string;
+  readonly subjects: readonly Subject[];
+  readonly figures: readonly FigureSpec[];
+  /** Measures the selected subjects (names from `subjects`), `config.rounds` interleaved rounds. */
+  run(config: BenchConfig, recorder: Recorder, selected: ReadonlySet<string>): Promise<void>;
+}
+
+/**
+ * The subjects `--filter` selects. A term names a suite (`stash`), a subject in any suite (`pairtree`), or one
+ * subject of one suite (`codecs/lz4`). Yardsticks come along with any selected library subject, so ratios always
+ * have their denominator.
+ */
+export function selectSubjects(suite: Suite, terms: readonly string[]): Set<string> {
+  if (terms.length === 0) return new Set(suite.subjects.map((s) => s.name));
+  const named = (s: Subject) => terms.some((term) => term === suite.name || term === s.name || term === `${suite.name}/${s.name}`);
+  const matched = suite.subjects.filter(named);
+  const withYardsticks = matched.some((s) => !s.yardstick) ? [...matched, ...suite.subjects.filter((s) => s.yardstick)] : matched;
+  return new Set(withYardsticks.map((s) => s.name));
+}
