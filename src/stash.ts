@@ -88,7 +88,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     if (this.#pendingClear) await this.#clearPending();
     const encoded = encodeKey(key);
     const store = this.#engine.sync;
-    const blob = store ? store.get(encoded) : await this.#engine.get(encoded);
+    // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
+    const blob = store ? (store.getTransient ? store.getTransient(encoded) : store.get(encoded)) : await this.#engine.get(encoded);
     return blob === undefined ? fallback : this.#format.unpack(blob);
   }
 

@@ -29,7 +29,10 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   get<F>(key: K, fallback: F): V | F;
   get(key: K, fallback?: unknown): unknown {
     this.#ready();
-    const blob = this.#store.get(encodeKey(key));
+    const encoded = encodeKey(key);
+    const store = this.#store;
+    // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
+    const blob = store.getTransient ? store.getTransient(encoded) : store.get(encoded);
     return blob === undefined ? fallback : this.#format.unpack(blob);
   }
 

@@ -34,6 +34,11 @@ export type RawEntry = [key: Uint8Array, value: Uint8Array];
 /** The synchronous operations of a local engine. Writes must be durable or atomic as the engine documents. */
 export interface SyncStore {
   get(key: Uint8Array): Uint8Array | undefined;
+  /**
+   * Like `get`, but the bytes may be a view the engine reuses: they are valid only until the next call on this store
+   * in this thread. For callers that decode at once; it lets lmdb skip a copy on the hottest path.
+   */
+  getTransient?(key: Uint8Array): Uint8Array | undefined;
   set(key: Uint8Array, value: Uint8Array): void;
   has(key: Uint8Array): boolean;
   delete(key: Uint8Array): boolean;

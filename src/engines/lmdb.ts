@@ -40,8 +40,8 @@ function loadLmdb(): Lmdb {
 interface SharedEnv { db: RootDatabase<Buffer, Buffer>; users: number; readonly: boolean }
 const environments = new Map<string, SharedEnv>();
 
-function recordKey(key: Uint8Array): Buffer {
-  if (key.length <= MAX_DIRECT_KEY) return Buffer.from(key.buffer, key.byteOffset, key.byteLength);
+function recordKey(key: Uint8Array): Uint8Array {
+  if (key.length <= MAX_DIRECT_KEY) return key;
   const record = Buffer.allocUnsafe(33);
   record[0] = LONG_KEY_PREFIX;
   hash('sha256', key, 'buffer').copy(record, 1);
@@ -151,23 +151,37 @@ export class LmdbStore implements SyncStore {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const db = this.#database(false);
+    return this.#read(key, false);
+  }
+
+  getTransient(key: Uint8Array): Uint8Array | undefined {
+    return this.#read(key, true);
+  }
+
+  #read(key: Uint8Array, transient: boolean): Uint8Array | undefined {
+    const db = this.#env?.db ?? this.#database(false);
     if (!db) return undefined;
-    const record = this.#guard('read', () => db.getBinary(recordKey(key)));
+    let record: Buffer | undefined;
+    try {
+      const lookup = key.length <= MAX_DIRECT_KEY ? key : recordKey(key);
+      record = transient ? db.getBinaryFast(lookup as Buffer) : db.getBinary(lookup as Buffer);
+    } catch (error) {
+      throw this.#failure(error, 'read');
+    }
     if (record === undefined || key.length <= MAX_DIRECT_KEY) return record;
     const [storedKey, blob] = unwrapLongValue(record);
     return Buffer.compare(storedKey, key) === 0 ? blob : undefined;
   }
 
   /** A write record: the key LMDB sees and the bytes it stores. */
-  static record(key: Uint8Array, value: Uint8Array): [Buffer, Uint8Array] {
+  static record(key: Uint8Array, value: Uint8Array): [Uint8Array, Uint8Array] {
     return key.length <= MAX_DIRECT_KEY ? [recordKey(key), value] : [recordKey(key), wrapLongValue(key, value)];
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
     const db = this.#database(true)!;
     const [k, v] = LmdbStore.record(key, value);
-    this.#guard('write', () => db.putSync(k, v as Buffer));
+    this.#guard('write', () => db.putSync(k as Buffer, v as Buffer));
   }
 
   has(key: Uint8Array): boolean {
@@ -177,7 +191,7 @@ export class LmdbStore implements SyncStore {
   delete(key: Uint8Array): boolean {
     if (!this.has(key)) return false;
     const db = this.#database(true)!;
-    return this.#guard('delete', () => db.removeSync(recordKey(key)));
+    return this.#guard('delete', () => db.removeSync(recordKey(key) as Buffer));
   }
 
   size(): number {
@@ -237,7 +251,7 @@ export class LmdbStore implements SyncStore {
     this.#guard('write', () => db.transactionSync(() => {
       for (const [key, value] of entries) {
         const [k, v] = LmdbStore.record(key, value);
-        db.putSync(k, v as Buffer);
+        db.putSync(k as Buffer, v as Buffer);
       }
     }));
   }
@@ -272,7 +286,7 @@ class LmdbEngine extends LocalEngine {
   override async set(key: Uint8Array, value: Uint8Array): Promise<void> {
     const [k, v] = LmdbStore.record(key, value);
     try {
-      await this.#store.writer().put(k, v as Buffer);
+      await this.#store.writer().put(k as Buffer, v as Buffer);
     } catch (error) {
       throw this.#store.wrap(error, 'write');
     }
@@ -281,7 +295,7 @@ class LmdbEngine extends LocalEngine {
   override async delete(key: Uint8Array): Promise<boolean> {
     if (!this.#store.has(key)) return false;
     try {
-      return await this.#store.writer().remove(recordKey(key));
+      return await this.#store.writer().remove(recordKey(key) as Buffer);
     } catch (error) {
       throw this.#store.wrap(error, 'delete');
     }
@@ -293,7 +307,7 @@ class LmdbEngine extends LocalEngine {
     try {
       for await (const [key, value] of entries as AsyncIterable<RawEntry>) {
         const [k, v] = LmdbStore.record(key, value);
-        pending.push(db.put(k, v as Buffer));
+        pending.push(db.put(k as Buffer, v as Buffer));
         if (pending.length >= 10_000) {
           await Promise.all(pending);
           pending = [];

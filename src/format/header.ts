@@ -44,6 +44,10 @@ export function withHeader(body: Uint8Array, serializerId: number, codecId: numb
   return blob;
 }
 
+function readUInt32LE(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) + bytes[at + 3]! * 0x1000000;
+}
+
 /** Checks magic, version, length and checksum; returns the header and a view of the body. */
 export function readHeader(blob: Uint8Array): { header: Header; body: Uint8Array } {
   if (blob.length < HEADER_SIZE || blob[0] !== MAGIC_0 || blob[1] !== MAGIC_1) {
@@ -58,13 +62,13 @@ export function readHeader(blob: Uint8Array): { header: Header; body: Uint8Array
     throw new DecodeError(`stored blob uses format version ${version}, newer than this hashstash reads (${FORMAT_VERSION}); upgrade hashstash`);
   }
   if (version < 1) throw new DecodeError(`stored blob has an invalid format version ${version}`);
-  const view = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  const length = view.readUInt32LE(6);
-  const body = view.subarray(HEADER_SIZE);
-  if (body.length !== length) {
-    throw new DecodeError(`stored blob is ${body.length < length ? 'truncated' : 'too long'}: header says ${length} body bytes, found ${body.length}`);
+  const length = readUInt32LE(blob, 6);
+  const found = blob.length - HEADER_SIZE;
+  if (found !== length) {
+    throw new DecodeError(`stored blob is ${found < length ? 'truncated' : 'too long'}: header says ${length} body bytes, found ${found}`);
   }
-  if (crc32(body) !== view.readUInt32LE(10)) {
+  const body = blob.subarray(HEADER_SIZE);
+  if (crc32(body) !== readUInt32LE(blob, 10)) {
     throw new DecodeError('stored blob is corrupt: its checksum does not match its contents');
   }
   return { header: { version, serializerId: blob[3]!, codecId: blob[4]!, flags: blob[5]! }, body };
