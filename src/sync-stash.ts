@@ -1,4 +1,5 @@
 import type { RawEntry, SyncStore } from './engines/engine.js';
+import { WRITE_BATCH } from './engines/local-engine.js';
 import { KeyNotFoundError, ReadOnlyError } from './errors.js';
 import type { BlobFormat } from './format/blob.js';
 import { decodeKey, encodeKey } from './keys/encode.js';
@@ -93,10 +94,15 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   setMany(entries: Iterable<readonly [K, V]>): void {
     this.#writable('setMany');
     this.#ready();
-    const format = this.#format;
-    this.#store.setMany((function* () {
-      for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
-    })());
+    let batch: RawEntry[] = [];
+    for (const [key, value] of entries) {
+      batch.push([encodeKey(key), this.#format.pack(value)]);
+      if (batch.length >= WRITE_BATCH) {
+        this.#store.setMany(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) this.#store.setMany(batch);
   }
 
   clear(): void {

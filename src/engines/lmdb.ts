@@ -246,6 +246,7 @@ export class LmdbStore implements SyncStore {
     return keys.map((key) => this.get(key));
   }
 
+  /** One synchronous transaction: one commit for the whole batch (LocalEngine hands batches of WRITE_BATCH). */
   setMany(entries: Iterable<RawEntry>): void {
     const db = this.#database(true)!;
     this.#guard('write', () => db.transactionSync(() => {
@@ -298,24 +299,6 @@ class LmdbEngine extends LocalEngine {
       return await this.#store.writer().remove(recordKey(key) as Buffer);
     } catch (error) {
       throw this.#store.wrap(error, 'delete');
-    }
-  }
-
-  override async setMany(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void> {
-    const db = this.#store.writer();
-    let pending: Promise<unknown>[] = [];
-    try {
-      for await (const [key, value] of entries as AsyncIterable<RawEntry>) {
-        const [k, v] = LmdbStore.record(key, value);
-        pending.push(db.put(k as Buffer, v as Buffer));
-        if (pending.length >= 10_000) {
-          await Promise.all(pending);
-          pending = [];
-        }
-      }
-      await Promise.all(pending);
-    } catch (error) {
-      throw this.#store.wrap(error, 'write');
     }
   }
 
