@@ -1,0 +1,47 @@
+import { Buffer } from 'node:buffer';
+import { DecodeError } from '../errors.js';
+import { isPlainJson } from './plain-json.js';
+import type { DeserializeOptions, Serializer } from './serializer.js';
+import { isStackOverflow, tooDeep } from './tagged-tree/paths.js';
+import { TreeReader } from './tagged-tree/reader.js';
+import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
+import { TreeWriter } from './tagged-tree/writer.js';
+import { parseUtf8Json } from './utf8-json.js';
+
+const WHAT = 'hashstash serializer';
+const TAGGED_ROOT_OPEN = `{${JSON.stringify(TAG_KEY)}:${JSON.stringify(TAG_TAGGED_ROOT)},"v":`;
+
+/**
+ * hashstash's own format: UTF-8 JSON text. Plain JSON values are written as they are (JSON.stringify), anything else
+ * as a tagged tree marked {"~":"hs1","v":…} (see tagged-tree/tags.ts for the vocabulary). It carries JSON plus
+ * undefined, NaN, ±Infinity, -0, BigInt, Date, RegExp, Map, Set, URL, typed arrays, Buffer, ArrayBuffer, DataView,
+ * Errors, sparse arrays, null-prototype objects, shared references and cycles, registered class instances and
+ * functions (by source; read back as StoredFunction unless trustCode). Symbol-keyed and non-enumerable properties,
+ * and non-index properties of arrays, are not carried, as in JSON. Typed arrays carry their own bytes: two views of
+ * one buffer come back with a buffer each.
+ */
+export const hashstashSerializer: Serializer = {
+  name: 'hashstash',
+  id: 0x68, // 'h'
+
+  serialize(value: unknown): Uint8Array {
+    let text: string;
+    try {
+      text = isPlainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
+    } catch (error) {
+      throw isStackOverflow(error) ? tooDeep(error) : error;
+    }
+    return Buffer.from(text); // UTF-8, the default
+  },
+
+  deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown {
+    const parsed = parseUtf8Json(bytes, WHAT);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
+    const tag = (parsed as Record<string, unknown>)[TAG_KEY];
+    if (tag === undefined) return parsed;
+    if (tag !== TAG_TAGGED_ROOT || !Object.hasOwn(parsed, 'v')) {
+      throw new DecodeError(`${WHAT}: unknown format marker ${JSON.stringify(tag)} (written by a newer hashstash, or corrupt)`);
+    }
+    return TreeReader.read((parsed as Record<string, unknown>)['v'], options?.trustCode === true);
+  },
+};

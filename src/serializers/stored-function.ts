@@ -1,0 +1,76 @@
+/**
+ * A function read back from storage without running any code: its name and its source text.
+ * Stash values come back as StoredFunction unless the stash was opened with `trustCode: true`;
+ * storing a StoredFunction again stores the same function.
+ */
+export class StoredFunction {
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {}
+
+  toString(): string {
+    return this.source;
+  }
+
+  toJSON(): { name: string; source: string } {
+    return { name: this.name, source: this.source };
+  }
+
+  /**
+   * RUNS CODE: evaluates the stored source in the global scope and returns the function it defines.
+   * Only call this on data you trust. The function sees globals only: variables it closed over when it was stored are gone.
+   * Throws SyntaxError when the source does not parse, TypeError when it is not a function.
+   */
+  toFunction(): Function {
+    return evaluateFunctionSource(this.source);
+  }
+}
+
+const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
+
+/** The source text that recreates `fn`, or undefined for native and bound functions, which have none. */
+export function functionSource(fn: Function): string | undefined {
+  const source = Function.prototype.toString.call(fn);
+  return NATIVE_CODE.test(source) ? undefined : source;
+}
+
+/**
+ * Source text takes one of two shapes. Function and class expressions, declarations and arrow functions evaluate as
+ * an expression. Methods (`foo(x) { … }`, `async *gen() { … }`, `get size() { … }`, `[Symbol.iterator]() { … }`)
+ * are only valid inside a class or object literal, so they are evaluated as the one member of an object literal.
+ * Code is tried in strict mode first (ES modules and classes are strict) and in sloppy mode when strict mode rejects it.
+ */
+export function evaluateFunctionSource(source: string): Function {
+  let firstError: unknown;
+  for (const strictness of ['"use strict";', '']) {
+    try {
+      return evaluateAsExpression(source, strictness);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      firstError ??= error;
+    }
+    try {
+      return evaluateAsMethod(source, strictness);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
+  throw firstError;
+}
+
+function evaluateAsExpression(source: string, strictness: string): Function {
+  const value: unknown = new Function(`${strictness}return (${source}\n);`)();
+  if (typeof value !== 'function') throw new TypeError('the stored source does not evaluate to a function');
+  return value;
+}
+
+function evaluateAsMethod(source: string, strictness: string): Function {
+  const holder = new Function(`${strictness}return {${source}\n};`)() as object;
+  const keys = Reflect.ownKeys(holder);
+  if (keys.length !== 1) throw new TypeError('the stored source is not a single method');
+  const descriptor = Object.getOwnPropertyDescriptor(holder, keys[0]!)!;
+  const method: unknown = descriptor.get ?? descriptor.set ?? descriptor.value;
+  if (typeof method !== 'function') throw new TypeError('the stored source is not a method');
+  return method;
+}
