@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
 import { hash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { EngineContext, RawEntry, SyncStore } from './engine.js';
 import { LocalEngine } from './local-engine.js';
 
@@ -76,7 +77,7 @@ export class LmdbStore implements SyncStore {
 
   /** The open database, or undefined for a read-only stash whose file does not exist yet (it reads as empty). */
   #database(forWrite: boolean): Database<Buffer, Buffer> | undefined {
-    if (this.#env) return this.#env.db;
+    if (this.#env && !(forWrite && this.#env.readonly)) return this.#env.db;
     if (forWrite && this.#readonly) throw new ReadOnlyError(`cannot write to ${this.#file}: opened read-only`);
     if (!existsSync(this.#file)) {
       if (!forWrite) return undefined;
@@ -90,24 +91,37 @@ export class LmdbStore implements SyncStore {
     if (!shared) {
       this.#checkIsLmdb();
       try {
-        const db = loadLmdb().open<Buffer, Buffer>({
-          path: this.#file,
-          noSubdir: true,
-          encoding: 'binary',
-          keyEncoding: 'binary',
-          compression: false,
-          cache: false,
-          readOnly: this.#readonly,
-        });
-        shared = { db, users: 0, readonly: this.#readonly };
+        shared = { db: this.#open(this.#readonly), users: 0, readonly: this.#readonly };
       } catch (error) {
-        throw this.#failure(error, 'open');
+        const failure = this.#failure(error, 'open');
+        // On read-only storage LMDB cannot open for writing, but it can still be read: reads work, writes will say why.
+        if (!(failure instanceof ReadOnlyError) || this.#readonly) throw failure;
+        try {
+          shared = { db: this.#open(true), users: 0, readonly: true };
+        } catch {
+          throw failure;
+        }
       }
       environments.set(this.#file, shared);
+    }
+    if (forWrite && shared.readonly) {
+      throw new ReadOnlyError(`cannot write to ${this.#file}: it is on read-only storage or opened read-only`);
     }
     shared.users++;
     this.#env = shared;
     return shared.db;
+  }
+
+  #open(readOnly: boolean): RootDatabase<Buffer, Buffer> {
+    return loadLmdb().open<Buffer, Buffer>({
+      path: this.#file,
+      noSubdir: true,
+      encoding: 'binary',
+      keyEncoding: 'binary',
+      compression: false,
+      cache: false,
+      readOnly,
+    });
   }
 
   /**
@@ -266,13 +280,17 @@ export class LmdbStore implements SyncStore {
     return this.#failure(error, doing);
   }
 
-  close(): Promise<void> | undefined {
+  /** Set after an asynchronous commit failed (a full disk, say). */
+  commitFailed = false;
+
+  async close(): Promise<void> {
     const env = this.#env;
-    if (!env) return undefined;
+    if (!env) return;
     this.#env = undefined;
-    if (--env.users > 0) return undefined;
+    if (--env.users > 0) return;
     environments.delete(this.#file);
-    return env.db.close();
+    // After a failed commit lmdb-js's close waits for a flush that never comes; do not hang the caller's close on it.
+    await (this.commitFailed ? Promise.race([env.db.close(), delay(1000)]) : env.db.close());
   }
 }
 
@@ -289,7 +307,14 @@ class LmdbEngine extends LocalEngine {
     try {
       await this.#store.writer().put(k as Buffer, v as Buffer);
     } catch (error) {
-      throw this.#store.wrap(error, 'write');
+      // lmdb-js rejects a failed commit's `commitError` promise later with the cause; nobody else awaits it, and
+      // left alone it would surface as an unhandled rejection and end the user's process. Wait briefly for the cause.
+      this.#store.commitFailed = true;
+      const commitError = (error as { commitError?: Promise<unknown> }).commitError;
+      const cause = commitError
+        ? await Promise.race([commitError.then(() => error, (reason: unknown) => reason), delay(100).then(() => error)])
+        : error;
+      throw this.#store.wrap(cause, 'write');
     }
   }
 

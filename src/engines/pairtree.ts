@@ -8,6 +8,7 @@ import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors
 import { hashKey } from '../keys/hash.js';
 import type { EngineContext, RawEntry, SyncStore } from './engine.js';
 import { LocalEngine } from './local-engine.js';
+import { onReadOnlyFileSystem } from './read-only-fs.js';
 
 /**
  * Plain files in hashed folders: the key's sha256 hex splits into `ab/cd/<rest>/`, which holds `key` (the encoded key)
@@ -39,7 +40,7 @@ class PairtreeStore implements SyncStore {
   #fail(error: unknown, path: string, doing: string): never {
     if (error instanceof HashStashError) throw error;
     const code = errnoOf(error);
-    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || (code === 'ENOENT' && onReadOnlyFileSystem(path))) {
       throw new ReadOnlyError(`pairtree cannot ${doing} ${path}: ${code} (read-only or not permitted)`, { cause: error });
     }
     if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') {

@@ -1,9 +1,10 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
 import type { EngineContext, RawEntry, SyncStore } from './engine.js';
 import { LocalEngine, WRITE_BATCH } from './local-engine.js';
+import { onReadOnlyFileSystem } from './read-only-fs.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -140,6 +141,14 @@ class SqliteStore implements SyncStore {
     const detail = `${(error as Error)?.message ?? String(error)}${code ? ` (${code})` : ''}`;
     if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
       throw new ReadOnlyError(`sqlite cannot ${doing} ${this.#file}: the location is read-only or not permitted: ${detail}`, { cause: error });
+    }
+    if (code === 'SQLITE_CANTOPEN' && onReadOnlyFileSystem(dirname(this.#file))) {
+      // SQLite needs to create `-shm` beside a WAL database even to read it, and better-sqlite3 is built without the
+      // URI filenames that would allow `immutable=1`; so a sqlite stash cannot be read from read-only storage.
+      throw new EngineUnavailableError(
+        `sqlite cannot ${doing} ${this.#file}: it is on a read-only file system, and SQLite must create ${basename(this.#file)}-shm ` +
+        'beside a WAL database even to read it; copy the stash to writable storage (or use the lmdb or pairtree engine there)',
+        this.#file, { cause: error });
     }
     const reason = reasonOf(code);
     throw new EngineUnavailableError(`sqlite cannot ${doing} ${this.#file}: ${reason ? `${reason}: ` : ''}${detail}`, this.#file, { cause: error });

@@ -1,0 +1,111 @@
+// A full disk and a read-only file system, made real with small tmpfs mounts. Mounting needs root and a kernel that
+// allows it; where it does not, the tests say so and are skipped (CI runs as root on a machine that allows it).
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineUnavailableError, HashStash, HashStashError, ReadOnlyError, type EngineName } from '../../src/index.js';
+
+const engines: EngineName[] = ['lmdb', 'sqlite', 'pairtree'];
+
+function mount(sizeKb: number): { dir: string; readOnly(): void; readWrite(): void; unmount(): void } | string {
+  const dir = mkdtempSync(join(tmpdir(), 'hashstash-fs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    return `cannot mount a tmpfs here (${String((error as Error).message).split('\n')[0]})`;
+  }
+  return {
+    dir,
+    readOnly: () => execFileSync('mount', ['-o', 'remount,ro', dir], { stdio: 'pipe' }),
+    readWrite: () => execFileSync('mount', ['-o', 'remount,rw', dir], { stdio: 'pipe' }),
+    unmount: () => {
+      // Lazy: a database the library had to abandon after a failed commit may still be mapped by this process.
+      execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const probe = mount(64);
+const cannotMount = typeof probe === 'string' ? probe : undefined;
+if (typeof probe !== 'string') probe.unmount();
+if (cannotMount) console.log(`# SKIP file-system fault tests: ${cannotMount}`);
+
+const text = (n: number) => 'x'.repeat(n);
+
+for (const engine of engines) {
+  t.test(`${engine}: a full disk is a typed error naming the path, and nothing stored before is lost`, { skip: cannotMount }, async (t) => {
+    const fs = mount(2048) as Exclude<ReturnType<typeof mount>, string>;
+    const root = join(fs.dir, 'stashes');
+    mkdirSync(root);
+    const stash = new HashStash({ root, engine, compress: false });
+    // Teardowns run in the order they are added: close before unmounting.
+    t.teardown(() => stash.close().catch(() => {}));
+    t.teardown(() => fs.unmount());
+    // lmdb-js rejects one internal promise of a failed asynchronous commit that no caller can reach
+    // (kriszyp/lmdb-js#368); we handle the one it exposes (error.commitError). Tolerate exactly that one here.
+    const stray: unknown[] = [];
+    const onStray = (reason: unknown) => { stray.push(reason); };
+    if (engine === 'lmdb') {
+      process.on('unhandledRejection', onStray);
+      t.teardown(() => { process.off('unhandledRejection', onStray); });
+    }
+    for (let i = 0; i < 20; i++) await stash.set(`small-${i}`, { i });
+    let failure: unknown;
+    let stored = 0;
+    for (let i = 0; i < 200 && !failure; i++) {
+      try {
+        await stash.set(`big-${i}`, text(100_000));
+        stored = i + 1;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    t.ok(failure, 'the disk filled up');
+    t.ok(failure instanceof HashStashError, `a HashStashError, got ${(failure as Error)?.name}: ${(failure as Error)?.message}`);
+    t.match((failure as Error).message, fs.dir, 'the message names the path');
+    for (let i = 0; i < 20; i++) t.same(await stash.get(`small-${i}`), { i }, `small-${i} survives`);
+    for (let i = 0; i < stored; i++) t.equal((await stash.get(`big-${i}`))?.length, 100_000, `big-${i} survives`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const reason of stray) t.match(String((reason as Error)?.message), /^Commit failed/, 'only lmdb-js\'s own unreachable commit rejection');
+  });
+
+  t.test(`${engine}: on a read-only file system reads work (sqlite: a clear error) and writes are ReadOnlyError`, { skip: cannotMount }, async (t) => {
+    const fs = mount(4096) as Exclude<ReturnType<typeof mount>, string>;
+    const opened: HashStash[] = [];
+    t.teardown(async () => {
+      for (const stash of opened) await stash.close().catch(() => {});
+      fs.unmount();
+    });
+    const writer = new HashStash({ root: fs.dir, engine });
+    await writer.set('kept', { value: 1 });
+    await writer.close();
+    fs.readOnly();
+    for (const readonly of [true, false]) {
+      const stash = new HashStash({ root: fs.dir, engine, readonly });
+      opened.push(stash);
+      if (engine === 'sqlite') {
+        // SQLite must create `-shm` beside a WAL database even to read it (see src/engines/sqlite.ts).
+        const error = await stash.get('kept').then(() => undefined, (e: unknown) => e);
+        t.ok(error instanceof EngineUnavailableError, `a typed error, got ${(error as Error)?.name}`);
+        t.match((error as Error).message, /read-only file system/);
+        t.match((error as Error).message, fs.dir);
+      } else {
+        t.same(await stash.get('kept'), { value: 1 }, `read with readonly: ${readonly}`);
+        t.equal(await stash.size(), 1);
+      }
+      const error = await stash.set('new', 2).then(() => undefined, (e: unknown) => e);
+      const expected = engine === 'sqlite' && !readonly ? EngineUnavailableError : ReadOnlyError;
+      t.ok(error instanceof expected, `set is a ${expected.name} (readonly: ${readonly}), got ${(error as Error)?.name}: ${(error as Error)?.message}`);
+      await stash.close();
+    }
+    fs.readWrite();
+    const after = new HashStash({ root: fs.dir, engine });
+    opened.push(after);
+    t.same(await after.get('kept'), { value: 1 }, 'the data is intact once the storage is writable again');
+    t.equal(await after.size(), 1);
+  });
+}
