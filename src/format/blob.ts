@@ -1,7 +1,7 @@
 import { DecodeError } from '../errors.js';
 import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { FLAG_B64, FLAG_UNCOMPRESSED, readHeader, withHeader } from './header.js';
+import { FLAG_B64, FLAG_UNCOMPRESSED, readHeader, textWithHeader, withHeader } from './header.js';
 
 /** Below this many serialized bytes no codec wins: every one grows the value or barely shrinks it, and zlib costs ~40 µs. */
 export const MIN_COMPRESS_BYTES = 256;
@@ -33,7 +33,22 @@ export class BlobFormat {
   }
 
   pack(value: unknown): Uint8Array {
-    const serialized = this.#serializer.serialize(value);
+    const serializer = this.#serializer;
+    if (serializer.serializeToText) {
+      const text = serializer.serializeToText(value);
+      // A UTF-16 unit is at most 3 UTF-8 bytes, so short text needs no measuring to know it is below the threshold.
+      const small = text.length * 3 < MIN_COMPRESS_BYTES || Buffer.byteLength(text) < MIN_COMPRESS_BYTES;
+      if (!this.#compresses || small) {
+        const flags = (this.#compresses ? FLAG_UNCOMPRESSED : 0) | (this.#base64 ? FLAG_B64 : 0);
+        const blob = textWithHeader(text, serializer.id, this.#codec.id, flags);
+        return this.#base64 ? this.#base64.encode(blob) : blob;
+      }
+      return this.#packBytes(Buffer.from(text));
+    }
+    return this.#packBytes(serializer.serialize(value));
+  }
+
+  #packBytes(serialized: Uint8Array): Uint8Array {
     let body = serialized;
     let flags = this.#base64 ? FLAG_B64 : 0;
     if (this.#compresses && serialized.length >= MIN_COMPRESS_BYTES) {

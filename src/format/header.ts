@@ -32,16 +32,29 @@ export interface Header {
 /** Writes header and body into one new buffer. */
 export function withHeader(body: Uint8Array, serializerId: number, codecId: number, flags: number): Buffer {
   const blob = Buffer.allocUnsafe(HEADER_SIZE + body.length);
+  blob.set(body, HEADER_SIZE);
+  writeHeader(blob, serializerId, codecId, flags);
+  return blob;
+}
+
+/** Writes UTF-8 text as the body of a new blob, without an intermediate buffer. */
+export function textWithHeader(text: string, serializerId: number, codecId: number, flags: number): Buffer {
+  const blob = Buffer.allocUnsafe(HEADER_SIZE + Buffer.byteLength(text));
+  blob.write(text, HEADER_SIZE, 'utf8');
+  writeHeader(blob, serializerId, codecId, flags);
+  return blob;
+}
+
+/** Fills in the header of a blob whose body is already in place after it. */
+function writeHeader(blob: Buffer, serializerId: number, codecId: number, flags: number): void {
   blob[0] = MAGIC_0;
   blob[1] = MAGIC_1;
   blob[2] = FORMAT_VERSION;
   blob[3] = serializerId;
   blob[4] = codecId;
   blob[5] = flags;
-  blob.writeUInt32LE(body.length, 6);
-  blob.writeUInt32LE(crc32(body), 10);
-  blob.set(body, HEADER_SIZE);
-  return blob;
+  blob.writeUInt32LE(blob.length - HEADER_SIZE, 6);
+  blob.writeUInt32LE(crc32(blob.subarray(HEADER_SIZE)), 10);
 }
 
 function readUInt32LE(bytes: Uint8Array, at: number): number {

@@ -25,13 +25,15 @@ export const hashstashSerializer: Serializer = {
   id: 0x68, // 'h'
 
   serialize(value: unknown): Uint8Array {
-    let text: string;
+    return Buffer.from(hashstashSerializer.serializeToText!(value)); // UTF-8, the default
+  },
+
+  serializeToText(value: unknown): string {
     try {
-      text = isPlainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
+      return isPlainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
     } catch (error) {
       throw isStackOverflow(error) ? tooDeep(error) : error;
     }
-    return Buffer.from(text); // UTF-8, the default
   },
 
   deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown {

@@ -12,6 +12,11 @@ export interface Serializer {
   readonly id: number;
   /** Throws SerializationError naming the path inside the value (`$.a.b[3]`) when it cannot carry something. */
   serialize(value: unknown): Uint8Array;
+  /**
+   * For serializers whose bytes are UTF-8 text: the text itself, so the format layer can write it straight into the
+   * stored blob without an intermediate buffer. Must equal the UTF-8 decoding of `serialize(value)`.
+   */
+  serializeToText?(value: unknown): string;
   /** Throws DecodeError when the bytes are not valid output of this serializer. */
   deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown;
 }

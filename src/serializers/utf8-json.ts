@@ -1,15 +1,18 @@
+import { Buffer, isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.js';
 
-// fatal: invalid UTF-8 throws rather than turning into U+FFFD; ignoreBOM: a leading U+FEFF is text, not a marker.
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const REPLACEMENT = '\uFFFD';
 
-/** The JSON value in UTF-8 bytes; DecodeError when they are not valid UTF-8 or not JSON (corrupt or truncated). */
+/**
+ * The JSON value in UTF-8 bytes; DecodeError when they are not valid UTF-8 or not JSON (corrupt or truncated).
+ * Decoding is lenient and fast; only text that contains U+FFFD, which is where invalid bytes would have gone, is
+ * checked strictly, so valid text pays nothing for the check.
+ */
 export function parseUtf8Json(bytes: Uint8Array, what: string): unknown {
-  let text: string;
-  try {
-    text = decoder.decode(bytes);
-  } catch (error) {
-    throw new DecodeError(`${what}: the bytes are not valid UTF-8`, { cause: error });
+  const buffer = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buffer.toString();
+  if (text.includes(REPLACEMENT) && !isUtf8(buffer)) {
+    throw new DecodeError(`${what}: the bytes are not valid UTF-8`);
   }
   try {
     return JSON.parse(text);
