@@ -4,6 +4,7 @@ import { getCodec } from './codecs/index.js';
 import { base64Codec } from './codecs/base64.js';
 import type { Engine, RawEntry } from './engines/engine.js';
 import { engineFactory } from './engines/index.js';
+import { WRITE_BATCH } from './engines/local-engine.js';
 import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
 import { BlobFormat } from './format/blob.js';
 import { decodeKey, encodeKey } from './keys/encode.js';
@@ -156,11 +157,23 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     this.#writable('setMany');
     if (this.#pendingClear) await this.#clearPending();
     const format = this.#format;
-    // Encoding streams lazily inside the engine's own batching, so a million entries never sit in memory at once.
-    const encoded = Symbol.iterator in entries
-      ? (function* () { for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry; })()
-      : (async function* () { for await (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry; })();
-    await this.#engine.setMany(encoded);
+    if (Symbol.iterator in entries) {
+      // Encoding streams lazily inside the engine's own batching, so a million entries never sit in memory at once.
+      await this.#engine.setMany((function* () {
+        for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
+      })());
+      return;
+    }
+    // An asynchronous source is gathered into batches here, so the engine sees whole batches, not one promise per entry.
+    let batch: RawEntry[] = [];
+    for await (const [key, value] of entries) {
+      batch.push([encodeKey(key), format.pack(value)]);
+      if (batch.length >= WRITE_BATCH) {
+        await this.#engine.setMany(batch);
+        batch = [];
+      }
+    }
+    if (batch.length) await this.#engine.setMany(batch);
   }
 
   async clear(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { RawEntry, SyncStore } from './engines/engine.js';
-import { WRITE_BATCH } from './engines/local-engine.js';
+import { take, WRITE_BATCH } from './engines/local-engine.js';
 import { KeyNotFoundError, ReadOnlyError } from './errors.js';
 import type { BlobFormat } from './format/blob.js';
 import { decodeKey, encodeKey } from './keys/encode.js';
@@ -94,15 +94,13 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   setMany(entries: Iterable<readonly [K, V]>): void {
     this.#writable('setMany');
     this.#ready();
-    let batch: RawEntry[] = [];
-    for (const [key, value] of entries) {
-      batch.push([encodeKey(key), this.#format.pack(value)]);
-      if (batch.length >= WRITE_BATCH) {
-        this.#store.setMany(batch);
-        batch = [];
-      }
+    const format = this.#format;
+    const iterator = (function* () {
+      for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
+    })();
+    for (let batch = take(iterator, WRITE_BATCH); batch.length; batch = take(iterator, WRITE_BATCH)) {
+      this.#store.setMany(batch);
     }
-    if (batch.length) this.#store.setMany(batch);
   }
 
   clear(): void {

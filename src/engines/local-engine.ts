@@ -6,6 +6,18 @@ import type { Engine, EngineCapabilities, RawEntry, SyncStore } from './engine.j
  */
 export const WRITE_BATCH = 10_000;
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Up to `count` entries from an iterator. */
+export function take<T>(iterator: Iterator<T>, count: number): T[] {
+  const taken: T[] = [];
+  for (let next = iterator.next(); !next.done; next = iterator.next()) {
+    taken.push(next.value);
+    if (taken.length >= count) break;
+  }
+  return taken;
+}
+
 /**
  * The asynchronous face of a local engine whose operations are synchronous and fast:
  * each call runs the synchronous one, so `await stash.get` costs one promise and no thread hop.
@@ -31,8 +43,19 @@ export class LocalEngine implements Engine {
   async clear() { this.sync.clear(); }
   async getMany(keys: readonly Uint8Array[]) { return this.sync.getMany(keys); }
 
-  /** Hands the store bounded batches, each one transaction on engines that have them; memory stays bounded. */
+  /**
+   * Hands the store bounded batches, each one transaction on engines that have them, so memory stays bounded.
+   * A synchronous source is read synchronously, yielding to the event loop between batches.
+   */
   async setMany(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void> {
+    if (Symbol.iterator in entries) {
+      const iterator = entries[Symbol.iterator]();
+      for (let batch = take(iterator, WRITE_BATCH); batch.length; batch = take(iterator, WRITE_BATCH)) {
+        this.sync.setMany(batch);
+        if (batch.length === WRITE_BATCH) await yieldToEventLoop();
+      }
+      return;
+    }
     let batch: RawEntry[] = [];
     for await (const entry of entries) {
       batch.push(entry);
