@@ -27,6 +27,8 @@ export interface FigureSpec {
 export interface Subject {
   readonly name: string;
   readonly yardstick: boolean;
+  /** For a yardstick: the library subjects it is compared with. Unset: every library subject of its suite. */
+  readonly peers?: readonly string[];
 }
 
 export interface Suite {
@@ -41,13 +43,14 @@ export interface Suite {
 
 /**
  * The subjects `--filter` selects. A term names a suite (`stash`), a subject in any suite (`pairtree`), or one
- * subject of one suite (`codecs/lz4`). Yardsticks come along with any selected library subject, so ratios always
- * have their denominator.
+ * subject of one suite (`codecs/lz4`). Yardsticks come along with the selected library subjects they are compared
+ * with (those without `peers`, with any), so ratios always have their denominator.
  */
 export function selectSubjects(suite: Suite, terms: readonly string[]): Set<string> {
   if (terms.length === 0) return new Set(suite.subjects.map((s) => s.name));
   const named = (s: Subject) => terms.some((term) => term === suite.name || term === s.name || term === `${suite.name}/${s.name}`);
   const matched = suite.subjects.filter(named);
-  const withYardsticks = matched.some((s) => !s.yardstick) ? [...matched, ...suite.subjects.filter((s) => s.yardstick)] : matched;
-  return new Set(withYardsticks.map((s) => s.name));
+  const library = new Set(matched.filter((s) => !s.yardstick).map((s) => s.name));
+  const comesAlong = (s: Subject) => s.yardstick && library.size > 0 && (!s.peers || s.peers.some((peer) => library.has(peer)));
+  return new Set([...matched, ...suite.subjects.filter(comesAlong)].map((s) => s.name));
 }

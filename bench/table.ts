@@ -49,7 +49,10 @@ export function casesTables(cases: readonly CaseResult[]): string[] {
     const subjects = [...new Set(unordered.map((row) => row.subject))];
     const rows = subjects.flatMap((subject) => unordered.filter((row) => row.subject === subject));
     const withMb = rows.some((row) => row.mbPerSec);
-    const noteNames = [...new Set(rows.flatMap((row) => Object.keys(row.notes)))];
+    // Numbers first, in the order they were noted; descriptions (text only) after them, at the right edge.
+    const allNames = [...new Set(rows.flatMap((row) => Object.keys(row.notes)))];
+    const isText = (name: string) => rows.every((row) => row.notes[name] === undefined || typeof row.notes[name] === 'string');
+    const noteNames = [...allNames.filter((name) => !isText(name)), ...allNames.filter(isText)];
     const headers = ['subject', 'op', 'ops/s', 'time/op', 'spread', ...(withMb ? ['MB/s'] : []), ...noteNames];
     const body = rows.map((row) => [
       row.yardstick ? `${row.subject} (yardstick)` : row.subject,

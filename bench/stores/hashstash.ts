@@ -1,19 +1,43 @@
 import type { EngineName, HashStashOptions } from '../../src/options.js';
 import type { BenchStore, OpenStore } from './store.js';
 
+export interface HashStashStoreSettings {
+  /** Options beyond `root` and `engine`; the default serializer and codec otherwise. */
+  readonly options?: Omit<HashStashOptions, 'root' | 'engine'>;
+  /** The subject name; the engine's name by default. */
+  readonly name?: string;
+  /** `bulk` for engines whose single writes are each a durable commit (see BenchStore.fill); `sequential` by default. */
+  readonly fill?: BenchStore['fill'];
+}
+
+/** Written and deleted when a store opens; no workload key looks like it. */
+const PROBE_KEY = 'hashstash-bench-probe';
+
 /**
- * The library through its public facade, on one engine, with the default serializer and codec unless `options`
- * say otherwise. Opening runs a first operation, because engines connect lazily and a failure shows only then.
+ * The library through its public facade, on one engine. Engines open their storage lazily, on the first write; opening
+ * writes and deletes a probe entry, so a failure shows here and no timed operation pays for creating the database.
  */
-export function hashStashStore(engine: EngineName, options: Omit<HashStashOptions, 'root' | 'engine'> = {}, name: string = engine): BenchStore {
+export function hashStashStore(engine: EngineName, { options = {}, name = engine, fill = 'sequential' }: HashStashStoreSettings = {}): BenchStore {
   return {
     name,
     yardstick: false,
+    fill,
+    via: {
+      set: 'await stash.set',
+      'set-sync': 'stash.sync.set',
+      'set-concurrent': 'await Promise.all(stash.set × batch)',
+      'set-many': 'await stash.update(array of pairs)',
+      get: 'await stash.get',
+      'get-sync': 'stash.sync.get',
+      'get-many': 'await stash.getMany(keys)',
+      iterate: 'for await (stash.entries())',
+    },
     async open(root: string): Promise<OpenStore> {
       const { HashStash } = await import('../../src/index.js');
       const stash = new HashStash<string, unknown>({ ...options, root, engine });
       try {
-        await stash.size();
+        await stash.set(PROBE_KEY, null);
+        await stash.delete(PROBE_KEY);
       } catch (error) {
         await stash.close().catch(() => {});
         throw error;
@@ -22,9 +46,12 @@ export function hashStashStore(engine: EngineName, options: Omit<HashStashOption
       const view = sync ? stash.sync : undefined;
       return {
         set: (key, value) => stash.set(key, value),
-        setSync: undefined,
+        setSync: view && ((key, value) => view.set(key, value)),
+        setConcurrent: (pairs) => Promise.all(pairs.map(([key, value]) => stash.set(key, value))),
+        setMany: (pairs) => stash.update(pairs),
         get: (key) => stash.get(key),
         getSync: view && ((key) => view.get(key)),
+        getMany: (keys) => stash.getMany(keys),
         async iterate(visit) {
           let count = 0;
           for await (const entry of stash.entries()) {

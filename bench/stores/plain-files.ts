@@ -13,13 +13,19 @@ import type { BenchStore, OpenStore } from './store.js';
 export const plainFiles: BenchStore = {
   name: 'plain-files',
   yardstick: true,
+  fill: 'sequential',
+  via: {
+    'set-sync': 'writeFileSync(JSON.stringify)',
+    get: 'await readFile + JSON.parse',
+    'get-sync': 'readFileSync + JSON.parse',
+    iterate: 'readdirSync walk, readFileSync + JSON.parse',
+  },
   async open(root: string): Promise<OpenStore> {
     const fileOf = (key: string) => {
       const hex = hash('sha256', key, 'hex');
       return join(root, hex.slice(0, 2), hex.slice(2, 4), hex.slice(4));
     };
     return {
-      set: undefined,
       setSync(key, value) {
         const file = fileOf(key);
         const text = JSON.stringify(value);
