@@ -22,6 +22,7 @@ const LONG_KEY_PREFIX = 0x01;
 const LMDB_MAGIC = 0xbeefc0de;
 const PAGE = 1000;
 const EMPTY = Buffer.alloc(0);
+const ignore = () => {};
 
 type Lmdb = typeof import('lmdb');
 let lmdbModule: Lmdb | undefined;
@@ -302,20 +303,27 @@ class LmdbEngine extends LocalEngine {
     this.#store = store;
   }
 
-  override async set(key: Uint8Array, value: Uint8Array): Promise<void> {
+  // Not an async function: one promise layer over lmdb-js's own on the path of every concurrent write.
+  override set(key: Uint8Array, value: Uint8Array): Promise<void> {
     const [k, v] = LmdbStore.record(key, value);
     try {
-      await this.#store.writer().put(k as Buffer, v as Buffer);
+      return this.#store.writer().put(k as Buffer, v as Buffer).then(ignore, (error: unknown) => this.#failedCommit(error));
     } catch (error) {
-      // lmdb-js rejects a failed commit's `commitError` promise later with the cause; nobody else awaits it, and
-      // left alone it would surface as an unhandled rejection and end the user's process. Wait briefly for the cause.
-      this.#store.commitFailed = true;
-      const commitError = (error as { commitError?: Promise<unknown> }).commitError;
-      const cause = commitError
-        ? await Promise.race([commitError.then(() => error, (reason: unknown) => reason), delay(100).then(() => error)])
-        : error;
-      throw this.#store.wrap(cause, 'write');
+      return Promise.reject(this.#store.wrap(error, 'write'));
     }
+  }
+
+  /**
+   * lmdb-js rejects a failed commit's `commitError` promise later with the cause; nobody else awaits it, and left alone
+   * it would surface as an unhandled rejection and end the user's process. Wait briefly for the cause and report it.
+   */
+  async #failedCommit(error: unknown): Promise<never> {
+    this.#store.commitFailed = true;
+    const commitError = (error as { commitError?: Promise<unknown> }).commitError;
+    const cause = commitError
+      ? await Promise.race([commitError.then(() => error, (reason: unknown) => reason), delay(100).then(() => error)])
+      : error;
+    throw this.#store.wrap(cause, 'write');
   }
 
   override async delete(key: Uint8Array): Promise<boolean> {
