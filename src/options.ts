@@ -109,7 +109,7 @@ function isEngineObject(value: unknown): value is Engine {
 }
 
 /** Applies defaults and validates: an unknown option, engine, serializer or codec throws ConfigError naming it. */
-export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions & { engineObject: Engine | undefined } {
+export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions & { engineObject: Engine | undefined; rootAsGiven: string } {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ConfigError(`HashStash options must be an object, got ${describe(options)}`);
   }
@@ -143,6 +143,7 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
 
   return {
     root: resolveRoot(merged.root),
+    rootAsGiven: merged.root,
     name: merged.name,
     engine,
     engineObject,

@@ -30,10 +30,12 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   readonly #memoized = new WeakMap<Function, Memoized<any, any>>();
 
   constructor(options: HashStashOptions = {}) {
-    const { engineObject, ...resolved } = resolveOptions(options);
+    const { engineObject, rootAsGiven, ...resolved } = resolveOptions(options);
     this.#options = resolved;
     this.path = join(resolved.root, resolved.name, settingsFolder(resolved));
-    const namespace = [resolved.root, resolved.name, settingsFolder(resolved)].join('/');
+    // Server engines namespace by the root as the user wrote it, not by this machine's cache folder, so programs on
+    // different machines that open `{ root: 'project_stash' }` on one server share one stash.
+    const namespace = [rootAsGiven, resolved.name, settingsFolder(resolved)].join('/');
     this.#engine = engineObject ?? engineFactory(resolved.engine as never)({
       path: this.path,
       namespace,

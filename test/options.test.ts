@@ -61,7 +61,12 @@ t.test('String(stash), toJSON and the engine name', async (t) => {
   t.equal(JSON.parse(JSON.stringify(stash)).serializer, 'hashstash');
 });
 
-t.test('engines not in this version say so with a typed error', async (t) => {
-  t.throws(() => new HashStash({ engine: 'redis' }), UnsupportedError);
+t.test('features not in this version say so with a typed error', async (t) => {
   t.throws(() => new HashStash({ appendMode: true, engine: 'memory' }), UnsupportedError);
+});
+
+t.test('the root as given is kept beside the resolved one (server engines namespace by it)', async (t) => {
+  const resolved = resolveOptions({ root: 'project_stash' });
+  t.equal(resolved.rootAsGiven, 'project_stash');
+  t.equal(resolved.root, resolveRoot('project_stash'));
 });

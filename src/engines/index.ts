@@ -3,7 +3,9 @@ import type { EngineName } from '../options.js';
 import type { EngineFactory } from './engine.js';
 import { createLmdbEngine } from './lmdb.js';
 import { createMemoryEngine } from './memory.js';
+import { createMongoEngine } from './mongo.js';
 import { createPairtreeEngine } from './pairtree.js';
+import { createRedisEngine } from './redis.js';
 import { createSqliteEngine } from './sqlite.js';
 
 /**
@@ -13,7 +15,9 @@ import { createSqliteEngine } from './sqlite.js';
 const factories: Partial<Record<EngineName, EngineFactory>> = {
   lmdb: createLmdbEngine,
   memory: createMemoryEngine,
+  mongo: createMongoEngine,
   pairtree: createPairtreeEngine,
+  redis: createRedisEngine,
   sqlite: createSqliteEngine,
 };
 
