@@ -4,8 +4,12 @@ import { diskUsage } from '../disk-usage.js';
 import { collectGarbage, rotate, timeLoop, timeLoopAsync, timeOnce, type Timing } from '../measure.js';
 import type { CaseKey, Recorder } from '../recorder.js';
 import { betterSqlite3, betterSqlite3Blob } from '../stores/better-sqlite3.js';
+import { startServers, stopServers } from '../servers.js';
 import { hashStashStore } from '../stores/hashstash.js';
+import { ioredisRaw } from '../stores/ioredis.js';
+import { keyvRedis } from '../stores/keyv-redis.js';
 import { lmdbJs, lmdbJsBinary } from '../stores/lmdb-js.js';
+import { MONGO_ENTRIES, mongodbBson, mongodbJson } from '../stores/mongodb.js';
 import { plainFiles } from '../stores/plain-files.js';
 import type { BenchStore, OpenStore, Pairs, StoreOp } from '../stores/store.js';
 import type { BenchConfig, FigureSpec, Suite } from '../suite.js';
@@ -16,20 +20,25 @@ import type { Workload } from '../workloads.js';
  * The stores this suite measures, one line each. Engines go through the facade with the default serializer and codec;
  * one that cannot open (not built yet, library not installed, server down) is reported missing with the reason.
  * lmdb and sqlite fill in bulk and measure their single writes in timed loops (see BenchStore.fill), beside the
- * storage libraries used directly.
+ * storage libraries used directly. So do the server engines, whose every operation is a round trip (50-100 µs here),
+ * on the small workload only, beside ioredis, keyv with @keyv/redis and the mongodb driver on the same servers.
  */
 const STORES: readonly BenchStore[] = [
   hashStashStore('memory'),
   hashStashStore('pairtree'),
   hashStashStore('lmdb', { fill: 'bulk' }),
   hashStashStore('sqlite', { fill: 'bulk' }),
-  hashStashStore('redis'),
-  hashStashStore('mongo'),
+  hashStashStore('redis', { fill: 'bulk', server: 'redis', workloads: ['small'] }),
+  hashStashStore('mongo', { fill: 'bulk', server: 'mongo', workloads: ['small'], entries: MONGO_ENTRIES, getConcurrent: false }),
   plainFiles,
   lmdbJs,
   lmdbJsBinary,
   betterSqlite3,
   betterSqlite3Blob,
+  ioredisRaw,
+  keyvRedis,
+  mongodbJson,
+  mongodbBson,
 ];
 
 /** A server engine that neither connects nor fails within this long is reported missing. */
@@ -46,6 +55,9 @@ const CONCURRENT_WRITES = { small: 1000, large: 100 } as const;
  * varies from commit to commit on this disk, and a few hundred of them average that out where a few dozen do not.
  */
 const WRITE_LOOP_FACTOR = 3;
+
+/** Reads started together in `get-concurrent` (a pipeline of this many GETs for raw ioredis); counted per key. */
+const CONCURRENT_READS = 1000;
 
 /** Keys per `getMany` call; `get-many` counts keys read, not calls. */
 const GET_MANY_KEYS = 100;
@@ -123,6 +135,16 @@ async function measureReads(opened: OpenStore, workload: Workload<unknown>, coun
     const getSync = opened.getSync;
     collectGarbage();
     measured.set('get-sync', { timing: timeLoop((i) => getSync(keyAt(i)), minMs) });
+  }
+  if (opened.getConcurrent) {
+    const getConcurrent = opened.getConcurrent;
+    const size = Math.min(CONCURRENT_READS, readOrder.length);
+    const batches = Array.from({ length: Math.floor(readOrder.length / size) }, (_, b) => Array.from({ length: size }, (_, i) => keyAt(b * size + i)));
+    const first = await getConcurrent(batches[0]!);
+    if (!isDeepStrictEqual(first[0], values[probe])) throw new Error(`concurrent get of ${keys[probe]} gave back a different value`);
+    collectGarbage();
+    const calls = await timeLoopAsync((i) => getConcurrent(batches[i % batches.length]!), minMs);
+    measured.set('get-concurrent', { timing: { ops: calls.ops * size, seconds: calls.seconds } });
   }
   if (opened.getMany) {
     const getMany = opened.getMany;
@@ -304,11 +326,77 @@ const FIGURES: readonly FigureSpec[] = [
     numerator: [large('sqlite', 'get-sync')],
     denominator: [large('better-sqlite3-blob', 'get-sync')],
   },
+  {
+    name: 'redis sequential await stash.get / ioredis sequential GET + JSON.parse (small)',
+    numerator: [small('redis', 'get')],
+    denominator: [small('ioredis', 'get')],
+    target: 0.8,
+  },
+  {
+    name: 'redis 1,000 concurrent stash.get / ioredis pipeline of 1,000 GETs + JSON.parse (small)',
+    numerator: [small('redis', 'get-concurrent')],
+    denominator: [small('ioredis', 'get-concurrent')],
+    target: 0.5,
+  },
+  {
+    name: 'redis sequential await stash.get / keyv + @keyv/redis await keyv.get (small)',
+    numerator: [small('redis', 'get')],
+    denominator: [small('keyv-redis', 'get')],
+    target: 1,
+  },
+  {
+    name: 'redis sequential await stash.set / keyv + @keyv/redis await keyv.set (small)',
+    numerator: [small('redis', 'set')],
+    denominator: [small('keyv-redis', 'set')],
+    target: 1,
+  },
+  {
+    name: 'redis sequential await stash.set / ioredis sequential SET of JSON.stringify (small)',
+    numerator: [small('redis', 'set')],
+    denominator: [small('ioredis', 'set')],
+  },
+  {
+    name: 'redis 1,000 concurrent stash.set / ioredis pipeline of 1,000 SETs (small)',
+    numerator: [small('redis', 'set-concurrent')],
+    denominator: [small('ioredis', 'set-concurrent')],
+  },
+  {
+    name: 'redis update() of the workload / ioredis pipelines of 1,000 SETs (small)',
+    numerator: [small('redis', 'set-many')],
+    denominator: [small('ioredis', 'set-many')],
+  },
+  {
+    name: 'mongo sequential await stash.get / mongodb findOne({ _id }) + JSON.parse (small)',
+    numerator: [small('mongo', 'get')],
+    denominator: [small('mongodb', 'get')],
+    target: 0.8,
+  },
+  {
+    name: 'mongo sequential await stash.set / mongodb replaceOne upsert of JSON.stringify (small)',
+    numerator: [small('mongo', 'set')],
+    denominator: [small('mongodb', 'set')],
+    target: 0.8,
+  },
+  {
+    name: 'mongo sequential await stash.get / mongodb findOne({ _id }), value as BSON (small)',
+    numerator: [small('mongo', 'get')],
+    denominator: [small('mongodb-bson', 'get')],
+  },
+  {
+    name: 'mongo sequential await stash.set / mongodb replaceOne upsert, value as BSON (small)',
+    numerator: [small('mongo', 'set')],
+    denominator: [small('mongodb-bson', 'set')],
+  },
+  {
+    name: 'mongo update() of the workload / mongodb insertMany of 1,000 docs (small)',
+    numerator: [small('mongo', 'set-many')],
+    denominator: [small('mongodb', 'set-many')],
+  },
 ];
 
 export const stashSuite: Suite = {
   name: 'stash',
-  title: 'Stores: the library through its facade, plain files written by hand, lmdb-js and better-sqlite3 used directly',
+  title: 'Stores: the library through its facade, plain files written by hand, lmdb-js, better-sqlite3, ioredis, keyv and mongodb used directly',
   subjects: STORES.map(({ name, yardstick, peers }) => ({ name, yardstick, ...(peers ? { peers } : {}) })),
   figures: FIGURES,
 
@@ -321,6 +409,7 @@ export const stashSuite: Suite = {
     const roots: string[] = [];
     const attempt = async (storeCase: Omit<StoreCase, 'root'>) => {
       if (recorder.isMissing(storeCase.store.name)) return;
+      if (storeCase.store.workloads && !storeCase.store.workloads.includes(storeCase.workload.name)) return;
       const root = makeTempRoot();
       roots.push(root);
       try {
@@ -332,21 +421,23 @@ export const stashSuite: Suite = {
     };
 
     try {
+      await startServers(stores.flatMap((store) => (store.server ? [store.server] : [])), config.log);
       for (const workload of workloads) {
         for (const store of stores) {
-          const count = Math.min(WARMUP_ENTRIES[workload.name], workload.keys.length);
+          const count = Math.min(WARMUP_ENTRIES[workload.name], store.entries ?? Infinity, workload.keys.length);
           await attempt({ store, workload, count, minMs: config.minMs / 4, round: undefined });
         }
       }
       for (let round = 0; round < config.rounds; round++) {
         for (const workload of workloads) {
           for (const store of rotate(stores, round)) {
-            await attempt({ store, workload, count: workload.keys.length, minMs: config.minMs, round });
+            await attempt({ store, workload, count: Math.min(store.entries ?? Infinity, workload.keys.length), minMs: config.minMs, round });
           }
         }
         config.log(`  stash: round ${round + 1}/${config.rounds} done`);
       }
     } finally {
+      await stopServers();
       const start = performance.now();
       await removeTempRoots(roots);
       config.log(`  stash: removed ${roots.length} temp folders in ${((performance.now() - start) / 1000).toFixed(1)} s`);
