@@ -35,7 +35,7 @@ export function serializerById(id: number): Serializer {
 
 /** `value` as bytes, written by the named serializer. SerializationError names the path of anything it cannot carry. */
 export function serialize(value: unknown, serializer: SerializerName = 'hashstash'): Uint8Array {
-  return getSerializer(serializer).serialize(value);
+  return (serializer === 'hashstash' ? hashstashSerializer : getSerializer(serializer)).serialize(value);
 }
 
 /** The value `bytes` hold, read by the serializer that wrote them. Stored code stays text unless `trustCode`. */
@@ -43,5 +43,5 @@ export function deserialize(bytes: Uint8Array, serializer: SerializerName = 'has
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError(`deserialize() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   }
-  return getSerializer(serializer).deserialize(bytes, options);
+  return (serializer === 'hashstash' ? hashstashSerializer : getSerializer(serializer)).deserialize(bytes, options);
 }

@@ -1,18 +1,23 @@
-import { Buffer, isUtf8 } from 'node:buffer';
+import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.js';
 
 const REPLACEMENT = '\uFFFD';
 
 /**
  * The JSON value in UTF-8 bytes; DecodeError when they are not valid UTF-8 or not JSON (corrupt or truncated).
- * Decoding is lenient and fast; only text that contains U+FFFD, which is where invalid bytes would have gone, is
- * checked strictly, so valid text pays nothing for the check.
+ * ASCII (most JSON) is copied as it is; other text is decoded leniently and checked strictly only when it contains
+ * U+FFFD, which is where invalid bytes would have gone, so valid text pays next to nothing for the check.
  */
 export function parseUtf8Json(bytes: Uint8Array, what: string): unknown {
   const buffer = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = buffer.toString();
-  if (text.includes(REPLACEMENT) && !isUtf8(buffer)) {
-    throw new DecodeError(`${what}: the bytes are not valid UTF-8`);
+  let text: string;
+  if (isAscii(buffer)) {
+    text = buffer.toString('latin1'); // ASCII is valid UTF-8, and latin1 decoding of it is a plain copy
+  } else {
+    text = buffer.toString();
+    if (text.includes(REPLACEMENT) && !isUtf8(buffer)) {
+      throw new DecodeError(`${what}: the bytes are not valid UTF-8`);
+    }
   }
   try {
     return JSON.parse(text);
