@@ -1,9 +1,13 @@
-import { Buffer, isUtf8 } from 'node:buffer';
-import { hash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type { Collection, MongoClient, MongoClientOptions } from 'mongodb';
+import { Buffer } from 'node:buffer';
+import type { Collection, MongoClient } from 'mongodb';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../errors.js';
 import type { Engine, EngineCapabilities, EngineContext, RawEntry } from './engine.js';
+import { acquire, connected, loadDriver, loadedDriver, MAX_POOL_SIZE, release, type SharedClient } from './mongo-client.js';
+import {
+  DEFAULT_URL, documentBytes, documentId, isHashedId, keyOf, mongoNames, ownCopy, urlParts, type StoredDocument, type UrlParts,
+} from './mongo-naming.js';
+
+export { mongoNames } from './mongo-naming.js';
 
 /**
  * mongo on the official `mongodb` driver (loaded on first use): one document per entry, in a collection of its own
@@ -26,13 +30,6 @@ import type { Engine, EngineCapabilities, EngineContext, RawEntry } from './engi
  * Connections: one MongoClient per URL per process, shared by the stashes on it and closed when the last one closes;
  * it connects on first use. Until every stash on it is closed the driver's monitors keep the process alive.
  */
-const DEFAULT_URL = 'mongodb://127.0.0.1:27017';
-const DEFAULT_DATABASE = 'hashstash';
-/** An unreachable server fails within these (the driver's defaults are 30 s); a `?serverSelectionTimeoutMS=` in the URL wins. */
-const SERVER_SELECTION_TIMEOUT_MS = 3_000;
-const CONNECT_TIMEOUT_MS = 3_000;
-const MAX_TEXT_ID_BYTES = 1000;
-const HASHED_ID_MARK = '\u0001';
 /** MongoDB's limit on one document (fixed since 1.8); FerretDB has the same. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 /** setMany writes batches of up to this many entries, or fewer when their bytes reach WRITE_BATCH_BYTES. */
@@ -40,12 +37,6 @@ const WRITE_BATCH = 1000;
 const WRITE_BATCH_BYTES = 16 * 1024 * 1024;
 /** Iteration asks the server for batches of this many documents (a reply is at most 16 MB whatever this says). */
 const SCAN_BATCH = 1000;
-/**
- * Connections per client unless the URL sets `maxPoolSize` (the driver's default is 100), and so the operations
- * one process has in flight. FerretDB 1.x holds two of its 100 SQLite connections for every update in flight and
- * deadlocks (every client of that database hangs, `ping` included) once about 100 wait for their second one.
- */
-const MAX_POOL_SIZE = 16;
 /** getMany's lookups, and setMany's replacements, in flight at once. */
 const CONCURRENCY = MAX_POOL_SIZE;
 /**
@@ -55,150 +46,10 @@ const CONCURRENCY = MAX_POOL_SIZE;
  */
 const UPSERT_ATTEMPTS = 5;
 const DUPLICATE_KEY = 11000;
-const MAX_READABLE_NAME = 100 - 17;
 
 const CAPABILITIES: EngineCapabilities = {
   persistent: true, sync: false, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true,
 };
-
-type Driver = typeof import('mongodb');
-let driver: Driver | undefined;
-
-function loadDriver(location: string): Driver {
-  if (driver) return driver;
-  try {
-    return (driver = createRequire(import.meta.url)('mongodb') as Driver);
-  } catch (error) {
-    throw new EngineUnavailableError(`install mongodb@6 to use the mongo engine (${(error as Error).message})`, location, { cause: error });
-  }
-}
-
-/** The parts of a mongodb:// URL this engine needs; the driver parses and checks the rest. */
-interface UrlParts {
-  /** The URL without password and query options, for messages and `EngineUnavailableError.location`. */
-  readonly location: string;
-  /** The database named in the path, or '' when none is. */
-  readonly database: string;
-  readonly query: string;
-}
-
-function urlParts(url: string): UrlParts {
-  const schemeEnd = url.indexOf('://');
-  if (schemeEnd < 0) return { location: url.replace(/:[^:@/]*@/, '@'), database: '', query: '' };
-  const rest = url.slice(schemeEnd + 3);
-  const queryAt = rest.indexOf('?');
-  const query = queryAt < 0 ? '' : rest.slice(queryAt + 1);
-  const beforeQuery = queryAt < 0 ? rest : rest.slice(0, queryAt);
-  // A password may hold any character but '@' unescaped, and hosts hold no '@': the last '@' ends the credentials.
-  const at = beforeQuery.lastIndexOf('@');
-  const hostsAndPath = beforeQuery.slice(at + 1);
-  const user = at < 0 ? '' : `${beforeQuery.slice(0, at).split(':')[0]}@`;
-  const slash = hostsAndPath.indexOf('/');
-  let database = slash < 0 ? '' : hostsAndPath.slice(slash + 1);
-  try {
-    database = decodeURIComponent(database);
-  } catch {
-    // Left as written: the driver says what is wrong with it.
-  }
-  return { location: `${url.slice(0, schemeEnd + 3)}${user}${hostsAndPath}`, database, query };
-}
-
-/** Where a stash's documents live; see the comment at the top of this file. */
-export function mongoNames(url: string | undefined, namespace: string): { database: string; collection: string } {
-  const digest = hash('sha256', namespace, 'hex').slice(0, 16);
-  const readable = namespace
-    .split('/')
-    .filter((part) => part !== '')
-    .map((part) => part.replace(/[^A-Za-z0-9_+.-]/g, '_'))
-    .join('.')
-    .replace(/\.{2,}/g, '.');
-  let tail = readable.slice(-MAX_READABLE_NAME).replace(/^\.+/, '');
-  // MongoDB reserves `system.` collections and FerretDB `_ferretdb_` ones.
-  if (tail === '' || /^(system\.|_ferretdb_)/i.test(tail)) tail = `s_${tail}`.slice(0, MAX_READABLE_NAME);
-  return { database: urlParts(url ?? DEFAULT_URL).database || DEFAULT_DATABASE, collection: `${tail}_${digest}` };
-}
-
-/** `_id` of a key: its text, or the marked hash of a key that cannot be one (see the top of this file). */
-function documentId(key: Uint8Array): string {
-  if (key.length <= MAX_TEXT_ID_BYTES && key[0] !== 1 && key.indexOf(0) < 0 && isUtf8(key)) {
-    return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8');
-  }
-  return HASHED_ID_MARK + hash('sha256', key, 'base64url');
-}
-
-const isHashedId = (id: string) => id.charCodeAt(0) === 1;
-
-/** The stored document's BSON size: header, `_id` string, optional `k` and `v` binaries, terminator. */
-function documentBytes(id: string, key: Uint8Array, value: Uint8Array): number {
-  const idBytes = isHashedId(id) ? id.length : key.length;
-  const keyField = isHashedId(id) ? 8 + key.length : 0;
-  return 5 + (10 + idBytes) + keyField + (8 + value.length);
-}
-
-interface StoredDocument { _id: string; k?: Uint8Array; v: Uint8Array }
-
-/** Bytes as a Buffer of their own: the driver's are views into a whole reply, which one kept value would pin. */
-const ownCopy = (bytes: Uint8Array): Uint8Array => Buffer.copyBytesFrom(bytes);
-
-function keyOf(document: StoredDocument): Uint8Array {
-  return document.k ? ownCopy(document.k) : Buffer.from(document._id, 'utf8');
-}
-
-// ---- one client per URL per process ----
-
-interface SharedClient {
-  readonly url: string;
-  /** Set once connected; the driver reconnects by itself from then on. */
-  client: MongoClient | undefined;
-  connecting: Promise<MongoClient> | undefined;
-  users: number;
-}
-
-const clients = new Map<string, SharedClient>();
-
-function acquire(url: string): SharedClient {
-  let shared = clients.get(url);
-  if (!shared) clients.set(url, (shared = { url, client: undefined, connecting: undefined, users: 0 }));
-  shared.users++;
-  return shared;
-}
-
-async function release(shared: SharedClient): Promise<void> {
-  if (--shared.users > 0) return;
-  if (clients.get(shared.url) === shared) clients.delete(shared.url);
-  const client = shared.client ?? (await shared.connecting?.catch(() => undefined));
-  shared.client = undefined;
-  shared.connecting = undefined;
-  await client?.close();
-}
-
-function clientOptions(query: string): MongoClientOptions {
-  const options: MongoClientOptions = { promoteBuffers: true, appName: 'hashstash' };
-  if (!/(^|&)maxPoolSize=/i.test(query)) options.maxPoolSize = MAX_POOL_SIZE;
-  if (!/(^|&)serverSelectionTimeoutMS=/i.test(query)) options.serverSelectionTimeoutMS = SERVER_SELECTION_TIMEOUT_MS;
-  if (!/(^|&)connectTimeoutMS=/i.test(query)) options.connectTimeoutMS = CONNECT_TIMEOUT_MS;
-  return options;
-}
-
-/**
- * The connected client. A MongoClient whose first connection failed is closed for good (every later operation
- * says "Topology is closed"), so a failed attempt is dropped and the next operation starts a new client.
- */
-function connected(shared: SharedClient, mongo: Driver, query: string): Promise<MongoClient> {
-  if (shared.client) return Promise.resolve(shared.client);
-  return (shared.connecting ??= (async () => {
-    const client = new mongo.MongoClient(shared.url, clientOptions(query));
-    try {
-      await client.connect();
-    } catch (error) {
-      shared.connecting = undefined;
-      await client.close().catch(() => {});
-      throw error;
-    }
-    shared.client = client;
-    return client;
-  })());
-}
 
 // ---- the engine ----
 
@@ -247,7 +98,7 @@ class MongoEngine implements Engine {
   /** Turns a driver or server failure into a typed error naming the collection and the server. */
   #fail(error: unknown, doing: Doing): never {
     if (error instanceof HashStashError) throw error;
-    const mongo = driver;
+    const mongo = loadedDriver();
     if (!mongo || !(error instanceof mongo.MongoError)) throw error;
     const { location } = this.#parts;
     const where = `${this.#database}.${this.#collectionName} at ${location}`;
@@ -444,7 +295,7 @@ class MongoEngine implements Engine {
 
   /** The documents an insert failed on because their `_id` exists; any other failure is thrown. */
   #duplicates(error: unknown, documents: readonly StoredDocument[]): StoredDocument[] {
-    const mongo = driver!;
+    const mongo = loadedDriver()!;
     if (!(error instanceof mongo.MongoBulkWriteError)) this.#fail(error, 'write');
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
     if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) this.#fail(error, 'write');
