@@ -31,6 +31,33 @@ export interface EngineContext {
 
 export type RawEntry = [key: Uint8Array, value: Uint8Array];
 
+/** One stored version of a key in append mode. Versions count from 1; the timestamp is in milliseconds since the epoch. */
+export interface RawVersion {
+  readonly version: number;
+  readonly timestamp: number;
+  readonly value: Uint8Array;
+}
+
+/**
+ * Append mode, kept natively: each version is an entry of its own, so adding one never rewrites the history.
+ * `append` is atomic even between processes (where the engine is shared across processes): it takes the next version
+ * number, stores the version, and makes it the key's current value, so a plain `get` (and a stash opened without append
+ * mode) reads the latest version. The engine's `delete` removes every version of the key and `clear` every version of
+ * every key; `size` and `keys` count keys, not versions.
+ */
+export interface AppendStore {
+  /** Returns the version number given to this value. */
+  append(key: Uint8Array, value: Uint8Array, timestamp: number): Promise<number>;
+  /** Oldest first; streams. Empty when the key has no versions (also for a key set outside append mode). */
+  versions(key: Uint8Array): AsyncIterable<RawVersion>;
+}
+
+/** The synchronous form of `AppendStore`, for local engines. */
+export interface SyncAppendStore {
+  append(key: Uint8Array, value: Uint8Array, timestamp: number): number;
+  versions(key: Uint8Array): Iterable<RawVersion>;
+}
+
 /** The synchronous operations of a local engine. Writes must be durable or atomic as the engine documents. */
 export interface SyncStore {
   get(key: Uint8Array): Uint8Array | undefined;
@@ -49,6 +76,8 @@ export interface SyncStore {
   entries(): Iterable<RawEntry>;
   getMany(keys: readonly Uint8Array[]): (Uint8Array | undefined)[];
   setMany(entries: Iterable<RawEntry>): void;
+  /** Present on engines whose capabilities say `nativeAppend`. */
+  readonly append?: SyncAppendStore;
 }
 
 /** The asynchronous operations every engine offers. */
@@ -68,7 +97,23 @@ export interface Engine extends AsyncDisposable {
   entries(): AsyncIterable<RawEntry>;
   getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
   setMany(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void>;
+  /** Present exactly when `capabilities.nativeAppend`. */
+  readonly append?: AppendStore;
+  /** Cheap counters where the engine keeps them (see `EngineStats`). */
+  stats?(): Promise<Partial<EngineStats>>;
   close(): Promise<void>;
+}
+
+/** What `stash.stats()` reports; an engine fills in what it can count cheaply, the facade counts hits and misses. */
+export interface EngineStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions: number;
+  readonly entries: number;
+  /** Bytes of keys and values held. */
+  readonly bytesUsed: number;
+  /** Bytes the engine has taken from the system for them (files, segments). */
+  readonly bytesReserved: number;
 }
 
 /** Builds an engine for one stash location; must not touch storage until first use. */
