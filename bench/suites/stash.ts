@@ -13,6 +13,7 @@ import { MONGO_ENTRIES, mongodbBson, mongodbJson } from '../stores/mongodb.js';
 import { plainFiles } from '../stores/plain-files.js';
 import type { BenchStore, OpenStore, Pairs, StoreOp } from '../stores/store.js';
 import type { BenchConfig, FigureSpec, Suite } from '../suite.js';
+import { keepAwake } from '../keep-awake.js';
 import { makeTempRoot, removeTempRoots } from '../temp-roots.js';
 import type { Workload } from '../workloads.js';
 
@@ -412,11 +413,14 @@ export const stashSuite: Suite = {
       if (storeCase.store.workloads && !storeCase.store.workloads.includes(storeCase.workload.name)) return;
       const root = makeTempRoot();
       roots.push(root);
+      const awake = storeCase.store.server ? await keepAwake() : undefined;
       try {
         await runStoreCase({ ...storeCase, root }, recorder);
       } catch (error) {
         const phase = storeCase.round === undefined ? 'warm-up' : `round ${storeCase.round + 1}`;
         recorder.missing(storeCase.store.name, `${storeCase.workload.name}, ${phase}: ${(error as Error).message}`);
+      } finally {
+        await awake?.stop();
       }
     };
 
