@@ -20,13 +20,28 @@ export interface CrashJob {
 /** A bound, so an orphaned writer (its parent gone before killing it) stops on its own. */
 const MAX_WRITES = 1_000_000;
 
+/**
+ * stdout is a non-blocking pipe: when the parent reads slowly (a loaded machine), the pipe fills and `writeSync`
+ * throws EAGAIN. Waiting for room keeps the rule "printed before the next write starts".
+ */
+function printSync(line: string): void {
+  for (;;) {
+    try {
+      writeSync(1, line);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
+}
+
 const job = JSON.parse(process.argv[2]!) as CrashJob;
 const stash = new HashStash({ root: job.root, engine: job.engine });
 try {
   for (let i = job.start; i < job.start + MAX_WRITES; i++) {
     if (job.mode === 'sync') stash.sync.set(`k${i}`, i);
     else await stash.set(`k${i}`, i);
-    writeSync(1, `${i}\n`);
+    printSync(`${i}\n`);
   }
 } catch (error) {
   process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
