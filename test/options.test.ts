@@ -2,7 +2,7 @@ import t from 'tap';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { cacheHome, resolveOptions, resolveRoot, settingsFolder } from '../src/options.js';
-import { ConfigError, HashStash, UnsupportedError } from '../src/index.js';
+import { ConfigError, HashStash } from '../src/index.js';
 
 t.test('an unknown option, engine, serializer or codec throws ConfigError naming it', async (t) => {
   t.throws(() => new HashStash({ colour: 'red' } as never), { name: 'ConfigError', message: /unknown option 'colour'/ });
@@ -59,10 +59,6 @@ t.test('String(stash), toJSON and the engine name', async (t) => {
   t.equal(json.engine, 'pairtree');
   t.equal(json.path, stash.path);
   t.equal(JSON.parse(JSON.stringify(stash)).serializer, 'hashstash');
-});
-
-t.test('features not in this version say so with a typed error', async (t) => {
-  t.throws(() => new HashStash({ appendMode: true, engine: 'memory' }), UnsupportedError);
 });
 
 t.test('the root as given is kept beside the resolved one (server engines namespace by it)', async (t) => {

@@ -5,8 +5,11 @@ import type { Database, RootDatabase } from 'lmdb';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
 import { hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { EngineContext, RawEntry, SyncStore } from './engine.js';
+import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
 import { LocalEngine } from './local-engine.js';
+import {
+  AFTER_VERSION_SPACE, appendInTransaction, appendVersion, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
+} from './lmdb-versions.js';
 
 /**
  * lmdb on lmdb-js: memory-mapped B-tree, synchronous reads, and asynchronous writes that lmdb-js batches so many
@@ -14,7 +17,7 @@ import { LocalEngine } from './local-engine.js';
  *
  * LMDB limits keys to ~2 KB. A longer key is stored under `0x01 + sha256(key)` with a value of
  * `[u32 key length][key][blob]`, and the full key is compared on read. Canonical key bytes always start with a
- * printable character, so the 0x01 prefix never meets a real key.
+ * printable character, so the 0x01 prefix never meets a real key. Append mode keeps versions under 0x02 (lmdb-versions.ts).
  */
 const DATA_FILE = 'data.mdb';
 const MAX_DIRECT_KEY = 1978;
@@ -203,16 +206,50 @@ export class LmdbStore implements SyncStore {
     return this.get(key) !== undefined;
   }
 
+  /** Removes the key's value and, where there are any, its versions. */
   delete(key: Uint8Array): boolean {
     if (!this.has(key)) return false;
     const db = this.#database(true)!;
-    return this.#guard('delete', () => db.removeSync(recordKey(key) as Buffer));
+    return this.#guard('delete', () => {
+      if (!hasVersionSpace(db)) return db.removeSync(recordKey(key) as Buffer);
+      return db.transactionSync(() => {
+        removeVersions(db, key);
+        return db.removeSync(recordKey(key) as Buffer);
+      });
+    });
   }
 
+  /** Whether any key has versions (then `delete` must look for them). */
+  keepsVersions(): boolean {
+    const db = this.#env?.db ?? this.#database(false);
+    return db !== undefined && hasVersionSpace(db);
+  }
+
+  readonly append: SyncAppendStore = {
+    append: (key, value, timestamp) => {
+      const db = this.#database(true)!;
+      return this.#guard('write', () => appendVersion(db, key, LmdbStore.record(key, value), value, timestamp));
+    },
+    appendMany: (entries, timestamp) => {
+      const db = this.#database(true)!;
+      this.#guard('write', () => db.transactionSync(() => {
+        for (const [key, value] of entries) appendInTransaction(db, key, LmdbStore.record(key, value), value, timestamp);
+      }));
+    },
+    versions: (key) => {
+      const db = this.#env?.db ?? this.#database(false);
+      return db ? this.#guard('read', () => versionsOf(db, key)) : [];
+    },
+  };
+
+  /** Keys, not versions: the version space and its count entry are left out. */
   size(): number {
     const db = this.#database(false);
     if (!db) return 0;
-    return this.#guard('count', () => (db.getStats() as { entryCount: number }).entryCount);
+    return this.#guard('count', () => {
+      const entries = (db.getStats() as { entryCount: number }).entryCount;
+      return hasVersionSpace(db) ? entries - 1 - versionEntries(db) : entries;
+    });
   }
 
   clear(): void {
@@ -228,12 +265,18 @@ export class LmdbStore implements SyncStore {
     const db = this.#database(false);
     if (!db) return;
     let after: Buffer | undefined;
+    let exclusiveStart = false;
     for (;;) {
-      const range = { start: after, exclusiveStart: after !== undefined, limit: PAGE };
+      const range = { start: after, exclusiveStart, limit: PAGE };
       const page = this.#guard('iterate', () => withValues
         ? Array.from(db.getRange(range), ({ key, value }) => [key, value] as [Buffer, Buffer | undefined])
         : Array.from(db.getKeys(range), (key) => [key, undefined] as [Buffer, Buffer | undefined]));
+      let intoVersions = false;
       for (const [key, value] of page) {
+        if (key[0] === VERSION_SPACE) {
+          intoVersions = true;
+          break;
+        }
         if (key[0] === LONG_KEY_PREFIX) {
           const full = value ?? db.getBinary(key);
           if (full) yield unwrapLongValue(full);
@@ -241,8 +284,15 @@ export class LmdbStore implements SyncStore {
           yield [key, value ?? EMPTY];
         }
       }
+      if (intoVersions) {
+        // Jump over the versions: entries go on after them.
+        after = AFTER_VERSION_SPACE;
+        exclusiveStart = false;
+        continue;
+      }
       if (page.length < PAGE) return;
       after = page[page.length - 1]![0];
+      exclusiveStart = true;
     }
   }
 
@@ -299,7 +349,7 @@ export class LmdbStore implements SyncStore {
 class LmdbEngine extends LocalEngine {
   readonly #store: LmdbStore;
   constructor(store: LmdbStore) {
-    super('lmdb', { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: false }, store);
+    super('lmdb', { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true }, store);
     this.#store = store;
   }
 
@@ -326,8 +376,31 @@ class LmdbEngine extends LocalEngine {
     throw this.#store.wrap(cause, 'write');
   }
 
+  /**
+   * An asynchronous append is one of lmdb-js's batched transactions: appends issued together share a commit, and each
+   * still reads the key's last version and writes the next inside the write transaction, alone among processes.
+   */
+  override readonly append: AppendStore = {
+    append: (key, value, timestamp) => {
+      try {
+        const db = this.#store.writer();
+        return db.transaction(() => appendInTransaction(db, key, LmdbStore.record(key, value), value, timestamp))
+          .catch((error: unknown) => this.#failedCommit(error));
+      } catch (error) {
+        return Promise.reject(this.#store.wrap(error, 'write'));
+      }
+    },
+    versions: (key) => this.#versions(key),
+  };
+
+  async *#versions(key: Uint8Array): AsyncGenerator<RawVersion> {
+    yield* this.#store.append.versions(key);
+  }
+
   override async delete(key: Uint8Array): Promise<boolean> {
     if (!this.#store.has(key)) return false;
+    // Versions go in one synchronous transaction with the value.
+    if (this.#store.keepsVersions()) return this.#store.delete(key);
     try {
       return await this.#store.writer().remove(recordKey(key) as Buffer);
     } catch (error) {

@@ -1,4 +1,5 @@
-import type { Engine, EngineCapabilities, RawEntry, SyncStore } from './engine.js';
+import type { AppendStore, Engine, EngineCapabilities, RawEntry, SyncStore } from './engine.js';
+import { asyncAppendStore } from './local-append.js';
 
 /**
  * Entries per batch that setMany hands to a synchronous store: large enough that a commit (an fsync) is shared by
@@ -26,12 +27,14 @@ export class LocalEngine implements Engine {
   readonly name: string;
   readonly capabilities: EngineCapabilities;
   readonly sync: SyncStore;
+  readonly append: AppendStore | undefined;
   readonly #onClose: () => void;
 
   constructor(name: string, capabilities: EngineCapabilities, store: SyncStore, onClose: () => void = () => {}) {
     this.name = name;
     this.capabilities = capabilities;
     this.sync = store;
+    this.append = store.append ? asyncAppendStore(store.append) : undefined;
     this.#onClose = onClose;
   }
 

@@ -1,11 +1,12 @@
 import { Buffer } from 'node:buffer';
 import type { Collection, MongoClient } from 'mongodb';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../errors.js';
-import type { Engine, EngineCapabilities, EngineContext, RawEntry } from './engine.js';
+import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from './engine.js';
 import { acquire, connected, loadDriver, loadedDriver, MAX_POOL_SIZE, release, type SharedClient } from './mongo-client.js';
 import {
   DEFAULT_URL, documentBytes, documentId, isHashedId, keyOf, mongoNames, ownCopy, urlParts, type StoredDocument, type UrlParts,
 } from './mongo-naming.js';
+import { appendVersion, removeVersions, versionsOf, VERSIONS_SUFFIX, type VersionDocument } from './mongo-versions.js';
 
 export { mongoNames } from './mongo-naming.js';
 
@@ -29,6 +30,7 @@ export { mongoNames } from './mongo-naming.js';
  *
  * Connections: one MongoClient per URL per process, shared by the stashes on it and closed when the last one closes;
  * it connects on first use. Until every stash on it is closed the driver's monitors keep the process alive.
+ * Append mode keeps versions in a second collection beside the stash's (mongo-versions.ts).
  */
 /** MongoDB's limit on one document (fixed since 1.8); FerretDB has the same. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -66,6 +68,7 @@ class MongoEngine implements Engine {
   readonly #readonly: boolean;
   #shared: SharedClient | undefined;
   #collection: Collection<StoredDocument> | undefined;
+  #versions: Collection<VersionDocument> | undefined;
   #opening: Promise<Collection<StoredDocument>> | undefined;
 
   constructor(context: EngineContext) {
@@ -89,6 +92,7 @@ class MongoEngine implements Engine {
         return this.#fail(error, 'connect to');
       }
       const collection = client.db(this.#database).collection<StoredDocument>(this.#collectionName);
+      this.#versions = client.db(this.#database).collection<VersionDocument>(this.#collectionName + VERSIONS_SUFFIX);
       // Closed meanwhile: this operation runs on (and fails with) the closing client, and the next one starts anew.
       if (this.#shared === shared) this.#collection = collection;
       return collection;
@@ -190,8 +194,10 @@ class MongoEngine implements Engine {
   async delete(key: Uint8Array): Promise<boolean> {
     this.#writable('delete from');
     const collection = this.#collection ?? (await this.#use());
+    const id = documentId(key);
     try {
-      return (await collection.deleteOne({ _id: documentId(key) })).deletedCount === 1;
+      const [deleted] = await Promise.all([collection.deleteOne({ _id: id }), removeVersions(this.#versions!, id)]);
+      return deleted.deletedCount === 1;
     } catch (error) {
       return this.#fail(error, 'delete from');
     }
@@ -219,9 +225,35 @@ class MongoEngine implements Engine {
     const collection = this.#collection ?? (await this.#use());
     try {
       // A collection that does not exist (nothing written yet, or cleared already) is answered with `false`.
-      await collection.drop();
+      await Promise.all([collection.drop(), this.#versions!.drop()]);
     } catch (error) {
       this.#fail(error, 'clear');
+    }
+  }
+
+  readonly append: AppendStore = {
+    append: (key, value, timestamp) => this.#append(key, value, timestamp),
+    versions: (key) => this.#versionsOf(key),
+  };
+
+  async #append(key: Uint8Array, value: Uint8Array, timestamp: number): Promise<number> {
+    this.#writable('write');
+    const id = documentId(key);
+    this.#checkSize(id, key, value);
+    const collection = this.#collection ?? (await this.#use());
+    try {
+      return await appendVersion(collection, this.#versions!, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value }, timestamp);
+    } catch (error) {
+      return this.#fail(error, 'write');
+    }
+  }
+
+  async *#versionsOf(key: Uint8Array): AsyncGenerator<RawVersion> {
+    if (!this.#collection) await this.#use();
+    try {
+      yield* versionsOf(this.#versions!, documentId(key));
+    } catch (error) {
+      this.#fail(error, 'read');
     }
   }
 

@@ -6,15 +6,17 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
 import { hashKey } from '../keys/hash.js';
-import type { EngineContext, RawEntry, SyncStore } from './engine.js';
+import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from './engine.js';
 import { LocalEngine } from './local-engine.js';
 import { onReadOnlyFileSystem } from './read-only-fs.js';
+import { appendVersion, removeVersions, versionsOf } from './pairtree-versions.js';
 
 /**
  * Plain files in hashed folders: the key's sha256 hex splits into `ab/cd/<rest>/`, which holds `key` (the encoded key)
  * and `value` (the blob). Every file is written to a temp file in the same folder and renamed into place, so concurrent
  * processes and a writer killed mid-write never leave a torn entry; a reader sees the old file or the new one.
- * Names starting with '.' are temp files and never count as entries.
+ * Names starting with '.' are temp files and never count as entries. Append mode adds a `versions/` folder beside
+ * them (pairtree-versions.ts).
  */
 const KEY_FILE = 'key';
 const VALUE_FILE = 'value';
@@ -110,6 +112,11 @@ class PairtreeStore implements SyncStore {
       this.#fail(error, folder, 'delete');
     }
     try {
+      removeVersions(folder, tempName, (doomed) => rmSync(doomed, { recursive: true, force: true, maxRetries: 3 }));
+    } catch (error) {
+      this.#fail(error, folder, 'delete');
+    }
+    try {
       unlinkSync(join(folder, KEY_FILE));
       // Empty parents go too, so a deleted stash leaves no litter; a folder a concurrent writer is filling stays.
       rmdirSync(folder);
@@ -186,6 +193,24 @@ class PairtreeStore implements SyncStore {
     }
   }
 
+  readonly append: SyncAppendStore = {
+    append: (key, value, timestamp) => {
+      const folder = this.#folderOf(key);
+      // A concurrent clear() or delete may remove the folder meanwhile; one retry covers it, as in set().
+      for (let attempt = 0; ; attempt++) {
+        try {
+          mkdirSync(folder, { recursive: true });
+          if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
+          return appendVersion(folder, value, timestamp, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
+        } catch (error) {
+          if (errnoOf(error) === 'ENOENT' && attempt < 2) continue;
+          return this.#fail(error, folder, 'write');
+        }
+      }
+    },
+    versions: (key) => versionsOf(this.#folderOf(key)),
+  };
+
   getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.get(key)); }
   setMany(entries: Iterable<RawEntry>) { for (const [key, value] of entries) this.set(key, value); }
 }
@@ -193,7 +218,7 @@ class PairtreeStore implements SyncStore {
 export function createPairtreeEngine(context: EngineContext): LocalEngine {
   return new LocalEngine(
     'pairtree',
-    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: false },
+    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
     new PairtreeStore(context.path),
   );
 }

@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../errors.js';
-import type { Engine, EngineCapabilities, EngineContext, RawEntry } from './engine.js';
+import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from './engine.js';
 import { acquireConnection, isReplyError, Op, releaseConnection, type SharedConnection } from './redis-connection.js';
+import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './redis-versions.js';
 
 /**
  * Redis through ioredis (loaded on first use). A stash is one Redis hash, `hashstash:{<digest>}:<namespace>`, whose
  * fields are the key bytes and whose values are the blobs: reads and writes are HGET/HSET/HEXISTS/HDEL, `size()` is
- * HLEN (exact and O(1) whatever the number of writers), `clear()` UNLINKs that one hash (nothing else on the server
+ * HLEN (exact and O(1) whatever the number of writers), `clear()` UNLINKs that hash and its version lists (nothing else on the server
  * is touched), and iteration walks it with HSCAN cursors. Iteration sees every entry present throughout at least
  * once; Redis may repeat an entry when the hash shrinks during the scan (after many deletes).
  *
  * Every stash on one server URL in this process shares one connection (see redis-connection.ts); gets and sets
- * issued in one tick travel together as HMGET and HSET.
+ * issued in one tick travel together as HMGET and HSET. Append mode keeps versions in lists beside the hash
+ * (redis-versions.ts), which `delete` and `clear` remove too.
  */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const CAPABILITIES: EngineCapabilities = {
@@ -71,6 +73,7 @@ class RedisEngine implements Engine {
   readonly #location: string;
   readonly #hashName: string;
   readonly #hash: Buffer;
+  readonly #versionNames: RedisVersionNames;
   readonly #readonly: boolean;
   #connection: SharedConnection | undefined;
 
@@ -82,6 +85,7 @@ class RedisEngine implements Engine {
     }
     this.#hashName = stashKeyName(context.namespace);
     this.#hash = Buffer.from(this.#hashName);
+    this.#versionNames = new RedisVersionNames(this.#hashName);
     this.#readonly = context.readonly;
   }
 
@@ -190,8 +194,35 @@ class RedisEngine implements Engine {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (key.byteLength > ALWAYS_ACCEPTED_BYTES) return this.#readLargeKey(key, Op.Delete);
-    return this.#shared.enqueue(Op.Delete, this.#hash, asBuffer(key), undefined, this.#failure);
+    return this.#deleteWithVersions(key);
+  }
+
+  /** One script removes the value and the versions, so no append can fall between the two. */
+  async #deleteWithVersions(key: Uint8Array): Promise<boolean> {
+    // A key the server could not take was never stored (nothing to delete) and is not sent.
+    if (key.byteLength > ALWAYS_ACCEPTED_BYTES && key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'delete from'))) return false;
+    return this.#command('delete from', (client) => removeKey(client, this.#versionNames, asBuffer(key)));
+  }
+
+  readonly append: AppendStore = {
+    append: (key, value, timestamp) => this.#append(key, value, timestamp),
+    versions: (key) => this.#versions(key),
+  };
+
+  async #append(key: Uint8Array, value: Uint8Array, timestamp: number): Promise<number> {
+    this.#writable('write to');
+    if (key.byteLength > ALWAYS_ACCEPTED_BYTES || value.byteLength + 8 > ALWAYS_ACCEPTED_BYTES) {
+      await this.#checkSize(await this.#client(), key, Buffer.allocUnsafe(value.byteLength + 8));
+    }
+    return this.#command('write to', (client) => appendVersion(client, this.#versionNames, asBuffer(key), asBuffer(value), timestamp));
+  }
+
+  async *#versions(key: Uint8Array): AsyncGenerator<RawVersion> {
+    try {
+      yield* versionsOf(() => this.#client(), this.#versionNames, asBuffer(key));
+    } catch (error) {
+      throw this.#failure(error, 'read from');
+    }
   }
 
   /** A key over 1 MB: one the server could not take was never stored (absent, nothing deleted) and is not sent. */
@@ -219,7 +250,7 @@ class RedisEngine implements Engine {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#command('clear', (client) => client.unlink(this.#hash).then(noop));
+    return this.#command('clear', (client) => clearAll(client, this.#versionNames));
   }
 
   getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {

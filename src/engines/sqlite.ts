@@ -2,9 +2,10 @@ import { mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
-import type { EngineContext, RawEntry, SyncStore } from './engine.js';
+import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
 import { LocalEngine, WRITE_BATCH } from './local-engine.js';
 import { onReadOnlyFileSystem } from './read-only-fs.js';
+import { CREATE_VERSIONS_TABLE, SqliteVersions } from './sqlite-versions.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -98,9 +99,12 @@ class Connection {
   readonly nextEntries: Statement;
   readonly getMany: (keys: readonly Uint8Array[]) => (Uint8Array | undefined)[];
   readonly setRange: (entries: readonly RawEntry[], start: number, end: number) => void;
+  /** Absent on a read-only connection to a database that has never had a version. */
+  readonly versions: SqliteVersions | undefined;
 
-  constructor(db: Database) {
+  constructor(db: Database, withVersions: boolean) {
     this.db = db;
+    this.versions = withVersions ? new SqliteVersions(db) : undefined;
     this.get = db.prepare('SELECT value FROM entries WHERE key = ?').pluck();
     this.has = db.prepare('SELECT 1 FROM entries WHERE key = ?').pluck();
     // An upsert rewrites the value in place; INSERT OR REPLACE would delete and re-insert the row and its index entry.
@@ -195,9 +199,10 @@ class SqliteStore implements SyncStore {
         }
         throw error;
       }
+      const hasTable = (name: string) => !!db!.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(name);
       if (readonly) {
         // A database another process is creating may not have its table yet: until it has, the stash reads as empty.
-        if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'entries'").pluck().get()) {
+        if (!hasTable('entries')) {
           db.close();
           return undefined;
         }
@@ -206,8 +211,9 @@ class SqliteStore implements SyncStore {
         db.pragma('synchronous = NORMAL');
         db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
         db.exec(CREATE_TABLE);
+        db.exec(CREATE_VERSIONS_TABLE);
       }
-      return (this.#connection = new Connection(db));
+      return (this.#connection = new Connection(db, !readonly || hasTable('versions')));
     } catch (error) {
       try { db?.close(); } catch { /* the open already failed; that error is the one to report */ }
       return this.#fail(error, 'open');
@@ -247,7 +253,7 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return false;
     try {
-      return connection.remove.run(key).changes > 0;
+      return connection.versions ? connection.versions.deleteKey(key) : connection.remove.run(key).changes > 0;
     } catch (error) {
       return this.#fail(error, 'delete from');
     }
@@ -268,7 +274,8 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return;
     try {
-      connection.removeAll.run();
+      if (connection.versions) connection.versions.clearAll();
+      else connection.removeAll.run();
     } catch (error) {
       this.#fail(error, 'clear');
     }
@@ -366,6 +373,43 @@ class SqliteStore implements SyncStore {
     return { page, complete: page.length < PAGE_ROWS };
   }
 
+  readonly append: SyncAppendStore = {
+    append: (key, value, timestamp) => {
+      const connection = this.#connection ?? this.#connect(true)!;
+      try {
+        return connection.versions!.append(key, value, timestamp);
+      } catch (error) {
+        return this.#fail(error, 'write');
+      }
+    },
+    appendMany: (entries, timestamp) => {
+      const connection = this.#connection ?? this.#connect(true)!;
+      try {
+        connection.versions!.appendMany(entries, timestamp);
+      } catch (error) {
+        this.#fail(error, 'write');
+      }
+    },
+    versions: (key) => this.#versions(key),
+  };
+
+  *#versions(key: Uint8Array): Generator<RawVersion> {
+    let after = 0;
+    for (;;) {
+      const connection = this.#connection ?? this.#connect(false);
+      if (connection?.versions === undefined) return;
+      let page: { versions: RawVersion[]; complete: boolean };
+      try {
+        page = connection.versions.page(key, after);
+      } catch (error) {
+        return this.#fail(error, 'read');
+      }
+      yield* page.versions;
+      if (page.complete) return;
+      after = page.versions[page.versions.length - 1]!.version;
+    }
+  }
+
   /** Closes the connection; the next operation opens a new one. */
   close(): void {
     const connection = this.#connection;
@@ -382,7 +426,7 @@ export function createSqliteEngine(context: EngineContext): LocalEngine {
   const store = new SqliteStore(context.path, context.readonly);
   return new LocalEngine(
     'sqlite',
-    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: false },
+    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
     store,
     () => store.close(),
   );

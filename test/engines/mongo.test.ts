@@ -9,6 +9,7 @@ import {
 import { MAX_DOCUMENT_BYTES, mongoNames } from '../../src/engines/mongo.js';
 import { freePort } from '../../scripts/test-servers/ports.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
+import { appendSuite } from '../helpers/append-suite.js';
 import { privateServerSkip, requireServer, startFerretDb } from '../helpers/servers.js';
 
 // The bulk tests write 100 MB through FerretDB, and the fault tests wait out server-selection timeouts.
@@ -69,6 +70,7 @@ function withUrl(base: string, { database, option }: { database?: string; option
 if (url) {
   rawClient(); // now, so that its teardown drops the run's database whichever tests run
   engineSuite(t, { engine: 'mongo', persistent: true, sync: false, onDisk: false, bigCount: 20_000, options: () => ({ url }) });
+  appendSuite(t, { engine: 'mongo', persistent: true, sync: false, options: () => ({ url }) });
 
   t.test('each stash has a collection of its own: others never see its entries, and clear() empties only it', async (t) => {
     const root = t.testdir();

@@ -6,6 +6,7 @@ import {
   DecodeError, encodeKey, hashKey, HashStash, HashStashError, type HashStashOptions,
 } from '../../src/index.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
+import { appendSuite } from '../helpers/append-suite.js';
 
 // A raw `node` run times out after 30 s unless told; the concurrency and streaming tests need longer on busy machines.
 t.setTimeout(300_000);
@@ -13,6 +14,7 @@ t.setTimeout(300_000);
 // 25,000 entries of 4 KB: each pairtree entry costs three folders and two files, so 100,000 would spend minutes
 // creating and removing inodes; the stream still carries ~100 MB of values, enough to show it holds none of them.
 engineSuite(t, { engine: 'pairtree', persistent: true, sync: true, onDisk: true, bigCount: 25_000 });
+appendSuite(t, { engine: 'pairtree', persistent: true, sync: true });
 
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;
 

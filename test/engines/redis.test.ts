@@ -7,6 +7,7 @@ import { ConfigError, EngineUnavailableError, HashStash, HashStashError, Unsuppo
 import { stashKeyName } from '../../src/engines/redis.js';
 import { freePort } from '../../scripts/test-servers/ports.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
+import { appendSuite } from '../helpers/append-suite.js';
 import { privateServerSkip, requireServer, startRedis, type PrivateServer } from '../helpers/servers.js';
 
 // A raw `node` run times out after 30 s unless told; the fault tests wait for servers to stop and start.
@@ -111,6 +112,7 @@ if (url) {
       return { url };
     },
   });
+  appendSuite(t, { engine: 'redis', persistent: true, sync: false, options: async (t) => { await removeStashesUnder(raw, t.testdirName); t.teardown(() => removeStashesUnder(raw, t.testdirName)); return { url }; } });
 
   t.test('redis on the shared server', async (t) => {
     t.beforeEach(async (t) => {

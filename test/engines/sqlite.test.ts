@@ -9,11 +9,13 @@ import {
 } from '../../src/index.js';
 import { BUSY_TIMEOUT_MS, DATABASE_FILE } from '../../src/engines/sqlite.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
+import { appendSuite } from '../helpers/append-suite.js';
 
 // A raw `node` run times out after 30 s unless told; the multi-process tests need longer on a busy machine.
 t.setTimeout(300_000);
 
 engineSuite(t, { engine: 'sqlite', persistent: true, sync: true, onDisk: true });
+appendSuite(t, { engine: 'sqlite', persistent: true, sync: true });
 
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;
 const betterSqlite3Path = createRequire(import.meta.url).resolve('better-sqlite3');

@@ -1,0 +1,106 @@
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RawVersion } from './engine.js';
+
+/**
+ * Append mode on pairtree: one file per version in the key's folder, `versions/<n>` holding [f64 LE timestamp][blob].
+ * A version is written to a temp file and hard-linked to its name: the link fails with EEXIST when another writer
+ * took that number first, and is tried with the next one, so two processes never share a version and a reader never
+ * sees a torn one. `versions/latest` is a hint of the last number taken, so an append starts near the end instead of
+ * counting the history. The key's current value is then renamed into place; a writer that finds a newer version
+ * after doing so writes that one instead, so the value left is always the latest version.
+ */
+export const VERSIONS_FOLDER = 'versions';
+const LATEST_HINT = 'latest';
+
+type Publish = (folder: string, name: string, bytes: Uint8Array) => void;
+
+const errnoOf = (error: unknown) => (error as NodeJS.ErrnoException)?.code;
+
+function readOrUndefined(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function latestHint(folder: string): number {
+  const hint = readOrUndefined(join(folder, LATEST_HINT));
+  const parsed = hint === undefined ? NaN : Number(hint.toString('latin1'));
+  return Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : 0;
+}
+
+/**
+ * Adds the next version of a key whose folder is `keyFolder`; `temp` names a fresh temp file, `publish` writes a file
+ * atomically (temp + rename). Returns the version number.
+ */
+export function appendVersion(keyFolder: string, value: Uint8Array, timestamp: number, temp: () => string, publish: Publish): number {
+  const folder = join(keyFolder, VERSIONS_FOLDER);
+  mkdirSync(folder, { recursive: true });
+  const stored = Buffer.allocUnsafe(8 + value.length);
+  stored.writeDoubleLE(timestamp, 0);
+  stored.set(value, 8);
+  const draft = join(folder, temp());
+  const fd = openSync(draft, 'wx');
+  try {
+    let written = 0;
+    while (written < stored.length) written += writeSync(fd, stored, written);
+  } finally {
+    closeSync(fd);
+  }
+  let version = latestHint(folder) + 1;
+  try {
+    for (;; version++) {
+      try {
+        linkSync(draft, join(folder, String(version)));
+        break;
+      } catch (error) {
+        if (errnoOf(error) !== 'EEXIST') throw error;
+      }
+    }
+  } finally {
+    unlinkSync(draft);
+  }
+  publish(folder, LATEST_HINT, Buffer.from(String(version), 'latin1'));
+  publishLatestValue(keyFolder, folder, version, value, publish);
+  return version;
+}
+
+/** Writes the value of `version` as the key's current value, then of any newer version found after writing. */
+function publishLatestValue(keyFolder: string, folder: string, version: number, value: Uint8Array, publish: Publish): void {
+  for (;;) {
+    publish(keyFolder, 'value', value);
+    if (!existsSync(join(folder, String(version + 1)))) return;
+    // Another writer took a newer version and may have written its value before ours: the newest one must win.
+    let newest = version + 1;
+    while (existsSync(join(folder, String(newest + 1)))) newest++;
+    const stored = readOrUndefined(join(folder, String(newest)));
+    if (stored === undefined) return;
+    version = newest;
+    value = stored.subarray(8);
+  }
+}
+
+/** Oldest first, one file at a time. */
+export function* versionsOf(keyFolder: string): Generator<RawVersion> {
+  const folder = join(keyFolder, VERSIONS_FOLDER);
+  for (let version = 1; ; version++) {
+    const stored = readOrUndefined(join(folder, String(version)));
+    if (stored === undefined) return;
+    yield { version, timestamp: stored.readDoubleLE(0), value: stored.subarray(8) };
+  }
+}
+
+/** Moves the versions folder aside and deletes it (a concurrent reader sees all of them or none). */
+export function removeVersions(keyFolder: string, temp: () => string, remove: (folder: string) => void): void {
+  const doomed = join(keyFolder, temp());
+  try {
+    renameSync(join(keyFolder, VERSIONS_FOLDER), doomed);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return;
+    throw error;
+  }
+  remove(doomed);
+}

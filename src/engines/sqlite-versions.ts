@@ -1,0 +1,80 @@
+import type { RawVersion } from './engine.js';
+
+/**
+ * Append mode on SQLite: every version is a row of its own in `versions`, indexed by (key, version), so adding one
+ * reads the key's highest version through the index and inserts a row, whatever the number before it. The append runs
+ * in a `BEGIN IMMEDIATE` transaction, which takes the database's write lock first: two processes appending to one key
+ * take turns and never share a version number. The same transaction writes the value into `entries`, so `get` (and a
+ * stash opened without append mode) reads the latest version.
+ */
+export const CREATE_VERSIONS_TABLE =
+  'CREATE TABLE IF NOT EXISTS versions (key BLOB NOT NULL, version INTEGER NOT NULL, timestamp REAL NOT NULL, value BLOB NOT NULL, UNIQUE (key, version))';
+/** versions() reads this many versions per query, or fewer when their bytes reach PAGE_BYTES. */
+const PAGE_ROWS = 256;
+const PAGE_BYTES = 4 * 1024 * 1024;
+
+/** The parts of better-sqlite3 used here. */
+interface Statement {
+  get(...params: unknown[]): any;
+  run(...params: unknown[]): { changes: number };
+  iterate(...params: unknown[]): IterableIterator<any>;
+  pluck(): this;
+  raw(): this;
+}
+interface VersionsDatabase {
+  prepare(sql: string): Statement;
+  transaction<A extends unknown[], R>(fn: (...args: A) => R): { immediate: (...args: A) => R };
+}
+
+/** The version statements of one connection, prepared once (the table must exist). */
+export class SqliteVersions {
+  readonly append: (key: Uint8Array, value: Uint8Array, timestamp: number) => number;
+  /** Appends each entry in turn, all in one transaction. */
+  readonly appendMany: (entries: Iterable<readonly [Uint8Array, Uint8Array]>, timestamp: number) => void;
+  /** Removes the key's value and every version, in one transaction; true when the key had a value. */
+  readonly deleteKey: (key: Uint8Array) => boolean;
+  /** Empties both tables in one transaction. */
+  readonly clearAll: () => void;
+  readonly #page: Statement;
+
+  constructor(db: VersionsDatabase) {
+    const latest = db.prepare('SELECT max(version) FROM versions WHERE key = ?').pluck();
+    const insert = db.prepare('INSERT INTO versions (key, version, timestamp, value) VALUES (?, ?, ?, ?)');
+    const upsert = db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    const removeEntry = db.prepare('DELETE FROM entries WHERE key = ?');
+    const removeVersions = db.prepare('DELETE FROM versions WHERE key = ?');
+    const removeAllEntries = db.prepare('DELETE FROM entries');
+    const removeAllVersions = db.prepare('DELETE FROM versions');
+    this.#page = db.prepare('SELECT version, timestamp, value FROM versions WHERE key = ? AND version > ? ORDER BY version LIMIT ?').raw();
+    const appendOne = (key: Uint8Array, value: Uint8Array, timestamp: number) => {
+      const version = ((latest.get(key) as number | null) ?? 0) + 1;
+      insert.run(key, version, timestamp, value);
+      upsert.run(key, value);
+      return version;
+    };
+    this.append = db.transaction(appendOne).immediate;
+    this.appendMany = db.transaction((entries: Iterable<readonly [Uint8Array, Uint8Array]>, timestamp: number) => {
+      for (const [key, value] of entries) appendOne(key, value, timestamp);
+    }).immediate;
+    this.deleteKey = db.transaction((key: Uint8Array) => {
+      removeVersions.run(key);
+      return removeEntry.run(key).changes > 0;
+    }).immediate;
+    this.clearAll = db.transaction(() => {
+      removeAllVersions.run();
+      removeAllEntries.run();
+    }).immediate;
+  }
+
+  /** Up to PAGE_ROWS versions after `after`, read whole before they are handed out (see SqliteStore's iteration). */
+  page(key: Uint8Array, after: number): { versions: RawVersion[]; complete: boolean } {
+    const versions: RawVersion[] = [];
+    let bytes = 0;
+    for (const [version, timestamp, value] of this.#page.iterate(key, after, PAGE_ROWS) as Iterable<[number, number, Uint8Array]>) {
+      versions.push({ version, timestamp, value });
+      bytes += value.byteLength;
+      if (bytes >= PAGE_BYTES) return { versions, complete: false };
+    }
+    return { versions, complete: versions.length < PAGE_ROWS };
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Append mode on one engine, through the public facade: every `set` adds a version, `get` reads the latest, `getAll`
+ * gives every version oldest first, and two processes appending to one key at once lose nothing.
+ * An engine's test file calls `appendSuite(t, { engine: 'name', ... })`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import { HashStash, type EngineName, type HashStashOptions, type VersionRecord } from '../../src/index.js';
+import type { AppendJob } from '../append/append-writer.js';
+import { killAndWait } from '../concurrency/child.js';
+import { collect } from './engine-suite.js';
+
+export interface AppendSuiteConfig {
+  engine: EngineName;
+  /** Options every stash of one test starts from (a server URL, say). The root defaults to `t.testdir()`. */
+  options?: (t: Test) => Partial<HashStashOptions> | Promise<Partial<HashStashOptions>>;
+  /** The engine offers `stash.sync`. */
+  sync: boolean;
+  /** Data outlives `close()` (and is shared between processes: the two-process test runs). */
+  persistent: boolean;
+  /** Appends per process in the two-process test (100 unless told). */
+  concurrentAppends?: number;
+}
+
+const writerScript = fileURLToPath(new URL('../append/append-writer.js', import.meta.url));
+
+export function appendSuite(t: Test, config: AppendSuiteConfig): void {
+  async function opener(t: Test) {
+    const base: HashStashOptions = { root: t.testdir(), ...(await config.options?.(t)), engine: config.engine };
+    const opened: HashStash[] = [];
+    t.teardown(async () => { await Promise.allSettled(opened.map((stash) => stash.close())); });
+    return {
+      base,
+      open(extra: Partial<HashStashOptions> = {}) {
+        const stash = new HashStash({ ...base, appendMode: true, ...extra });
+        opened.push(stash);
+        return stash;
+      },
+    };
+  }
+
+  t.test(`${config.engine}: append mode`, async (t) => {
+    t.test('set adds a version; get reads the latest; getAll gives them all, oldest first', async (t) => {
+      const { open } = await opener(t);
+      const log = open();
+      t.equal(log.engine.capabilities.nativeAppend, true, 'the engine says it keeps versions');
+      t.strictSame(await log.getAll('k'), [], 'an absent key has no versions');
+      const before = Date.now();
+      await log.set('k', { goodness: 'good' });
+      await log.set('k', { goodness: 'bad' });
+      await log.set('k', [3]);
+      const after = Date.now();
+      t.strictSame(await log.get('k'), [3]);
+      t.strictSame(await log.getAll('k'), [{ goodness: 'good' }, { goodness: 'bad' }, [3]]);
+      const records = await log.getAll('k', { withMetadata: true });
+      t.strictSame(records.map((r) => r.version), [1, 2, 3], 'versions count from 1');
+      t.strictSame(records.map((r) => r.value), [{ goodness: 'good' }, { goodness: 'bad' }, [3]]);
+      for (const record of records) {
+        t.ok(Number.isInteger(record.timestamp) && record.timestamp >= before && record.timestamp <= after,
+          `timestamp ${record.timestamp} is in milliseconds, taken during the append`);
+      }
+      t.ok(records.every((r, i) => i === 0 || r.timestamp >= records[i - 1]!.timestamp), 'timestamps do not go back');
+    });
+
+    t.test('size, has and iteration count keys, not versions', async (t) => {
+      const { open } = await opener(t);
+      const log = open();
+      for (let i = 0; i < 5; i++) await log.set({ key: 'a' }, i);
+      await log.set('b', 'only');
+      t.equal(await log.size(), 2);
+      t.equal(await log.has({ key: 'a' }), true);
+      const entries = await collect(log.entries());
+      t.strictSame(entries.sort((x, y) => String(x[1]).localeCompare(String(y[1]))), [[{ key: 'a' }, 4], ['b', 'only']],
+        'each key once, with its latest value');
+    });
+
+    t.test('delete removes every version, and a new append starts again at 1', async (t) => {
+      const { open } = await opener(t);
+      const log = open();
+      await log.set('k', 1);
+      await log.set('k', 2);
+      await log.set('other', 'kept');
+      t.equal(await log.delete('k'), true);
+      t.equal(await log.get('k'), undefined);
+      t.strictSame(await log.getAll('k'), []);
+      t.equal(await log.size(), 1);
+      await log.set('k', 3);
+      t.strictSame(await log.getAll('k', { withMetadata: true }).then((all) => all.map((r) => [r.version, r.value])), [[1, 3]]);
+      t.strictSame(await log.getAll('other'), ['kept'], 'other keys keep their versions');
+      t.equal(await log.pop('k'), 3);
+      t.strictSame(await log.getAll('k'), [], 'pop removes the versions too');
+    });
+
+    t.test('clear removes the versions of every key', async (t) => {
+      const { open } = await opener(t);
+      const log = open();
+      await log.set('a', 1);
+      await log.set('a', 2);
+      await log.set('b', 1);
+      await log.clear();
+      t.equal(await log.size(), 0);
+      t.strictSame(await log.getAll('a'), []);
+      t.strictSame(await log.getAll('b'), []);
+      await log.set('a', 9);
+      t.strictSame(await log.getAll('a', { withMetadata: true }).then((all) => all.map((r) => r.version)), [1]);
+    });
+
+    t.test('a stash opened without append mode reads the latest version, and its delete removes them all', async (t) => {
+      const { open } = await opener(t);
+      const log = open();
+      await log.set('k', 'first');
+      await log.set('k', 'second');
+      const plain = open({ appendMode: false });
+      t.equal(await plain.get('k'), 'second');
+      t.equal(await plain.size(), 1);
+      t.strictSame(await collect(plain.keys()), ['k']);
+      t.equal(await plain.delete('k'), true);
+      t.strictSame(await log.getAll('k'), [], 'no version outlives a delete from a plain stash');
+      await log.set('k', 'again');
+      await plain.clear();
+      t.strictSame(await log.getAll('k'), [], 'nor a clear from a plain stash');
+    });
+
+    t.test('update, setMany and setDefault add versions', async (t) => {
+      const { open } = await opener(t);
+      const log = open();
+      await log.update([['k', 1], ['k', 2], ['j', 'x']]);
+      await log.setMany(new Map([['k', 3]]));
+      await log.setMany((async function* () { yield ['k', 4] as const; })());
+      t.strictSame(await log.getAll('k'), [1, 2, 3, 4]);
+      t.equal(await log.setDefault('k', 99), 4, 'setDefault of a present key adds nothing');
+      t.equal(await log.setDefault('new', 'd'), 'd');
+      t.strictSame(await log.getAll('k'), [1, 2, 3, 4]);
+      t.strictSame(await log.getAll('new'), ['d']);
+    });
+
+    t.test('appends started together in one process each get a version of their own', async (t) => {
+      const { open } = await opener(t);
+      const log = open();
+      const count = 50;
+      await Promise.all(Array.from({ length: count }, (_, i) => log.set('k', i)));
+      const all = await log.getAll('k', { withMetadata: true });
+      t.strictSame(all.map((r) => r.version), Array.from({ length: count }, (_, i) => i + 1));
+      t.strictSame(all.map((r) => r.value).sort((a, b) => (a as number) - (b as number)), Array.from({ length: count }, (_, i) => i),
+        'every value once');
+      t.strictSame(await log.get('k'), all[count - 1]!.value, 'the current value is the latest version');
+    });
+
+    t.test('many versions stream back in order', async (t) => {
+      const { open } = await opener(t);
+      const log = open();
+      const count = 600;
+      for (let i = 0; i < count; i++) await log.set('long', { i, pad: 'x'.repeat(i % 50) });
+      const all = await log.getAll('long', { withMetadata: true });
+      t.equal(all.length, count);
+      t.ok(all.every((r, i) => r.version === i + 1 && (r.value as { i: number }).i === i), 'every version, in order');
+      t.strictSame(await log.get('long'), { i: count - 1, pad: 'x'.repeat((count - 1) % 50) });
+    });
+
+    if (config.persistent) {
+      t.test('versions outlive the stash that wrote them', async (t) => {
+        const { open } = await opener(t);
+        const log = open();
+        await log.set('k', 1);
+        await log.set('k', 2);
+        await log.close();
+        const again = open();
+        t.strictSame(await again.getAll('k'), [1, 2]);
+        await again.set('k', 3);
+        t.strictSame((await again.getAll('k', { withMetadata: true })).map((r) => r.version), [1, 2, 3]);
+      });
+    }
+
+    if (config.sync) {
+      t.test('stash.sync appends and reads versions too', async (t) => {
+        const { open } = await opener(t);
+        const log = open();
+        log.sync.set('k', 'a');
+        await log.set('k', 'b');
+        log.sync.update([['k', 'c']]);
+        t.equal(log.sync.get('k'), 'c');
+        t.strictSame(log.sync.getAll('k'), ['a', 'b', 'c']);
+        const records: VersionRecord[] = log.sync.getAll('k', { withMetadata: true });
+        t.strictSame(records.map((r) => r.version), [1, 2, 3]);
+        t.equal(log.sync.size(), 1);
+        t.equal(log.sync.delete('k'), true);
+        t.strictSame(log.sync.getAll('k'), []);
+      });
+    }
+
+    const notShared = !config.persistent && 'the engine keeps its data inside one process';
+    t.test('two processes appending to one key at once lose no version and never share a number', { skip: notShared }, async (t) => {
+      t.setTimeout(120_000);
+      const children: ChildProcess[] = [];
+      t.teardown(() => Promise.all(children.map(killAndWait)));
+      const { base, open } = await opener(t);
+      const count = config.concurrentAppends ?? 100;
+      const key = 'shared log';
+      const results = await runWriters(children, [0, 1].map((writer) => ({ options: base, key, writer, count })));
+      t.strictSame(results, ['done', 'done'], 'both writers finished');
+      const log = open();
+      const all = await log.getAll(key, { withMetadata: true }) as VersionRecord<{ writer: number; n: number }>[];
+      t.equal(all.length, 2 * count, 'every append is a version');
+      t.strictSame(all.map((r) => r.version), Array.from({ length: 2 * count }, (_, i) => i + 1), 'numbers 1..2n, each once');
+      for (const writer of [0, 1]) {
+        const own = all.filter((r) => r.value.writer === writer).map((r) => r.value.n);
+        t.strictSame(own, Array.from({ length: count }, (_, n) => n), `writer ${writer}'s versions are all there, in its order`);
+      }
+      t.strictSame(await log.get(key), all[all.length - 1]!.value, 'the current value is the latest version');
+      const interleaved = all.some((r, i) => i > 0 && r.value.writer !== all[i - 1]!.value.writer && i < all.length - 1);
+      t.comment(interleaved ? 'the writers interleaved' : 'the writers did not interleave this time');
+    });
+  });
+}
+
+/** Starts one child per job, releases them together, and resolves with how each ended. */
+function runWriters(children: ChildProcess[], jobs: AppendJob[]): Promise<string[]> {
+  let ready = 0;
+  return Promise.all(jobs.map((job) => new Promise<string>((resolve) => {
+    const child = spawn(process.execPath, [writerScript, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    let done = false;
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const reply = JSON.parse(line) as { ready?: true; done?: true };
+      if (reply.ready && ++ready === jobs.length) for (const c of children) c.stdin!.end('go\n');
+      if (reply.done) done = true;
+    });
+    child.on('error', (error) => resolve(`could not start: ${error.message}`));
+    child.on('close', (code) => {
+      // A writer that failed before it was ready must not leave the other one waiting for the start.
+      if (ready < jobs.length) for (const other of children) other.stdin!.end();
+      resolve(done && code === 0 ? 'done' : `ended with code ${code}: ${stderr}`);
+    });
+  })));
+}
