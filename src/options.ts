@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
+import { EVICTION_POLICIES, type EvictionPolicy } from './engines/shared-memory/eviction.js';
+import { parseByteSize } from './engines/shared-memory/size.js';
 
 export type EngineName = 'lmdb' | 'pairtree' | 'sqlite' | 'redis' | 'mongo' | 'memory';
 export type SerializerName = 'hashstash' | 'devalue' | 'v8';
@@ -29,6 +31,10 @@ export interface HashStashOptions {
   url?: string;
   /** Revive stored functions as functions. Off: they read back as StoredFunction and nothing is evaluated. */
   trustCode?: boolean;
+  /** The memory engine's byte budget: bytes, or a size like '512mb', '1.5gb' or '25%' (of the machine's memory). */
+  maxBytes?: number | string;
+  /** What the memory engine drops when its budget is full; 'none': a write that does not fit throws MemoryBudgetError. */
+  evict?: EvictionPolicy;
 }
 
 /** Options after defaults and validation: what a stash actually runs with. */
@@ -44,6 +50,9 @@ export interface ResolvedOptions {
   readonly readonly: boolean;
   readonly url: string | undefined;
   readonly trustCode: boolean;
+  /** In bytes. */
+  readonly maxBytes: number;
+  readonly evict: EvictionPolicy;
 }
 
 export const DEFAULTS = {
@@ -58,7 +67,9 @@ export const DEFAULTS = {
   readonly: false,
   url: undefined,
   trustCode: false,
-} as const satisfies Omit<ResolvedOptions, 'engine'> & { engine: EngineName };
+  maxBytes: '25%',
+  evict: 'lru',
+} as const satisfies Omit<ResolvedOptions, 'engine' | 'maxBytes'> & { engine: EngineName; maxBytes: string };
 
 export const ENGINE_NAMES: readonly EngineName[] = ['lmdb', 'pairtree', 'sqlite', 'redis', 'mongo', 'memory'];
 export const SERIALIZER_NAMES: readonly SerializerName[] = ['hashstash', 'devalue', 'v8'];
@@ -140,6 +151,8 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
   }
   const serializer = expectOneOf('serializer', merged.serializer, SERIALIZER_NAMES);
   const compress = merged.compress === false ? 'raw' : expectOneOf('compress', merged.compress, COMPRESS_NAMES);
+  const maxBytes = parseByteSize(merged.maxBytes, 'maxBytes');
+  const evict = expectOneOf('evict', merged.evict, EVICTION_POLICIES);
 
   return {
     root: resolveRoot(merged.root),
@@ -155,6 +168,8 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
     readonly: merged.readonly,
     url: merged.url,
     trustCode: merged.trustCode,
+    maxBytes,
+    evict,
   };
 }
 

@@ -27,6 +27,10 @@ export interface EngineContext {
   readonly readonly: boolean;
   /** Server URL, for the engines that talk to one. */
   readonly url: string | undefined;
+  /** The memory engine's byte budget: bytes, or a size like '512mb' or '25%' (of the machine's memory). */
+  readonly maxBytes?: number | string;
+  /** What the memory engine drops when the budget is full ('none': a write that does not fit throws). */
+  readonly evict?: 'lru' | 'lfu' | 'fifo' | 'none';
 }
 
 export type RawEntry = [key: Uint8Array, value: Uint8Array];
@@ -55,6 +59,8 @@ export interface AppendStore {
 /** The synchronous form of `AppendStore`, for local engines. */
 export interface SyncAppendStore {
   append(key: Uint8Array, value: Uint8Array, timestamp: number): number;
+  /** Appends each entry in turn, as one transaction (one commit) where the engine has them: for `update` in append mode. */
+  appendMany?(entries: Iterable<RawEntry>, timestamp: number): void;
   versions(key: Uint8Array): Iterable<RawVersion>;
 }
 

@@ -1,42 +1,157 @@
-import type { EngineContext, RawEntry, SyncStore } from './engine.js';
+import type { EngineContext, EngineStats, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
 import { LocalEngine } from './local-engine.js';
+import { processArena } from './shared-memory/arena.js';
+import { policyCode, type EvictionPolicy } from './shared-memory/eviction.js';
+import { ARENA_MAX_BYTES } from './shared-memory/hand-over.js';
+import { hashPath } from './shared-memory/hash.js';
+import { KIND_COUNTER, KIND_VALUE, KIND_VERSION } from './shared-memory/layout.js';
+import { parseByteSize } from './shared-memory/size.js';
+import { Table } from './shared-memory/table.js';
 
 /**
- * In-process memory: every stash of this thread opened on the same path shares one table.
- * Keys are held as latin1 strings of their bytes (a lossless one-byte-per-char mapping) so Map lookups hash natively.
+ * The memory engine: entries live in the process's shared arena (see shared-memory/), so every worker thread that
+ * opens the same root and name reads and writes the same table. Nothing outlives the process.
  */
-const tables = new Map<string, Map<string, Uint8Array>>();
 
-const toId = (key: Uint8Array) => Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-const fromId = (id: string) => Buffer.from(id, 'latin1');
+/** Used when the engine is built without the facade's resolved options. */
+const DEFAULT_MAX_BYTES = '25%';
+const DEFAULT_EVICT: EvictionPolicy = 'lru';
 
-class MemoryStore implements SyncStore {
-  readonly #path: string;
-  constructor(path: string) { this.#path = path; }
+const VERSION_SUFFIX = 4;
+const TIMESTAMP_BYTES = 8;
 
-  get #table(): Map<string, Uint8Array> {
-    let table = tables.get(this.#path);
-    if (!table) tables.set(this.#path, (table = new Map()));
-    return table;
+/** Append mode on the table: versions are entries of their own kind, under the key followed by the version number. */
+class MemoryVersions implements SyncAppendStore {
+  readonly #store: MemoryStore;
+  constructor(store: MemoryStore) { this.#store = store; }
+
+  append(key: Uint8Array, value: Uint8Array, timestamp: number): number {
+    const table = this.#store.table;
+    return table.locked(() => this.#appendLocked(table, key, value, timestamp));
   }
 
-  get(key: Uint8Array) { return this.#table.get(toId(key)); }
-  // Copy: the caller may reuse its buffer, and stored bytes must never change under a reader.
-  set(key: Uint8Array, value: Uint8Array) { this.#table.set(toId(key), Uint8Array.prototype.slice.call(value)); }
-  has(key: Uint8Array) { return this.#table.has(toId(key)); }
-  delete(key: Uint8Array) { return this.#table.delete(toId(key)); }
-  size() { return this.#table.size; }
-  clear() { this.#table.clear(); }
-  *keys() { for (const id of this.#table.keys()) yield fromId(id); }
-  *entries(): Iterable<RawEntry> { for (const [id, value] of this.#table) yield [fromId(id), value]; }
+  appendMany(entries: Iterable<RawEntry>, timestamp: number): void {
+    const table = this.#store.table;
+    const batch = materialized(entries);
+    table.locked(() => { for (const [key, value] of batch) this.#appendLocked(table, key, value, timestamp); });
+  }
+
+  *versions(key: Uint8Array): Iterable<RawVersion> {
+    const table = this.#store.table;
+    const count = versionCount(table, key);
+    for (let version = 1; version <= count; version++) {
+      const stored = table.get(versionKey(key, version), KIND_VERSION);
+      // An evicted version leaves a gap; the others are still returned, oldest first.
+      if (!stored) continue;
+      const timestamp = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).readDoubleLE(0);
+      yield { version, timestamp, value: stored.subarray(TIMESTAMP_BYTES) };
+    }
+  }
+
+  #appendLocked(table: Table, key: Uint8Array, value: Uint8Array, timestamp: number): number {
+    const version = versionCount(table, key) + 1;
+    const stamp = Buffer.allocUnsafe(TIMESTAMP_BYTES);
+    stamp.writeDoubleLE(timestamp, 0);
+    table.put(versionKey(key, version), KIND_VERSION, stamp, value);
+    table.put(key, KIND_VALUE, value);
+    const counter = Buffer.allocUnsafe(4);
+    counter.writeUInt32LE(version, 0);
+    table.put(key, KIND_COUNTER, counter);
+    return version;
+  }
+}
+
+/** The lock is never held while the caller's code runs, so a lazy iterable is drained before it is taken. */
+const materialized = (entries: Iterable<RawEntry>): readonly RawEntry[] => (Array.isArray(entries) ? entries : [...entries]);
+
+function versionKey(key: Uint8Array, version: number): Uint8Array {
+  const out = Buffer.allocUnsafe(key.length + VERSION_SUFFIX);
+  out.set(key, 0);
+  out.writeUInt32BE(version, key.length);
+  return out;
+}
+
+function versionCount(table: Table, key: Uint8Array): number {
+  const counter = table.get(key, KIND_COUNTER);
+  return counter ? Buffer.from(counter.buffer, counter.byteOffset, counter.byteLength).readUInt32LE(0) : 0;
+}
+
+class MemoryStore implements SyncStore {
+  readonly append: MemoryVersions = new MemoryVersions(this);
+  readonly #path: string;
+  readonly #maxBytes: number;
+  readonly #policy: number;
+  #table: Table | undefined;
+
+  constructor(path: string, maxBytes: number, policy: number) {
+    this.#path = path;
+    this.#maxBytes = maxBytes;
+    this.#policy = policy;
+  }
+
+  /** The shared table, found (or made) in the arena on first use. */
+  get table(): Table {
+    if (!this.#table) {
+      const [a, b] = hashPath(this.#path);
+      this.#table = new Table(processArena(), a, b, { maxBytes: this.#maxBytes, policy: this.#policy });
+    }
+    return this.#table;
+  }
+
+  get(key: Uint8Array) { return this.table.get(key, KIND_VALUE); }
+  getTransient(key: Uint8Array) { return this.table.get(key, KIND_VALUE, true); }
+  has(key: Uint8Array) { return this.table.has(key, KIND_VALUE); }
+  size() { return this.table.size(); }
+
+  set(key: Uint8Array, value: Uint8Array) {
+    const table = this.table;
+    table.locked(() => table.put(key, KIND_VALUE, value));
+  }
+
+  /** Removes the key and, in append mode, every version of it. */
+  delete(key: Uint8Array): boolean {
+    const table = this.table;
+    return table.locked(() => {
+      const removed = table.remove(key, KIND_VALUE);
+      const versions = versionCount(table, key);
+      if (versions > 0) {
+        table.remove(key, KIND_COUNTER);
+        for (let version = 1; version <= versions; version++) table.remove(versionKey(key, version), KIND_VERSION);
+      }
+      return removed;
+    });
+  }
+
+  clear() {
+    const table = this.table;
+    table.locked(() => table.clear());
+  }
+
+  *keys(): Iterable<Uint8Array> { for (const [key] of this.table.entries(KIND_VALUE, false)) yield key; }
+  entries(): Iterable<RawEntry> { return this.table.entries(KIND_VALUE, true); }
   getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.get(key)); }
-  setMany(entries: Iterable<RawEntry>) { for (const [key, value] of entries) this.set(key, value); }
+
+  /** One lock for the whole batch: other writers wait at most one batch (LocalEngine hands over 10,000 at a time). */
+  setMany(entries: Iterable<RawEntry>) {
+    const table = this.table;
+    const batch = materialized(entries);
+    table.locked(() => { for (const [key, value] of batch) table.put(key, KIND_VALUE, value); });
+  }
+
+  stats(): Partial<EngineStats> { return this.table.stats(); }
+}
+
+class MemoryEngine extends LocalEngine {
+  readonly #store: MemoryStore;
+  constructor(store: MemoryStore) {
+    super('memory', { persistent: false, sync: true, sharedAcrossProcesses: false, sharedAcrossThreads: true, nativeAppend: true }, store);
+    this.#store = store;
+  }
+
+  async stats(): Promise<Partial<EngineStats>> { return this.#store.stats(); }
 }
 
 export function createMemoryEngine(context: EngineContext): LocalEngine {
-  return new LocalEngine(
-    'memory',
-    { persistent: false, sync: true, sharedAcrossProcesses: false, sharedAcrossThreads: false, nativeAppend: false },
-    new MemoryStore(context.path),
-  );
+  const maxBytes = Math.min(ARENA_MAX_BYTES, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
+  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT)));
 }

@@ -2,16 +2,15 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { HashStash } from '../../src/index.js';
+import { appendSuite } from '../helpers/append-suite.js';
 import { engineSuite } from '../helpers/engine-suite.js';
 
 engineSuite(t, { engine: 'memory', persistent: false, sync: true, onDisk: false });
+appendSuite(t, { engine: 'memory', persistent: false, sync: true });
 
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;
 
-// API.md promises this; the shared-memory engine (its own issue) delivers it. Until then tap reports it as todo.
-t.test('a worker thread opening the same root and name sees the same entries', {
-  todo: 'sharing between worker threads arrives with the shared-memory engine',
-}, async (t) => {
+t.test('a worker thread opening the same root and name sees the same entries', async (t) => {
   const root = t.testdir();
   const stash = new HashStash({ root, name: 'threads', engine: 'memory' });
   t.teardown(() => stash.close());

@@ -1,0 +1,70 @@
+/**
+ * Where things are inside a table's control block (Int32 indexes from the block start unless said otherwise).
+ * Every "ref" is an arena byte offset divided by 8.
+ */
+export const CONTROL = {
+  /** The writers' lock (2 ints, see lock.ts). */
+  LOCK: 0,
+  /** Odd while the index is being replaced or the table cleared: readers wait for it to be even and unchanged. */
+  SEQ: 2,
+  INDEX_REF: 3,
+  /** Slots in the index, a power of two. */
+  CAPACITY: 4,
+  /** Slots not empty (live or deleted): the index is rebuilt before it gets too full of them. */
+  OCCUPIED: 5,
+  /** Live keys (entries of kind VALUE): the stash's size. */
+  KEYS: 6,
+  /** Live entries of every kind. */
+  ENTRIES: 7,
+  /** The segment row new entries go to, -1 when none. */
+  HEAD: 8,
+  /** Segment rows in use (some may be free for reuse). */
+  ROWS: 9,
+  /** Counts compactions, to order segments by age. */
+  AGE: 10,
+  EVICTIONS: 11,
+  POLICY: 12,
+  /** Largest segment this table makes (bigger entries get a segment of their own size). */
+  MAX_SEGMENT: 13,
+  /** Float64 indexes (from the block start / 8): the budget, and bytes of entries and of segments. */
+  F_MAX_BYTES: 8,
+  F_BYTES_USED: 9,
+  F_SEGMENT_BYTES: 10,
+  /** Segment rows: [segment ref, size, bytes used, dead bytes (overwritten or deleted), age]. */
+  ROW_BASE: 32,
+  ROW_INTS: 5,
+  MAX_ROWS: 1024,
+} as const;
+
+export const CONTROL_BYTES = (CONTROL.ROW_BASE + CONTROL.MAX_ROWS * CONTROL.ROW_INTS) * 4;
+
+/** Row fields. */
+export const SEG_REF = 0;
+export const SEG_SIZE = 1;
+export const SEG_USED = 2;
+export const SEG_DEAD = 3;
+export const SEG_AGE = 4;
+
+/** Index slots: [version (odd while being written), hash, entry ref, meta (see eviction.ts)]. */
+export const SLOT_INTS = 4;
+export const VERSION = 0;
+export const HASH = 1;
+export const REF = 2;
+export const META = 3;
+export const INITIAL_CAPACITY = 256;
+
+/**
+ * Entries in segments, 8-byte aligned: [key length, value length, kind | row << 2, hash], key bytes padded to 8, value
+ * bytes. The value starts aligned so a small one is copied out a 32-bit word at a time.
+ */
+export const ENTRY_HEADER = 16;
+export const KIND_VALUE = 0;
+export const KIND_VERSION = 1;
+export const KIND_COUNTER = 2;
+
+export const valueOffset = (keyLength: number): number => ENTRY_HEADER + ((keyLength + 7) & ~7);
+export const entrySize = (keyLength: number, valueLength: number): number => (valueOffset(keyLength) + valueLength + 7) & ~7;
+
+/** Segments start at this size and grow with the table up to its largest (MAX_SEGMENT). */
+export const MIN_SEGMENT = 64 * 1024;
+export const LARGEST_SEGMENT = 16 * 1024 * 1024;

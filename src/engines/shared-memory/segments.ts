@@ -1,0 +1,206 @@
+import { Arena } from './arena.js';
+import { MemoryBudgetError } from './errors.js';
+import { NONE, survives } from './eviction.js';
+import {
+  CONTROL as C, entrySize, HASH, KIND_COUNTER, KIND_VALUE, META, MIN_SEGMENT, REF, SEG_AGE, SEG_DEAD,
+  SEG_REF, SEG_SIZE, SEG_USED,
+} from './layout.js';
+import { TOMBSTONE } from './hash.js';
+
+/**
+ * A table's entry storage: segments (arena blocks) filled front to back, new entries always going to the head
+ * segment. A table grows by adding segments, each up to a quarter of what it already holds (from 64 KB up to its
+ * largest size), never by copying what it has. Overwritten and deleted entries stay where they are as dead bytes.
+ * When the budget (maxBytes, counted in segment bytes) leaves no room for another segment, the oldest segment is
+ * compacted in place: dead entries are dropped, live ones kept or evicted as the policy says, the kept ones slid to
+ * the front, and the segment becomes the head. Each further pass over every segment within one write decays LFU
+ * counts twice as fast, and after ten such passes victims are emptied whole, so a write never loops for long.
+ * All of it runs under the table's lock.
+ */
+const EVICT_ALL_AFTER_CYCLES = 10;
+
+export class Segments {
+  readonly #arena: Arena;
+  readonly #c: number;
+  readonly #slotOf: (entry: number, hash: number) => number;
+  /** The row the last allocated entry went to. */
+  lastRow = -1;
+
+  constructor(arena: Arena, controlOffset: number, slotOf: (entry: number, hash: number) => number) {
+    this.#arena = arena;
+    this.#c = controlOffset / 4;
+    this.#slotOf = slotOf;
+  }
+
+  #row(row: number): number { return this.#c + C.ROW_BASE + row * C.ROW_INTS; }
+
+  /** Byte offset of `size` free bytes for a new entry, making room by compaction and eviction when needed. */
+  allocate(size: number, maxBytes: number, policy: number): number {
+    const c = this.#c;
+    for (let round = 0; ; round++) {
+      // Each round, as adding a segment may have grown the arena.
+      const ints = this.#arena.ints;
+      const head = ints[c + C.HEAD]!;
+      if (head >= 0) {
+        const r = this.#row(head);
+        const used = ints[r + SEG_USED]!;
+        if (used + size <= ints[r + SEG_SIZE]!) {
+          ints[r + SEG_USED] = used + size;
+          this.lastRow = head;
+          return ints[r + SEG_REF]! * 8 + used;
+        }
+      }
+      const segmentBytes = this.#nextSegmentSize(size, maxBytes);
+      if (this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES]! + segmentBytes <= maxBytes) {
+        const row = this.#addRow(segmentBytes);
+        if (row >= 0) {
+          ints[c + C.HEAD] = row;
+          continue;
+        }
+      }
+      const victim = policy === NONE ? this.#mostDead() : this.#oldest();
+      if (victim < 0) {
+        throw new MemoryBudgetError(
+          `the memory stash is full: ${size} more bytes do not fit its budget of ${maxBytes} bytes (maxBytes) and evict is 'none'`,
+          size, maxBytes);
+      }
+      this.#compact(victim, policy, Math.floor(round / Math.max(1, ints[c + C.ROWS]!)));
+      const r = this.#row(victim);
+      if (ints[r + SEG_USED] === 0 && ints[r + SEG_SIZE]! < size) this.#removeRow(victim);
+      else ints[c + C.HEAD] = victim;
+    }
+  }
+
+  /** Marks the entry at byte offset `entry` dead: it was overwritten or deleted. */
+  release(entry: number): void {
+    const ints = this.#arena.ints;
+    const header = entry >>> 2;
+    const size = entrySize(ints[header]!, ints[header + 1]!);
+    ints[this.#row(ints[header + 2]! >>> 2) + SEG_DEAD] += size;
+    this.#arena.floats[this.#c / 2 + C.F_BYTES_USED] -= size;
+  }
+
+  /** Gives every segment back to the arena. */
+  releaseAll(): void {
+    const ints = this.#arena.ints;
+    const c = this.#c;
+    for (let row = 0, rows = ints[c + C.ROWS]!; row < rows; row++) {
+      const r = this.#row(row);
+      if (ints[r + SEG_REF] !== 0) this.#arena.free(ints[r + SEG_REF]! * 8, ints[r + SEG_SIZE]!);
+      ints.fill(0, r, r + C.ROW_INTS);
+    }
+    ints[c + C.ROWS] = 0;
+    ints[c + C.HEAD] = -1;
+    this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES] = 0;
+  }
+
+  #nextSegmentSize(size: number, maxBytes: number): number {
+    const ints = this.#arena.ints;
+    const held = this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES]!;
+    const largestInBudget = 2 ** Math.floor(Math.log2(maxBytes));
+    const preferred = Math.min(ints[this.#c + C.MAX_SEGMENT]!, Math.max(MIN_SEGMENT, Arena.blockSize(held / 4)), largestInBudget);
+    return Math.max(preferred, Arena.blockSize(size));
+  }
+
+  /** A new segment of `bytes` in a free row; -1 when every row is taken. */
+  #addRow(bytes: number): number {
+    const ints = this.#arena.ints;
+    const c = this.#c;
+    let row = 0;
+    const rows = ints[c + C.ROWS]!;
+    while (row < rows && ints[this.#row(row) + SEG_REF] !== 0) row++;
+    if (row === C.MAX_ROWS) return -1;
+    const offset = this.#arena.allocate(bytes);
+    const r = this.#row(row);
+    ints[r + SEG_REF] = offset / 8;
+    ints[r + SEG_SIZE] = bytes;
+    ints[r + SEG_USED] = 0;
+    ints[r + SEG_DEAD] = 0;
+    ints[r + SEG_AGE] = ++ints[c + C.AGE];
+    if (row === rows) ints[c + C.ROWS] = rows + 1;
+    this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES] += bytes;
+    return row;
+  }
+
+  #removeRow(row: number): void {
+    const ints = this.#arena.ints;
+    const r = this.#row(row);
+    this.#arena.free(ints[r + SEG_REF]! * 8, ints[r + SEG_SIZE]!);
+    this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES] -= ints[r + SEG_SIZE]!;
+    ints.fill(0, r, r + C.ROW_INTS);
+    if (ints[this.#c + C.HEAD] === row) ints[this.#c + C.HEAD] = -1;
+  }
+
+  #oldest(): number {
+    const ints = this.#arena.ints;
+    let best = -1;
+    let bestAge = Infinity;
+    for (let row = 0, rows = ints[this.#c + C.ROWS]!; row < rows; row++) {
+      const r = this.#row(row);
+      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_AGE]! < bestAge) {
+        best = row;
+        bestAge = ints[r + SEG_AGE]!;
+      }
+    }
+    return best;
+  }
+
+  #mostDead(): number {
+    const ints = this.#arena.ints;
+    let best = -1;
+    let bestDead = 0;
+    for (let row = 0, rows = ints[this.#c + C.ROWS]!; row < rows; row++) {
+      const r = this.#row(row);
+      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_DEAD]! > bestDead) {
+        best = row;
+        bestDead = ints[r + SEG_DEAD]!;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Slides the kept entries of a segment to its front. Each moved or evicted entry's slot goes odd first, so a
+   * reader copying it (or bytes about to be overwritten by the slide) sees a changed version and retries.
+   */
+  #compact(row: number, policy: number, cycles: number): void {
+    const evictAll = policy !== NONE && cycles >= EVICT_ALL_AFTER_CYCLES;
+    const ints = this.#arena.ints;
+    const c = this.#c;
+    const r = this.#row(row);
+    const segment = ints[r + SEG_REF]! * 8;
+    const used = ints[r + SEG_USED]!;
+    let write = 0;
+    for (let read = 0; read < used;) {
+      const entry = segment + read;
+      const header = entry >>> 2;
+      const size = entrySize(ints[header]!, ints[header + 1]!);
+      const kind = ints[header + 2]! & 3;
+      const slot = this.#slotOf(entry, ints[header + 3]!);
+      if (slot >= 0) {
+        if (kind === KIND_COUNTER || (!evictAll && survives(ints, slot + META, policy, cycles))) {
+          if (write !== read) {
+            Atomics.add(ints, slot, 1);
+            this.#arena.bytes.copyWithin(segment + write, entry, entry + size);
+            ints[slot + REF] = (segment + write) / 8;
+            Atomics.add(ints, slot, 1);
+          }
+          write += size;
+        } else {
+          Atomics.add(ints, slot, 1);
+          ints[slot + HASH] = TOMBSTONE;
+          ints[slot + REF] = 0;
+          Atomics.add(ints, slot, 1);
+          ints[c + C.ENTRIES]--;
+          if (kind === KIND_VALUE) Atomics.sub(ints, c + C.KEYS, 1);
+          ints[c + C.EVICTIONS]++;
+          this.#arena.floats[c / 2 + C.F_BYTES_USED] -= size;
+        }
+      }
+      read += size;
+    }
+    ints[r + SEG_USED] = write;
+    ints[r + SEG_DEAD] = 0;
+    ints[r + SEG_AGE] = ++ints[c + C.AGE];
+  }
+}

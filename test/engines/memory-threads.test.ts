@@ -1,0 +1,127 @@
+import t from 'tap';
+import { Worker } from 'node:worker_threads';
+import { HashStash } from '../../src/index.js';
+import { hammerProblem, hammerValue } from '../fixtures/memory/thread-worker.js';
+
+const workerUrl = new URL('../fixtures/memory/thread-worker.js', import.meta.url);
+
+interface HammerReply { checked: number; found: number; problems: string[] }
+
+function run<T>(workerData: object): { worker: Worker; reply: Promise<T> } {
+  const worker = new Worker(workerUrl, { workerData });
+  const reply = new Promise<T>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`worker exited with code ${code} before replying`)));
+  });
+  return { worker, reply };
+}
+
+t.test('4 threads writing and reading 10,000 overlapping keys each never read a mix of two writes', async (t) => {
+  const root = t.testdir();
+  const name = 'hammer';
+  const stash = new HashStash({ root, name, engine: 'memory' });
+  t.teardown(() => stash.close());
+  const range = 20_000;
+  const start = new Int32Array(new SharedArrayBuffer(8));
+  // Worker w writes keys k(5000 w) … k(5000 w + 9999) mod 20,000: every key is written by two workers.
+  const runs = [0, 1, 2, 3].map((worker) =>
+    run<HammerReply>({ mode: 'hammer', root, name, worker, first: worker * 5000, count: 10_000, range, start }));
+  while (Atomics.load(start, 1) < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+  Atomics.store(start, 0, 1);
+  Atomics.notify(start, 0);
+  const replies = await Promise.all(runs.map(({ reply }) => reply));
+  await Promise.all(runs.map(({ worker }) => worker.terminate()));
+
+  for (const [worker, reply] of replies.entries()) {
+    t.strictSame(reply.problems, [], `worker ${worker}: every read was undefined or a whole value written for that key`);
+    t.equal(reply.checked, 10_000, `worker ${worker} checked a read after each write`);
+  }
+  t.ok(replies.reduce((sum, reply) => sum + reply.found, 0) > 10_000, 'the workers read many entries written by each other');
+
+  t.equal(await stash.size(), range, 'the main thread counts every key once');
+  const problems: string[] = [];
+  let seen = 0;
+  for await (const [key, value] of stash) {
+    seen++;
+    const problem = hammerProblem(key, value) ?? (value === undefined ? `${key} undefined` : undefined);
+    const index = Number(key.slice(1));
+    const writers = [0, 1, 2, 3].filter((w) => ((index - w * 5000 + range) % range) < 10_000);
+    if (!problem && !writers.includes(value.writer)) problems.push(`${key} holds a value of worker ${value.writer}`);
+    if (problem && problems.length < 10) problems.push(problem);
+  }
+  t.equal(seen, range, 'iteration gives every key');
+  t.strictSame(problems, [], 'each key holds a whole value from one of the two workers that wrote it');
+});
+
+t.test('entries outlive the thread that wrote them', async (t) => {
+  const root = t.testdir();
+  const stash = new HashStash({ root, name: 'outlive', engine: 'memory' });
+  t.teardown(() => stash.close());
+  const { worker, reply } = run<{ done: boolean }>({ mode: 'write', root, name: 'outlive', worker: 7, first: 0, count: 5000, range: 0 });
+  await reply;
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  await worker.terminate();
+  await exited;
+  // Let the worker's isolate be torn down and collected before reading.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(await stash.size(), 5000);
+  t.strictSame(await stash.get('w7-0'), hammerValue('w7-0', 0, 7));
+  t.strictSame(await stash.get('w7-4999'), hammerValue('w7-4999', 4999, 7));
+  t.strictSame(stash.sync.get('w7-2500'), hammerValue('w7-2500', 2500, 7), 'the sync view too');
+});
+
+t.test('a worker started by piscina shares the table', async (t) => {
+  const { Piscina } = await import('piscina');
+  const root = t.testdir();
+  const stash = new HashStash({ root, name: 'pool', engine: 'memory' });
+  t.teardown(() => stash.close());
+  await stash.set('from main', 'hello');
+  const pool = new Piscina({
+    filename: new URL('../fixtures/memory/pool-task.js', import.meta.url).href,
+    minThreads: 1,
+    maxThreads: 2,
+  });
+  t.teardown(() => pool.destroy());
+  const result = await pool.run({ root, name: 'pool' });
+  t.equal(result, 'hello', 'the pool worker reads what the main thread wrote');
+  t.equal(await stash.get('from pool'), 'written in a pool worker', 'the main thread reads what the pool worker wrote');
+});
+
+t.test('a worker started before the main thread imported hashstash shares the table after one event loop turn', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const root = t.testdir();
+  const indexUrl = new URL('../../src/index.js', import.meta.url).href;
+  // The child's worker imports hashstash first; only then does the child's main thread import it and write.
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    const workerData = { indexUrl: ${JSON.stringify(indexUrl)}, root: ${JSON.stringify(root)} };
+    const worker = new Worker(\`
+      (async () => {
+        const { parentPort, workerData } = await import('node:worker_threads');
+        const { HashStash } = await import(workerData.indexUrl);
+        parentPort.postMessage('imported');
+        parentPort.once('message', async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const view = new HashStash({ root: workerData.root, name: 'early', engine: 'memory' }).sync;
+          const seen = view.get('from main');
+          view.set('from the early worker', 2);
+          parentPort.postMessage({ seen });
+        });
+      })();
+    \`, { eval: true, workerData });
+    await new Promise((resolve) => worker.once('message', resolve));
+    const { HashStash } = await import(workerData.indexUrl);
+    const view = new HashStash({ root: workerData.root, name: 'early', engine: 'memory' }).sync;
+    view.set('from main', 1);
+    worker.postMessage('go');
+    const reply = await new Promise((resolve) => worker.once('message', resolve));
+    console.log(JSON.stringify({ seen: reply.seen, back: view.get('from the early worker') }));
+    await worker.terminate();
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  t.equal(await new Promise((resolve) => child.once('close', resolve)), 0);
+  t.strictSame(JSON.parse(stdout), { seen: 1, back: 2 }, 'each thread reads what the other wrote');
+});
