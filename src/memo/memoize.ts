@@ -1,82 +1,135 @@
-import { hash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import { encodeKey } from '../keys/encode.js';
+import { keyText } from '../keys/encode.js';
 import type { HashStash } from '../stash.js';
+import { functionIdentity, WRAPPED } from './identity.js';
+import { keyMaker, validateMemoOptions, type MemoOptions } from './options.js';
 
-export interface MemoOptions {
-  /** Recompute and overwrite instead of reading a stored result. */
-  force?: boolean;
-  /** Fix the function's identity by hand instead of name + hash of its source. */
-  name?: string;
-  /** With `name`: a version that starts a fresh sub-stash when bumped. */
-  version?: string | number;
-}
+export { functionIdentity } from './identity.js';
+export type { MemoOptions } from './options.js';
 
 /** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
 export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
-  /** The stored result for these arguments, or undefined. */
-  getFunc(...args: A): Promise<Awaited<R> | undefined>;
+  /** The stored result for these arguments, or undefined. With `keyThis`, pass the instance first. */
+  getFunc(...args: A | [unknown, ...A]): Promise<Awaited<R> | undefined>;
 };
 
-export type Memoized<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
+export type Memoized<A extends unknown[], R, This = unknown> = ((this: This, ...args: A) => Promise<Awaited<R>>) & {
   readonly stash: FunctionStash<A, R>;
 };
 
 const MISSING: unique symbol = Symbol('missing');
-const MEMO_OPTIONS = new Set(['force', 'name', 'version']);
 
-/** `<name>.<first 12 hex of sha256(source)>`: editing the body starts a fresh sub-stash. */
-export function functionIdentity(fn: Function, options: MemoOptions): string {
-  if (options.name !== undefined) {
-    return options.version === undefined ? options.name : `${options.name}.v${options.version}`;
-  }
-  const name = fn.name && /^[\w$.-]+$/.test(fn.name) ? fn.name : 'anonymous';
-  return `${name}.${hash('sha256', fn.toString(), 'hex').slice(0, 12)}`;
+/** The folder below the parent where a function's results live. */
+export const functionStashName = (fn: Function, options: MemoOptions) => `stashed_result/${functionIdentity(fn, options)}`;
+
+/** The sub-stashes memos made under each stash, by name: one object per function, closed with the stash. */
+const memoStashes = new WeakMap<HashStash, Map<string, HashStash>>();
+
+/** `parent.sub(name)`, made once per name, so memos of one function share it and `parent.close()` closes it. */
+export function memoStash<R>(parent: HashStash, name: string): HashStash<unknown[], R> {
+  let made = memoStashes.get(parent);
+  if (!made) memoStashes.set(parent, (made = new Map()));
+  let stash = made.get(name);
+  if (!stash) made.set(name, (stash = parent.sub<unknown[], R>(name)));
+  return stash;
 }
 
-function validate(fn: unknown, options: MemoOptions): void {
-  if (typeof fn !== 'function') throw new ConfigError(`a memoized function must be a function, got ${typeof fn}`);
-  for (const key of Object.keys(options)) {
-    if (!MEMO_OPTIONS.has(key)) throw new ConfigError(`unknown memo option '${key}'; valid options are force, name, version`);
-  }
-  if (options.name !== undefined && (typeof options.name !== 'string' || !/^[\w$.-]+$/.test(options.name))) {
-    throw new ConfigError(`memo option 'name' must be a non-empty string of letters, digits, '_', '$', '.', '-'`);
-  }
+/** One map of computations under way per sub-stash, so every memo of one function (run, stashed) shares it. */
+const inFlightByStash = new WeakMap<HashStash, Map<string, Promise<unknown>>>();
+
+function inFlightOf(stash: HashStash): Map<string, Promise<unknown>> {
+  let inFlight = inFlightByStash.get(stash);
+  if (!inFlight) inFlightByStash.set(stash, (inFlight = new Map()));
+  return inFlight;
+}
+
+export async function closeMemoStashes(parent: HashStash): Promise<void> {
+  const made = memoStashes.get(parent);
+  if (!made) return;
+  memoStashes.delete(parent);
+  await Promise.all([...made.values()].map((stash) => stash.close()));
+}
+
+/** Checks what a memo is given; shared by the asynchronous and the synchronous forms. */
+export function validateMemo(fn: unknown, options: unknown): asserts fn is Function {
+  if (typeof fn !== 'function') throw new ConfigError(`a memoized function must be a function, got ${fn === null ? 'null' : typeof fn}`);
+  validateMemoOptions(options);
 }
 
 /**
  * Wraps `fn` so each distinct argument list is computed once and then read from `parent`'s sub-stash
  * `stashed_result/<identity>`. A result of null or undefined is cached like any other; concurrent calls with
- * equal arguments share one computation.
+ * equal arguments share one computation. `this` is passed to `fn`, and keyed only with `keyThis`.
  */
-export function memoize<A extends unknown[], R>(
+export function memoize<A extends unknown[], R, This = unknown>(
   parent: HashStash,
-  fn: (...args: A) => R | Promise<R>,
-  options: MemoOptions = {},
-): Memoized<A, R> {
-  validate(fn, options);
-  const stash = parent.sub<A, Awaited<R>>(`stashed_result/${functionIdentity(fn, options)}`) as FunctionStash<A, R>;
-  stash.getFunc = (...args: A) => stash.get(args);
-  const inFlight = new Map<string, Promise<Awaited<R>>>();
+  fn: (this: This, ...args: A) => R | Promise<R>,
+  options: MemoOptions<This> = {},
+): Memoized<A, R, This> {
+  validateMemo(fn, options);
+  type Result = Awaited<R>;
+  const stash = memoStash<Result>(parent, functionStashName(fn, options)) as unknown as FunctionStash<A, R>;
+  const keyOf = keyMaker(options.keyThis as MemoOptions['keyThis']);
+  stash.getFunc = options.keyThis
+    ? (...args) => stash.get(keyOf(args[0], args.slice(1)) as A)
+    : (...args) => stash.get(args as A);
+  const force = options.force === true;
+  // On a local engine a hit is read synchronously: no promise until the result is known.
+  const syncView = stash.engine.capabilities.sync ? stash.sync : undefined;
+  // Computations under way, by the key's canonical text; looked at only when not empty.
+  const inFlight = inFlightOf(stash) as Map<string, Promise<Result>>;
 
-  const compute = async (args: A): Promise<Awaited<R>> => {
-    if (!options.force) {
-      const stored = await stash.get(args, MISSING);
+  const computeAndStore = async (self: This, args: A, key: A): Promise<Result> => {
+    if (!force && !syncView) {
+      const stored = await stash.get(key, MISSING);
       if (stored !== MISSING) return stored;
     }
-    const result = await fn(...args);
-    await stash.set(args, result);
+    const result = await fn.apply(self, args);
+    await stash.set(key, result);
     return result;
   };
 
-  const memoized = (...args: A): Promise<Awaited<R>> => {
-    const id = Buffer.from(encodeKey(args)).toString('latin1');
-    let pending = inFlight.get(id);
-    if (!pending) {
-      pending = compute(args).finally(() => inFlight.delete(id));
-      inFlight.set(id, pending);
+  const memoized = function (this: This, ...args: A): Promise<Result> {
+    try {
+      const key = keyOf(this, args) as A;
+      let id: string | undefined;
+      if (inFlight.size !== 0) {
+        id = keyText(key);
+        const pending = inFlight.get(id);
+        if (pending) return pending;
+      }
+      if (!force && syncView) {
+        const stored = syncView.get(key, MISSING);
+        if (stored !== MISSING) return Promise.resolve(stored);
+      }
+      const inFlightId = id ?? keyText(key);
+      const pending = computeAndStore(this, args, key);
+      inFlight.set(inFlightId, pending);
+      const settled = () => { inFlight.delete(inFlightId); };
+      pending.then(settled, settled);
+      return pending;
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return pending;
   };
-  return Object.assign(memoized, { stash });
+  Object.defineProperty(memoized, 'name', { value: fn.name });
+  return Object.assign(memoized, { stash, [WRAPPED]: fn });
+}
+
+/** The memo `stash.run` uses for `fn`, made once per stash and function (so its source is hashed once). */
+export function runOn<A extends unknown[], R>(
+  parent: HashStash,
+  memos: WeakMap<Function, Memoized<any, any>>,
+  fn: (...args: A) => R | Promise<R>,
+  args: A,
+): Promise<Awaited<R>> {
+  let memoized = memos.get(fn) as Memoized<A, R> | undefined;
+  if (!memoized) {
+    try {
+      memos.set(fn, (memoized = memoize(parent, fn)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return memoized.apply(undefined, args);
 }

@@ -1,24 +1,33 @@
-import type { HashStashOptions } from '../options.js';
+import { resolveOptions, type HashStashOptions } from '../options.js';
 import { HashStash } from '../stash.js';
-import type { MemoOptions, Memoized } from './memoize.js';
+import { memoOrDecorator, type StashedDecorator } from './decorator.js';
+import { memoize, type Memoized } from './memoize.js';
+import { splitMemoOptions, validateMemoOptions, type MemoOptions } from './options.js';
 
-const MEMO_KEYS = ['force', 'name', 'version'] as const;
+/** One options object for both: the stash's options, and beside them the memo's (`name` is the function's). */
+export type StashedOptions<This = any> = Omit<HashStashOptions, 'name'> & MemoOptions<This>;
+
+function memoOnOwnStash(fn: Function, options: StashedOptions): Function {
+  const { stashOptions, memoOptions } = splitMemoOptions(options);
+  return memoize(new HashStash(stashOptions as HashStashOptions), fn as (...args: unknown[]) => unknown, memoOptions);
+}
+
+function checkOptions(options: object): void {
+  const { stashOptions, memoOptions } = splitMemoOptions(options);
+  validateMemoOptions(memoOptions);
+  resolveOptions(stashOptions as HashStashOptions);
+}
 
 /**
- * `stashed(fn, options)`: a memoized `fn` on a stash opened from `options`. Memo options (`force`, `version`, and
- * `name` — here the function's identity, not the stash's) sit beside the stash options.
+ * `stashed(fn, options)`: a memoized `fn` on a stash opened from `options` (see StashedOptions). As a standard method
+ * decorator: `@stashed(options)`, or `@stashed` with the default stash; the stash is opened on the first call.
  */
-export function stashed<A extends unknown[], R>(
-  fn: (...args: A) => R | Promise<R>,
-  options: HashStashOptions & MemoOptions = {},
-): Memoized<A, R> {
-  const stashOptions: Record<string, unknown> = { ...options };
-  const memoOptions: Record<string, unknown> = {};
-  for (const key of MEMO_KEYS) {
-    if (key in stashOptions) {
-      memoOptions[key] = stashOptions[key];
-      delete stashOptions[key];
-    }
-  }
-  return new HashStash(stashOptions as HashStashOptions).stashed(fn, memoOptions as MemoOptions);
+export function stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options?: StashedOptions): Memoized<A, R>;
+export function stashed(options?: StashedOptions): StashedDecorator;
+export function stashed<This, A extends unknown[], R>(
+  method: (this: This, ...args: A) => Promise<R>,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
+): Memoized<A, R, This>;
+export function stashed(first?: unknown, second?: unknown): unknown {
+  return memoOrDecorator(first, second, memoOnOwnStash, checkOptions);
 }

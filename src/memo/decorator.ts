@@ -1,0 +1,71 @@
+import { ConfigError } from '../errors.js';
+import type { Memoized } from './memoize.js';
+import { validateMemoOptions, type MemoOptions } from './options.js';
+import type { SyncMemoized } from './sync-memoize.js';
+
+/**
+ * What `@stashed(options)` and `@stash.stashed(options)` return: a standard (TC39, TypeScript 5+) method decorator
+ * for async methods. The method's own `this` is passed on; it is part of the key only with `keyThis`.
+ */
+export type StashedDecorator = <This, A extends unknown[], R>(
+  method: (this: This, ...args: A) => Promise<R>,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
+) => Memoized<A, R, This>;
+
+/** What `@stash.sync.stashed(options)` returns: a method decorator for synchronous methods. */
+export type SyncStashedDecorator = <This, A extends unknown[], R>(
+  method: (this: This, ...args: A) => R,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>
+    & (R extends PromiseLike<unknown> ? { 'stash.sync.stashed needs a synchronous method': never } : unknown),
+) => SyncMemoized<A, R, This>;
+
+/** Wraps one function with the memo options given; which stash it goes to is the caller's. */
+export type MakeMemo = (fn: Function, options: MemoOptions) => Function;
+
+/** True for the second argument a decorator receives: `{ kind, name, addInitializer, … }`. */
+export function isDecoratorContext(value: unknown): value is DecoratorContext {
+  return typeof value === 'object' && value !== null
+    && typeof (value as { kind?: unknown }).kind === 'string'
+    && typeof (value as { addInitializer?: unknown }).addInitializer === 'function';
+}
+
+/** The memo of a decorated method; anything else decorated (a getter, a field, a class) is refused. */
+export function decorateMethod(method: unknown, context: DecoratorContext, options: MemoOptions, make: MakeMemo): Function {
+  const name = String(context.name ?? 'the class');
+  if (context.kind !== 'method') {
+    const advice = context.kind === 'getter' ? ': a getter takes no arguments to key by; make it a method' : '';
+    throw new ConfigError(`@stashed decorates methods, and '${name}' is a ${context.kind}${advice}`);
+  }
+  if (typeof method !== 'function') throw new ConfigError(`@stashed was given a method '${name}' that is not a function`);
+  return make(method, options);
+}
+
+/**
+ * The three ways `stashed` is called, told apart by their arguments:
+ * - `stashed(fn, options?)`: a function → its memo;
+ * - `@stashed` (applied directly): a function and a decorator context → the memo of that method;
+ * - `@stashed(options?)`: no function → a decorator, checking the options now, at class definition.
+ */
+export function memoOrDecorator(first: unknown, second: unknown, make: MakeMemo, check: (options: object) => void = validateMemoOptions): unknown {
+  if (typeof first === 'function') {
+    if (isDecoratorContext(second)) return decorateMethod(first, second, {}, make);
+    if (second !== undefined && (typeof second !== 'object' || second === null)) {
+      throw new ConfigError(`stashed(fn, options): options must be an object, got ${second === null ? 'null' : typeof second}`);
+    }
+    return make(first, (second ?? {}) as MemoOptions);
+  }
+  if (second !== undefined) {
+    throw new ConfigError(`stashed(options) as a decorator factory takes one argument; to memoize a function, pass it first`);
+  }
+  if (first !== undefined && (typeof first !== 'object' || first === null || Array.isArray(first))) {
+    throw new ConfigError(`stashed expects a function or an options object, got ${first === null ? 'null' : typeof first}`);
+  }
+  const options = (first ?? {}) as MemoOptions;
+  check(options);
+  return (method: unknown, context: unknown) => {
+    if (!isDecoratorContext(context)) {
+      throw new ConfigError(`the decorator from stashed(options) must be applied with @ to a class method`);
+    }
+    return decorateMethod(method, context, options, make);
+  };
+}

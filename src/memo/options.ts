@@ -1,0 +1,90 @@
+import { ConfigError } from '../errors.js';
+import { registeredClassOf } from '../serializers/classes.js';
+
+export interface MemoOptions<This = any> {
+  /** Recompute and overwrite instead of reading a stored result. */
+  force?: boolean;
+  /** Fix the function's identity by hand instead of name + hash of its source. */
+  name?: string;
+  /** With or without `name`: a version that starts a fresh sub-stash when bumped. */
+  version?: string | number;
+  /**
+   * Make `this` (the instance, for a method) part of the key, as the first element before the arguments: a function
+   * keys by what it returns for `this`; `true` by `this` itself, where an instance of a class that is not registered
+   * (registerClass) counts as the plain object of its own enumerable fields. Unset, `this` is passed along, not keyed.
+   */
+  keyThis?: boolean | ((self: This) => unknown);
+}
+
+export const MEMO_OPTION_NAMES = ['force', 'name', 'version', 'keyThis'] as const;
+const KNOWN = new Set<string>(MEMO_OPTION_NAMES);
+
+/** Letters, digits and `_ $ . -`: what a function identity may hold, as it becomes one folder name. */
+export const IDENTITY_NAME = /^[\w$.-]{1,100}$/;
+
+export function validateMemoOptions(options: unknown): asserts options is MemoOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ConfigError(`memo options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const given = options as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (!KNOWN.has(key)) throw new ConfigError(`unknown memo option '${key}'; valid options are ${MEMO_OPTION_NAMES.join(', ')}`);
+  }
+  if (given.force !== undefined && typeof given.force !== 'boolean') {
+    throw new ConfigError(`memo option 'force' must be a boolean, got ${typeof given.force}`);
+  }
+  if (given.name !== undefined && (typeof given.name !== 'string' || !IDENTITY_NAME.test(given.name) || /^\.+$/.test(given.name))) {
+    throw new ConfigError(`memo option 'name' must be 1-100 letters, digits, '_', '$', '.' or '-' (not only dots), got ${JSON.stringify(given.name)}`);
+  }
+  const version = given.version;
+  if (version !== undefined && !(typeof version === 'number' && Number.isFinite(version))
+    && !(typeof version === 'string' && IDENTITY_NAME.test(version))) {
+    throw new ConfigError(`memo option 'version' must be a finite number or a string of letters, digits, '_', '$', '.', '-', got ${JSON.stringify(version)}`);
+  }
+  if (given.keyThis !== undefined && typeof given.keyThis !== 'boolean' && typeof given.keyThis !== 'function') {
+    throw new ConfigError(`memo option 'keyThis' must be a boolean or a function of the instance, got ${typeof given.keyThis}`);
+  }
+}
+
+/** Splits `stashed(fn, options)`'s one options object into the stash's options and the memo's. */
+export function splitMemoOptions(options: object): { stashOptions: Record<string, unknown>; memoOptions: MemoOptions } {
+  const stashOptions: Record<string, unknown> = { ...options };
+  const memoOptions: Record<string, unknown> = {};
+  for (const key of MEMO_OPTION_NAMES) {
+    if (key in stashOptions) {
+      memoOptions[key] = stashOptions[key];
+      delete stashOptions[key];
+    }
+  }
+  return { stashOptions, memoOptions };
+}
+
+/**
+ * The stored key of one call: the arguments array, or with `keyThis` `[key of this, ...arguments]`. Without `keyThis`
+ * the arguments array itself is the key (no copy on the hot path).
+ */
+export function keyMaker(keyThis: MemoOptions['keyThis']): (self: unknown, args: unknown[]) => unknown[] {
+  if (keyThis === undefined || keyThis === false) return (_self, args) => args;
+  if (keyThis === true) return (self, args) => [instanceKey(self), ...args];
+  return (self, args) => [keyThis(self), ...args];
+}
+
+/** Prototypes of user-written classes (their constructor's source starts with `class`), found once each. */
+const classPrototypes = new WeakMap<object, boolean>();
+
+function isUnregisteredClassInstance(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  if (prototype === null || prototype === Object.prototype) return false;
+  let isClass = classPrototypes.get(prototype);
+  if (isClass === undefined) {
+    const ctor = (prototype as { constructor?: unknown }).constructor;
+    isClass = typeof ctor === 'function' && Function.prototype.toString.call(ctor).startsWith('class');
+    classPrototypes.set(prototype, isClass);
+  }
+  return isClass && !registeredClassOf(prototype);
+}
+
+/** `this` as a key for `keyThis: true`: an unregistered class instance by its own enumerable fields. */
+function instanceKey(self: unknown): unknown {
+  return typeof self === 'object' && self !== null && isUnregisteredClassInstance(self) ? { ...self } : self;
+}
