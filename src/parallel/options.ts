@@ -1,0 +1,136 @@
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import { ConfigError } from '../errors.js';
+
+/** The options of `stash.map`; every one is optional. */
+export interface MapOptions {
+  /** Worker threads. Default: cores - 1, at least 1. */
+  numProc?: number;
+  /** Extra arguments after the item, common to every call; part of every item's key. */
+  args?: readonly unknown[];
+  /** One more argument per item, passed last: an array as long as the items. */
+  options?: readonly unknown[];
+  /** Iterate in input order (default); false: in completion order. `all()` is always in input order. */
+  ordered?: boolean;
+  /** A bar on stderr (a line every few seconds when stderr is not a terminal). Default: when stderr is a terminal. */
+  progress?: boolean;
+  /** The bar's label. Default `Mapping <function name>`. */
+  desc?: string;
+  /** Start at once, in the background (default); false: on first iteration or `all()`. */
+  precompute?: boolean;
+  /** Store each call's result where `stash.run(fn, item, ...args)` would (default true). */
+  stashRuns?: boolean;
+  /** Also store the whole list of results under the map's own key (default false). */
+  stashMap?: boolean;
+  /** Recompute every item and overwrite what is stored. */
+  force?: boolean;
+  /** Aborting stops the workers at once; results finished before are kept and stored. */
+  signal?: AbortSignal;
+  /** Memory limits for each worker thread; a worker that exceeds them is replaced and its item fails. */
+  resourceLimits?: ResourceLimits;
+}
+
+export interface ResolvedMapOptions {
+  readonly numProc: number;
+  readonly args: readonly unknown[];
+  readonly options: readonly unknown[] | undefined;
+  readonly ordered: boolean;
+  readonly progress: boolean;
+  readonly desc: string | undefined;
+  readonly precompute: boolean;
+  readonly stashRuns: boolean;
+  readonly stashMap: boolean;
+  readonly force: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly resourceLimits: ResourceLimits | undefined;
+}
+
+/** Defaults that do not depend on the machine or the terminal. */
+export const MAP_DEFAULTS = {
+  args: [],
+  ordered: true,
+  precompute: true,
+  stashRuns: true,
+  stashMap: false,
+  force: false,
+} as const;
+
+const BOOLEAN_OPTIONS = ['ordered', 'progress', 'precompute', 'stashRuns', 'stashMap', 'force'] as const;
+const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'];
+const OPTION_NAMES: readonly string[] = [
+  'numProc', 'args', 'options', 'ordered', 'progress', 'desc', 'precompute', 'stashRuns', 'stashMap', 'force',
+  'signal', 'resourceLimits',
+];
+
+export function defaultNumProc(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return Object.prototype.toString.call(value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new ConfigError(`stash.map option '${name}' must be ${expected}, got ${describe(value)}`);
+}
+
+function checkResourceLimits(value: unknown): ResourceLimits {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('resourceLimits', 'an object', value);
+  for (const [key, limit] of Object.entries(value)) {
+    if (!RESOURCE_LIMITS.includes(key)) {
+      throw new ConfigError(`stash.map option 'resourceLimits' has an unknown field '${key}'; valid fields are ${RESOURCE_LIMITS.join(', ')}`);
+    }
+    if (limit !== undefined && (typeof limit !== 'number' || !(limit > 0) || !Number.isFinite(limit))) {
+      fail(`resourceLimits.${key}`, 'a positive number of megabytes', limit);
+    }
+  }
+  return value as ResourceLimits;
+}
+
+/**
+ * Applies defaults and checks every option; `itemCount` is the number of items, which `options` must match.
+ * Anything unknown or ill-typed throws ConfigError naming the option.
+ */
+export function resolveMapOptions(given: MapOptions | undefined, itemCount: number): ResolvedMapOptions {
+  if (given === undefined) given = {};
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+    throw new ConfigError(`stash.map options must be an object, got ${describe(given)}`);
+  }
+  for (const key of Object.keys(given)) {
+    if (!OPTION_NAMES.includes(key)) {
+      throw new ConfigError(`unknown stash.map option '${key}'; valid options are ${OPTION_NAMES.join(', ')}`);
+    }
+  }
+  const { numProc, args, options, desc, signal, resourceLimits } = given;
+  if (numProc !== undefined && (!Number.isInteger(numProc) || numProc < 1)) fail('numProc', 'an integer of at least 1', numProc);
+  if (args !== undefined && !Array.isArray(args)) fail('args', 'an array of extra arguments', args);
+  if (options !== undefined) {
+    if (!Array.isArray(options)) fail('options', `an array with one entry per item (${itemCount})`, options);
+    if (options.length !== itemCount) {
+      throw new ConfigError(`stash.map option 'options' must have one entry per item: ${itemCount} items, ${options.length} options`);
+    }
+  }
+  for (const name of BOOLEAN_OPTIONS) {
+    if (given[name] !== undefined && typeof given[name] !== 'boolean') fail(name, 'a boolean', given[name]);
+  }
+  if (desc !== undefined && typeof desc !== 'string') fail('desc', 'a string', desc);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal);
+  return {
+    numProc: numProc ?? defaultNumProc(),
+    args: args ?? MAP_DEFAULTS.args,
+    options,
+    ordered: given.ordered ?? MAP_DEFAULTS.ordered,
+    progress: given.progress ?? process.stderr.isTTY === true,
+    desc,
+    precompute: given.precompute ?? MAP_DEFAULTS.precompute,
+    stashRuns: given.stashRuns ?? MAP_DEFAULTS.stashRuns,
+    stashMap: given.stashMap ?? MAP_DEFAULTS.stashMap,
+    force: given.force ?? MAP_DEFAULTS.force,
+    signal,
+    resourceLimits: resourceLimits === undefined ? undefined : checkResourceLimits(resourceLimits),
+  };
+}

@@ -1,0 +1,144 @@
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ErrorInfo, WorkerMessage, WorkerSetup } from './messages.js';
+import { rebuildError } from './messages.js';
+import type { WorkerCrashReason } from './errors.js';
+
+/** The compiled worker entry beside this file (dist/src/parallel/worker.js). */
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** What a call returned or threw in the worker. */
+export type TaskOutcome = { readonly ok: true; readonly value: Uint8Array } | { readonly ok: false; readonly error: ErrorInfo };
+
+/** The worker running a task died; the pool replaces it. */
+export class WorkerDeath {
+  constructor(readonly reason: WorkerCrashReason, readonly exitCode: number, readonly cause: Error | undefined) {}
+}
+
+/** The workers could not load the function at all: no task can run. */
+export class LoadFailure {
+  constructor(readonly cause: Error) {}
+}
+
+/** The pool was terminated before the task finished. */
+export class PoolClosed {}
+
+interface Task {
+  readonly id: number;
+  readonly args: Uint8Array;
+  readonly resolve: (outcome: TaskOutcome) => void;
+  readonly reject: (failure: WorkerDeath | LoadFailure | PoolClosed) => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  task: Task | undefined;
+  /** The uncaught error (or out-of-memory error) the worker reported before it exited. */
+  error: Error | undefined;
+}
+
+export interface PoolOptions {
+  readonly size: number;
+  readonly setup: WorkerSetup;
+  readonly resourceLimits: ResourceLimits | undefined;
+}
+
+/**
+ * Worker threads that each run one task at a time, so a worker that dies is known to have died on exactly that
+ * task: the task fails alone with the reason, and a new worker takes the dead one's place while work remains.
+ * Workers start on demand, never more than there are tasks.
+ */
+export class WorkerPool {
+  readonly #options: PoolOptions;
+  readonly #slots = new Set<Slot>();
+  readonly #queue: Task[] = [];
+  #nextId = 0;
+  #closed = false;
+  #loadFailure: LoadFailure | undefined;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+  }
+
+  /** Calls the function with the serialized arguments in some worker. */
+  run(args: Uint8Array): Promise<TaskOutcome> {
+    if (this.#closed) return Promise.reject(new PoolClosed());
+    if (this.#loadFailure) return Promise.reject(this.#loadFailure);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ id: this.#nextId++, args, resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /** Stops every worker at once; unfinished tasks reject with PoolClosed. */
+  async terminate(): Promise<void> {
+    this.#closed = true;
+    for (const task of this.#queue.splice(0)) task.reject(new PoolClosed());
+    await Promise.all([...this.#slots].map((slot) => slot.worker.terminate()));
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length) {
+      let slot: Slot | undefined;
+      for (const candidate of this.#slots) if (!candidate.task) { slot = candidate; break; }
+      if (!slot) {
+        if (this.#slots.size >= this.#options.size) return;
+        slot = this.#spawn();
+      }
+      const task = this.#queue.shift()!;
+      slot.task = task;
+      slot.worker.postMessage({ id: task.id, args: task.args });
+    }
+  }
+
+  #spawn(): Slot {
+    const worker = new Worker(WORKER_URL, {
+      workerData: this.#options.setup,
+      ...(this.#options.resourceLimits ? { resourceLimits: this.#options.resourceLimits } : {}),
+    });
+    const slot: Slot = { worker, task: undefined, error: undefined };
+    this.#slots.add(slot);
+    worker.on('message', (message: WorkerMessage) => this.#onMessage(slot, message));
+    worker.on('error', (error) => { slot.error = error; });
+    worker.on('exit', (code) => this.#onExit(slot, code));
+    return slot;
+  }
+
+  #onMessage(slot: Slot, message: WorkerMessage): void {
+    if (message.type === 'load-error') {
+      this.#failAll(new LoadFailure(rebuildError(message.error)));
+      return;
+    }
+    const task = slot.task;
+    if (!task || task.id !== message.id) return;
+    slot.task = undefined;
+    task.resolve(message.type === 'result' ? { ok: true, value: message.value } : { ok: false, error: message.error });
+    this.#dispatch();
+  }
+
+  #onExit(slot: Slot, exitCode: number): void {
+    this.#slots.delete(slot);
+    const task = slot.task;
+    slot.task = undefined;
+    if (task) {
+      if (this.#closed) task.reject(new PoolClosed());
+      else if (this.#loadFailure) task.reject(this.#loadFailure);
+      else {
+        const outOfMemory = (slot.error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+        const reason: WorkerCrashReason = outOfMemory ? 'out-of-memory' : slot.error ? 'uncaught-error' : 'exit';
+        task.reject(new WorkerDeath(reason, exitCode, slot.error));
+      }
+    }
+    if (!this.#closed && !this.#loadFailure) this.#dispatch();
+  }
+
+  #failAll(failure: LoadFailure): void {
+    if (this.#loadFailure) return;
+    this.#loadFailure = failure;
+    for (const task of this.#queue.splice(0)) task.reject(failure);
+    for (const slot of this.#slots) {
+      slot.task?.reject(failure);
+      slot.task = undefined;
+      void slot.worker.terminate();
+    }
+  }
+}

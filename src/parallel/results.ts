@@ -1,0 +1,139 @@
+import { HashStashError } from '../errors.js';
+
+const PENDING = 0;
+const OK = 1;
+const FAILED = 2;
+
+/**
+ * The results of one map as they arrive: a value or an error per item, the order they finished in, and a way to
+ * wait for the next change. Iterators read it in input order or in completion order; a failed item is thrown only
+ * once the whole map has finished (so everything else is stored by then), as is a map-level failure (an abort, a
+ * write that failed) at the first item it left unfinished.
+ */
+export class ResultBoard<R> {
+  readonly values: (R | undefined)[];
+  readonly #states: Uint8Array;
+  readonly #errors = new Map<number, unknown>();
+  /** Item indices in the order they finished: the first #completed of them. */
+  readonly #completion: Uint32Array;
+  #completed = 0;
+  #fatal: { error: unknown } | undefined;
+  #finished = false;
+  #finishedSignal: Promise<void>;
+  #resolveFinished!: () => void;
+  #change: Promise<void> | undefined;
+  #resolveChange: (() => void) | undefined;
+  done = 0;
+  cached = 0;
+  failed = 0;
+
+  constructor(readonly total: number) {
+    // Filled by push: `new Array(total)` of a large total is a slow dictionary-mode array in V8.
+    this.values = [];
+    for (let index = 0; index < total; index++) this.values.push(undefined);
+    this.#states = new Uint8Array(total);
+    this.#completion = new Uint32Array(total);
+    this.#finishedSignal = new Promise((resolve) => { this.#resolveFinished = resolve; });
+  }
+
+  get pending(): number { return this.total - this.done - this.cached - this.failed; }
+  get fatal(): { error: unknown } | undefined { return this.#fatal; }
+  isPending(index: number): boolean { return this.#states[index] === PENDING; }
+
+  /** Resolves once every item finished or the map stopped, and everything finished was stored. */
+  whenFinished(): Promise<void> { return this.#finishedSignal; }
+
+  settle(index: number, value: R, cached: boolean): void {
+    if (this.#states[index] !== PENDING) return;
+    this.#states[index] = OK;
+    this.values[index] = value;
+    this.#completion[this.#completed++] = index;
+    if (cached) this.cached++;
+    else this.done++;
+  }
+
+  fail(index: number, error: unknown): void {
+    if (this.#states[index] !== PENDING) return;
+    this.#states[index] = FAILED;
+    this.#errors.set(index, error);
+    this.#completion[this.#completed++] = index;
+    this.failed++;
+  }
+
+  /** Gives a pending item the outcome of a finished one with equal arguments (a reused result counts as cached). */
+  copy(from: number, to: number): void {
+    if (this.#states[from] === OK) this.settle(to, this.values[from] as R, true);
+    else if (this.#states[from] === FAILED) this.fail(to, this.#errors.get(from));
+  }
+
+  /** The map stopped (abort, storage error…); the first reason is kept. */
+  stop(error: unknown): void {
+    if (!this.#fatal) this.#fatal = { error };
+    this.notify();
+  }
+
+  finish(): void {
+    this.#finished = true;
+    this.#resolveFinished();
+    this.notify();
+  }
+
+  /** Wakes whoever waits for a change; called once per batch of settled items. */
+  notify(): void {
+    const resolve = this.#resolveChange;
+    this.#change = this.#resolveChange = undefined;
+    resolve?.();
+  }
+
+  #nextChange(): Promise<void> {
+    return (this.#change ??= new Promise((resolve) => { this.#resolveChange = resolve; }));
+  }
+
+  /** The first failure in input order, or the map-level one. */
+  firstError(): { error: unknown } | undefined {
+    if (this.#fatal) return this.#fatal;
+    if (this.failed === 0) return undefined;
+    for (let index = 0; index < this.total; index++) if (this.#states[index] === FAILED) return { error: this.#errors.get(index) };
+    return undefined;
+  }
+
+  /**
+   * Results as they become available, as `project(index)`: in input order or in completion order. Throws at a failed
+   * item, or where the map stopped, once the board has finished. A plain iterator object rather than an async
+   * generator: one promise per step, which matters when 100,000 stored results stream out.
+   */
+  iterate<T>(ordered: boolean, project: (index: number) => T): AsyncIterableIterator<T> {
+    let position = 0;
+    let closed = false;
+    const next = async (): Promise<IteratorResult<T>> => {
+      for (;;) {
+        if (closed || position >= this.total) return { value: undefined, done: true };
+        const index = ordered ? position : position < this.#completed ? this.#completion[position]! : -1;
+        if (index < 0 || this.#states[index] === PENDING) {
+          if (this.#fatal || this.#finished) {
+            closed = true;
+            await this.#finishedSignal;
+            throw this.#fatal ? this.#fatal.error : new HashStashError('stash.map finished with an item unsettled');
+          }
+          await this.#nextChange();
+          continue;
+        }
+        if (this.#states[index] === FAILED) {
+          closed = true;
+          await this.#finishedSignal;
+          throw this.#errors.get(index);
+        }
+        position++;
+        return { value: project(index), done: false };
+      }
+    };
+    return {
+      next,
+      return: async () => {
+        closed = true;
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() { return this; },
+    };
+  }
+}

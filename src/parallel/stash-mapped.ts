@@ -1,0 +1,21 @@
+import type { HashStashOptions } from '../options.js';
+import { HashStash } from '../stash.js';
+import type { MapFunction } from './function-ref.js';
+import type { StashMap } from './map.js';
+import { resolveMapOptions, type MapOptions } from './options.js';
+
+/** A function of the items that maps `fn` over them on its own stash; `mapped.stash` is that stash. */
+export type StashMapped<T, R> = ((items: Iterable<T>, options?: MapOptions) => StashMap<T, R>) & { readonly stash: HashStash };
+
+/**
+ * `stashMapped(stashOptions, mapOptions)(fn)`: a function of the items that returns `stash.map(fn, items, options)`
+ * on a stash opened from `stashOptions`, with `mapOptions` as defaults that each call's options override.
+ */
+export function stashMapped(stashOptions: HashStashOptions = {}, mapOptions: MapOptions = {}) {
+  resolveMapOptions(mapOptions, mapOptions.options?.length ?? 0);
+  const stash = new HashStash(stashOptions);
+  return <T, R>(fn: MapFunction<T, R>): StashMapped<T, Awaited<R>> => {
+    const mapped = (items: Iterable<T>, options: MapOptions = {}) => stash.map(fn, items, { ...mapOptions, ...options });
+    return Object.assign(mapped, { stash }) as StashMapped<T, Awaited<R>>;
+  };
+}

@@ -1,0 +1,30 @@
+// The entry of every stash.map worker thread; compiled to dist/src/parallel/worker.js, so no TypeScript loader is needed.
+import { parentPort, workerData } from 'node:worker_threads';
+import { getSerializer } from '../serializers/index.js';
+import { loadFunction } from './function-ref.js';
+import { errorInfo, type TaskMessage, type WorkerMessage, type WorkerSetup } from './messages.js';
+
+const port = parentPort!;
+const setup = workerData as WorkerSetup;
+const serializer = getSerializer(setup.serializer);
+const post = (message: WorkerMessage) => port.postMessage(message);
+
+let fn: Function | undefined;
+try {
+  fn = await loadFunction(setup.fn);
+} catch (error) {
+  post({ type: 'load-error', error: errorInfo(error) });
+}
+
+if (fn) {
+  const call = fn;
+  port.on('message', async ({ id, args }: TaskMessage) => {
+    try {
+      const callArgs = serializer.deserialize(args, { trustCode: setup.trustCode }) as unknown[];
+      const value = await call(...callArgs);
+      post({ type: 'result', id, value: serializer.serialize(value) });
+    } catch (error) {
+      post({ type: 'error', id, error: errorInfo(error) });
+    }
+  });
+}
