@@ -1,0 +1,77 @@
+/**
+ * Removes temporary stashes whose process ended without disposing of them (a crash, a kill, an exit that skipped
+ * disposal). A stash runs the sweep of its root in the background when it is constructed (and `tmp()` does), at most
+ * once per root and server per process; it costs one readdir when the root has no registry.
+ *
+ * What a sweep may do is limited to what the sweeping stash would touch anyway: it removes the folders of dead
+ * temporary stashes on local engines, and clears those on a server only when the sweeping stash uses the same engine
+ * and URL. So opening an lmdb stash never connects to a Redis that a crashed temporary stash once used; the next
+ * stash opened on that Redis in that root clears it.
+ */
+import type { HashStash } from '../stash.js';
+import type { HashStashOptions } from '../options.js';
+import { isGone } from './process-identity.js';
+import { readEntries, removeEntry, removeTmpFolder, type TmpEntry } from './registry.js';
+
+/** What a sweep runs for: a root, and the server engine and URL it may clear on (none for local engines). */
+export interface SweepScope {
+  readonly root: string;
+  readonly engine: string;
+  readonly url: string | undefined;
+}
+
+type StashClass = new (options: HashStashOptions) => HashStash;
+
+const SERVER_ENGINES = new Set(['redis', 'mongo']);
+const started = new Map<string, Promise<void>>();
+
+function onSameServer(entry: TmpEntry, scope: SweepScope): boolean {
+  return entry.stashes.every(({ options, clearThroughEngine }) =>
+    !clearThroughEngine || (options.engine === scope.engine && options.url === scope.url));
+}
+
+async function removeAbandoned(entry: TmpEntry, root: string, Stash: StashClass): Promise<void> {
+  for (const { options, clearThroughEngine } of entry.stashes) {
+    if (!clearThroughEngine) continue;
+    const stash = new Stash({ ...options, engine: options.engine as HashStashOptions['engine'], serializer: options.serializer as HashStashOptions['serializer'], compress: options.compress as HashStashOptions['compress'] });
+    try {
+      await stash.clear();
+    } finally {
+      await stash.close();
+    }
+  }
+  await removeTmpFolder(root, entry.id);
+  await removeEntry(root, entry.id);
+}
+
+/** One sweep of a root; an entry that cannot be removed now (its server is down) stays for a later sweep. */
+export async function sweepAbandoned(scope: SweepScope, Stash: StashClass): Promise<number> {
+  let removed = 0;
+  for (const entry of await readEntries(scope.root)) {
+    if (!isGone(entry.owner) || !onSameServer(entry, scope)) continue;
+    try {
+      await removeAbandoned(entry, scope.root, Stash);
+      removed++;
+    } catch {
+      // Left for the next sweep: the entry is still there.
+    }
+  }
+  return removed;
+}
+
+/** Starts the sweep for this scope unless this process started it already; never rejects. */
+export function sweepOnce(scope: SweepScope, Stash: StashClass): Promise<void> {
+  const server = SERVER_ENGINES.has(scope.engine) ? `${scope.engine}\0${scope.url ?? ''}` : '';
+  const id = `${scope.root}\0${server}`;
+  let sweep = started.get(id);
+  if (!sweep) {
+    sweep = sweepAbandoned(scope, Stash).then(() => {}, () => {});
+    started.set(id, sweep);
+  }
+  return sweep;
+}
+
+/** Resolves when every sweep started so far in this process has finished. */
+export async function sweepsSettled(): Promise<void> {
+  await Promise.all(started.values());
+}
