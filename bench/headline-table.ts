@@ -7,6 +7,7 @@ interface Figure {
   target?: number;
   verdict?: string;
   ratio?: { median: number; min: number; max: number; spread: number; samples: number[] } | null;
+  unit?: '×' | 'ops/s';
 }
 interface Results {
   startedAt: string;
@@ -29,5 +30,6 @@ console.log('|---|---|---|---|---|');
 for (const figure of results.figures) {
   if (figure.target === undefined || !figure.ratio) continue;
   const { median, min, max } = figure.ratio;
-  console.log(`| ${figure.name} | ${format(median)}x | ${format(min)}-${format(max)} | >= ${figure.target} | ${figure.verdict} |`);
+  const unit = figure.unit === 'ops/s' ? ' ops/s' : 'x';
+  console.log(`| ${figure.name} | ${format(median)}${unit} | ${format(min)}-${format(max)} | >= ${figure.target} | ${figure.verdict} |`);
 }

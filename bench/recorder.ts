@@ -44,6 +44,8 @@ export interface FigureResult {
   readonly substituted: boolean;
   /** Median of the per-round ratios; undefined when no round measured both sides. */
   readonly ratio: Stat | undefined;
+  /** '×' for a ratio; 'ops/s' for a spec without a denominator, whose figure is the numerator's own rate. */
+  readonly unit: '×' | 'ops/s';
   readonly verdict: 'PASS' | 'FAIL' | 'INFO' | 'NOT MEASURED';
 }
 
@@ -91,6 +93,11 @@ export class Recorder {
     this.record(key).notes[name] = value;
   }
 
+  /** A note recorded earlier for the case, if any. */
+  noteOf(key: CaseKey, name: string): Note | undefined {
+    return this.cases.get(Recorder.caseId(key))?.notes[name];
+  }
+
   /** A subject that could not be measured, with the reason; the first reason given is kept. */
   missing(subject: string, reason: string): void {
     if (!this.missingSubjects.has(subject)) this.missingSubjects.set(subject, reason);
@@ -124,25 +131,42 @@ export class Recorder {
 
   /** numerator / denominator in every round that measured both, then the median of those ratios. */
   figure(spec: FigureSpec): FigureResult {
-    const measured = (ids: readonly string[]) => ids.find((id) => this.cases.get(id)?.opsPerSec.some((v) => v !== null));
-    const numerator = measured(spec.numerator);
-    const denominator = measured(spec.denominator);
-    let ratio: Stat | undefined;
-    if (numerator && denominator) {
-      const top = this.cases.get(numerator)!.opsPerSec;
-      const bottom = this.cases.get(denominator)!.opsPerSec;
-      ratio = summarize(top.map((value, round) => (value !== null && bottom[round] ? value / bottom[round]! : null)));
-    }
-    const verdict = !ratio ? 'NOT MEASURED' : spec.target === undefined ? 'INFO' : ratio.median >= spec.target ? 'PASS' : 'FAIL';
-    return {
-      name: spec.name,
-      suite: this.suite,
-      numerator: numerator && `${this.suite}/${numerator}`,
-      denominator: denominator && `${this.suite}/${denominator}`,
-      target: spec.target,
-      substituted: (numerator !== undefined && numerator !== spec.numerator[0]) || (denominator !== undefined && denominator !== spec.denominator[0]),
-      ratio,
-      verdict,
-    };
+    return ratioFigure(spec, this.suite, (id) => this.cases.get(id)?.opsPerSec, (id) => `${this.suite}/${id}`);
   }
+}
+
+/**
+ * A headline ratio from per-round samples: `samplesOf` finds a case's ops/s by the ids the spec names, `fullId` turns
+ * such an id into the case id the results carry. Suites use it on their own cases (ids inside the suite); the runner
+ * on every suite's cases, for figures that compare across suites (`across`, full ids).
+ */
+export function ratioFigure(
+  spec: FigureSpec,
+  suite: string,
+  samplesOf: (id: string) => readonly (number | null)[] | undefined,
+  fullId: (id: string) => string,
+): FigureResult {
+  const measured = (ids: readonly string[]) => ids.find((id) => samplesOf(id)?.some((v) => v !== null));
+  const numerator = measured(spec.numerator);
+  const denominator = measured(spec.denominator);
+  const absolute = spec.denominator.length === 0;
+  let ratio: Stat | undefined;
+  if (numerator && absolute) ratio = summarize(samplesOf(numerator)!);
+  if (numerator && denominator) {
+    const top = samplesOf(numerator)!;
+    const bottom = samplesOf(denominator)!;
+    ratio = summarize(top.map((value, round) => (value !== null && bottom[round] ? value / bottom[round]! : null)));
+  }
+  const verdict = !ratio ? 'NOT MEASURED' : spec.target === undefined ? 'INFO' : ratio.median >= spec.target ? 'PASS' : 'FAIL';
+  return {
+    name: spec.name,
+    suite,
+    numerator: numerator && fullId(numerator),
+    denominator: denominator && fullId(denominator),
+    target: spec.target,
+    substituted: (numerator !== undefined && numerator !== spec.numerator[0]) || (denominator !== undefined && denominator !== spec.denominator[0]),
+    ratio,
+    unit: absolute ? 'ops/s' : '×',
+    verdict,
+  };
 }

@@ -1,11 +1,12 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './machine.js';
 import { gcExposed } from './measure.js';
-import { Recorder, type CaseResult, type FigureResult, type MissingSubject } from './recorder.js';
-import { writeResults, type SuiteStatus } from './results.js';
-import { selectSubjects, type BenchConfig } from './suite.js';
+import { drawFigures } from './figures.js';
+import { ratioFigure, Recorder, type CaseResult, type FigureResult, type MissingSubject } from './recorder.js';
+import { RESULTS_DIR, writeResults, type SuiteStatus } from './results.js';
+import { selectSubjects, type BenchConfig, type FigureSpec } from './suite.js';
 import { SUITES } from './suites/index.js';
 import { casesTables, figuresTable, missingLines } from './table.js';
 import { removeAllTempRoots } from './temp-roots.js';
@@ -19,6 +20,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --small <n>        small records (default 20000, quick 5000)
   --large <n>        100 KB records (default 500, quick 100)
   --no-save          print only; do not write bench/results/
+  --figures          draw figures/ after a quick or filtered run too (a full run always draws them)
+  --no-figures       do not draw figures/
+  --figures-only     draw figures/ from a saved results file (--results, default bench/results/latest.json); no run
+  --results <file>   the results file --figures-only reads
+  --results-dir <d>  write latest.json and the dated copy there instead of bench/results/
   --help`;
 
 const DEFAULTS = {
@@ -45,6 +51,11 @@ function parseCommandLine(args: string[]) {
       small: { type: 'string' },
       large: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
+      figures: { type: 'boolean' },
+      'no-figures': { type: 'boolean', default: false },
+      'figures-only': { type: 'boolean', default: false },
+      results: { type: 'string' },
+      'results-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -53,6 +64,10 @@ function parseCommandLine(args: string[]) {
     help: values.help,
     quick: values.quick,
     save: !values['no-save'],
+    figures: !values['no-figures'] && (values.figures ?? (!values.quick && !values.filter?.length)),
+    figuresOnly: values['figures-only'],
+    resultsFile: values.results ?? join(RESULTS_DIR, 'latest.json'),
+    resultsDir: values['results-dir'] ?? RESULTS_DIR,
     filter: (values.filter ?? []).flatMap((terms) => terms.split(',')).map((term) => term.trim()).filter(Boolean),
     rounds: positiveInteger('rounds', values.rounds, defaults.rounds),
     minMs: positiveInteger('min-ms', values['min-ms'], defaults.minMs),
@@ -84,6 +99,11 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (settings.figuresOnly) {
+    const written = await drawFigures(settings.resultsFile);
+    console.log(`figures from ${relative(process.cwd(), settings.resultsFile)}: ${written.map((file) => relative(process.cwd(), file)).join(', ')}`);
+    return 0;
+  }
 
   const startedAt = new Date();
   const machine = { ...machineInfo(), gcExposed: gcExposed() };
@@ -103,6 +123,7 @@ async function main(): Promise<number> {
   const config: BenchConfig = {
     rounds: settings.rounds,
     minMs: settings.minMs,
+    quick: settings.quick,
     small: memo<Workload<SmallRecord>>(() => smallWorkload(settings.smallCount)),
     large: memo<Workload<LargeRecord>>(() => largeWorkload(settings.largeCount)),
     log: (line) => console.log(line),
@@ -112,6 +133,7 @@ async function main(): Promise<number> {
   const cases: CaseResult[] = [];
   const missing: MissingSubject[] = [];
   const figures: FigureResult[] = [];
+  const acrossSuites: { suite: string; spec: FigureSpec }[] = [];
   for (const suite of SUITES) {
     const selected = selectSubjects(suite, settings.filter);
     if (selected.size === 0) {
@@ -133,10 +155,15 @@ async function main(): Promise<number> {
     const suiteCases = recorder.results();
     cases.push(...suiteCases);
     missing.push(...recorder.missingList());
-    figures.push(...suite.figures.map((spec) => recorder.figure(spec)));
+    figures.push(...suite.figures.filter((spec) => !spec.across).map((spec) => recorder.figure(spec)));
+    acrossSuites.push(...suite.figures.filter((spec) => spec.across).map((spec) => ({ suite: suite.name, spec })));
     for (const table of casesTables(suiteCases)) console.log(`\n${table}`);
     console.log(`\n(${suite.name}: ${seconds} s)\n`);
   }
+
+  // Figures that compare cases of different suites: round r of one suite against round r of the other.
+  const samplesById = new Map(cases.map((result) => [result.id, result.opsPerSec?.samples]));
+  figures.push(...acrossSuites.map(({ suite, spec }) => ratioFigure(spec, suite, (id) => samplesById.get(id), (id) => id)));
 
   if (missing.length) console.log(`Not measured:\n${missingLines(missing).join('\n')}\n`);
   if (figures.length) console.log(`${figuresTable(figures)}\n`);
@@ -161,8 +188,18 @@ async function main(): Promise<number> {
       figures,
       missing,
       cases,
-    });
+    }, settings.resultsDir);
     console.log(`results: ${files.map((file) => relative(process.cwd(), file)).join(', ')}`);
+    if (settings.figures) {
+      try {
+        const written = await drawFigures(files[0]!);
+        console.log(`figures: ${written.map((file) => relative(process.cwd(), file)).join(', ')}`);
+      } catch (error) {
+        console.log(`figures FAILED: ${(error as Error)?.stack ?? error}`);
+      }
+    } else {
+      console.log('figures: not drawn for a quick or filtered run (add --figures, or run with --figures-only later)');
+    }
   }
   console.log(`total ${Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000)} s`);
   return statuses.some((status) => status.status === 'failed') ? 1 : 0;

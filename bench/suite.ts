@@ -7,6 +7,8 @@ export interface BenchConfig {
   readonly rounds: number;
   /** A timed loop runs at least this long. */
   readonly minMs: number;
+  /** `--quick`: suites that cost much may measure less (say what in bench/README.md). */
+  readonly quick: boolean;
   /** The workloads, built on first use and shared by the suites. */
   small(): Workload<SmallRecord>;
   large(): Workload<LargeRecord>;
@@ -16,11 +18,16 @@ export interface BenchConfig {
 /** A headline ratio: numerator / denominator computed in each round, then the median of those ratios. */
 export interface FigureSpec {
   readonly name: string;
-  /** Case ids inside the suite (`group/subject/op`); the first one that was measured is used. */
+  /**
+   * Case ids inside the suite (`group/subject/op`); the first one that was measured is used. With `across`, full case
+   * ids (`suite/group/subject/op`) of any suite, and the runner computes the figure once every suite has run.
+   */
   readonly numerator: readonly string[];
+  /** Empty: the figure is the numerator's own ops/s, an absolute rate, and `target` is in ops/s. */
   readonly denominator: readonly string[];
   /** PASS when the median ratio is at least this. Figures without a target are reported for information. */
   readonly target?: number;
+  readonly across?: boolean;
 }
 
 /** Something a suite measures: a library part, or a plain-Node yardstick it is compared with. */

@@ -71,7 +71,7 @@ export function casesTables(cases: readonly CaseResult[]): string[] {
 export function figuresTable(figures: readonly FigureResult[]): string {
   const rows = figures.map((figure) => [
     figure.name,
-    figure.ratio ? `${significant(figure.ratio.median)}×` : 'n/a',
+    figure.ratio ? (figure.unit === 'ops/s' ? `${significant(figure.ratio.median)} ops/s` : `${significant(figure.ratio.median)}×`) : 'n/a',
     figure.ratio ? formatPercent(figure.ratio.spread) : '',
     figure.target !== undefined ? `≥ ${figure.target}` : '',
     figure.substituted ? `${figure.verdict} (measured ${figure.numerator} / ${figure.denominator})` : figure.verdict,
