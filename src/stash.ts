@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, sep } from 'node:path';
 import { getCodec } from './codecs/index.js';
 import { base64Codec } from './codecs/base64.js';
+import { allVersions, appendEntries, appendStoreOf, appendValue, type GetAllOptions, type VersionRecord } from './append-mode.js';
 import type { Engine, RawEntry } from './engines/engine.js';
 import { engineFactory } from './engines/index.js';
 import { WRITE_BATCH } from './engines/local-engine.js';
@@ -9,11 +10,21 @@ import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
 import { BlobFormat } from './format/blob.js';
 import { decodeKey, encodeKey } from './keys/encode.js';
 import { previewKey } from './keys/preview.js';
-import { memoize, type MemoOptions, type Memoized } from './memo/memoize.js';
+import { memoOrDecorator, type StashedDecorator } from './memo/decorator.js';
+import { closeMemoStashes, memoize, runOn, type MemoOptions, type Memoized } from './memo/memoize.js';
 import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOptions } from './options.js';
+import type { MapFunction } from './parallel/function-ref.js';
+import { StashMap } from './parallel/map.js';
+import type { MapOptions } from './parallel/options.js';
 import { getSerializer } from './serializers/index.js';
 import { SyncHashStash } from './sync-stash.js';
 import { toEntries, type UpdateSource } from './update-source.js';
+import { stashStats, type ReadCounts, type StashStats } from './read-counts.js';
+import { collectRecords, iterRecords, type RecordOptions } from './tables/records.js';
+import type { FlatRecord } from './tables/flatten.js';
+import { Table } from './tables/table.js';
+import { sweepOnce } from './tmp/sweep.js';
+import { openTmpStash, withTmpStash, type TemporaryHashStash } from './tmp/temporary.js';
 
 /**
  * A dictionary whose keys and values can be anything, kept on the storage named by `engine`.
@@ -28,6 +39,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   #pendingClear: boolean;
   #syncView: SyncHashStash<K, V> | undefined;
   readonly #memoized = new WeakMap<Function, Memoized<any, any>>();
+  readonly #reads: ReadCounts = { hits: 0, misses: 0 };
 
   constructor(options: HashStashOptions = {}) {
     const { engineObject, rootAsGiven, ...resolved } = resolveOptions(options);
@@ -41,6 +53,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
       namespace,
       readonly: resolved.readonly,
       url: resolved.url,
+      maxBytes: resolved.maxBytes,
+      evict: resolved.evict,
     });
     this.#format = new BlobFormat({
       serializer: getSerializer(resolved.serializer),
@@ -49,9 +63,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
       trustCode: resolved.trustCode,
     });
     this.#pendingClear = resolved.clear;
-    if (resolved.appendMode) {
-      throw new UnsupportedError(`option 'appendMode' is not available in this version of hashstash yet`);
-    }
+    // Fails at once, naming the engine, when the engine keeps no versions.
+    if (resolved.appendMode) appendStoreOf(this.#engine);
+    // In the background, at most once per root (and server) per process: removes temporary stashes of dead processes.
+    if (!resolved.readonly) void sweepOnce({ root: resolved.root, engine: resolved.engine, url: resolved.url }, HashStash);
   }
 
   /** The storage engine this stash runs on. */
@@ -67,19 +82,27 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
       if (!this.#engine.capabilities.sync || !store) {
         throw new UnsupportedError(`stash.sync needs a local engine; '${this.#engine.name}' is only asynchronous`);
       }
-      this.#syncView = new SyncHashStash<K, V>(this, store, this.#format, () => this.#clearIfPendingSync());
+      this.#syncView = new SyncHashStash<K, V>(this, store, this.#format, () => this.#clearIfPendingSync(), this.#reads);
     }
     return this.#syncView;
   }
 
   /** A stash inside this one, with the same settings, at `<root>/<name>/<subName>/…`. */
   sub<SK = any, SV = any>(subName: string, overrides: Partial<HashStashOptions> = {}): HashStash<SK, SV> {
-    const { engine, serializer, compress, b64, readonly, url, trustCode, root } = this.#options;
+    const { engine, serializer, compress, b64, readonly, url, trustCode, root, maxBytes, evict } = this.#options;
     return new HashStash<SK, SV>({
-      root, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode,
+      root, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode, maxBytes, evict,
       ...overrides,
       name: `${this.#options.name}/${subName}`,
     });
+  }
+
+  /** A stash with these settings in a fresh location, removed (files and server keys) when disposed: `await using tmp = stash.tmp()`. */
+  tmp<TK = K, TV = V>(): TemporaryHashStash<TK, TV> { return openTmpStash<TK, TV>(this, HashStash); }
+
+  /** `fn(tmp)` with a temporary stash that is removed when `fn` settles, also when it throws. */
+  withTmp<R, TK = K, TV = V>(fn: (tmp: TemporaryHashStash<TK, TV>) => R | Promise<R>): Promise<Awaited<R>> {
+    return withTmpStash<TK, TV, R>(this, HashStash, fn);
   }
 
   // ---- the dictionary ----
@@ -92,13 +115,19 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     const store = this.#engine.sync;
     // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
     const blob = store ? (store.getTransient ? store.getTransient(encoded) : store.get(encoded)) : await this.#engine.get(encoded);
-    return blob === undefined ? fallback : this.#format.unpack(blob);
+    if (blob === undefined) {
+      this.#reads.misses++;
+      return fallback;
+    }
+    this.#reads.hits++;
+    return this.#format.unpack(blob);
   }
 
   // Not an async function: handing back the engine's own promise saves a promise layer on the hottest write path.
   set(key: K, value: V): Promise<void> {
     try {
       this.#writable('set');
+      if (this.#options.appendMode) return this.#append(key, value);
       if (this.#pendingClear) return this.#clearPending().then(() => this.#engine.set(encodeKey(key), this.#format.pack(value)));
       return this.#engine.set(encodeKey(key), this.#format.pack(value));
     } catch (error) {
@@ -142,7 +171,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     const blob = await this.#engine.get(encoded);
     if (blob !== undefined) return this.#format.unpack(blob) as V;
     this.#writable('setDefault');
-    await this.#engine.set(encoded, this.#format.pack(value));
+    if (this.#options.appendMode) await this.#append(key, value);
+    else await this.#engine.set(encoded, this.#format.pack(value));
     return value;
   }
 
@@ -156,13 +186,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async getMany(keys: Iterable<K>): Promise<(V | undefined)[]> {
     if (this.#pendingClear) await this.#clearPending();
     const blobs = await this.#engine.getMany(Array.from(keys, (key) => encodeKey(key)));
-    return blobs.map((blob) => (blob === undefined ? undefined : (this.#format.unpack(blob) as V)));
+    return blobs.map((blob) => (blob === undefined ? (this.#reads.misses++, undefined) : (this.#reads.hits++, this.#format.unpack(blob) as V)));
   }
 
   /** Stores many entries, streaming them to the engine in batches. */
   async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> {
     this.#writable('setMany');
     if (this.#pendingClear) await this.#clearPending();
+    if (this.#options.appendMode) return appendEntries(this.#engine, this.#format, entries);
     const format = this.#format;
     if (Symbol.iterator in entries) {
       // Encoding streams lazily inside the engine's own batching, so a million entries never sit in memory at once.
@@ -183,13 +214,33 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     if (batch.length) await this.#engine.setMany(batch);
   }
 
+  /** Every version of `key` kept in append mode, oldest first; `withMetadata` gives `{ version, timestamp, value }`. */
+  async getAll(key: K): Promise<V[]>;
+  async getAll(key: K, options: GetAllOptions & { withMetadata: true }): Promise<VersionRecord<V>[]>;
+  async getAll(key: K, options?: GetAllOptions): Promise<V[] | VersionRecord<V>[]>;
+  async getAll(key: K, options: GetAllOptions = {}): Promise<V[] | VersionRecord<V>[]> {
+    if (this.#pendingClear) await this.#clearPending();
+    return allVersions<V>(this.#engine, this.#format, key, options);
+  }
+
+  async #append(key: K, value: V): Promise<void> {
+    if (this.#pendingClear) await this.#clearPending();
+    await appendValue(this.#engine, this.#format, key, value);
+  }
+
   async clear(): Promise<void> {
     this.#writable('clear');
     this.#pendingClear = false;
     await this.#engine.clear();
   }
 
-  /** How many keys. */
+  /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
+  async stats(): Promise<StashStats> {
+    if (this.#pendingClear) await this.#clearPending();
+    return stashStats(this.#engine, this.#reads);
+  }
+
+  /** How many keys (in append mode: keys, not versions). */
   async size(): Promise<number> {
     if (this.#pendingClear) await this.#clearPending();
     return this.#engine.size();
@@ -229,18 +280,34 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   decodeKey(rawKey: Uint8Array): K { return decodeKey(rawKey, { trustCode: this.#options.trustCode }) as K; }
   decodeValue(rawValue: Uint8Array): V { return this.#format.unpack(rawValue) as V; }
 
+  // ---- records and tables (src/tables) ----
+
+  /** One flat object per entry (per version in append mode): nested fields joined with '.', the key in `_key`. */
+  records(options: RecordOptions = {}): Promise<FlatRecord[]> { return collectRecords(this, options); }
+
+  /** The same records, streamed in bounded memory. */
+  iterRecords(options: RecordOptions = {}): AsyncGenerator<FlatRecord> { return iterRecords(this, options); }
+
+  /** The records as a table: columns in first-seen order, a readable printout, CSV, `toArquero()`. */
+  table(options: RecordOptions = {}): Promise<Table> { return Table.fromAsync(iterRecords(this, options)); }
+
   // ---- memoized functions ----
 
   /** `fn(...args)`, computed once and read from the stash after. */
-  async run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>> {
-    let memoized = this.#memoized.get(fn) as Memoized<A, R> | undefined;
-    if (!memoized) this.#memoized.set(fn, (memoized = memoize(this, fn)));
-    return memoized(...args);
+  run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>> {
+    return runOn(this, this.#memoized, fn, args);
   }
 
-  /** A wrapper of `fn` whose results are kept in its own sub-stash (`wrapper.stash`). */
-  stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options: MemoOptions = {}): Memoized<A, R> {
-    return memoize(this, fn, options);
+  /** A wrapper of `fn` whose results are kept in its own sub-stash (`wrapper.stash`); or, without `fn`, a method decorator. */
+  stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options?: MemoOptions): Memoized<A, R>;
+  stashed(options?: MemoOptions): StashedDecorator;
+  stashed(first?: unknown, second?: unknown): unknown {
+    return memoOrDecorator(first, second, (fn, options) => memoize(this, fn as () => unknown, options));
+  }
+
+  /** `fn` over `items` on worker threads; stored results are read, only missing items are computed (see StashMap). */
+  map<T, R = unknown>(fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions): StashMap<T, Awaited<R>> {
+    return new StashMap<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
   }
 
   // ---- identity and lifetime ----
@@ -258,6 +325,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   async close(): Promise<void> {
+    await closeMemoStashes(this);
     await this.#engine.close();
   }
 

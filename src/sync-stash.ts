@@ -1,10 +1,15 @@
+import { allVersionsSync, appendEntriesSync, syncAppendStoreOf, type GetAllOptions, type VersionRecord } from './append-mode.js';
 import type { RawEntry, SyncStore } from './engines/engine.js';
 import { take, WRITE_BATCH } from './engines/local-engine.js';
 import { KeyNotFoundError, ReadOnlyError } from './errors.js';
 import type { BlobFormat } from './format/blob.js';
 import { decodeKey, encodeKey } from './keys/encode.js';
 import type { HashStash } from './stash.js';
+import type { ReadCounts } from './read-counts.js';
 import { previewKey } from './keys/preview.js';
+import { memoOrDecorator, type SyncStashedDecorator } from './memo/decorator.js';
+import type { MemoOptions } from './memo/options.js';
+import { syncMemoize, syncRunOn, type SyncMemoized } from './memo/sync-memoize.js';
 import { toSyncEntries, type SyncUpdateSource } from './update-source.js';
 
 /**
@@ -16,12 +21,14 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   readonly #store: SyncStore;
   readonly #format: BlobFormat;
   readonly #ready: () => void;
+  readonly #reads: ReadCounts;
 
-  constructor(owner: HashStash<K, V>, store: SyncStore, format: BlobFormat, ready: () => void) {
+  constructor(owner: HashStash<K, V>, store: SyncStore, format: BlobFormat, ready: () => void, reads: ReadCounts = { hits: 0, misses: 0 }) {
     this.#owner = owner;
     this.#store = store;
     this.#format = format;
     this.#ready = ready;
+    this.#reads = reads;
   }
 
   get path(): string { return this.#owner.path; }
@@ -34,13 +41,19 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
     const store = this.#store;
     // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
     const blob = store.getTransient ? store.getTransient(encoded) : store.get(encoded);
-    return blob === undefined ? fallback : this.#format.unpack(blob);
+    if (blob === undefined) {
+      this.#reads.misses++;
+      return fallback;
+    }
+    this.#reads.hits++;
+    return this.#format.unpack(blob);
   }
 
   set(key: K, value: V): void {
     this.#writable('set');
     this.#ready();
-    this.#store.set(encodeKey(key), this.#format.pack(value));
+    if (this.#owner.options.appendMode) this.#versions().append(encodeKey(key), this.#format.pack(value), Date.now());
+    else this.#store.set(encodeKey(key), this.#format.pack(value));
   }
 
   has(key: K): boolean {
@@ -76,7 +89,8 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
     const blob = this.#store.get(encoded);
     if (blob !== undefined) return this.#format.unpack(blob) as V;
     this.#writable('setDefault');
-    this.#store.set(encoded, this.#format.pack(value));
+    if (this.#owner.options.appendMode) this.#versions().append(encoded, this.#format.pack(value), Date.now());
+    else this.#store.set(encoded, this.#format.pack(value));
     return value;
   }
 
@@ -88,12 +102,13 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   getMany(keys: Iterable<K>): (V | undefined)[] {
     this.#ready();
     return this.#store.getMany(Array.from(keys, (key) => encodeKey(key)))
-      .map((blob) => (blob === undefined ? undefined : (this.#format.unpack(blob) as V)));
+      .map((blob) => (blob === undefined ? (this.#reads.misses++, undefined) : (this.#reads.hits++, this.#format.unpack(blob) as V)));
   }
 
   setMany(entries: Iterable<readonly [K, V]>): void {
     this.#writable('setMany');
     this.#ready();
+    if (this.#owner.options.appendMode) return appendEntriesSync(this.#versions(), this.#format, entries);
     const format = this.#format;
     const iterator = (function* () {
       for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
@@ -102,6 +117,17 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
       this.#store.setMany(batch);
     }
   }
+
+  /** Every version of `key` kept in append mode, oldest first; `withMetadata` gives `{ version, timestamp, value }`. */
+  getAll(key: K): V[];
+  getAll(key: K, options: GetAllOptions & { withMetadata: true }): VersionRecord<V>[];
+  getAll(key: K, options?: GetAllOptions): V[] | VersionRecord<V>[];
+  getAll(key: K, options: GetAllOptions = {}): V[] | VersionRecord<V>[] {
+    this.#ready();
+    return allVersionsSync<V>(this.#versions(), this.#format, key, options);
+  }
+
+  #versions() { return syncAppendStoreOf(this.#owner.engine); }
 
   clear(): void {
     this.#writable('clear');
@@ -144,6 +170,18 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
 
   decodeKey(rawKey: Uint8Array): K { return decodeKey(rawKey, { trustCode: this.#owner.options.trustCode }) as K; }
   decodeValue(rawValue: Uint8Array): V { return this.#format.unpack(rawValue) as V; }
+
+  // ---- memoized functions, kept synchronous ----
+
+  /** `fn(...args)` for a synchronous `fn`, computed once and read from the stash after. */
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R { return syncRunOn(this.#owner, fn, args); }
+
+  /** A synchronous wrapper of `fn` whose results are kept in its own sub-stash; or, without `fn`, a method decorator. */
+  stashed<A extends unknown[], R>(fn: (...args: A) => R, options?: MemoOptions): SyncMemoized<A, R>;
+  stashed(options?: MemoOptions): SyncStashedDecorator;
+  stashed(first?: unknown, second?: unknown): unknown {
+    return memoOrDecorator(first, second, (fn, options) => syncMemoize(this.#owner, fn as () => unknown, options));
+  }
 
   toString(): string { return `${this.#owner}.sync`; }
 
