@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 
 interface Figure {
   name: string;
+  suite?: string;
   target?: number;
   verdict?: string;
   ratio?: { median: number; min: number; max: number; spread: number; samples: number[] } | null;
@@ -27,8 +28,9 @@ console.log(`Measured ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC wi
 console.log('');
 console.log('| figure | ratio (median) | range | target | |');
 console.log('|---|---|---|---|---|');
+// The peers' figures have their own table (bench/figures-table.ts).
 for (const figure of results.figures) {
-  if (figure.target === undefined || !figure.ratio) continue;
+  if (figure.target === undefined || !figure.ratio || figure.suite === 'peers') continue;
   const { median, min, max } = figure.ratio;
   const unit = figure.unit === 'ops/s' ? ' ops/s' : 'x';
   console.log(`| ${figure.name} | ${format(median)}${unit} | ${format(min)}-${format(max)} | >= ${figure.target} | ${figure.verdict} |`);
