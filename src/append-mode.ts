@@ -27,7 +27,7 @@ export interface GetAllOptions {
 
 function unsupported(engine: Engine): UnsupportedError {
   return new UnsupportedError(
-    `appendMode needs an engine that keeps versions; the '${engine.name}' engine does not (engines that do: lmdb, sqlite, pairtree, redis, mongo)`);
+    `appendMode needs an engine that keeps versions; the '${engine.name}' engine does not (engines that do: lmdb, sqlite, pairtree, memory, redis, mongo)`);
 }
 
 /** The engine's version store; UnsupportedError naming the engine when it has none. */
@@ -43,9 +43,9 @@ export function syncAppendStoreOf(engine: Engine): SyncAppendStore {
   return store;
 }
 
-/** Adds one version of `key`; resolves when it is stored. */
-export function appendValue(engine: Engine, format: BlobFormat, key: unknown, value: unknown): Promise<void> {
-  return appendStoreOf(engine).append(encodeKey(key), format.pack(value), Date.now()).then(() => undefined);
+/** Adds one version under an encoded key; resolves when it is stored. */
+export function appendValue(engine: Engine, format: BlobFormat, rawKey: Uint8Array, value: unknown): Promise<void> {
+  return appendStoreOf(engine).append(rawKey, format.pack(value), Date.now()).then(() => undefined);
 }
 
 /** Adds one version per entry, in order (two entries of one key become two versions). */

@@ -34,6 +34,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
   readonly path: string;
   readonly #options: ResolvedOptions;
+  /** The root as the user wrote it: server engines namespace by it, and sub-stashes inherit it. */
+  readonly #rootAsGiven: string;
   readonly #engine: Engine;
   readonly #format: BlobFormat;
   #pendingClear: boolean;
@@ -44,6 +46,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   constructor(options: HashStashOptions = {}) {
     const { engineObject, rootAsGiven, ...resolved } = resolveOptions(options);
     this.#options = resolved;
+    this.#rootAsGiven = rootAsGiven;
     this.path = join(resolved.root, resolved.name, settingsFolder(resolved));
     // Server engines namespace by the root as the user wrote it, not by this machine's cache folder, so programs on
     // different machines that open `{ root: 'project_stash' }` on one server share one stash.
@@ -89,9 +92,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   /** A stash inside this one, with the same settings, at `<root>/<name>/<subName>/…`. */
   sub<SK = any, SV = any>(subName: string, overrides: Partial<HashStashOptions> = {}): HashStash<SK, SV> {
-    const { engine, serializer, compress, b64, readonly, url, trustCode, root, maxBytes, evict } = this.#options;
+    const { engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict } = this.#options;
+    // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
     return new HashStash<SK, SV>({
-      root, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode, maxBytes, evict,
+      root: this.#rootAsGiven, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode, maxBytes, evict,
       ...overrides,
       name: `${this.#options.name}/${subName}`,
     });
@@ -126,10 +130,22 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   // Not an async function: handing back the engine's own promise saves a promise layer on the hottest write path.
   set(key: K, value: V): Promise<void> {
     try {
+      return this.setRaw(encodeKey(key), value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * `set` under a key already encoded with `encodeKey`, for callers that must fix the key before the value exists:
+   * a memo whose function changes its own arguments still stores under the arguments it was called with.
+   */
+  setRaw(rawKey: Uint8Array, value: V): Promise<void> {
+    try {
       this.#writable('set');
-      if (this.#options.appendMode) return this.#append(key, value);
-      if (this.#pendingClear) return this.#clearPending().then(() => this.#engine.set(encodeKey(key), this.#format.pack(value)));
-      return this.#engine.set(encodeKey(key), this.#format.pack(value));
+      if (this.#options.appendMode) return this.#append(rawKey, value);
+      if (this.#pendingClear) return this.#clearPending().then(() => this.#engine.set(rawKey, this.#format.pack(value)));
+      return this.#engine.set(rawKey, this.#format.pack(value));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -171,7 +187,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     const blob = await this.#engine.get(encoded);
     if (blob !== undefined) return this.#format.unpack(blob) as V;
     this.#writable('setDefault');
-    if (this.#options.appendMode) await this.#append(key, value);
+    if (this.#options.appendMode) await this.#append(encoded, value);
     else await this.#engine.set(encoded, this.#format.pack(value));
     return value;
   }
@@ -187,6 +203,15 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     if (this.#pendingClear) await this.#clearPending();
     const blobs = await this.#engine.getMany(Array.from(keys, (key) => encodeKey(key)));
     return blobs.map((blob) => (blob === undefined ? (this.#reads.misses++, undefined) : (this.#reads.hits++, this.#format.unpack(blob) as V)));
+  }
+
+  /** `setMany` under keys already encoded with `encodeKey` (as `setRaw`): stash.map fixes each key when it sends the call. */
+  async setManyRaw(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> {
+    this.#writable('setMany');
+    if (this.#pendingClear) await this.#clearPending();
+    const format = this.#format;
+    if (this.#options.appendMode) for (const [rawKey, value] of entries) await appendValue(this.#engine, format, rawKey, value);
+    else await this.#engine.setMany(Array.from(entries, ([rawKey, value]): RawEntry => [rawKey, format.pack(value)]));
   }
 
   /** Stores many entries, streaming them to the engine in batches. */
@@ -223,9 +248,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return allVersions<V>(this.#engine, this.#format, key, options);
   }
 
-  async #append(key: K, value: V): Promise<void> {
+  async #append(rawKey: Uint8Array, value: V): Promise<void> {
     if (this.#pendingClear) await this.#clearPending();
-    await appendValue(this.#engine, this.#format, key, value);
+    await appendValue(this.#engine, this.#format, rawKey, value);
   }
 
   async clear(): Promise<void> {

@@ -50,10 +50,15 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   }
 
   set(key: K, value: V): void {
+    this.setRaw(encodeKey(key), value);
+  }
+
+  /** `set` under a key already encoded with `encodeKey` (see `HashStash.setRaw`). */
+  setRaw(rawKey: Uint8Array, value: V): void {
     this.#writable('set');
     this.#ready();
-    if (this.#owner.options.appendMode) this.#versions().append(encodeKey(key), this.#format.pack(value), Date.now());
-    else this.#store.set(encodeKey(key), this.#format.pack(value));
+    if (this.#owner.options.appendMode) this.#versions().append(rawKey, this.#format.pack(value), Date.now());
+    else this.#store.set(rawKey, this.#format.pack(value));
   }
 
   has(key: K): boolean {

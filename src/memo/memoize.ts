@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { keyText } from '../keys/encode.js';
+import { encodeKey, keyText } from '../keys/encode.js';
 import type { HashStash } from '../stash.js';
 import { functionIdentity, WRAPPED } from './identity.js';
 import { keyMaker, validateMemoOptions, type MemoOptions } from './options.js';
@@ -79,13 +79,17 @@ export function memoize<A extends unknown[], R, This = unknown>(
   // Computations under way, by the key's canonical text; looked at only when not empty.
   const inFlight = inFlightOf(stash) as Map<string, Promise<Result>>;
 
+  // A readonly stash is a cache that is read, never written: a miss computes and returns, as stash.map does.
+  const store = !stash.options.readonly;
   const computeAndStore = async (self: This, args: A, key: A): Promise<Result> => {
+    // Fixed before `fn` runs: a function that changes its arguments must not move its own entry.
+    const rawKey = encodeKey(key);
     if (!force && !syncView) {
       const stored = await stash.get(key, MISSING);
       if (stored !== MISSING) return stored;
     }
     const result = await fn.apply(self, args);
-    await stash.set(key, result);
+    if (store) await stash.setRaw(rawKey, result);
     return result;
   };
 

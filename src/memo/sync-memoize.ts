@@ -1,4 +1,5 @@
 import { ConfigError, UnsupportedError } from '../errors.js';
+import { encodeKey } from '../keys/encode.js';
 import type { HashStash } from '../stash.js';
 import type { SyncHashStash } from '../sync-stash.js';
 import { WRAPPED } from './identity.js';
@@ -44,17 +45,21 @@ export function syncMemoize<A extends unknown[], R, This = unknown>(
     : (...args) => stash.get(args as A);
   const force = options.force === true;
 
+  // A readonly stash is a cache that is read, never written: a miss computes and returns, as stash.map does.
+  const store = !parent.options.readonly;
   const memoized = function (this: This, ...args: A): R {
     const key = keyOf(this, args) as A;
     if (!force) {
       const stored = stash.get(key, MISSING);
       if (stored !== MISSING) return stored;
     }
+    // Fixed before `fn` runs: a function that changes its arguments must not move its own entry.
+    const rawKey = encodeKey(key);
     const result = fn.apply(this, args);
     if (isThenable(result)) {
       throw new UnsupportedError(`stash.sync.stashed keeps functions synchronous, but '${fn.name || 'anonymous'}' returned a promise: use stash.stashed`);
     }
-    stash.set(key, result);
+    if (store) stash.setRaw(rawKey, result);
     return result;
   };
   Object.defineProperty(memoized, 'name', { value: fn.name });
