@@ -210,19 +210,7 @@ export class LmdbStore implements SyncStore {
   delete(key: Uint8Array): boolean {
     if (!this.has(key)) return false;
     const db = this.#database(true)!;
-    return this.#guard('delete', () => {
-      if (!hasVersionSpace(db)) return db.removeSync(recordKey(key) as Buffer);
-      return db.transactionSync(() => {
-        removeVersions(db, key);
-        return db.removeSync(recordKey(key) as Buffer);
-      });
-    });
-  }
-
-  /** Whether any key has versions (then `delete` must look for them). */
-  keepsVersions(): boolean {
-    const db = this.#env?.db ?? this.#database(false);
-    return db !== undefined && hasVersionSpace(db);
+    return this.#guard('delete', () => db.transactionSync(() => removeInTransaction(db, key)));
   }
 
   readonly append: SyncAppendStore = {
@@ -399,10 +387,9 @@ class LmdbEngine extends LocalEngine {
 
   override async delete(key: Uint8Array): Promise<boolean> {
     if (!this.#store.has(key)) return false;
-    // Versions go in one synchronous transaction with the value.
-    if (this.#store.keepsVersions()) return this.#store.delete(key);
     try {
-      return await this.#store.writer().remove(recordKey(key) as Buffer);
+      const db = this.#store.writer();
+      return await db.transaction(() => removeInTransaction(db, key));
     } catch (error) {
       throw this.#store.wrap(error, 'delete');
     }
@@ -419,6 +406,15 @@ class LmdbEngine extends LocalEngine {
   override async close(): Promise<void> {
     await this.#store.close();
   }
+}
+
+/**
+ * Removes the key's value and its versions, inside a write transaction: whether there are versions to look for is
+ * read there too, since another process may append (and start the version space) until the transaction begins.
+ */
+function removeInTransaction(db: Database<Buffer, Buffer>, key: Uint8Array): boolean {
+  if (hasVersionSpace(db)) removeVersions(db, key);
+  return db.removeSync(recordKey(key) as Buffer);
 }
 
 export function createLmdbEngine(context: EngineContext): LocalEngine {

@@ -11,7 +11,10 @@ import type { StoredDocument } from './mongo-naming.js';
  * unique `_id` is what keeps two processes from sharing a number: MongoDB's `$inc` is atomic, but FerretDB 1.x reads
  * and writes the counter in two steps, so two writers can be handed one number; the second insert then fails with a
  * duplicate key and takes the next number. The append then sets the entry's value only if the entry holds an older version
- * (`n` below its own), so the entry ends up with the latest version whichever writer finishes last.
+ * (`n` below its own), so the entry ends up with the latest version whichever writer finishes last. A delete removes
+ * the versions, then the counter, then the entry; an append racing it may write the entry back with a number whose
+ * version is gone, which the next append overwrites (replaceStale), and may leave versions behind with no counter,
+ * which the next append numbers past (counterPastHighest).
  */
 export const VERSIONS_SUFFIX = '.versions';
 const DUPLICATE_KEY = 11000;
@@ -34,25 +37,32 @@ export async function appendVersion(
   let version = 0;
   for (let attempt = 1; ; attempt++) {
     version = await nextNumber(versions, id);
+    // A counter that starts anew may find versions an append racing a delete left behind: it moves past them first.
+    if (version === 1 && (await counterPastHighest(versions, id))) continue;
     try {
       await versions.insertOne({ _id: versionId(id, version), t: timestamp, v: document.v });
       break;
     } catch (error) {
       if (attempt >= NUMBER_ATTEMPTS || !isDuplicateKey(error)) throw error;
+      // Taken: by a writer racing on the counter, or by versions a delete racing an append left behind after the
+      // counter went. Either way the next number to try is past the highest version there is.
+      await counterPastHighest(versions, id);
     }
   }
   // FerretDB's conditional update is not atomic either: a writer that finds a newer version after its own update
   // writes that one again, so the last word is always the newest version's.
   let current = { version, value: document.v };
   for (;;) {
-    await setCurrent(entries, document, current.version, current.value);
+    await setCurrent(entries, versions, document, current.version, current.value);
     const newer = await newestAfter(versions, id, current.version);
     if (!newer) return version;
     current = newer;
   }
 }
 
-async function setCurrent(entries: Collection<StoredDocument>, document: StoredDocument, version: number, value: Uint8Array): Promise<void> {
+async function setCurrent(
+  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument, version: number, value: Uint8Array,
+): Promise<void> {
   const current = document.k ? { k: document.k, v: value, n: version } : { v: value, n: version };
   const olderOrPlain = { _id: document._id, $or: [{ n: { $lt: version } }, { n: { $exists: false } }] };
   for (let attempt = 1; attempt <= 2; attempt++) {
@@ -65,6 +75,22 @@ async function setCurrent(entries: Collection<StoredDocument>, document: StoredD
       if (!isDuplicateKey(error)) throw error;
     }
   }
+  await replaceStale(entries, versions, document._id, version, current);
+}
+
+/**
+ * The entry says it holds version `n` at or past ours. That is true unless an append racing a delete wrote the
+ * entry back after its versions went (the counter then starts again from 1): an `n` with no version document, or
+ * our own number (each number is inserted once), is such a leftover, and is overwritten.
+ */
+async function replaceStale(
+  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, id: string, version: number, current: Partial<StoredDocument>,
+): Promise<void> {
+  const entry = await entries.findOne({ _id: id }, { projection: { _id: 0, n: 1 } }) as { n?: unknown } | null;
+  const n = entry?.n;
+  if (typeof n !== 'number' || n < version) return;
+  if (n !== version && (await versions.findOne({ _id: versionId(id, n) }, { projection: { _id: 1 } }))) return;
+  await entries.updateOne({ _id: id, n } as never, { $set: current });
 }
 
 /** The newest version after `version`, by `_id` lookups (the ones FerretDB answers from its index); none when there is none. */
@@ -74,6 +100,18 @@ async function newestAfter(versions: Collection<VersionDocument>, id: string, ve
   if (newest === version) return undefined;
   const document = await versions.findOne({ _id: versionId(id, newest) });
   return document?.v ? { version: newest, value: document.v } : undefined;
+}
+
+/**
+ * Moves the key's counter up to its highest version, so that the next number it hands out is free; whether it had to.
+ * A counter is always at or past the versions numbered from it, so one below them means they outlived an older counter.
+ */
+async function counterPastHighest(versions: Collection<VersionDocument>, id: string): Promise<boolean> {
+  const [highest] = await versions.find({ _id: { $gt: `${id}\u0000`, $lt: `${id}\u0001` } }, { projection: { _id: 1 } })
+    .sort({ _id: -1 }).limit(1).toArray();
+  if (!highest) return false;
+  const n = Number(highest._id.slice(id.length + 1));
+  return (await versions.updateOne({ _id: id, n: { $lt: n } } as never, { $set: { n } })).modifiedCount === 1;
 }
 
 async function nextNumber(versions: Collection<VersionDocument>, id: string): Promise<number> {
@@ -102,8 +140,11 @@ export async function* versionsOf(versions: Collection<VersionDocument>, id: str
   }
 }
 
-/** Removes every version of the entry `id` (its counter first: an entry without one has no versions to look for). */
+/**
+ * Removes every version of the entry `id`, then its counter: a crash in between leaves a counter that goes on past
+ * the numbers still there, never versions that a fresh counter would number again.
+ */
 export async function removeVersions(versions: Collection<VersionDocument>, id: string): Promise<void> {
-  if ((await versions.deleteOne({ _id: id })).deletedCount === 0) return;
   await versions.deleteMany({ _id: { $gt: `${id}\u0000`, $lt: `${id}\u0001` } });
+  await versions.deleteOne({ _id: id });
 }

@@ -196,8 +196,10 @@ class MongoEngine implements Engine {
     const collection = this.#collection ?? (await this.#use());
     const id = documentId(key);
     try {
-      const [deleted] = await Promise.all([collection.deleteOne({ _id: id }), removeVersions(this.#versions!, id)]);
-      return deleted.deletedCount === 1;
+      // Versions, counter, then the entry, one after another: an append racing this finds either its versions gone
+      // (and overwrites the entry it wrote back, mongo-versions.ts) or the entry still there.
+      await removeVersions(this.#versions!, id);
+      return (await collection.deleteOne({ _id: id })).deletedCount === 1;
     } catch (error) {
       return this.#fail(error, 'delete from');
     }
@@ -225,7 +227,9 @@ class MongoEngine implements Engine {
     const collection = this.#collection ?? (await this.#use());
     try {
       // A collection that does not exist (nothing written yet, or cleared already) is answered with `false`.
-      await Promise.all([collection.drop(), this.#versions!.drop()]);
+      // Versions first, as in delete().
+      await this.#versions!.drop();
+      await collection.drop();
     } catch (error) {
       this.#fail(error, 'clear');
     }

@@ -1,4 +1,6 @@
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { RawVersion } from './engine.js';
 
@@ -29,7 +31,9 @@ function readOrUndefined(file: string): Buffer | undefined {
 function latestHint(folder: string): number {
   const hint = readOrUndefined(join(folder, LATEST_HINT));
   const parsed = hint === undefined ? NaN : Number(hint.toString('latin1'));
-  return Number.isSafeInteger(parsed) && parsed >= 0 ? parsed : 0;
+  // An append racing a delete can write its hint into the folder a later append made anew: a hint naming no file
+  // there is such a leftover, and numbering starts from the beginning (the link loop steps over numbers taken).
+  return Number.isSafeInteger(parsed) && parsed > 0 && existsSync(join(folder, String(parsed))) ? parsed : 0;
 }
 
 /**
@@ -83,13 +87,22 @@ function publishLatestValue(keyFolder: string, folder: string, version: number, 
   }
 }
 
-/** Oldest first, one file at a time. */
+const VERSION_NAME = /^[1-9][0-9]*$/;
+
+/** Oldest first, one file at a time: every numbered file in the folder, so a gap in the numbers hides none after it. */
 export function* versionsOf(keyFolder: string): Generator<RawVersion> {
   const folder = join(keyFolder, VERSIONS_FOLDER);
-  for (let version = 1; ; version++) {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return;
+    throw error;
+  }
+  const numbers = names.filter((name) => VERSION_NAME.test(name)).map(Number).sort((a, b) => a - b);
+  for (const version of numbers) {
     const stored = readOrUndefined(join(folder, String(version)));
-    if (stored === undefined) return;
-    yield { version, timestamp: stored.readDoubleLE(0), value: stored.subarray(8) };
+    if (stored !== undefined) yield { version, timestamp: stored.readDoubleLE(0), value: stored.subarray(8) };
   }
 }
 

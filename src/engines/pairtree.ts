@@ -105,17 +105,20 @@ class PairtreeStore implements SyncStore {
 
   delete(key: Uint8Array) {
     const folder = this.#folderOf(key);
+    let existed = true;
     try {
       unlinkSync(join(folder, VALUE_FILE));
     } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return false;
-      this.#fail(error, folder, 'delete');
+      if (errnoOf(error) !== 'ENOENT') this.#fail(error, folder, 'delete');
+      existed = false;
     }
+    // Even without a value: versions an append racing an earlier delete (or a crash) left must not outlive the key.
     try {
       removeVersions(folder, tempName, (doomed) => rmSync(doomed, { recursive: true, force: true, maxRetries: 3 }));
     } catch (error) {
       this.#fail(error, folder, 'delete');
     }
+    if (!existed) return false;
     try {
       unlinkSync(join(folder, KEY_FILE));
       // Empty parents go too, so a deleted stash leaves no litter; a folder a concurrent writer is filling stays.

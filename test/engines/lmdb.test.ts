@@ -91,3 +91,20 @@ t.test('a data file that is not an lmdb database is an EngineUnavailableError na
   t.type(error, EngineUnavailableError);
   t.match((error as Error).message, stash.path);
 });
+
+t.test('a delete issued while appends are pending removes their versions too', async (t) => {
+  const root = t.testdir();
+  const plain = open(root);
+  const log = open(root, { appendMode: true });
+  t.teardown(async () => { await plain.close(); await log.close(); });
+  for (const [label, remove] of [['async', () => plain.delete('k')], ['sync', async () => plain.sync.delete('k')]] as const) {
+    await plain.set('k', 0); // no version space yet when the delete looks
+    const [, , deleted] = await Promise.all([log.set('k', 1), log.set('k', 2), remove()]);
+    t.equal(deleted, true, `${label}: the key was there`);
+    const value = await log.get('k');
+    const versions = await log.getAll('k');
+    if (value === undefined) t.strictSame(versions, [], `${label}: the key is gone, and so are its versions`);
+    else t.equal(versions.at(-1), value, `${label}: get reads the newest version getAll lists`);
+    await log.delete('k');
+  }
+});

@@ -307,3 +307,36 @@ t.test('temp files', async (t) => {
     t.comment(`${temps.length} temp file(s) left by the killed writer, ignored`);
   });
 });
+
+t.test('append: a stale latest hint in a new versions folder neither skips numbers nor hides versions', async (t) => {
+  const log = open(t, { appendMode: true });
+  for (let i = 1; i <= 3; i++) await log.set('k', `old ${i}`);
+  await log.delete('k');
+  await log.set('k', 'new 1');
+  // What an append that took number 6 before the delete leaves when its hint lands in the folder made anew.
+  writeFileSync(join(entryFolder(log, 'k'), 'versions', 'latest'), '6');
+  await log.set('k', 'new 2');
+  await log.set('k', 'new 3');
+  const records = await log.getAll('k', { withMetadata: true });
+  t.strictSame(records.map((r) => [r.version, r.value]), [[1, 'new 1'], [2, 'new 2'], [3, 'new 3']]);
+  t.equal(await log.get('k'), 'new 3');
+});
+
+t.test('append: getAll lists every numbered version, past a gap in the numbers', async (t) => {
+  const log = open(t, { appendMode: true });
+  for (let i = 1; i <= 3; i++) await log.set('k', i);
+  const versions = join(entryFolder(log, 'k'), 'versions');
+  writeFileSync(join(versions, '10'), readFileSync(join(versions, '3')));
+  rmSync(join(versions, '2'));
+  t.strictSame((await log.getAll('k', { withMetadata: true })).map((r) => [r.version, r.value]), [[1, 1], [3, 3], [10, 3]]);
+});
+
+t.test('append: delete removes the versions of a key whose value file is missing', async (t) => {
+  const log = open(t, { appendMode: true });
+  for (let i = 1; i <= 2; i++) await log.set('k', i);
+  rmSync(join(entryFolder(log, 'k'), 'value'));
+  t.equal(await log.delete('k'), false, 'the key is absent');
+  t.notOk(existsSync(join(entryFolder(log, 'k'), 'versions')), 'its versions are gone');
+  await log.set('k', 'fresh');
+  t.strictSame(await log.getAll('k'), ['fresh']);
+});
