@@ -6,13 +6,14 @@ export const WRITE_BATCH_SIZE = 256;
 export const WRITE_DELAY_MS = 200;
 
 /**
- * Writes computed results from the parent thread in batches (`setMany`), so workers never open the stash and any
- * engine works, including one that lives only in this thread. Writes run one after another; the first that fails
- * is kept and reported by `close()`.
+ * Writes computed results from the parent thread in batches (`setManyRaw`), so workers never open the stash and any
+ * engine works, including one that lives only in this thread. Keys come already encoded, and each value must be a
+ * copy nobody else holds: it is serialized only when its batch is written. Writes run one after another; the first
+ * that fails is kept and reported by `close()`.
  */
 export class BatchWriter {
   readonly #stash: HashStash;
-  #batch: [unknown, unknown][] = [];
+  #batch: [Uint8Array, unknown][] = [];
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   #error: { error: unknown } | undefined;
@@ -23,8 +24,8 @@ export class BatchWriter {
     this.#onError = onError;
   }
 
-  add(key: unknown, value: unknown): void {
-    this.#batch.push([key, value]);
+  add(rawKey: Uint8Array, value: unknown): void {
+    this.#batch.push([rawKey, value]);
     if (this.#batch.length >= WRITE_BATCH_SIZE) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), WRITE_DELAY_MS);
   }
@@ -38,7 +39,7 @@ export class BatchWriter {
     this.#writing = this.#writing.then(async () => {
       if (this.#error) return;
       try {
-        await this.#stash.setMany(batch);
+        await this.#stash.setManyRaw(batch);
       } catch (error) {
         this.#error = { error };
         this.#onError(error);

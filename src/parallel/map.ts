@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { ConfigError, HashStashError } from '../errors.js';
-import { keyText } from '../keys/encode.js';
+import { encodeKey, keyText } from '../keys/encode.js';
 import { previewKey } from '../keys/preview.js';
 import { functionIdentity, functionStashName } from '../memo/memoize.js';
 import { getSerializer } from '../serializers/index.js';
@@ -19,6 +19,25 @@ import { ResultBoard } from './results.js';
 export const LOOKUP_BATCH = 1000;
 
 const MISSING: unique symbol = Symbol('missing');
+
+/** One call sent to the workers, and the items with equal arguments that wait for it. */
+interface Call {
+  readonly indices: number[];
+  /** The key bytes, fixed when the call is sent: a caller changing its items later does not move the result. */
+  readonly rawKey: Uint8Array;
+  /** Once it returned: the result as the serializer's bytes, from which each item decodes a copy of its own. */
+  result?: Uint8Array;
+  /** Once it failed: the error of each item, built for that item's index and arguments. */
+  failure?: (index: number) => MapItemError;
+}
+
+/** A result as it was when it arrived, kept for the list `stashMap` stores at the end. */
+class Snapshot {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** Values no reader can change: shared as they are, never copied. */
+const immutable = (value: unknown) => (typeof value !== 'object' && typeof value !== 'function') || value === null;
 
 const CRASH_TEXT: Record<WorkerCrashReason, string> = {
   'exit': 'exited',
@@ -51,8 +70,10 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   readonly #serializer: Serializer;
   readonly #listeners = new Set<(progress: MapProgress) => void>();
   readonly #computing: Promise<void>[] = [];
-  /** Missing items with equal arguments are computed once: key bytes → the indices waiting for that call. */
-  readonly #inFlight = new Map<string, number[]>();
+  /** Missing items with equal arguments are computed once: key text → the call they share. */
+  readonly #inFlight = new Map<string, Call>();
+  /** With `stashMap`: each result as it arrived (a Snapshot, or an immutable value), so what readers do to theirs is not stored. */
+  #snapshots: unknown[] | undefined;
   #running: Promise<void> | undefined;
   #startedAt = 0;
   #pool: WorkerPool | undefined;
@@ -158,6 +179,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
         if (stashMap) mapKey = this.#mapKey(fn);
         const mapHit = mapKey !== undefined && !force && (await this.#readStoredMap(mapKey));
         if (mapHit || !writable) mapKey = undefined;
+        if (mapKey !== undefined) this.#snapshots = [];
         if (!mapHit) await this.#lookUpAndCompute(force ? undefined : runs);
       }
     } catch (error) {
@@ -166,7 +188,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     try {
       await this.#pool?.terminate();
       await this.#writer?.close();
-      if (mapKey !== undefined && !board.fatal && board.failed === 0) await this.#parent.set(mapKey, board.values);
+      if (mapKey !== undefined && !board.fatal && board.failed === 0) await this.#parent.set(mapKey, this.#storedList());
       await runs?.close();
     } catch (error) {
       this.#stop(error);
@@ -206,12 +228,12 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
       const absent: number[] = [];
       for (let offset = 0; offset < found.length; offset++) {
         if (found[offset] === undefined) absent.push(offset);
-        else board.settle(start + offset, found[offset] as R, true);
+        else this.#settleStored(start + offset, found[offset] as R);
       }
       // getMany cannot tell a stored undefined from an absent key; has() can, for the few that came back undefined.
       const stored = await Promise.all(absent.map((offset) => runs.has(keys[offset])));
       absent.forEach((offset, position) => {
-        if (stored[position]) board.settle(start + offset, undefined as R, true);
+        if (stored[position]) this.#settleStored(start + offset, undefined as R);
         else if (!board.fatal) this.#compute(start + offset, keys[offset]!);
       });
       this.#changed();
@@ -219,22 +241,38 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     await Promise.all(this.#computing);
   }
 
+  /** A result read from the stash, before any reader sees it: with `stashMap` its snapshot is taken now. */
+  #settleStored(index: number, value: R): void {
+    if (this.#snapshots) this.#snapshots[index] = immutable(value) ? value : new Snapshot(this.#serializer.serialize(value));
+    this.#board.settle(index, value, true);
+  }
+
+  /** The list `stashMap` stores: every result as it arrived, decoded afresh. */
+  #storedList(): unknown[] {
+    return this.#snapshots!.map((snapshot) => (snapshot instanceof Snapshot ? this.#decode(snapshot.bytes) : snapshot));
+  }
+
+  #decode(bytes: Uint8Array): unknown {
+    return this.#serializer.deserialize(bytes, { trustCode: this.#parent.options.trustCode });
+  }
+
   #compute(index: number, args: unknown[]): void {
     const id = keyText(args);
-    const waiting = this.#inFlight.get(id);
-    if (waiting) {
-      if (this.#board.isPending(waiting[0]!)) waiting.push(index);
-      else this.#board.copy(waiting[0]!, index);
+    const shared = this.#inFlight.get(id);
+    if (shared) {
+      if (shared.result) this.#settleComputed(shared, index, this.#decode(shared.result) as R, true);
+      else if (shared.failure) this.#board.fail(index, shared.failure(index));
+      else shared.indices.push(index);
       return;
     }
-    const indices = [index];
-    this.#inFlight.set(id, indices);
+    const call: Call = { indices: [index], rawKey: encodeKey(args) };
+    this.#inFlight.set(id, call);
     let payload: Uint8Array;
     try {
       payload = this.#serializer.serialize(args);
     } catch (error) {
-      this.#failItems(indices, (i) => new MapItemError(
-        `stash.map cannot send the arguments of item ${i} to a worker: ${(error as Error).message}`, i, args, { cause: error }));
+      this.#failCall(call, (i) => new MapItemError(
+        `stash.map cannot send the arguments of item ${i} to a worker: ${(error as Error).message}`, i, this.#callArgs(i), { cause: error }));
       return;
     }
     this.#pool ??= new WorkerPool({
@@ -243,34 +281,45 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
       resourceLimits: this.#options.resourceLimits,
     });
     this.#computing.push(this.#pool.run(payload).then(
-      (outcome) => this.#received(indices, args, outcome),
-      (failure: unknown) => this.#lost(indices, args, failure),
+      (outcome) => this.#received(call, outcome),
+      (failure: unknown) => this.#lost(call, failure),
     ));
   }
 
-  #received(indices: number[], args: unknown[], outcome: TaskOutcome): void {
+  #received(call: Call, outcome: TaskOutcome): void {
     if (!outcome.ok) {
       const { name, message } = outcome.error;
       const cause = rebuildError(outcome.error);
-      this.#failItems(indices, (i) => new MapItemError(
-        `${this.#spec.name}(${previewArgs(args)}) threw ${name}: ${message}`, i, args, { cause }));
+      this.#failCall(call, (i) => new MapItemError(
+        `${this.#spec.name}(${previewArgs(this.#callArgs(i))}) threw ${name}: ${message}`, i, this.#callArgs(i), { cause }));
       return;
     }
     let value: R;
     try {
-      value = this.#serializer.deserialize(outcome.value, { trustCode: this.#parent.options.trustCode }) as R;
+      value = this.#decode(outcome.value) as R;
     } catch (error) {
-      this.#failItems(indices, (i) => new MapItemError(
-        `stash.map cannot read the result of item ${i}: ${(error as Error).message}`, i, args, { cause: error }));
+      this.#failCall(call, (i) => new MapItemError(
+        `stash.map cannot read the result of item ${i}: ${(error as Error).message}`, i, this.#callArgs(i), { cause: error }));
       return;
     }
-    // The first of equal items counts as computed, the others as reused.
-    indices.forEach((index, position) => this.#board.settle(index, value, position > 0));
-    this.#writer?.add(args, value);
+    call.result = outcome.value;
+    // Stored from a copy no reader holds, so what a reader does to its result before the batch is written is not stored.
+    this.#writer?.add(call.rawKey, immutable(value) ? value : this.#decode(outcome.value));
+    // The first of equal items counts as computed, the others as reused; each gets a copy of its own.
+    call.indices.forEach((index, position) => this.#settleComputed(call, index, position === 0 ? value : this.#copyOf(value, call), position > 0));
     this.#changed();
   }
 
-  #lost(indices: number[], args: unknown[], failure: unknown): void {
+  #copyOf(value: R, call: Call): R {
+    return immutable(value) ? value : (this.#decode(call.result!) as R);
+  }
+
+  #settleComputed(call: Call, index: number, value: R, reused: boolean): void {
+    if (this.#snapshots) this.#snapshots[index] = immutable(value) ? value : new Snapshot(call.result!);
+    this.#board.settle(index, value, reused);
+  }
+
+  #lost(call: Call, failure: unknown): void {
     if (failure instanceof PoolClosed) return;
     if (failure instanceof LoadFailure) {
       this.#stop(new HashStashError(`stash.map workers could not load ${this.#spec.name}: ${failure.cause.message}`, { cause: failure.cause }));
@@ -278,16 +327,18 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     }
     if (failure instanceof WorkerDeath) {
       const detail = failure.cause ? `: ${failure.cause.message}` : ` with code ${failure.exitCode}`;
-      this.#failItems(indices, (i) => new WorkerCrashError(
-        `the worker running ${this.#spec.name}(${previewArgs(args)}) ${CRASH_TEXT[failure.reason]}${detail}; it was replaced`,
-        i, args, failure.reason, failure.exitCode, { cause: failure.cause }));
+      this.#failCall(call, (i) => new WorkerCrashError(
+        `the worker running ${this.#spec.name}(${previewArgs(this.#callArgs(i))}) ${CRASH_TEXT[failure.reason]}${detail}; it was replaced`,
+        i, this.#callArgs(i), failure.reason, failure.exitCode, { cause: failure.cause }));
       return;
     }
     this.#stop(failure);
   }
 
-  #failItems(indices: number[], error: (index: number) => MapItemError): void {
-    for (const index of indices) this.#board.fail(index, error(index));
+  /** Fails every item waiting for the call, each with an error of its own; later equal items get theirs too. */
+  #failCall(call: Call, failure: (index: number) => MapItemError): void {
+    call.failure = failure;
+    for (const index of call.indices) this.#board.fail(index, failure(index));
     this.#changed();
   }
 

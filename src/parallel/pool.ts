@@ -34,6 +34,8 @@ interface Slot {
   task: Task | undefined;
   /** The uncaught error (or out-of-memory error) the worker reported before it exited. */
   error: Error | undefined;
+  /** Reported an error and is exiting: it takes no task, even while it looks free until 'exit' comes. */
+  dead: boolean;
 }
 
 export interface PoolOptions {
@@ -79,7 +81,7 @@ export class WorkerPool {
   #dispatch(): void {
     while (this.#queue.length) {
       let slot: Slot | undefined;
-      for (const candidate of this.#slots) if (!candidate.task) { slot = candidate; break; }
+      for (const candidate of this.#slots) if (!candidate.task && !candidate.dead) { slot = candidate; break; }
       if (!slot) {
         if (this.#slots.size >= this.#options.size) return;
         slot = this.#spawn();
@@ -95,10 +97,13 @@ export class WorkerPool {
       workerData: this.#options.setup,
       ...(this.#options.resourceLimits ? { resourceLimits: this.#options.resourceLimits } : {}),
     });
-    const slot: Slot = { worker, task: undefined, error: undefined };
+    const slot: Slot = { worker, task: undefined, error: undefined, dead: false };
     this.#slots.add(slot);
     worker.on('message', (message: WorkerMessage) => this.#onMessage(slot, message));
-    worker.on('error', (error) => { slot.error = error; });
+    worker.on('error', (error) => {
+      slot.error = error;
+      slot.dead = true;
+    });
     worker.on('exit', (code) => this.#onExit(slot, code));
     return slot;
   }

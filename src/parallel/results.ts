@@ -60,12 +60,6 @@ export class ResultBoard<R> {
     this.failed++;
   }
 
-  /** Gives a pending item the outcome of a finished one with equal arguments (a reused result counts as cached). */
-  copy(from: number, to: number): void {
-    if (this.#states[from] === OK) this.settle(to, this.values[from] as R, true);
-    else if (this.#states[from] === FAILED) this.fail(to, this.#errors.get(from));
-  }
-
   /** The map stopped (abort, storage error…); the first reason is kept. */
   stop(error: unknown): void {
     if (!this.#fatal) this.#fatal = { error };

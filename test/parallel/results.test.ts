@@ -41,10 +41,10 @@ t.test('a failed item is thrown only once the whole board has finished', async (
   t.equal(board.firstError()?.error, boom);
 });
 
-t.test('a stop ends readers at the first unfinished item; copy reuses an outcome', async (t) => {
+t.test('a stop ends readers at the first unfinished item; a reused result counts as cached', async (t) => {
   const board = new ResultBoard<string>(4);
   board.settle(0, 'a', false);
-  board.copy(0, 3);
+  board.settle(3, 'a', true);
   t.equal(board.values[3], 'a');
   t.equal(board.cached, 1, 'a reused result counts as cached');
   const reading = collect(board, true);
