@@ -6,7 +6,7 @@
  * - Everything else is a value and stays whole in its cell: arrays, Dates, Maps, Sets, typed arrays, class instances,
  *   functions, null. So does an empty plain object (`{}`), so the field is not lost, and a plain object met again inside
  *   itself (a cycle).
- * - The key goes under `_key`; a plain-object key is flattened into `_key.<field>` columns instead.
+ * - The key goes under `_key`; a plain-object key is also flattened into `_key.<field>` columns.
  * - A value that is not a plain object goes under `_value`.
  * - In append mode with metadata, `_version` and `_timestamp` (milliseconds since the epoch) follow the key.
  * - Field names are escaped so that different records never map to the same column: a backslash makes the next
@@ -70,8 +70,9 @@ function flattenFields(record: FlatRecord, prefix: string, object: Record<string
 /** The flat record of one entry (one version, in append mode). */
 export function flattenRecord(key: unknown, value: unknown, metadata?: VersionMetadata): FlatRecord {
   const record: FlatRecord = {};
+  // The key itself, and a plain-object key's fields in `_key.<field>` columns as well, to filter and sort on.
+  record[KEY_COLUMN] = key;
   if (isPlainObject(key) && hasFields(key)) flattenFields(record, `${KEY_COLUMN}.`, key, [], false);
-  else record[KEY_COLUMN] = key;
   if (metadata) {
     record[VERSION_COLUMN] = metadata.version;
     record[TIMESTAMP_COLUMN] = metadata.timestamp;

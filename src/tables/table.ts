@@ -11,6 +11,9 @@ export interface WritableTarget {
   write(chunk: string): boolean;
   once(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
   removeListener(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
+  /** Node streams say when they take no more writes; a target without these is taken as writable. */
+  readonly destroyed?: boolean;
+  readonly writableEnded?: boolean;
 }
 
 /** CSV is written in chunks of about this many characters, waiting for 'drain' when the stream asks. */
@@ -135,6 +138,8 @@ export class Table implements Iterable<FlatRecord> {
    */
   async writeCSV(stream: WritableTarget): Promise<void> {
     for (const chunk of this.#csvChunks()) {
+      // A destroyed stream emits nothing more (no 'drain', 'error' or 'close'): waiting on it would never end.
+      checkWritable(stream);
       if (!stream.write(chunk)) await drained(stream);
     }
   }
@@ -158,6 +163,11 @@ export class Table implements Iterable<FlatRecord> {
     }
     if (chunk) yield chunk;
   }
+}
+
+function checkWritable(stream: WritableTarget): void {
+  if (stream.destroyed) throw new HashStashError('writeCSV cannot write the CSV: the stream was destroyed');
+  if (stream.writableEnded) throw new HashStashError('writeCSV cannot write the CSV: the stream was ended (end() was called)');
 }
 
 function drained(stream: WritableTarget): Promise<void> {

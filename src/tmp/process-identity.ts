@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /** Who created a temporary stash: enough to tell later whether that process is still running. */
@@ -10,6 +10,12 @@ export interface ProcessIdentity {
    * was given the same pid is not taken for the old one. Null where /proc is not there (not Linux).
    */
   readonly startTime: string | null;
+  /**
+   * The kernel's boot id and the process's pid namespace (Linux), so that a container sharing the root's volume and
+   * this host name, but not this boot or these pids, never judges another's processes. Null where they cannot be read.
+   */
+  readonly bootId?: string | null;
+  readonly pidNamespace?: string | null;
 }
 
 /** The start time of process `pid`, or null when it cannot be read (no such process, or no /proc). */
@@ -24,21 +30,41 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
+function readOrNull(read: () => string): string | null {
+  try {
+    return read().trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 let own: ProcessIdentity | undefined;
 
 export function currentProcess(): ProcessIdentity {
-  own ??= { pid: process.pid, hostname: hostname(), startTime: processStartTime(process.pid) };
+  own ??= {
+    pid: process.pid,
+    hostname: hostname(),
+    startTime: processStartTime(process.pid),
+    bootId: readOrNull(() => readFileSync('/proc/sys/kernel/random/boot_id', 'latin1')),
+    pidNamespace: readOrNull(() => readlinkSync('/proc/self/ns/pid')),
+  };
   return own;
 }
 
+/** Both sides read the same value, or neither could read it (no /proc on either: nothing to tell them apart). */
+const sameOrBothUnknown = (theirs: string | null | undefined, ours: string | null | undefined) => (theirs ?? null) === (ours ?? null);
+
 /**
- * True when the process is known to have ended: it ran on this host and its pid is gone, or the pid now belongs to
- * a process that started at another time. A process on another host is never taken for gone (it cannot be checked
- * from here), and without /proc a reused pid is taken for the old process: its temporary stashes wait for the
- * next sweep after that one ends.
+ * True when the process is known to have ended: it ran on this host, in this boot and pid namespace, and its pid is
+ * gone, or the pid now belongs to a process that started at another time. A process that cannot be checked from here
+ * is never taken for gone: on another host, in another boot or pid namespace (another container with this host
+ * name), or where one side could read those and the other could not. Without /proc a reused pid is taken for the old
+ * process: its temporary stashes wait for the next sweep after that one ends.
  */
 export function isGone(identity: ProcessIdentity): boolean {
-  if (identity.hostname !== currentProcess().hostname) return false;
+  const me = currentProcess();
+  if (identity.hostname !== me.hostname) return false;
+  if (!sameOrBothUnknown(identity.bootId, me.bootId) || !sameOrBothUnknown(identity.pidNamespace, me.pidNamespace)) return false;
   try {
     process.kill(identity.pid, 0);
   } catch (error) {

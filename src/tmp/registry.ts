@@ -85,6 +85,8 @@ function parseEntry(text: string, root: string, fileId: string): TmpEntry | unde
     const entry = JSON.parse(text) as TmpEntry;
     const owner = entry?.owner;
     if (entry.id !== fileId || !isTmpId(entry.id) || typeof owner?.pid !== 'number' || typeof owner.hostname !== 'string') return undefined;
+    // The id is named for its process: a file whose owner is another pid is not one this library wrote.
+    if (Number(entry.id.slice(0, entry.id.indexOf('-'))) !== owner.pid) return undefined;
     if (!Array.isArray(entry.stashes) || !entry.stashes.every((stash) => isRecordedStash(stash, root, entry.id))) return undefined;
     return entry;
   } catch {

@@ -33,7 +33,12 @@ function onSameServer(entry: TmpEntry, scope: SweepScope): boolean {
 async function removeAbandoned(entry: TmpEntry, root: string, Stash: StashClass): Promise<void> {
   for (const { options, clearThroughEngine } of entry.stashes) {
     if (!clearThroughEngine) continue;
-    const stash = new Stash({ ...options, engine: options.engine as HashStashOptions['engine'], serializer: options.serializer as HashStashOptions['serializer'], compress: options.compress as HashStashOptions['compress'] });
+    // The recorded fields only: whatever else a registry file holds is not passed on to a stash.
+    const { root, name, engine, serializer, compress, b64, appendMode, url } = options;
+    const stash = new Stash({
+      root, name, engine: engine as HashStashOptions['engine'], serializer: serializer as HashStashOptions['serializer'],
+      compress: compress as HashStashOptions['compress'], b64, appendMode, url,
+    });
     try {
       await stash.clear();
     } finally {

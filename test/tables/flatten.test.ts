@@ -43,8 +43,11 @@ t.test('an empty nested object is kept as a value, and an empty value as _value'
   t.strictSame(flattenRecord('k', {}), { _key: 'k', _value: {} });
 });
 
-t.test('a plain-object key is flattened into _key.<field> columns', async (t) => {
-  t.strictSame(flattenRecord({ user: 'bob', at: { day: 3 } }, 'v'), { '_key.user': 'bob', '_key.at.day': 3, _value: 'v' });
+t.test('a plain-object key stays whole in _key and is flattened into _key.<field> columns too', async (t) => {
+  const key = { user: 'bob', at: { day: 3 } };
+  const record = flattenRecord(key, 'v');
+  t.strictSame(record, { _key: key, '_key.user': 'bob', '_key.at.day': 3, _value: 'v' });
+  t.same(Object.keys(record), ['_key', '_key.user', '_key.at.day', '_value'], 'the key first, then its fields');
   t.strictSame(flattenRecord({}, 1), { _key: {}, _value: 1 }, 'an empty object key stays whole');
   t.strictSame(flattenRecord(['a', 1], 1), { _key: ['a', 1], _value: 1 }, 'an array key stays whole');
 });

@@ -123,6 +123,18 @@ t.test('writeCSV rejects when the stream fails', async (t) => {
   await t.rejects(table.writeCSV(stream), /disk full|closed/);
 });
 
+t.test('writeCSV rejects at once, naming why, on a stream destroyed or ended beforehand', async (t) => {
+  const table = Table.fromRecords(Array.from({ length: 20_000 }, (_, i) => ({ i })));
+  const sink = () => new Writable({ highWaterMark: 16, write(_chunk, _encoding, done) { setImmediate(done); } });
+  const destroyed = sink();
+  destroyed.destroy();
+  await new Promise((resolve) => destroyed.once('close', resolve)); // its last event is gone: nothing would wake a waiter
+  await t.rejects(table.writeCSV(destroyed), /the stream was destroyed/);
+  const ended = sink();
+  ended.end();
+  await t.rejects(table.writeCSV(ended), /the stream was ended/);
+});
+
 t.test('toArquero gives an arquero table with the same columns, order and cells', async (t) => {
   const table = sparse();
   const aq = await table.toArquero();
