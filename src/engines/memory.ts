@@ -7,6 +7,7 @@ import { hashPath } from './shared-memory/hash.js';
 import { KIND_COUNTER, KIND_VALUE, KIND_VERSION } from './shared-memory/layout.js';
 import { parseByteSize } from './shared-memory/size.js';
 import { Table } from './shared-memory/table.js';
+import { versionKey } from './shared-memory/version-key.js';
 
 /**
  * The memory engine: entries live in the process's shared arena (see shared-memory/), so every worker thread that
@@ -16,8 +17,12 @@ import { Table } from './shared-memory/table.js';
 /** Used when the engine is built without the facade's resolved options. */
 const DEFAULT_MAX_BYTES = '25%';
 const DEFAULT_EVICT: EvictionPolicy = 'lru';
+/**
+ * The largest budget: the arena (at most ARENA_MAX_BYTES, for all memory stashes of the process) also holds every
+ * stash's index and control block. A table that finds the arena full still evicts within its own segments.
+ */
+const MAX_BUDGET = Math.floor(ARENA_MAX_BYTES * 0.875);
 
-const VERSION_SUFFIX = 4;
 const TIMESTAMP_BYTES = 8;
 
 /** Append mode on the table: versions are entries of their own kind, under the key followed by the version number. */
@@ -48,15 +53,29 @@ class MemoryVersions implements SyncAppendStore {
     }
   }
 
+  /**
+   * The version, then the counter (rewritten in place when there is one), then the value. A write that throws (the
+   * budget is full and evict is 'none') undoes the ones before it, so a failed append leaves no version behind and
+   * the next append gets its number.
+   */
   #appendLocked(table: Table, key: Uint8Array, value: Uint8Array, timestamp: number): number {
-    const version = versionCount(table, key) + 1;
+    const previous = versionCount(table, key);
+    const version = previous + 1;
+    const versioned = versionKey(key, version);
     const stamp = Buffer.allocUnsafe(TIMESTAMP_BYTES);
     stamp.writeDoubleLE(timestamp, 0);
-    table.put(versionKey(key, version), KIND_VERSION, stamp, value);
-    table.put(key, KIND_VALUE, value);
+    table.put(versioned, KIND_VERSION, stamp, value);
     const counter = Buffer.allocUnsafe(4);
-    counter.writeUInt32LE(version, 0);
-    table.put(key, KIND_COUNTER, counter);
+    try {
+      counter.writeUInt32LE(version, 0);
+      if (!table.overwrite(key, KIND_COUNTER, counter)) table.put(key, KIND_COUNTER, counter);
+      table.put(key, KIND_VALUE, value);
+    } catch (error) {
+      table.remove(versioned, KIND_VERSION);
+      counter.writeUInt32LE(previous, 0);
+      if (previous === 0 || !table.overwrite(key, KIND_COUNTER, counter)) table.remove(key, KIND_COUNTER);
+      throw error;
+    }
     return version;
   }
 }
@@ -64,15 +83,8 @@ class MemoryVersions implements SyncAppendStore {
 /** The lock is never held while the caller's code runs, so a lazy iterable is drained before it is taken. */
 const materialized = (entries: Iterable<RawEntry>): readonly RawEntry[] => (Array.isArray(entries) ? entries : [...entries]);
 
-function versionKey(key: Uint8Array, version: number): Uint8Array {
-  const out = Buffer.allocUnsafe(key.length + VERSION_SUFFIX);
-  out.set(key, 0);
-  out.writeUInt32BE(version, key.length);
-  return out;
-}
-
 function versionCount(table: Table, key: Uint8Array): number {
-  const counter = table.get(key, KIND_COUNTER);
+  const counter = table.get(key, KIND_COUNTER, true);
   return counter ? Buffer.from(counter.buffer, counter.byteOffset, counter.byteLength).readUInt32LE(0) : 0;
 }
 
@@ -152,6 +164,6 @@ class MemoryEngine extends LocalEngine {
 }
 
 export function createMemoryEngine(context: EngineContext): LocalEngine {
-  const maxBytes = Math.min(ARENA_MAX_BYTES, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
+  const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
   return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT)));
 }

@@ -125,3 +125,37 @@ t.test('a worker started before the main thread imported hashstash shares the ta
   t.equal(await new Promise((resolve) => child.once('close', resolve)), 0);
   t.strictSame(JSON.parse(stdout), { seen: 1, back: 2 }, 'each thread reads what the other wrote');
 });
+
+t.test('a thread that started its own arena warns when it hears of another one', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const root = t.testdir();
+  const indexUrl = new URL('../../src/index.js', import.meta.url).href;
+  // The worker imports hashstash and uses a memory stash at once, before any thread has an arena to hand it: it
+  // starts one of its own. Then the main thread imports hashstash and starts another.
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    const workerData = { indexUrl: ${JSON.stringify(indexUrl)}, root: ${JSON.stringify(root)} };
+    const worker = new Worker(\`
+      (async () => {
+        const { parentPort, workerData } = await import('node:worker_threads');
+        process.on('warning', (warning) => parentPort.postMessage({ code: warning.code }));
+        // Kept alive (by listening) until terminated, to hear the main thread's announcement.
+        const { HashStash } = await import(workerData.indexUrl);
+        new HashStash({ root: workerData.root, name: 'split', engine: 'memory' }).sync.set('x', 1);
+        parentPort.on('message', () => {});
+        parentPort.postMessage('used');
+      })();
+    \`, { eval: true, workerData });
+    await new Promise((resolve) => worker.once('message', resolve));
+    const warned = new Promise((resolve) => worker.once('message', resolve));
+    await import(workerData.indexUrl);
+    const reply = await Promise.race([warned, new Promise((resolve) => setTimeout(() => resolve({ code: 'none in 5 s' }), 5000))]);
+    console.log(JSON.stringify(reply));
+    await worker.terminate();
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  t.equal(await new Promise((resolve) => child.once('close', resolve)), 0);
+  t.strictSame(JSON.parse(stdout), { code: 'HASHSTASH_MEMORY_ARENA_SPLIT' }, 'the worker was warned that the two threads share nothing');
+});

@@ -1,6 +1,6 @@
 import { MemoryBudgetError } from './errors.js';
 import { ARENA_MAX_BYTES, arenaBuffer, configureArena, growBuffer } from './hand-over.js';
-import { lock, unlock } from './lock.js';
+import { SharedLock } from './lock.js';
 
 /**
  * The process's shared arena: one growable SharedArrayBuffer holding every memory stash's control block, index and
@@ -8,13 +8,16 @@ import { lock, unlock } from './lock.js';
  * size (stashes use a handful of sizes: their control block, index sizes, and their segment size), never split or
  * merged. Offsets inside the arena are stored divided by 8 ("refs") so they fit an Int32 up to 16 GB.
  *
- * Header (Int32 indexes): the arena lock, the bump end (a ref), free-list heads per order, then the directory: an
- * open-addressing table of [path hash A, path hash B, control block ref, 0] rows, one per stash path ever opened.
+ * Header (Int32 indexes): the arena lock (3 ints), the bump end (a ref), its identity (2), free-list heads per order,
+ * then the directory: an open-addressing table of [path hash A, path hash B, control block ref, 0] rows, one per
+ * stash path ever opened.
  */
 const LOCK = 0;
-const END = 2;
+const END = 3;
+/** Two ints for hand-over.ts: the arena's identity. */
+const IDENTITY = 4;
 const FREE_HEADS = 8;
-const MIN_ORDER = 12;
+export const MIN_ORDER = 12;
 const MAX_ORDER = 31;
 const DIRECTORY = 64;
 const DIRECTORY_ROWS = 32_768;
@@ -34,6 +37,7 @@ export class Arena {
   ints!: Int32Array;
   bytes!: Uint8Array;
   floats!: Float64Array;
+  readonly #lock = new SharedLock(LOCK);
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -56,12 +60,12 @@ export class Arena {
 
   /** A block of `Arena.blockSize(bytes)` bytes; its contents are not cleared. Returns its byte offset. */
   allocate(bytes: number): number {
-    lock(this.ints, LOCK);
-    this.refresh();
+    this.#lock.acquire(this.ints);
     try {
+      this.refresh();
       return this.#allocateLocked(bytes);
     } finally {
-      unlock(this.ints, LOCK);
+      this.#lock.release(this.ints);
     }
   }
 
@@ -89,21 +93,21 @@ export class Arena {
   /** Gives a block back for reuse by blocks of the same size. */
   free(offset: number, bytes: number): void {
     const order = Math.log2(Arena.blockSize(bytes));
-    lock(this.ints, LOCK);
+    this.#lock.acquire(this.ints);
     this.refresh();
     const ints = this.ints;
     ints[offset / 4] = ints[FREE_HEADS + order - MIN_ORDER]!;
     ints[FREE_HEADS + order - MIN_ORDER] = offset / 8;
-    unlock(ints, LOCK);
+    this.#lock.release(ints);
   }
 
   /**
    * The control block of the stash whose path hashes to (a, b), made by `create` (given a fresh zeroed block of
-   * `controlBytes`, and an allocator to use meanwhile) the first time any thread asks. Creation happens under the arena lock, so two threads opening the
-   * same path at once get one table.
+   * `controlBytes`, and an allocator to use meanwhile) the first time any thread asks. Creation happens under the
+   * arena lock, so two threads opening the same path at once get one table.
    */
   table(a: number, b: number, controlBytes: number, create: (offset: number, allocate: (bytes: number) => number) => void): number {
-    lock(this.ints, LOCK);
+    this.#lock.acquire(this.ints);
     this.refresh();
     const ints = this.ints;
     try {
@@ -122,7 +126,7 @@ export class Arena {
       }
       throw new MemoryBudgetError(`the shared arena's directory is full (${DIRECTORY_ROWS} memory stash paths per process)`, 0, DIRECTORY_ROWS);
     } finally {
-      unlock(ints, LOCK);
+      this.#lock.release(this.ints);
     }
   }
 }
@@ -131,7 +135,7 @@ function layOut(buffer: SharedArrayBuffer): void {
   new Int32Array(buffer)[END] = HEADER_BYTES / 8;
 }
 
-configureArena(HEADER_BYTES, layOut);
+configureArena(HEADER_BYTES, layOut, IDENTITY);
 
 let current: Arena | undefined;
 

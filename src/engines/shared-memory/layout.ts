@@ -3,35 +3,37 @@
  * Every "ref" is an arena byte offset divided by 8.
  */
 export const CONTROL = {
-  /** The writers' lock (2 ints, see lock.ts). */
+  /** The writers' lock (3 ints, see lock.ts). */
   LOCK: 0,
   /** Odd while the index is being replaced or the table cleared: readers wait for it to be even and unchanged. */
-  SEQ: 2,
-  INDEX_REF: 3,
+  SEQ: 3,
+  INDEX_REF: 4,
   /** Slots in the index, a power of two. */
-  CAPACITY: 4,
+  CAPACITY: 5,
   /** Slots not empty (live or deleted): the index is rebuilt before it gets too full of them. */
-  OCCUPIED: 5,
+  OCCUPIED: 6,
   /** Live keys (entries of kind VALUE): the stash's size. */
-  KEYS: 6,
+  KEYS: 7,
   /** Live entries of every kind. */
-  ENTRIES: 7,
+  ENTRIES: 8,
   /** The segment row new entries go to, -1 when none. */
-  HEAD: 8,
+  HEAD: 9,
   /** Segment rows in use (some may be free for reuse). */
-  ROWS: 9,
+  ROWS: 10,
   /** Counts compactions, to order segments by age. */
-  AGE: 10,
-  EVICTIONS: 11,
-  POLICY: 12,
+  AGE: 11,
+  EVICTIONS: 12,
+  POLICY: 13,
   /** Largest segment this table makes (bigger entries get a segment of their own size). */
-  MAX_SEGMENT: 13,
+  MAX_SEGMENT: 14,
   /** Float64 indexes (from the block start / 8): the budget, and bytes of entries and of segments. */
   F_MAX_BYTES: 8,
   F_BYTES_USED: 9,
   F_SEGMENT_BYTES: 10,
+  /** Heads of the table's lists of retired index blocks, one per block size (see index-blocks.ts). */
+  RETIRED_INDEX: 32,
   /** Segment rows: [segment ref, size, bytes used, dead bytes (overwritten or deleted), age]. */
-  ROW_BASE: 32,
+  ROW_BASE: 64,
   ROW_INTS: 5,
   MAX_ROWS: 1024,
 } as const;

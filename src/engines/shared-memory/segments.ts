@@ -5,7 +5,9 @@ import {
   CONTROL as C, entrySize, HASH, KIND_COUNTER, KIND_VALUE, META, MIN_SEGMENT, REF, SEG_AGE, SEG_DEAD,
   SEG_REF, SEG_SIZE, SEG_USED,
 } from './layout.js';
+import { fence } from './fence.js';
 import { TOMBSTONE } from './hash.js';
+import { beat } from './lock.js';
 
 /**
  * A table's entry storage: segments (arena blocks) filled front to back, new entries always going to the head
@@ -14,7 +16,10 @@ import { TOMBSTONE } from './hash.js';
  * When the budget (maxBytes, counted in segment bytes) leaves no room for another segment, the oldest segment is
  * compacted in place: dead entries are dropped, live ones kept or evicted as the policy says, the kept ones slid to
  * the front, and the segment becomes the head. Each further pass over every segment within one write decays LFU
- * counts twice as fast, and after ten such passes victims are emptied whole, so a write never loops for long.
+ * counts twice as fast, and after ten such passes victims are emptied whole; a pass after that which frees nothing
+ * ends the write with MemoryBudgetError, so a write never loops for long. A version counter (append mode) is kept
+ * while its key has a value or a version left, and evicted with the last of them. When the arena (shared by all
+ * memory stashes) has no block for a new segment, the table makes room in its own segments as if its budget were full.
  * All of it runs under the table's lock.
  */
 const EVICT_ALL_AFTER_CYCLES = 10;
@@ -23,13 +28,17 @@ export class Segments {
   readonly #arena: Arena;
   readonly #c: number;
   readonly #slotOf: (entry: number, hash: number) => number;
+  readonly #counterInUse: (entry: number) => boolean;
   /** The row the last allocated entry went to. */
   lastRow = -1;
+  /** Set when the arena had no block for a new segment during the current `allocate`. */
+  #arenaFull = false;
 
-  constructor(arena: Arena, controlOffset: number, slotOf: (entry: number, hash: number) => number) {
+  constructor(arena: Arena, controlOffset: number, slotOf: (entry: number, hash: number) => number, counterInUse: (entry: number) => boolean) {
     this.#arena = arena;
     this.#c = controlOffset / 4;
     this.#slotOf = slotOf;
+    this.#counterInUse = counterInUse;
   }
 
   #row(row: number): number { return this.#c + C.ROW_BASE + row * C.ROW_INTS; }
@@ -37,9 +46,13 @@ export class Segments {
   /** Byte offset of `size` free bytes for a new entry, making room by compaction and eviction when needed. */
   allocate(size: number, maxBytes: number, policy: number): number {
     const c = this.#c;
+    this.#arenaFull = false;
+    /** Compactions in a row that freed nothing. */
+    let fruitless = 0;
     for (let round = 0; ; round++) {
       // Each round, as adding a segment may have grown the arena.
       const ints = this.#arena.ints;
+      beat(ints, c + C.LOCK);
       const head = ints[c + C.HEAD]!;
       if (head >= 0) {
         const r = this.#row(head);
@@ -51,7 +64,7 @@ export class Segments {
         }
       }
       const segmentBytes = this.#nextSegmentSize(size, maxBytes);
-      if (this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES]! + segmentBytes <= maxBytes) {
+      if (!this.#arenaFull && this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES]! + segmentBytes <= maxBytes) {
         const row = this.#addRow(segmentBytes);
         if (row >= 0) {
           ints[c + C.HEAD] = row;
@@ -59,16 +72,27 @@ export class Segments {
         }
       }
       const victim = policy === NONE ? this.#mostDead() : this.#oldest();
-      if (victim < 0) {
-        throw new MemoryBudgetError(
-          `the memory stash is full: ${size} more bytes do not fit its budget of ${maxBytes} bytes (maxBytes) and evict is 'none'`,
-          size, maxBytes);
-      }
-      this.#compact(victim, policy, Math.floor(round / Math.max(1, ints[c + C.ROWS]!)));
+      if (victim < 0) throw this.#full(size, maxBytes, policy === NONE ? "and evict is 'none'" : '');
+      const rows = Math.max(1, ints[c + C.ROWS]!);
+      const cycles = Math.floor(round / rows);
+      const freed = this.#compact(victim, policy, cycles);
       const r = this.#row(victim);
-      if (ints[r + SEG_USED] === 0 && ints[r + SEG_SIZE]! < size) this.#removeRow(victim);
-      else ints[c + C.HEAD] = victim;
+      if (ints[r + SEG_USED] === 0 && ints[r + SEG_SIZE]! < size) {
+        this.#removeRow(victim);
+        fruitless = 0;
+      } else {
+        ints[c + C.HEAD] = victim;
+        fruitless = freed > 0 ? 0 : fruitless + 1;
+        if (fruitless > rows && cycles >= EVICT_ALL_AFTER_CYCLES) throw this.#full(size, maxBytes, 'and nothing more can be evicted');
+      }
     }
+  }
+
+  #full(size: number, maxBytes: number, why: string): MemoryBudgetError {
+    const where = this.#arenaFull
+      ? "the process's shared memory arena (shared by all memory stashes, 4 GB at most) has no room left"
+      : `they do not fit its budget of ${maxBytes} bytes (maxBytes)`;
+    return new MemoryBudgetError(`the memory stash is full: ${size} more bytes, ${where}${why ? ` ${why}` : ''}`, size, maxBytes);
   }
 
   /** Marks the entry at byte offset `entry` dead: it was overwritten or deleted. */
@@ -110,7 +134,15 @@ export class Segments {
     const rows = ints[c + C.ROWS]!;
     while (row < rows && ints[this.#row(row) + SEG_REF] !== 0) row++;
     if (row === C.MAX_ROWS) return -1;
-    const offset = this.#arena.allocate(bytes);
+    let offset: number;
+    try {
+      offset = this.#arena.allocate(bytes);
+    } catch (error) {
+      // The arena is full (or the system would not let it grow): make room in this table's segments instead.
+      if (!(error instanceof MemoryBudgetError || error instanceof RangeError)) throw error;
+      this.#arenaFull = true;
+      return -1;
+    }
     const r = this.#row(row);
     ints[r + SEG_REF] = offset / 8;
     ints[r + SEG_SIZE] = bytes;
@@ -160,10 +192,10 @@ export class Segments {
   }
 
   /**
-   * Slides the kept entries of a segment to its front. Each moved or evicted entry's slot goes odd first, so a
-   * reader copying it (or bytes about to be overwritten by the slide) sees a changed version and retries.
+   * Slides the kept entries of a segment to its front; returns the bytes it freed. Each moved or evicted entry's slot
+   * goes odd first, so a reader copying it (or bytes about to be overwritten by the slide) sees a changed version.
    */
-  #compact(row: number, policy: number, cycles: number): void {
+  #compact(row: number, policy: number, cycles: number): number {
     const evictAll = policy !== NONE && cycles >= EVICT_ALL_AFTER_CYCLES;
     const ints = this.#arena.ints;
     const c = this.#c;
@@ -178,9 +210,13 @@ export class Segments {
       const kind = ints[header + 2]! & 3;
       const slot = this.#slotOf(entry, ints[header + 3]!);
       if (slot >= 0) {
-        if (kind === KIND_COUNTER || (!evictAll && survives(ints, slot + META, policy, cycles))) {
+        const keep = kind === KIND_COUNTER
+          ? policy === NONE || this.#counterInUse(entry)
+          : !evictAll && survives(ints, slot + META, policy, cycles);
+        if (keep) {
           if (write !== read) {
             Atomics.add(ints, slot, 1);
+            fence();
             this.#arena.bytes.copyWithin(segment + write, entry, entry + size);
             ints[slot + REF] = (segment + write) / 8;
             Atomics.add(ints, slot, 1);
@@ -188,6 +224,7 @@ export class Segments {
           write += size;
         } else {
           Atomics.add(ints, slot, 1);
+          fence();
           ints[slot + HASH] = TOMBSTONE;
           ints[slot + REF] = 0;
           Atomics.add(ints, slot, 1);
@@ -202,5 +239,6 @@ export class Segments {
     ints[r + SEG_USED] = write;
     ints[r + SEG_DEAD] = 0;
     ints[r + SEG_AGE] = ++ints[c + C.AGE];
+    return used - write;
   }
 }

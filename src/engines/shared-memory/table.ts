@@ -1,13 +1,17 @@
 import { Arena } from './arena.js';
 import { MemoryBudgetError } from './errors.js';
 import { initialMeta, markRead } from './eviction.js';
+import { fence } from './fence.js';
+import { copyOut, tableEntries } from './entries.js';
 import { EMPTY, hashBytes, TOMBSTONE } from './hash.js';
+import { rehash, retireIndexBlock, takeIndexBlock } from './index-blocks.js';
 import {
-  CONTROL as C, CONTROL_BYTES, ENTRY_HEADER, entrySize, HASH, INITIAL_CAPACITY, KIND_VALUE, LARGEST_SEGMENT, META,
-  MIN_SEGMENT, REF, SLOT_INTS, valueOffset,
+  CONTROL as C, CONTROL_BYTES, ENTRY_HEADER, entrySize, HASH, INITIAL_CAPACITY, KIND_VALUE, KIND_VERSION, LARGEST_SEGMENT,
+  META, MIN_SEGMENT, REF, SLOT_INTS, valueOffset,
 } from './layout.js';
-import { lock, unlock } from './lock.js';
+import { beat, SharedLock } from './lock.js';
 import { Segments } from './segments.js';
+import { versionKey } from './version-key.js';
 
 const MISS = -1;
 const RETRY = -2;
@@ -16,15 +20,17 @@ const SCRATCH_BYTES = 64 * 1024;
 /** Views of the scratch buffer are kept for lengths up to this, so a transient read of a small value allocates nothing. */
 const CACHED_VIEWS = 4096;
 
-const copyOut = (bytes: Uint8Array, start: number, length: number): Uint8Array => {
-  const out = Buffer.allocUnsafe(length);
-  out.set(bytes.subarray(start, start + length));
-  return out;
-};
-
 export interface TableSettings {
   readonly maxBytes: number;
   readonly policy: number;
+  /** How long a hold of the table's lock may show no progress before a waiter takes it over (see lock.ts). */
+  readonly staleLockMs?: number;
+}
+
+function warnLockLost(): void {
+  process.emitWarning(
+    "a memory stash's lock was taken over while this thread held it (it showed no progress for too long); the write it was doing may be lost",
+    { code: 'HASHSTASH_MEMORY_LOCK_LOST' });
 }
 
 /**
@@ -32,13 +38,15 @@ export interface TableSettings {
  * do: they read the slot's version (odd while a writer changes the slot or moves its entry), copy the bytes, and
  * accept the copy only if the version and the table's SEQ are unchanged, else retry (a seqlock per slot). So a
  * reader never sees a half-written entry, and waits only while the one slot it wants is being written.
- * The pattern relies on the version re-check being ordered after the plain reads of the copy: so it is on x86, where
- * V8 runs this; Atomics.load is sequentially consistent, and data copied before a changed version is thrown away.
+ * The plain reads of the copy must complete before the re-check, and a writer's odd version must be visible before
+ * its plain writes: a fence (fence.ts) sits between them on both sides, as Atomics.load / store alone do not order
+ * plain accesses that way on arm64.
  */
 export class Table {
   readonly #arena: Arena;
   /** Int32 index of the control block. */
   readonly #c: number;
+  readonly #lock: SharedLock;
   readonly #segments: Segments;
   readonly #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   readonly #scratchWords = new Int32Array(this.#scratch.buffer, this.#scratch.byteOffset, SCRATCH_BYTES / 4);
@@ -61,7 +69,8 @@ export class Table {
       ints[c + C.CAPACITY] = INITIAL_CAPACITY;
     });
     this.#c = offset / 4;
-    this.#segments = new Segments(arena, offset, (entry, hash) => this.#slotOf(entry, hash));
+    this.#lock = new SharedLock(this.#c + C.LOCK, settings.staleLockMs);
+    this.#segments = new Segments(arena, offset, (entry, hash) => this.#slotOf(entry, hash), (entry) => this.#counterInUse(entry));
   }
 
   get policy(): number { return this.#arena.ints[this.#c + C.POLICY]!; }
@@ -83,6 +92,7 @@ export class Table {
       const slot = this.#probe(key, kind, hash);
       if (slot === RETRY) continue;
       if (slot === MISS) {
+        fence();
         if (Atomics.load(ints, c + C.SEQ) === seq) return undefined;
         continue;
       }
@@ -101,6 +111,7 @@ export class Table {
         out = transient && valueLength <= SCRATCH_BYTES ? this.#scratch.subarray(0, valueLength) : Buffer.allocUnsafe(valueLength);
         out.set(bytes.subarray(start, start + valueLength));
       }
+      fence();
       if (Atomics.load(ints, slot) !== version || Atomics.load(ints, c + C.SEQ) !== seq) continue;
       markRead(ints, slot + META, ints[c + C.POLICY]!);
       return out;
@@ -116,6 +127,7 @@ export class Table {
       if (seq & 1) continue;
       const slot = this.#probe(key, kind, hash);
       if (slot === RETRY) continue;
+      fence();
       if (Atomics.load(ints, this.#c + C.SEQ) !== seq) continue;
       if (slot === MISS) return false;
       if (Atomics.load(ints, slot) === this.#foundVersion) return true;
@@ -124,45 +136,9 @@ export class Table {
 
   size(): number { return Atomics.load(this.#arena.ints, this.#c + C.KEYS); }
 
-  /**
-   * Live entries of `kind` as [key, value] copies, slot by slot. Weakly consistent, like a concurrent map's iterator:
-   * an entry written or deleted meanwhile by another thread may or may not be seen, and if the index is rebuilt while
-   * iterating (a writer grew it) the rest is read from the new one, where an entry may come up again or be missed.
-   */
-  *entries(kind: number, withValues: boolean): Generator<[Uint8Array, Uint8Array]> {
-    const c = this.#c;
-    const empty = new Uint8Array(0);
-    for (let i = 0; ; i++) {
-      let found: [Uint8Array, Uint8Array] | undefined;
-      for (let attempt = 0; ; attempt++) {
-        if (attempt > 0) this.#backOff(attempt);
-        const ints = this.#arena.ints;
-        const bytes = this.#arena.bytes;
-        const seq = Atomics.load(ints, c + C.SEQ);
-        if (seq & 1) continue;
-        if (i >= ints[c + C.CAPACITY]!) return;
-        const slot = ints[c + C.INDEX_REF]! * 2 + i * SLOT_INTS;
-        const version = Atomics.load(ints, slot);
-        if (version & 1) continue;
-        const hash = ints[slot + HASH];
-        if (hash === EMPTY || hash === TOMBSTONE) {
-          if (Atomics.load(ints, c + C.SEQ) !== seq) continue;
-          break;
-        }
-        const entry = ints[slot + REF]! * 8;
-        const keyLength = ints[entry >>> 2]!;
-        const valueLength = ints[(entry >>> 2) + 1]!;
-        const entryKind = ints[(entry >>> 2) + 2]! & 3;
-        if (!(keyLength >= 0 && valueLength >= 0 && entry + valueOffset(keyLength) + valueLength <= bytes.length)) continue;
-        const start = entry + ENTRY_HEADER;
-        const key = entryKind === kind ? copyOut(bytes, start, keyLength) : empty;
-        const value = entryKind === kind && withValues ? copyOut(bytes, entry + valueOffset(keyLength), valueLength) : empty;
-        if (Atomics.load(ints, slot) !== version || Atomics.load(ints, c + C.SEQ) !== seq) continue;
-        if (entryKind === kind) found = [key, value];
-        break;
-      }
-      if (found) yield found;
-    }
+  /** Live entries of `kind` as [key, value] copies; see tableEntries. */
+  entries(kind: number, withValues: boolean): Generator<[Uint8Array, Uint8Array]> {
+    return tableEntries(this.#arena, this.#c, kind, withValues, (attempt) => this.#backOff(attempt));
   }
 
   stats() {
@@ -178,16 +154,19 @@ export class Table {
 
   // ---- writers (under the table's lock) ----
 
-  /** Runs `work` holding the table's lock; after taking it over from a thread that died holding it, repairs first. */
+  /**
+   * Runs `work` holding the table's lock. Repairs first after taking the lock over from a stalled (dead) holder, or
+   * when SEQ is odd, which a writer that holds no lock can only find after such a holder or a failed repair.
+   */
   locked<T>(work: () => T): T {
     const arena = this.#arena;
-    const stale = lock(arena.ints, this.#c + C.LOCK);
-    arena.refresh();
-    if (stale) this.#repair();
+    const stale = this.#lock.acquire(arena.ints);
     try {
+      arena.refresh();
+      if (stale || Atomics.load(arena.ints, this.#c + C.SEQ) & 1) this.#repair(stale);
       return work();
     } finally {
-      unlock(arena.ints, this.#c + C.LOCK);
+      if (!this.#lock.release(arena.ints)) warnLockLost();
     }
   }
 
@@ -200,6 +179,7 @@ export class Table {
     if (Arena.blockSize(size) > maxBytes) {
       throw new MemoryBudgetError(`an entry of ${size} bytes does not fit the memory stash's budget of ${maxBytes} bytes (maxBytes)`, size, maxBytes);
     }
+    beat(this.#arena.ints, c + C.LOCK);
     this.#reserveSlot();
     const hash = hashBytes(key, kind);
     const entry = this.#segments.allocate(size, maxBytes, this.policy);
@@ -222,6 +202,7 @@ export class Table {
     if (slot !== MISS) {
       const old = ints[slot + REF]! * 8;
       Atomics.add(ints, slot, 1);
+      fence();
       ints[slot + REF] = entry / 8;
       ints[slot + META] = initialMeta(this.policy);
       Atomics.add(ints, slot, 1);
@@ -231,6 +212,7 @@ export class Table {
     const at = this.#insertAt;
     if (ints[at + HASH] === EMPTY) ints[c + C.OCCUPIED]++;
     Atomics.add(ints, at, 1);
+    fence();
     ints[at + HASH] = hash;
     ints[at + REF] = entry / 8;
     ints[at + META] = initialMeta(this.policy);
@@ -246,6 +228,7 @@ export class Table {
     const ints = this.#arena.ints;
     const entry = ints[slot + REF]! * 8;
     Atomics.add(ints, slot, 1);
+    fence();
     ints[slot + HASH] = TOMBSTONE;
     ints[slot + REF] = 0;
     Atomics.add(ints, slot, 1);
@@ -255,18 +238,44 @@ export class Table {
     return true;
   }
 
-  /** Empties the table and gives its segments back to the arena. Lock held. */
+  /**
+   * Rewrites the value of key and kind in place, when it is there with a value of the same length: no allocation, so
+   * it cannot fail. False when it did not. Lock held.
+   */
+  overwrite(key: Uint8Array, kind: number, value: Uint8Array): boolean {
+    const slot = this.#find(key, kind, hashBytes(key, kind));
+    if (slot === MISS) return false;
+    const ints = this.#arena.ints;
+    const entry = ints[slot + REF]! * 8;
+    if (ints[(entry >>> 2) + 1] !== value.length) return false;
+    Atomics.add(ints, slot, 1);
+    fence();
+    this.#arena.bytes.set(value, entry + valueOffset(key.length));
+    Atomics.add(ints, slot, 1);
+    return true;
+  }
+
+  /** Empties the table and gives its segments back to the arena. Lock held; SEQ may be odd (a repair). */
   clear(): void {
     const c = this.#c;
-    Atomics.add(this.#arena.ints, c + C.SEQ, 1);
+    const arena = this.#arena;
+    // The new index first: when there is no memory for it, this throws with nothing changed.
+    const index = takeIndexBlock(arena, c, INITIAL_CAPACITY);
+    let ints = arena.ints;
+    const oldIndex = ints[c + C.INDEX_REF]! * 8;
+    const oldCapacity = ints[c + C.CAPACITY]!;
+    if (!(Atomics.load(ints, c + C.SEQ) & 1)) Atomics.add(ints, c + C.SEQ, 1);
+    fence();
     this.#segments.releaseAll();
-    this.#replaceIndex(INITIAL_CAPACITY, false);
-    const ints = this.#arena.ints;
+    ints = arena.ints;
+    ints[c + C.INDEX_REF] = index / 8;
+    ints[c + C.CAPACITY] = INITIAL_CAPACITY;
     ints[c + C.OCCUPIED] = 0;
     ints[c + C.ENTRIES] = 0;
     Atomics.store(ints, c + C.KEYS, 0);
-    this.#arena.floats[c / 2 + C.F_BYTES_USED] = 0;
+    arena.floats[c / 2 + C.F_BYTES_USED] = 0;
     Atomics.add(ints, c + C.SEQ, 1);
+    retireIndexBlock(arena, c, oldIndex, oldCapacity);
   }
 
   // ---- the index ----
@@ -291,6 +300,7 @@ export class Table {
           this.#foundVersion = version;
           return slot;
         }
+        fence();
         if (Atomics.load(ints, slot) !== version) return RETRY;
       }
     }
@@ -346,6 +356,23 @@ export class Table {
     return -1;
   }
 
+  /**
+   * Whether the version counter at byte offset `entry` still counts something: its key has a value or a version
+   * left. One that does not may be evicted; the key's next append then starts again at 1. Lock held.
+   */
+  #counterInUse(entry: number): boolean {
+    const ints = this.#arena.ints;
+    const keyLength = ints[entry >>> 2]!;
+    const key = copyOut(this.#arena.bytes, entry + ENTRY_HEADER, keyLength);
+    if (this.#find(key, KIND_VALUE, hashBytes(key, KIND_VALUE)) !== MISS) return true;
+    // Newest first: versions are evicted roughly oldest first, so a live one is usually found at once.
+    for (let version = ints[(entry + valueOffset(keyLength)) >>> 2]! >>> 0; version >= 1; version--) {
+      const versioned = versionKey(key, version);
+      if (this.#find(versioned, KIND_VERSION, hashBytes(versioned, KIND_VERSION)) !== MISS) return true;
+    }
+    return false;
+  }
+
   /** Makes sure one more slot can be taken: rebuilds the index (bigger, or just without tombstones) at 3/4 full. */
   #reserveSlot(): void {
     const ints = this.#arena.ints;
@@ -353,55 +380,44 @@ export class Table {
     const capacity = ints[c + C.CAPACITY]!;
     if ((ints[c + C.OCCUPIED]! + 1) * 4 <= capacity * 3) return;
     const grow = (ints[c + C.ENTRIES]! + 1) * 2 > capacity;
-    Atomics.add(ints, c + C.SEQ, 1);
-    this.#replaceIndex(grow ? capacity * 2 : capacity, true);
-    Atomics.add(this.#arena.ints, c + C.SEQ, 1);
-  }
-
-  /** A new zeroed index of `capacity` slots, with the live slots moved in when `rehash`. SEQ is odd meanwhile. */
-  #replaceIndex(capacity: number, rehash: boolean): void {
-    const c = this.#c;
-    const arena = this.#arena;
-    const oldIndex = arena.ints[c + C.INDEX_REF]! * 8;
-    const oldCapacity = arena.ints[c + C.CAPACITY]!;
-    const index = arena.allocate(capacity * SLOT_INTS * 4);
-    const ints = arena.ints;
-    arena.bytes.fill(0, index, index + capacity * SLOT_INTS * 4);
-    const mask = capacity - 1;
-    let occupied = 0;
-    if (rehash) {
-      for (let from = oldIndex / 4, end = from + oldCapacity * SLOT_INTS; from < end; from += SLOT_INTS) {
-        const hash = ints[from + HASH]!;
-        if (hash === EMPTY || hash === TOMBSTONE) continue;
-        let i = hash & mask;
-        while (ints[index / 4 + i * SLOT_INTS + HASH] !== EMPTY) i = (i + 1) & mask;
-        const to = index / 4 + i * SLOT_INTS;
-        ints[to + HASH] = hash;
-        ints[to + REF] = ints[from + REF]!;
-        ints[to + META] = ints[from + META]!;
-        occupied++;
-      }
-    }
-    ints[c + C.INDEX_REF] = index / 8;
-    ints[c + C.CAPACITY] = capacity;
-    ints[c + C.OCCUPIED] = occupied;
-    arena.free(oldIndex, oldCapacity * SLOT_INTS * 4);
+    this.#replaceIndex(grow ? capacity * 2 : capacity);
   }
 
   /**
-   * After taking the lock over from a thread that died holding it: a slot left odd is dropped (its write is lost),
+   * Moves the live slots into a new index of `capacity` slots, SEQ odd meanwhile. The new block is taken before SEQ
+   * changes, so when there is no memory for it this throws with nothing changed.
+   */
+  #replaceIndex(capacity: number): void {
+    const c = this.#c;
+    const arena = this.#arena;
+    const index = takeIndexBlock(arena, c, capacity);
+    const ints = arena.ints;
+    const oldIndex = ints[c + C.INDEX_REF]! * 8;
+    const oldCapacity = ints[c + C.CAPACITY]!;
+    Atomics.add(ints, c + C.SEQ, 1);
+    fence();
+    ints[c + C.OCCUPIED] = rehash(arena, c, oldIndex, oldCapacity, index, capacity);
+    ints[c + C.INDEX_REF] = index / 8;
+    ints[c + C.CAPACITY] = capacity;
+    Atomics.add(ints, c + C.SEQ, 1);
+    retireIndexBlock(arena, c, oldIndex, oldCapacity);
+  }
+
+  /**
+   * After taking the lock over from a thread that stopped holding it: a slot left odd is dropped (its write is lost),
    * and an index rebuild or clear left half done (SEQ odd) empties the table, the only state known to be whole.
    */
-  #repair(): void {
+  #repair(stale: boolean): void {
     const ints = this.#arena.ints;
     const c = this.#c;
     if (Atomics.load(ints, c + C.SEQ) & 1) {
-      Atomics.add(ints, c + C.SEQ, 1);
       this.clear();
       return;
     }
+    if (!stale) return;
     const index = ints[c + C.INDEX_REF]! * 2;
     for (let slot = index, end = index + ints[c + C.CAPACITY]! * SLOT_INTS; slot < end; slot += SLOT_INTS) {
+      if (((slot - index) & 0x3ffff) === 0) beat(ints, c + C.LOCK);
       if (Atomics.load(ints, slot) & 1) {
         ints[slot + HASH] = TOMBSTONE;
         ints[slot + REF] = 0;
