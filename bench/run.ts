@@ -13,10 +13,10 @@ import { removeAllTempRoots } from './temp-roots.js';
 import { largeWorkload, smallWorkload, type LargeRecord, type SmallRecord, type Workload } from './workloads.js';
 
 const USAGE = `Usage: npm run bench -- [options]
-  --quick            2 rounds, ~40 ms timed loops, 2,000 small and 50 large records (under two minutes)
+  --quick            2 rounds, ~25 ms timed loops, 2,000 small and 50 large records (under two minutes)
   --filter <terms>   comma-separated suites, subjects or suite/subject: stash, pairtree, codecs/lz4+b64
   --rounds <n>       interleaved rounds (default 5, quick 2)
-  --min-ms <ms>      shortest timed loop (default 200, quick 40)
+  --min-ms <ms>      shortest timed loop (default 200, quick 25)
   --small <n>        small records (default 20000, quick 2000)
   --large <n>        100 KB records (default 500, quick 50)
   --no-save          print only; do not write bench/results/
@@ -29,7 +29,7 @@ const USAGE = `Usage: npm run bench -- [options]
 
 const DEFAULTS = {
   full: { rounds: 5, minMs: 200, small: 20_000, large: 500 },
-  quick: { rounds: 2, minMs: 40, small: 2_000, large: 50 },
+  quick: { rounds: 2, minMs: 25, small: 2_000, large: 50 },
 } as const;
 
 function positiveInteger(name: string, text: string | undefined, fallback: number): number {

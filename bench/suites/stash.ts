@@ -403,7 +403,8 @@ export const stashSuite: Suite = {
 
   async run(config: BenchConfig, recorder: Recorder, selected: ReadonlySet<string>) {
     const stores = STORES.filter((store) => selected.has(store.name));
-    const workloads: Workload<unknown>[] = [config.small(), config.large()];
+    // --quick: the small workload only, as in the peers suite; the per-case cost of opening stores dominates there.
+    const workloads: Workload<unknown>[] = config.quick ? [config.small()] : [config.small(), config.large()];
 
     // Roots are removed when the suite ends, not after each case: on this VM's disk (ext4 mounted with discard)
     // a mass delete slows the file writes that follow for seconds, which would penalize whichever store runs next.
