@@ -41,7 +41,8 @@ export interface CaseOutcome {
   readonly disk: DiskUsage | undefined;
 }
 
-async function openWithTimeout(store: BenchStore, root: string): Promise<OpenStore> {
+/** Opens a store, or fails after OPEN_TIMEOUT_MS: a server engine that neither connects nor fails is reported missing. */
+export async function openWithTimeout(store: BenchStore, root: string): Promise<OpenStore> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`did not open within ${OPEN_TIMEOUT_MS / 1000} s`)), OPEN_TIMEOUT_MS);

@@ -13,6 +13,7 @@ import { MONGO_ENTRIES, mongodbBson, mongodbJson } from '../stores/mongodb.js';
 import { plainFiles } from '../stores/plain-files.js';
 import type { BenchStore, OpenStore, Pairs, StoreOp } from '../stores/store.js';
 import type { BenchConfig, FigureSpec, Suite } from '../suite.js';
+import { openWithTimeout } from '../case-runner.js';
 import { keepAwake } from '../keep-awake.js';
 import { makeTempRoot, removeTempRoots } from '../temp-roots.js';
 import type { Workload } from '../workloads.js';
@@ -42,9 +43,6 @@ const STORES: readonly BenchStore[] = [
   mongodbBson,
 ];
 
-/** A server engine that neither connects nor fails within this long is reported missing. */
-const OPEN_TIMEOUT_MS = 15_000;
-
 /** The warm-up pass writes and reads this many entries of each workload. */
 const WARMUP_ENTRIES = { small: 500, large: 20 } as const;
 
@@ -62,18 +60,6 @@ const CONCURRENT_READS = 1000;
 
 /** Keys per `getMany` call; `get-many` counts keys read, not calls. */
 const GET_MANY_KEYS = 100;
-
-async function openWithTimeout(store: BenchStore, root: string): Promise<OpenStore> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not open within ${OPEN_TIMEOUT_MS / 1000} s`)), OPEN_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([store.open(root), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface StoreCase {
   readonly store: BenchStore;

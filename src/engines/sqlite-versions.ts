@@ -1,4 +1,5 @@
 import type { RawVersion } from './engine.js';
+import type { Statement } from './sqlite.js';
 
 /**
  * Append mode on SQLite: every version is a row of its own in `versions`, indexed by (key, version), so adding one
@@ -13,14 +14,6 @@ export const CREATE_VERSIONS_TABLE =
 const PAGE_ROWS = 256;
 const PAGE_BYTES = 4 * 1024 * 1024;
 
-/** The parts of better-sqlite3 used here. */
-interface Statement {
-  get(...params: unknown[]): any;
-  run(...params: unknown[]): { changes: number };
-  iterate(...params: unknown[]): IterableIterator<any>;
-  pluck(): this;
-  raw(): this;
-}
 interface VersionsDatabase {
   prepare(sql: string): Statement;
   transaction<A extends unknown[], R>(fn: (...args: A) => R): { immediate: (...args: A) => R };

@@ -32,7 +32,7 @@ const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
 const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL)';
 
 /** The parts of better-sqlite3 this engine uses (the package ships no types). */
-interface Statement {
+export interface Statement {
   get(...params: unknown[]): any;
   run(...params: unknown[]): { changes: number };
   iterate(...params: unknown[]): IterableIterator<any>;
