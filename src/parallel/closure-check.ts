@@ -1,11 +1,27 @@
-import {
-  parse, type AnyNode, type AssignmentExpression, type CatchClause, type Class as ClassNode, type Function as FunctionNode,
-  type Node, type SwitchStatement, type VariableDeclaration,
+import { createRequire } from 'node:module';
+import type {
+  AnyNode, AssignmentExpression, CatchClause, Class as ClassNode, Function as FunctionNode, Node, SwitchStatement,
+  VariableDeclaration,
 } from 'acorn';
-import { base, recursive, type RecursiveVisitors } from 'acorn-walk';
+import type * as Acorn from 'acorn';
+import type * as AcornWalk from 'acorn-walk';
+import type { RecursiveVisitors } from 'acorn-walk';
 import { ConfigError } from '../errors.js';
 import { ClosureError } from './errors.js';
 import { STANDARD_GLOBALS } from './globals.js';
+
+// Loaded on the first check rather than at import: most programs that import hashstash never call stash.map, and the
+// parser and walker cost about 20 ms of start-up. Both packages ship CommonJS, so the check stays synchronous.
+const requireHere = createRequire(import.meta.url);
+let parser: { parse: typeof Acorn.parse; base: typeof AcornWalk.base; recursive: typeof AcornWalk.recursive } | undefined;
+function acorn() {
+  if (!parser) {
+    const { parse } = requireHere('acorn') as typeof Acorn;
+    const { base, recursive } = requireHere('acorn-walk') as typeof AcornWalk;
+    parser = { parse, base, recursive };
+  }
+  return parser;
+}
 
 /**
  * Finding what a function's source refers to from outside itself: a scope analysis over its syntax tree. Every
@@ -70,6 +86,7 @@ function inBlock(state: WalkState): WalkState {
 
 function collect(root: AnyNode): { references: Reference[] } {
   const references: Reference[] = [];
+  const { base, recursive } = acorn();
   const baseVisitors = base as unknown as Record<string, Visitor>;
   const visitors: Record<string, Visitor> = {
     Identifier(node: { name: string }, state) {
@@ -138,7 +155,7 @@ const PARSE_OPTIONS = { ecmaVersion: 'latest', sourceType: 'script' } as const;
 
 function tryParse(code: string): AnyNode | undefined {
   try {
-    return parse(code, PARSE_OPTIONS) as AnyNode;
+    return acorn().parse(code, PARSE_OPTIONS) as AnyNode;
   } catch {
     return undefined;
   }
