@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
-import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
+import type { ChainableCommander, Command as IoredisCommand, Redis, RedisOptions } from 'ioredis';
 import { EngineUnavailableError, type HashStashError } from '../errors.js';
+import { sendCommand } from './redis-command.js';
+import { ReplyWatchdog } from './redis-watchdog.js';
 
 /**
  * The connection the redis engine talks through: one ioredis client per server URL in this process, shared by every
@@ -32,13 +34,14 @@ const isOne = (reply: number) => reply === 1;
 
 export const isReplyError = (error: unknown) => (error as Error)?.name === 'ReplyError';
 
-type RedisClass = new (url: string, options: RedisOptions) => Redis;
-let RedisClient: RedisClass | undefined;
+/** ioredis's module: the client class, with its Command class beside it. */
+type IoredisModule = (new (url: string, options: RedisOptions) => Redis) & { Command: typeof IoredisCommand };
+let ioredis: IoredisModule | undefined;
 
-function loadIoredis(location: string): RedisClass {
-  if (RedisClient) return RedisClient;
+function loadIoredis(location: string): IoredisModule {
+  if (ioredis) return ioredis;
   try {
-    return (RedisClient = createRequire(import.meta.url)('ioredis') as RedisClass);
+    return (ioredis = createRequire(import.meta.url)('ioredis') as IoredisModule);
   } catch (error) {
     throw new EngineUnavailableError(`${INSTALL_HINT} (${(error as Error).message})`, location, { cause: error });
   }
@@ -88,13 +91,16 @@ export class SharedConnection {
   #queue: Queued[] = [];
   #flushScheduled = false;
   #flushWaitsForConnection = false;
+  readonly #watchdog: ReplyWatchdog;
+  readonly #ioredis: IoredisModule;
   /** HSCAN's NOVALUES (Redis 7.4+): learnt on the first keys() of this connection. */
   scanWithoutValues: boolean | undefined;
 
   constructor(url: string, location: string) {
     this.url = url;
     this.location = location;
-    const client = (this.client = new (loadIoredis(location))(url, {
+    this.#ioredis = loadIoredis(location);
+    const client = (this.client = new this.#ioredis(url, {
       lazyConnect: true,
       // Names the connection in the server's CLIENT LIST.
       connectionName: 'hashstash',
@@ -102,7 +108,6 @@ export class SharedConnection {
       // auto-pipelining for 1,000 concurrent gets, and it adds no setImmediate wait to every sequential operation.
       enableAutoPipelining: false,
       connectTimeout: CONNECT_TIMEOUT_MS,
-      socketTimeout: SOCKET_TIMEOUT_MS,
       // A command in flight when its connection drops fails at once (it may or may not have been applied). With
       // retries, ioredis keeps such commands for a resend that never comes if the next connection hangs.
       maxRetriesPerRequest: 0,
@@ -114,13 +119,7 @@ export class SharedConnection {
       this.#lastError = undefined;
       this.#maxBulkBytes = undefined;
     });
-    // ioredis 5.11.1 leaves the socket timeout of a closed connection armed (redis/ioredis#2147): it would keep the
-    // process alive after close() and, once fired, destroy the next, healthy connection. Disarm it on every close.
-    client.on('close', () => {
-      const timers = client as unknown as { socketTimeoutTimer?: NodeJS.Timeout };
-      clearTimeout(timers.socketTimeoutTimer);
-      timers.socketTimeoutTimer = undefined;
-    });
+    this.#watchdog = new ReplyWatchdog(client, SOCKET_TIMEOUT_MS);
   }
 
   /** The client once ready, with everything queued before it sent first (for the engine's multi-command operations). */
@@ -245,10 +244,13 @@ export class SharedConnection {
   #sendNow(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure): Promise<unknown> {
     const failed = (error: unknown) => { throw fail(error, DOING[op]); };
     const client = this.client;
-    if (op === Op.Get) return client.hgetBuffer(hash, field).then(orUndefined, failed);
-    if (op === Op.Set) return client.hset(hash, field, value!).then(noop, failed);
-    if (op === Op.Has) return client.hexists(hash, field).then(isOne, failed);
-    return client.hdel(hash, field).then(isOne, failed);
+    if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(orUndefined, failed);
+    if (op === Op.Set) return this.#sendCommand(client, 'hset', [hash, field, value!], false).then(noop, failed);
+    return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
+  }
+
+  #sendCommand(target: Redis | ChainableCommander, name: string, args: Buffer[], bufferReply: boolean): Promise<any> {
+    return sendCommand(target, this.#ioredis.Command, name, args, bufferReply);
   }
 
   /**
@@ -323,22 +325,21 @@ export class SharedConnection {
   /** Sends one run: on the client (its reply settles the run) or into a pipeline (exec settles it). */
   #send(target: Redis | ChainableCommander, queue: Queued[], start: number, end: number): void {
     const { op, hash, field } = queue[start]!;
-    let reply: Promise<unknown> | ChainableCommander;
-    if (op === Op.Get) {
-      reply = end - start === 1 ? target.hgetBuffer(hash, field) : target.hmgetBuffer(hash, ...fieldsOf(queue, start, end));
-    } else if (op === Op.Set) {
-      reply = end - start === 1 ? target.hset(hash, field, queue[start]!.value!) : target.hset(hash, ...pairsOf(queue, start, end));
-    } else if (op === Op.Has) {
-      reply = target.hexists(hash, field);
-    } else {
-      reply = target.hdel(hash, field);
+    const one = end - start === 1;
+    const reply = op === Op.Get
+      ? this.#sendCommand(target, one ? 'hget' : 'hmget', one ? [hash, field] : [hash, ...fieldsOf(queue, start, end)], true)
+      : op === Op.Set
+        ? this.#sendCommand(target, 'hset', one ? [hash, field, queue[start]!.value!] : [hash, ...pairsOf(queue, start, end)], false)
+        : this.#sendCommand(target, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false);
+    // In a pipeline, exec settles the run (with every command's error or reply).
+    if (target !== this.client) {
+      reply.catch(noop);
+      return;
     }
-    if (reply instanceof Promise) {
-      reply.then(
-        (result) => this.#settle(queue, start, end, null, result),
-        (error: unknown) => this.#settle(queue, start, end, error, undefined),
-      );
-    }
+    reply.then(
+      (result) => this.#settle(queue, start, end, null, result),
+      (error: unknown) => this.#settle(queue, start, end, error, undefined),
+    );
   }
 
   #settle(queue: Queued[], start: number, end: number, error: unknown, reply: unknown): void {
@@ -371,6 +372,7 @@ export class SharedConnection {
   async close(): Promise<void> {
     const client = this.client;
     this.#abandon?.();
+    this.#watchdog.stop();
     if (client.status === 'ready') {
       this.flush();
       let timer: NodeJS.Timeout | undefined;
