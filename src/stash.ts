@@ -111,14 +111,24 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   // ---- the dictionary ----
 
-  async get(key: K): Promise<V | undefined>;
-  async get<F>(key: K, fallback: F): Promise<V | F>;
-  async get(key: K, fallback?: unknown): Promise<unknown> {
-    if (this.#pendingClear) await this.#clearPending();
-    const encoded = encodeKey(key);
-    const store = this.#engine.sync;
-    // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
-    const blob = store ? (store.getTransient ? store.getTransient(encoded) : store.get(encoded)) : await this.#engine.get(encoded);
+  get(key: K): Promise<V | undefined>;
+  get<F>(key: K, fallback: F): Promise<V | F>;
+  // Not an async function, like `set`: a round trip's reply is decoded in the engine promise's own callback.
+  get(key: K, fallback?: unknown): Promise<unknown> {
+    try {
+      if (this.#pendingClear) return this.#clearPending().then(() => this.get(key, fallback));
+      const encoded = encodeKey(key);
+      const store = this.#engine.sync;
+      if (!store) return this.#engine.get(encoded).then((blob) => this.#found(blob, fallback));
+      // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
+      return Promise.resolve(this.#found(store.getTransient ? store.getTransient(encoded) : store.get(encoded), fallback));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The value of a blob read, or the fallback when there was none; counted as a hit or a miss. */
+  #found(blob: Uint8Array | undefined, fallback: unknown): unknown {
     if (blob === undefined) {
       this.#reads.misses++;
       return fallback;
