@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { isDeepStrictEqual } from 'node:util';
 import { diskUsage } from '../disk-usage.js';
-import { collectGarbage, rotate, timeLoop, timeLoopAsync, timeOnce, type Timing } from '../measure.js';
+import { rotate } from '../measure.js';
 import type { CaseKey, Recorder } from '../recorder.js';
 import { betterSqlite3, betterSqlite3Blob } from '../stores/better-sqlite3.js';
 import { startServers, stopServers } from '../servers.js';
@@ -11,7 +10,8 @@ import { keyvRedis } from '../stores/keyv-redis.js';
 import { lmdbJs, lmdbJsBinary } from '../stores/lmdb-js.js';
 import { MONGO_ENTRIES, mongodbBson, mongodbJson } from '../stores/mongodb.js';
 import { plainFiles } from '../stores/plain-files.js';
-import type { BenchStore, OpenStore, Pairs, StoreOp } from '../stores/store.js';
+import { fill, readLoops, runInterleaved, runLoops, writeLoops, type InterleavedCase, type Measured } from '../store-loops.js';
+import type { BenchStore, OpenStore, StoreOp } from '../stores/store.js';
 import type { BenchConfig, FigureSpec, Suite } from '../suite.js';
 import { openWithTimeout } from '../case-runner.js';
 import { keepAwake } from '../keep-awake.js';
@@ -46,175 +46,91 @@ const STORES: readonly BenchStore[] = [
 /** The warm-up pass writes and reads this many entries of each workload. */
 const WARMUP_ENTRIES = { small: 500, large: 20 } as const;
 
-/** Writes started together in `set-concurrent`: 1,000 small values, or 100 × 100 KB (10 MB in flight). */
-const CONCURRENT_WRITES = { small: 1000, large: 100 } as const;
-
 /**
  * Single-write loops run this many times `minMs`: each fsync-bound write takes about a millisecond, its latency
  * varies from commit to commit on this disk, and a few hundred of them average that out where a few dozen do not.
  */
 const WRITE_LOOP_FACTOR = 3;
 
-/** Reads started together in `get-concurrent` (a pipeline of this many GETs for raw ioredis); counted per key. */
-const CONCURRENT_READS = 1000;
+/** The stores of one server time each op in this many slices, taking turns (see runInterleaved). */
+const SERVER_SLICES = 50;
 
-/** Keys per `getMany` call; `get-many` counts keys read, not calls. */
-const GET_MANY_KEYS = 100;
-
+/** A case: one local store, or every store of one server, measured together. */
 interface StoreCase {
-  readonly store: BenchStore;
-  /** An empty temp folder of the case's own. */
-  readonly root: string;
+  readonly stores: readonly BenchStore[];
   readonly workload: Workload<unknown>;
-  /** How many entries of the workload to write (all of them, except when warming up). */
-  readonly count: number;
+  /** Entries to write (all of the workload's, or the store's limit, except when warming up). */
+  readonly count: (store: BenchStore) => number;
   readonly minMs: number;
   /** Undefined when warming up: nothing is recorded. */
   readonly round: number | undefined;
 }
 
-/** Every op's timing of one case, and the writes each timed loop made (they stay in the store). */
-type Measured = Map<StoreOp, { timing: Timing; writes?: number }>;
-
-/** Writes the first `count` entries in key order, the store's way (see BenchStore.fill); returns the op measured. */
-async function fill(store: BenchStore, opened: OpenStore, workload: Workload<unknown>, count: number, measured: Measured): Promise<StoreOp> {
-  const { keys, values } = workload;
-  collectGarbage();
-  if (store.fill === 'bulk') {
-    const setMany = opened.setMany;
-    if (!setMany) throw new Error('a store filled in bulk needs setMany');
-    const pairs: Pairs = keys.slice(0, count).map((key, i) => [key, values[i]]);
-    measured.set('set-many', { timing: await timeOnce(async () => { await setMany(pairs); return count; }), writes: count });
-    return 'set-many';
-  }
-  if (opened.set) {
-    const set = opened.set;
-    measured.set('set', { timing: await timeOnce(async () => {
-      for (let i = 0; i < count; i++) await set(keys[i]!, values[i]);
-      return count;
-    }), writes: count });
-    return 'set';
-  }
-  const setSync = opened.setSync;
-  if (!setSync) throw new Error('the store offers no way to write');
-  measured.set('set-sync', { timing: await timeOnce(() => {
-    for (let i = 0; i < count; i++) setSync(keys[i]!, values[i]);
-    return count;
-  }), writes: count });
-  return 'set-sync';
-}
-
-/** Reads the entries written, in the shuffled order: awaited, synchronous, many at a time, then all by iteration. */
-async function measureReads(opened: OpenStore, workload: Workload<unknown>, count: number, minMs: number, measured: Measured): Promise<void> {
-  const { keys, values } = workload;
-  const readOrder = count === keys.length ? workload.readOrder : workload.readOrder.filter((index) => index < count);
-  const probe = readOrder[0]!;
-  const readBack = opened.getSync ? opened.getSync(keys[probe]!) : await opened.get?.(keys[probe]!);
-  if (!isDeepStrictEqual(readBack, values[probe])) throw new Error(`reading ${keys[probe]} gave back a different value`);
-
-  const keyAt = (i: number) => keys[readOrder[i % readOrder.length]!]!;
-  if (opened.get) {
-    const get = opened.get;
-    collectGarbage();
-    measured.set('get', { timing: await timeLoopAsync((i) => get(keyAt(i)), minMs) });
-  }
-  if (opened.getSync) {
-    const getSync = opened.getSync;
-    collectGarbage();
-    measured.set('get-sync', { timing: timeLoop((i) => getSync(keyAt(i)), minMs) });
-  }
-  if (opened.getConcurrent) {
-    const getConcurrent = opened.getConcurrent;
-    const size = Math.min(CONCURRENT_READS, readOrder.length);
-    const batches = Array.from({ length: Math.floor(readOrder.length / size) }, (_, b) => Array.from({ length: size }, (_, i) => keyAt(b * size + i)));
-    const first = await getConcurrent(batches[0]!);
-    if (!isDeepStrictEqual(first[0], values[probe])) throw new Error(`concurrent get of ${keys[probe]} gave back a different value`);
-    collectGarbage();
-    const calls = await timeLoopAsync((i) => getConcurrent(batches[i % batches.length]!), minMs);
-    measured.set('get-concurrent', { timing: { ops: calls.ops * size, seconds: calls.seconds } });
-  }
-  if (opened.getMany) {
-    const getMany = opened.getMany;
-    const size = Math.min(GET_MANY_KEYS, readOrder.length);
-    const batches = Array.from({ length: Math.floor(readOrder.length / size) }, (_, b) => Array.from({ length: size }, (_, i) => keyAt(b * size + i)));
-    const first = await getMany(batches[0]!);
-    if (!isDeepStrictEqual(first[0], values[probe])) throw new Error(`getMany of ${keys[probe]} gave back a different value`);
-    collectGarbage();
-    const calls = await timeLoopAsync((i) => getMany(batches[i % batches.length]!), minMs);
-    measured.set('get-many', { timing: { ops: calls.ops * size, seconds: calls.seconds } });
-  }
-  if (opened.iterate) {
-    const iterate = opened.iterate;
-    collectGarbage();
-    let passes = 0;
-    let last: unknown;
-    const iteration = await timeLoopAsync(async () => {
-      const seen = await iterate((entry) => { last = entry; });
-      if (seen !== count) throw new Error(`iteration gave ${seen} entries, ${count} were written`);
-      passes++;
-    }, minMs);
-    if (last === undefined) throw new Error('iteration gave no entries');
-    measured.set('iterate', { timing: { ops: passes * count, seconds: iteration.seconds } });
-  }
+/** A store of a case, open in a temp root of its own, and what it measured. */
+interface Opened {
+  readonly store: BenchStore;
+  readonly opened: OpenStore;
+  readonly measured: Measured;
+  readonly fillOp: StoreOp;
 }
 
 /**
- * Single writes of new keys (`set-<i>`, …) with the workload's values, each kind in a timed loop: as many as fit in
- * WRITE_LOOP_FACTOR × `minMs`, so a store that flushes every commit to disk writes a few hundred, a fast one thousands.
+ * Opens and fills every store of a case, then times their reads in the shuffled order and, for stores filled in bulk,
+ * single writes to new keys: one after another for a local store, interleaved for the stores of one server. Then
+ * closes them, records what each measured (also what came before a failure) and, in the first round, notes the disk
+ * used and each op's writes. A store that fails is reported missing with the reason; the others go on.
  */
-async function measureSingleWrites(opened: OpenStore, workload: Workload<unknown>, readMs: number, measured: Measured): Promise<void> {
-  const { values } = workload;
-  const minMs = readMs * WRITE_LOOP_FACTOR;
-  const valueAt = (i: number) => values[i % values.length];
-  if (opened.set) {
-    const set = opened.set;
-    collectGarbage();
-    const timing = await timeLoopAsync((i) => set(`set-${i}`, valueAt(i)), minMs);
-    measured.set('set', { timing, writes: timing.ops });
-  }
-  if (opened.setSync) {
-    const setSync = opened.setSync;
-    collectGarbage();
-    const timing = timeLoop((i) => setSync(`set-sync-${i}`, valueAt(i)), minMs);
-    measured.set('set-sync', { timing, writes: timing.ops });
-  }
-  if (opened.setConcurrent) {
-    const setConcurrent = opened.setConcurrent;
-    const together = CONCURRENT_WRITES[workload.name];
-    const batch = (call: number): Pairs => Array.from({ length: together }, (_, j) => {
-      const i = call * together + j;
-      return [`concurrent-${i}`, valueAt(i)] as const;
-    });
-    collectGarbage();
-    const calls = await timeLoopAsync((call) => setConcurrent(batch(call)), minMs);
-    const writes = calls.ops * together;
-    measured.set('set-concurrent', { timing: { ops: writes, seconds: calls.seconds }, writes });
-  }
-}
-
-/**
- * One store on one workload, in a temp root of its own: fill it in key order, read in the shuffled order (awaited,
- * synchronously, many at a time, iteration; what the store offers), then, for stores filled in bulk, single writes;
- * close, and (first round) measure the disk and note what each op ran and how many writes it made.
- */
-async function runStoreCase({ store, root, workload, count, minMs, round }: StoreCase, recorder: Recorder): Promise<void> {
-  const key = (op: StoreOp): CaseKey => ({ group: workload.name, subject: store.name, op, yardstick: store.yardstick });
-  const measured: Measured = new Map();
-  const opened = await openWithTimeout(store, root);
-  let fillOp: StoreOp;
+async function runStoreCase({ stores, workload, count, minMs, round }: StoreCase, recorder: Recorder, roots: string[]): Promise<void> {
+  const phase = round === undefined ? 'warm-up' : `round ${round + 1}`;
+  const failed = (name: string, error: unknown) => recorder.missing(name, `${workload.name}, ${phase}: ${(error as Error).message}`);
+  const open: Opened[] = [];
+  const cases: InterleavedCase[] = [];
   try {
-    fillOp = await fill(store, opened, workload, count, measured);
-    await measureReads(opened, workload, count, minMs, measured);
-    if (store.fill === 'bulk') await measureSingleWrites(opened, workload, minMs, measured);
+    for (const store of stores) {
+      const root = makeTempRoot();
+      roots.push(root);
+      let opened: OpenStore | undefined;
+      try {
+        opened = await openWithTimeout(store, root);
+        const measured: Measured = new Map();
+        const filled = await fill(store, opened, workload, { count: count(store) });
+        measured.set(filled.op, filled.result);
+        open.push({ store, opened, measured, fillOp: filled.op });
+        const settings = { workload, entries: filled.result.timing.ops, minMs, writeFactor: WRITE_LOOP_FACTOR };
+        const loops = await readLoops(opened, settings);
+        if (store.fill === 'bulk') loops.push(...writeLoops(opened, settings));
+        cases.push({ name: store.name, loops, measured });
+      } catch (error) {
+        if (opened && !open.some((o) => o.opened === opened)) await opened.close().catch(() => {});
+        failed(store.name, error);
+      }
+    }
+    if (cases.length === 1) {
+      await runLoops(cases[0]!.loops, cases[0]!.measured).catch((error: unknown) => failed(cases[0]!.name, error));
+    } else if (cases.length > 1) {
+      await runInterleaved(cases, SERVER_SLICES, failed);
+    }
   } finally {
-    // What was measured counts even when a later op failed.
-    if (round !== undefined) for (const [op, { timing }] of measured) recorder.sample(key(op), round, timing);
-    await opened.close();
+    for (const { store, opened, measured, fillOp } of open) {
+      const key = (op: StoreOp): CaseKey => ({ group: workload.name, subject: store.name, op, yardstick: store.yardstick });
+      if (round !== undefined) for (const [op, { timing }] of measured) recorder.sample(key(op), round, timing);
+      try {
+        await opened.close();
+      } catch (error) {
+        failed(store.name, error);
+        continue;
+      }
+      if (round === 0) noteFirstRound(store, opened, workload, measured, key(fillOp), key, recorder);
+    }
   }
-  if (round !== 0) return;
-  // Measured after close, when engines have flushed (sqlite checkpoints its WAL, for one).
+}
+
+/** Measured after close, when engines have flushed (sqlite checkpoints its WAL, for one). */
+function noteFirstRound(
+  store: BenchStore, opened: OpenStore, workload: Workload<unknown>, measured: Measured,
+  fillKey: CaseKey, key: (op: StoreOp) => CaseKey, recorder: Recorder,
+): void {
   const entries = [...measured.values()].reduce((sum, { writes = 0 }) => sum + writes, 0);
-  const fillKey = key(fillOp);
   recorder.note(fillKey, 'JSON B/entry', Math.round(workload.jsonBytes / workload.keys.length));
   if (opened.path) {
     const usage = diskUsage(opened.path);
@@ -395,17 +311,20 @@ export const stashSuite: Suite = {
     // Roots are removed when the suite ends, not after each case: on this VM's disk (ext4 mounted with discard)
     // a mass delete slows the file writes that follow for seconds, which would penalize whichever store runs next.
     const roots: string[] = [];
-    const attempt = async (storeCase: Omit<StoreCase, 'root'>) => {
-      if (recorder.isMissing(storeCase.store.name)) return;
-      if (storeCase.store.workloads && !storeCase.store.workloads.includes(storeCase.workload.name)) return;
-      const root = makeTempRoot();
-      roots.push(root);
-      const awake = storeCase.store.server ? await keepAwake() : undefined;
+    // A case per local store, and one per server holding all its stores (the engine and the libraries beside it).
+    const groups: BenchStore[][] = [];
+    for (const store of stores) {
+      const group = store.server ? groups.find((g) => g[0]!.server === store.server) : undefined;
+      if (group) group.push(store);
+      else groups.push([store]);
+    }
+    const attempt = async (group: readonly BenchStore[], storeCase: Omit<StoreCase, 'stores'>) => {
+      const runnable = group.filter((store) =>
+        !recorder.isMissing(store.name) && (!store.workloads || store.workloads.includes(storeCase.workload.name)));
+      if (runnable.length === 0) return;
+      const awake = runnable.some((store) => store.server) ? await keepAwake() : undefined;
       try {
-        await runStoreCase({ ...storeCase, root }, recorder);
-      } catch (error) {
-        const phase = storeCase.round === undefined ? 'warm-up' : `round ${storeCase.round + 1}`;
-        recorder.missing(storeCase.store.name, `${storeCase.workload.name}, ${phase}: ${(error as Error).message}`);
+        await runStoreCase({ ...storeCase, stores: runnable }, recorder, roots);
       } finally {
         await awake?.stop();
       }
@@ -414,16 +333,13 @@ export const stashSuite: Suite = {
     try {
       await startServers(stores.flatMap((store) => (store.server ? [store.server] : [])), config.log);
       for (const workload of workloads) {
-        for (const store of stores) {
-          const count = Math.min(WARMUP_ENTRIES[workload.name], store.entries ?? Infinity, workload.keys.length);
-          await attempt({ store, workload, count, minMs: config.minMs / 4, round: undefined });
-        }
+        const count = (store: BenchStore) => Math.min(WARMUP_ENTRIES[workload.name], store.entries ?? Infinity, workload.keys.length);
+        for (const group of groups) await attempt(group, { workload, count, minMs: config.minMs / 4, round: undefined });
       }
       for (let round = 0; round < config.rounds; round++) {
         for (const workload of workloads) {
-          for (const store of rotate(stores, round)) {
-            await attempt({ store, workload, count: Math.min(store.entries ?? Infinity, workload.keys.length), minMs: config.minMs, round });
-          }
+          const count = (store: BenchStore) => Math.min(store.entries ?? Infinity, workload.keys.length);
+          for (const group of rotate(groups, round)) await attempt(group, { workload, count, minMs: config.minMs, round });
         }
         config.log(`  stash: round ${round + 1}/${config.rounds} done`);
       }
