@@ -57,7 +57,13 @@ export function encodeCommand(name: string, args: readonly Arg[]): Buffer {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     at = writeLength(out, at, DOLLAR, lengths[i]!);
-    at += typeof arg === 'string' ? out.write(arg, at, 'utf8') : arg.copy(out, at);
+    if (typeof arg === 'string') {
+      at += out.write(arg, at, 'utf8');
+    } else {
+      // TypedArray#set: no call into C++ for the short keys and values most commands carry.
+      out.set(arg, at);
+      at += arg.byteLength;
+    }
     out[at++] = CR;
     out[at++] = LF;
   }
@@ -68,6 +74,11 @@ let OnePassCommand: CommandClass | undefined;
 
 function commandClass(Command: CommandClass): CommandClass {
   return (OnePassCommand ??= class extends Command {
+    // Explicit: a default derived constructor forwards its arguments with a spread.
+    constructor(name: string, args: Arg[], options: ConstructorParameters<CommandClass>[2]) {
+      super(name, args, options);
+    }
+
     override toWritable(): Buffer {
       return encodeCommand(this.name, this.args as Arg[]);
     }

@@ -203,14 +203,13 @@ export class SharedConnection {
   // ---- the queue: what one tick issues, sent in order ----
 
   /**
-   * Sends or queues a get, set, has or delete. The first operation of a tick on a ready connection goes out at once
-   * (a sequential caller pays no queue); those after it in the same tick are queued and sent together, in order, at
-   * the tick's end.
+   * Sends or queues a get, set, has or delete. On a ready connection with nothing queued and no reply owed (a
+   * sequential caller), it goes out at once, with no queue and no microtask; otherwise it is queued, and what one
+   * tick queues is sent together, in order, at the tick's end (1,000 gets started together: one HGET, then one HMGET).
    */
   enqueue(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure): Promise<any> {
-    if (this.#queue.length === 0 && !this.#flushScheduled && this.client.status === 'ready') {
-      this.#flushScheduled = true;
-      queueMicrotask(this.flush);
+    const client = this.client;
+    if (this.#queue.length === 0 && client.status === 'ready' && client.commandQueue.length === 0) {
       return this.#sendNow(op, hash, field, value, fail);
     }
     return new Promise((resolve, reject) => {
