@@ -19,7 +19,7 @@ import type { MapOptions } from './parallel/options.js';
 import { getSerializer } from './serializers/index.js';
 import { SyncHashStash } from './sync-stash.js';
 import { toEntries, type UpdateSource } from './update-source.js';
-import { stashStats, type ReadCounts, type StashStats } from './read-counts.js';
+import { countedRead, stashStats, type ReadCounts, type StashStats } from './read-counts.js';
 import { collectRecords, iterRecords, type RecordOptions } from './tables/records.js';
 import type { FlatRecord } from './tables/flatten.js';
 import { Table } from './tables/table.js';
@@ -127,14 +127,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     }
   }
 
-  /** The value of a blob read, or the fallback when there was none; counted as a hit or a miss. */
   #found(blob: Uint8Array | undefined, fallback: unknown): unknown {
-    if (blob === undefined) {
-      this.#reads.misses++;
-      return fallback;
-    }
-    this.#reads.hits++;
-    return this.#format.unpack(blob);
+    return countedRead(this.#reads, this.#format, blob, fallback);
   }
 
   // Not an async function: handing back the engine's own promise saves a promise layer on the hottest write path.
@@ -212,7 +206,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async getMany(keys: Iterable<K>): Promise<(V | undefined)[]> {
     if (this.#pendingClear) await this.#clearPending();
     const blobs = await this.#engine.getMany(Array.from(keys, (key) => encodeKey(key)));
-    return blobs.map((blob) => (blob === undefined ? (this.#reads.misses++, undefined) : (this.#reads.hits++, this.#format.unpack(blob) as V)));
+    return blobs.map((blob) => this.#found(blob, undefined) as V | undefined);
   }
 
   /** `setMany` under keys already encoded with `encodeKey` (as `setRaw`): stash.map fixes each key when it sends the call. */

@@ -5,7 +5,7 @@ import { KeyNotFoundError, ReadOnlyError } from './errors.js';
 import type { BlobFormat } from './format/blob.js';
 import { decodeKey, encodeKey } from './keys/encode.js';
 import type { HashStash } from './stash.js';
-import type { ReadCounts } from './read-counts.js';
+import { countedRead, type ReadCounts } from './read-counts.js';
 import { previewKey } from './keys/preview.js';
 import { memoOrDecorator, type SyncStashedDecorator } from './memo/decorator.js';
 import type { MemoOptions } from './memo/options.js';
@@ -40,13 +40,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
     const encoded = encodeKey(key);
     const store = this.#store;
     // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
-    const blob = store.getTransient ? store.getTransient(encoded) : store.get(encoded);
-    if (blob === undefined) {
-      this.#reads.misses++;
-      return fallback;
-    }
-    this.#reads.hits++;
-    return this.#format.unpack(blob);
+    return countedRead(this.#reads, this.#format, store.getTransient ? store.getTransient(encoded) : store.get(encoded), fallback);
   }
 
   set(key: K, value: V): void {
@@ -107,7 +101,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   getMany(keys: Iterable<K>): (V | undefined)[] {
     this.#ready();
     return this.#store.getMany(Array.from(keys, (key) => encodeKey(key)))
-      .map((blob) => (blob === undefined ? (this.#reads.misses++, undefined) : (this.#reads.hits++, this.#format.unpack(blob) as V)));
+      .map((blob) => countedRead(this.#reads, this.#format, blob, undefined) as V | undefined);
   }
 
   setMany(entries: Iterable<readonly [K, V]>): void {
