@@ -1,7 +1,19 @@
 import t from 'tap';
+import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { HashStash } from '../../src/index.js';
 import { hammerProblem, hammerValue } from '../fixtures/memory/thread-worker.js';
+
+const indexUrl = new URL('../../src/index.js', import.meta.url).href;
+
+/** Runs an ES module script in a child node process (a fresh process, with no arena yet); its exit code and output. */
+async function runScript(script: string, stderr: 'inherit' | 'ignore'): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', stderr] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stdout };
+}
 
 const workerUrl = new URL('../fixtures/memory/thread-worker.js', import.meta.url);
 
@@ -89,9 +101,7 @@ t.test('a worker started by piscina shares the table', async (t) => {
 });
 
 t.test('a worker started before the main thread imported hashstash shares the table after one event loop turn', async (t) => {
-  const { spawn } = await import('node:child_process');
   const root = t.testdir();
-  const indexUrl = new URL('../../src/index.js', import.meta.url).href;
   // The child's worker imports hashstash first; only then does the child's main thread import it and write.
   const script = `
     import { Worker } from 'node:worker_threads';
@@ -119,17 +129,13 @@ t.test('a worker started before the main thread imported hashstash shares the ta
     console.log(JSON.stringify({ seen: reply.seen, back: view.get('from the early worker') }));
     await worker.terminate();
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  t.equal(await new Promise((resolve) => child.once('close', resolve)), 0);
+  const { code, stdout } = await runScript(script, 'inherit');
+  t.equal(code, 0);
   t.strictSame(JSON.parse(stdout), { seen: 1, back: 2 }, 'each thread reads what the other wrote');
 });
 
 t.test('a thread that started its own arena warns when it hears of another one', async (t) => {
-  const { spawn } = await import('node:child_process');
   const root = t.testdir();
-  const indexUrl = new URL('../../src/index.js', import.meta.url).href;
   // The worker imports hashstash and uses a memory stash at once, before any thread has an arena to hand it: it
   // starts one of its own. Then the main thread imports hashstash and starts another.
   const script = `
@@ -153,9 +159,7 @@ t.test('a thread that started its own arena warns when it hears of another one',
     console.log(JSON.stringify(reply));
     await worker.terminate();
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  t.equal(await new Promise((resolve) => child.once('close', resolve)), 0);
+  const { code, stdout } = await runScript(script, 'ignore');
+  t.equal(code, 0);
   t.strictSame(JSON.parse(stdout), { code: 'HASHSTASH_MEMORY_ARENA_SPLIT' }, 'the worker was warned that the two threads share nothing');
 });
