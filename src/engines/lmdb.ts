@@ -116,6 +116,16 @@ export class LmdbStore implements SyncStore {
     return shared.db;
   }
 
+  /**
+   * Two lmdb-js defaults are turned off, each for a failure it causes (issue 13; scripts/stress and
+   * test/engines/lmdb-commit-failures.test.ts show both):
+   * - `overlappingSync`: with several processes writing a new environment, a commit that lmdb-js had acknowledged
+   *   was missing afterwards in about one round in ten. Without it every commit is flushed (fsync) before its write
+   *   resolves: an acknowledged write survives a crash of the machine too, not only of the process.
+   * - `eventTurnBatching`: it queues a batch-start write of its own whose promise nobody can reach; when that commit
+   *   fails, the promise's rejection is unhandled and ends the user's process (kriszyp/lmdb-js#368). Without it every
+   *   write's promise is one we hold, and concurrent sets still share commits (the write thread takes what is queued).
+   */
   #open(readOnly: boolean): RootDatabase<Buffer, Buffer> {
     return loadLmdb().open<Buffer, Buffer>({
       path: this.#file,
@@ -125,6 +135,8 @@ export class LmdbStore implements SyncStore {
       compression: false,
       cache: false,
       readOnly,
+      overlappingSync: false,
+      eventTurnBatching: false,
     });
   }
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineUnavailableError, HashStash, ReadOnlyError } from '../../src/index.js';
 import { engineSuite } from '../helpers/engine-suite.js';
@@ -53,6 +53,33 @@ t.test('concurrent sets share commits and all land', async (t) => {
   await Promise.all(Array.from({ length: 2000 }, (_, i) => stash.set(`k${i}`, { i })));
   t.equal(await stash.size(), 2000);
   t.same(await stash.get('k1999'), { i: 1999 });
+});
+
+t.test('a stash written with lmdb-js\'s default commit settings (hashstash before issue 13) reads and writes as before', async (t) => {
+  const root = t.testdir();
+  const keys = Array.from({ length: 300 }, (_, i) => `old-${i}`);
+  const stash = open(root);
+  for (const key of keys) await stash.set(key, { key, pad: 'x'.repeat(1000) });
+  const raw: [Buffer, Buffer][] = [];
+  for await (const [key, blob] of stash.rawEntries()) raw.push([Buffer.from(key), Buffer.from(blob)]);
+  await stash.close();
+  // The same bytes written again into a new file as earlier versions wrote them: lmdb-js defaults, overlappingSync on.
+  const file = join(root, 'main', 'lmdb.hashstash.lz4', 'data.mdb');
+  rmSync(file);
+  rmSync(`${file}-lock`, { force: true });
+  const { open: openLmdb } = await import('lmdb');
+  const old = openLmdb<Buffer, Buffer>({ path: file, noSubdir: true, encoding: 'binary', keyEncoding: 'binary', compression: false, cache: false });
+  for (const [key, blob] of raw) await old.put(key, blob);
+  await old.flushed;
+  await old.close();
+  const reopened = open(root);
+  for (const key of keys) t.same(await reopened.get(key), { key, pad: 'x'.repeat(1000) });
+  await reopened.set('new', 1);
+  await reopened.close();
+  const again = open(root);
+  t.equal(await again.size(), keys.length + 1);
+  t.equal(await again.get('new'), 1);
+  await again.close();
 });
 
 t.test('writes in the sync view are committed before they return', async (t) => {
