@@ -4,9 +4,9 @@
  *
  * "Acknowledged" means `await stash.set(…)` resolved or `stash.sync.set(…)` returned, with each engine's default
  * durability. What that promises is survival of a crash of the writing PROCESS: the write has reached the operating
- * system (lmdb: the transaction is committed, and lmdb-js's default overlappingSync flushes it to disk afterwards;
+ * system (lmdb: the transaction is committed and flushed to disk;
  * pairtree: the value file is renamed into place, without fsync; sqlite: the transaction is committed to its WAL
- * file, which `synchronous = NORMAL` fsyncs only at checkpoints). It does not promise survival of a power loss or kernel crash, which this test cannot produce.
+ * file, which `synchronous = NORMAL` fsyncs only at checkpoints). Only lmdb's promise also covers a power loss or kernel crash, which this test cannot produce.
  */
 import t, { type Test } from 'tap';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
