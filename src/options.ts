@@ -178,6 +178,9 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
     expectType(flag, merged[flag], 'boolean');
   }
   if (merged.url !== undefined) expectType('url', merged.url, 'string');
+  if (merged.readonly && merged.clear) {
+    throw new ConfigError(`options 'readonly' and 'clear' cannot both be true: clear empties the stash on first use, a write that readonly refuses`);
+  }
 
   let engine: string;
   let engineObject: Engine | undefined;

@@ -78,3 +78,10 @@ t.test("a mongo URL's database must be a name MongoDB takes: a ConfigError from 
   }
   t.doesNotThrow(() => new HashStash({ root: 'r', engine: 'redis', url: `redis://127.0.0.1:1/${'d'.repeat(64)}` }), 'only for mongo');
 });
+
+t.test('readonly with clear is a ConfigError from the constructor, not a ReadOnlyError at first use', async (t) => {
+  t.throws(() => new HashStash({ root: t.testdir(), engine: 'pairtree', readonly: true, clear: true }), {
+    name: 'ConfigError', message: /options 'readonly' and 'clear' cannot both be true/,
+  });
+  t.doesNotThrow(() => new HashStash({ root: t.testdir(), engine: 'pairtree', readonly: true, clear: false }));
+});
