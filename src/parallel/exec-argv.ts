@@ -20,8 +20,8 @@ const MAIN_ONLY = /^(?:-e|-p|-pe|-c|-i|--(?:no-)?(?:eval|print|input-type|check|
 
 /**
  * `execArgv` without the options `drops` picks, each with its value when that is the next argument: an argument
- * that does not start with '-' is always the value of the option before it (the script, which is not, is not in
- * execArgv; and Node refuses a value that starts with '-', as in `-e -1`).
+ * that does not start with '-' is always the value of the option before it, since the script is not in execArgv
+ * and Node takes no value that starts with '-' (`node -e -1` is refused).
  */
 function without(execArgv: readonly string[], drops: (arg: string) => boolean): string[] {
   const kept: string[] = [];
