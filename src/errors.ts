@@ -10,7 +10,7 @@ export class HashStashError extends Error {
   }
 }
 
-/** Bad options: an unknown option, engine, serializer or codec, or a value of the wrong type. */
+/** Bad options: an unknown option, engine, serializer or codec, a value of the wrong type, or a root or name no file system can hold. */
 export class ConfigError extends HashStashError {
   override readonly code = 'HASHSTASH_CONFIG';
 }

@@ -1,7 +1,10 @@
+import { Buffer } from 'node:buffer';
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
+import { DEFAULT_URL as MONGO_DEFAULT_URL, urlParts } from './engines/mongo-naming.js';
+import { DATABASE_FILE } from './engines/sqlite.js';
 import { EVICTION_POLICIES, type EvictionPolicy } from './engines/shared-memory/eviction.js';
 import { parseByteSize } from './engines/shared-memory/size.js';
 
@@ -11,7 +14,10 @@ export type CompressName = 'lz4' | 'zlib' | 'gzip' | 'brotli' | 'raw';
 
 /** What a user may pass to `new HashStash(…)`. Every field is optional; defaults live in `DEFAULTS`. */
 export interface HashStashOptions {
-  /** Where stashes live. Relative roots go under `<cache home>/hashstash/`; absolute roots are used as they are. */
+  /**
+   * Where stashes live. A relative root is a folder inside the cache home (it may not climb out of it with '..');
+   * an absolute root (or `~/…`) is used as it is.
+   */
   root?: string;
   /** A stash inside the root. */
   name?: string;
@@ -88,10 +94,32 @@ function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 }
 
-/** An absolute root folder from the `root` option. */
+/**
+ * Linux's limits, in bytes of UTF-8: a folder or file name (NAME_MAX), and a whole path (PATH_MAX, 4096 with its
+ * terminating NUL) less room for the files an engine keeps below `stash.path`. The deepest is pairtree's, about 170
+ * bytes down: `ab/cd/<60 hex>/versions/<temp file>`, inside a sibling folder `<path>.deleting-…` while it clears.
+ */
+export const MAX_FOLDER_NAME_BYTES = 255;
+export const MAX_STASH_PATH_BYTES = 4095 - 256;
+/** SQLite opens no database whose path is over 504 bytes: its unix VFS's 512, less 8 for the `-journal` it may add. */
+export const SQLITE_MAX_STASH_PATH_BYTES = 504 - `/${DATABASE_FILE}`.length;
+
+/** An absolute root folder from the `root` option; ConfigError for a NUL byte, or a relative root outside the cache home. */
 export function resolveRoot(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (root.includes('\0')) throw new ConfigError(`option 'root' must not hold a NUL byte (at character ${root.indexOf('\0')}), got ${shown(root)}`);
   const expanded = expandHome(root);
-  return isAbsolute(expanded) ? resolve(expanded) : resolve(cacheHome(env), expanded);
+  if (isAbsolute(expanded)) return resolve(expanded);
+  const home = cacheHome(env);
+  const resolved = resolve(home, expanded);
+  // Also the cache home itself is refused: its folders are other roots, and `tmp/` there would be the root 'tmp'.
+  const inside = relative(home, resolved);
+  if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    throw new ConfigError(
+      `option 'root' ${shown(root)} is relative, so it names a folder inside the cache home ${home}, but it resolves to ${resolved}; ` +
+      `pass an absolute path to put a root elsewhere`,
+    );
+  }
+  return resolved;
 }
 
 function expectType(name: string, value: unknown, type: 'string' | 'boolean'): void {
@@ -108,10 +136,19 @@ function expectOneOf<T extends string>(name: string, value: unknown, allowed: re
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'string') return shown(value);
   if (value === null) return 'null';
   if (typeof value === 'object') return Object.prototype.toString.call(value);
   return `${typeof value} ${String(value)}`;
+}
+
+/** A string quoted for a message: control characters escaped, and a long one cut, with its full length in bytes. */
+function shown(text: string): string {
+  const chars = Array.from(text);
+  const long = chars.length > 240;
+  const escaped = (long ? `${chars.slice(0, 200).join('')}…` : text)
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return long ? `'${escaped}' (${Buffer.byteLength(text)} bytes)` : `'${escaped}'`;
 }
 
 function isEngineObject(value: unknown): value is Engine {
@@ -135,11 +172,15 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
   expectType('root', merged.root, 'string');
   expectType('name', merged.name, 'string');
   if (merged.root === '') throw new ConfigError(`option 'root' must not be empty`);
+  const root = resolveRoot(merged.root);
   validateName(merged.name);
   for (const flag of ['b64', 'appendMode', 'clear', 'readonly', 'trustCode'] as const) {
     expectType(flag, merged[flag], 'boolean');
   }
   if (merged.url !== undefined) expectType('url', merged.url, 'string');
+  if (merged.readonly && merged.clear) {
+    throw new ConfigError(`options 'readonly' and 'clear' cannot both be true: clear empties the stash on first use, a write that readonly refuses`);
+  }
 
   let engine: string;
   let engineObject: Engine | undefined;
@@ -153,9 +194,12 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
   const compress = merged.compress === false ? 'raw' : expectOneOf('compress', merged.compress, COMPRESS_NAMES);
   const maxBytes = parseByteSize(merged.maxBytes, 'maxBytes');
   const evict = expectOneOf('evict', merged.evict, EVICTION_POLICIES);
+  const maxPathBytes = !engineObject && engine === 'sqlite' ? SQLITE_MAX_STASH_PATH_BYTES : MAX_STASH_PATH_BYTES;
+  checkLengths(root, merged.name, settingsFolder({ engine, serializer, compress, b64: merged.b64 }), maxPathBytes);
+  if (!engineObject && engine === 'mongo') checkMongoDatabase(merged.url);
 
   return {
-    root: resolveRoot(merged.root),
+    root,
     rootAsGiven: merged.root,
     name: merged.name,
     engine,
@@ -175,9 +219,48 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
 
 /** A stash name is one or more folder names below the root; it may not climb out of it. */
 function validateName(name: string): void {
+  if (name.includes('\0')) throw new ConfigError(`option 'name' must not hold a NUL byte (at character ${name.indexOf('\0')}), got ${shown(name)}`);
   const parts = name.split('/');
-  if (name === '' || parts.some((part) => part === '' || part === '.' || part === '..' || part.includes('\\') || part.includes('\0'))) {
-    throw new ConfigError(`option 'name' must be a relative folder name inside the root (no '.', '..', empty parts or backslashes), got '${name}'`);
+  if (name === '' || parts.some((part) => part === '' || part === '.' || part === '..' || part.includes('\\'))) {
+    throw new ConfigError(`option 'name' must be a relative folder name inside the root (no '.', '..', empty parts or backslashes), got ${shown(name)}`);
+  }
+}
+
+/**
+ * Checked here so that a name the file system cannot hold is a ConfigError now, not an ENAMETOOLONG at first use.
+ * The file system's limits hold on every engine, also those that keep no files there (servers, memory), so a name
+ * works on all of them; only sqlite asks for a shorter path.
+ */
+function checkLengths(root: string, name: string, settings: string, maxPathBytes: number): void {
+  for (const [option, folders] of [['root', root.split(sep)], ['name', name.split('/')]] as const) {
+    const long = folders.find((folder) => Buffer.byteLength(folder) > MAX_FOLDER_NAME_BYTES);
+    if (long !== undefined) {
+      throw new ConfigError(
+        `option '${option}' holds a folder name of ${Buffer.byteLength(long)} bytes, over the file system's limit of ${MAX_FOLDER_NAME_BYTES}: ${shown(long)}`,
+      );
+    }
+  }
+  const path = join(root, name, settings);
+  const bytes = Buffer.byteLength(path);
+  if (bytes > maxPathBytes) {
+    const why = maxPathBytes === SQLITE_MAX_STASH_PATH_BYTES
+      ? `SQLite's limit, with room for ${DATABASE_FILE}`
+      : `the file system's 4096, less room for the engine's own files`;
+    throw new ConfigError(`options 'root' and 'name' make a stash path of ${bytes} bytes, over the limit of ${maxPathBytes} (${why}): ${shown(path)}`);
+  }
+}
+
+/**
+ * The database a mongo URL names must be one MongoDB takes (under 64 bytes, none of `/ \ . space " $` or NUL): else
+ * the first write fails, or the driver throws an untyped error. The collection's name is made to fit (mongo-naming.ts).
+ */
+function checkMongoDatabase(url: string | undefined): void {
+  const { database } = urlParts(url ?? MONGO_DEFAULT_URL);
+  if (Buffer.byteLength(database) > 63 || /[/\\. "$\0]/.test(database)) {
+    throw new ConfigError(
+      `option 'url' names the MongoDB database ${shown(database)}, which MongoDB refuses: a database name is under 64 bytes, ` +
+      `without '/', '\\', '.', ' ', '"', '$' or NUL`,
+    );
   }
 }
 

@@ -101,7 +101,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     });
   }
 
-  /** A stash with these settings in a fresh location, removed (files and server keys) when disposed: `await using tmp = stash.tmp()`. */
+  /**
+   * A stash with these settings in a fresh location in the root, removed (files and server keys) when disposed:
+   * `await using tmp = stash.tmp()`. ReadOnlyError on a readonly stash, which writes nothing in its root.
+   */
   tmp<TK = K, TV = V>(): TemporaryHashStash<TK, TV> { return openTmpStash<TK, TV>(this, HashStash); }
 
   /** `fn(tmp)` with a temporary stash that is removed when `fn` settles, also when it throws. */

@@ -66,3 +66,22 @@ t.test('the root as given is kept beside the resolved one (server engines namesp
   t.equal(resolved.rootAsGiven, 'project_stash');
   t.equal(resolved.root, resolveRoot('project_stash'));
 });
+
+t.test("a mongo URL's database must be a name MongoDB takes: a ConfigError from the constructor, not at first write", async (t) => {
+  const open = (database: string) => new HashStash({ root: 'r', engine: 'mongo', url: `mongodb://127.0.0.1:1/${database}` });
+  t.doesNotThrow(() => open('d'.repeat(63)));
+  t.doesNotThrow(() => open(''), 'none named: the default database');
+  t.doesNotThrow(() => open('?authSource=admin'), 'only options');
+  t.throws(() => open('d'.repeat(64)), { name: 'ConfigError', message: /^option 'url' names the MongoDB database 'd{64}', which MongoDB refuses/ });
+  for (const database of ['a.b', 'a$b', 'a%20b', 'a%22b', 'a/b', 'a%5Cb']) {
+    t.throws(() => open(database), { name: 'ConfigError', message: /option 'url' names the MongoDB database/ }, database);
+  }
+  t.doesNotThrow(() => new HashStash({ root: 'r', engine: 'redis', url: `redis://127.0.0.1:1/${'d'.repeat(64)}` }), 'only for mongo');
+});
+
+t.test('readonly with clear is a ConfigError from the constructor, not a ReadOnlyError at first use', async (t) => {
+  t.throws(() => new HashStash({ root: t.testdir(), engine: 'pairtree', readonly: true, clear: true }), {
+    name: 'ConfigError', message: /options 'readonly' and 'clear' cannot both be true/,
+  });
+  t.doesNotThrow(() => new HashStash({ root: t.testdir(), engine: 'pairtree', readonly: true, clear: false }));
+});

@@ -1,4 +1,5 @@
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
+import { startWorker } from './exec-argv.js';
 import type { ErrorInfo, WorkerMessage, WorkerSetup } from './messages.js';
 import { rebuildError } from './messages.js';
 import type { WorkerCrashReason } from './errors.js';
@@ -93,7 +94,7 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(WORKER_URL, {
+    const worker = startWorker(WORKER_URL, {
       workerData: this.#options.setup,
       ...(this.#options.resourceLimits ? { resourceLimits: this.#options.resourceLimits } : {}),
     });

@@ -4,7 +4,7 @@
  * the sub-stashes made from it (`sub()`, and so `stashed()`). A registry file written before first use lets the next
  * process that opens the root remove it when this process dies first (registry.ts, sweep.ts).
  */
-import { UnsupportedError } from '../errors.js';
+import { ReadOnlyError, UnsupportedError } from '../errors.js';
 import type { Engine } from '../engines/engine.js';
 import { ENGINE_NAMES, type EngineName, type HashStashOptions } from '../options.js';
 import type { HashStash } from '../stash.js';
@@ -106,9 +106,19 @@ function temporaryClass(Base: StashClass): TemporaryClass {
   return Temporary;
 }
 
-/** `stash.tmp()`: a temporary stash with `parent`'s settings (writable whatever the parent), in a fresh location. */
+/**
+ * `stash.tmp()`: a writable stash with `parent`'s settings in a fresh location in its root. A readonly parent refuses:
+ * the temporary stash, its registry file and the sweep of abandoned ones would all write in a root that the user
+ * asked this stash never to change (and that is often read-only storage).
+ */
 export function openTmpStash<K, V>(parent: HashStash, Base: StashClass): TemporaryHashStash<K, V> {
-  const { root, engine, serializer, compress, b64, appendMode, url, trustCode } = parent.toJSON();
+  const { root, engine, serializer, compress, b64, appendMode, url, trustCode, readonly } = parent.toJSON();
+  if (readonly) {
+    throw new ReadOnlyError(
+      `cannot open a temporary stash: ${parent} was opened with readonly: true, and a temporary stash is written in its root; ` +
+      `call tmp() on a writable stash (another root, or engine: 'memory')`,
+    );
+  }
   if (!(ENGINE_NAMES as readonly string[]).includes(engine)) {
     throw new UnsupportedError(`stash.tmp() needs a named engine (${ENGINE_NAMES.join(', ')}); this stash runs on an engine object '${engine}'`);
   }

@@ -122,12 +122,16 @@ eachEngine(t, 'sub-stashes and stashed functions of a temporary stash go with it
   t.pass('removing again is harmless');
 });
 
-t.test('a temporary stash of a readonly stash is writable', async (t) => {
-  const stash = open(t, { root: t.testdir(), engine: 'pairtree', readonly: true });
-  await stash.withTmp(async (tmp) => {
-    await tmp.set('k', 1);
-    t.equal(await tmp.get('k'), 1);
-  });
+t.test('a readonly stash opens no temporary stash: ReadOnlyError, and nothing is written in its root', async (t) => {
+  for (const engine of ['pairtree', 'lmdb'] as const) {
+    const root = join(t.testdir(), engine);
+    const stash = open(t, { root, engine, readonly: true });
+    t.throws(() => stash.tmp(), { name: 'ReadOnlyError', message: /^cannot open a temporary stash: .* was opened with readonly: true/ });
+    let called = false;
+    await t.rejects(stash.withTmp(() => { called = true; }), { name: 'ReadOnlyError' });
+    t.notOk(called, 'withTmp does not call its function');
+    t.notOk(existsSync(root), `${engine}: no registry, no tmp folder, not even the root`);
+  }
 });
 
 t.test('the memory engine writes no registry file: a crash empties it anyway', async (t) => {
