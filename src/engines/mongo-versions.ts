@@ -40,7 +40,7 @@ export async function appendVersion(
   entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument,
 ): Promise<number> {
   const id = document._id;
-  const version = await insertNext(versions, id, document.v);
+  const version = await inTurn(versions, id, () => insertNext(versions, id, document.v));
   // FerretDB's conditional update is not atomic either: a writer that finds a newer version after its own update
   // writes that one again, so the last word is always the newest version's.
   let current = { version, value: document.v };
@@ -50,6 +50,21 @@ export async function appendVersion(
     if (!newer) return version;
     current = newer;
   }
+}
+
+/**
+ * The appends of this process to one key, by collection and key id: each takes its number after the one before has,
+ * since appends racing each other for a number would cost each a try per append ahead of it (claimNext).
+ */
+const numbering = new Map<string, Promise<unknown>>();
+
+function inTurn<T>(versions: Collection<VersionDocument>, id: string, work: () => Promise<T>): Promise<T> {
+  const name = `${versions.namespace}\u0000${id}`;
+  const result = (numbering.get(name) ?? Promise.resolve()).then(work);
+  const settled = result.then(() => {}, () => {});
+  numbering.set(name, settled);
+  void settled.then(() => { if (numbering.get(name) === settled) numbering.delete(name); });
+  return result;
 }
 
 /**
