@@ -15,7 +15,10 @@ import { encodeKey } from './keys/encode.js';
 export interface VersionRecord<V = unknown> {
   /** Counts from 1, oldest first. */
   readonly version: number;
-  /** When the version was added, in milliseconds since the epoch. */
+  /**
+   * When the version was added, in milliseconds since the epoch: the writer's clock when the version took its number,
+   * raised to the previous version's timestamp when that is later, so timestamps never go down as versions go up.
+   */
   readonly timestamp: number;
   readonly value: V;
 }
@@ -45,7 +48,7 @@ export function syncAppendStoreOf(engine: Engine): SyncAppendStore {
 
 /** Adds one version under an encoded key; resolves when it is stored. */
 export function appendValue(engine: Engine, format: BlobFormat, rawKey: Uint8Array, value: unknown): Promise<void> {
-  return appendStoreOf(engine).append(rawKey, format.pack(value), Date.now()).then(() => undefined);
+  return appendStoreOf(engine).append(rawKey, format.pack(value)).then(() => undefined);
 }
 
 /** Adds one version per entry, in order (two entries of one key become two versions). */
@@ -58,18 +61,18 @@ export async function appendEntries(
     appendEntriesSync(sync, format, entries);
     return;
   }
-  for await (const [key, value] of entries) await store.append(encodeKey(key), format.pack(value), Date.now());
+  for await (const [key, value] of entries) await store.append(encodeKey(key), format.pack(value));
 }
 
 export function appendEntriesSync(store: SyncAppendStore, format: BlobFormat, entries: Iterable<readonly [unknown, unknown]>): void {
   if (!store.appendMany) {
-    for (const [key, value] of entries) store.append(encodeKey(key), format.pack(value), Date.now());
+    for (const [key, value] of entries) store.append(encodeKey(key), format.pack(value));
     return;
   }
   const encoded = (function* () {
     for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
   })();
-  for (let batch = take(encoded, WRITE_BATCH); batch.length; batch = take(encoded, WRITE_BATCH)) store.appendMany(batch, Date.now());
+  for (let batch = take(encoded, WRITE_BATCH); batch.length; batch = take(encoded, WRITE_BATCH)) store.appendMany(batch);
 }
 
 const toRecord = <V>(format: BlobFormat, version: RawVersion): VersionRecord<V> =>

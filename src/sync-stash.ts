@@ -51,7 +51,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   setRaw(rawKey: Uint8Array, value: V): void {
     this.#writable('set');
     this.#ready();
-    if (this.#owner.options.appendMode) this.#versions().append(rawKey, this.#format.pack(value), Date.now());
+    if (this.#owner.options.appendMode) this.#versions().append(rawKey, this.#format.pack(value));
     else this.#store.set(rawKey, this.#format.pack(value));
   }
 
@@ -88,7 +88,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
     const blob = this.#store.get(encoded);
     if (blob !== undefined) return this.#format.unpack(blob) as V;
     this.#writable('setDefault');
-    if (this.#owner.options.appendMode) this.#versions().append(encoded, this.#format.pack(value), Date.now());
+    if (this.#owner.options.appendMode) this.#versions().append(encoded, this.#format.pack(value));
     else this.#store.set(encoded, this.#format.pack(value));
     return value;
   }

@@ -35,9 +35,14 @@ export interface EngineContext {
 
 export type RawEntry = [key: Uint8Array, value: Uint8Array];
 
-/** One stored version of a key in append mode. Versions count from 1; the timestamp is in milliseconds since the epoch. */
+/** One stored version of a key in append mode. */
 export interface RawVersion {
+  /** Counts from 1. */
   readonly version: number;
+  /**
+   * Milliseconds since the epoch: the appending process's clock when the version took its number, raised to the
+   * previous version's timestamp when that is later, so that timestamps never go down as versions go up.
+   */
   readonly timestamp: number;
   readonly value: Uint8Array;
 }
@@ -45,22 +50,23 @@ export interface RawVersion {
 /**
  * Append mode, kept natively: each version is an entry of its own, so adding one never rewrites the history.
  * `append` is atomic even between processes (where the engine is shared across processes): it takes the next version
- * number, stores the version, and makes it the key's current value, so a plain `get` (and a stash opened without append
- * mode) reads the latest version. The engine's `delete` removes every version of the key and `clear` every version of
- * every key; `size` and `keys` count keys, not versions.
+ * number and, in the same step, the version's timestamp (see `RawVersion.timestamp`), stores the version, and makes it
+ * the key's current value, so a plain `get` (and a stash opened without append mode) reads the latest version. The
+ * engine's `delete` removes every version of the key and `clear` every version of every key; `size` and `keys` count
+ * keys, not versions.
  */
 export interface AppendStore {
   /** Returns the version number given to this value. */
-  append(key: Uint8Array, value: Uint8Array, timestamp: number): Promise<number>;
+  append(key: Uint8Array, value: Uint8Array): Promise<number>;
   /** Oldest first; streams. Empty when the key has no versions (also for a key set outside append mode). */
   versions(key: Uint8Array): AsyncIterable<RawVersion>;
 }
 
 /** The synchronous form of `AppendStore`, for local engines. */
 export interface SyncAppendStore {
-  append(key: Uint8Array, value: Uint8Array, timestamp: number): number;
+  append(key: Uint8Array, value: Uint8Array): number;
   /** Appends each entry in turn, as one transaction (one commit) where the engine has them: for `update` in append mode. */
-  appendMany?(entries: Iterable<RawEntry>, timestamp: number): void;
+  appendMany?(entries: Iterable<RawEntry>): void;
   versions(key: Uint8Array): Iterable<RawVersion>;
 }
 

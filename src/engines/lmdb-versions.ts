@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Database } from 'lmdb';
 import type { RawVersion } from './engine.js';
+import { versionTimestamp } from './version-stamp.js';
 
 /**
  * Append mode on lmdb: versions live in the same database as the entries, in a key space of their own that starts
@@ -8,7 +9,8 @@ import type { RawVersion } from './engine.js';
  *   [0x02][sha256(key)][u32 BE version]  →  [f64 LE timestamp][blob]     one entry per version, in version order
  *   [0x02]                               →  [f64 LE number of version entries]  so `size()` can leave them out
  * An append is one write transaction, which LMDB runs alone even among processes: it reads the key's highest version
- * (one B-tree lookup), writes the next one and the key's current value, so the cost does not grow with the history.
+ * (one B-tree lookup) and its timestamp, writes the next one and the key's current value, so the cost does not grow
+ * with the history.
  */
 export const VERSION_SPACE = 0x02;
 /** The first key after the version space: iteration of the entries jumps here. */
@@ -52,17 +54,18 @@ function addToCount(db: Db, delta: number): void {
  * Stores the next version of `key` and its current value (`record`, as LmdbStore writes it), in one write transaction.
  * Returns the version number.
  */
-export function appendVersion(db: Db, key: Uint8Array, record: [Uint8Array, Uint8Array], value: Uint8Array, timestamp: number): number {
-  return db.transactionSync(() => appendInTransaction(db, key, record, value, timestamp));
+export function appendVersion(db: Db, key: Uint8Array, record: [Uint8Array, Uint8Array], value: Uint8Array): number {
+  return db.transactionSync(() => appendInTransaction(db, key, record, value));
 }
 
 /** The same, inside the caller's write transaction (several appends sharing one commit). */
-export function appendInTransaction(db: Db, key: Uint8Array, record: [Uint8Array, Uint8Array], value: Uint8Array, timestamp: number): number {
+export function appendInTransaction(db: Db, key: Uint8Array, record: [Uint8Array, Uint8Array], value: Uint8Array): number {
   const prefix = prefixOf(key);
   const [last] = db.getKeys({ start: versionKey(prefix, LAST_VERSION), end: prefix.subarray(0, PREFIX_BYTES), reverse: true, limit: 1 });
   const version = last === undefined ? 1 : last.readUInt32BE(PREFIX_BYTES) + 1;
+  const previous = version === 1 ? undefined : db.getBinaryFast(versionKey(prefix, version - 1))!.readDoubleLE(0);
   const stored = Buffer.allocUnsafe(8 + value.length);
-  stored.writeDoubleLE(timestamp, 0);
+  stored.writeDoubleLE(versionTimestamp(previous), 0);
   stored.set(value, 8);
   db.putSync(versionKey(prefix, version), stored);
   db.putSync(record[0] as Buffer, record[1] as Buffer);

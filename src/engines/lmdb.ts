@@ -226,14 +226,14 @@ export class LmdbStore implements SyncStore {
   }
 
   readonly append: SyncAppendStore = {
-    append: (key, value, timestamp) => {
+    append: (key, value) => {
       const db = this.#database(true)!;
-      return this.#guard('write', () => appendVersion(db, key, LmdbStore.record(key, value), value, timestamp));
+      return this.#guard('write', () => appendVersion(db, key, LmdbStore.record(key, value), value));
     },
-    appendMany: (entries, timestamp) => {
+    appendMany: (entries) => {
       const db = this.#database(true)!;
       this.#guard('write', () => db.transactionSync(() => {
-        for (const [key, value] of entries) appendInTransaction(db, key, LmdbStore.record(key, value), value, timestamp);
+        for (const [key, value] of entries) appendInTransaction(db, key, LmdbStore.record(key, value), value);
       }));
     },
     versions: (key) => {
@@ -381,10 +381,10 @@ class LmdbEngine extends LocalEngine {
    * still reads the key's last version and writes the next inside the write transaction, alone among processes.
    */
   override readonly append: AppendStore = {
-    append: (key, value, timestamp) => {
+    append: (key, value) => {
       try {
         const db = this.#store.writer();
-        return db.transaction(() => appendInTransaction(db, key, LmdbStore.record(key, value), value, timestamp))
+        return db.transaction(() => appendInTransaction(db, key, LmdbStore.record(key, value), value))
           .catch((error: unknown) => this.#failedCommit(error));
       } catch (error) {
         return Promise.reject(this.#store.wrap(error, 'write'));

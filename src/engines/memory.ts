@@ -8,6 +8,7 @@ import { KIND_COUNTER, KIND_VALUE, KIND_VERSION } from './shared-memory/layout.j
 import { parseByteSize } from './shared-memory/size.js';
 import { Table } from './shared-memory/table.js';
 import { versionKey } from './shared-memory/version-key.js';
+import { versionTimestamp } from './version-stamp.js';
 
 /**
  * The memory engine: entries live in the process's shared arena (see shared-memory/), so every worker thread that
@@ -24,21 +25,27 @@ const DEFAULT_EVICT: EvictionPolicy = 'lru';
 const MAX_BUDGET = Math.floor(ARENA_MAX_BYTES * 0.875);
 
 const TIMESTAMP_BYTES = 8;
+/** A key's counter: [u32 LE its newest version number][f64 LE that version's timestamp], kept while a version is left. */
+const COUNTER_BYTES = 4 + TIMESTAMP_BYTES;
 
-/** Append mode on the table: versions are entries of their own kind, under the key followed by the version number. */
+/**
+ * Append mode on the table: versions are entries of their own kind, under the key followed by the version number,
+ * each [f64 LE timestamp][blob]. The counter holds the newest version's timestamp too, since that version may be
+ * evicted while the counter stays.
+ */
 class MemoryVersions implements SyncAppendStore {
   readonly #store: MemoryStore;
   constructor(store: MemoryStore) { this.#store = store; }
 
-  append(key: Uint8Array, value: Uint8Array, timestamp: number): number {
+  append(key: Uint8Array, value: Uint8Array): number {
     const table = this.#store.table;
-    return table.locked(() => this.#appendLocked(table, key, value, timestamp));
+    return table.locked(() => this.#appendLocked(table, key, value));
   }
 
-  appendMany(entries: Iterable<RawEntry>, timestamp: number): void {
+  appendMany(entries: Iterable<RawEntry>): void {
     const table = this.#store.table;
     const batch = materialized(entries);
-    table.locked(() => { for (const [key, value] of batch) this.#appendLocked(table, key, value, timestamp); });
+    table.locked(() => { for (const [key, value] of batch) this.#appendLocked(table, key, value); });
   }
 
   *versions(key: Uint8Array): Iterable<RawVersion> {
@@ -58,22 +65,21 @@ class MemoryVersions implements SyncAppendStore {
    * budget is full and evict is 'none') undoes the ones before it, so a failed append leaves no version behind and
    * the next append gets its number.
    */
-  #appendLocked(table: Table, key: Uint8Array, value: Uint8Array, timestamp: number): number {
-    const previous = versionCount(table, key);
-    const version = previous + 1;
+  #appendLocked(table: Table, key: Uint8Array, value: Uint8Array): number {
+    const before = table.get(key, KIND_COUNTER);
+    const previous = before ? Buffer.from(before.buffer, before.byteOffset, before.byteLength) : undefined;
+    const version = (previous?.readUInt32LE(0) ?? 0) + 1;
     const versioned = versionKey(key, version);
-    const stamp = Buffer.allocUnsafe(TIMESTAMP_BYTES);
-    stamp.writeDoubleLE(timestamp, 0);
-    table.put(versioned, KIND_VERSION, stamp, value);
-    const counter = Buffer.allocUnsafe(4);
+    const counter = Buffer.allocUnsafe(COUNTER_BYTES);
+    counter.writeUInt32LE(version, 0);
+    counter.writeDoubleLE(versionTimestamp(previous?.readDoubleLE(4)), 4);
+    table.put(versioned, KIND_VERSION, counter.subarray(4), value);
     try {
-      counter.writeUInt32LE(version, 0);
       if (!table.overwrite(key, KIND_COUNTER, counter)) table.put(key, KIND_COUNTER, counter);
       table.put(key, KIND_VALUE, value);
     } catch (error) {
       table.remove(versioned, KIND_VERSION);
-      counter.writeUInt32LE(previous, 0);
-      if (previous === 0 || !table.overwrite(key, KIND_COUNTER, counter)) table.remove(key, KIND_COUNTER);
+      if (!previous || !table.overwrite(key, KIND_COUNTER, previous)) table.remove(key, KIND_COUNTER);
       throw error;
     }
     return version;

@@ -1,54 +1,46 @@
 import type { Collection } from 'mongodb';
 import type { RawVersion } from './engine.js';
 import type { StoredDocument } from './mongo-naming.js';
+import { versionTimestamp } from './version-stamp.js';
 
 /**
  * Append mode on mongo: versions are documents of their own in a second collection, `<stash collection>.versions`:
- *   { _id: <key id>, n }                          the key's counter: how many version numbers were handed out
+ *   { _id: <key id>, n }                               the key's counter: the newest version number taken, as a hint
  *   { _id: <key id> NUL <version, 10 digits>, t, v }   one per version: timestamp in ms and the blob
  * (`<key id>` is the entry's `_id`, which never holds a NUL; string `_id`s are the ones FerretDB finds by index.)
- * An append takes its number with findOneAndUpdate `$inc` on the counter and inserts the version under it. The
- * unique `_id` is what keeps two processes from sharing a number: MongoDB's `$inc` is atomic, but FerretDB 1.x reads
- * and writes the counter in two steps, so two writers can be handed one number; the second insert then fails with a
- * duplicate key and takes the next number. The append then sets the entry's value only if the entry holds an older version
- * (`n` below its own), so the entry ends up with the latest version whichever writer finishes last. A delete removes
- * the versions, then the counter, then the entry; an append racing it may write the entry back with a number whose
- * version is gone, which the next append overwrites (replaceStale), and may leave versions behind with no counter,
- * which the next append numbers past (counterPastHighest).
+ * An append reads the version the counter names and inserts the next number, stamped no earlier than that version.
+ * The insert is the claim: the unique `_id` keeps two writers from sharing a number, and a writer that finds its
+ * number taken reads the version that took it and tries the next. So every version is inserted by a writer that read
+ * the one before it, and numbers and timestamps go up together, on MongoDB and on FerretDB 1.x alike (whose updates
+ * read and write in two steps, so no counter update, `$inc` included, is atomic there). The counter then moves up to
+ * the new number; a counter left behind by a lost update only costs the next append a step.
+ * The append then sets the entry's value only if the entry holds an older version (`n` below its own), so the entry
+ * ends up with the latest version whichever writer finishes last. A delete removes the versions, then the counter, then
+ * the entry; an append racing it may write the entry back with a number whose version is gone, which the next append
+ * overwrites (replaceStale), and may leave versions behind with no counter, or a counter naming a version that is
+ * gone: the next append then numbers past the highest version there is (newestVersion).
  */
 export const VERSIONS_SUFFIX = '.versions';
 const DUPLICATE_KEY = 11000;
 const ATTEMPTS = 5;
-/** Numbers an append may find taken (by writers racing on a FerretDB counter) before it gives up. */
+/** Numbers an append may find taken (by racing writers) before it gives up. */
 const NUMBER_ATTEMPTS = 1000;
 const PAGE = 256;
 
 interface CounterDocument { _id: string; n: number }
 export interface VersionDocument { _id: string; n?: number; t?: number; v?: Uint8Array }
+/** A version number and its timestamp; number 0 (no timestamp) stands for "no version yet". */
+interface Stamped { n: number; t: number | undefined }
 
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown })?.code === DUPLICATE_KEY;
 const versionId = (id: string, version: number) => `${id}\u0000${String(version).padStart(10, '0')}`;
 
 /** Adds the next version of the entry `document` (its `_id`, optional `k`, and the blob `v`); the version number. */
 export async function appendVersion(
-  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument, timestamp: number,
+  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument,
 ): Promise<number> {
   const id = document._id;
-  let version = 0;
-  for (let attempt = 1; ; attempt++) {
-    version = await nextNumber(versions, id);
-    // A counter that starts anew may find versions an append racing a delete left behind: it moves past them first.
-    if (version === 1 && (await counterPastHighest(versions, id))) continue;
-    try {
-      await versions.insertOne({ _id: versionId(id, version), t: timestamp, v: document.v });
-      break;
-    } catch (error) {
-      if (attempt >= NUMBER_ATTEMPTS || !isDuplicateKey(error)) throw error;
-      // Taken: by a writer racing on the counter, or by versions a delete racing an append left behind after the
-      // counter went. Either way the next number to try is past the highest version there is.
-      await counterPastHighest(versions, id);
-    }
-  }
+  const version = await inTurn(versions, id, () => insertNext(versions, id, document.v));
   // FerretDB's conditional update is not atomic either: a writer that finds a newer version after its own update
   // writes that one again, so the last word is always the newest version's.
   let current = { version, value: document.v };
@@ -58,6 +50,78 @@ export async function appendVersion(
     if (!newer) return version;
     current = newer;
   }
+}
+
+/**
+ * The appends of this process to one key, by collection and key id: each takes its number after the one before has,
+ * since appends racing each other for a number would cost each a try per append ahead of it (claimNext).
+ */
+const numbering = new Map<string, Promise<unknown>>();
+
+function inTurn<T>(versions: Collection<VersionDocument>, id: string, work: () => Promise<T>): Promise<T> {
+  const name = `${versions.namespace}\u0000${id}`;
+  const result = (numbering.get(name) ?? Promise.resolve()).then(work);
+  const settled = result.then(() => {}, () => {});
+  numbering.set(name, settled);
+  void settled.then(() => { if (numbering.get(name) === settled) numbering.delete(name); });
+  return result;
+}
+
+/**
+ * Inserts `value` as the version after the newest, stamped no earlier than it; the version number. Then moves the
+ * counter up to it (two first appends of one key both insert the counter: the loser's duplicate key error is tried again).
+ */
+async function insertNext(versions: Collection<VersionDocument>, id: string, value: Uint8Array): Promise<number> {
+  const version = await claimNext(versions, id, value);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await versions.updateOne({ _id: id }, { $max: { n: version } }, { upsert: true });
+      return version;
+    } catch (error) {
+      if (attempt >= ATTEMPTS || !isDuplicateKey(error)) throw error;
+    }
+  }
+}
+
+async function claimNext(versions: Collection<VersionDocument>, id: string, value: Uint8Array): Promise<number> {
+  let newest = await newestVersion(versions, id);
+  for (let attempt = 1; ; attempt++) {
+    const version = newest.n + 1;
+    try {
+      await versions.insertOne({ _id: versionId(id, version), t: versionTimestamp(newest.t), v: value });
+      return version;
+    } catch (error) {
+      if (attempt >= NUMBER_ATTEMPTS || !isDuplicateKey(error)) throw error;
+    }
+    // Taken by a racing writer: the next try comes after that version, or after the highest there is if a delete took it.
+    newest = (await versionAt(versions, id, version)) ?? (await highestVersion(versions, id));
+  }
+}
+
+/**
+ * The version the counter names. With no counter (a key's first append, or a delete took it) or one naming no
+ * version (a delete racing an append, or an insert that failed after an older hashstash counted its number), the
+ * highest version there is, and such a counter is set to it.
+ */
+async function newestVersion(versions: Collection<VersionDocument>, id: string): Promise<Stamped> {
+  const counter = await versions.findOne({ _id: id }, { projection: { n: 1 } }) as CounterDocument | null;
+  const named = counter ? await versionAt(versions, id, counter.n) : undefined;
+  if (named) return named;
+  const highest = await highestVersion(versions, id);
+  if (counter) await versions.updateOne({ _id: id, n: counter.n } as never, { $set: { n: highest.n } });
+  return highest;
+}
+
+async function versionAt(versions: Collection<VersionDocument>, id: string, version: number): Promise<Stamped | undefined> {
+  const document = await versions.findOne({ _id: versionId(id, version) }, { projection: { t: 1 } });
+  return document ? { n: version, t: document.t } : undefined;
+}
+
+/** By a range query, which FerretDB answers by a scan: only for a counter that is missing or wrong. */
+async function highestVersion(versions: Collection<VersionDocument>, id: string): Promise<Stamped> {
+  const [highest] = await versions.find({ _id: { $gt: `${id}\u0000`, $lt: `${id}\u0001` } }, { projection: { t: 1 } })
+    .sort({ _id: -1 }).limit(1).toArray();
+  return highest ? { n: Number(highest._id.slice(id.length + 1)), t: highest.t } : { n: 0, t: undefined };
 }
 
 async function setCurrent(
@@ -102,30 +166,6 @@ async function newestAfter(versions: Collection<VersionDocument>, id: string, ve
   return document?.v ? { version: newest, value: document.v } : undefined;
 }
 
-/**
- * Moves the key's counter up to its highest version, so that the next number it hands out is free; whether it had to.
- * A counter is always at or past the versions numbered from it, so one below them means they outlived an older counter.
- */
-async function counterPastHighest(versions: Collection<VersionDocument>, id: string): Promise<boolean> {
-  const [highest] = await versions.find({ _id: { $gt: `${id}\u0000`, $lt: `${id}\u0001` } }, { projection: { _id: 1 } })
-    .sort({ _id: -1 }).limit(1).toArray();
-  if (!highest) return false;
-  const n = Number(highest._id.slice(id.length + 1));
-  return (await versions.updateOne({ _id: id, n: { $lt: n } } as never, { $set: { n } })).modifiedCount === 1;
-}
-
-async function nextNumber(versions: Collection<VersionDocument>, id: string): Promise<number> {
-  // Two first appends of one key both try to insert the counter; the loser's duplicate key error is tried again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const counter = await versions.findOneAndUpdate({ _id: id }, { $inc: { n: 1 } }, { upsert: true, returnDocument: 'after' });
-      return (counter as CounterDocument).n;
-    } catch (error) {
-      if (attempt >= ATTEMPTS || !isDuplicateKey(error)) throw error;
-    }
-  }
-}
-
 /** Oldest first, a page at a time, in `_id` order. */
 export async function* versionsOf(versions: Collection<VersionDocument>, id: string): AsyncGenerator<RawVersion> {
   let after = `${id}\u0000`;
@@ -141,8 +181,8 @@ export async function* versionsOf(versions: Collection<VersionDocument>, id: str
 }
 
 /**
- * Removes every version of the entry `id`, then its counter: a crash in between leaves a counter that goes on past
- * the numbers still there, never versions that a fresh counter would number again.
+ * Removes every version of the entry `id`, then its counter: a crash in between leaves a counter naming a version that
+ * is gone, which the next append sets right (newestVersion).
  */
 export async function removeVersions(versions: Collection<VersionDocument>, id: string): Promise<void> {
   await versions.deleteMany({ _id: { $gt: `${id}\u0000`, $lt: `${id}\u0001` } });

@@ -236,17 +236,17 @@ class MongoEngine implements Engine {
   }
 
   readonly append: AppendStore = {
-    append: (key, value, timestamp) => this.#append(key, value, timestamp),
+    append: (key, value) => this.#append(key, value),
     versions: (key) => this.#versionsOf(key),
   };
 
-  async #append(key: Uint8Array, value: Uint8Array, timestamp: number): Promise<number> {
+  async #append(key: Uint8Array, value: Uint8Array): Promise<number> {
     this.#writable('write');
     const id = documentId(key);
     this.#checkSize(id, key, value);
     const collection = this.#collection ?? (await this.#use());
     try {
-      return await appendVersion(collection, this.#versions!, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value }, timestamp);
+      return await appendVersion(collection, this.#versions!, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value });
     } catch (error) {
       return this.#fail(error, 'write');
     }

@@ -1,14 +1,16 @@
 import {
-  closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync,
+  closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { RawVersion } from './engine.js';
+import { versionTimestamp } from './version-stamp.js';
 
 /**
  * Append mode on pairtree: one file per version in the key's folder, `versions/<n>` holding [f64 LE timestamp][blob].
  * A version is written to a temp file and hard-linked to its name: the link fails with EEXIST when another writer
  * took that number first, and is tried with the next one, so two processes never share a version and a reader never
- * sees a torn one. `versions/latest` is a hint of the last number taken, so an append starts near the end instead of
+ * sees a torn one. Before each try the temp file is stamped from the version before that number, so no version is
+ * stamped earlier than the one before it. `versions/latest` is a hint of the last number taken, so an append starts near the end instead of
  * counting the history. The key's current value is then renamed into place; a writer that finds a newer version
  * after doing so writes that one instead, so the value left is always the latest version.
  */
@@ -36,27 +38,43 @@ function latestHint(folder: string): number {
   return Number.isSafeInteger(parsed) && parsed > 0 && existsSync(join(folder, String(parsed))) ? parsed : 0;
 }
 
+/** The timestamp of a stored version; undefined when there is no such file (any more). */
+function timestampOf(folder: string, version: number): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(join(folder, String(version)), 'r');
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const stamp = Buffer.alloc(8);
+    return readSync(fd, stamp, 0, 8, 0) === 8 ? stamp.readDoubleLE(0) : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Adds the next version of a key whose folder is `keyFolder`; `temp` names a fresh temp file, `publish` writes a file
  * atomically (temp + rename). Returns the version number.
  */
-export function appendVersion(keyFolder: string, value: Uint8Array, timestamp: number, temp: () => string, publish: Publish): number {
+export function appendVersion(keyFolder: string, value: Uint8Array, temp: () => string, publish: Publish): number {
   const folder = join(keyFolder, VERSIONS_FOLDER);
   mkdirSync(folder, { recursive: true });
   const stored = Buffer.allocUnsafe(8 + value.length);
-  stored.writeDoubleLE(timestamp, 0);
   stored.set(value, 8);
   const draft = join(folder, temp());
+  let version = latestHint(folder);
   const fd = openSync(draft, 'wx');
   try {
-    let written = 0;
-    while (written < stored.length) written += writeSync(fd, stored, written);
-  } finally {
-    closeSync(fd);
-  }
-  let version = latestHint(folder) + 1;
-  try {
-    for (;; version++) {
+    let written = 8;
+    while (written < stored.length) written += writeSync(fd, stored, written, stored.length - written, written);
+    for (;;) {
+      // The draft is ours alone until it is linked: each try stamps it from the version before the number tried.
+      stored.writeDoubleLE(versionTimestamp(version > 0 ? timestampOf(folder, version) : undefined), 0);
+      writeSync(fd, stored, 0, 8, 0);
+      version++;
       try {
         linkSync(draft, join(folder, String(version)));
         break;
@@ -65,6 +83,7 @@ export function appendVersion(keyFolder: string, value: Uint8Array, timestamp: n
       }
     }
   } finally {
+    closeSync(fd);
     unlinkSync(draft);
   }
   publish(folder, LATEST_HINT, Buffer.from(String(version), 'latin1'));

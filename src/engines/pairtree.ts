@@ -197,14 +197,14 @@ class PairtreeStore implements SyncStore {
   }
 
   readonly append: SyncAppendStore = {
-    append: (key, value, timestamp) => {
+    append: (key, value) => {
       const folder = this.#folderOf(key);
       // A concurrent clear() or delete may remove the folder meanwhile; one retry covers it, as in set().
       for (let attempt = 0; ; attempt++) {
         try {
           mkdirSync(folder, { recursive: true });
           if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
-          return appendVersion(folder, value, timestamp, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
+          return appendVersion(folder, value, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
         } catch (error) {
           if (errnoOf(error) === 'ENOENT' && attempt < 2) continue;
           return this.#fail(error, folder, 'write');

@@ -4,13 +4,27 @@ import type { RawVersion } from './engine.js';
 
 /**
  * Append mode on Redis: each key's versions are a Redis list, `<stash hash name>:versions:<sha256 of the key>`, one
- * element per version holding [f64 LE timestamp][blob]. RPUSH adds a version in O(1) and answers the list's new
- * length, which is the version number; it runs in a MULTI with the HSET that makes the version the key's current value,
- * so two processes appending at once never share a number and the current value is always the latest version.
- * A set, `<stash hash name>:versions`, names every list, so `clear` finds them; `delete` and `clear` are Lua scripts,
- * atomic like the append. Every name carries the stash's hash tag, so a stash stays on one Redis Cluster slot.
+ * element per version holding [f64 LE timestamp][blob]. An append is a Lua script, atomic on the server: it reads the
+ * last element's timestamp, RPUSHes the version stamped with the writer's clock or that timestamp, whichever is later
+ * (the list's new length is the version number), and HSETs the version as the key's current value, so two processes
+ * appending at once never share a number, timestamps never go down as versions go up, and the current value is always
+ * the latest version. A set, `<stash hash name>:versions`, names every list, so `clear` finds them; `delete` and
+ * `clear` are scripts too. Every name carries the stash's hash tag, so a stash stays on one Redis Cluster slot.
  */
 const PAGE = 128;
+
+// KEYS: the list, the stash's hash, the set of lists; ARGV: the writer's clock (ms), the field, the blob.
+const APPEND_SCRIPT = `
+local stamp = tonumber(ARGV[1])
+local last = redis.call('LINDEX', KEYS[1], -1)
+if last then
+  local previous = struct.unpack('<d', last)
+  if previous > stamp then stamp = previous end
+end
+local version = redis.call('RPUSH', KEYS[1], struct.pack('<d', stamp) .. ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('SADD', KEYS[3], KEYS[1])
+return version`;
 
 const DELETE_SCRIPT = `
 redis.call('UNLINK', KEYS[2])
@@ -40,15 +54,8 @@ export class RedisVersionNames {
 }
 
 /** Adds a version and makes it the current value; the version number. */
-export async function appendVersion(client: Redis, names: RedisVersionNames, field: Buffer, value: Buffer, timestamp: number): Promise<number> {
-  const list = names.listOf(field);
-  const stored = Buffer.allocUnsafe(8 + value.length);
-  stored.writeDoubleLE(timestamp, 0);
-  stored.set(value, 8);
-  const replies = await client.multi().rpush(list, stored).hset(names.hash, field, value).sadd(names.index, list).exec();
-  if (!replies) throw new Error('the append transaction was aborted');
-  for (const [error] of replies) if (error) throw error;
-  return replies[0]![1] as number;
+export async function appendVersion(client: Redis, names: RedisVersionNames, field: Buffer, value: Buffer): Promise<number> {
+  return await client.eval(APPEND_SCRIPT, 3, names.listOf(field), names.hash, names.index, String(Date.now()), field, value) as number;
 }
 
 /** Removes the key's value and every version; true when it had a value. */

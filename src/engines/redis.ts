@@ -205,16 +205,16 @@ class RedisEngine implements Engine {
   }
 
   readonly append: AppendStore = {
-    append: (key, value, timestamp) => this.#append(key, value, timestamp),
+    append: (key, value) => this.#append(key, value),
     versions: (key) => this.#versions(key),
   };
 
-  async #append(key: Uint8Array, value: Uint8Array, timestamp: number): Promise<number> {
+  async #append(key: Uint8Array, value: Uint8Array): Promise<number> {
     this.#writable('write to');
     if (key.byteLength > ALWAYS_ACCEPTED_BYTES || value.byteLength + 8 > ALWAYS_ACCEPTED_BYTES) {
       await this.#checkSize(await this.#client(), key, Buffer.allocUnsafe(value.byteLength + 8));
     }
-    return this.#command('write to', (client) => appendVersion(client, this.#versionNames, asBuffer(key), asBuffer(value), timestamp));
+    return this.#command('write to', (client) => appendVersion(client, this.#versionNames, asBuffer(key), asBuffer(value)));
   }
 
   async *#versions(key: Uint8Array): AsyncGenerator<RawVersion> {

@@ -1,9 +1,10 @@
 import type { RawVersion } from './engine.js';
 import type { Statement } from './sqlite.js';
+import { versionTimestamp } from './version-stamp.js';
 
 /**
  * Append mode on SQLite: every version is a row of its own in `versions`, indexed by (key, version), so adding one
- * reads the key's highest version through the index and inserts a row, whatever the number before it. The append runs
+ * reads the key's highest version (and its timestamp) through the index and inserts a row, whatever the number before it. The append runs
  * in a `BEGIN IMMEDIATE` transaction, which takes the database's write lock first: two processes appending to one key
  * take turns and never share a version number. The same transaction writes the value into `entries`, so `get` (and a
  * stash opened without append mode) reads the latest version.
@@ -21,9 +22,9 @@ interface VersionsDatabase {
 
 /** The version statements of one connection, prepared once (the table must exist). */
 export class SqliteVersions {
-  readonly append: (key: Uint8Array, value: Uint8Array, timestamp: number) => number;
+  readonly append: (key: Uint8Array, value: Uint8Array) => number;
   /** Appends each entry in turn, all in one transaction. */
-  readonly appendMany: (entries: Iterable<readonly [Uint8Array, Uint8Array]>, timestamp: number) => void;
+  readonly appendMany: (entries: Iterable<readonly [Uint8Array, Uint8Array]>) => void;
   /** Removes the key's value and every version, in one transaction; true when the key had a value. */
   readonly deleteKey: (key: Uint8Array) => boolean;
   /** Empties both tables in one transaction. */
@@ -31,7 +32,7 @@ export class SqliteVersions {
   readonly #page: Statement;
 
   constructor(db: VersionsDatabase) {
-    const latest = db.prepare('SELECT max(version) FROM versions WHERE key = ?').pluck();
+    const latest = db.prepare('SELECT version, timestamp FROM versions WHERE key = ? ORDER BY version DESC LIMIT 1').raw();
     const insert = db.prepare('INSERT INTO versions (key, version, timestamp, value) VALUES (?, ?, ?, ?)');
     const upsert = db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     const removeEntry = db.prepare('DELETE FROM entries WHERE key = ?');
@@ -39,15 +40,16 @@ export class SqliteVersions {
     const removeAllEntries = db.prepare('DELETE FROM entries');
     const removeAllVersions = db.prepare('DELETE FROM versions');
     this.#page = db.prepare('SELECT version, timestamp, value FROM versions WHERE key = ? AND version > ? ORDER BY version LIMIT ?').raw();
-    const appendOne = (key: Uint8Array, value: Uint8Array, timestamp: number) => {
-      const version = ((latest.get(key) as number | null) ?? 0) + 1;
-      insert.run(key, version, timestamp, value);
+    const appendOne = (key: Uint8Array, value: Uint8Array) => {
+      const [last, previous] = (latest.get(key) as [number, number] | undefined) ?? [0, undefined];
+      const version = last + 1;
+      insert.run(key, version, versionTimestamp(previous), value);
       upsert.run(key, value);
       return version;
     };
     this.append = db.transaction(appendOne).immediate;
-    this.appendMany = db.transaction((entries: Iterable<readonly [Uint8Array, Uint8Array]>, timestamp: number) => {
-      for (const [key, value] of entries) appendOne(key, value, timestamp);
+    this.appendMany = db.transaction((entries: Iterable<readonly [Uint8Array, Uint8Array]>) => {
+      for (const [key, value] of entries) appendOne(key, value);
     }).immediate;
     this.deleteKey = db.transaction((key: Uint8Array) => {
       removeVersions.run(key);

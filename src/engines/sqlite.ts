@@ -374,18 +374,18 @@ class SqliteStore implements SyncStore {
   }
 
   readonly append: SyncAppendStore = {
-    append: (key, value, timestamp) => {
+    append: (key, value) => {
       const connection = this.#connection ?? this.#connect(true)!;
       try {
-        return connection.versions!.append(key, value, timestamp);
+        return connection.versions!.append(key, value);
       } catch (error) {
         return this.#fail(error, 'write');
       }
     },
-    appendMany: (entries, timestamp) => {
+    appendMany: (entries) => {
       const connection = this.#connection ?? this.#connect(true)!;
       try {
-        connection.versions!.appendMany(entries, timestamp);
+        connection.versions!.appendMany(entries);
       } catch (error) {
         this.#fail(error, 'write');
       }

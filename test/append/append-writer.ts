@@ -1,8 +1,11 @@
 /**
- * A child process for the concurrent append test: opens its own append-mode stash from the options in argv[2], says
- * `ready`, waits for `go` on stdin, then appends `{ writer, n }` for n = 0..count-1 to one key and says `done`.
+ * A writer for the concurrent append tests, run as a child process (the job in argv[2], messages as JSON lines on
+ * stdio) or as a worker thread (the job in workerData, messages through parentPort): opens its own append-mode stash
+ * from the job's options, says `ready`, waits for `go`, then appends `{ writer, n }` for n = 0..count-1 to one key and
+ * says `done`. With `clockAheadMs` its clock reads that far ahead, as on a machine whose clock is off.
  */
 import { createInterface } from 'node:readline';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { HashStash, type HashStashOptions } from '../../src/index.js';
 
 export interface AppendJob {
@@ -10,16 +13,41 @@ export interface AppendJob {
   key: string;
   writer: number;
   count: number;
+  clockAheadMs?: number;
 }
 
-const job = JSON.parse(process.argv[2]!) as AppendJob;
+export type WriterMessage = { ready: true } | { done: true };
+
+interface Channel {
+  send(message: WriterMessage): void;
+  /** Resolves at the start signal. */
+  go(): Promise<void>;
+}
+
+const processChannel: Channel = {
+  send: (message) => { process.stdout.write(`${JSON.stringify(message)}\n`); },
+  async go() {
+    for await (const _ of createInterface({ input: process.stdin })) return;
+  },
+};
+
+const threadChannel: Channel = {
+  send: (message) => parentPort!.postMessage(message),
+  go: () => new Promise((resolve) => parentPort!.once('message', () => resolve())),
+};
+
+const job = (isMainThread ? JSON.parse(process.argv[2]!) : workerData) as AppendJob;
+const channel = isMainThread ? processChannel : threadChannel;
+if (job.clockAheadMs) {
+  const realNow = Date.now;
+  Date.now = () => realNow() + job.clockAheadMs!;
+}
 const stash = new HashStash({ ...job.options, appendMode: true });
-// Open the storage (and connect to a server) before the start, so both writers begin appending together.
+// Open the storage (and connect to a server) before the start, so the writers begin appending together.
 await stash.has(job.key);
-process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
-const lines = createInterface({ input: process.stdin });
-for await (const _ of lines) break;
+channel.send({ ready: true });
+await channel.go();
 for (let n = 0; n < job.count; n++) await stash.set(job.key, { writer: job.writer, n });
 await stash.close();
-process.stdout.write(`${JSON.stringify({ done: true })}\n`);
-process.exit(0);
+channel.send({ done: true });
+if (isMainThread) process.exit(0);

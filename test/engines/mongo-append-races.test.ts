@@ -67,6 +67,19 @@ if (sharedUrl) {
     t.equal((await versions.findOne({ _id: KEY_ID }))?.n, 41, 'the counter moved past them in one step');
   });
 
+  t.test('a counter naming a version that is not there is set right by the next append, which follows the highest', async (t) => {
+    const stash = open(t);
+    for (let i = 1; i <= 3; i++) await stash.set('k', i);
+    const { versions } = collections(stash);
+    // What an older hashstash, which counted a number before inserting it, leaves when the insert failed.
+    await versions.updateOne({ _id: KEY_ID }, { $set: { n: 7 } });
+    await stash.set('k', 4);
+    const records = await stash.getAll('k', { withMetadata: true });
+    t.strictSame(records.map((r) => [r.version, r.value]), [[1, 1], [2, 2], [3, 3], [4, 4]], 'no gap: version 4 follows version 3');
+    t.ok(records[3]!.timestamp >= records[2]!.timestamp, 'stamped no earlier than version 3');
+    t.equal((await versions.findOne({ _id: KEY_ID }))?.n, 4, 'the counter names version 4, so the next append needs no search');
+  });
+
   t.test('delete removes the versions and the counter as well as the entry', async (t) => {
     const stash = open(t);
     for (let i = 1; i <= 3; i++) await stash.set('k', i);

@@ -70,7 +70,8 @@ function withUrl(base: string, { database, option }: { database?: string; option
 if (url) {
   rawClient(); // now, so that its teardown drops the run's database whichever tests run
   engineSuite(t, { engine: 'mongo', persistent: true, sync: false, onDisk: false, bigCount: 20_000, options: () => ({ url }) });
-  appendSuite(t, { engine: 'mongo', persistent: true, sync: false, options: () => ({ url }) });
+  // Stashes on one URL share a client, whose pool sends concurrent appends on several connections.
+  appendSuite(t, { engine: 'mongo', persistent: true, sync: false, options: () => ({ url }), lanes: () => ({}) });
 
   t.test('each stash has a collection of its own: others never see its entries, and clear() empties only it', async (t) => {
     const root = t.testdir();

@@ -112,7 +112,12 @@ if (url) {
       return { url };
     },
   });
-  appendSuite(t, { engine: 'redis', persistent: true, sync: false, options: async (t) => { await removeStashesUnder(raw, t.testdirName); t.teardown(() => removeStashesUnder(raw, t.testdirName)); return { url }; } });
+  appendSuite(t, {
+    engine: 'redis', persistent: true, sync: false,
+    options: async (t) => { await removeStashesUnder(raw, t.testdirName); t.teardown(() => removeStashesUnder(raw, t.testdirName)); return { url }; },
+    // A stash shares its process's connection to a URL; another connection name is another URL, so another connection.
+    lanes: (lane) => ({ url: `${url}${url.includes('?') ? '&' : '?'}connectionName=append-lane-${lane}` }),
+  });
 
   t.test('redis on the shared server', async (t) => {
     t.beforeEach(async (t) => {

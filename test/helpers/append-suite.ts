@@ -1,15 +1,11 @@
 /**
  * Append mode on one engine, through the public facade: every `set` adds a version, `get` reads the latest, `getAll`
- * gives every version oldest first, and two processes appending to one key at once lose nothing.
- * An engine's test file calls `appendSuite(t, { engine: 'name', ... })`.
+ * gives every version oldest first, and writers appending to one key at once lose nothing and never see timestamps go
+ * back as versions go up. An engine's test file calls `appendSuite(t, { engine: 'name', ... })`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
 import { HashStash, type EngineName, type HashStashOptions, type VersionRecord } from '../../src/index.js';
-import type { AppendJob } from '../append/append-writer.js';
-import { killAndWait } from '../concurrency/child.js';
+import { runWriters } from './append-writers.js';
 import { collect } from './engine-suite.js';
 
 export interface AppendSuiteConfig {
@@ -18,13 +14,26 @@ export interface AppendSuiteConfig {
   options?: (t: Test) => Partial<HashStashOptions> | Promise<Partial<HashStashOptions>>;
   /** The engine offers `stash.sync`. */
   sync: boolean;
-  /** Data outlives `close()` (and is shared between processes: the two-process test runs). */
+  /** Data outlives `close()` and is shared between processes: concurrent writers are processes, else worker threads. */
   persistent: boolean;
-  /** Appends per process in the two-process test (100 unless told). */
+  /** Appends per writer in the concurrent writers test (100 unless told). */
   concurrentAppends?: number;
+  /**
+   * For engines whose appends from one process travel on several connections, so they may land out of the order
+   * they were made in: the options of each of several stashes appending together in one process (its own connection).
+   */
+  lanes?: (lane: number) => Partial<HashStashOptions>;
 }
 
-const writerScript = fileURLToPath(new URL('../append/append-writer.js', import.meta.url));
+/** Where a version is stamped earlier than the one before it; none when versions and timestamps agree. */
+function backwardSteps(records: readonly VersionRecord[]): string[] {
+  return records.flatMap((record, i) => {
+    const before = records[i - 1];
+    return before && record.timestamp < before.timestamp
+      ? [`version ${record.version} is stamped ${before.timestamp - record.timestamp} ms before version ${before.version}`]
+      : [];
+  });
+}
 
 export function appendSuite(t: Test, config: AppendSuiteConfig): void {
   async function opener(t: Test) {
@@ -143,9 +152,9 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
       await Promise.all(Array.from({ length: count }, (_, i) => log.set('k', i)));
       const all = await log.getAll('k', { withMetadata: true });
       t.strictSame(all.map((r) => r.version), Array.from({ length: count }, (_, i) => i + 1));
-      t.strictSame(all.map((r) => r.value).sort((a, b) => (a as number) - (b as number)), Array.from({ length: count }, (_, i) => i),
-        'every value once');
+      t.strictSame(all.map((r) => r.value), Array.from({ length: count }, (_, i) => i), 'every value once, numbered in the order they were made');
       t.strictSame(await log.get('k'), all[count - 1]!.value, 'the current value is the latest version');
+      t.strictSame(backwardSteps(all), [], 'each version is stamped no earlier than the one before');
     });
 
     t.test('many versions stream back in order', async (t) => {
@@ -190,50 +199,62 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
       });
     }
 
-    const notShared = !config.persistent && 'the engine keeps its data inside one process';
-    t.test('two processes appending to one key at once lose no version and never share a number', { skip: notShared }, async (t) => {
-      t.setTimeout(120_000);
-      const children: ChildProcess[] = [];
-      t.teardown(() => Promise.all(children.map(killAndWait)));
+    const writerKind = config.persistent ? 'processes' : 'threads';
+    const writers = [0, 1, 2];
+    t.test(`${writers.length} ${writerKind} appending to one key at once: no version lost or shared, timestamps never go back`, async (t) => {
+      t.setTimeout(180_000);
       const { base, open } = await opener(t);
       const count = config.concurrentAppends ?? 100;
       const key = 'shared log';
-      const results = await runWriters(children, [0, 1].map((writer) => ({ options: base, key, writer, count })));
-      t.strictSame(results, ['done', 'done'], 'both writers finished');
+      const results = await runWriters(t, writers.map((writer) => ({ options: base, key, writer, count })), writerKind);
+      t.strictSame(results, writers.map(() => 'done'), 'every writer finished');
       const log = open();
       const all = await log.getAll(key, { withMetadata: true }) as VersionRecord<{ writer: number; n: number }>[];
-      t.equal(all.length, 2 * count, 'every append is a version');
-      t.strictSame(all.map((r) => r.version), Array.from({ length: 2 * count }, (_, i) => i + 1), 'numbers 1..2n, each once');
-      for (const writer of [0, 1]) {
+      const total = writers.length * count;
+      t.equal(all.length, total, 'every append is a version');
+      t.strictSame(all.map((r) => r.version), Array.from({ length: total }, (_, i) => i + 1), 'numbers 1..N, each once');
+      for (const writer of writers) {
         const own = all.filter((r) => r.value.writer === writer).map((r) => r.value.n);
         t.strictSame(own, Array.from({ length: count }, (_, n) => n), `writer ${writer}'s versions are all there, in its order`);
       }
+      t.strictSame(backwardSteps(all), [], 'each version is stamped no earlier than the one before');
       t.strictSame(await log.get(key), all[all.length - 1]!.value, 'the current value is the latest version');
       const interleaved = all.some((r, i) => i > 0 && r.value.writer !== all[i - 1]!.value.writer && i < all.length - 1);
       t.comment(interleaved ? 'the writers interleaved' : 'the writers did not interleave this time');
     });
-  });
-}
 
-/** Starts one child per job, releases them together, and resolves with how each ended. */
-function runWriters(children: ChildProcess[], jobs: AppendJob[]): Promise<string[]> {
-  let ready = 0;
-  return Promise.all(jobs.map((job) => new Promise<string>((resolve) => {
-    const child = spawn(process.execPath, [writerScript, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    children.push(child);
-    let stderr = '';
-    let done = false;
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const reply = JSON.parse(line) as { ready?: true; done?: true };
-      if (reply.ready && ++ready === jobs.length) for (const c of children) c.stdin!.end('go\n');
-      if (reply.done) done = true;
+    t.test('a version added after one stamped by a clock running ahead is stamped no earlier', async (t) => {
+      const { base, open } = await opener(t);
+      const key = 'skewed';
+      const ahead = 60 * 60 * 1000;
+      const log = open();
+      await log.set(key, 'first');
+      const before = Date.now();
+      t.strictSame(await runWriters(t, [{ options: base, key, writer: 1, count: 1, clockAheadMs: ahead }], writerKind), ['done'],
+        'a writer whose clock is an hour ahead appended');
+      await log.set(key, 'third');
+      const all = await log.getAll(key, { withMetadata: true });
+      t.strictSame(all.map((r) => r.version), [1, 2, 3]);
+      t.ok(all[1]!.timestamp >= before + ahead, 'that writer stamped its version by its own clock, an hour ahead');
+      t.strictSame(backwardSteps(all), [], 'the version after it, by a clock that is right, is not stamped earlier');
     });
-    child.on('error', (error) => resolve(`could not start: ${error.message}`));
-    child.on('close', (code) => {
-      // A writer that failed before it was ready must not leave the other one waiting for the start.
-      if (ready < jobs.length) for (const other of children) other.stdin!.end();
-      resolve(done && code === 0 ? 'done' : `ended with code ${code}: ${stderr}`);
-    });
-  })));
+
+    if (config.lanes) {
+      t.test('stashes on several connections of one process appending to one key at once: timestamps never go back', async (t) => {
+        t.setTimeout(180_000);
+        const { open } = await opener(t);
+        const key = 'lanes';
+        const count = 50;
+        const lanes = [0, 1, 2, 3].map((lane) => open(config.lanes!(lane)));
+        await Promise.all(lanes.map(async (stash, lane) => { for (let n = 0; n < count; n++) await stash.set(key, { lane, n }); }));
+        const all = await lanes[0]!.getAll(key, { withMetadata: true }) as VersionRecord<{ lane: number; n: number }>[];
+        t.strictSame(all.map((r) => r.version), Array.from({ length: lanes.length * count }, (_, i) => i + 1), 'numbers 1..N, each once');
+        for (const lane of lanes.keys()) {
+          t.strictSame(all.filter((r) => r.value.lane === lane).map((r) => r.value.n), Array.from({ length: count }, (_, n) => n),
+            `lane ${lane}'s versions are all there, in its order`);
+        }
+        t.strictSame(backwardSteps(all), [], 'each version is stamped no earlier than the one before');
+      });
+    }
+  });
 }

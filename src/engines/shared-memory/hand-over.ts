@@ -17,8 +17,8 @@ import { BroadcastChannel, getEnvironmentData, isMainThread, setEnvironmentData 
  *   so a thread that holds one and hears of another emits a warning (code HASHSTASH_MEMORY_ARENA_SPLIT).
  * The names carry the layout's version, so copies of hashstash with other layouts in one process keep apart.
  */
-const ENV_KEY = 'hashstash:memory-arena:v2';
-const CHANNEL_NAME = 'hashstash:memory-arena:v2';
+const ENV_KEY = 'hashstash:memory-arena:v3';
+const CHANNEL_NAME = 'hashstash:memory-arena:v3';
 
 /** The arena's byte-length limit: V8 caps a SharedArrayBuffer at 4 GB; a 64 KB margin keeps offsets in uint32 range. */
 export const ARENA_MAX_BYTES = 2 ** 32 - 65_536;
