@@ -7,7 +7,7 @@ import { startServers, stopServers } from '../servers.js';
 import { hashStashStore } from '../stores/hashstash.js';
 import { ioredisRaw } from '../stores/ioredis.js';
 import { keyvRedis } from '../stores/keyv-redis.js';
-import { lmdbJs, lmdbJsBinary } from '../stores/lmdb-js.js';
+import { lmdbJs, lmdbJsBinary, lmdbJsFlushed } from '../stores/lmdb-js.js';
 import { MONGO_ENTRIES, mongodbBson, mongodbJson } from '../stores/mongodb.js';
 import { plainFiles } from '../stores/plain-files.js';
 import { fill, readLoops, runInterleaved, runLoops, writeLoops, type InterleavedCase, type Measured } from '../store-loops.js';
@@ -34,6 +34,7 @@ const STORES: readonly BenchStore[] = [
   hashStashStore('mongo', { fill: 'bulk', server: 'mongo', workloads: ['small'], entries: MONGO_ENTRIES, getConcurrent: false }),
   plainFiles,
   lmdbJs,
+  lmdbJsFlushed,
   lmdbJsBinary,
   betterSqlite3,
   betterSqlite3Blob,
@@ -186,16 +187,26 @@ const FIGURES: readonly FigureSpec[] = [
     target: 0.5,
   },
   {
-    name: 'lmdb 1,000 concurrent stash.set / lmdb-js 1,000 db.put fired together (small)',
+    name: 'lmdb 1,000 concurrent stash.set (flushed) / lmdb-js 1,000 db.put fired together, its defaults (small)',
     numerator: [small('lmdb', 'set-concurrent')],
     denominator: [small('lmdb-js', 'set-concurrent')],
     target: 0.5,
   },
   {
-    name: 'lmdb sequential await stash.set / lmdb-js sequential await db.put, default durability both (small)',
+    name: 'lmdb sequential await stash.set (flushed) / lmdb-js sequential await db.put, its defaults: flushed after (small)',
     numerator: [small('lmdb', 'set')],
     denominator: [small('lmdb-js', 'set')],
     target: 0.8,
+  },
+  {
+    name: 'lmdb 1,000 concurrent stash.set / lmdb-js 1,000 db.put fired together, the engine\'s commit settings (small)',
+    numerator: [small('lmdb', 'set-concurrent')],
+    denominator: [small('lmdb-js-flushed', 'set-concurrent')],
+  },
+  {
+    name: 'lmdb sequential await stash.set / lmdb-js sequential await db.put, the engine\'s commit settings (small)',
+    numerator: [small('lmdb', 'set')],
+    denominator: [small('lmdb-js-flushed', 'set')],
   },
   {
     name: 'lmdb stash.sync.set / lmdb-js putSync, one commit each (small)',
