@@ -5,7 +5,8 @@ import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors
 import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
 import { LocalEngine, WRITE_BATCH } from './local-engine.js';
 import { onReadOnlyFileSystem } from './read-only-fs.js';
-import { CREATE_VERSIONS_TABLE, SqliteVersions } from './sqlite-versions.js';
+import { hasTable, prepareForWrites, retryWhileLocked } from './sqlite-open.js';
+import { SqliteVersions } from './sqlite-versions.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -26,11 +27,6 @@ export const BUSY_TIMEOUT_MS = 5_000;
 /** Iteration reads the table in key order, a page at a time, up to this many rows or bytes per page. */
 const PAGE_ROWS = 1000;
 const PAGE_BYTES = 4 * 1024 * 1024;
-/** After a checkpoint, a WAL file that one large batch grew is cut back to this size. */
-const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
-
-const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL)';
-
 /** The parts of better-sqlite3 this engine uses (the package ships no types). */
 export interface Statement {
   get(...params: unknown[]): any;
@@ -46,7 +42,7 @@ interface Transaction<A extends unknown[], R> {
 }
 interface Database {
   prepare(sql: string): Statement;
-  pragma(sql: string): unknown;
+  pragma(sql: string, options?: { simple: boolean }): unknown;
   exec(sql: string): void;
   transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R>;
   close(): void;
@@ -199,21 +195,15 @@ class SqliteStore implements SyncStore {
         }
         throw error;
       }
-      const hasTable = (name: string) => !!db!.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(name);
-      if (readonly) {
+      const opened = db;
+      const connection = retryWhileLocked(this.#file, () => {
+        if (!readonly) prepareForWrites(opened);
         // A database another process is creating may not have its table yet: until it has, the stash reads as empty.
-        if (!hasTable('entries')) {
-          db.close();
-          return undefined;
-        }
-      } else {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-        db.exec(CREATE_TABLE);
-        db.exec(CREATE_VERSIONS_TABLE);
-      }
-      return (this.#connection = new Connection(db, !readonly || hasTable('versions')));
+        else if (!hasTable(opened, 'entries')) return undefined;
+        return new Connection(opened, !readonly || hasTable(opened, 'versions'));
+      });
+      if (connection === undefined) db.close();
+      return (this.#connection = connection);
     } catch (error) {
       try { db?.close(); } catch { /* the open already failed; that error is the one to report */ }
       return this.#fail(error, 'open');
