@@ -187,8 +187,12 @@ class SqliteStore implements SyncStore {
     let db: Database | undefined;
     try {
       try {
-        db = new Database(this.#file, { readonly, fileMustExist, timeout: BUSY_TIMEOUT_MS });
+        // A readonly stash opens the file read-write too, and query_only refuses every write. SQLite reads a WAL
+        // database through its -wal and -shm files, creating them when absent; a read-only connection could never
+        // remove them again, while the last read-write connection to close does, leaving the folder as it was.
+        db = new Database(this.#file, { readonly: false, fileMustExist, timeout: BUSY_TIMEOUT_MS });
         addonLoaded = true;
+        if (readonly) db.pragma('query_only = ON');
       } catch (error) {
         if (!addonLoaded && !isSqliteError(error) && !(error instanceof TypeError)) {
           throw new EngineUnavailableError(`${INSTALL_HINT}: its native addon did not load (${(error as Error).message})`, this.#file, { cause: error });
