@@ -1,11 +1,10 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
 import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
 import { LocalEngine, WRITE_BATCH } from './local-engine.js';
 import { onReadOnlyFileSystem } from './read-only-fs.js';
-import { hasTable, prepareForWrites, retryWhileLocked } from './sqlite-open.js';
+import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './sqlite-open.js';
 import { SqliteVersions } from './sqlite-versions.js';
 
 /**
@@ -22,11 +21,11 @@ import { SqliteVersions } from './sqlite-versions.js';
  * reads were 4.5x slower. A cache holds values of any size, so the layout that stays fast for all of them wins.
  */
 export const DATABASE_FILE = 'data.sqlite';
-/** How long a connection waits for another one's write lock before failing. */
-export const BUSY_TIMEOUT_MS = 5_000;
+export { BUSY_TIMEOUT_MS };
 /** Iteration reads the table in key order, a page at a time, up to this many rows or bytes per page. */
 const PAGE_ROWS = 1000;
 const PAGE_BYTES = 4 * 1024 * 1024;
+
 /** The parts of better-sqlite3 this engine uses (the package ships no types). */
 export interface Statement {
   get(...params: unknown[]): any;
@@ -40,32 +39,14 @@ interface Transaction<A extends unknown[], R> {
   deferred: (...args: A) => R;
   immediate: (...args: A) => R;
 }
-interface Database {
+export interface Database {
   prepare(sql: string): Statement;
   pragma(sql: string, options?: { simple: boolean }): unknown;
   exec(sql: string): void;
   transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R>;
   close(): void;
 }
-type DatabaseClass = new (file: string, options: { readonly: boolean; fileMustExist: boolean; timeout: number }) => Database;
-
-let loaded: DatabaseClass | undefined;
-/** Set once a connection has opened: from then on the native addon is known to load. */
-let addonLoaded = false;
-
-const INSTALL_HINT = 'install better-sqlite3@12 to use the sqlite engine';
-
-function betterSqlite3(location: string): DatabaseClass {
-  if (loaded) return loaded;
-  try {
-    return (loaded = createRequire(import.meta.url)('better-sqlite3') as DatabaseClass);
-  } catch (error) {
-    throw new EngineUnavailableError(`${INSTALL_HINT} (${(error as Error).message})`, location, { cause: error });
-  }
-}
-
 const codeOf = (error: unknown): string => String((error as { code?: unknown })?.code ?? '');
-const isSqliteError = (error: unknown) => codeOf(error).startsWith('SQLITE_');
 
 /** Why an operation failed, in words, from a SQLite result code or a file-system errno. */
 function reasonOf(code: string): string | undefined {
@@ -183,23 +164,9 @@ class SqliteStore implements SyncStore {
   }
 
   #open(readonly: boolean, fileMustExist: boolean): Connection | undefined {
-    const Database = betterSqlite3(this.#file);
     let db: Database | undefined;
     try {
-      try {
-        // A readonly stash opens the file read-write too, and query_only refuses every write. SQLite reads a WAL
-        // database through its -wal and -shm files, creating them when absent; a read-only connection could never
-        // remove them again, while the last read-write connection to close does, leaving the folder as it was.
-        db = new Database(this.#file, { readonly: false, fileMustExist, timeout: BUSY_TIMEOUT_MS });
-        addonLoaded = true;
-        if (readonly) db.pragma('query_only = ON');
-      } catch (error) {
-        if (!addonLoaded && !isSqliteError(error) && !(error instanceof TypeError)) {
-          throw new EngineUnavailableError(`${INSTALL_HINT}: its native addon did not load (${(error as Error).message})`, this.#file, { cause: error });
-        }
-        throw error;
-      }
-      const opened = db;
+      const opened = (db = connect(this.#file, { readonly, fileMustExist }));
       const connection = retryWhileLocked(this.#file, () => {
         if (!readonly) prepareForWrites(opened);
         // A database another process is creating may not have its table yet: until it has, the stash reads as empty.
