@@ -5,6 +5,7 @@ import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } 
 import { LocalEngine, WRITE_BATCH } from './local-engine.js';
 import { onReadOnlyFileSystem } from './read-only-fs.js';
 import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './sqlite-open.js';
+import { storedKey, storedValue } from './sqlite-rows.js';
 import { SqliteVersions } from './sqlite-versions.js';
 
 /**
@@ -103,6 +104,14 @@ class Connection {
   }
 }
 
+/** What one kind of scan reads: its two statements, each row checked, and a row's key and bytes. */
+interface Scan<Row> {
+  statements(connection: Connection): [first: Statement, next: Statement];
+  row(raw: any): Row;
+  keyOf(row: Row): Uint8Array;
+  bytesOf(row: Row): number;
+}
+
 class SqliteStore implements SyncStore {
   readonly #folder: string;
   readonly #file: string;
@@ -185,7 +194,8 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return undefined;
     try {
-      return connection.get.get(key);
+      const value = connection.get.get(key);
+      return value === undefined ? undefined : storedValue(value, key, this.#file);
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -247,7 +257,7 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return keys.map(() => undefined);
     try {
-      return connection.getMany(keys);
+      return connection.getMany(keys).map((value, i) => (value === undefined ? undefined : storedValue(value, keys[i]!, this.#file)));
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -288,43 +298,50 @@ class SqliteStore implements SyncStore {
    * present throughout, and the entries written meanwhile ahead of the current key.
    */
   keys(): Iterable<Uint8Array> {
-    return this.#scan<Uint8Array>((c) => [c.firstKeys, c.nextKeys], (key) => key, (key) => key.byteLength);
+    const file = this.#file;
+    return this.#scan<Uint8Array>({
+      statements: (c) => [c.firstKeys, c.nextKeys],
+      row: (key) => storedKey(key, file),
+      keyOf: (key) => key,
+      bytesOf: (key) => key.byteLength,
+    });
   }
 
   entries(): Iterable<RawEntry> {
-    return this.#scan<RawEntry>((c) => [c.firstEntries, c.nextEntries], (row) => row[0], (row) => row[0].byteLength + row[1].byteLength);
+    const file = this.#file;
+    return this.#scan<RawEntry>({
+      statements: (c) => [c.firstEntries, c.nextEntries],
+      row: ([rawKey, value]) => {
+        const key = storedKey(rawKey, file);
+        return [key, storedValue(value, key, file)];
+      },
+      keyOf: (row) => row[0],
+      bytesOf: (row) => row[0].byteLength + row[1].byteLength,
+    });
   }
 
-  *#scan<Row>(
-    statements: (connection: Connection) => [first: Statement, next: Statement],
-    keyOf: (row: Row) => Uint8Array,
-    bytesOf: (row: Row) => number,
-  ): Generator<Row> {
+  *#scan<Row>(scan: Scan<Row>): Generator<Row> {
     let after: Uint8Array | undefined;
     for (;;) {
-      const { page, complete } = this.#page(statements, after, bytesOf);
+      const { page, complete } = this.#page(scan, after);
       yield* page;
       if (complete) return;
-      after = keyOf(page[page.length - 1]!);
+      after = scan.keyOf(page[page.length - 1]!);
     }
   }
 
   /** Up to PAGE_ROWS rows after `after`, fewer when their bytes reach PAGE_BYTES; `complete` when no more follow. */
-  #page<Row>(
-    statements: (connection: Connection) => [first: Statement, next: Statement],
-    after: Uint8Array | undefined,
-    bytesOf: (row: Row) => number,
-  ): { page: Row[]; complete: boolean } {
+  #page<Row>(scan: Scan<Row>, after: Uint8Array | undefined): { page: Row[]; complete: boolean } {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return { page: [], complete: true };
-    const [first, next] = statements(connection);
+    const [first, next] = scan.statements(connection);
     const page: Row[] = [];
     let bytes = 0;
     try {
-      const rows: Iterable<Row> = after === undefined ? first.iterate(PAGE_ROWS) : next.iterate(after, PAGE_ROWS);
-      for (const row of rows) {
+      for (const raw of after === undefined ? first.iterate(PAGE_ROWS) : next.iterate(after, PAGE_ROWS)) {
+        const row = scan.row(raw);
         page.push(row);
-        bytes += bytesOf(row);
+        bytes += scan.bytesOf(row);
         // Leaving the loop early closes the statement.
         if (bytes >= PAGE_BYTES) return { page, complete: false };
       }
@@ -365,6 +382,7 @@ class SqliteStore implements SyncStore {
       } catch (error) {
         return this.#fail(error, 'read');
       }
+      for (const version of page.versions) storedValue(version.value, key, this.#file);
       yield* page.versions;
       if (page.complete) return;
       after = page.versions[page.versions.length - 1]!.version;
