@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -127,29 +127,36 @@ t.test(`${OPENERS} processes open the same brand-new stash at once while ${SPINN
 });
 
 t.test('a brand-new stash opens while another connection holds its write lock (as the first opener switching it to WAL does)', async (t) => {
-  const holdMs = 1_500;
   const children: ChildProcess[] = [];
   t.teardown(() => Promise.all(children.map(killAndWait)));
   const root = t.testdir();
   const stash = new HashStash({ root, engine: 'sqlite' });
   t.teardown(() => stash.close());
   mkdirSync(stash.path, { recursive: true });
+  const go = join(root, 'go');
+  const released = join(root, 'released');
   const betterSqlite3 = createRequire(import.meta.url).resolve('better-sqlite3');
   // A write transaction on the new database, still in SQLite's default rollback mode: an opener can read it, and its
-  // switch to WAL, a write begun inside that read, gets SQLITE_BUSY at once instead of waiting.
+  // switch to WAL, a write begun inside that read, gets SQLITE_BUSY at once instead of waiting. The holder lets go a
+  // second after it sees `go`, which this process writes just before it opens (and blocks, retrying).
   const holder = spawn(process.execPath, ['-e', `
+    const { existsSync, writeFileSync } = require('node:fs');
     const db = new (require(${JSON.stringify(betterSqlite3)}))(${JSON.stringify(join(stash.path, DATABASE_FILE))});
     db.exec('BEGIN IMMEDIATE');
     console.log('locked');
-    setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, ${holdMs});
+    const poll = setInterval(() => {
+      if (!existsSync(${JSON.stringify(go)})) return;
+      clearInterval(poll);
+      setTimeout(() => { writeFileSync(${JSON.stringify(released)}, ''); db.exec('ROLLBACK'); db.close(); }, 1000);
+    }, 10);
   `], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(holder);
   const { value } = await createInterface({ input: holder.stdout! })[Symbol.asyncIterator]().next();
   t.equal(value, 'locked', 'another process holds the write lock');
-  const lockedAt = performance.now();
 
+  writeFileSync(go, '');
   stash.sync.set('k', 'written once the lock was gone');
-  t.ok(performance.now() - lockedAt >= holdMs - 200, 'the open waited for the lock');
+  t.ok(existsSync(released), 'the open waited for the other connection to let go');
   t.equal(stash.sync.get('k'), 'written once the lock was gone');
   t.equal(await stash.size(), 1);
 });
