@@ -311,9 +311,9 @@ class SqliteStore implements SyncStore {
     const file = this.#file;
     return this.#scan<RawEntry>({
       statements: (c) => [c.firstEntries, c.nextEntries],
-      row: ([rawKey, value]) => {
-        const key = storedKey(rawKey, file);
-        return [key, storedValue(value, key, file)];
+      row: (row: [unknown, unknown]) => {
+        storedValue(row[1], storedKey(row[0], file), file);
+        return row as RawEntry;
       },
       keyOf: (row) => row[0],
       bytesOf: (row) => row[0].byteLength + row[1].byteLength,
