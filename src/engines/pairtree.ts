@@ -4,8 +4,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
+import { DecodeError, EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
 import { hashKey } from '../keys/hash.js';
+import { previewRawKey } from '../keys/preview.js';
 import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from './engine.js';
 import { LocalEngine } from './local-engine.js';
 import { onReadOnlyFileSystem } from './read-only-fs.js';
@@ -181,16 +182,31 @@ class PairtreeStore implements SyncStore {
     }
   }
 
+  /**
+   * The key an entry's folder holds. Its folder is named by the key's hash, so a key file whose bytes hash elsewhere
+   * is corrupt: handing it on would pair a key never written with this folder's value, so it is a DecodeError.
+   */
+  #keyIn(folder: string): Buffer | undefined {
+    const key = this.#read(join(folder, KEY_FILE));
+    if (key !== undefined && this.#folderOf(key) !== folder) {
+      throw new DecodeError(
+        `pairtree: ${join(folder, KEY_FILE)} holds the key ${previewRawKey(key)}, which does not hash to that folder: ` +
+        'the key file is corrupt, so the key of this entry is unknown; remove the folder, or delete the entry under ' +
+        'its real key, to drop it');
+    }
+    return key;
+  }
+
   *keys() {
     for (const folder of this.#folders()) {
-      const key = this.#read(join(folder, KEY_FILE));
+      const key = this.#keyIn(folder);
       if (key) yield key;
     }
   }
 
   *entries(): Iterable<RawEntry> {
     for (const folder of this.#folders()) {
-      const key = this.#read(join(folder, KEY_FILE));
+      const key = this.#keyIn(folder);
       const value = this.#read(join(folder, VALUE_FILE));
       if (key && value) yield [key, value];
     }

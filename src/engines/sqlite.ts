@@ -1,11 +1,12 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
 import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
 import { LocalEngine, WRITE_BATCH } from './local-engine.js';
 import { onReadOnlyFileSystem } from './read-only-fs.js';
-import { CREATE_VERSIONS_TABLE, SqliteVersions } from './sqlite-versions.js';
+import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './sqlite-open.js';
+import { storedKey, storedValue } from './sqlite-rows.js';
+import { SqliteVersions } from './sqlite-versions.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -21,15 +22,10 @@ import { CREATE_VERSIONS_TABLE, SqliteVersions } from './sqlite-versions.js';
  * reads were 4.5x slower. A cache holds values of any size, so the layout that stays fast for all of them wins.
  */
 export const DATABASE_FILE = 'data.sqlite';
-/** How long a connection waits for another one's write lock before failing. */
-export const BUSY_TIMEOUT_MS = 5_000;
+export { BUSY_TIMEOUT_MS };
 /** Iteration reads the table in key order, a page at a time, up to this many rows or bytes per page. */
 const PAGE_ROWS = 1000;
 const PAGE_BYTES = 4 * 1024 * 1024;
-/** After a checkpoint, a WAL file that one large batch grew is cut back to this size. */
-const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
-
-const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL)';
 
 /** The parts of better-sqlite3 this engine uses (the package ships no types). */
 export interface Statement {
@@ -44,32 +40,14 @@ interface Transaction<A extends unknown[], R> {
   deferred: (...args: A) => R;
   immediate: (...args: A) => R;
 }
-interface Database {
+export interface Database {
   prepare(sql: string): Statement;
-  pragma(sql: string): unknown;
+  pragma(sql: string, options?: { simple: boolean }): unknown;
   exec(sql: string): void;
   transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R>;
   close(): void;
 }
-type DatabaseClass = new (file: string, options: { readonly: boolean; fileMustExist: boolean; timeout: number }) => Database;
-
-let loaded: DatabaseClass | undefined;
-/** Set once a connection has opened: from then on the native addon is known to load. */
-let addonLoaded = false;
-
-const INSTALL_HINT = 'install better-sqlite3@12 to use the sqlite engine';
-
-function betterSqlite3(location: string): DatabaseClass {
-  if (loaded) return loaded;
-  try {
-    return (loaded = createRequire(import.meta.url)('better-sqlite3') as DatabaseClass);
-  } catch (error) {
-    throw new EngineUnavailableError(`${INSTALL_HINT} (${(error as Error).message})`, location, { cause: error });
-  }
-}
-
 const codeOf = (error: unknown): string => String((error as { code?: unknown })?.code ?? '');
-const isSqliteError = (error: unknown) => codeOf(error).startsWith('SQLITE_');
 
 /** Why an operation failed, in words, from a SQLite result code or a file-system errno. */
 function reasonOf(code: string): string | undefined {
@@ -124,6 +102,14 @@ class Connection {
       for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1]);
     }).immediate;
   }
+}
+
+/** What one kind of scan reads: its two statements, each row checked, and a row's key and bytes. */
+interface Scan<Row> {
+  statements(connection: Connection): [first: Statement, next: Statement];
+  row(raw: any): Row;
+  keyOf(row: Row): Uint8Array;
+  bytesOf(row: Row): number;
 }
 
 class SqliteStore implements SyncStore {
@@ -187,33 +173,17 @@ class SqliteStore implements SyncStore {
   }
 
   #open(readonly: boolean, fileMustExist: boolean): Connection | undefined {
-    const Database = betterSqlite3(this.#file);
     let db: Database | undefined;
     try {
-      try {
-        db = new Database(this.#file, { readonly, fileMustExist, timeout: BUSY_TIMEOUT_MS });
-        addonLoaded = true;
-      } catch (error) {
-        if (!addonLoaded && !isSqliteError(error) && !(error instanceof TypeError)) {
-          throw new EngineUnavailableError(`${INSTALL_HINT}: its native addon did not load (${(error as Error).message})`, this.#file, { cause: error });
-        }
-        throw error;
-      }
-      const hasTable = (name: string) => !!db!.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(name);
-      if (readonly) {
+      const opened = (db = connect(this.#file, { readonly, fileMustExist }));
+      const connection = retryWhileLocked(this.#file, () => {
+        if (!readonly) prepareForWrites(opened);
         // A database another process is creating may not have its table yet: until it has, the stash reads as empty.
-        if (!hasTable('entries')) {
-          db.close();
-          return undefined;
-        }
-      } else {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
-        db.exec(CREATE_TABLE);
-        db.exec(CREATE_VERSIONS_TABLE);
-      }
-      return (this.#connection = new Connection(db, !readonly || hasTable('versions')));
+        else if (!hasTable(opened, 'entries')) return undefined;
+        return new Connection(opened, !readonly || hasTable(opened, 'versions'));
+      });
+      if (connection === undefined) db.close();
+      return (this.#connection = connection);
     } catch (error) {
       try { db?.close(); } catch { /* the open already failed; that error is the one to report */ }
       return this.#fail(error, 'open');
@@ -224,7 +194,8 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return undefined;
     try {
-      return connection.get.get(key);
+      const value = connection.get.get(key);
+      return value === undefined ? undefined : storedValue(value, key, this.#file);
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -286,7 +257,7 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return keys.map(() => undefined);
     try {
-      return connection.getMany(keys);
+      return connection.getMany(keys).map((value, i) => (value === undefined ? undefined : storedValue(value, keys[i]!, this.#file)));
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -327,43 +298,50 @@ class SqliteStore implements SyncStore {
    * present throughout, and the entries written meanwhile ahead of the current key.
    */
   keys(): Iterable<Uint8Array> {
-    return this.#scan<Uint8Array>((c) => [c.firstKeys, c.nextKeys], (key) => key, (key) => key.byteLength);
+    const file = this.#file;
+    return this.#scan<Uint8Array>({
+      statements: (c) => [c.firstKeys, c.nextKeys],
+      row: (key) => storedKey(key, file),
+      keyOf: (key) => key,
+      bytesOf: (key) => key.byteLength,
+    });
   }
 
   entries(): Iterable<RawEntry> {
-    return this.#scan<RawEntry>((c) => [c.firstEntries, c.nextEntries], (row) => row[0], (row) => row[0].byteLength + row[1].byteLength);
+    const file = this.#file;
+    return this.#scan<RawEntry>({
+      statements: (c) => [c.firstEntries, c.nextEntries],
+      row: (row: [unknown, unknown]) => {
+        storedValue(row[1], storedKey(row[0], file), file);
+        return row as RawEntry;
+      },
+      keyOf: (row) => row[0],
+      bytesOf: (row) => row[0].byteLength + row[1].byteLength,
+    });
   }
 
-  *#scan<Row>(
-    statements: (connection: Connection) => [first: Statement, next: Statement],
-    keyOf: (row: Row) => Uint8Array,
-    bytesOf: (row: Row) => number,
-  ): Generator<Row> {
+  *#scan<Row>(scan: Scan<Row>): Generator<Row> {
     let after: Uint8Array | undefined;
     for (;;) {
-      const { page, complete } = this.#page(statements, after, bytesOf);
+      const { page, complete } = this.#page(scan, after);
       yield* page;
       if (complete) return;
-      after = keyOf(page[page.length - 1]!);
+      after = scan.keyOf(page[page.length - 1]!);
     }
   }
 
   /** Up to PAGE_ROWS rows after `after`, fewer when their bytes reach PAGE_BYTES; `complete` when no more follow. */
-  #page<Row>(
-    statements: (connection: Connection) => [first: Statement, next: Statement],
-    after: Uint8Array | undefined,
-    bytesOf: (row: Row) => number,
-  ): { page: Row[]; complete: boolean } {
+  #page<Row>(scan: Scan<Row>, after: Uint8Array | undefined): { page: Row[]; complete: boolean } {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return { page: [], complete: true };
-    const [first, next] = statements(connection);
+    const [first, next] = scan.statements(connection);
     const page: Row[] = [];
     let bytes = 0;
     try {
-      const rows: Iterable<Row> = after === undefined ? first.iterate(PAGE_ROWS) : next.iterate(after, PAGE_ROWS);
-      for (const row of rows) {
+      for (const raw of after === undefined ? first.iterate(PAGE_ROWS) : next.iterate(after, PAGE_ROWS)) {
+        const row = scan.row(raw);
         page.push(row);
-        bytes += bytesOf(row);
+        bytes += scan.bytesOf(row);
         // Leaving the loop early closes the statement.
         if (bytes >= PAGE_BYTES) return { page, complete: false };
       }
@@ -404,6 +382,7 @@ class SqliteStore implements SyncStore {
       } catch (error) {
         return this.#fail(error, 'read');
       }
+      for (const version of page.versions) storedValue(version.value, key, this.#file);
       yield* page.versions;
       if (page.complete) return;
       after = page.versions[page.versions.length - 1]!.version;

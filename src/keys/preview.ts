@@ -1,5 +1,8 @@
 import { encodeKey } from './encode.js';
 
+const MAX_PREVIEW = 80;
+const shorten = (text: string) => (text.length > MAX_PREVIEW ? `${text.slice(0, MAX_PREVIEW - 3)}...` : text);
+
 /** A short printable form of a key for error messages. */
 export function previewKey(key: unknown): string {
   let text: string;
@@ -8,5 +11,10 @@ export function previewKey(key: unknown): string {
   } catch {
     text = Object.prototype.toString.call(key);
   }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return shorten(text);
+}
+
+/** The same for a key as stored, without decoding it: its canonical text, which `previewKey` gives too. */
+export function previewRawKey(rawKey: Uint8Array): string {
+  return shorten(Buffer.from(rawKey.buffer, rawKey.byteOffset, rawKey.byteLength).toString('utf8'));
 }

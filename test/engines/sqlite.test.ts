@@ -1,7 +1,6 @@
 import t, { type Test } from 'tap';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
@@ -10,6 +9,7 @@ import {
 import { BUSY_TIMEOUT_MS, DATABASE_FILE } from '../../src/engines/sqlite.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
 import { appendSuite } from '../helpers/append-suite.js';
+import { chattrUnsupported, immutable } from '../helpers/immutable.js';
 
 // A raw `node` run times out after 30 s unless told; the multi-process tests need longer on a busy machine.
 t.setTimeout(300_000);
@@ -351,26 +351,6 @@ t.test('a writer waits for another process\'s write lock, up to the busy timeout
   t.strictSame(await stash.getMany(['before', 'blocked', 'after']), ['kept', undefined, 'waited'], 'nothing stored was lost');
   t.equal(await stash.size(), 2, 'the other connection\'s rolled-back row is not there');
 });
-
-/** `chattr +i` makes a file or folder immutable even for root, standing in for a read-only location. */
-function immutable(path: string, on: boolean): void {
-  execFileSync('chattr', [on ? '+i' : '-i', path], { stdio: 'ignore' });
-}
-
-/** Why the read-only tests cannot run here (chattr needs root and a file system that supports it), or false. */
-function chattrUnsupported(): string | false {
-  const probe = join(tmpdir(), `hashstash-chattr-probe-${process.pid}`);
-  writeFileSync(probe, '');
-  try {
-    immutable(probe, true);
-    immutable(probe, false);
-    return false;
-  } catch {
-    return 'chattr +i is not available here (needs root on ext4 or similar)';
-  } finally {
-    rmSync(probe, { force: true });
-  }
-}
 
 t.test('a read-only location', async (t) => {
   const skip = chattrUnsupported();

@@ -1,0 +1,115 @@
+import { createRequire } from 'node:module';
+import { EngineUnavailableError } from '../errors.js';
+import type { Database } from './sqlite.js';
+import { CREATE_VERSIONS_TABLE } from './sqlite-versions.js';
+
+/**
+ * Opening a connection: loading better-sqlite3, and making the connection ready while other processes open, create
+ * or recover the same database.
+ *
+ * SQLite's busy timeout covers a transaction that starts with no other open on its connection, but some steps of an
+ * open return SQLITE_BUSY at once: switching a new database to WAL runs its write inside a read transaction, and a
+ * connection that holds a read lock while another waits for the exclusive lock must give up (else both would wait
+ * forever). So every step of an open is retried, with jittered backoff, while it fails only because the database is
+ * locked, up to OPEN_LOCKED_LIMIT_MS in all.
+ */
+
+/** How long a connection waits for another one's write lock before failing. */
+export const BUSY_TIMEOUT_MS = 5_000;
+/** How long an open keeps retrying a database that other connections keep locked. */
+export const OPEN_LOCKED_LIMIT_MS = 30_000;
+/** Backoff between attempts: doubling from the first to the last, each randomized by ±50% so openers spread out. */
+const FIRST_DELAY_MS = 2;
+const LAST_DELAY_MS = 250;
+/** After a checkpoint, a WAL file that one large batch grew is cut back to this size. */
+const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
+
+const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL)';
+
+const codeOf = (error: unknown): string => String((error as { code?: unknown })?.code ?? '');
+
+type DatabaseClass = new (file: string, options: { readonly: boolean; fileMustExist: boolean; timeout: number }) => Database;
+
+let loaded: DatabaseClass | undefined;
+/** Set once a connection has opened: from then on the native addon is known to load. */
+let addonLoaded = false;
+
+const INSTALL_HINT = 'install better-sqlite3@12 to use the sqlite engine';
+
+function betterSqlite3(location: string): DatabaseClass {
+  if (loaded) return loaded;
+  try {
+    return (loaded = createRequire(import.meta.url)('better-sqlite3') as DatabaseClass);
+  } catch (error) {
+    throw new EngineUnavailableError(`${INSTALL_HINT} (${(error as Error).message})`, location, { cause: error });
+  }
+}
+
+/**
+ * A new connection to `file`, for a stash opened `readonly` or not. A readonly stash opens the file read-write too,
+ * and query_only refuses every write: SQLite reads a WAL database through its -wal and -shm files, creating them when
+ * absent, and a read-only connection could never remove them again, while the last read-write connection to close
+ * does, leaving the folder as it was. (Where the file cannot be written, SQLite opens it read-only by itself.)
+ */
+export function connect(file: string, { readonly, fileMustExist }: { readonly: boolean; fileMustExist: boolean }): Database {
+  const Database = betterSqlite3(file);
+  let db: Database;
+  try {
+    db = new Database(file, { readonly: false, fileMustExist, timeout: BUSY_TIMEOUT_MS });
+    addonLoaded = true;
+  } catch (error) {
+    if (!addonLoaded && !codeOf(error).startsWith('SQLITE_') && !(error instanceof TypeError)) {
+      throw new EngineUnavailableError(`${INSTALL_HINT}: its native addon did not load (${(error as Error).message})`, file, { cause: error });
+    }
+    throw error;
+  }
+  if (readonly) db.pragma('query_only = ON');
+  return db;
+}
+
+/**
+ * Locked by another connection, for now: SQLITE_BUSY and its extended codes (RECOVERY while another connection rebuilds
+ * the WAL index, SNAPSHOT), and SQLITE_PROTOCOL, which SQLite returns when WAL locks kept changing under it.
+ */
+export function isLocked(error: unknown): boolean {
+  const code = codeOf(error);
+  return code.startsWith('SQLITE_BUSY') || code === 'SQLITE_PROTOCOL';
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks the thread: the engine is synchronous, and SQLite's own busy handler blocks the same way. */
+const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+
+/** `step()`, tried again while it fails because the database is locked; EngineUnavailableError after `limitMs`. */
+export function retryWhileLocked<T>(file: string, step: () => T, limitMs = OPEN_LOCKED_LIMIT_MS): T {
+  const started = performance.now();
+  for (let delay = FIRST_DELAY_MS; ; delay = Math.min(LAST_DELAY_MS, delay * 2)) {
+    try {
+      return step();
+    } catch (error) {
+      if (!isLocked(error)) throw error;
+      const waited = performance.now() - started;
+      if (waited >= limitMs) {
+        throw new EngineUnavailableError(
+          `sqlite cannot open ${file}: other connections kept the database locked for ${(waited / 1000).toFixed(1)} s ` +
+          `(${codeOf(error)}: ${(error as Error).message})`, file, { cause: error });
+      }
+      sleep(Math.min(delay * (0.5 + Math.random()), limitMs - waited));
+    }
+  }
+}
+
+export const hasTable = (db: Database, name: string): boolean =>
+  !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(name);
+
+/**
+ * WAL mode, the pragmas and the tables, each step only when needed: asking the journal mode and looking up a table
+ * only read, while switching to WAL takes the exclusive lock, so only the first opener of a new database switches.
+ */
+export function prepareForWrites(db: Database): void {
+  if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+  if (!hasTable(db, 'entries')) db.exec(CREATE_TABLE);
+  if (!hasTable(db, 'versions')) db.exec(CREATE_VERSIONS_TABLE);
+}
