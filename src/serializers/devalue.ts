@@ -5,6 +5,7 @@ import { DecodeError, SerializationError } from '../errors.js';
 import { registeredClassNamed, registeredClassOf, type RegisteredClass } from './classes.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
 import { evaluateFunctionSource, functionSource, StoredFunction } from './stored-function.js';
+import { MAX_TEXT_BYTES } from './text-limit.js';
 
 /**
  * devalue's format: JSON text of a flat array in which objects refer to each other by index, so shared references and
@@ -131,6 +132,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const devalueSerializer: Serializer = {
   name: 'devalue',
   id: 0x64, // 'd'
+  maxBytes: MAX_TEXT_BYTES,
   serialize(value) {
     let text: string;
     try {

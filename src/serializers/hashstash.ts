@@ -3,6 +3,7 @@ import { DecodeError } from '../errors.js';
 import { isPlainJson } from './plain-json.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
 import { isStackOverflow, tooDeep } from './tagged-tree/paths.js';
+import { MAX_TEXT_BYTES } from './text-limit.js';
 import { TreeReader } from './tagged-tree/reader.js';
 import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
 import { TreeWriter } from './tagged-tree/writer.js';
@@ -23,6 +24,7 @@ const TAGGED_ROOT_OPEN = `{${JSON.stringify(TAG_KEY)}:${JSON.stringify(TAG_TAGGE
 export const hashstashSerializer: Serializer = {
   name: 'hashstash',
   id: 0x68, // 'h'
+  maxBytes: MAX_TEXT_BYTES,
 
   serialize(value: unknown): Uint8Array {
     return Buffer.from(hashstashSerializer.serializeToText!(value)); // UTF-8, the default
