@@ -5,7 +5,7 @@ import { DecodeError, SerializationError } from '../errors.js';
 import { registeredClassNamed, registeredClassOf, type RegisteredClass } from './classes.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
 import { evaluateFunctionSource, functionSource, StoredFunction } from './stored-function.js';
-import { MAX_TEXT_BYTES } from './text-limit.js';
+import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from './text-limit.js';
 
 /**
  * devalue's format: JSON text of a flat array in which objects refer to each other by index, so shared references and
@@ -146,6 +146,7 @@ export const devalueSerializer: Serializer = {
         throw toSerializationError(markedError);
       }
     }
+    assertReadableText(text);
     return Buffer.from(text, 'utf8');
   },
   deserialize(bytes, options?: DeserializeOptions) {
@@ -369,6 +370,7 @@ function refusedValue(error: DevalueError): unknown {
 }
 
 function toSerializationError(error: unknown): unknown {
+  if (isStringTooLong(error)) return textTooLong(error);
   if (!(error instanceof DevalueError)) return error;
   return new SerializationError(`devalue cannot serialize ${describeRefusal(error)}`, '$' + error.path, { cause: error });
 }

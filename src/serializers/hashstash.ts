@@ -3,7 +3,7 @@ import { DecodeError } from '../errors.js';
 import { isPlainJson } from './plain-json.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
 import { isStackOverflow, tooDeep } from './tagged-tree/paths.js';
-import { MAX_TEXT_BYTES } from './text-limit.js';
+import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from './text-limit.js';
 import { TreeReader } from './tagged-tree/reader.js';
 import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
 import { TreeWriter } from './tagged-tree/writer.js';
@@ -31,11 +31,15 @@ export const hashstashSerializer: Serializer = {
   },
 
   serializeToText(value: unknown): string {
+    let text: string;
     try {
-      return isPlainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
+      text = isPlainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
     } catch (error) {
-      throw isStackOverflow(error) ? tooDeep(error) : error;
+      if (isStackOverflow(error)) throw tooDeep(error);
+      throw isStringTooLong(error) ? textTooLong(error) : error;
     }
+    assertReadableText(text);
+    return text;
   },
 
   deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown {

@@ -1,4 +1,5 @@
 import { SerializationError } from '../../errors.js';
+import { isStringTooLong, TEXT_TOO_LONG } from '../text-limit.js';
 
 /**
  * Where a value sits inside the value being written, as SerializationError reports it:
@@ -34,10 +35,14 @@ export function indexSegment(index: number): string {
   return '[' + index + ']';
 }
 
-/** Adds the segment to an UnsupportedAtPath passing outwards; other errors (a throwing getter) pass unchanged. */
+/**
+ * Adds the segment to an UnsupportedAtPath passing outwards; other errors (a throwing getter) pass unchanged, except
+ * text grown past V8's string limit, which is located where it passed the limit.
+ */
 export function withSegment(error: unknown, segment: string): unknown {
-  if (error instanceof UnsupportedAtPath) error.segments.push(segment);
-  return error;
+  const located = isStringTooLong(error) ? new UnsupportedAtPath(TEXT_TOO_LONG, error) : error;
+  if (located instanceof UnsupportedAtPath) located.segments.push(segment);
+  return located;
 }
 
 /** The RangeError V8 throws when recursion runs out of stack: for a value, that means it is nested too deeply. */

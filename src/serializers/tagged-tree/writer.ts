@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { registeredClassOf, type RegisteredClass } from '../classes.js';
 import { functionSource, StoredFunction } from '../stored-function.js';
 import { arrayBufferToBase64, TYPED_ARRAYS, viewToBase64 } from './binary.js';
+import { isStringTooLong, textTooLong } from '../text-limit.js';
 import { indexSegment, isStackOverflow, propertySegment, tooDeep, UnsupportedAtPath, withSegment } from './paths.js';
 import * as tag from './tags.js';
 
@@ -136,7 +137,8 @@ export class TreeWriter {
       return new TreeWriter(canonical).value(value);
     } catch (error) {
       if (error instanceof UnsupportedAtPath) throw error.toSerializationError();
-      throw isStackOverflow(error) ? tooDeep(error) : error;
+      if (isStackOverflow(error)) throw tooDeep(error);
+      throw isStringTooLong(error) ? textTooLong(error) : error;
     }
   }
 
