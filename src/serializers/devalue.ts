@@ -5,6 +5,7 @@ import { DecodeError, SerializationError } from '../errors.js';
 import { registeredClassNamed, registeredClassOf, type RegisteredClass } from './classes.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
 import { evaluateFunctionSource, functionSource, StoredFunction } from './stored-function.js';
+import { isStackOverflow, tooDeep } from './tagged-tree/paths.js';
 import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from './text-limit.js';
 
 /**
@@ -139,11 +140,11 @@ export const devalueSerializer: Serializer = {
       text = stringify(value, reducers);
     } catch (error) {
       const refused = error instanceof DevalueError ? refusedValue(error) : undefined;
-      if (typeof refused !== 'object' || refused === null || !needsMarker(refused)) throw toSerializationError(error);
+      if (typeof refused !== 'object' || refused === null || !needsMarker(refused)) throw toSerializationError(error, value);
       try {
         text = MARKED_PREFIX + stringify(value, reducers, markedStringifyOptions);
       } catch (markedError) {
-        throw toSerializationError(markedError);
+        throw toSerializationError(markedError, value);
       }
     }
     assertReadableText(text);
@@ -369,8 +370,9 @@ function refusedValue(error: DevalueError): unknown {
   return (error as DevalueError & { value?: unknown }).value;
 }
 
-function toSerializationError(error: unknown): unknown {
+function toSerializationError(error: unknown, value: unknown): unknown {
   if (isStringTooLong(error)) return textTooLong(error);
+  if (isStackOverflow(error)) return tooDeep(error, value);
   if (!(error instanceof DevalueError)) return error;
   return new SerializationError(`devalue cannot serialize ${describeRefusal(error)}`, '$' + error.path, { cause: error });
 }

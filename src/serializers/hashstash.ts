@@ -35,7 +35,7 @@ export const hashstashSerializer: Serializer = {
     try {
       text = isPlainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
     } catch (error) {
-      if (isStackOverflow(error)) throw tooDeep(error);
+      if (isStackOverflow(error)) throw tooDeep(error, value);
       throw isStringTooLong(error) ? textTooLong(error) : error;
     }
     assertReadableText(text);

@@ -279,6 +279,15 @@ t.test('what devalue cannot carry is a SerializationError with the exact path', 
   t.match(unregistered.message, /Widget.*registerClass/, 'an unregistered class is named, with the fix');
 });
 
+t.test('a value nested deeper than the stack allows is a SerializationError naming its depth, not a RangeError', async (t) => {
+  let deep: unknown = {};
+  for (let i = 0; i < 100_000; i++) deep = { a: deep };
+  t.throws(() => devalueSerializer.serialize(deep), { name: 'SerializationError', path: '$', message: /nested too deeply to serialize \(100001 levels/ });
+  let deepArrays: unknown[] = [new Map([[1, new Set([2])]])];
+  for (let i = 0; i < 100_000; i++) deepArrays = [deepArrays];
+  t.throws(() => devalueSerializer.serialize(deepArrays), { name: 'SerializationError', message: /\(100003 levels/ }, 'counting Map and Set levels');
+});
+
 t.test('garbage is a DecodeError, never a wrong value', async (t) => {
   const garbage: Record<string, Uint8Array> = {
     empty: new Uint8Array(0),

@@ -481,7 +481,7 @@ t.test('native and bound functions cannot be stored', async (t) => {
 t.test('a value nested deeper than JSON can go is a SerializationError, not a stack overflow', async (t) => {
   let deep: unknown[] = [];
   for (let i = 0; i < 100_000; i++) deep = [deep];
-  t.throws(() => serialize(deep), { name: 'SerializationError', path: '$', message: /nested too deeply/ });
+  t.throws(() => serialize(deep), { name: 'SerializationError', path: '$', message: /nested too deeply to serialize \(100001 levels/ });
   let deepTagged: unknown[] = [new Date(0)];
   for (let i = 0; i < 100_000; i++) deepTagged = [deepTagged];
   t.throws(() => serialize(deepTagged), { name: 'SerializationError', message: /nested too deeply/ });

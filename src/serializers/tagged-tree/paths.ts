@@ -1,4 +1,5 @@
 import { SerializationError } from '../../errors.js';
+import { nestingDepth } from '../nesting-depth.js';
 import { isStringTooLong, TEXT_TOO_LONG } from '../text-limit.js';
 
 /**
@@ -50,6 +51,9 @@ export function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
-export function tooDeep(cause: unknown): SerializationError {
-  return new SerializationError('the value is nested too deeply to serialize', '$', { cause });
+/** The SerializationError for a value whose recursion ran out of stack, with how deep it nests. */
+export function tooDeep(cause: unknown, value: unknown): SerializationError {
+  const depth = nestingDepth(value);
+  const levels = depth === undefined ? '' : ` (${depth} levels, more than the call stack holds)`;
+  return new SerializationError(`the value is nested too deeply to serialize${levels}; flatten it, or store its parts`, '$', { cause });
 }

@@ -137,7 +137,7 @@ export class TreeWriter {
       return new TreeWriter(canonical).value(value);
     } catch (error) {
       if (error instanceof UnsupportedAtPath) throw error.toSerializationError();
-      if (isStackOverflow(error)) throw tooDeep(error);
+      if (isStackOverflow(error)) throw tooDeep(error, value);
       throw isStringTooLong(error) ? textTooLong(error) : error;
     }
   }
