@@ -33,7 +33,7 @@ export const hashstashSerializer: Serializer = {
   serializeToText(value: unknown): string {
     let text: string;
     try {
-      text = isPlainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
+      text = plainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
     } catch (error) {
       if (isStackOverflow(error)) throw tooDeep(error, value);
       throw isStringTooLong(error) ? textTooLong(error) : error;
@@ -53,3 +53,13 @@ export const hashstashSerializer: Serializer = {
     return TreeReader.read((parsed as Record<string, unknown>)['v'], options?.trustCode === true);
   },
 };
+
+/** isPlainJson, or false when looking throws a TypeError (a revoked Proxy): the tree writer then meets it and says where. */
+function plainJson(value: unknown): boolean {
+  try {
+    return isPlainJson(value);
+  } catch (error) {
+    if (error instanceof TypeError) return false;
+    throw error;
+  }
+}
