@@ -1,12 +1,13 @@
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
-import { DecodeError } from '../errors.js';
 import { asBuffer } from './as-buffer.js';
-import type { Codec } from './codec.js';
+import { MAX_DECODED_BYTES, type Codec } from './codec.js';
+import { decompressAtMost } from './decompress-at-most.js';
 import { BROTLI_QUALITY } from './levels.js';
 
 /**
  * Brotli (RFC 7932) at a speed-minded quality; see levels.ts. Like lz4 it has no checksum: a damaged stream can decode
- * to other bytes, which the blob header's crc32 catches.
+ * to other bytes, which the blob header's crc32 catches. Nor does it record its decoded size, and a few hundred bytes
+ * can expand to gigabytes, so decoding stops at the caller's limit.
  */
 export const brotliCodec: Codec = {
   name: 'brotli',
@@ -20,11 +21,7 @@ export const brotliCodec: Codec = {
       },
     });
   },
-  decode(bytes) {
-    try {
-      return brotliDecompressSync(asBuffer(bytes));
-    } catch (cause) {
-      throw new DecodeError(`brotli: cannot decompress ${bytes.byteLength} bytes: ${(cause as Error).message}`, { cause });
-    }
+  decode(bytes, maxBytes = MAX_DECODED_BYTES) {
+    return decompressAtMost('brotli', brotliDecompressSync, bytes, maxBytes, 'the limit');
   },
 };

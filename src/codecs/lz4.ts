@@ -1,7 +1,7 @@
 import { compressSync, uncompressSync } from 'lz4-napi';
 import { DecodeError } from '../errors.js';
 import { asBuffer } from './as-buffer.js';
-import type { Codec } from './codec.js';
+import { MAX_DECODED_BYTES, type Codec } from './codec.js';
 
 /**
  * LZ4 can expand at most about 255:1: each byte of a match length adds at most 255 bytes of output.
@@ -22,7 +22,7 @@ export const lz4Codec: Codec = {
   encode(bytes) {
     return compressSync(asBuffer(bytes));
   },
-  decode(bytes) {
+  decode(bytes, maxBytes = MAX_DECODED_BYTES) {
     const length = bytes.byteLength;
     if (length <= SIZE_PREFIX_BYTES) {
       throw new DecodeError(`lz4: ${length} bytes is too short for a size prefix and a block`);
@@ -31,6 +31,9 @@ export const lz4Codec: Codec = {
     const declaredSize = buffer.readUInt32LE(0);
     if (declaredSize > (length - SIZE_PREFIX_BYTES) * MAX_LZ4_RATIO) {
       throw new DecodeError(`lz4: size prefix ${declaredSize} is impossible for ${length} bytes of input`);
+    }
+    if (declaredSize > maxBytes) {
+      throw new DecodeError(`lz4: size prefix ${declaredSize} is more than the limit of ${maxBytes} bytes`);
     }
     let output: Buffer;
     try {

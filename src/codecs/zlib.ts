@@ -1,7 +1,7 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { DecodeError } from '../errors.js';
 import { asBuffer } from './as-buffer.js';
-import type { Codec } from './codec.js';
+import { MAX_DECODED_BYTES, type Codec } from './codec.js';
+import { decompressAtMost } from './decompress-at-most.js';
 import { ZLIB_LEVEL } from './levels.js';
 
 /** DEFLATE in a zlib wrapper (RFC 1950), whose adler32 checksum catches corruption. */
@@ -11,11 +11,7 @@ export const zlibCodec: Codec = {
   encode(bytes) {
     return deflateSync(asBuffer(bytes), { level: ZLIB_LEVEL });
   },
-  decode(bytes) {
-    try {
-      return inflateSync(asBuffer(bytes));
-    } catch (cause) {
-      throw new DecodeError(`zlib: cannot decompress ${bytes.byteLength} bytes: ${(cause as Error).message}`, { cause });
-    }
+  decode(bytes, maxBytes = MAX_DECODED_BYTES) {
+    return decompressAtMost('zlib', inflateSync, bytes, maxBytes, 'the limit');
   },
 };

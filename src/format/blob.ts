@@ -76,7 +76,7 @@ export class BlobFormat {
     if (((header.flags & FLAG_B64) !== 0) !== (this.#base64 !== null)) {
       throw new DecodeError(`stored blob was written ${header.flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`);
     }
-    const serialized = header.flags & FLAG_UNCOMPRESSED ? body : this.#codec.decode(body);
+    const serialized = header.flags & FLAG_UNCOMPRESSED ? body : this.#codec.decode(body, this.#serializer.maxBytes);
     return this.#serializer.deserialize(serialized, this.#deserializeOptions);
   }
 }

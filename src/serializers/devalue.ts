@@ -5,6 +5,9 @@ import { DecodeError, SerializationError } from '../errors.js';
 import { registeredClassNamed, registeredClassOf, type RegisteredClass } from './classes.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
 import { evaluateFunctionSource, functionSource, StoredFunction } from './stored-function.js';
+import { isRevokedProxy } from './revoked-proxy.js';
+import { isStackOverflow, tooDeep } from './tagged-tree/paths.js';
+import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from './text-limit.js';
 
 /**
  * devalue's format: JSON text of a flat array in which objects refer to each other by index, so shared references and
@@ -58,13 +61,25 @@ interface ErrorPayload {
   p?: Record<string, unknown>;
 }
 
+/**
+ * What the first reducer hands devalue in place of a revoked Proxy, which throws a TypeError, without a path, at any
+ * look: devalue cannot write a symbol, and reports it with its path, the proxy's.
+ */
+const REVOKED = Symbol('revoked Proxy');
+
 /** Values a reducer declined because their payload leads back to them; devalue then reports them with their path. */
 const refusedAsSelfContaining = new WeakSet<object>();
 
 const reducers: Record<string, (value: unknown) => unknown> = {
   [CUSTOM_CLASS_TYPE](value) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    const prototype: unknown = Object.getPrototypeOf(value);
+    if (typeof value !== 'object' || value === null) return typeof value === 'function' && isRevokedProxy(value) ? REVOKED : undefined;
+    let prototype: unknown;
+    try {
+      prototype = Object.getPrototypeOf(value);
+    } catch (error) {
+      if (isRevokedProxy(value)) return REVOKED;
+      throw error;
+    }
     if (prototype === Object.prototype || prototype === Array.prototype) return undefined; // the common case, fast
     const registered = registeredClassOf(prototype as object);
     if (registered === undefined || !hasOwnHooks(registered)) return undefined;
@@ -131,19 +146,21 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export const devalueSerializer: Serializer = {
   name: 'devalue',
   id: 0x64, // 'd'
+  maxBytes: MAX_TEXT_BYTES,
   serialize(value) {
     let text: string;
     try {
       text = stringify(value, reducers);
     } catch (error) {
       const refused = error instanceof DevalueError ? refusedValue(error) : undefined;
-      if (typeof refused !== 'object' || refused === null || !needsMarker(refused)) throw toSerializationError(error);
+      if (typeof refused !== 'object' || refused === null || !needsMarker(refused)) throw toSerializationError(error, value);
       try {
         text = MARKED_PREFIX + stringify(value, reducers, markedStringifyOptions);
       } catch (markedError) {
-        throw toSerializationError(markedError);
+        throw toSerializationError(markedError, value);
       }
     }
+    assertReadableText(text);
     return Buffer.from(text, 'utf8');
   },
   deserialize(bytes, options?: DeserializeOptions) {
@@ -366,13 +383,16 @@ function refusedValue(error: DevalueError): unknown {
   return (error as DevalueError & { value?: unknown }).value;
 }
 
-function toSerializationError(error: unknown): unknown {
+function toSerializationError(error: unknown, value: unknown): unknown {
+  if (isStringTooLong(error)) return textTooLong(error);
+  if (isStackOverflow(error)) return tooDeep(error, value);
   if (!(error instanceof DevalueError)) return error;
   return new SerializationError(`devalue cannot serialize ${describeRefusal(error)}`, '$' + error.path, { cause: error });
 }
 
 function describeRefusal(error: DevalueError): string {
   const value = refusedValue(error);
+  if (value === REVOKED) return 'a revoked Proxy: every operation on it throws';
   if (typeof value === 'function') return 'a function without source (native or bound)';
   if (typeof value === 'symbol') return 'a symbol';
   if (typeof value === 'object' && value !== null) {

@@ -3,6 +3,7 @@ import { DecodeError } from '../errors.js';
 import { isPlainJson } from './plain-json.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
 import { isStackOverflow, tooDeep } from './tagged-tree/paths.js';
+import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from './text-limit.js';
 import { TreeReader } from './tagged-tree/reader.js';
 import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
 import { TreeWriter } from './tagged-tree/writer.js';
@@ -23,17 +24,22 @@ const TAGGED_ROOT_OPEN = `{${JSON.stringify(TAG_KEY)}:${JSON.stringify(TAG_TAGGE
 export const hashstashSerializer: Serializer = {
   name: 'hashstash',
   id: 0x68, // 'h'
+  maxBytes: MAX_TEXT_BYTES,
 
   serialize(value: unknown): Uint8Array {
     return Buffer.from(hashstashSerializer.serializeToText!(value)); // UTF-8, the default
   },
 
   serializeToText(value: unknown): string {
+    let text: string;
     try {
-      return isPlainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
+      text = plainJson(value) ? JSON.stringify(value) : TAGGED_ROOT_OPEN + TreeWriter.write(value, false) + '}';
     } catch (error) {
-      throw isStackOverflow(error) ? tooDeep(error) : error;
+      if (isStackOverflow(error)) throw tooDeep(error, value);
+      throw isStringTooLong(error) ? textTooLong(error) : error;
     }
+    assertReadableText(text);
+    return text;
   },
 
   deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown {
@@ -47,3 +53,13 @@ export const hashstashSerializer: Serializer = {
     return TreeReader.read((parsed as Record<string, unknown>)['v'], options?.trustCode === true);
   },
 };
+
+/** isPlainJson, or false when looking throws a TypeError (a revoked Proxy): the tree writer then meets it and says where. */
+function plainJson(value: unknown): boolean {
+  try {
+    return isPlainJson(value);
+  } catch (error) {
+    if (error instanceof TypeError) return false;
+    throw error;
+  }
+}

@@ -10,6 +10,11 @@ export interface Serializer {
   readonly name: string;
   /** One printable ASCII byte recorded in every blob header; never reused for another format. */
   readonly id: number;
+  /**
+   * The most bytes `deserialize` can read; more is corrupt or crafted data. The format layer decompresses no more than
+   * this, so a small stored blob cannot make a read produce more.
+   */
+  readonly maxBytes: number;
   /** Throws SerializationError naming the path inside the value (`$.a.b[3]`) when it cannot carry something. */
   serialize(value: unknown): Uint8Array;
   /**

@@ -1,5 +1,6 @@
 import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { DecodeError } from '../errors.js';
+import { MAX_TEXT_BYTES } from './text-limit.js';
 
 const REPLACEMENT = '\uFFFD';
 
@@ -10,6 +11,9 @@ const REPLACEMENT = '\uFFFD';
  */
 export function parseUtf8Json(bytes: Uint8Array, what: string): unknown {
   const buffer = bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer.length > MAX_TEXT_BYTES) {
+    throw new DecodeError(`${what}: ${buffer.length} bytes of text, more than the ${MAX_TEXT_BYTES} Node can read into a string`);
+  }
   let text: string;
   if (isAscii(buffer)) {
     text = buffer.toString('latin1'); // ASCII is valid UTF-8, and latin1 decoding of it is a plain copy

@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import { DefaultDeserializer, serialize as v8Serialize } from 'node:v8';
 import { types } from 'node:util';
 import { DecodeError, SerializationError } from '../errors.js';
@@ -21,6 +22,7 @@ const V8_VERSION_TAG = 0xff;
 export const v8Serializer: Serializer = {
   name: 'v8',
   id: 0x76, // 'v'
+  maxBytes: constants.MAX_LENGTH,
   serialize(value) {
     try {
       return v8Serialize(value);

@@ -127,6 +127,12 @@ t.test('a cycle in a key is a SerializationError with its path; sharing is fine'
   t.throws(() => encodeKey(deep), { name: 'SerializationError', message: /nested too deeply/ });
 });
 
+t.test('a revoked Proxy in a key is a SerializationError with its path', async (t) => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  t.throws(() => encodeKey({ k: [proxy] }), { name: 'SerializationError', path: '$.k[0]', message: /revoked Proxy/ });
+});
+
 t.test('decodeKey gives back the key', async (t) => {
   const keys: unknown[] = [
     'abc', '', 'é', 42, -1.5, 10n, true, false, null, undefined, NaN, Infinity,

@@ -279,6 +279,33 @@ t.test('what devalue cannot carry is a SerializationError with the exact path', 
   t.match(unregistered.message, /Widget.*registerClass/, 'an unregistered class is named, with the fix');
 });
 
+function revoked<T extends object>(target: T): T {
+  const { proxy, revoke } = Proxy.revocable(target, {});
+  revoke();
+  return proxy;
+}
+
+t.test('a revoked Proxy is a SerializationError with its path, not a TypeError', async (t) => {
+  const cases: [string, unknown, string][] = [
+    ['in an object', { x: [1, { p: revoked({}) }] }, '$.x[1].p'],
+    ['a Map value', { m: new Map([['k', revoked([])]]) }, '$.m.get("k")'],
+    ['a revoked function', { f: revoked(function f() {}) }, '$.f'],
+    ['the value itself', revoked({}), '$'],
+  ];
+  for (const [label, value, path] of cases) {
+    t.throws(() => devalueSerializer.serialize(value), { name: 'SerializationError', path, message: /revoked Proxy/ }, label);
+  }
+});
+
+t.test('a value nested deeper than the stack allows is a SerializationError naming its depth, not a RangeError', async (t) => {
+  let deep: unknown = {};
+  for (let i = 0; i < 100_000; i++) deep = { a: deep };
+  t.throws(() => devalueSerializer.serialize(deep), { name: 'SerializationError', path: '$', message: /nested too deeply to serialize \(100001 levels/ });
+  let deepArrays: unknown[] = [new Map([[1, new Set([2])]])];
+  for (let i = 0; i < 100_000; i++) deepArrays = [deepArrays];
+  t.throws(() => devalueSerializer.serialize(deepArrays), { name: 'SerializationError', message: /\(100003 levels/ }, 'counting Map and Set levels');
+});
+
 t.test('garbage is a DecodeError, never a wrong value', async (t) => {
   const garbage: Record<string, Uint8Array> = {
     empty: new Uint8Array(0),

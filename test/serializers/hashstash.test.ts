@@ -481,13 +481,34 @@ t.test('native and bound functions cannot be stored', async (t) => {
 t.test('a value nested deeper than JSON can go is a SerializationError, not a stack overflow', async (t) => {
   let deep: unknown[] = [];
   for (let i = 0; i < 100_000; i++) deep = [deep];
-  t.throws(() => serialize(deep), { name: 'SerializationError', path: '$', message: /nested too deeply/ });
+  t.throws(() => serialize(deep), { name: 'SerializationError', path: '$', message: /nested too deeply to serialize \(100001 levels/ });
   let deepTagged: unknown[] = [new Date(0)];
   for (let i = 0; i < 100_000; i++) deepTagged = [deepTagged];
   t.throws(() => serialize(deepTagged), { name: 'SerializationError', message: /nested too deeply/ });
   let fine: unknown[] = [];
   for (let i = 0; i < 1000; i++) fine = [fine];
   t.equal(differenceBetween(fine, roundTrip(fine)), undefined, 'a thousand levels are fine');
+});
+
+function revoked<T extends object>(target: T): T {
+  const { proxy, revoke } = Proxy.revocable(target, {});
+  revoke();
+  return proxy;
+}
+
+t.test('a revoked Proxy is a SerializationError with its path, not a TypeError', async (t) => {
+  const cases: [string, unknown, string][] = [
+    ['in plain JSON', { x: [1, { p: revoked({}) }] }, '$.x[1].p'],
+    ['in a tagged tree', { when: new Date(0), p: revoked([]) }, '$.p'],
+    ['a Map value', { m: new Map([['k', revoked({})]]) }, '$.m<value 0>'],
+    ['a revoked function', { f: revoked(function f() {}) }, '$.f'],
+    ['the value itself', revoked({}), '$'],
+  ];
+  for (const [label, value, path] of cases) {
+    t.throws(() => serialize(value), { name: 'SerializationError', path, message: /revoked Proxy/ }, label);
+  }
+  const live = new Proxy({ a: 1 }, {});
+  t.same(roundTrip({ live }), { live: { a: 1 } }, 'a live Proxy is written as what it shows');
 });
 
 t.test('SerializationError names the path inside the value', async (t) => {

@@ -1,4 +1,6 @@
 import { SerializationError } from '../../errors.js';
+import { nestingDepth } from '../nesting-depth.js';
+import { isStringTooLong, TEXT_TOO_LONG } from '../text-limit.js';
 
 /**
  * Where a value sits inside the value being written, as SerializationError reports it:
@@ -34,10 +36,14 @@ export function indexSegment(index: number): string {
   return '[' + index + ']';
 }
 
-/** Adds the segment to an UnsupportedAtPath passing outwards; other errors (a throwing getter) pass unchanged. */
+/**
+ * Adds the segment to an UnsupportedAtPath passing outwards; other errors (a throwing getter) pass unchanged, except
+ * text grown past V8's string limit, which is located where it passed the limit.
+ */
 export function withSegment(error: unknown, segment: string): unknown {
-  if (error instanceof UnsupportedAtPath) error.segments.push(segment);
-  return error;
+  const located = isStringTooLong(error) ? new UnsupportedAtPath(TEXT_TOO_LONG, error) : error;
+  if (located instanceof UnsupportedAtPath) located.segments.push(segment);
+  return located;
 }
 
 /** The RangeError V8 throws when recursion runs out of stack: for a value, that means it is nested too deeply. */
@@ -45,6 +51,9 @@ export function isStackOverflow(error: unknown): boolean {
   return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
-export function tooDeep(cause: unknown): SerializationError {
-  return new SerializationError('the value is nested too deeply to serialize', '$', { cause });
+/** The SerializationError for a value whose recursion ran out of stack, with how deep it nests. */
+export function tooDeep(cause: unknown, value: unknown): SerializationError {
+  const depth = nestingDepth(value);
+  const levels = depth === undefined ? '' : ` (${depth} levels, more than the call stack holds)`;
+  return new SerializationError(`the value is nested too deeply to serialize${levels}; flatten it, or store its parts`, '$', { cause });
 }

@@ -2,6 +2,8 @@ import { Buffer } from 'node:buffer';
 import { registeredClassOf, type RegisteredClass } from '../classes.js';
 import { functionSource, StoredFunction } from '../stored-function.js';
 import { arrayBufferToBase64, TYPED_ARRAYS, viewToBase64 } from './binary.js';
+import { isRevokedProxy, REVOKED_PROXY } from '../revoked-proxy.js';
+import { isStringTooLong, textTooLong } from '../text-limit.js';
 import { indexSegment, isStackOverflow, propertySegment, tooDeep, UnsupportedAtPath, withSegment } from './paths.js';
 import * as tag from './tags.js';
 
@@ -136,7 +138,8 @@ export class TreeWriter {
       return new TreeWriter(canonical).value(value);
     } catch (error) {
       if (error instanceof UnsupportedAtPath) throw error.toSerializationError();
-      throw isStackOverflow(error) ? tooDeep(error) : error;
+      if (isStackOverflow(error)) throw tooDeep(error, value);
+      throw isStringTooLong(error) ? textTooLong(error) : error;
     }
   }
 
@@ -171,6 +174,15 @@ export class TreeWriter {
   }
 
   private object(o: object): string {
+    try {
+      return this.identified(o);
+    } catch (error) {
+      // A revoked Proxy throws a TypeError at the first look: say where it is, as for any value the format cannot carry.
+      throw error instanceof TypeError && isRevokedProxy(o) ? new UnsupportedAtPath(REVOKED_PROXY) : error;
+    }
+  }
+
+  private identified(o: object): string {
     const ids = this.ids;
     if (ids !== undefined) {
       const id = ids.get(o);
