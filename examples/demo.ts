@@ -1,6 +1,6 @@
 // The README's first command: `npm run demo`. A stash on the default engine, keys that are not strings, and a
 // memoized function that computes once.
-import { HashStash } from '../src/index.js';
+import { HashStash } from 'hashstash';
 
 await using stash = new HashStash({ root: 'demo_stash', clear: true });
 console.log(`opened ${stash}`);
@@ -17,7 +17,9 @@ console.log('size =', await stash.size());
 for await (const [key, value] of stash) console.log('  entry', key, '->', value);
 
 // A memoized function: the first call computes, later calls with equal arguments read the stash.
+let computations = 0;
 async function slowSquare(n: number): Promise<number> {
+  computations++;
   await new Promise((resolve) => setTimeout(resolve, 300));
   return n * n;
 }
@@ -26,6 +28,6 @@ await square.stash.clear();
 for (const attempt of ['first', 'second']) {
   const started = performance.now();
   const result = await square(12);
-  console.log(`${attempt} call square(12) = ${result} in ${(performance.now() - started).toFixed(1)} ms`);
+  console.log(`${attempt} call square(12) = ${result} in ${(performance.now() - started).toFixed(1)} ms (computations: ${computations})`);
 }
 console.log(`results live in ${square.stash}`);

@@ -25,7 +25,7 @@ export interface VersionRecord<V = unknown> {
 
 export interface GetAllOptions {
   /** Each value as `{ version, timestamp, value }` instead of the value alone. */
-  readonly withMetadata?: boolean;
+  readonly withMetadata?: boolean | undefined;
 }
 
 function unsupported(engine: Engine): UnsupportedError {

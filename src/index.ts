@@ -6,6 +6,7 @@ export { Table, type WritableTarget } from './tables/table.js';
 export type { FlatRecord } from './tables/flatten.js';
 export type { RecordOptions } from './tables/records.js';
 export type { PrintOptions } from './tables/print.js';
+export type { ArqueroTable } from './tables/arquero.js';
 export type { TemporaryHashStash } from './tmp/temporary.js';
 export {
   cacheHome, DEFAULTS, ENGINE_NAMES, SERIALIZER_NAMES, COMPRESS_NAMES,

@@ -18,29 +18,29 @@ export interface HashStashOptions {
    * Where stashes live. A relative root is a folder inside the cache home (it may not climb out of it with '..');
    * an absolute root (or `~/…`) is used as it is.
    */
-  root?: string;
+  root?: string | undefined;
   /** A stash inside the root. */
-  name?: string;
-  engine?: EngineName | Engine;
-  serializer?: SerializerName;
+  name?: string | undefined;
+  engine?: EngineName | Engine | undefined;
+  serializer?: SerializerName | undefined;
   /** `false` means `'raw'`. */
-  compress?: CompressName | false;
+  compress?: CompressName | false | undefined;
   /** base64 on top of the codec, for stores that want text. */
-  b64?: boolean;
+  b64?: boolean | undefined;
   /** Keep every version of a key. */
-  appendMode?: boolean;
+  appendMode?: boolean | undefined;
   /** Empty the stash when it is first used. */
-  clear?: boolean;
+  clear?: boolean | undefined;
   /** Every write throws ReadOnlyError. */
-  readonly?: boolean;
+  readonly?: boolean | undefined;
   /** Server URL for the redis and mongo engines. */
-  url?: string;
+  url?: string | undefined;
   /** Revive stored functions as functions. Off: they read back as StoredFunction and nothing is evaluated. */
-  trustCode?: boolean;
+  trustCode?: boolean | undefined;
   /** The memory engine's byte budget: bytes, or a size like '512mb', '1.5gb' or '25%' (of the machine's memory). */
-  maxBytes?: number | string;
+  maxBytes?: number | string | undefined;
   /** What the memory engine drops when its budget is full; 'none': a write that does not fit throws MemoryBudgetError. */
-  evict?: EvictionPolicy;
+  evict?: EvictionPolicy | undefined;
 }
 
 /** Options after defaults and validation: what a stash actually runs with. */

@@ -3,17 +3,17 @@ import { registeredClassOf } from '../serializers/classes.js';
 
 export interface MemoOptions<This = any> {
   /** Recompute and overwrite instead of reading a stored result. */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Fix the function's identity by hand instead of name + hash of its source. */
-  name?: string;
+  name?: string | undefined;
   /** With or without `name`: a version that starts a fresh sub-stash when bumped. */
-  version?: string | number;
+  version?: string | number | undefined;
   /**
    * Make `this` (the instance, for a method) part of the key, as the first element before the arguments: a function
    * keys by what it returns for `this`; `true` by `this` itself, where an instance of a class that is not registered
    * (registerClass) counts as the plain object of its own enumerable fields. Unset, `this` is passed along, not keyed.
    */
-  keyThis?: boolean | ((self: This) => unknown);
+  keyThis?: boolean | ((self: This) => unknown) | undefined;
 }
 
 export const MEMO_OPTION_NAMES = ['force', 'name', 'version', 'keyThis'] as const;

@@ -5,29 +5,29 @@ import { ConfigError } from '../errors.js';
 /** The options of `stash.map`; every one is optional. */
 export interface MapOptions {
   /** Worker threads. Default: cores - 1, at least 1. */
-  numProc?: number;
+  numProc?: number | undefined;
   /** Extra arguments after the item, common to every call; part of every item's key. */
-  args?: readonly unknown[];
+  args?: readonly unknown[] | undefined;
   /** One more argument per item, passed last: an array as long as the items. */
-  options?: readonly unknown[];
+  options?: readonly unknown[] | undefined;
   /** Iterate in input order (default); false: in completion order. `all()` is always in input order. */
-  ordered?: boolean;
+  ordered?: boolean | undefined;
   /** A bar on stderr (a line every few seconds when stderr is not a terminal). Default: when stderr is a terminal. */
-  progress?: boolean;
+  progress?: boolean | undefined;
   /** The bar's label. Default `Mapping <function name>`. */
-  desc?: string;
+  desc?: string | undefined;
   /** Start at once, in the background (default); false: on first iteration or `all()`. */
-  precompute?: boolean;
+  precompute?: boolean | undefined;
   /** Store each call's result where `stash.run(fn, item, ...args)` would (default true). */
-  stashRuns?: boolean;
+  stashRuns?: boolean | undefined;
   /** Also store the whole list of results under the map's own key (default false). */
-  stashMap?: boolean;
+  stashMap?: boolean | undefined;
   /** Recompute every item and overwrite what is stored. */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Aborting stops the workers at once; results finished before are kept and stored. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Memory limits for each worker thread; a worker that exceeds them is replaced and its item fails. */
-  resourceLimits?: ResourceLimits;
+  resourceLimits?: ResourceLimits | undefined;
 }
 
 export interface ResolvedMapOptions {

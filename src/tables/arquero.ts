@@ -1,11 +1,24 @@
-import type { ColumnTable } from 'arquero';
 import { UnsupportedError } from '../errors.js';
+
+/**
+ * The part of an arquero `ColumnTable` that our types name. It is ours, not arquero's, so that hashstash's published
+ * types compile without arquero installed (it is optional). arquero's `ColumnTable` has these methods; cast to it for
+ * the rest: `await table.toArquero() as ColumnTable`.
+ */
+export interface ArqueroTable {
+  numRows(): number;
+  numCols(): number;
+  columnNames(): string[];
+  array(name: string): ArrayLike<unknown>;
+  objects(): object[];
+  toCSV(): string;
+}
 
 /**
  * An arquero table of the same columns, in the same order. arquero is an optional peer dependency: it is imported
  * on first use, and a missing install is an UnsupportedError that says what to install.
  */
-export async function toArqueroTable(columns: readonly string[], column: (name: string) => readonly unknown[]): Promise<ColumnTable> {
+export async function toArqueroTable(columns: readonly string[], column: (name: string) => readonly unknown[]): Promise<ArqueroTable> {
   let arquero: typeof import('arquero');
   try {
     arquero = await import('arquero');

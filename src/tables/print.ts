@@ -3,11 +3,11 @@ import { inspect } from 'node:util';
 /** How much of a table `toString` shows. */
 export interface PrintOptions {
   /** Rows shown: all of them up to this many, else the first half and the last half of it. Default 10. */
-  maxRows?: number;
+  maxRows?: number | undefined;
   /** Columns shown, by the same rule. Default 12. */
-  maxColumns?: number;
+  maxColumns?: number | undefined;
   /** Longest cell, in characters; longer ones end in '…'. Default 24. */
-  maxWidth?: number;
+  maxWidth?: number | undefined;
 }
 
 const DEFAULT_PRINT = { maxRows: 10, maxColumns: 12, maxWidth: 24 } as const;

@@ -4,7 +4,7 @@ import { flattenRecord, type FlatRecord } from './flatten.js';
 
 export interface RecordOptions {
   /** In append mode, add `_version` and `_timestamp` to each record. Without append mode there is nothing to add. */
-  withMetadata?: boolean;
+  withMetadata?: boolean | undefined;
 }
 
 /** What records are read from: a HashStash (a structural type, so this module does not import the facade). */

@@ -1,7 +1,6 @@
 import { inspect } from 'node:util';
-import type { ColumnTable } from 'arquero';
 import { HashStashError, KeyNotFoundError } from '../errors.js';
-import { toArqueroTable } from './arquero.js';
+import { toArqueroTable, type ArqueroTable } from './arquero.js';
 import { CSV_NEWLINE, csvHeader, csvLine } from './csv.js';
 import type { FlatRecord } from './flatten.js';
 import { formatTable, type PrintOptions } from './print.js';
@@ -144,8 +143,11 @@ export class Table implements Iterable<FlatRecord> {
     }
   }
 
-  /** An arquero table of the same columns (arquero is imported on first use: `npm install arquero`). */
-  toArquero(): Promise<ColumnTable> {
+  /**
+   * An arquero table of the same columns (arquero is imported on first use: `npm install arquero`). Typed by the few
+   * methods hashstash names; `as ColumnTable` (from arquero) gives the rest.
+   */
+  toArquero(): Promise<ArqueroTable> {
     return toArqueroTable(this.#names, (name) => this.#data.get(name)!);
   }
 

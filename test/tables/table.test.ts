@@ -1,7 +1,8 @@
 import t from 'tap';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { KeyNotFoundError, Table } from '../../src/index.js';
+import type { ColumnTable } from 'arquero';
+import { KeyNotFoundError, Table, type ArqueroTable } from '../../src/index.js';
 
 const sparse = () => Table.fromRecords([
   { _key: 'a', x: 1 },
@@ -140,6 +141,16 @@ t.test('toArquero gives an arquero table with the same columns, order and cells'
   const aq = await table.toArquero();
   t.same(aq.columnNames(), ['_key', 'x', 'y', 'z.deep']);
   t.equal(aq.numRows(), 3);
+  t.equal(aq.numCols(), 4);
   t.same(aq.array('x'), [1, undefined, 3]);
   t.same(aq.objects()[1], { _key: 'b', x: undefined, y: 'why', 'z.deep': undefined });
+  t.equal(aq.toCSV().split('\n')[0], '_key,x,y,z.deep');
+});
+
+t.test("toArquero's own type is a part of arquero's: the cast the docs advise compiles, and arquero's methods work", async (t) => {
+  // Compiles only while arquero's ColumnTable has every method ArqueroTable names, with compatible types.
+  const fits: (table: ColumnTable) => ArqueroTable = (table) => table;
+  const aq = (await sparse().toArquero()) as ColumnTable;
+  t.equal(fits(aq).numRows(), 3);
+  t.same(aq.filter((d: { x: unknown }) => d.x === 3).array('_key'), ['c'], 'a verb our type does not name');
 });
