@@ -110,7 +110,8 @@ if (url) {
       ['reserved words', { root: `${base}/system`, name: 'system' }],
       ['FerretDB prefix', { root: `${base}/r`, name: '_ferretdb_x' }],
       ['punctuation', { root: `${base}/$*<>:|?"\\`, name: 'a$b*c<d>e:f|g?h"i' }],
-      ['very long', { root: `${base}/${'r'.repeat(300)}`, name: `${'n'.repeat(200)}/${'m'.repeat(200)}` }],
+      // As long as a root and name may be on every engine (folder names up to 255 bytes: src/options.ts).
+      ['very long', { root: `${base}/${'r'.repeat(255)}`, name: `${'n'.repeat(255)}/${'m'.repeat(255)}` }],
     ];
     const names = new Set<string>();
     for (const [label, options] of cases) {
