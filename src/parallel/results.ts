@@ -93,7 +93,7 @@ export class ResultBoard<R> {
 
   /**
    * Results as they become available, as `project(index)`: in input order or in completion order. Throws at a failed
-   * item, or where the map stopped, once the board has finished. A plain iterator object rather than an async
+   * item, or where the map stopped, once the board has finished; the last step waits until every result is stored. A plain iterator object rather than an async
    * generator: one promise per step, which matters when 100,000 stored results stream out.
    */
   iterate<T>(ordered: boolean, project: (index: number) => T): AsyncIterableIterator<T> {
@@ -101,7 +101,14 @@ export class ResultBoard<R> {
     let closed = false;
     const next = async (): Promise<IteratorResult<T>> => {
       for (;;) {
-        if (closed || position >= this.total) return { value: undefined, done: true };
+        if (closed) return { value: undefined, done: true };
+        if (position >= this.total) {
+          // The last result may still be on its way to storage: iteration ends once it is stored, as all() does.
+          closed = true;
+          await this.#finishedSignal;
+          if (this.#fatal) throw this.#fatal.error;
+          return { value: undefined, done: true };
+        }
         const index = ordered ? position : position < this.#completed ? this.#completion[position]! : -1;
         if (index < 0 || this.#states[index] === PENDING) {
           if (this.#fatal || this.#finished) {

@@ -73,6 +73,18 @@ t.test('results are stored like stash.run: a later run hits, and a map finds wha
   await stash.close();
 });
 
+t.test('iteration ends once every result is stored', async (t) => {
+  const dir = t.testdir();
+  const stash = open(dir);
+  const log = join(dir, 'calls.log');
+  const seen: unknown[] = [];
+  for await (const value of stash.map(loggedSquare, [1, 2, 3, 4, 5], { numProc: 2, args: [log] })) seen.push(value);
+  t.strictSame(seen, [1, 4, 9, 16, 25]);
+  const { loggedSquare: square } = await import(WORK.href);
+  t.equal(await stash.stashed(square).stash.size(), 5, 'every result is stored when the loop ends');
+  await stash.close();
+});
+
 t.test('ordered iteration follows the input; unordered follows completion', async (t) => {
   const stash = open(t.testdir());
   const sleepy = (ms: number) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); return ms; };
