@@ -24,6 +24,8 @@ const MAX_DIRECT_KEY = 1978;
 const LONG_KEY_PREFIX = 0x01;
 const LMDB_MAGIC = 0xbeefc0de;
 const PAGE = 1000;
+/** Queued asynchronous writes that start a commit before the next event turn (see #open). */
+const TXN_START_THRESHOLD = 10_000;
 const EMPTY = Buffer.alloc(0);
 const ignore = () => {};
 
@@ -117,14 +119,17 @@ export class LmdbStore implements SyncStore {
   }
 
   /**
-   * Two lmdb-js defaults are turned off, each for a failure it causes (issue 13; scripts/stress and
-   * test/engines/lmdb-commit-failures.test.ts show both):
+   * Two lmdb-js defaults are turned off, each for a failure it causes (issue 13; `npm run stress` and the full-disk test
+   * in test/engines/filesystem-faults.test.ts show them):
    * - `overlappingSync`: with several processes writing a new environment, a commit that lmdb-js had acknowledged
    *   was missing afterwards in about one round in ten. Without it every commit is flushed (fsync) before its write
    *   resolves: an acknowledged write survives a crash of the machine too, not only of the process.
    * - `eventTurnBatching`: it queues a batch-start write of its own whose promise nobody can reach; when that commit
    *   fails, the promise's rejection is unhandled and ends the user's process (kriszyp/lmdb-js#368). Without it every
-   *   write's promise is one we hold, and concurrent sets still share commits (the write thread takes what is queued).
+   *   write's promise is one we hold.
+   * Without event-turn batching lmdb-js starts a transaction once `txnStartThreshold` writes wait (default 5), and its
+   * write thread commits whenever it catches up with us: sets fired together became several commits, an fsync each
+   * now. Waiting for the next event turn unless 10,000 are queued gives them one commit again, as the default did.
    */
   #open(readOnly: boolean): RootDatabase<Buffer, Buffer> {
     return loadLmdb().open<Buffer, Buffer>({
@@ -137,6 +142,8 @@ export class LmdbStore implements SyncStore {
       readOnly,
       overlappingSync: false,
       eventTurnBatching: false,
+      // Not in lmdb-js's option types, read by its write.js.
+      ...({ txnStartThreshold: TXN_START_THRESHOLD } as object),
     });
   }
 
