@@ -1,5 +1,5 @@
 import { MemoryBudgetError } from './errors.js';
-import { ARENA_MAX_BYTES, arenaBuffer, configureArena, growBuffer } from './hand-over.js';
+import { ARENA_MAX_BYTES, arenaBuffer, growBuffer } from './hand-over.js';
 import { SharedLock } from './lock.js';
 
 /**
@@ -14,8 +14,7 @@ import { SharedLock } from './lock.js';
  */
 const LOCK = 0;
 const END = 3;
-/** Two ints for hand-over.ts: the arena's identity. */
-const IDENTITY = 4;
+// Ints 4 and 5 are hand-over.ts's (IDENTITY_INDEX): the arena's identity.
 const FREE_HEADS = 8;
 export const MIN_ORDER = 12;
 const MAX_ORDER = 31;
@@ -135,13 +134,11 @@ function layOut(buffer: SharedArrayBuffer): void {
   new Int32Array(buffer)[END] = HEADER_BYTES / 8;
 }
 
-configureArena(HEADER_BYTES, layOut, IDENTITY);
-
 let current: Arena | undefined;
 
-/** This thread's view of the process's arena. */
+/** This thread's view of the process's arena, made on the first call in any thread (see hand-over.ts). */
 export function processArena(): Arena {
-  const buffer = arenaBuffer();
+  const buffer = arenaBuffer(HEADER_BYTES, layOut);
   if (current?.buffer !== buffer) current = new Arena(buffer);
   return current;
 }
