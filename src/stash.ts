@@ -28,7 +28,7 @@ import { openTmpStash, withTmpStash, type TemporaryHashStash } from './tmp/tempo
 
 /**
  * A dictionary whose keys and values can be anything, kept on the storage named by `engine`.
- * The constructor only validates; storage is opened on first use.
+ * The constructor only validates; storage is opened on first use, and so is the sweep of abandoned temporary stashes.
  */
 export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterable<[K, V]> {
   /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
@@ -39,6 +39,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   readonly #engine: Engine;
   readonly #format: BlobFormat;
   #pendingClear: boolean;
+  #used = false;
   #syncView: SyncHashStash<K, V> | undefined;
   readonly #memoized = new WeakMap<Function, Memoized<any, any>>();
   readonly #reads: ReadCounts = { hits: 0, misses: 0 };
@@ -68,8 +69,20 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     this.#pendingClear = resolved.clear;
     // Fails at once, naming the engine, when the engine keeps no versions.
     if (resolved.appendMode) appendStoreOf(this.#engine);
-    // In the background, at most once per root (and server) per process: removes temporary stashes of dead processes.
-    if (!resolved.readonly) void sweepOnce({ root: resolved.root, engine: resolved.engine, url: resolved.url }, HashStash);
+  }
+
+  /**
+   * The engine, for an operation on storage. The first one also starts, in the background and at most once per root
+   * (and server) per process, the sweep that removes temporary stashes of dead processes: a stash that is only
+   * constructed touches nothing, and a readonly one never sweeps.
+   */
+  get #storage(): Engine {
+    if (!this.#used) {
+      this.#used = true;
+      const { root, engine, url, readonly } = this.#options;
+      if (!readonly) void sweepOnce({ root, engine, url }, HashStash);
+    }
+    return this.#engine;
   }
 
   /** The storage engine this stash runs on. */
@@ -85,6 +98,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
       if (!this.#engine.capabilities.sync || !store) {
         throw new UnsupportedError(`stash.sync needs a local engine; '${this.#engine.name}' is only asynchronous`);
       }
+      void this.#storage;
       this.#syncView = new SyncHashStash<K, V>(this, store, this.#format, () => this.#clearIfPendingSync(), this.#reads);
     }
     return this.#syncView;
@@ -121,8 +135,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     try {
       if (this.#pendingClear) return this.#clearPending().then(() => this.get(key, fallback));
       const encoded = encodeKey(key);
-      const store = this.#engine.sync;
-      if (!store) return this.#engine.get(encoded).then((blob) => this.#found(blob, fallback));
+      const store = this.#storage.sync;
+      if (!store) return this.#storage.get(encoded).then((blob) => this.#found(blob, fallback));
       // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
       return Promise.resolve(this.#found(store.getTransient ? store.getTransient(encoded) : store.get(encoded), fallback));
     } catch (error) {
@@ -151,8 +165,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     try {
       this.#writable('set');
       if (this.#options.appendMode) return this.#append(rawKey, value);
-      if (this.#pendingClear) return this.#clearPending().then(() => this.#engine.set(rawKey, this.#format.pack(value)));
-      return this.#engine.set(rawKey, this.#format.pack(value));
+      if (this.#pendingClear) return this.#clearPending().then(() => this.#storage.set(rawKey, this.#format.pack(value)));
+      return this.#storage.set(rawKey, this.#format.pack(value));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -160,14 +174,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   async has(key: K): Promise<boolean> {
     if (this.#pendingClear) await this.#clearPending();
-    return this.#engine.has(encodeKey(key));
+    return this.#storage.has(encodeKey(key));
   }
 
   /** True when something was removed. */
   async delete(key: K): Promise<boolean> {
     this.#writable('delete');
     if (this.#pendingClear) await this.#clearPending();
-    return this.#engine.delete(encodeKey(key));
+    return this.#storage.delete(encodeKey(key));
   }
 
   /** The value, removed. Without a fallback, an absent key throws KeyNotFoundError. */
@@ -177,13 +191,13 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     this.#writable('pop');
     if (this.#pendingClear) await this.#clearPending();
     const encoded = encodeKey(key);
-    const blob = await this.#engine.get(encoded);
+    const blob = await this.#storage.get(encoded);
     if (blob === undefined) {
       if (fallback.length) return fallback[0];
       throw new KeyNotFoundError(`key not found: ${previewKey(key)}`);
     }
     const value = this.#format.unpack(blob);
-    await this.#engine.delete(encoded);
+    await this.#storage.delete(encoded);
     return value;
   }
 
@@ -191,11 +205,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async setDefault(key: K, value: V): Promise<V> {
     if (this.#pendingClear) await this.#clearPending();
     const encoded = encodeKey(key);
-    const blob = await this.#engine.get(encoded);
+    const blob = await this.#storage.get(encoded);
     if (blob !== undefined) return this.#format.unpack(blob) as V;
     this.#writable('setDefault');
     if (this.#options.appendMode) await this.#append(encoded, value);
-    else await this.#engine.set(encoded, this.#format.pack(value));
+    else await this.#storage.set(encoded, this.#format.pack(value));
     return value;
   }
 
@@ -208,7 +222,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   /** Values for many keys at once, in the order asked (undefined where absent). */
   async getMany(keys: Iterable<K>): Promise<(V | undefined)[]> {
     if (this.#pendingClear) await this.#clearPending();
-    const blobs = await this.#engine.getMany(Array.from(keys, (key) => encodeKey(key)));
+    const blobs = await this.#storage.getMany(Array.from(keys, (key) => encodeKey(key)));
     return blobs.map((blob) => this.#found(blob, undefined) as V | undefined);
   }
 
@@ -217,19 +231,19 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     this.#writable('setMany');
     if (this.#pendingClear) await this.#clearPending();
     const format = this.#format;
-    if (this.#options.appendMode) for (const [rawKey, value] of entries) await appendValue(this.#engine, format, rawKey, value);
-    else await this.#engine.setMany(Array.from(entries, ([rawKey, value]): RawEntry => [rawKey, format.pack(value)]));
+    if (this.#options.appendMode) for (const [rawKey, value] of entries) await appendValue(this.#storage, format, rawKey, value);
+    else await this.#storage.setMany(Array.from(entries, ([rawKey, value]): RawEntry => [rawKey, format.pack(value)]));
   }
 
   /** Stores many entries, streaming them to the engine in batches. */
   async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> {
     this.#writable('setMany');
     if (this.#pendingClear) await this.#clearPending();
-    if (this.#options.appendMode) return appendEntries(this.#engine, this.#format, entries);
+    if (this.#options.appendMode) return appendEntries(this.#storage, this.#format, entries);
     const format = this.#format;
     if (Symbol.iterator in entries) {
       // Encoding streams lazily inside the engine's own batching, so a million entries never sit in memory at once.
-      await this.#engine.setMany((function* () {
+      await this.#storage.setMany((function* () {
         for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
       })());
       return;
@@ -239,11 +253,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     for await (const [key, value] of entries) {
       batch.push([encodeKey(key), format.pack(value)]);
       if (batch.length >= WRITE_BATCH) {
-        await this.#engine.setMany(batch);
+        await this.#storage.setMany(batch);
         batch = [];
       }
     }
-    if (batch.length) await this.#engine.setMany(batch);
+    if (batch.length) await this.#storage.setMany(batch);
   }
 
   /** Every version of `key` kept in append mode, oldest first; `withMetadata` gives `{ version, timestamp, value }`. */
@@ -252,30 +266,30 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async getAll(key: K, options?: GetAllOptions): Promise<V[] | VersionRecord<V>[]>;
   async getAll(key: K, options: GetAllOptions = {}): Promise<V[] | VersionRecord<V>[]> {
     if (this.#pendingClear) await this.#clearPending();
-    return allVersions<V>(this.#engine, this.#format, key, options);
+    return allVersions<V>(this.#storage, this.#format, key, options);
   }
 
   async #append(rawKey: Uint8Array, value: V): Promise<void> {
     if (this.#pendingClear) await this.#clearPending();
-    await appendValue(this.#engine, this.#format, rawKey, value);
+    await appendValue(this.#storage, this.#format, rawKey, value);
   }
 
   async clear(): Promise<void> {
     this.#writable('clear');
     this.#pendingClear = false;
-    await this.#engine.clear();
+    await this.#storage.clear();
   }
 
   /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
   async stats(): Promise<StashStats> {
     if (this.#pendingClear) await this.#clearPending();
-    return stashStats(this.#engine, this.#reads);
+    return stashStats(this.#storage, this.#reads);
   }
 
   /** How many keys (in append mode: keys, not versions). */
   async size(): Promise<number> {
     if (this.#pendingClear) await this.#clearPending();
-    return this.#engine.size();
+    return this.#storage.size();
   }
 
   // ---- iteration: streams, holding a bounded amount whatever the size ----
@@ -297,12 +311,12 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   /** Keys and values as stored: key bytes and blobs. */
   async *rawEntries(): AsyncGenerator<RawEntry> {
     if (this.#pendingClear) await this.#clearPending();
-    yield* this.#engine.entries();
+    yield* this.#storage.entries();
   }
 
   async *rawKeys(): AsyncGenerator<Uint8Array> {
     if (this.#pendingClear) await this.#clearPending();
-    yield* this.#engine.keys();
+    yield* this.#storage.keys();
   }
 
   async *rawValues(): AsyncGenerator<Uint8Array> {
@@ -372,14 +386,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async #clearPending(): Promise<void> {
     this.#pendingClear = false;
     this.#writable('clear on open');
-    await this.#engine.clear();
+    await this.#storage.clear();
   }
 
   #clearIfPendingSync(): void {
     if (this.#pendingClear) {
       this.#pendingClear = false;
       this.#writable('clear on open');
-      this.#engine.sync!.clear();
+      this.#storage.sync!.clear();
     }
   }
 }
