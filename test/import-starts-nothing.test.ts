@@ -136,3 +136,38 @@ t.test('the names lists exported without loading serializers and codecs are thei
   t.strictSame(index.codecNames, codecNames);
   t.ok(Object.isFrozen(index.serializerNames) && Object.isFrozen(index.codecNames), 'frozen, as theirs are');
 });
+
+t.test('the functions exported from index, which load their modules on first call, are those functions', async (t) => {
+  const index = await import('../src/index.js');
+  const serializers = await import('../src/serializers/index.js');
+  const codecs = await import('../src/codecs/index.js');
+  const keys = await import('../src/keys/encode.js');
+  const { hashKey } = await import('../src/keys/hash.js');
+  const value = { a: [1, 2n, new Date(0)], b: new Map([['x', new Set([1])]]) };
+  for (const name of index.serializerNames) {
+    const bytes = index.serialize(value, name);
+    t.strictSame(bytes, serializers.serialize(value, name), `serialize, ${name}`);
+    t.strictSame(index.deserialize(bytes, name), serializers.deserialize(bytes, name), `deserialize, ${name}`);
+  }
+  t.strictSame(index.serialize(value), serializers.serialize(value), 'serialize defaults to hashstash');
+  const bytes = Buffer.from('hello '.repeat(100));
+  for (const compress of index.codecNames) {
+    const encoded = index.encode(bytes, { compress, b64: true });
+    t.strictSame(encoded, codecs.encode(bytes, { compress, b64: true }), `encode, ${compress}`);
+    t.strictSame(index.decode(encoded, { compress, b64: true }), bytes, `decode, ${compress}`);
+  }
+  t.strictSame(index.decode(index.encode(bytes)), bytes, 'encode and decode default to lz4');
+  const key = { f: [1, 'two'], g: null };
+  t.strictSame(index.encodeKey(key), keys.encodeKey(key));
+  t.strictSame(index.decodeKey(index.encodeKey(key)), key);
+  t.equal(index.hashKey(index.encodeKey(key)), hashKey(keys.encodeKey(key)));
+  t.throws(() => index.deserialize('not bytes' as never), TypeError, 'errors are theirs too');
+
+  const root = t.testdir();
+  let calls = 0;
+  const double = index.stashed((x: number) => { calls++; return 2 * x; }, { root, engine: 'memory' });
+  t.equal(await double(21), 42);
+  t.equal(await double(21), 42);
+  t.equal(calls, 1, 'stashed memoizes');
+  await double.stash.close();
+});
