@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { UnsupportedError } from './errors.js';
 
 /**
  * A module loaded the first time it is needed, synchronously: Node >= 20.19 `require`s an ES module (one without
@@ -8,5 +9,18 @@ import { createRequire } from 'node:module';
  */
 export function lazy<T>(from: string, specifier: string): () => T {
   let loaded: T | undefined;
-  return () => (loaded ??= createRequire(from)(specifier) as T);
+  return () => (loaded ??= load<T>(from, specifier));
+}
+
+function load<T>(from: string, specifier: string): T {
+  try {
+    return createRequire(from)(specifier) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
+    throw new UnsupportedError(
+      `hashstash loads its parts on first use by require() of an ES module, which this Node does not allow ` +
+      `(it needs Node >= 20.19 without --no-experimental-require-module): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }

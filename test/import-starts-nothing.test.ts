@@ -171,3 +171,18 @@ t.test('the functions exported from index, which load their modules on first cal
   t.equal(calls, 1, 'stashed memoizes');
   await double.stash.close();
 });
+
+t.test('where Node cannot require an ES module, first use fails with an UnsupportedError that says why', async (t) => {
+  const script = `
+    const { HashStash } = await import(${JSON.stringify(indexUrl)});
+    try {
+      new HashStash({ root: ${JSON.stringify(t.testdir())}, engine: 'memory' });
+      console.log(JSON.stringify({ thrown: false }));
+    } catch (error) {
+      console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
+    }
+  `;
+  const { code, stdout, stderr } = await runChild(['--no-experimental-require-module', '--input-type=module', '-e', script]);
+  t.equal(code, 0, stderr);
+  t.match(JSON.parse(stdout), { name: 'UnsupportedError', code: 'HASHSTASH_UNSUPPORTED', message: /--no-experimental-require-module/ });
+});
