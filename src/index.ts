@@ -19,16 +19,16 @@ export {
 export { MemoryBudgetError } from './engines/shared-memory/errors.js';
 export type { EvictionPolicy } from './engines/shared-memory/eviction.js';
 export type { StashStats } from './read-counts.js';
-export { serialize, deserialize, serializerNames } from './serializers/index.js';
-export { encode, decode, codecNames } from './codecs/index.js';
+// Functions whose modules load on first call: see lazy-exports.ts.
+export {
+  serialize, deserialize, serializerNames, encode, decode, codecNames, encodeKey, decodeKey, hashKey, stashed,
+} from './lazy-exports.js';
 export { registerClass, unregisterClass } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
 export type { Serializer, DeserializeOptions } from './serializers/serializer.js';
 export type { Codec } from './codecs/codec.js';
 export type { Engine, EngineCapabilities, EngineContext, SyncStore, RawEntry } from './engines/engine.js';
-export { encodeKey, decodeKey } from './keys/encode.js';
-export { hashKey } from './keys/hash.js';
-export { stashed, type StashedOptions } from './memo/stashed.js';
+export type { StashedOptions } from './memo/stashed.js';
 export type { MemoOptions, Memoized, FunctionStash } from './memo/memoize.js';
 export type { SyncMemoized, SyncFunctionStash } from './memo/sync-memoize.js';
 export type { StashedDecorator, SyncStashedDecorator } from './memo/decorator.js';

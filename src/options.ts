@@ -3,10 +3,11 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
-import { DEFAULT_URL as MONGO_DEFAULT_URL, urlParts } from './engines/mongo-naming.js';
-import { DATABASE_FILE } from './engines/sqlite.js';
 import { EVICTION_POLICIES, type EvictionPolicy } from './engines/shared-memory/eviction.js';
 import { parseByteSize } from './engines/shared-memory/size.js';
+import { lazy } from './lazy.js';
+
+const mongoNaming = lazy<typeof import('./engines/mongo-naming.js')>(import.meta.url, './engines/mongo-naming.js');
 
 export type EngineName = 'lmdb' | 'pairtree' | 'sqlite' | 'redis' | 'mongo' | 'memory';
 export type SerializerName = 'hashstash' | 'devalue' | 'v8';
@@ -101,6 +102,8 @@ function expandHome(path: string): string {
  */
 export const MAX_FOLDER_NAME_BYTES = 255;
 export const MAX_STASH_PATH_BYTES = 4095 - 256;
+/** sqlite.ts's DATABASE_FILE, written out so that validating options loads no engine (a test checks that they agree). */
+const DATABASE_FILE = 'data.sqlite';
 /** SQLite opens no database whose path is over 504 bytes: its unix VFS's 512, less 8 for the `-journal` it may add. */
 export const SQLITE_MAX_STASH_PATH_BYTES = 504 - `/${DATABASE_FILE}`.length;
 
@@ -255,7 +258,8 @@ function checkLengths(root: string, name: string, settings: string, maxPathBytes
  * the first write fails, or the driver throws an untyped error. The collection's name is made to fit (mongo-naming.ts).
  */
 function checkMongoDatabase(url: string | undefined): void {
-  const { database } = urlParts(url ?? MONGO_DEFAULT_URL);
+  const { DEFAULT_URL, urlParts } = mongoNaming();
+  const { database } = urlParts(url ?? DEFAULT_URL);
   if (Buffer.byteLength(database) > 63 || /[/\\. "$\0]/.test(database)) {
     throw new ConfigError(
       `option 'url' names the MongoDB database ${shown(database)}, which MongoDB refuses: a database name is under 64 bytes, ` +

@@ -1,34 +1,49 @@
 import { homedir } from 'node:os';
 import { join, sep } from 'node:path';
-import { getCodec } from './codecs/index.js';
-import { base64Codec } from './codecs/base64.js';
-import { allVersions, appendEntries, appendStoreOf, appendValue, type GetAllOptions, type VersionRecord } from './append-mode.js';
+import type { GetAllOptions, VersionRecord } from './append-mode.js';
 import type { Engine, RawEntry } from './engines/engine.js';
 import { engineFactory } from './engines/index.js';
-import { WRITE_BATCH } from './engines/local-engine.js';
+// Loaded with the facade for its rules that run at import: a thread that starts a worker, or a worker that inherited
+// no memory arena, listens for one (hand-over.ts).
+import './engines/shared-memory/hand-over.js';
 import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
-import { BlobFormat } from './format/blob.js';
-import { decodeKey, encodeKey } from './keys/encode.js';
-import { previewKey } from './keys/preview.js';
-import { memoOrDecorator, type StashedDecorator } from './memo/decorator.js';
-import { closeMemoStashes, memoize, runOn, type MemoOptions, type Memoized } from './memo/memoize.js';
+import type { BlobFormat } from './format/blob.js';
+import { lazy } from './lazy.js';
+import type { StashedDecorator } from './memo/decorator.js';
+import { closeMemoStashes } from './memo/made.js';
+import type { MemoOptions, Memoized } from './memo/memoize.js';
 import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOptions } from './options.js';
 import type { MapFunction } from './parallel/function-ref.js';
-import { StashMap } from './parallel/map.js';
+import type { StashMap } from './parallel/map.js';
 import type { MapOptions } from './parallel/options.js';
-import { getSerializer } from './serializers/index.js';
-import { SyncHashStash } from './sync-stash.js';
-import { toEntries, type UpdateSource } from './update-source.js';
+import type { SyncHashStash } from './sync-stash.js';
+import type { UpdateSource } from './update-source.js';
 import { countedRead, stashStats, type ReadCounts, type StashStats } from './read-counts.js';
-import { collectRecords, iterRecords, type RecordOptions } from './tables/records.js';
+import type { RecordOptions } from './tables/records.js';
 import type { FlatRecord } from './tables/flatten.js';
-import { Table } from './tables/table.js';
-import { sweepOnce } from './tmp/sweep.js';
-import { openTmpStash, withTmpStash, type TemporaryHashStash } from './tmp/temporary.js';
+import type { Table } from './tables/table.js';
+import type { TemporaryHashStash } from './tmp/temporary.js';
+
+// What a stash needs beyond its facade loads when first needed (see lazy.ts): importing hashstash loads none of it.
+const from = import.meta.url;
+const keys = lazy<typeof import('./keys/encode.js')>(from, './keys/encode.js');
+const preview = lazy<typeof import('./keys/preview.js')>(from, './keys/preview.js');
+const formats = lazy<typeof import('./stash-format.js')>(from, './stash-format.js');
+const appendMode = lazy<typeof import('./append-mode.js')>(from, './append-mode.js');
+const updates = lazy<typeof import('./update-source.js')>(from, './update-source.js');
+const syncView = lazy<typeof import('./sync-stash.js')>(from, './sync-stash.js');
+const memo = lazy<typeof import('./memo/memoize.js')>(from, './memo/memoize.js');
+const decorator = lazy<typeof import('./memo/decorator.js')>(from, './memo/decorator.js');
+const mapping = lazy<typeof import('./parallel/map.js')>(from, './parallel/map.js');
+const records = lazy<typeof import('./tables/records.js')>(from, './tables/records.js');
+const tables = lazy<typeof import('./tables/table.js')>(from, './tables/table.js');
+const temporary = lazy<typeof import('./tmp/temporary.js')>(from, './tmp/temporary.js');
+const sweeps = lazy<typeof import('./tmp/sweep.js')>(from, './tmp/sweep.js');
+const localEngine = lazy<typeof import('./engines/local-engine.js')>(from, './engines/local-engine.js');
 
 /**
  * A dictionary whose keys and values can be anything, kept on the storage named by `engine`.
- * The constructor only validates; storage is opened on first use.
+ * The constructor only validates; storage is opened on first use, and so is the sweep of abandoned temporary stashes.
  */
 export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterable<[K, V]> {
   /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
@@ -39,6 +54,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   readonly #engine: Engine;
   readonly #format: BlobFormat;
   #pendingClear: boolean;
+  #used = false;
   #syncView: SyncHashStash<K, V> | undefined;
   readonly #memoized = new WeakMap<Function, Memoized<any, any>>();
   readonly #reads: ReadCounts = { hits: 0, misses: 0 };
@@ -59,17 +75,24 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
       maxBytes: resolved.maxBytes,
       evict: resolved.evict,
     });
-    this.#format = new BlobFormat({
-      serializer: getSerializer(resolved.serializer),
-      codec: getCodec(resolved.compress),
-      base64: resolved.b64 ? base64Codec : null,
-      trustCode: resolved.trustCode,
-    });
+    this.#format = formats().blobFormat(resolved);
     this.#pendingClear = resolved.clear;
     // Fails at once, naming the engine, when the engine keeps no versions.
-    if (resolved.appendMode) appendStoreOf(this.#engine);
-    // In the background, at most once per root (and server) per process: removes temporary stashes of dead processes.
-    if (!resolved.readonly) void sweepOnce({ root: resolved.root, engine: resolved.engine, url: resolved.url }, HashStash);
+    if (resolved.appendMode) appendMode().appendStoreOf(this.#engine);
+  }
+
+  /**
+   * The engine, for an operation on storage. The first one also starts, in the background and at most once per root
+   * (and server) per process, the sweep that removes temporary stashes of dead processes: a stash that is only
+   * constructed touches nothing, and a readonly one never sweeps.
+   */
+  get #storage(): Engine {
+    if (!this.#used) {
+      this.#used = true;
+      const { root, engine, url, readonly } = this.#options;
+      if (!readonly) void sweeps().sweepOnce({ root, engine, url }, HashStash);
+    }
+    return this.#engine;
   }
 
   /** The storage engine this stash runs on. */
@@ -85,7 +108,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
       if (!this.#engine.capabilities.sync || !store) {
         throw new UnsupportedError(`stash.sync needs a local engine; '${this.#engine.name}' is only asynchronous`);
       }
-      this.#syncView = new SyncHashStash<K, V>(this, store, this.#format, () => this.#clearIfPendingSync(), this.#reads);
+      void this.#storage;
+      this.#syncView = new (syncView().SyncHashStash)<K, V>(this, store, this.#format, () => this.#clearIfPendingSync(), this.#reads);
     }
     return this.#syncView;
   }
@@ -105,11 +129,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * A stash with these settings in a fresh location in the root, removed (files and server keys) when disposed:
    * `await using tmp = stash.tmp()`. ReadOnlyError on a readonly stash, which writes nothing in its root.
    */
-  tmp<TK = K, TV = V>(): TemporaryHashStash<TK, TV> { return openTmpStash<TK, TV>(this, HashStash); }
+  tmp<TK = K, TV = V>(): TemporaryHashStash<TK, TV> { return temporary().openTmpStash<TK, TV>(this, HashStash); }
 
   /** `fn(tmp)` with a temporary stash that is removed when `fn` settles, also when it throws. */
   withTmp<R, TK = K, TV = V>(fn: (tmp: TemporaryHashStash<TK, TV>) => R | Promise<R>): Promise<Awaited<R>> {
-    return withTmpStash<TK, TV, R>(this, HashStash, fn);
+    return temporary().withTmpStash<TK, TV, R>(this, HashStash, fn);
   }
 
   // ---- the dictionary ----
@@ -120,9 +144,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   get(key: K, fallback?: unknown): Promise<unknown> {
     try {
       if (this.#pendingClear) return this.#clearPending().then(() => this.get(key, fallback));
-      const encoded = encodeKey(key);
-      const store = this.#engine.sync;
-      if (!store) return this.#engine.get(encoded).then((blob) => this.#found(blob, fallback));
+      const encoded = keys().encodeKey(key);
+      const store = this.#storage.sync;
+      if (!store) return this.#storage.get(encoded).then((blob) => this.#found(blob, fallback));
       // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
       return Promise.resolve(this.#found(store.getTransient ? store.getTransient(encoded) : store.get(encoded), fallback));
     } catch (error) {
@@ -137,7 +161,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   // Not an async function: handing back the engine's own promise saves a promise layer on the hottest write path.
   set(key: K, value: V): Promise<void> {
     try {
-      return this.setRaw(encodeKey(key), value);
+      return this.setRaw(keys().encodeKey(key), value);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -151,8 +175,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     try {
       this.#writable('set');
       if (this.#options.appendMode) return this.#append(rawKey, value);
-      if (this.#pendingClear) return this.#clearPending().then(() => this.#engine.set(rawKey, this.#format.pack(value)));
-      return this.#engine.set(rawKey, this.#format.pack(value));
+      if (this.#pendingClear) return this.#clearPending().then(() => this.#storage.set(rawKey, this.#format.pack(value)));
+      return this.#storage.set(rawKey, this.#format.pack(value));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -160,14 +184,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   async has(key: K): Promise<boolean> {
     if (this.#pendingClear) await this.#clearPending();
-    return this.#engine.has(encodeKey(key));
+    return this.#storage.has(keys().encodeKey(key));
   }
 
   /** True when something was removed. */
   async delete(key: K): Promise<boolean> {
     this.#writable('delete');
     if (this.#pendingClear) await this.#clearPending();
-    return this.#engine.delete(encodeKey(key));
+    return this.#storage.delete(keys().encodeKey(key));
   }
 
   /** The value, removed. Without a fallback, an absent key throws KeyNotFoundError. */
@@ -176,39 +200,40 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async pop(key: K, ...fallback: unknown[]): Promise<unknown> {
     this.#writable('pop');
     if (this.#pendingClear) await this.#clearPending();
-    const encoded = encodeKey(key);
-    const blob = await this.#engine.get(encoded);
+    const encoded = keys().encodeKey(key);
+    const blob = await this.#storage.get(encoded);
     if (blob === undefined) {
       if (fallback.length) return fallback[0];
-      throw new KeyNotFoundError(`key not found: ${previewKey(key)}`);
+      throw new KeyNotFoundError(`key not found: ${preview().previewKey(key)}`);
     }
     const value = this.#format.unpack(blob);
-    await this.#engine.delete(encoded);
+    await this.#storage.delete(encoded);
     return value;
   }
 
   /** The stored value; when absent, stores `value` first and returns it. */
   async setDefault(key: K, value: V): Promise<V> {
     if (this.#pendingClear) await this.#clearPending();
-    const encoded = encodeKey(key);
-    const blob = await this.#engine.get(encoded);
+    const encoded = keys().encodeKey(key);
+    const blob = await this.#storage.get(encoded);
     if (blob !== undefined) return this.#format.unpack(blob) as V;
     this.#writable('setDefault');
     if (this.#options.appendMode) await this.#append(encoded, value);
-    else await this.#engine.set(encoded, this.#format.pack(value));
+    else await this.#storage.set(encoded, this.#format.pack(value));
     return value;
   }
 
   /** Stores every entry of a Map, an iterable or async iterable of [key, value], a plain object, or another stash. */
   async update(source: UpdateSource<K, V>): Promise<void> {
     this.#writable('update');
-    await this.setMany(toEntries(source));
+    await this.setMany(updates().toEntries(source));
   }
 
   /** Values for many keys at once, in the order asked (undefined where absent). */
-  async getMany(keys: Iterable<K>): Promise<(V | undefined)[]> {
+  async getMany(wanted: Iterable<K>): Promise<(V | undefined)[]> {
     if (this.#pendingClear) await this.#clearPending();
-    const blobs = await this.#engine.getMany(Array.from(keys, (key) => encodeKey(key)));
+    const { encodeKey } = keys();
+    const blobs = await this.#storage.getMany(Array.from(wanted, (key) => encodeKey(key)));
     return blobs.map((blob) => this.#found(blob, undefined) as V | undefined);
   }
 
@@ -217,19 +242,20 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     this.#writable('setMany');
     if (this.#pendingClear) await this.#clearPending();
     const format = this.#format;
-    if (this.#options.appendMode) for (const [rawKey, value] of entries) await appendValue(this.#engine, format, rawKey, value);
-    else await this.#engine.setMany(Array.from(entries, ([rawKey, value]): RawEntry => [rawKey, format.pack(value)]));
+    if (this.#options.appendMode) for (const [rawKey, value] of entries) await appendMode().appendValue(this.#storage, format, rawKey, value);
+    else await this.#storage.setMany(Array.from(entries, ([rawKey, value]): RawEntry => [rawKey, format.pack(value)]));
   }
 
   /** Stores many entries, streaming them to the engine in batches. */
   async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> {
     this.#writable('setMany');
     if (this.#pendingClear) await this.#clearPending();
-    if (this.#options.appendMode) return appendEntries(this.#engine, this.#format, entries);
+    if (this.#options.appendMode) return appendMode().appendEntries(this.#storage, this.#format, entries);
     const format = this.#format;
+    const { encodeKey } = keys();
     if (Symbol.iterator in entries) {
       // Encoding streams lazily inside the engine's own batching, so a million entries never sit in memory at once.
-      await this.#engine.setMany((function* () {
+      await this.#storage.setMany((function* () {
         for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
       })());
       return;
@@ -238,12 +264,12 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     let batch: RawEntry[] = [];
     for await (const [key, value] of entries) {
       batch.push([encodeKey(key), format.pack(value)]);
-      if (batch.length >= WRITE_BATCH) {
-        await this.#engine.setMany(batch);
+      if (batch.length >= localEngine().WRITE_BATCH) {
+        await this.#storage.setMany(batch);
         batch = [];
       }
     }
-    if (batch.length) await this.#engine.setMany(batch);
+    if (batch.length) await this.#storage.setMany(batch);
   }
 
   /** Every version of `key` kept in append mode, oldest first; `withMetadata` gives `{ version, timestamp, value }`. */
@@ -252,30 +278,30 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async getAll(key: K, options?: GetAllOptions): Promise<V[] | VersionRecord<V>[]>;
   async getAll(key: K, options: GetAllOptions = {}): Promise<V[] | VersionRecord<V>[]> {
     if (this.#pendingClear) await this.#clearPending();
-    return allVersions<V>(this.#engine, this.#format, key, options);
+    return appendMode().allVersions<V>(this.#storage, this.#format, key, options);
   }
 
   async #append(rawKey: Uint8Array, value: V): Promise<void> {
     if (this.#pendingClear) await this.#clearPending();
-    await appendValue(this.#engine, this.#format, rawKey, value);
+    await appendMode().appendValue(this.#storage, this.#format, rawKey, value);
   }
 
   async clear(): Promise<void> {
     this.#writable('clear');
     this.#pendingClear = false;
-    await this.#engine.clear();
+    await this.#storage.clear();
   }
 
   /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
   async stats(): Promise<StashStats> {
     if (this.#pendingClear) await this.#clearPending();
-    return stashStats(this.#engine, this.#reads);
+    return stashStats(this.#storage, this.#reads);
   }
 
   /** How many keys (in append mode: keys, not versions). */
   async size(): Promise<number> {
     if (this.#pendingClear) await this.#clearPending();
-    return this.#engine.size();
+    return this.#storage.size();
   }
 
   // ---- iteration: streams, holding a bounded amount whatever the size ----
@@ -297,49 +323,49 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   /** Keys and values as stored: key bytes and blobs. */
   async *rawEntries(): AsyncGenerator<RawEntry> {
     if (this.#pendingClear) await this.#clearPending();
-    yield* this.#engine.entries();
+    yield* this.#storage.entries();
   }
 
   async *rawKeys(): AsyncGenerator<Uint8Array> {
     if (this.#pendingClear) await this.#clearPending();
-    yield* this.#engine.keys();
+    yield* this.#storage.keys();
   }
 
   async *rawValues(): AsyncGenerator<Uint8Array> {
     for await (const [, value] of this.rawEntries()) yield value;
   }
 
-  decodeKey(rawKey: Uint8Array): K { return decodeKey(rawKey, { trustCode: this.#options.trustCode }) as K; }
+  decodeKey(rawKey: Uint8Array): K { return keys().decodeKey(rawKey, { trustCode: this.#options.trustCode }) as K; }
   decodeValue(rawValue: Uint8Array): V { return this.#format.unpack(rawValue) as V; }
 
   // ---- records and tables (src/tables) ----
 
   /** One flat object per entry (per version in append mode): nested fields joined with '.', the key in `_key`. */
-  records(options: RecordOptions = {}): Promise<FlatRecord[]> { return collectRecords(this, options); }
+  records(options: RecordOptions = {}): Promise<FlatRecord[]> { return records().collectRecords(this, options); }
 
   /** The same records, streamed in bounded memory. */
-  iterRecords(options: RecordOptions = {}): AsyncGenerator<FlatRecord> { return iterRecords(this, options); }
+  iterRecords(options: RecordOptions = {}): AsyncGenerator<FlatRecord> { return records().iterRecords(this, options); }
 
   /** The records as a table: columns in first-seen order, a readable printout, CSV, `toArquero()`. */
-  table(options: RecordOptions = {}): Promise<Table> { return Table.fromAsync(iterRecords(this, options)); }
+  table(options: RecordOptions = {}): Promise<Table> { return tables().Table.fromAsync(records().iterRecords(this, options)); }
 
   // ---- memoized functions ----
 
   /** `fn(...args)`, computed once and read from the stash after. */
   run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>> {
-    return runOn(this, this.#memoized, fn, args);
+    return memo().runOn(this, this.#memoized, fn, args);
   }
 
   /** A wrapper of `fn` whose results are kept in its own sub-stash (`wrapper.stash`); or, without `fn`, a method decorator. */
   stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options?: MemoOptions): Memoized<A, R>;
   stashed(options?: MemoOptions): StashedDecorator;
   stashed(first?: unknown, second?: unknown): unknown {
-    return memoOrDecorator(first, second, (fn, options) => memoize(this, fn as () => unknown, options));
+    return decorator().memoOrDecorator(first, second, (fn, options) => memo().memoize(this, fn as () => unknown, options));
   }
 
   /** `fn` over `items` on worker threads; stored results are read, only missing items are computed (see StashMap). */
   map<T, R = unknown>(fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions): StashMap<T, Awaited<R>> {
-    return new StashMap<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
+    return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
   }
 
   // ---- identity and lifetime ----
@@ -372,14 +398,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async #clearPending(): Promise<void> {
     this.#pendingClear = false;
     this.#writable('clear on open');
-    await this.#engine.clear();
+    await this.#storage.clear();
   }
 
   #clearIfPendingSync(): void {
     if (this.#pendingClear) {
       this.#pendingClear = false;
       this.#writable('clear on open');
-      this.#engine.sync!.clear();
+      this.#storage.sync!.clear();
     }
   }
 }

@@ -1,4 +1,4 @@
-import { compressSync, uncompressSync } from 'lz4-napi';
+import { createRequire } from 'node:module';
 import { DecodeError } from '../errors.js';
 import { asBuffer } from './as-buffer.js';
 import { MAX_DECODED_BYTES, type Codec } from './codec.js';
@@ -10,6 +10,11 @@ import { MAX_DECODED_BYTES, type Codec } from './codec.js';
 const MAX_LZ4_RATIO = 255;
 const SIZE_PREFIX_BYTES = 4;
 
+type Lz4 = typeof import('lz4-napi');
+let lz4: Lz4 | undefined;
+/** The native addon loads on the first encode or decode, not when hashstash is imported. */
+const loadLz4 = (): Lz4 => (lz4 ??= createRequire(import.meta.url)('lz4-napi') as Lz4);
+
 /**
  * An LZ4 block behind a 4-byte little-endian uncompressed size (lz4_flex's `compress_prepend_size`).
  * lz4-napi allocates whatever the prefix claims before decompressing, and accepts a prefix larger than the
@@ -20,7 +25,7 @@ export const lz4Codec: Codec = {
   name: 'lz4',
   id: 0x6c, // 'l'
   encode(bytes) {
-    return compressSync(asBuffer(bytes));
+    return loadLz4().compressSync(asBuffer(bytes));
   },
   decode(bytes, maxBytes = MAX_DECODED_BYTES) {
     const length = bytes.byteLength;
@@ -37,7 +42,7 @@ export const lz4Codec: Codec = {
     }
     let output: Buffer;
     try {
-      output = uncompressSync(buffer);
+      output = loadLz4().uncompressSync(buffer);
     } catch (cause) {
       throw new DecodeError(`lz4: cannot decompress ${length} bytes: ${(cause as Error).message}`, { cause });
     }

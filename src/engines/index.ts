@@ -1,24 +1,28 @@
 import { UnsupportedError } from '../errors.js';
+import { lazy } from '../lazy.js';
 import type { EngineName } from '../options.js';
-import type { EngineFactory } from './engine.js';
-import { createLmdbEngine } from './lmdb.js';
-import { createMemoryEngine } from './memory.js';
-import { createMongoEngine } from './mongo.js';
-import { createPairtreeEngine } from './pairtree.js';
-import { createRedisEngine } from './redis.js';
-import { createSqliteEngine } from './sqlite.js';
+import type { EngineContext, EngineFactory } from './engine.js';
 
 /**
- * Engine name → factory. Engine files are ours and cheap to import; each one loads its storage library
- * lazily on first use, with an error that says what to install when the library is missing.
+ * Engine name → factory. An engine's module loads when the first stash on it is built (so importing hashstash loads
+ * none), and its storage library later still, on first use, with an error that says what to install when it is missing.
  */
+const load = {
+  lmdb: lazy<typeof import('./lmdb.js')>(import.meta.url, './lmdb.js'),
+  memory: lazy<typeof import('./memory.js')>(import.meta.url, './memory.js'),
+  mongo: lazy<typeof import('./mongo.js')>(import.meta.url, './mongo.js'),
+  pairtree: lazy<typeof import('./pairtree.js')>(import.meta.url, './pairtree.js'),
+  redis: lazy<typeof import('./redis.js')>(import.meta.url, './redis.js'),
+  sqlite: lazy<typeof import('./sqlite.js')>(import.meta.url, './sqlite.js'),
+};
+
 const factories: Partial<Record<EngineName, EngineFactory>> = {
-  lmdb: createLmdbEngine,
-  memory: createMemoryEngine,
-  mongo: createMongoEngine,
-  pairtree: createPairtreeEngine,
-  redis: createRedisEngine,
-  sqlite: createSqliteEngine,
+  lmdb: (context: EngineContext) => load.lmdb().createLmdbEngine(context),
+  memory: (context: EngineContext) => load.memory().createMemoryEngine(context),
+  mongo: (context: EngineContext) => load.mongo().createMongoEngine(context),
+  pairtree: (context: EngineContext) => load.pairtree().createPairtreeEngine(context),
+  redis: (context: EngineContext) => load.redis().createRedisEngine(context),
+  sqlite: (context: EngineContext) => load.sqlite().createSqliteEngine(context),
 };
 
 export function engineFactory(name: EngineName): EngineFactory {

@@ -2,7 +2,7 @@ import type { EngineContext, EngineStats, RawEntry, RawVersion, SyncAppendStore,
 import { LocalEngine } from './local-engine.js';
 import { processArena } from './shared-memory/arena.js';
 import { policyCode, type EvictionPolicy } from './shared-memory/eviction.js';
-import { ARENA_MAX_BYTES } from './shared-memory/hand-over.js';
+import { ARENA_MAX_BYTES, reserveArena } from './shared-memory/hand-over.js';
 import { hashPath } from './shared-memory/hash.js';
 import { KIND_COUNTER, KIND_VALUE, KIND_VERSION } from './shared-memory/layout.js';
 import { parseByteSize } from './shared-memory/size.js';
@@ -171,5 +171,7 @@ class MemoryEngine extends LocalEngine {
 
 export function createMemoryEngine(context: EngineContext): LocalEngine {
   const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
+  // Zero bytes, so that workers this thread starts before the stash is first opened share the arena (hand-over.ts).
+  reserveArena();
   return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT)));
 }

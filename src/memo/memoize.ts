@@ -2,9 +2,11 @@ import { ConfigError } from '../errors.js';
 import { encodeKey, keyText } from '../keys/encode.js';
 import type { HashStash } from '../stash.js';
 import { functionIdentity, WRAPPED } from './identity.js';
+import { memoStash } from './made.js';
 import { keyMaker, validateMemoOptions, type MemoOptions } from './options.js';
 
 export { functionIdentity } from './identity.js';
+export { memoStash } from './made.js';
 export type { MemoOptions } from './options.js';
 
 /** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
@@ -22,18 +24,6 @@ const MISSING: unique symbol = Symbol('missing');
 /** The folder below the parent where a function's results live. */
 export const functionStashName = (fn: Function, options: MemoOptions) => `stashed_result/${functionIdentity(fn, options)}`;
 
-/** The sub-stashes memos made under each stash, by name: one object per function, closed with the stash. */
-const memoStashes = new WeakMap<HashStash, Map<string, HashStash>>();
-
-/** `parent.sub(name)`, made once per name, so memos of one function share it and `parent.close()` closes it. */
-export function memoStash<R>(parent: HashStash, name: string): HashStash<unknown[], R> {
-  let made = memoStashes.get(parent);
-  if (!made) memoStashes.set(parent, (made = new Map()));
-  let stash = made.get(name);
-  if (!stash) made.set(name, (stash = parent.sub<unknown[], R>(name)));
-  return stash;
-}
-
 /** One map of computations under way per sub-stash, so every memo of one function (run, stashed) shares it. */
 const inFlightByStash = new WeakMap<HashStash, Map<string, Promise<unknown>>>();
 
@@ -41,13 +31,6 @@ function inFlightOf(stash: HashStash): Map<string, Promise<unknown>> {
   let inFlight = inFlightByStash.get(stash);
   if (!inFlight) inFlightByStash.set(stash, (inFlight = new Map()));
   return inFlight;
-}
-
-export async function closeMemoStashes(parent: HashStash): Promise<void> {
-  const made = memoStashes.get(parent);
-  if (!made) return;
-  memoStashes.delete(parent);
-  await Promise.all([...made.values()].map((stash) => stash.close()));
 }
 
 /** Checks what a memo is given; shared by the asynchronous and the synchronous forms. */

@@ -1,19 +1,28 @@
-import { performance } from 'node:perf_hooks';
 import { ConfigError, HashStashError } from '../errors.js';
-import { encodeKey, keyText } from '../keys/encode.js';
-import { previewKey } from '../keys/preview.js';
-import { functionIdentity, functionStashName } from '../memo/memoize.js';
-import { getSerializer } from '../serializers/index.js';
+import { lazy } from '../lazy.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { HashStash } from '../stash.js';
-import { BatchWriter } from './batch-writer.js';
+import type { BatchWriter } from './batch-writer.js';
 import { MapItemError, WorkerCrashError, type WorkerCrashReason } from './errors.js';
-import { functionSpec, loadFunction, type FunctionSpec, type MapFunction } from './function-ref.js';
-import { rebuildError } from './messages.js';
-import { resolveMapOptions, type MapOptions, type ResolvedMapOptions } from './options.js';
-import { LoadFailure, PoolClosed, WorkerDeath, WorkerPool, type TaskOutcome } from './pool.js';
-import { ProgressDisplay, type MapProgress } from './progress.js';
-import { ResultBoard } from './results.js';
+import type { FunctionSpec, MapFunction } from './function-ref.js';
+import type { MapOptions, ResolvedMapOptions } from './options.js';
+import type { TaskOutcome, WorkerPool } from './pool.js';
+import type { MapProgress, ProgressDisplay } from './progress.js';
+import type { ResultBoard } from './results.js';
+
+// Loaded with the first map (see lazy.ts), so that importing hashstash, which exports StashMap, loads none of it.
+const from = import.meta.url;
+const keys = lazy<typeof import('../keys/encode.js')>(from, '../keys/encode.js');
+const preview = lazy<typeof import('../keys/preview.js')>(from, '../keys/preview.js');
+const memo = lazy<typeof import('../memo/memoize.js')>(from, '../memo/memoize.js');
+const serializers = lazy<typeof import('../serializers/index.js')>(from, '../serializers/index.js');
+const batches = lazy<typeof import('./batch-writer.js')>(from, './batch-writer.js');
+const functions = lazy<typeof import('./function-ref.js')>(from, './function-ref.js');
+const messages = lazy<typeof import('./messages.js')>(from, './messages.js');
+const mapOptions = lazy<typeof import('./options.js')>(from, './options.js');
+const pools = lazy<typeof import('./pool.js')>(from, './pool.js');
+const progressBars = lazy<typeof import('./progress.js')>(from, './progress.js');
+const results = lazy<typeof import('./results.js')>(from, './results.js');
 
 /** Keys per `getMany` when looking for stored results. */
 export const LOOKUP_BATCH = 1000;
@@ -47,7 +56,7 @@ const CRASH_TEXT: Record<WorkerCrashReason, string> = {
 
 /** A call's arguments as they read in a call: `f(2, "a")`. */
 function previewArgs(args: unknown[]): string {
-  const text = previewKey(args);
+  const text = preview().previewKey(args);
   return text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
 }
 
@@ -81,16 +90,16 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #display: ProgressDisplay | undefined;
 
   constructor(parent: HashStash, fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions) {
-    this.#spec = functionSpec(fn);
+    this.#spec = functions().functionSpec(fn);
     if (typeof items === 'string' || items === null || typeof (items as Iterable<T>)?.[Symbol.iterator] !== 'function') {
       throw new ConfigError(`stash.map items must be an iterable such as an array (not a string), got ${items === null ? 'null' : typeof items}`);
     }
     this.#parent = parent;
     this.#fn = fn;
     this.#items = Array.isArray(items) ? items : Array.from(items);
-    this.#options = resolveMapOptions(options, this.#items.length);
-    this.#board = new ResultBoard<R>(this.#items.length);
-    this.#serializer = getSerializer(parent.options.serializer);
+    this.#options = mapOptions().resolveMapOptions(options, this.#items.length);
+    this.#board = new (results().ResultBoard)<R>(this.#items.length);
+    this.#serializer = serializers().getSerializer(parent.options.serializer);
     if (this.#options.precompute) this.#start();
   }
 
@@ -169,13 +178,13 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     let mapKey: unknown;
     let runs: HashStash | undefined;
     try {
-      if (progress) this.#display = new ProgressDisplay(this.desc, board.total);
+      if (progress) this.#display = new (progressBars().ProgressDisplay)(this.desc, board.total);
       if (!board.fatal && board.total > 0) {
-        const fn = typeof this.#fn === 'function' ? this.#fn : await loadFunction(this.#spec);
+        const fn = typeof this.#fn === 'function' ? this.#fn : await functions().loadFunction(this.#spec);
         const writable = !this.#parent.options.readonly;
         // The sub-stash and keys of stash.run(fn, item, ...args), so either finds what the other stored.
-        runs = stashRuns ? this.#parent.sub(functionStashName(fn, {})) : undefined;
-        if (runs && writable) this.#writer = new BatchWriter(runs, (error) => this.#stop(error));
+        runs = stashRuns ? this.#parent.sub(memo().functionStashName(fn, {})) : undefined;
+        if (runs && writable) this.#writer = new (batches().BatchWriter)(runs, (error) => this.#stop(error));
         if (stashMap) mapKey = this.#mapKey(fn);
         const mapHit = mapKey !== undefined && !force && (await this.#readStoredMap(mapKey));
         if (mapHit || !writable) mapKey = undefined;
@@ -201,7 +210,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
 
   #mapKey(fn: Function): unknown {
     const { args, options } = this.#options;
-    return { map: functionIdentity(fn, {}), items: this.#items, args, ...(options ? { options } : {}) };
+    return { map: memo().functionIdentity(fn, {}), items: this.#items, args, ...(options ? { options } : {}) };
   }
 
   async #readStoredMap(mapKey: unknown): Promise<boolean> {
@@ -257,6 +266,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   }
 
   #compute(index: number, args: unknown[]): void {
+    const { keyText, encodeKey } = keys();
     const id = keyText(args);
     const shared = this.#inFlight.get(id);
     if (shared) {
@@ -275,7 +285,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
         `stash.map cannot send the arguments of item ${i} to a worker: ${(error as Error).message}`, i, this.#callArgs(i), { cause: error }));
       return;
     }
-    this.#pool ??= new WorkerPool({
+    this.#pool ??= new (pools().WorkerPool)({
       size: this.#options.numProc,
       setup: { fn: this.#spec, serializer: this.#serializer.name, trustCode: this.#parent.options.trustCode },
       resourceLimits: this.#options.resourceLimits,
@@ -289,7 +299,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #received(call: Call, outcome: TaskOutcome): void {
     if (!outcome.ok) {
       const { name, message } = outcome.error;
-      const cause = rebuildError(outcome.error);
+      const cause = messages().rebuildError(outcome.error);
       this.#failCall(call, (i) => new MapItemError(
         `${this.#spec.name}(${previewArgs(this.#callArgs(i))}) threw ${name}: ${message}`, i, this.#callArgs(i), { cause }));
       return;
@@ -320,6 +330,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   }
 
   #lost(call: Call, failure: unknown): void {
+    const { LoadFailure, PoolClosed, WorkerDeath } = pools();
     if (failure instanceof PoolClosed) return;
     if (failure instanceof LoadFailure) {
       this.#stop(new HashStashError(`stash.map workers could not load ${this.#spec.name}: ${failure.cause.message}`, { cause: failure.cause }));

@@ -134,32 +134,155 @@ t.test('a worker started before the main thread imported hashstash shares the ta
   t.strictSame(JSON.parse(stdout), { seen: 1, back: 2 }, 'each thread reads what the other wrote');
 });
 
-t.test('a thread that started its own arena warns when it hears of another one', async (t) => {
+t.test('a thread that made its own arena warns when it hears of another one', async (t) => {
   const root = t.testdir();
   // The worker imports hashstash and uses a memory stash at once, before any thread has an arena to hand it: it
-  // starts one of its own. Then the main thread imports hashstash and starts another.
+  // makes one. Then the main thread, which started the worker before it imported hashstash and so never listened for
+  // arenas, imports hashstash and opens a memory stash while the worker is blocked (an idle worker would answer the
+  // main thread's ask in time for it to adopt the worker's arena): it makes another, and announces it. Unblocked,
+  // the worker opens another memory stash, which reads what waits on its channel: no timer decides the outcome.
   const script = `
     import { Worker } from 'node:worker_threads';
-    const workerData = { indexUrl: ${JSON.stringify(indexUrl)}, root: ${JSON.stringify(root)} };
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const workerData = { indexUrl: ${JSON.stringify(indexUrl)}, root: ${JSON.stringify(root)}, gate };
     const worker = new Worker(\`
       (async () => {
         const { parentPort, workerData } = await import('node:worker_threads');
-        process.on('warning', (warning) => parentPort.postMessage({ code: warning.code }));
-        // Kept alive (by listening) until terminated, to hear the main thread's announcement.
+        const warnings = [];
+        process.on('warning', (warning) => warnings.push(warning.code));
         const { HashStash } = await import(workerData.indexUrl);
-        new HashStash({ root: workerData.root, name: 'split', engine: 'memory' }).sync.set('x', 1);
-        parentPort.on('message', () => {});
+        const open = (name) => new HashStash({ root: workerData.root, name, engine: 'memory' }).sync;
+        open('split').set('x', 1);
         parentPort.postMessage('used');
+        Atomics.wait(workerData.gate, 0, 0);
+        open('split-check').get('x');
+        await new Promise((resolve) => setImmediate(resolve));
+        parentPort.postMessage({ warnings, seen: open('split').get('y') ?? null });
       })();
     \`, { eval: true, workerData });
     await new Promise((resolve) => worker.once('message', resolve));
-    const warned = new Promise((resolve) => worker.once('message', resolve));
-    await import(workerData.indexUrl);
-    const reply = await Promise.race([warned, new Promise((resolve) => setTimeout(() => resolve({ code: 'none in 5 s' }), 5000))]);
+    const { HashStash } = await import(workerData.indexUrl);
+    new HashStash({ root: workerData.root, name: 'split', engine: 'memory' }).sync.set('y', 2);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    const reply = await new Promise((resolve) => worker.once('message', resolve));
     console.log(JSON.stringify(reply));
     await worker.terminate();
   `;
   const { code, stdout } = await runScript(script, 'ignore');
   t.equal(code, 0);
-  t.strictSame(JSON.parse(stdout), { code: 'HASHSTASH_MEMORY_ARENA_SPLIT' }, 'the worker was warned that the two threads share nothing');
+  t.strictSame(JSON.parse(stdout), { warnings: ['HASHSTASH_MEMORY_ARENA_SPLIT'], seen: null },
+    'the worker shares nothing with the main thread, and was warned');
+});
+
+t.test('a memory stash opened in the main thread after it started a worker is shared with that worker', async (t) => {
+  const root = t.testdir();
+  // No thread has an arena when the worker starts. The main thread makes one when it opens its first memory stash;
+  // the worker, listening since it imported hashstash, has the announcement waiting when 'go' arrives. The main thread
+  // is blocked meanwhile, so it cannot answer an ask: the worker finds the arena only through what already waits.
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    const { HashStash } = await import(${JSON.stringify(indexUrl)});
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const workerData = { indexUrl: ${JSON.stringify(indexUrl)}, root: ${JSON.stringify(root)}, gate };
+    const worker = new Worker(\`
+      (async () => {
+        const { parentPort, workerData } = await import('node:worker_threads');
+        const { HashStash } = await import(workerData.indexUrl);
+        parentPort.once('message', () => {
+          const view = new HashStash({ root: workerData.root, name: 'after', engine: 'memory' }).sync;
+          const seen = view.get('from main');
+          view.set('from the worker', 2);
+          parentPort.postMessage({ seen });
+          Atomics.store(workerData.gate, 0, 1);
+          Atomics.notify(workerData.gate, 0);
+        });
+        parentPort.postMessage('imported');
+      })();
+    \`, { eval: true, workerData });
+    await new Promise((resolve) => worker.once('message', resolve));
+    const view = new HashStash({ root: workerData.root, name: 'after', engine: 'memory' }).sync;
+    view.set('from main', 1);
+    worker.postMessage('go');
+    Atomics.wait(gate, 0, 0);
+    const reply = await new Promise((resolve) => worker.once('message', resolve));
+    console.log(JSON.stringify({ seen: reply.seen, back: view.get('from the worker') }));
+    await worker.terminate();
+  `;
+  const { code, stdout } = await runScript(script, 'inherit');
+  t.equal(code, 0);
+  t.strictSame(JSON.parse(stdout), { seen: 1, back: 2 }, 'each thread reads what the other wrote');
+});
+
+t.test('workers started before any arena share the one the first of them makes, and so does the main thread later', async (t) => {
+  const root = t.testdir();
+  // The main thread has opened no memory stash when it starts two workers. The first to open one makes the arena;
+  // the second, and then the main thread, find it: each opens its first memory stash after the announcement, while
+  // the threads holding the arena are blocked (so no answer to an ask can help: only what already waits on its channel).
+  const script = `
+    import { Worker } from 'node:worker_threads';
+    const { HashStash } = await import(${JSON.stringify(indexUrl)});
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const workerData = { indexUrl: ${JSON.stringify(indexUrl)}, root: ${JSON.stringify(root)}, gate };
+    const start = () => new Worker(\`
+      (async () => {
+        const { parentPort, workerData } = await import('node:worker_threads');
+        const { HashStash } = await import(workerData.indexUrl);
+        parentPort.on('message', ({ set, get, block }) => {
+          if (block) {
+            parentPort.postMessage('blocked');
+            Atomics.wait(workerData.gate, 0, block - 1);
+            return;
+          }
+          const view = new HashStash({ root: workerData.root, name: 'pool', engine: 'memory' }).sync;
+          if (set) view.set(set, set);
+          parentPort.postMessage(get ? view.get(get) ?? null : 'done');
+        });
+        parentPort.postMessage('imported');
+      })();
+    \`, { eval: true, workerData });
+    const reply = (worker) => new Promise((resolve) => worker.once('message', resolve));
+    const release = () => { Atomics.add(gate, 0, 1); Atomics.notify(gate, 0); };
+    const [first, second] = [start(), start()];
+    await Promise.all([reply(first), reply(second)]);
+    first.postMessage({ set: 'first' });
+    await reply(first);
+    first.postMessage({ block: 1 });
+    await reply(first);
+    second.postMessage({ set: 'second', get: 'first' });
+    const secondSaw = await reply(second);
+    release();
+    first.postMessage({ block: 2 });
+    second.postMessage({ block: 2 });
+    await Promise.all([reply(first), reply(second)]);
+    const view = new HashStash({ root: workerData.root, name: 'pool', engine: 'memory' }).sync;
+    const mainSaw = [view.get('first'), view.get('second')];
+    release();
+    first.postMessage({ get: 'second' });
+    const firstSaw = await reply(first);
+    console.log(JSON.stringify({ secondSaw, firstSaw, mainSaw }));
+    await Promise.all([first.terminate(), second.terminate()]);
+  `;
+  const { code, stdout } = await runScript(script, 'inherit');
+  t.equal(code, 0);
+  t.strictSame(JSON.parse(stdout), { secondSaw: 'first', firstSaw: 'second', mainSaw: ['first', 'second'] }, 'all three threads share one table');
+});
+
+t.test("stash.map's workers share the parent's memory stashes", async (t) => {
+  const root = t.testdir();
+  // In a fresh process: the parent's first memory stash makes the arena just before the map starts its workers.
+  const script = `
+    const { HashStash } = await import(${JSON.stringify(indexUrl)});
+    const root = ${JSON.stringify(root)};
+    const factors = new HashStash({ root, name: 'factors', engine: 'memory' });
+    await factors.set('factor', 3);
+    const stash = new HashStash({ root, name: 'results', engine: 'memory' });
+    const fn = { module: ${JSON.stringify(new URL('../fixtures/memory/map-task.js', import.meta.url).href)}, export: 'scaled' };
+    const results = await stash.map(fn, [1, 2, 3], { args: [root], numProc: 2 }).all();
+    const seen = [1, 2, 3].map((x) => factors.sync.get('seen ' + x) ?? false);
+    console.log(JSON.stringify({ results, seen }));
+  `;
+  const { code, stdout } = await runScript(script, 'inherit');
+  t.equal(code, 0);
+  t.strictSame(JSON.parse(stdout), { results: [3, 6, 9], seen: [true, true, true] }, 'the workers read and wrote the parent stash');
 });

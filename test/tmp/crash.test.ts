@@ -62,6 +62,8 @@ for (const engine of ENGINE_CASES.filter((e) => e.engine !== 'memory')) {
       await killAndWait(child);
       const next = new HashStash(options);
       t.teardown(() => next.close());
+      // Its first use of storage starts the sweep (the constructor touches nothing).
+      await next.has('anything');
       await sweepsSettled();
       t.notOk(existsSync(join(root, 'tmp', id)), 'the folder is removed');
       t.notOk(existsSync(join(root, '.tmp-registry', `${id}.json`)), 'the registry file is removed');

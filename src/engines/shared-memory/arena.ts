@@ -1,5 +1,5 @@
 import { MemoryBudgetError } from './errors.js';
-import { ARENA_MAX_BYTES, arenaBuffer, configureArena, growBuffer } from './hand-over.js';
+import { ARENA_MAX_BYTES, arenaBuffer, growBuffer } from './hand-over.js';
 import { SharedLock } from './lock.js';
 
 /**
@@ -8,14 +8,13 @@ import { SharedLock } from './lock.js';
  * size (stashes use a handful of sizes: their control block, index sizes, and their segment size), never split or
  * merged. Offsets inside the arena are stored divided by 8 ("refs") so they fit an Int32 up to 16 GB.
  *
- * Header (Int32 indexes): the arena lock (3 ints), the bump end (a ref), its identity (2), free-list heads per order,
+ * Header (Int32 indexes): the arena lock (3 ints), the bump end (a ref), its identity, free-list heads per order,
  * then the directory: an open-addressing table of [path hash A, path hash B, control block ref, 0] rows, one per
  * stash path ever opened.
  */
 const LOCK = 0;
 const END = 3;
-/** Two ints for hand-over.ts: the arena's identity. */
-const IDENTITY = 4;
+// Int 4 is hand-over.ts's (IDENTITY_INDEX): the arena's identity, set when it is laid out.
 const FREE_HEADS = 8;
 export const MIN_ORDER = 12;
 const MAX_ORDER = 31;
@@ -131,17 +130,16 @@ export class Arena {
   }
 }
 
+/** Idempotent, as hand-over.ts asks: threads may lay out one reserved buffer at the same moment, or after allocations. */
 function layOut(buffer: SharedArrayBuffer): void {
-  new Int32Array(buffer)[END] = HEADER_BYTES / 8;
+  Atomics.compareExchange(new Int32Array(buffer, 0, END + 1), END, 0, HEADER_BYTES / 8);
 }
-
-configureArena(HEADER_BYTES, layOut, IDENTITY);
 
 let current: Arena | undefined;
 
-/** This thread's view of the process's arena. */
+/** This thread's view of the process's arena, made on the first call in any thread (see hand-over.ts). */
 export function processArena(): Arena {
-  const buffer = arenaBuffer();
+  const buffer = arenaBuffer(HEADER_BYTES, layOut);
   if (current?.buffer !== buffer) current = new Arena(buffer);
   return current;
 }

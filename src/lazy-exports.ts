@@ -1,0 +1,64 @@
+/**
+ * The functions of the public API whose modules are not part of the facade: each loads its module on its first call
+ * (see lazy.ts), so `import 'hashstash'` loads no serializer, codec, key encoder or memo code. Same signatures and
+ * behavior as the functions they call.
+ */
+import type { EncodeOptions } from './codecs/index.js';
+import { lazy } from './lazy.js';
+import { COMPRESS_NAMES, SERIALIZER_NAMES, type CompressName, type SerializerName } from './options.js';
+import type { DeserializeOptions } from './serializers/serializer.js';
+
+type Stashed = typeof import('./memo/stashed.js');
+
+const from = import.meta.url;
+const serializers = lazy<typeof import('./serializers/index.js')>(from, './serializers/index.js');
+const codecs = lazy<typeof import('./codecs/index.js')>(from, './codecs/index.js');
+const keys = lazy<typeof import('./keys/encode.js')>(from, './keys/encode.js');
+const keyHash = lazy<typeof import('./keys/hash.js')>(from, './keys/hash.js');
+const memo = lazy<Stashed>(from, './memo/stashed.js');
+
+/** The names the `serializer` option accepts (a test checks they are the serializers'). */
+export const serializerNames: readonly SerializerName[] = Object.freeze([...SERIALIZER_NAMES]);
+/** The names the `compress` option accepts (a test checks they are the codecs'). */
+export const codecNames: readonly CompressName[] = Object.freeze([...COMPRESS_NAMES]);
+
+/** `value` as bytes, written by the named serializer. SerializationError names the path of anything it cannot carry. */
+export function serialize(value: unknown, serializer?: SerializerName): Uint8Array {
+  return serializers().serialize(value, serializer);
+}
+
+/** The value `bytes` hold, read by the serializer that wrote them. Stored code stays text unless `trustCode`. */
+export function deserialize(bytes: Uint8Array, serializer?: SerializerName, options?: DeserializeOptions): unknown {
+  return serializers().deserialize(bytes, serializer, options);
+}
+
+/** Compress `bytes`, then base64 them when `b64` is on. */
+export function encode(bytes: Uint8Array, options?: EncodeOptions): Uint8Array {
+  return codecs().encode(bytes, options);
+}
+
+/** The inverse of `encode` with the same options; DecodeError when `stored` is not such output. */
+export function decode(stored: Uint8Array, options?: EncodeOptions): Uint8Array {
+  return codecs().decode(stored, options);
+}
+
+/** The canonical key bytes: structurally equal keys give equal bytes. */
+export function encodeKey(key: unknown): Buffer {
+  return keys().encodeKey(key);
+}
+
+/** The key that encodeKey wrote. A function key reads back as a StoredFunction unless `trustCode`. Throws DecodeError. */
+export function decodeKey(bytes: Uint8Array, options?: DeserializeOptions): unknown {
+  return keys().decodeKey(bytes, options);
+}
+
+/** A fixed-length name for a key (sha256 of its bytes, hex), for engines that need one. */
+export function hashKey(keyBytes: Uint8Array): string {
+  return keyHash().hashKey(keyBytes);
+}
+
+/**
+ * `stashed(fn, options)`: a memoized `fn` on a stash opened from `options`; as a method decorator, `@stashed(options)`
+ * or `@stashed`.
+ */
+export const stashed = ((...args: unknown[]) => (memo().stashed as (...all: unknown[]) => unknown)(...args)) as Stashed['stashed'];
