@@ -1,6 +1,6 @@
 export { HashStash } from './stash.js';
 export type { SyncHashStash } from './sync-stash.js';
-export type { UpdateSource, SyncUpdateSource } from './update-source.js';
+export type { UpdateSource, SyncUpdateSource, EntriesSource } from './update-source.js';
 export type { VersionRecord, GetAllOptions } from './append-mode.js';
 export { Table, type WritableTarget } from './tables/table.js';
 export type { FlatRecord } from './tables/flatten.js';
@@ -23,11 +23,14 @@ export type { StashStats } from './read-counts.js';
 export {
   serialize, deserialize, serializerNames, encode, decode, codecNames, encodeKey, decodeKey, hashKey, stashed,
 } from './lazy-exports.js';
-export { registerClass, unregisterClass } from './serializers/classes.js';
+export { registerClass, unregisterClass, type RegisterClassOptions } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
 export type { Serializer, DeserializeOptions } from './serializers/serializer.js';
 export type { Codec } from './codecs/codec.js';
-export type { Engine, EngineCapabilities, EngineContext, SyncStore, RawEntry } from './engines/engine.js';
+export type { EncodeOptions } from './codecs/index.js';
+export type {
+  Engine, EngineCapabilities, EngineContext, SyncStore, RawEntry, EngineStats, AppendStore, SyncAppendStore, RawVersion,
+} from './engines/engine.js';
 export type { StashedOptions } from './memo/stashed.js';
 export type { MemoOptions, Memoized, FunctionStash } from './memo/memoize.js';
 export type { SyncMemoized, SyncFunctionStash } from './memo/sync-memoize.js';

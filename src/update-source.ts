@@ -1,7 +1,7 @@
 import { ConfigError } from './errors.js';
 
 /** A stash-like source: anything with async `entries()` yielding pairs (another HashStash). */
-interface EntriesSource<K, V> { entries(): AsyncIterable<[K, V]> }
+export interface EntriesSource<K, V> { entries(): AsyncIterable<[K, V]> }
 
 export type SyncUpdateSource<K, V> = Map<K, V> | Iterable<readonly [K, V]> | Record<string, V>;
 export type UpdateSource<K, V> = SyncUpdateSource<K, V> | AsyncIterable<readonly [K, V]> | EntriesSource<K, V>;

@@ -22,6 +22,7 @@ export interface RegisteredClass {
   readonly deserialize: ((data: any) => object) | undefined;
 }
 
+/** @inline */
 type Constructor<T extends object> = abstract new (...args: any[]) => T;
 
 const byName = new Map<string, RegisteredClass>();
