@@ -13,7 +13,7 @@
  * ```
  */
 export class HashStashError extends Error {
-  /** Stable across versions: `HASHSTASH_` and the kind, e.g. `HASHSTASH_CONFIG`; `HASHSTASH_ERROR` on this base class. */
+  /** Stable across versions: `HASHSTASH_` and the kind, e.g. `HASHSTASH_CONFIG`; `HASHSTASH_ERROR` on this class. */
   readonly code: string = 'HASHSTASH_ERROR';
   /**
    * For engines and serializers of your own that fail in hashstash's terms; `name` is the class's name.
@@ -43,7 +43,7 @@ export class SerializationError extends HashStashError {
    * A SerializationError whose message ends ` at <path>`.
    *
    * @param message - What could not be carried; ` at <path>` is appended.
-   * @param path - Where inside the value, as in {@link path}.
+   * @param path - Where inside the value, as in {@link SerializationError.path}.
    * @param options - `cause`: the error underneath, if any.
    */
   constructor(message: string, path: string, options?: { cause?: unknown }) {

@@ -60,5 +60,7 @@ export function hashKey(keyBytes: Uint8Array): string {
 /**
  * `stashed(fn, options)`: a memoized `fn` on a stash opened from `options`; as a method decorator, `@stashed(options)`
  * or `@stashed`.
+ *
+ * @function
  */
 export const stashed = ((...args: unknown[]) => (memo().stashed as (...all: unknown[]) => unknown)(...args)) as Stashed['stashed'];

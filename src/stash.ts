@@ -188,7 +188,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * The value stored under `key`, or undefined when there is none (a stored `null` is a value, not an absent key).
    *
    * @throws {@link DecodeError} when the stored blob is corrupt, truncated or written with other settings.
-   * @throws {@link SerializationError} for a key that cannot be encoded (a cycle, a value the key encoding cannot carry).
+   * @throws {@link SerializationError} for a key that cannot be encoded (a cycle, a value the key encoding cannot
+   *   carry).
    */
   get(key: K): Promise<V | undefined>;
   /**
@@ -538,7 +539,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   /**
    * `fn` over `items` on worker threads; stored results are read, only missing items are computed (see
-   * {@link StashMap}). Each call is `fn(item, ...args[, options[i]])`, stored where `stash.run(fn, item, ...args)` would.
+   * {@link StashMap}). Each call is `fn(item, ...args[, options[i]])`, stored where `stash.run(fn, item, ...args)`
+   * would store it.
    *
    * @param fn - A self-contained function (shipped to the workers by its source), or `{ module, export }` for one that
    *   needs imports.
@@ -556,7 +558,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   // ---- identity and lifetime ----
 
-  /** `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`: the engine and {@link path}. */
+  /** The engine and {@link HashStash.path}: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */
   toString(): string {
     const home = homedir();
     const shown = this.path.startsWith(home + sep) ? `~${this.path.slice(home.length)}` : this.path;
@@ -564,9 +566,12 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return `${kind}HashStash(${shown})`;
   }
 
-  /** The resolved options (without `clear`, `maxBytes` and `evict`) and {@link path}: for logs and `JSON.stringify`. */
+  /**
+   * The resolved options (without `clear`, `maxBytes` and `evict`) and {@link HashStash.path}: for logs and
+   * `JSON.stringify`.
+   */
   toJSON(): Omit<ResolvedOptions, 'clear' | 'maxBytes' | 'evict'> & {
-    /** {@link path}. */
+    /** {@link HashStash.path}. */
     readonly path: string;
   } {
     const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode } = this.#options;

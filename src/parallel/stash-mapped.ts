@@ -5,7 +5,10 @@ import type { StashMap } from './map.js';
 import { resolveMapOptions, type MapOptions } from './options.js';
 
 /** A function of the items that maps `fn` over them on its own stash; `mapped.stash` is that stash. */
-export type StashMapped<T, R> = ((items: Iterable<T>, options?: MapOptions) => StashMap<T, R>) & { readonly stash: HashStash };
+export type StashMapped<T, R> = ((items: Iterable<T>, options?: MapOptions) => StashMap<T, R>) & {
+  /** The stash opened from `stashOptions`, where every call's results go. */
+  readonly stash: HashStash;
+};
 
 /**
  * `stashMapped(stashOptions, mapOptions)(fn)`: a function of the items that returns `stash.map(fn, items, options)`

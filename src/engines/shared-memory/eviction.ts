@@ -13,9 +13,9 @@
 export const EVICTION_POLICIES = ['lru', 'lfu', 'fifo', 'none'] as const satisfies readonly EvictionPolicy[];
 
 /**
- * What the memory engine drops when its byte budget is full (the `evict` option; default `'lru'`): `'lru'` entries not
- * read lately, `'lfu'` entries read rarely, `'fifo'` the oldest writes; with `'none'` nothing is dropped and a write that
- * does not fit throws MemoryBudgetError.
+ * What the memory engine drops when its byte budget is full (the `evict` option; default `'lru'`): `'lru'` entries
+ * not read lately, `'lfu'` entries read rarely, `'fifo'` the oldest writes; with `'none'` nothing is dropped and a
+ * write that does not fit throws MemoryBudgetError.
  */
 export type EvictionPolicy = 'lru' | 'lfu' | 'fifo' | 'none';
 // Written out rather than derived from EVICTION_POLICIES, so that the API reference shows the names; this keeps the two
