@@ -19,10 +19,6 @@ function checkOptions(options: object): void {
 }
 
 /**
- * `stashed(fn, options)`: a memoized `fn` on a stash opened from `options` (see StashedOptions). As a standard method
- * decorator: `@stashed(options)`, or `@stashed` with the default stash; the stash is opened on the first call.
- */
-/**
  * A memoized `fn` whose results are kept on a stash opened from `options` (the default stash without them), in
  * `fn`'s own sub-stash: each distinct argument list is computed once, then read.
  *

@@ -9,7 +9,7 @@ export interface MapProgress {
   readonly done: number;
   /** Read from the stash. */
   readonly cached: number;
-  /** Failed: their call threw, or their worker died. */
+  /** Items that failed: their call threw, or their worker died. */
   readonly failed: number;
   /** Not finished yet: waiting for a lookup or a worker. */
   readonly pending: number;

@@ -22,7 +22,12 @@ export interface RegisteredClass {
   readonly deserialize: ((data: any) => object) | undefined;
 }
 
-/** @inline */
+/**
+ * Any class whose instances are `T`, abstract ones included. Inlined in the API reference, which shows it at
+ * `registerClass`.
+ *
+ * @inline
+ */
 type Constructor<T extends object> = abstract new (...args: any[]) => T;
 
 const byName = new Map<string, RegisteredClass>();
