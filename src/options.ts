@@ -97,7 +97,7 @@ export const DEFAULTS = {
   name: 'main',
   /** lmdb: a local memory-mapped database, safe across threads and processes. */
   engine: 'lmdb',
-  /** The serializer. */
+  /** hashstash's own: JSON text for plain data, tagged JSON for the rest. */
   serializer: 'hashstash',
   /** The codec (values under 256 bytes are stored uncompressed whatever it is). */
   compress: 'lz4',

@@ -13,6 +13,15 @@ export type StashMapped<T, R> = ((items: Iterable<T>, options?: MapOptions) => S
 /**
  * `stashMapped(stashOptions, mapOptions)(fn)`: a function of the items that returns `stash.map(fn, items, options)`
  * on a stash opened from `stashOptions`, with `mapOptions` as defaults that each call's options override.
+ *
+ * @param stashOptions - The options of the stash the results go to.
+ * @param mapOptions - Default {@link MapOptions} of every call.
+ * @throws {@link ConfigError} for an unknown or ill-typed stash or map option.
+ * @example
+ * ```ts
+ * const lengths = stashMapped({ root: 'functions_stash' }, { numProc: 2 })((word: string) => word.length);
+ * await lengths(['cat', 'zebra']).all();   // [3, 5]
+ * ```
  */
 export function stashMapped(stashOptions: HashStashOptions = {}, mapOptions: MapOptions = {}) {
   resolveMapOptions(mapOptions, mapOptions.options?.length ?? 0);
