@@ -1,3 +1,23 @@
+/**
+ * Cache anything under any key, on the storage you already have. Everything here is exported by
+ * `import { … } from 'hashstash'`.
+ *
+ * Where to start:
+ * - {@link HashStash}: a dictionary whose keys can be anything, on lmdb, sqlite, plain files, shared memory, redis or
+ *   mongo; its options are {@link HashStashOptions} (defaults in {@link DEFAULTS}), and `stash.sync` is a
+ *   {@link SyncHashStash}.
+ * - Memoized functions: {@link HashStash.run}, {@link HashStash.stashed}, the standalone {@link stashed} (also a method
+ *   decorator), and {@link stashOf} for a decorated method's results.
+ * - Parallel map with cached results: {@link HashStash.map}, which returns a {@link StashMap}; {@link stashMapped}.
+ * - Append mode: the `appendMode` option and {@link HashStash.getAll}.
+ * - Records and tables: {@link HashStash.records}, {@link HashStash.table} and {@link Table}.
+ * - Temporary stashes: {@link HashStash.tmp} and {@link HashStash.withTmp}.
+ * - Errors: every one thrown on purpose is a {@link HashStashError} with a stable `code`.
+ * - Utilities: {@link serialize}, {@link encode}, {@link encodeKey}, {@link registerClass}, {@link StoredFunction}.
+ * - Storage of your own: an {@link Engine} object as the `engine` option.
+ *
+ * @packageDocumentation
+ */
 export { HashStash } from './stash.js';
 export type { SyncHashStash } from './sync-stash.js';
 export type { UpdateSource, SyncUpdateSource, EntriesSource } from './update-source.js';
