@@ -20,9 +20,11 @@ export interface VersionRecord<V = unknown> {
    * raised to the previous version's timestamp when that is later, so timestamps never go down as versions go up.
    */
   readonly timestamp: number;
+  /** The value of this version. */
   readonly value: V;
 }
 
+/** The options of `getAll`. */
 export interface GetAllOptions {
   /** Each value as `{ version, timestamp, value }` instead of the value alone. */
   readonly withMetadata?: boolean | undefined;

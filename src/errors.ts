@@ -1,9 +1,26 @@
 /**
  * Every error hashstash throws on purpose is a HashStashError with a stable `code`.
  * Callers branch on `instanceof` or on `code`; messages are for people.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await stash.pop(key);
+ * } catch (error) {
+ *   if (error instanceof KeyNotFoundError) { … }        // or: error.code === 'HASHSTASH_KEY_NOT_FOUND'
+ *   else throw error;
+ * }
+ * ```
  */
 export class HashStashError extends Error {
+  /** Stable across versions: `HASHSTASH_` and the kind, e.g. `HASHSTASH_CONFIG`; `HASHSTASH_ERROR` on this class. */
   readonly code: string = 'HASHSTASH_ERROR';
+  /**
+   * For engines and serializers of your own that fail in hashstash's terms; `name` is the class's name.
+   *
+   * @param message - For people: what failed and why.
+   * @param options - `cause`: the error underneath, if any.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -12,13 +29,23 @@ export class HashStashError extends Error {
 
 /** Bad options: an unknown option, engine, serializer or codec, a value of the wrong type, or a root or name no file system can hold. */
 export class ConfigError extends HashStashError {
+  /** `HASHSTASH_CONFIG` (also on its subclass ClosureError). */
   override readonly code = 'HASHSTASH_CONFIG';
 }
 
 /** A value (or key) the serializer cannot carry. `path` says where inside the value, e.g. `$.a.b[3]`. */
 export class SerializationError extends HashStashError {
+  /** `HASHSTASH_SERIALIZATION`. */
   override readonly code = 'HASHSTASH_SERIALIZATION';
+  /** Where inside the value: `$` is the value itself, `$.a.b[3]` a part of it. */
   readonly path: string;
+  /**
+   * A SerializationError whose message ends ` at <path>`.
+   *
+   * @param message - What could not be carried; ` at <path>` is appended.
+   * @param path - Where inside the value, as in {@link SerializationError.path}.
+   * @param options - `cause`: the error underneath, if any.
+   */
   constructor(message: string, path: string, options?: { cause?: unknown }) {
     super(`${message} at ${path}`, options);
     this.path = path;
@@ -27,18 +54,29 @@ export class SerializationError extends HashStashError {
 
 /** A stored blob that is corrupt, truncated, written with other settings, or from a newer format. */
 export class DecodeError extends HashStashError {
+  /** `HASHSTASH_DECODE`. */
   override readonly code = 'HASHSTASH_DECODE';
 }
 
 /** `pop` of an absent key without a fallback. */
 export class KeyNotFoundError extends HashStashError {
+  /** `HASHSTASH_KEY_NOT_FOUND`. */
   override readonly code = 'HASHSTASH_KEY_NOT_FOUND';
 }
 
 /** A server or storage location that cannot be reached or opened; `location` names it (a URL or a path). */
 export class EngineUnavailableError extends HashStashError {
+  /** `HASHSTASH_ENGINE_UNAVAILABLE`. */
   override readonly code = 'HASHSTASH_ENGINE_UNAVAILABLE';
+  /** The server's URL or the storage's path. */
   readonly location: string;
+  /**
+   * An EngineUnavailableError naming the location.
+   *
+   * @param message - What could not be reached or opened, and why.
+   * @param location - The server's URL or the storage's path.
+   * @param options - `cause`: the driver's or the file system's error, if any.
+   */
   constructor(message: string, location: string, options?: { cause?: unknown }) {
     super(message, options);
     this.location = location;
@@ -47,10 +85,12 @@ export class EngineUnavailableError extends HashStashError {
 
 /** A write to a stash opened with `readonly: true`, or to storage the process may not write. */
 export class ReadOnlyError extends HashStashError {
+  /** `HASHSTASH_READONLY`. */
   override readonly code = 'HASHSTASH_READONLY';
 }
 
 /** An operation this engine or configuration cannot do (for example `stash.sync` on a server engine). */
 export class UnsupportedError extends HashStashError {
+  /** `HASHSTASH_UNSUPPORTED`. */
   override readonly code = 'HASHSTASH_UNSUPPORTED';
 }

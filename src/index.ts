@@ -1,6 +1,26 @@
+/**
+ * Cache anything under any key, on the storage you already have. Everything here is exported by
+ * `import { … } from 'hashstash'`.
+ *
+ * Where to start:
+ * - {@link HashStash}: a dictionary whose keys can be anything, on lmdb, sqlite, plain files, shared memory, redis or
+ *   mongo; its options are {@link HashStashOptions} (defaults in {@link DEFAULTS}), and `stash.sync` is a
+ *   {@link SyncHashStash}.
+ * - Memoized functions: {@link HashStash.run}, {@link HashStash.stashed}, the standalone {@link stashed} (also a method
+ *   decorator), and {@link stashOf} for a decorated method's results.
+ * - Parallel map with cached results: {@link HashStash.map}, which returns a {@link StashMap}; {@link stashMapped}.
+ * - Append mode: the `appendMode` option and {@link HashStash.getAll}.
+ * - Records and tables: {@link HashStash.records}, {@link HashStash.table} and {@link Table}.
+ * - Temporary stashes: {@link HashStash.tmp} and {@link HashStash.withTmp}.
+ * - Errors: every one thrown on purpose is a {@link HashStashError} with a stable `code`.
+ * - Utilities: {@link serialize}, {@link encode}, {@link encodeKey}, {@link registerClass}, {@link StoredFunction}.
+ * - Storage of your own: an {@link Engine} object as the `engine` option.
+ *
+ * @packageDocumentation
+ */
 export { HashStash } from './stash.js';
 export type { SyncHashStash } from './sync-stash.js';
-export type { UpdateSource, SyncUpdateSource } from './update-source.js';
+export type { UpdateSource, SyncUpdateSource, EntriesSource } from './update-source.js';
 export type { VersionRecord, GetAllOptions } from './append-mode.js';
 export { Table, type WritableTarget } from './tables/table.js';
 export type { FlatRecord } from './tables/flatten.js';
@@ -23,11 +43,14 @@ export type { StashStats } from './read-counts.js';
 export {
   serialize, deserialize, serializerNames, encode, decode, codecNames, encodeKey, decodeKey, hashKey, stashed,
 } from './lazy-exports.js';
-export { registerClass, unregisterClass } from './serializers/classes.js';
+export { registerClass, unregisterClass, type RegisterClassOptions } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
 export type { Serializer, DeserializeOptions } from './serializers/serializer.js';
 export type { Codec } from './codecs/codec.js';
-export type { Engine, EngineCapabilities, EngineContext, SyncStore, RawEntry } from './engines/engine.js';
+export type { EncodeOptions } from './codecs/index.js';
+export type {
+  Engine, EngineCapabilities, EngineContext, SyncStore, RawEntry, EngineStats, AppendStore, SyncAppendStore, RawVersion,
+} from './engines/engine.js';
 export type { StashedOptions } from './memo/stashed.js';
 export type { MemoOptions, Memoized, FunctionStash } from './memo/memoize.js';
 export type { SyncMemoized, SyncFunctionStash } from './memo/sync-memoize.js';

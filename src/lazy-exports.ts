@@ -22,27 +22,65 @@ export const serializerNames: readonly SerializerName[] = Object.freeze([...SERI
 /** The names the `compress` option accepts (a test checks they are the codecs'). */
 export const codecNames: readonly CompressName[] = Object.freeze([...COMPRESS_NAMES]);
 
-/** `value` as bytes, written by the named serializer. SerializationError names the path of anything it cannot carry. */
+/**
+ * `value` as bytes, written by the named serializer. SerializationError names the path of anything it cannot carry.
+ *
+ * @param serializer - Default `'hashstash'`.
+ * @throws {@link SerializationError} for a value (or a part of it) the serializer cannot carry.
+ * @throws {@link ConfigError} for an unknown serializer name.
+ * @example
+ * ```ts
+ * const bytes = serialize(new Map([['a', 1n]]));
+ * deserialize(bytes);   // Map { 'a' => 1n }
+ * ```
+ */
 export function serialize(value: unknown, serializer?: SerializerName): Uint8Array {
   return serializers().serialize(value, serializer);
 }
 
-/** The value `bytes` hold, read by the serializer that wrote them. Stored code stays text unless `trustCode`. */
+/**
+ * The value `bytes` hold, read by the serializer that wrote them. Stored code stays text unless `trustCode`.
+ *
+ * @param serializer - The serializer that wrote them; default `'hashstash'`.
+ * @param options - `trustCode: true` revives stored functions as functions (evaluating their source); otherwise they
+ *   come back as {@link StoredFunction}.
+ * @throws {@link DecodeError} when the bytes are not valid output of that serializer.
+ * @throws {@link ConfigError} for an unknown serializer name; TypeError when `bytes` is not a Uint8Array.
+ */
 export function deserialize(bytes: Uint8Array, serializer?: SerializerName, options?: DeserializeOptions): unknown {
   return serializers().deserialize(bytes, serializer, options);
 }
 
-/** Compress `bytes`, then base64 them when `b64` is on. */
+/**
+ * Compress `bytes`, then base64 them when `b64` is on.
+ *
+ * @param options - The codec (default `'lz4'`) and `b64` (default false).
+ * @throws {@link ConfigError} for an unknown codec; TypeError when `bytes` is not a Uint8Array.
+ * @example
+ * ```ts
+ * const stored = encode(serialize(value), { compress: 'zlib', b64: true });
+ * deserialize(decode(stored, { compress: 'zlib', b64: true }));
+ * ```
+ */
 export function encode(bytes: Uint8Array, options?: EncodeOptions): Uint8Array {
   return codecs().encode(bytes, options);
 }
 
-/** The inverse of `encode` with the same options; DecodeError when `stored` is not such output. */
+/**
+ * The inverse of `encode` with the same options; DecodeError when `stored` is not such output.
+ *
+ * @throws {@link DecodeError} when `stored` is not output of `encode` with these options.
+ * @throws {@link ConfigError} for an unknown codec; TypeError when `stored` is not a Uint8Array.
+ */
 export function decode(stored: Uint8Array, options?: EncodeOptions): Uint8Array {
   return codecs().decode(stored, options);
 }
 
-/** The canonical key bytes: structurally equal keys give equal bytes. */
+/**
+ * The canonical key bytes: structurally equal keys give equal bytes. This is what engines store as the key.
+ *
+ * @throws {@link SerializationError} for a key that cannot be encoded (a cycle, a value the encoding cannot carry).
+ */
 export function encodeKey(key: unknown): Buffer {
   return keys().encodeKey(key);
 }
@@ -60,5 +98,7 @@ export function hashKey(keyBytes: Uint8Array): string {
 /**
  * `stashed(fn, options)`: a memoized `fn` on a stash opened from `options`; as a method decorator, `@stashed(options)`
  * or `@stashed`.
+ *
+ * @function
  */
 export const stashed = ((...args: unknown[]) => (memo().stashed as (...all: unknown[]) => unknown)(...args)) as Stashed['stashed'];

@@ -9,8 +9,18 @@ import { lazy } from './lazy.js';
 
 const mongoNaming = lazy<typeof import('./engines/mongo-naming.js')>(import.meta.url, './engines/mongo-naming.js');
 
+/**
+ * The built-in engines, for the `engine` option: `'lmdb'` (the default), `'pairtree'` (plain files), `'sqlite'`,
+ * `'memory'` (shared memory of the process's threads), `'redis'` and `'mongo'` (servers, at `url`).
+ */
 export type EngineName = 'lmdb' | 'pairtree' | 'sqlite' | 'redis' | 'mongo' | 'memory';
+/**
+ * The serializers, for the `serializer` option: `'hashstash'` (the default: JSON text that also carries Maps, Sets,
+ * Dates, BigInts, typed arrays, cycles, registered classes and functions), `'devalue'`, and `'v8'` (Node's structured
+ * clone format).
+ */
 export type SerializerName = 'hashstash' | 'devalue' | 'v8';
+/** The compression codecs, for the `compress` option; `'lz4'` is the default, `'raw'` stores bytes as they are. */
 export type CompressName = 'lz4' | 'zlib' | 'gzip' | 'brotli' | 'raw';
 
 /** What a user may pass to `new HashStash(…)`. Every field is optional; defaults live in `DEFAULTS`. */
@@ -20,9 +30,11 @@ export interface HashStashOptions {
    * an absolute root (or `~/…`) is used as it is.
    */
   root?: string | undefined;
-  /** A stash inside the root. */
+  /** A stash inside the root: one or more folder names joined with `/`. */
   name?: string | undefined;
+  /** Where the data is kept: a built-in engine's name, or an {@link Engine} object of your own. */
   engine?: EngineName | Engine | undefined;
+  /** How values (and so the blobs on storage) are written. */
   serializer?: SerializerName | undefined;
   /** `false` means `'raw'`. */
   compress?: CompressName | false | undefined;
@@ -44,47 +56,84 @@ export interface HashStashOptions {
   evict?: EvictionPolicy | undefined;
 }
 
-/** Options after defaults and validation: what a stash actually runs with. */
+/**
+ * Options after defaults and validation: what a stash actually runs with (`stash.options`). Each field means what the
+ * {@link HashStashOptions} field of its name does.
+ */
 export interface ResolvedOptions {
+  /** The root folder, absolute. */
   readonly root: string;
+  /** The stash's name inside the root. */
   readonly name: string;
+  /** The engine's name: a built-in {@link EngineName}, or the `name` of an engine object. */
   readonly engine: string;
+  /** The serializer's name. */
   readonly serializer: SerializerName;
+  /** The codec's name (`compress: false` resolves to `'raw'`). */
   readonly compress: CompressName;
+  /** Whether blobs are base64 on top of the codec. */
   readonly b64: boolean;
+  /** Whether every version of a key is kept. */
   readonly appendMode: boolean;
+  /** Whether the stash is emptied when it is first used. */
   readonly clear: boolean;
+  /** Whether writes throw ReadOnlyError. */
   readonly readonly: boolean;
+  /** The server URL as given; undefined: the engine's default on this machine. */
   readonly url: string | undefined;
+  /** Whether stored functions are revived as functions. */
   readonly trustCode: boolean;
-  /** In bytes. */
+  /** The memory engine's byte budget, in bytes. */
   readonly maxBytes: number;
+  /** What the memory engine drops when its budget is full. */
   readonly evict: EvictionPolicy;
 }
 
+/** The value of each option that is not given (see {@link HashStashOptions} for what each means). */
 export const DEFAULTS = {
+  /** A folder in the cache home ({@link cacheHome}). */
   root: 'default_stash',
+  /** The stash's name inside its root. */
   name: 'main',
+  /** lmdb: a local memory-mapped database, safe across threads and processes. */
   engine: 'lmdb',
+  /** hashstash's own: JSON text for plain data, tagged JSON for the rest. */
   serializer: 'hashstash',
+  /** The codec (values under 256 bytes are stored uncompressed whatever it is). */
   compress: 'lz4',
+  /** No base64. */
   b64: false,
+  /** One value per key. */
   appendMode: false,
+  /** The stash keeps what it holds when opened. */
   clear: false,
+  /** Writable. */
   readonly: false,
+  /** The engines' own defaults: `redis://127.0.0.1:6379` and `mongodb://127.0.0.1:27017`. */
   url: undefined,
+  /** Stored functions read back as StoredFunction, and no stored code is run. */
   trustCode: false,
+  /** A quarter of the machine's memory. */
   maxBytes: '25%',
+  /** Evict entries not read lately. */
   evict: 'lru',
 } as const satisfies Omit<ResolvedOptions, 'engine' | 'maxBytes'> & { engine: EngineName; maxBytes: string };
 
+/** Every {@link EngineName}: the names the `engine` option accepts. */
 export const ENGINE_NAMES: readonly EngineName[] = ['lmdb', 'pairtree', 'sqlite', 'redis', 'mongo', 'memory'];
+/** Every {@link SerializerName}: the names the `serializer` option accepts. */
 export const SERIALIZER_NAMES: readonly SerializerName[] = ['hashstash', 'devalue', 'v8'];
+/** Every {@link CompressName}: the names the `compress` option accepts. */
 export const COMPRESS_NAMES: readonly CompressName[] = ['lz4', 'zlib', 'gzip', 'brotli', 'raw'];
 
 const OPTION_NAMES = new Set(Object.keys(DEFAULTS));
 
-/** The folder every relative root lives in: $HASHSTASH_HOME, else $XDG_CACHE_HOME/hashstash, else ~/.cache/hashstash. */
+/**
+ * The folder every relative root lives in: $HASHSTASH_HOME, else $XDG_CACHE_HOME/hashstash, else ~/.cache/hashstash.
+ *
+ * @param env - The environment to read those variables from.
+ * @returns An absolute path (`~` expanded); it may not exist yet.
+ */
 export function cacheHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HASHSTASH_HOME) return resolve(expandHome(env.HASHSTASH_HOME));
   const xdg = env.XDG_CACHE_HOME ? expandHome(env.XDG_CACHE_HOME) : join(homedir(), '.cache');

@@ -44,6 +44,20 @@ const localEngine = lazy<typeof import('./engines/local-engine.js')>(from, './en
 /**
  * A dictionary whose keys and values can be anything, kept on the storage named by `engine`.
  * The constructor only validates; storage is opened on first use, and so is the sweep of abandoned temporary stashes.
+ *
+ * Keys are equal when they are structurally equal: `{ a: 1, b: 2 }` and `{ b: 2, a: 1 }` are one key, a Set or Map is
+ * the same key in any insertion order, and `1`, `1n`, `'1'` and `[1]` are four keys. Iteration gives back the original
+ * keys, decoded.
+ *
+ * @typeParam K - The keys' type. Nothing checks it: it types what `get` takes and iteration yields.
+ * @typeParam V - The values' type, likewise.
+ *
+ * @example
+ * ```ts
+ * await using stash = new HashStash({ root: 'project_stash' });
+ * await stash.set({ animal: 'dog', size: 'big' }, { goodness: 'good' });
+ * await stash.get({ size: 'big', animal: 'dog' });   // { goodness: 'good' }: the same key
+ * ```
  */
 export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterable<[K, V]> {
   /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
@@ -59,6 +73,16 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   readonly #memoized = new WeakMap<Function, Memoized<any, any>>();
   readonly #reads: ReadCounts = { hits: 0, misses: 0 };
 
+  /**
+   * Validates `options` and builds the engine without touching storage: files are opened and servers connected on
+   * first use.
+   *
+   * @param options - Where and how to keep the data; every field is optional (defaults in {@link DEFAULTS}).
+   * @throws {@link ConfigError} for an unknown option, a value of the wrong type or an unknown engine, serializer, codec
+   *   or eviction policy, naming it; also for a root or name no file system can hold, `readonly` with `clear`, and a
+   *   MongoDB database name MongoDB refuses.
+   * @throws {@link UnsupportedError} for `appendMode` on an engine object that keeps no versions.
+   */
   constructor(options: HashStashOptions = {}) {
     const { engineObject, rootAsGiven, ...resolved } = resolveOptions(options);
     this.#options = resolved;
@@ -97,11 +121,19 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   /** The storage engine this stash runs on. */
   get engine(): Engine { return this.#engine; }
+  /** The stash's name inside its root, as given (`'main'` by default; `'<parent>/<sub>'` for a sub-stash). */
   get name(): string { return this.#options.name; }
+  /** The root folder, absolute: a relative `root` option resolved inside the cache home ({@link cacheHome}). */
   get root(): string { return this.#options.root; }
+  /** The options this stash runs with, after defaults and validation. */
   get options(): ResolvedOptions { return this.#options; }
 
-  /** The same stash, synchronously, for local engines (memory, pairtree, lmdb, sqlite). */
+  /**
+   * The same stash, synchronously, for local engines (memory, pairtree, lmdb, sqlite): the same data and settings
+   * with synchronous methods and plain iterables.
+   *
+   * @throws {@link UnsupportedError} on an engine that is only asynchronous (redis, mongo).
+   */
   get sync(): SyncHashStash<K, V> {
     if (!this.#syncView) {
       const store = this.#engine.sync;
@@ -114,7 +146,13 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return this.#syncView;
   }
 
-  /** A stash inside this one, with the same settings, at `<root>/<name>/<subName>/…`. */
+  /**
+   * A stash inside this one, with the same settings, at `<root>/<name>/<subName>/…`.
+   *
+   * @param subName - Its name below this stash's: one or more folder names joined with `/`.
+   * @param overrides - Settings to change for the sub-stash; `name` is always `<name>/<subName>`.
+   * @throws {@link ConfigError} for a `subName` or override the constructor refuses.
+   */
   sub<SK = any, SV = any>(subName: string, overrides: Partial<HashStashOptions> = {}): HashStash<SK, SV> {
     const { engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict } = this.#options;
     // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
@@ -127,18 +165,38 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   /**
    * A stash with these settings in a fresh location in the root, removed (files and server keys) when disposed:
-   * `await using tmp = stash.tmp()`. ReadOnlyError on a readonly stash, which writes nothing in its root.
+   * `await using tmp = stash.tmp()`, or `await tmp.remove()` by hand (`close()` alone keeps the data).
+   *
+   * @throws {@link ReadOnlyError} on a readonly stash, which writes nothing in its root.
+   * @throws {@link UnsupportedError} on a stash whose engine is an engine object rather than a name.
    */
   tmp<TK = K, TV = V>(): TemporaryHashStash<TK, TV> { return temporary().openTmpStash<TK, TV>(this, HashStash); }
 
-  /** `fn(tmp)` with a temporary stash that is removed when `fn` settles, also when it throws. */
+  /**
+   * `fn(tmp)` with a temporary stash (see {@link tmp}) that is removed when `fn` settles, also when it throws.
+   *
+   * @returns What `fn` returned, awaited.
+   * @throws What `fn` throws; {@link ReadOnlyError} on a readonly stash.
+   */
   withTmp<R, TK = K, TV = V>(fn: (tmp: TemporaryHashStash<TK, TV>) => R | Promise<R>): Promise<Awaited<R>> {
     return temporary().withTmpStash<TK, TV, R>(this, HashStash, fn);
   }
 
   // ---- the dictionary ----
 
+  /**
+   * The value stored under `key`, or undefined when there is none (a stored `null` is a value, not an absent key).
+   *
+   * @throws {@link DecodeError} when the stored blob is corrupt, truncated or written with other settings.
+   * @throws {@link SerializationError} for a key that cannot be encoded (a cycle, a value the key encoding cannot
+   *   carry).
+   */
   get(key: K): Promise<V | undefined>;
+  /**
+   * The value stored under `key`, or `fallback` when there is none.
+   *
+   * @throws {@link DecodeError} when the stored blob is corrupt, truncated or written with other settings.
+   */
   get<F>(key: K, fallback: F): Promise<V | F>;
   // Not an async function, like `set`: a round trip's reply is decoded in the engine promise's own callback.
   get(key: K, fallback?: unknown): Promise<unknown> {
@@ -158,6 +216,13 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return countedRead(this.#reads, this.#format, blob, fallback);
   }
 
+  /**
+   * Stores `value` under `key`, replacing what was there (in append mode: adding a version). Resolves once it is
+   * stored.
+   *
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   * @throws {@link SerializationError} for a value (or key) the serializer cannot carry, naming the path inside it.
+   */
   // Not an async function: handing back the engine's own promise saves a promise layer on the hottest write path.
   set(key: K, value: V): Promise<void> {
     try {
@@ -168,8 +233,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   /**
-   * `set` under a key already encoded with `encodeKey`, for callers that must fix the key before the value exists:
+   * `set` under a key already encoded with {@link encodeKey}, for callers that must fix the key before the value exists:
    * a memo whose function changes its own arguments still stores under the arguments it was called with.
+   *
+   * @param rawKey - `encodeKey(key)`.
+   * @throws {@link ReadOnlyError} on a readonly stash.
    */
   setRaw(rawKey: Uint8Array, value: V): Promise<void> {
     try {
@@ -182,20 +250,36 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     }
   }
 
+  /** True when something is stored under `key`. */
   async has(key: K): Promise<boolean> {
     if (this.#pendingClear) await this.#clearPending();
     return this.#storage.has(keys().encodeKey(key));
   }
 
-  /** True when something was removed. */
+  /**
+   * Removes `key` (in append mode: every version of it).
+   *
+   * @returns True when something was removed.
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   */
   async delete(key: K): Promise<boolean> {
     this.#writable('delete');
     if (this.#pendingClear) await this.#clearPending();
     return this.#storage.delete(keys().encodeKey(key));
   }
 
-  /** The value, removed. Without a fallback, an absent key throws KeyNotFoundError. */
+  /**
+   * The value stored under `key`, removed.
+   *
+   * @throws {@link KeyNotFoundError} when `key` is absent.
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   */
   async pop(key: K): Promise<V>;
+  /**
+   * The value stored under `key`, removed; `fallback` when `key` is absent.
+   *
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   */
   async pop<F>(key: K, fallback: F): Promise<V | F>;
   async pop(key: K, ...fallback: unknown[]): Promise<unknown> {
     this.#writable('pop');
@@ -211,7 +295,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return value;
   }
 
-  /** The stored value; when absent, stores `value` first and returns it. */
+  /**
+   * The stored value; when absent, stores `value` first and returns it.
+   *
+   * @throws {@link ReadOnlyError} on a readonly stash when `key` is absent.
+   */
   async setDefault(key: K, value: V): Promise<V> {
     if (this.#pendingClear) await this.#clearPending();
     const encoded = keys().encodeKey(key);
@@ -223,13 +311,23 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return value;
   }
 
-  /** Stores every entry of a Map, an iterable or async iterable of [key, value], a plain object, or another stash. */
+  /**
+   * Stores every entry of a Map, an iterable or async iterable of [key, value], a plain object, or another stash,
+   * streamed to the engine in batches as {@link setMany} does.
+   *
+   * @throws {@link ConfigError} for a source of another kind, or an item that is not a [key, value] pair.
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   */
   async update(source: UpdateSource<K, V>): Promise<void> {
     this.#writable('update');
     await this.setMany(updates().toEntries(source));
   }
 
-  /** Values for many keys at once, in the order asked (undefined where absent). */
+  /**
+   * Values for many keys at once, in the order asked (undefined where absent); cheaper than one `get` per key.
+   *
+   * @throws {@link DecodeError} when a stored blob is corrupt, truncated or written with other settings.
+   */
   async getMany(wanted: Iterable<K>): Promise<(V | undefined)[]> {
     if (this.#pendingClear) await this.#clearPending();
     const { encodeKey } = keys();
@@ -237,7 +335,12 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return blobs.map((blob) => this.#found(blob, undefined) as V | undefined);
   }
 
-  /** `setMany` under keys already encoded with `encodeKey` (as `setRaw`): stash.map fixes each key when it sends the call. */
+  /**
+   * `setMany` under keys already encoded with {@link encodeKey} (as {@link setRaw}): stash.map fixes each key when it
+   * sends the call.
+   *
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   */
   async setManyRaw(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> {
     this.#writable('setMany');
     if (this.#pendingClear) await this.#clearPending();
@@ -246,7 +349,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     else await this.#storage.setMany(Array.from(entries, ([rawKey, value]): RawEntry => [rawKey, format.pack(value)]));
   }
 
-  /** Stores many entries, streaming them to the engine in batches. */
+  /**
+   * Stores many entries, streaming them to the engine in batches (on local engines, a commit per 10,000), so a large
+   * source never sits in memory whole. In append mode each entry adds a version.
+   *
+   * @param entries - [key, value] pairs, synchronous or asynchronous.
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   * @throws {@link SerializationError} for a key or value the serializer cannot carry; batches before it are stored.
+   */
   async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> {
     this.#writable('setMany');
     if (this.#pendingClear) await this.#clearPending();
@@ -272,9 +382,16 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     if (batch.length) await this.#storage.setMany(batch);
   }
 
-  /** Every version of `key` kept in append mode, oldest first; `withMetadata` gives `{ version, timestamp, value }`. */
+  /**
+   * Every version of `key` kept in append mode, oldest first; empty when it has none (absent, or only written outside
+   * append mode).
+   *
+   * @throws {@link UnsupportedError} on an engine that keeps no versions.
+   */
   async getAll(key: K): Promise<V[]>;
+  /** Every version of `key` as `{ version, timestamp, value }`, oldest first. */
   async getAll(key: K, options: GetAllOptions & { withMetadata: true }): Promise<VersionRecord<V>[]>;
+  /** Every version of `key`, oldest first: values, or with `withMetadata` `{ version, timestamp, value }` records. */
   async getAll(key: K, options?: GetAllOptions): Promise<V[] | VersionRecord<V>[]>;
   async getAll(key: K, options: GetAllOptions = {}): Promise<V[] | VersionRecord<V>[]> {
     if (this.#pendingClear) await this.#clearPending();
@@ -286,6 +403,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     await appendMode().appendValue(this.#storage, this.#format, rawKey, value);
   }
 
+  /**
+   * Removes every entry of this stash (and no other: not its sub-stashes, not other stashes on the same server).
+   *
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   */
   async clear(): Promise<void> {
     this.#writable('clear');
     this.#pendingClear = false;
@@ -306,41 +428,66 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   // ---- iteration: streams, holding a bounded amount whatever the size ----
 
+  /** `for await (const [key, value] of stash)`: the same as {@link entries}. */
   [Symbol.asyncIterator](): AsyncIterator<[K, V]> { return this.entries(); }
 
+  /**
+   * Every `[key, value]`, keys decoded back to the values they were; streamed, holding a bounded amount in memory
+   * whatever the stash's size. In append mode, each key's latest version.
+   */
   async *entries(): AsyncGenerator<[K, V]> {
     for await (const [key, value] of this.rawEntries()) yield [this.decodeKey(key), this.decodeValue(value)];
   }
 
+  /** Every key, decoded; streamed like {@link entries}. */
   async *keys(): AsyncGenerator<K> {
     for await (const key of this.rawKeys()) yield this.decodeKey(key);
   }
 
+  /** Every value; streamed like {@link entries}. */
   async *values(): AsyncGenerator<V> {
     for await (const [, value] of this.rawEntries()) yield this.decodeValue(value);
   }
 
-  /** Keys and values as stored: key bytes and blobs. */
+  /** Keys and values as stored: key bytes and blobs; {@link decodeKey} and {@link decodeValue} read them. */
   async *rawEntries(): AsyncGenerator<RawEntry> {
     if (this.#pendingClear) await this.#clearPending();
     yield* this.#storage.entries();
   }
 
+  /** Keys as stored: the bytes of {@link encodeKey}. */
   async *rawKeys(): AsyncGenerator<Uint8Array> {
     if (this.#pendingClear) await this.#clearPending();
     yield* this.#storage.keys();
   }
 
+  /** Values as stored: blobs with their header, serialized and compressed. */
   async *rawValues(): AsyncGenerator<Uint8Array> {
     for await (const [, value] of this.rawEntries()) yield value;
   }
 
+  /**
+   * The key that stored key bytes stand for. A function key reads back as a {@link StoredFunction} unless the stash
+   * was opened with `trustCode: true`.
+   *
+   * @throws {@link DecodeError} for bytes that are not a key encoding.
+   */
   decodeKey(rawKey: Uint8Array): K { return keys().decodeKey(rawKey, { trustCode: this.#options.trustCode }) as K; }
+  /**
+   * The value a stored blob holds.
+   *
+   * @throws {@link DecodeError} for a corrupt or truncated blob, or one written with another serializer or codec.
+   */
   decodeValue(rawValue: Uint8Array): V { return this.#format.unpack(rawValue) as V; }
 
   // ---- records and tables (src/tables) ----
 
-  /** One flat object per entry (per version in append mode): nested fields joined with '.', the key in `_key`. */
+  /**
+   * One flat object per entry (per version in append mode): nested fields joined with '.', the key in `_key`, a value
+   * that is not a plain object in `_value`. All in memory: {@link iterRecords} streams them.
+   *
+   * @throws {@link ConfigError} for an unknown option.
+   */
   records(options: RecordOptions = {}): Promise<FlatRecord[]> { return records().collectRecords(this, options); }
 
   /** The same records, streamed in bounded memory. */
@@ -351,25 +498,67 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
 
   // ---- memoized functions ----
 
-  /** `fn(...args)`, computed once and read from the stash after. */
+  /**
+   * `fn(...args)`, computed once and read from the stash after: the result is stored in `fn`'s sub-stash (as
+   * {@link stashed} keeps it) under the arguments.
+   *
+   * @throws What `fn` throws (nothing is stored then); {@link ConfigError} when `fn` is not a function.
+   * @example
+   * ```ts
+   * const result = await stash.run(expensive, 'a', { n: 3 });   // computed once, then read from the stash
+   * ```
+   */
   run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>> {
     return memo().runOn(this, this.#memoized, fn, args);
   }
 
-  /** A wrapper of `fn` whose results are kept in its own sub-stash (`wrapper.stash`); or, without `fn`, a method decorator. */
+  /**
+   * A wrapper of `fn` whose results are kept in its own sub-stash (`wrapper.stash`): each distinct argument list is
+   * computed once, then read. The sub-stash is named after `fn`'s name and a hash of its source, so editing the body
+   * starts afresh; concurrent calls with equal arguments compute once.
+   *
+   * @throws {@link ConfigError} when `fn` is not a function, or for an unknown or ill-typed memo option.
+   * @example
+   * ```ts
+   * const cached = stash.stashed(expensive);
+   * await cached('a', { n: 3 });
+   * await cached.stash.getFunc('a', { n: 3 });   // the stored result, or undefined
+   * ```
+   */
   stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options?: MemoOptions): Memoized<A, R>;
+  /**
+   * A standard method decorator that memoizes an async method on this stash, as the other form does a function:
+   * `@stash.stashed()` or `@stash.stashed({ keyThis: (self: Model) => self.id })`.
+   *
+   * @throws {@link ConfigError} for an unknown or ill-typed memo option, and (when applied) on a getter, field or class.
+   */
   stashed(options?: MemoOptions): StashedDecorator;
   stashed(first?: unknown, second?: unknown): unknown {
     return decorator().memoOrDecorator(first, second, (fn, options) => memo().memoize(this, fn as () => unknown, options));
   }
 
-  /** `fn` over `items` on worker threads; stored results are read, only missing items are computed (see StashMap). */
+  /**
+   * `fn` over `items` on worker threads; stored results are read, only missing items are computed (see
+   * {@link StashMap}). Each call is `fn(item, ...args[, options[i]])`, stored where `stash.run(fn, item, ...args)`
+   * would store it.
+   *
+   * @param fn - A self-contained function (shipped to the workers by its source), or `{ module, export }` for one that
+   *   needs imports.
+   * @throws {@link ClosureError} when `fn` reads variables from outside itself; {@link ConfigError} for items that are
+   *   not an iterable, or an unknown or ill-typed option. Failures of single items come through the results instead.
+   * @example
+   * ```ts
+   * const results = stash.map((word: string) => word.length, ['cat', 'dog', 'zebra'], { numProc: 2 });
+   * await results.all();   // [3, 3, 5]
+   * ```
+   */
   map<T, R = unknown>(fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions): StashMap<T, Awaited<R>> {
     return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
   }
 
   // ---- identity and lifetime ----
 
+  /** The engine and {@link HashStash.path}: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */
   toString(): string {
     const home = homedir();
     const shown = this.path.startsWith(home + sep) ? `~${this.path.slice(home.length)}` : this.path;
@@ -377,16 +566,28 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return `${kind}HashStash(${shown})`;
   }
 
-  toJSON() {
+  /**
+   * The resolved options (without `clear`, `maxBytes` and `evict`) and {@link HashStash.path}: for logs and
+   * `JSON.stringify`.
+   */
+  toJSON(): Omit<ResolvedOptions, 'clear' | 'maxBytes' | 'evict'> & {
+    /** {@link HashStash.path}. */
+    readonly path: string;
+  } {
     const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode } = this.#options;
     return { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, path: this.path };
   }
 
+  /**
+   * Closes the engine (files, connections) and the sub-stashes of this stash's memos. Nothing is lost by not
+   * closing: writes are stored when they resolve.
+   */
   async close(): Promise<void> {
     await closeMemoStashes(this);
     await this.#engine.close();
   }
 
+  /** {@link close}, for `await using stash = new HashStash(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -1,9 +1,17 @@
 import { ConfigError } from './errors.js';
 
 /** A stash-like source: anything with async `entries()` yielding pairs (another HashStash). */
-interface EntriesSource<K, V> { entries(): AsyncIterable<[K, V]> }
+export interface EntriesSource<K, V> {
+  /** Every `[key, value]` to store. */
+  entries(): AsyncIterable<[K, V]>;
+}
 
+/**
+ * What `stash.sync.update` stores: a Map, an iterable of `[key, value]` pairs, or a plain object (its own enumerable
+ * string keys).
+ */
 export type SyncUpdateSource<K, V> = Map<K, V> | Iterable<readonly [K, V]> | Record<string, V>;
+/** What `stash.update` stores: what `stash.sync.update` takes, an async iterable of pairs, or another stash. */
 export type UpdateSource<K, V> = SyncUpdateSource<K, V> | AsyncIterable<readonly [K, V]> | EntriesSource<K, V>;
 
 const ACCEPTED = 'a Map, an iterable or async iterable of [key, value] pairs, a plain object, or another stash';

@@ -9,6 +9,7 @@ export interface Codec {
   readonly name: string;
   /** One printable ASCII byte recorded in every blob header. */
   readonly id: number;
+  /** The transformed bytes, which `decode` turns back into `bytes`. */
   encode(bytes: Uint8Array): Uint8Array;
   /**
    * Throws DecodeError when the bytes are not valid output of this codec, or when they would decode to more than

@@ -37,6 +37,7 @@ export function codecById(id: number): Codec {
   return codec;
 }
 
+/** How `encode` transforms bytes and `decode` reads them back: the stash options of the same names. */
 export interface EncodeOptions {
   /** Compression codec; `false` means `'raw'`. Default `'lz4'`. */
   compress?: CompressName | false;

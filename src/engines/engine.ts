@@ -18,12 +18,16 @@ export interface EngineCapabilities {
   readonly nativeAppend: boolean;
 }
 
-/** Where and how an engine opens: everything is resolved by the facade before the engine sees it. */
+/**
+ * Where and how an engine opens: everything is resolved by the facade before the engine sees it. The facade passes it
+ * to the built-in engines' factories; an engine object of your own gets its location from you instead.
+ */
 export interface EngineContext {
   /** The stash's own location, `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
   readonly path: string;
   /** The same parts joined for server engines that namespace keys instead of using folders. */
   readonly namespace: string;
+  /** The stash was opened with `readonly: true`: the engine must create and change nothing it can avoid. */
   readonly readonly: boolean;
   /** Server URL, for the engines that talk to one. */
   readonly url: string | undefined;
@@ -33,6 +37,7 @@ export interface EngineContext {
   readonly evict?: 'lru' | 'lfu' | 'fifo' | 'none';
 }
 
+/** One entry as stored: the key's canonical bytes ({@link encodeKey}) and the value's blob. */
 export type RawEntry = [key: Uint8Array, value: Uint8Array];
 
 /** One stored version of a key in append mode. */
@@ -44,6 +49,7 @@ export interface RawVersion {
    * previous version's timestamp when that is later, so that timestamps never go down as versions go up.
    */
   readonly timestamp: number;
+  /** The stored blob. */
   readonly value: Uint8Array;
 }
 
@@ -64,63 +70,99 @@ export interface AppendStore {
 
 /** The synchronous form of `AppendStore`, for local engines. */
 export interface SyncAppendStore {
+  /** Adds `value` as the key's next version and current value, atomically; returns the version number it got. */
   append(key: Uint8Array, value: Uint8Array): number;
   /** Appends each entry in turn, as one transaction (one commit) where the engine has them: for `update` in append mode. */
   appendMany?(entries: Iterable<RawEntry>): void;
+  /** Oldest first; streams. Empty when the key has no versions (also for a key set outside append mode). */
   versions(key: Uint8Array): Iterable<RawVersion>;
 }
 
 /** The synchronous operations of a local engine. Writes must be durable or atomic as the engine documents. */
 export interface SyncStore {
+  /** The blob stored under `key`, or undefined. */
   get(key: Uint8Array): Uint8Array | undefined;
   /**
    * Like `get`, but the bytes may be a view the engine reuses: they are valid only until the next call on this store
    * in this thread. For callers that decode at once; it lets lmdb skip a copy on the hottest path.
    */
   getTransient?(key: Uint8Array): Uint8Array | undefined;
+  /** Stores `value` under `key`, replacing what was there; stored when it returns. */
   set(key: Uint8Array, value: Uint8Array): void;
+  /** True when something is stored under `key`. */
   has(key: Uint8Array): boolean;
+  /** Removes `key` (every version of it, with `append`); true when something was removed. */
   delete(key: Uint8Array): boolean;
+  /** How many keys (not versions). */
   size(): number;
+  /** Removes every entry of this stash, and nothing else. */
   clear(): void;
   /** Streams: never holds more than a bounded batch in memory. */
   keys(): Iterable<Uint8Array>;
+  /** Every key and its blob; streams like `keys`. */
   entries(): Iterable<RawEntry>;
+  /** The blobs of `keys`, in the same order, undefined where absent. */
   getMany(keys: readonly Uint8Array[]): (Uint8Array | undefined)[];
+  /** Stores every entry, as one transaction where the engine has them (the facade sends batches of 10,000). */
   setMany(entries: Iterable<RawEntry>): void;
   /** Present on engines whose capabilities say `nativeAppend`. */
   readonly append?: SyncAppendStore;
 }
 
-/** The asynchronous operations every engine offers. */
+/**
+ * The asynchronous operations every engine offers. Keys and values arrive as bytes: the facade has encoded the key
+ * and serialized and compressed the value. Pass an object of your own as the `engine` option to store them elsewhere;
+ * it should open storage on its first call, not when it is made, so that constructing a stash touches nothing.
+ *
+ * @example
+ * ```ts
+ * const stash = new HashStash({ engine: myEngine });   // myEngine.name goes into stash.path and String(stash)
+ * ```
+ */
 export interface Engine extends AsyncDisposable {
   /** The name used in paths and in `String(stash)`, e.g. `pairtree`. */
   readonly name: string;
+  /** What it can do; the facade reads these instead of checking classes. */
   readonly capabilities: EngineCapabilities;
   /** Present exactly when `capabilities.sync`. */
   readonly sync: SyncStore | undefined;
+  /** The blob stored under `key`, or undefined. */
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Stores `value` under `key`, replacing what was there; resolves once it is stored. */
   set(key: Uint8Array, value: Uint8Array): Promise<void>;
+  /** True when something is stored under `key`. */
   has(key: Uint8Array): Promise<boolean>;
+  /** Removes `key` (every version of it, with `append`); true when something was removed. */
   delete(key: Uint8Array): Promise<boolean>;
+  /** How many keys (not versions). */
   size(): Promise<number>;
+  /** Removes every entry of this stash, and nothing else (not other stashes on the same server or in the same root). */
   clear(): Promise<void>;
+  /** Every key; streams, never holding more than a bounded batch in memory. */
   keys(): AsyncIterable<Uint8Array>;
+  /** Every key and its blob; streams like `keys`. */
   entries(): AsyncIterable<RawEntry>;
+  /** The blobs of `keys`, in the same order, undefined where absent. */
   getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
+  /** Stores every entry; the facade passes arrays of up to 10,000, or one iterable encoded as the engine reads it. */
   setMany(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void>;
   /** Present exactly when `capabilities.nativeAppend`. */
   readonly append?: AppendStore;
   /** Cheap counters where the engine keeps them (see `EngineStats`). */
   stats?(): Promise<Partial<EngineStats>>;
+  /** Releases files and connections; `stash.close()` calls it. */
   close(): Promise<void>;
 }
 
 /** What `stash.stats()` reports; an engine fills in what it can count cheaply, the facade counts hits and misses. */
 export interface EngineStats {
+  /** Reads that found a value. `stash.stats()` counts these per stash object itself: an engine's count is not used. */
   readonly hits: number;
+  /** Reads that found nothing; counted like `hits`. */
   readonly misses: number;
+  /** Entries dropped to stay within a byte budget (the memory engine). */
   readonly evictions: number;
+  /** How many keys. */
   readonly entries: number;
   /** Bytes of keys and values held. */
   readonly bytesUsed: number;

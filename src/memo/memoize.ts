@@ -15,7 +15,16 @@ export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
   getFunc(...args: A | [unknown, ...A]): Promise<Awaited<R> | undefined>;
 };
 
+/**
+ * A memoized function (`stash.stashed(fn)`, `stashed(fn, options)`): called like `fn`, it returns a promise of the
+ * result, computed on the first call with these arguments and read from `stash` after.
+ *
+ * @typeParam A - `fn`'s parameters.
+ * @typeParam R - What `fn` returns (awaited in the result).
+ * @typeParam This - `this` of a decorated method.
+ */
 export type Memoized<A extends unknown[], R, This = unknown> = ((this: This, ...args: A) => Promise<Awaited<R>>) & {
+  /** The function's own sub-stash, keyed by the arguments. */
   readonly stash: FunctionStash<A, R>;
 };
 

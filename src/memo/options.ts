@@ -1,6 +1,12 @@
 import { ConfigError } from '../errors.js';
 import { registeredClassOf } from '../serializers/classes.js';
 
+/**
+ * How a function is memoized: the options of `stash.stashed`, `stash.sync.stashed` and the method decorators (with
+ * the stash's options, those of the standalone `stashed`). An unknown or ill-typed option throws ConfigError.
+ *
+ * @typeParam This - `this` of a decorated method, as `keyThis` receives it.
+ */
 export interface MemoOptions<This = any> {
   /** Recompute and overwrite instead of reading a stored result. */
   force?: boolean | undefined;

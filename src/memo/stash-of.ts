@@ -10,6 +10,10 @@ export type StashOf<F> = F extends (...args: infer A) => infer R
 /**
  * `stashOf(Model.prototype.fit)`: the sub-stash of a method decorated with `@stashed`, whose type TypeScript leaves as
  * the method's own (decorators cannot change it); the same as `.stash` on a memoized function.
+ *
+ * @typeParam F - The memoized function's or method's type; an async one gives a {@link FunctionStash}, a synchronous
+ *   one a {@link SyncFunctionStash}.
+ * @throws {@link ConfigError} for anything that is not a memoized function or decorated method.
  */
 export function stashOf<F extends (...args: any[]) => unknown>(memoized: F): StashOf<F> {
   const stash = typeof memoized === 'function' ? (memoized as { stash?: unknown }).stash : undefined;

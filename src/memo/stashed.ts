@@ -19,11 +19,36 @@ function checkOptions(options: object): void {
 }
 
 /**
- * `stashed(fn, options)`: a memoized `fn` on a stash opened from `options` (see StashedOptions). As a standard method
- * decorator: `@stashed(options)`, or `@stashed` with the default stash; the stash is opened on the first call.
+ * A memoized `fn` whose results are kept on a stash opened from `options` (the default stash without them), in
+ * `fn`'s own sub-stash: each distinct argument list is computed once, then read.
+ *
+ * @param options - The stash's options and the memo's together (see {@link StashedOptions}).
+ * @throws {@link ConfigError} when `fn` is not a function, or for an unknown or ill-typed option.
+ * @example
+ * ```ts
+ * const cached = stashed(expensive, { root: 'functions_stash' });
+ * await cached('a', { n: 3 });
+ * ```
  */
 export function stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options?: StashedOptions): Memoized<A, R>;
+/**
+ * A standard method decorator that memoizes an async method on a stash opened from `options`, on the first call.
+ *
+ * @param options - The stash's options and the memo's together (see {@link StashedOptions}).
+ * @throws {@link ConfigError} for an unknown or ill-typed option, and (when applied) on a getter, field or class.
+ * @example
+ * ```ts
+ * class Model {
+ *   @stashed({ engine: 'lmdb' }) async fit(x: number[]) { … }
+ * }
+ * ```
+ */
 export function stashed(options?: StashedOptions): StashedDecorator;
+/**
+ * `@stashed` without parentheses: memoizes an async method on the default stash, opened on the first call.
+ *
+ * @throws {@link ConfigError} when applied to a getter, field or class.
+ */
 export function stashed<This, A extends unknown[], R>(
   method: (this: This, ...args: A) => Promise<R>,
   context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,

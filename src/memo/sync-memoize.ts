@@ -12,7 +12,16 @@ export type SyncFunctionStash<A extends unknown[], R> = SyncHashStash<A, R> & {
   getFunc(...args: A | [unknown, ...A]): R | undefined;
 };
 
+/**
+ * A memoized synchronous function (`stash.sync.stashed(fn)`): called like `fn`, it returns the result, computed on
+ * the first call with these arguments and read from `stash` after.
+ *
+ * @typeParam A - `fn`'s parameters.
+ * @typeParam R - What `fn` returns.
+ * @typeParam This - `this` of a decorated method.
+ */
 export type SyncMemoized<A extends unknown[], R, This = unknown> = ((this: This, ...args: A) => R) & {
+  /** The function's own sub-stash (the one `stash.stashed(fn)` uses), synchronously. */
   readonly stash: SyncFunctionStash<A, R>;
 };
 

@@ -2,11 +2,20 @@ import { ConfigError, HashStashError } from '../errors.js';
 
 /** An item of `stash.map` whose call threw; `cause` is the error thrown in the worker, with its stack. */
 export class MapItemError extends HashStashError {
+  /** `HASHSTASH_MAP_ITEM`; `HASHSTASH_WORKER_CRASHED` on its subclass WorkerCrashError. */
   override readonly code: string = 'HASHSTASH_MAP_ITEM';
   /** The item's position in the input. */
   readonly index: number;
   /** The item's call arguments: `[item, ...args, option]`. */
   readonly args: readonly unknown[];
+  /**
+   * A MapItemError for the item at `index`.
+   *
+   * @param message - Which item failed, and how.
+   * @param index - The item's position in the input.
+   * @param args - The item's call arguments.
+   * @param options - `cause`: the error the call threw.
+   */
   constructor(message: string, index: number, args: readonly unknown[], options?: { cause?: unknown }) {
     super(message, options);
     this.index = index;
@@ -19,10 +28,22 @@ export type WorkerCrashReason = 'exit' | 'uncaught-error' | 'out-of-memory';
 
 /** The worker running an item died: it exited, threw outside the call, or ran out of memory. It was replaced. */
 export class WorkerCrashError extends MapItemError {
+  /** `HASHSTASH_WORKER_CRASHED`. */
   override readonly code: string = 'HASHSTASH_WORKER_CRASHED';
+  /** How the worker died. */
   readonly reason: WorkerCrashReason;
   /** The worker's exit code. */
   readonly exitCode: number;
+  /**
+   * A WorkerCrashError for the item at `index`.
+   *
+   * @param message - Which item's worker died, and how.
+   * @param index - The item's position in the input.
+   * @param args - The item's call arguments.
+   * @param reason - How the worker died.
+   * @param exitCode - The worker's exit code.
+   * @param options - `cause`: the uncaught error, if that is how it died.
+   */
   constructor(message: string, index: number, args: readonly unknown[], reason: WorkerCrashReason, exitCode: number, options?: { cause?: unknown }) {
     super(message, index, args, options);
     this.reason = reason;
@@ -34,6 +55,12 @@ export class WorkerCrashError extends MapItemError {
 export class ClosureError extends ConfigError {
   /** The outside variables, in order of first use. */
   readonly variables: readonly string[];
+  /**
+   * A ClosureError naming the variables.
+   *
+   * @param message - Which function reaches for which variables.
+   * @param variables - The outside variables, in order of first use.
+   */
   constructor(message: string, variables: readonly string[]) {
     super(message);
     this.variables = variables;

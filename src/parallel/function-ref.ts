@@ -5,7 +5,9 @@ import { shippableSource } from './closure-check.js';
 
 /** A function in a module, for anything that needs imports: `{ module: new URL('./f.js', import.meta.url), export: 'f' }`. */
 export interface ModuleFunction {
+  /** The module: a URL, a `file:` URL string or an absolute path. */
   readonly module: URL | string;
+  /** The name of the function's export (`'default'` for a default export). */
   readonly export: string;
 }
 

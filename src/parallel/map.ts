@@ -89,6 +89,12 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #writer: BatchWriter | undefined;
   #display: ProgressDisplay | undefined;
 
+  /**
+   * What `stash.map(fn, items, options)` does, and throws; `parent` is that stash.
+   *
+   * @throws {@link ClosureError} when `fn` reads variables from outside itself; {@link ConfigError} for items that
+   *   are not an iterable, or an unknown or ill-typed option.
+   */
   constructor(parent: HashStash, fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions) {
     this.#spec = functions().functionSpec(fn);
     if (typeof items === 'string' || items === null || typeof (items as Iterable<T>)?.[Symbol.iterator] !== 'function') {
@@ -106,6 +112,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   /** How many items. */
   get length(): number { return this.#items.length; }
 
+  /** The progress bar's label: the `desc` option, else `Mapping <function name>`. */
   get desc(): string { return this.#options.desc ?? `Mapping ${this.#spec.name}`; }
 
   /** The counts right now. */
@@ -119,18 +126,24 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     };
   }
 
-  /** Calls `listener` with the counts whenever items finish (per computed item, per batch of stored ones). */
+  /**
+   * Calls `listener` with the counts whenever items finish (per computed item, per batch of stored ones).
+   *
+   * @throws {@link ConfigError} for an event other than `'progress'`.
+   */
   on(event: 'progress', listener: (progress: MapProgress) => void): this {
     if (event !== 'progress') throw new ConfigError(`stash.map results emit only 'progress', not '${String(event)}'`);
     this.#listeners.add(listener);
     return this;
   }
 
+  /** Stops calling a listener that `on` added. */
   off(event: 'progress', listener: (progress: MapProgress) => void): this {
     if (event === 'progress') this.#listeners.delete(listener);
     return this;
   }
 
+  /** `for await (const value of results)`: the same as {@link values}. */
   [Symbol.asyncIterator](): AsyncIterator<R> { return this.values(); }
 
   /** Results as they become available, in input order unless `ordered: false`. */

@@ -3,14 +3,17 @@ import type { SingleBar } from 'cli-progress';
 
 /** Where a map stands; given to `on('progress')` listeners and drawn by the bar. */
 export interface MapProgress {
+  /** How many items the map has. */
   readonly total: number;
   /** Computed by a worker in this map. */
   readonly done: number;
   /** Read from the stash. */
   readonly cached: number;
+  /** Items that failed: their call threw, or their worker died. */
   readonly failed: number;
   /** Not finished yet: waiting for a lookup or a worker. */
   readonly pending: number;
+  /** Milliseconds since the map started. */
   readonly elapsedMs: number;
   /** Items computed per second so far (cached ones are not counted: they would make the ETA a guess). */
   readonly rate: number;

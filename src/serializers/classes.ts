@@ -22,6 +22,12 @@ export interface RegisteredClass {
   readonly deserialize: ((data: any) => object) | undefined;
 }
 
+/**
+ * Any class whose instances are `T`, abstract ones included. Inlined in the API reference, which shows it at
+ * `registerClass`.
+ *
+ * @inline
+ */
 type Constructor<T extends object> = abstract new (...args: any[]) => T;
 
 const byName = new Map<string, RegisteredClass>();
@@ -48,6 +54,20 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(['name', 'serialize', 'deseria
 /**
  * Lets the hashstash serializer and key encoding carry instances of `ctor`. Only instances whose prototype is exactly
  * `ctor.prototype` match: register subclasses too. Registering the same class again replaces its options.
+ * Registrations are per thread: a class whose instances cross to `stash.map` workers is registered in both.
+ *
+ * @param ctor - The class.
+ * @param options - The name stored with its instances, and how to write and rebuild them.
+ * @throws {@link ConfigError} for something that is not a class, a class the serializer carries itself (Map, Date, …),
+ *   an unknown or ill-typed option, a name already registered to another class, or a subclass of a built-in that keeps
+ *   its contents in internal slots (Map, Set, Array, …) without both `serialize` and `deserialize`.
+ * @example
+ * ```ts
+ * class Point { constructor(readonly x: number, readonly y: number) {} }
+ * registerClass(Point);
+ * await stash.set('p', new Point(1, 2));
+ * (await stash.get('p')) instanceof Point;   // true
+ * ```
  */
 export function registerClass<T extends object>(ctor: Constructor<T>, options: RegisterClassOptions<T> = {}): void {
   if (typeof ctor !== 'function' || typeof ctor.prototype !== 'object' || ctor.prototype === null) {
@@ -97,7 +117,10 @@ export function registerClass<T extends object>(ctor: Constructor<T>, options: R
   byPrototype.set(ctor.prototype, entry);
 }
 
-/** Forgets a class (given itself or its registered name). True when it was registered. */
+/**
+ * Forgets a class (given itself or its registered name). True when it was registered. Stored instances of it read
+ * back as DecodeError until it is registered again.
+ */
 export function unregisterClass(ctorOrName: Function | string): boolean {
   const entry = typeof ctorOrName === 'string' ? byName.get(ctorOrName) : byPrototype.get(ctorOrName.prototype);
   if (entry === undefined) return false;

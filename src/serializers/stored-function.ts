@@ -4,16 +4,31 @@
  * storing a StoredFunction again stores the same function.
  */
 export class StoredFunction {
+  /**
+   * A stored function as data; nothing is evaluated.
+   *
+   * @param name - The function's name (`''` for an anonymous one).
+   * @param source - Its source text, as `Function.prototype.toString` gives it.
+   */
   constructor(
+    /** The function's name (`''` for an anonymous one). */
     readonly name: string,
+    /** Its source text, as `Function.prototype.toString` gives it. */
     readonly source: string,
   ) {}
 
+  /** The source text. */
   toString(): string {
     return this.source;
   }
 
-  toJSON(): { name: string; source: string } {
+  /** `{ name, source }`, for `JSON.stringify`. */
+  toJSON(): {
+    /** The function's name. */
+    name: string;
+    /** Its source text. */
+    source: string;
+  } {
     return { name: this.name, source: this.source };
   }
 

@@ -6,11 +6,17 @@ import { UnsupportedError } from '../errors.js';
  * the rest: `await table.toArquero() as ColumnTable`.
  */
 export interface ArqueroTable {
+  /** How many rows. */
   numRows(): number;
+  /** How many columns. */
   numCols(): number;
+  /** The column names, in order. */
   columnNames(): string[];
+  /** The values of the column `name`. */
   array(name: string): ArrayLike<unknown>;
+  /** Every row as an object of column name → value. */
   objects(): object[];
+  /** The table as CSV text (arquero's own writer). */
   toCSV(): string;
 }
 

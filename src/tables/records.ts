@@ -2,6 +2,7 @@ import type { Engine, RawEntry } from '../engines/engine.js';
 import { ConfigError, UnsupportedError } from '../errors.js';
 import { flattenRecord, type FlatRecord } from './flatten.js';
 
+/** The options of `records`, `iterRecords` and `table`; an unknown one throws ConfigError. */
 export interface RecordOptions {
   /** In append mode, add `_version` and `_timestamp` to each record. Without append mode there is nothing to add. */
   withMetadata?: boolean | undefined;

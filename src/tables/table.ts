@@ -7,11 +7,15 @@ import { formatTable, type PrintOptions } from './print.js';
 
 /** Something `writeCSV` can write to: a Node Writable (a file, a socket, process.stdout). */
 export interface WritableTarget {
+  /** Takes a chunk of text; false when the caller should wait for `'drain'` before writing more. */
   write(chunk: string): boolean;
+  /** Calls `listener` once at the next `'drain'`, `'error'` or `'close'`. */
   once(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
+  /** Removes a listener that `once` added. */
   removeListener(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
   /** Node streams say when they take no more writes; a target without these is taken as writable. */
   readonly destroyed?: boolean;
+  /** True once `end()` was called; see `destroyed`. */
   readonly writableEnded?: boolean;
 }
 
@@ -59,12 +63,14 @@ export class Table implements Iterable<FlatRecord> {
     this.#numRows = numRows;
   }
 
+  /** A table of `records`: columns are the union of their fields, in the order first seen. */
   static fromRecords(records: Iterable<FlatRecord>): Table {
     const builder = new TableBuilder();
     for (const record of records) builder.add(record);
     return builder.build();
   }
 
+  /** {@link fromRecords} of records that may arrive asynchronously, as `stash.iterRecords()` gives them. */
   static async fromAsync(records: AsyncIterable<FlatRecord> | Iterable<FlatRecord>): Promise<Table> {
     const builder = new TableBuilder();
     for await (const record of records) builder.add(record);
@@ -73,12 +79,19 @@ export class Table implements Iterable<FlatRecord> {
 
   /** Column names, in the order they first appeared in the records. */
   get columns(): readonly string[] { return this.#names; }
+  /** How many rows: one per record. */
   get numRows(): number { return this.#numRows; }
+  /** How many columns. */
   get numColumns(): number { return this.#names.length; }
 
+  /** True when the table has a column `name`. */
   hasColumn(name: string): boolean { return this.#data.has(name); }
 
-  /** The cells of one column, one per row (undefined where a record lacked the field). */
+  /**
+   * The cells of one column, one per row (undefined where a record lacked the field).
+   *
+   * @throws {@link KeyNotFoundError} when there is no such column.
+   */
   column(name: string): readonly unknown[] {
     const cells = this.#data.get(name);
     if (!cells) {
@@ -88,7 +101,11 @@ export class Table implements Iterable<FlatRecord> {
     return cells;
   }
 
-  /** Row `index` (from 0; negative counts from the end) as a flat record, without the fields it lacks. */
+  /**
+   * Row `index` (from 0; negative counts from the end) as a flat record, without the fields it lacks.
+   *
+   * @throws RangeError for an index that is not an integer or is out of range.
+   */
   row(index: number): FlatRecord {
     const at = index < 0 ? this.#numRows + index : index;
     if (!Number.isInteger(index) || at < 0 || at >= this.#numRows) {
@@ -107,6 +124,7 @@ export class Table implements Iterable<FlatRecord> {
     return Array.from({ length: this.#numRows }, (_, i) => this.row(i));
   }
 
+  /** `for (const row of table)`: every row, as `row(i)` gives them. */
   *[Symbol.iterator](): Iterator<FlatRecord> {
     for (let i = 0; i < this.#numRows; i++) yield this.row(i);
   }
@@ -116,10 +134,12 @@ export class Table implements Iterable<FlatRecord> {
     return formatTable(this.#names, (name) => this.#data.get(name)!, this.#numRows, options);
   }
 
+  /** What `console.log(table)` and `util.inspect` show: {@link toString}. */
   [inspect.custom](): string {
     return this.toString();
   }
 
+  /** The rows, for `JSON.stringify`. */
   toJSON(): FlatRecord[] {
     return this.rows;
   }
@@ -134,6 +154,9 @@ export class Table implements Iterable<FlatRecord> {
   /**
    * Writes the CSV to a stream in chunks, waiting whenever the stream says its buffer is full; resolves once all is
    * handed to the stream. The stream is left open (call `end()` on a file stream when done).
+   *
+   * @throws {@link HashStashError} when the stream was destroyed or ended, or closes before the CSV is written; the
+   *   stream's own `'error'`.
    */
   async writeCSV(stream: WritableTarget): Promise<void> {
     for (const chunk of this.#csvChunks()) {

@@ -10,8 +10,18 @@
  * - none: nothing is evicted; compaction only drops overwritten and deleted entries, and a write that still does not
  *   fit throws MemoryBudgetError.
  */
-export const EVICTION_POLICIES = ['lru', 'lfu', 'fifo', 'none'] as const;
-export type EvictionPolicy = (typeof EVICTION_POLICIES)[number];
+export const EVICTION_POLICIES = ['lru', 'lfu', 'fifo', 'none'] as const satisfies readonly EvictionPolicy[];
+
+/**
+ * What the memory engine drops when its byte budget is full (the `evict` option; default `'lru'`): `'lru'` entries
+ * not read lately, `'lfu'` entries read rarely, `'fifo'` the oldest writes; with `'none'` nothing is dropped and a
+ * write that does not fit throws MemoryBudgetError.
+ */
+export type EvictionPolicy = 'lru' | 'lfu' | 'fifo' | 'none';
+// Written out rather than derived from EVICTION_POLICIES, so that the API reference shows the names; this keeps the two
+// equal (`satisfies` above checks the other direction).
+type Listed<T extends true> = T;
+type EveryPolicyListed = Listed<EvictionPolicy extends (typeof EVICTION_POLICIES)[number] ? true : false>;
 
 export const LRU = 0;
 export const LFU = 1;
