@@ -29,19 +29,21 @@ await stash.close();
 console.log(JSON.stringify(report));
 `;
 
-/** Builds a stash on each engine named on the command line and prints what each threw. */
+/** Builds a stash on each engine named on the command line, uses it, and prints what threw where. */
 const esmConsumer = `
 import { HashStash, DriverMissingError, HashStashError } from 'hashstash';
 const report = {};
 for (const engine of process.argv.slice(2)) {
+  let stage = 'build';
   try {
     const stash = new HashStash({ root: 'stashes', engine });
+    stage = 'first use';
     await stash.set('k', 1);
     report[engine] = { ok: await stash.get('k') === 1 };
     await stash.close();
   } catch (error) {
     report[engine] = {
-      name: error.name, driverMissing: error instanceof DriverMissingError, hashstash: error instanceof HashStashError,
+      stage, name: error.name, driverMissing: error instanceof DriverMissingError, hashstash: error instanceof HashStashError,
       code: error.code, message: error.message, driver: error.driver, neededBy: error.neededBy, found: error.found,
       install: error.install, cause: error.cause === undefined ? undefined : String(error.cause),
     };
@@ -71,8 +73,21 @@ for (const engine of ['sqlite', 'redis', 'mongo']) {
 console.log(JSON.stringify(report));
 `;
 
+/** A broken install, without even the runtime dependencies: the default engine, codec and stash.map say what is missing. */
+const brokenInstall = `
+import { HashStash, DriverMissingError } from 'hashstash';
+const report = {};
+const describe = (error) => ({ driverMissing: error instanceof DriverMissingError, message: error.message });
+try { new HashStash({ root: 'stashes' }); report.lmdb = 'built'; } catch (error) { report.lmdb = describe(error); }
+const memory = new HashStash({ root: 'stashes', engine: 'memory' });
+try { await memory.set('large', 'x'.repeat(10_000)); report.lz4 = 'stored'; } catch (error) { report.lz4 = describe(error); }
+try { await memory.map((n) => n, [1], { numProc: 1 }).all(); report.map = 'mapped'; } catch (error) { report.map = describe(error); }
+await memory.close();
+console.log(JSON.stringify(report));
+`;
+
 const missing = (engine: string, driver: string, major: number) => ({
-  name: 'DriverMissingError', driverMissing: true, hashstash: true, code: 'HASHSTASH_DRIVER_MISSING',
+  stage: 'build', name: 'DriverMissingError', driverMissing: true, hashstash: true, code: 'HASHSTASH_DRIVER_MISSING',
   message: `the ${engine} engine needs ${driver}, which is not installed: npm i ${driver}@${major}`,
   driver, neededBy: `the ${engine} engine`, install: `npm i ${driver}@${major}`,
 });
@@ -91,6 +106,7 @@ t.test('a project without the optional drivers: the default path works, the othe
   await writeFile(join(dir, 'default-path.mjs'), defaultPath);
   await writeFile(join(dir, 'consumer.mjs'), esmConsumer);
   await writeFile(join(dir, 'consumer.cjs'), cjsConsumer);
+  await writeFile(join(dir, 'broken-install.mjs'), brokenInstall);
   const env: NodeJS.ProcessEnv = { ...process.env, HASHSTASH_HOME: join(dir, 'home') };
   delete env.NODE_PATH;
   const node = async (script: string, ...args: string[]) => {
@@ -130,8 +146,15 @@ t.test('a project without the optional drivers: the default path works, the othe
     "module.exports = class Database { constructor() { throw new Error('Could not locate the bindings file.'); } };\n");
   const broken = await node('consumer.mjs', 'sqlite');
   t.strictSame(broken.sqlite, {
-    ...missing('sqlite', 'better-sqlite3', 12), found: '12.0.0', cause: 'Error: Could not locate the bindings file.',
+    ...missing('sqlite', 'better-sqlite3', 12), stage: 'first use', found: '12.0.0', cause: 'Error: Could not locate the bindings file.',
     message: 'the sqlite engine needs better-sqlite3, and better-sqlite3 12.0.0 is installed but did not load ' +
       '(Could not locate the bindings file.); reinstall it: npm i better-sqlite3@12',
   }, 'one whose native addon fails is a DriverMissingError too, with the cause');
+
+  for (const name of ['lmdb', 'lz4-napi', 'acorn']) await rm(join(dir, 'node_modules', name));
+  t.strictSame(await node('broken-install.mjs'), {
+    lmdb: { driverMissing: true, message: 'the lmdb engine needs lmdb, which is not installed: npm i lmdb@3' },
+    lz4: { driverMissing: true, message: 'the lz4 codec needs lz4-napi, which is not installed: npm i lz4-napi@2' },
+    map: { driverMissing: true, message: 'stash.map needs acorn, which is not installed: npm i acorn@8' },
+  }, 'without lmdb, lz4-napi or acorn, the default engine, codec and stash.map say so');
 });
