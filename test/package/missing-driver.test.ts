@@ -118,11 +118,12 @@ t.test('a project without the optional drivers: the default path works, the othe
   t.strictSame(await node('default-path.mjs'), { absent: PEERS, lmdb: true, map: [1, 4, 9] }, 'lmdb, lz4 and stash.map work');
 
   const esm = await node('consumer.mjs', 'sqlite', 'redis', 'mongo');
-  t.strictSame(esm.sqlite, missing('sqlite', 'better-sqlite3', 12));
-  t.strictSame(esm.redis, missing('redis', 'ioredis', 5));
-  t.strictSame(esm.mongo, missing('mongo', 'mongodb', 6));
+  t.strictSame(esm.sqlite, missing('sqlite', 'better-sqlite3', 12), 'sqlite: refused when the stash is built');
+  t.strictSame(esm.redis, missing('redis', 'ioredis', 5), 'redis: refused when built, with no server');
+  t.strictSame(esm.mongo, missing('mongo', 'mongodb', 6), 'mongo: refused when built, with no server');
   t.strictSame(esm.table, { printout: true, csv: '_key,a.b\r\nk,1\r\n' }, 'tables print and write CSV without arquero');
-  t.strictSame(esm.arquero, { driverMissing: true, message: 'table.toArquero() needs arquero, which is not installed: npm i arquero@7' });
+  t.strictSame(esm.arquero, { driverMissing: true, message: 'table.toArquero() needs arquero, which is not installed: npm i arquero@7' },
+    'toArquero() says what to install');
 
   const cjs = await node('consumer.cjs');
   for (const [engine, driver, major] of [['sqlite', 'better-sqlite3', 12], ['redis', 'ioredis', 5], ['mongo', 'mongodb', 6]] as const) {
