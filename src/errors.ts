@@ -94,3 +94,30 @@ export class UnsupportedError extends HashStashError {
   /** `HASHSTASH_UNSUPPORTED`. */
   override readonly code = 'HASHSTASH_UNSUPPORTED';
 }
+
+/**
+ * A library an engine or feature needs (better-sqlite3 for the sqlite engine, ioredis for redis, mongodb for mongo…)
+ * that is not installed, not in a version hashstash is tested with, or installed but failing to load. `install` is
+ * the command that fixes it; `found` is the installed version, undefined when there is none.
+ */
+export class DriverMissingError extends HashStashError {
+  override readonly code = 'HASHSTASH_DRIVER_MISSING';
+  /** The package, e.g. `better-sqlite3`. */
+  readonly driver: string;
+  /** What needs it, e.g. `the sqlite engine`. */
+  readonly neededBy: string;
+  readonly found: string | undefined;
+  /** e.g. `npm i better-sqlite3@12`. */
+  readonly install: string;
+  constructor(
+    message: string,
+    details: { driver: string; neededBy: string; found: string | undefined; install: string },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.driver = details.driver;
+    this.neededBy = details.neededBy;
+    this.found = details.found;
+    this.install = details.install;
+  }
+}

@@ -36,6 +36,7 @@ export {
   HashStashError, ConfigError, SerializationError, DecodeError, KeyNotFoundError, EngineUnavailableError,
   ReadOnlyError, UnsupportedError,
 } from './errors.js';
+export { DriverMissingError } from './errors.js';
 export { MemoryBudgetError } from './engines/shared-memory/errors.js';
 export type { EvictionPolicy } from './engines/shared-memory/eviction.js';
 export type { StashStats } from './read-counts.js';

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { loadDriver } from '../drivers.js';
 import { DecodeError } from '../errors.js';
 import { asBuffer } from './as-buffer.js';
 import { MAX_DECODED_BYTES, type Codec } from './codec.js';
@@ -13,7 +13,7 @@ const SIZE_PREFIX_BYTES = 4;
 type Lz4 = typeof import('lz4-napi');
 let lz4: Lz4 | undefined;
 /** The native addon loads on the first encode or decode, not when hashstash is imported. */
-const loadLz4 = (): Lz4 => (lz4 ??= createRequire(import.meta.url)('lz4-napi') as Lz4);
+const loadLz4 = (): Lz4 => (lz4 ??= loadDriver<Lz4>('lz4-napi'));
 
 /**
  * An LZ4 block behind a 4-byte little-endian uncompressed size (lz4_flex's `compress_prepend_size`).

@@ -1,3 +1,4 @@
+import { checkDriver, type DriverName } from '../drivers.js';
 import { UnsupportedError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type { EngineName } from '../options.js';
@@ -16,6 +17,9 @@ const load = {
   sqlite: lazy<typeof import('./sqlite.js')>(import.meta.url, './sqlite.js'),
 };
 
+/** The library each engine needs: checked (not loaded) when a stash is built, so a missing one fails there. */
+const drivers: Partial<Record<EngineName, DriverName>> = { lmdb: 'lmdb', sqlite: 'better-sqlite3', redis: 'ioredis', mongo: 'mongodb' };
+
 const factories: Partial<Record<EngineName, EngineFactory>> = {
   lmdb: (context: EngineContext) => load.lmdb().createLmdbEngine(context),
   memory: (context: EngineContext) => load.memory().createMemoryEngine(context),
@@ -31,7 +35,12 @@ export function engineFactory(name: EngineName): EngineFactory {
     const available = Object.keys(factories).map((n) => `'${n}'`).join(', ');
     throw new UnsupportedError(`engine '${name}' is not available in this version of hashstash yet; available engines: ${available}`);
   }
-  return factory;
+  const driver = drivers[name];
+  if (!driver) return factory;
+  return (context: EngineContext) => {
+    checkDriver(driver);
+    return factory(context);
+  };
 }
 
 export const availableEngines = (): EngineName[] => Object.keys(factories) as EngineName[];

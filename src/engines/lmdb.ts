@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
+import { loadDriver } from '../drivers.js';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
 import { hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -29,19 +29,7 @@ const TXN_START_THRESHOLD = 10_000;
 const EMPTY = Buffer.alloc(0);
 const ignore = () => {};
 
-type Lmdb = typeof import('lmdb');
-let lmdbModule: Lmdb | undefined;
-
-function loadLmdb(): Lmdb {
-  if (!lmdbModule) {
-    try {
-      lmdbModule = createRequire(import.meta.url)('lmdb') as Lmdb;
-    } catch (error) {
-      throw new EngineUnavailableError('the lmdb engine needs the lmdb package: npm install lmdb@3', 'lmdb', { cause: error });
-    }
-  }
-  return lmdbModule;
-}
+const loadLmdb = () => loadDriver<typeof import('lmdb')>('lmdb');
 
 /** One environment per file per process: LMDB must not open the same environment twice in one process. */
 interface SharedEnv { db: RootDatabase<Buffer, Buffer>; users: number; readonly: boolean }

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import type { MongoClient, MongoClientOptions } from 'mongodb';
-import { EngineUnavailableError } from '../errors.js';
+import { loadDriver as loadLibrary } from '../drivers.js';
 
 /** One MongoClient per URL per process, shared by the stashes on it and closed when the last one lets go. */
 
@@ -20,14 +19,7 @@ let driver: Driver | undefined;
 /** The driver if it has been loaded (errors from it can only exist then). */
 export const loadedDriver = (): Driver | undefined => driver;
 
-export function loadDriver(location: string): Driver {
-  if (driver) return driver;
-  try {
-    return (driver = createRequire(import.meta.url)('mongodb') as Driver);
-  } catch (error) {
-    throw new EngineUnavailableError(`install mongodb@6 to use the mongo engine (${(error as Error).message})`, location, { cause: error });
-  }
-}
+export const loadDriver = (): Driver => (driver ??= loadLibrary<Driver>('mongodb'));
 
 export interface SharedClient {
   readonly url: string;

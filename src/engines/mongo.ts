@@ -86,7 +86,7 @@ class MongoEngine implements Engine {
       let client: MongoClient;
       const shared = (this.#shared ??= acquire(this.#url));
       try {
-        client = await connected(shared, loadDriver(this.#parts.location), this.#parts.query);
+        client = await connected(shared, loadDriver(), this.#parts.query);
       } catch (error) {
         if (this.#shared === shared) this.#opening = undefined;
         return this.#fail(error, 'connect to');

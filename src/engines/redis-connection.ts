@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { ChainableCommander, Command as IoredisCommand, Redis, RedisOptions } from 'ioredis';
+import { loadDriver } from '../drivers.js';
 import { EngineUnavailableError, type HashStashError } from '../errors.js';
 import { sendCommand } from './redis-command.js';
 import { ReplyWatchdog } from './redis-watchdog.js';
@@ -27,7 +27,6 @@ const DEFAULT_MAX_BULK_BYTES = 512 * 1024 * 1024;
 const RUN_KEYS = 1_000;
 const RUN_BYTES = 4 * 1024 * 1024;
 
-const INSTALL_HINT = 'install ioredis@5 to use the redis engine';
 const noop = () => {};
 const orUndefined = (value: Buffer | null) => value ?? undefined;
 const isOne = (reply: number) => reply === 1;
@@ -36,16 +35,6 @@ export const isReplyError = (error: unknown) => (error as Error)?.name === 'Repl
 
 /** ioredis's module: the client class, with its Command class beside it. */
 type IoredisModule = (new (url: string, options: RedisOptions) => Redis) & { Command: typeof IoredisCommand };
-let ioredis: IoredisModule | undefined;
-
-function loadIoredis(location: string): IoredisModule {
-  if (ioredis) return ioredis;
-  try {
-    return (ioredis = createRequire(import.meta.url)('ioredis') as IoredisModule);
-  } catch (error) {
-    throw new EngineUnavailableError(`${INSTALL_HINT} (${(error as Error).message})`, location, { cause: error });
-  }
-}
 
 /** What the queue carries: single-key operations, and whole commands (size, clear, getMany…) that keep their place. */
 export const Op = { Get: 0, Set: 1, Has: 2, Delete: 3, Command: 4 } as const;
@@ -99,7 +88,7 @@ export class SharedConnection {
   constructor(url: string, location: string) {
     this.url = url;
     this.location = location;
-    this.#ioredis = loadIoredis(location);
+    this.#ioredis = loadDriver<IoredisModule>('ioredis');
     const client = (this.client = new this.#ioredis(url, {
       lazyConnect: true,
       // Names the connection in the server's CLIENT LIST.

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { driverDidNotLoad, loadDriver } from '../drivers.js';
 import { EngineUnavailableError } from '../errors.js';
 import type { Database } from './sqlite.js';
 import { CREATE_VERSIONS_TABLE } from './sqlite-versions.js';
@@ -30,20 +30,8 @@ const codeOf = (error: unknown): string => String((error as { code?: unknown })?
 
 type DatabaseClass = new (file: string, options: { readonly: boolean; fileMustExist: boolean; timeout: number }) => Database;
 
-let loaded: DatabaseClass | undefined;
 /** Set once a connection has opened: from then on the native addon is known to load. */
 let addonLoaded = false;
-
-const INSTALL_HINT = 'install better-sqlite3@12 to use the sqlite engine';
-
-function betterSqlite3(location: string): DatabaseClass {
-  if (loaded) return loaded;
-  try {
-    return (loaded = createRequire(import.meta.url)('better-sqlite3') as DatabaseClass);
-  } catch (error) {
-    throw new EngineUnavailableError(`${INSTALL_HINT} (${(error as Error).message})`, location, { cause: error });
-  }
-}
 
 /**
  * A new connection to `file`, for a stash opened `readonly` or not. A readonly stash opens the file read-write too,
@@ -52,14 +40,15 @@ function betterSqlite3(location: string): DatabaseClass {
  * does, leaving the folder as it was. (Where the file cannot be written, SQLite opens it read-only by itself.)
  */
 export function connect(file: string, { readonly, fileMustExist }: { readonly: boolean; fileMustExist: boolean }): Database {
-  const Database = betterSqlite3(file);
+  const Database = loadDriver<DatabaseClass>('better-sqlite3');
   let db: Database;
   try {
     db = new Database(file, { readonly: false, fileMustExist, timeout: BUSY_TIMEOUT_MS });
     addonLoaded = true;
   } catch (error) {
     if (!addonLoaded && !codeOf(error).startsWith('SQLITE_') && !(error instanceof TypeError)) {
-      throw new EngineUnavailableError(`${INSTALL_HINT}: its native addon did not load (${(error as Error).message})`, file, { cause: error });
+      // better-sqlite3 loads its native addon on the first connection, not when it is required.
+      throw driverDidNotLoad('better-sqlite3', error);
     }
     throw error;
   }

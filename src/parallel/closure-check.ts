@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type {
   AnyNode, AssignmentExpression, CatchClause, Class as ClassNode, Function as FunctionNode, Node, SwitchStatement,
   VariableDeclaration,
@@ -6,18 +5,18 @@ import type {
 import type * as Acorn from 'acorn';
 import type * as AcornWalk from 'acorn-walk';
 import type { RecursiveVisitors } from 'acorn-walk';
+import { loadDriver } from '../drivers.js';
 import { ConfigError } from '../errors.js';
 import { ClosureError } from './errors.js';
 import { STANDARD_GLOBALS } from './globals.js';
 
 // Loaded on the first check rather than at import: most programs that import hashstash never call stash.map, and the
 // parser and walker cost about 20 ms of start-up. Both packages ship CommonJS, so the check stays synchronous.
-const requireHere = createRequire(import.meta.url);
 let parser: { parse: typeof Acorn.parse; base: typeof AcornWalk.base; recursive: typeof AcornWalk.recursive } | undefined;
 function acorn() {
   if (!parser) {
-    const { parse } = requireHere('acorn') as typeof Acorn;
-    const { base, recursive } = requireHere('acorn-walk') as typeof AcornWalk;
+    const { parse } = loadDriver<typeof Acorn>('acorn');
+    const { base, recursive } = loadDriver<typeof AcornWalk>('acorn-walk');
     parser = { parse, base, recursive };
   }
   return parser;
@@ -154,8 +153,9 @@ export interface ShippedSource {
 const PARSE_OPTIONS = { ecmaVersion: 'latest', sourceType: 'script' } as const;
 
 function tryParse(code: string): AnyNode | undefined {
+  const { parse } = acorn();
   try {
-    return acorn().parse(code, PARSE_OPTIONS) as AnyNode;
+    return parse(code, PARSE_OPTIONS) as AnyNode;
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { SingleBar } from 'cli-progress';
+import { loadDriver } from '../drivers.js';
 
 /** Where a map stands; given to `on('progress')` listeners and drawn by the bar. */
 export interface MapProgress {
@@ -65,7 +65,7 @@ export class ProgressDisplay {
     this.#stream = options.stream ?? process.stderr;
     this.#lineIntervalMs = options.lineIntervalMs ?? PROGRESS_LINE_INTERVAL_MS;
     if (options.tty ?? (this.#stream as { isTTY?: boolean }).isTTY === true) {
-      const { SingleBar, Presets } = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+      const { SingleBar, Presets } = loadDriver<typeof import('cli-progress')>('cli-progress');
       this.#bar = new SingleBar({
         stream: this.#stream,
         format: `${desc.replace(/[{}]/g, '')} |{bar}| {counts}`,

@@ -1,4 +1,4 @@
-import { UnsupportedError } from '../errors.js';
+import { loadDriver } from '../drivers.js';
 
 /**
  * The part of an arquero `ColumnTable` that our types name. It is ours, not arquero's, so that hashstash's published
@@ -21,20 +21,11 @@ export interface ArqueroTable {
 }
 
 /**
- * An arquero table of the same columns, in the same order. arquero is an optional peer dependency: it is imported
- * on first use, and a missing install is an UnsupportedError that says what to install.
+ * An arquero table of the same columns, in the same order. arquero is an optional peer dependency, loaded on first
+ * use (an ES module without top-level await, which `require` loads); a missing install is a DriverMissingError.
  */
 export async function toArqueroTable(columns: readonly string[], column: (name: string) => readonly unknown[]): Promise<ArqueroTable> {
-  let arquero: typeof import('arquero');
-  try {
-    arquero = await import('arquero');
-  } catch (error) {
-    const code = (error as { code?: unknown })?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UnsupportedError('table.toArquero() needs the arquero package: install it with `npm install arquero`', { cause: error });
-    }
-    throw error;
-  }
+  const arquero = loadDriver<typeof import('arquero')>('arquero');
   const data = new Map(columns.map((name) => [name, column(name).slice()]));
   return arquero.table(data, [...columns]);
 }

@@ -1,6 +1,6 @@
 // An ES module that uses the public API the way the README shows, compiled (not run) against the packed package.
 import {
-  HashStash, stashed, stashOf, registerClass, KeyNotFoundError, HashStashError,
+  HashStash, stashed, stashOf, registerClass, KeyNotFoundError, HashStashError, DriverMissingError,
   type ArqueroTable, type HashStashOptions, type MapProgress, type VersionRecord,
 } from 'hashstash';
 
@@ -53,5 +53,6 @@ try {
   await stash.pop('absent');
 } catch (error) {
   if (error instanceof KeyNotFoundError && error instanceof HashStashError) console.log(error.code);
+  if (error instanceof DriverMissingError) console.log(error.install, error.driver, error.neededBy, error.found ?? 'none');
 }
 console.log(dog, first, sum, squared, stored, fitted, words, mapped, version, csv, aq.numRows());
