@@ -167,7 +167,7 @@ export class Table implements Iterable<FlatRecord> {
   }
 
   /**
-   * An arquero table of the same columns (arquero is imported on first use: `npm install arquero`). Typed by the few
+   * An arquero table of the same columns (arquero is loaded on first use: `npm i arquero@7`). Typed by the few
    * methods hashstash names; `as ColumnTable` (from arquero) gives the rest.
    */
   toArquero(): Promise<ArqueroTable> {
