@@ -1,6 +1,6 @@
 // `npm pack` of this repository, unpacked as a user's install would put it: <dir>/node_modules/hashstash.
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -27,4 +27,19 @@ export async function packInto(dir: string): Promise<Packed> {
   await mkdir(packageDir, { recursive: true });
   await run('tar', ['-xzf', join(dir, report.filename), '-C', packageDir, '--strip-components=1']);
   return { packageDir, files: report.files.map((file) => file.path) };
+}
+
+/**
+ * A consumer project in `dir` as `npm i hashstash` leaves it: the packed package, and beside it its runtime
+ * dependencies (linked to this repository's copies), but none of the optional peers.
+ */
+export async function installInto(dir: string, name: string): Promise<Packed> {
+  const packed = await packInto(dir);
+  const { dependencies } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  for (const dependency of Object.keys(dependencies)) {
+    await mkdir(join(dir, 'node_modules', dependency, '..'), { recursive: true });
+    await symlink(join(repoRoot, 'node_modules', dependency), join(dir, 'node_modules', dependency), 'dir');
+  }
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name, private: true }));
+  return packed;
 }

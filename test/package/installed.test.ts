@@ -2,11 +2,11 @@
 // file is loaded by URL at run time): the tarball holds every file the library needs when it runs.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { packInto, repoRoot } from '../helpers/pack.js';
+import { installInto, repoRoot } from '../helpers/pack.js';
 
 const mapScript = `
 import { HashStash } from 'hashstash';
@@ -19,14 +19,7 @@ await stash.close();
 t.test('an installed copy of the tarball runs the quick start and a parallel map', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hashstash-installed-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await packInto(dir);
-  // The runtime dependencies, as npm would install them beside the package (their own come with their real paths).
-  const { dependencies } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  for (const name of Object.keys(dependencies)) {
-    await mkdir(join(dir, 'node_modules', name, '..'), { recursive: true });
-    await symlink(join(repoRoot, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
-  }
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'installed-consumer', private: true }));
+  await installInto(dir, 'installed-consumer');
   await copyFile(join(repoRoot, 'examples', 'quick-start.mjs'), join(dir, 'quick-start.mjs'));
   await writeFile(join(dir, 'map.mjs'), mapScript);
   const env = { ...process.env, HASHSTASH_HOME: join(dir, 'home') };

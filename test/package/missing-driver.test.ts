@@ -5,11 +5,11 @@
 // says what to install.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { packInto, repoRoot } from '../helpers/pack.js';
+import { installInto } from '../helpers/pack.js';
 
 const PEERS = ['better-sqlite3', 'ioredis', 'mongodb', 'arquero'];
 
@@ -95,14 +95,7 @@ const missing = (engine: string, driver: string, major: number) => ({
 t.test('a project without the optional drivers: the default path works, the others say what to install', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hashstash-no-drivers-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  await packInto(dir);
-  // The runtime dependencies, as npm installs them for `npm i hashstash`: the peers are not among them.
-  const { dependencies } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  for (const name of Object.keys(dependencies)) {
-    await mkdir(join(dir, 'node_modules', name, '..'), { recursive: true });
-    await symlink(join(repoRoot, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
-  }
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'no-drivers', private: true }));
+  await installInto(dir, 'no-drivers');
   await writeFile(join(dir, 'default-path.mjs'), defaultPath);
   await writeFile(join(dir, 'consumer.mjs'), esmConsumer);
   await writeFile(join(dir, 'consumer.cjs'), cjsConsumer);
