@@ -101,14 +101,23 @@ export class UnsupportedError extends HashStashError {
  * the command that fixes it; `found` is the installed version, undefined when there is none.
  */
 export class DriverMissingError extends HashStashError {
+  /** `HASHSTASH_DRIVER_MISSING`. */
   override readonly code = 'HASHSTASH_DRIVER_MISSING';
   /** The package, e.g. `better-sqlite3`. */
   readonly driver: string;
   /** What needs it, e.g. `the sqlite engine`. */
   readonly neededBy: string;
+  /** The version installed when it is out of the tested range or would not load; undefined when it is not installed. */
   readonly found: string | undefined;
   /** e.g. `npm i better-sqlite3@12`. */
   readonly install: string;
+  /**
+   * A DriverMissingError naming the package and the command that installs it.
+   *
+   * @param message - What is missing and the command that installs it.
+   * @param details - The package, what needs it, the version found (if any) and the install command.
+   * @param options - `cause`: the error from loading the package, when it is installed but would not load.
+   */
   constructor(
     message: string,
     details: { driver: string; neededBy: string; found: string | undefined; install: string },
