@@ -37,8 +37,8 @@ export {
   ReadOnlyError, UnsupportedError,
 } from './errors.js';
 export { DriverMissingError } from './errors.js';
-export { MemoryBudgetError } from './engines/shared-memory/errors.js';
-export type { EvictionPolicy } from './engines/shared-memory/eviction.js';
+export { MemoryBudgetError } from './engines/memory/errors.js';
+export type { EvictionPolicy } from './engines/memory/eviction.js';
 export type { StashStats } from './read-counts.js';
 // Functions whose modules load on first call: see lazy-exports.ts.
 export {

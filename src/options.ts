@@ -3,11 +3,11 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
-import { EVICTION_POLICIES, type EvictionPolicy } from './engines/shared-memory/eviction.js';
-import { parseByteSize } from './engines/shared-memory/size.js';
+import { EVICTION_POLICIES, type EvictionPolicy } from './engines/memory/eviction.js';
+import { parseByteSize } from './engines/memory/size.js';
 import { lazy } from './lazy.js';
 
-const mongoNaming = lazy<typeof import('./engines/mongo-naming.js')>(import.meta.url, './engines/mongo-naming.js');
+const mongoNaming = lazy<typeof import('./engines/mongo/naming.js')>(import.meta.url, './engines/mongo/naming.js');
 
 /**
  * The built-in engines, for the `engine` option: `'lmdb'` (the default), `'pairtree'` (plain files), `'sqlite'`,

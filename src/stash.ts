@@ -5,7 +5,7 @@ import type { Engine, RawEntry } from './engines/engine.js';
 import { engineFactory } from './engines/index.js';
 // Loaded with the facade for its rules that run at import: a thread that starts a worker, or a worker that inherited
 // no memory arena, listens for one (hand-over.ts).
-import './engines/shared-memory/hand-over.js';
+import './engines/memory/hand-over.js';
 import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
 import type { BlobFormat } from './format/blob.js';
 import { lazy } from './lazy.js';

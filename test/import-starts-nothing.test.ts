@@ -118,13 +118,13 @@ t.test('importing hashstash loads no package and none of the engine, serializer,
   const loaded = stderr.split('\n').filter((line) => line.startsWith('LOADED ')).map((line) => line.slice('LOADED '.length));
   t.ok(loaded.includes(indexUrl), 'the hook saw the import');
   t.strictSame(loaded.filter((url) => url.includes('/node_modules/')), [], 'no package');
-  const heavy = /\/src\/(engines\/(lmdb|sqlite|pairtree|redis|mongo|memory)\.js|engines\/shared-memory\/arena\.js|serializers\/index\.js|codecs\/index\.js|keys\/encode\.js|parallel\/pool\.js|tmp\/sweep\.js)$/;
+  const heavy = /\/src\/(engines\/(lmdb|sqlite|pairtree|redis|mongo|memory)\/store\.js|engines\/memory\/arena\.js|test-suite\/.*|serializers\/index\.js|codecs\/index\.js|keys\/encode\.js|parallel\/pool\.js|tmp\/sweep\.js)$/;
   t.strictSame(loaded.filter((url) => heavy.test(url)), [], 'none of the modules that load on first use');
 });
 
 t.test("options name sqlite's database file as the engine does", async (t) => {
   const { SQLITE_MAX_STASH_PATH_BYTES } = await import('../src/options.js');
-  const { DATABASE_FILE } = await import('../src/engines/sqlite.js');
+  const { DATABASE_FILE } = await import('../src/engines/sqlite/store.js');
   t.equal(SQLITE_MAX_STASH_PATH_BYTES, 504 - join('/', DATABASE_FILE).length);
 });
 

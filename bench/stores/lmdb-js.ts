@@ -7,7 +7,7 @@ import type { BenchStore, OpenStore } from './store.js';
  * Keys are the plain strings.
  *
  * lmdb-js's defaults acknowledge a write once it is committed and flush it to disk afterwards (overlappingSync); the
- * engine turns that off (it lost writes between processes, src/engines/lmdb.ts), so its writes resolve only once
+ * engine turns that off (it lost writes between processes, src/engines/lmdb/store.ts), so its writes resolve only once
  * flushed. `lmdb-js` is what most users run; `lmdb-js-flushed` does the engine's durable work, for a like-for-like
  * write figure.
  */

@@ -9,12 +9,12 @@ import type { EngineContext, EngineFactory } from './engine.js';
  * none), and its storage library later still, on first use, with an error that says what to install when it is missing.
  */
 const load = {
-  lmdb: lazy<typeof import('./lmdb.js')>(import.meta.url, './lmdb.js'),
-  memory: lazy<typeof import('./memory.js')>(import.meta.url, './memory.js'),
-  mongo: lazy<typeof import('./mongo.js')>(import.meta.url, './mongo.js'),
-  pairtree: lazy<typeof import('./pairtree.js')>(import.meta.url, './pairtree.js'),
-  redis: lazy<typeof import('./redis.js')>(import.meta.url, './redis.js'),
-  sqlite: lazy<typeof import('./sqlite.js')>(import.meta.url, './sqlite.js'),
+  lmdb: lazy<typeof import('./lmdb/store.js')>(import.meta.url, './lmdb/store.js'),
+  memory: lazy<typeof import('./memory/store.js')>(import.meta.url, './memory/store.js'),
+  mongo: lazy<typeof import('./mongo/store.js')>(import.meta.url, './mongo/store.js'),
+  pairtree: lazy<typeof import('./pairtree/store.js')>(import.meta.url, './pairtree/store.js'),
+  redis: lazy<typeof import('./redis/store.js')>(import.meta.url, './redis/store.js'),
+  sqlite: lazy<typeof import('./sqlite/store.js')>(import.meta.url, './sqlite/store.js'),
 };
 
 /** The library each engine needs: checked (not loaded) when a stash is built, so a missing one fails there. */

@@ -46,7 +46,7 @@ for (const engine of engines) {
     t.teardown(() => stash.close().catch(() => {}));
     t.teardown(() => fs.unmount());
     // No failure may escape as an unhandled rejection: under Node's default that ends the user's process. lmdb-js's
-    // default event-turn batching did exactly that on a failed commit (kriszyp/lmdb-js#368; src/engines/lmdb.ts).
+    // default event-turn batching did exactly that on a failed commit (kriszyp/lmdb-js#368; src/engines/lmdb/store.ts).
     const stray: unknown[] = [];
     const onStray = (reason: unknown) => { stray.push(reason); };
     process.on('unhandledRejection', onStray);
@@ -92,7 +92,7 @@ for (const engine of engines) {
       const stash = new HashStash({ root: fs.dir, engine, readonly });
       opened.push(stash);
       if (engine === 'sqlite') {
-        // SQLite must create `-shm` beside a WAL database even to read it (see src/engines/sqlite.ts).
+        // SQLite must create `-shm` beside a WAL database even to read it (see src/engines/sqlite/store.ts).
         const error = await stash.get('kept').then(() => undefined, (e: unknown) => e);
         t.ok(error instanceof EngineUnavailableError, `a typed error, got ${(error as Error)?.name}`);
         t.match((error as Error).message, /read-only file system/);

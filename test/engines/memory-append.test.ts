@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap';
 import { Worker } from 'node:worker_threads';
 import type { Engine } from '../../src/engines/engine.js';
-import { createMemoryEngine } from '../../src/engines/memory.js';
-import { MemoryBudgetError } from '../../src/engines/shared-memory/errors.js';
+import { createMemoryEngine } from '../../src/engines/memory/store.js';
+import { MemoryBudgetError } from '../../src/engines/memory/errors.js';
 
 const bytes = (text: string) => Buffer.from(text);
 const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : Buffer.from(value).toString());
@@ -128,7 +128,7 @@ t.test('a version is stamped no earlier than the one before it, also when that o
 
 t.test('appending to a budget full of version counters evicts old histories instead of looping forever', async (t) => {
   // In a worker, so that a write that loops (holding the lock) fails this test instead of hanging it.
-  const memoryUrl = new URL('../../src/engines/memory.js', import.meta.url).href;
+  const memoryUrl = new URL('../../src/engines/memory/store.js', import.meta.url).href;
   const worker = new Worker(`
     const { parentPort, workerData } = require('node:worker_threads');
     (async () => {

@@ -4,12 +4,12 @@
  * to fail, and the control block is read where a user could not, to check what readers would see.
  */
 import t from 'tap';
-import { Arena, processArena } from '../../src/engines/shared-memory/arena.js';
-import { MemoryBudgetError } from '../../src/engines/shared-memory/errors.js';
-import { LRU } from '../../src/engines/shared-memory/eviction.js';
-import { hashPath } from '../../src/engines/shared-memory/hash.js';
-import { CONTROL, CONTROL_BYTES, KIND_VALUE, SLOT_INTS } from '../../src/engines/shared-memory/layout.js';
-import { Table, type TableSettings } from '../../src/engines/shared-memory/table.js';
+import { Arena, processArena } from '../../src/engines/memory/arena.js';
+import { MemoryBudgetError } from '../../src/engines/memory/errors.js';
+import { LRU } from '../../src/engines/memory/eviction.js';
+import { hashPath } from '../../src/engines/memory/hash.js';
+import { CONTROL, CONTROL_BYTES, KIND_VALUE, SLOT_INTS } from '../../src/engines/memory/layout.js';
+import { Table, type TableSettings } from '../../src/engines/memory/table.js';
 
 const MB = 1024 * 1024;
 

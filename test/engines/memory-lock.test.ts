@@ -1,8 +1,8 @@
 import t from 'tap';
 import { Worker } from 'node:worker_threads';
-import { beat, LOCK_INTS, SharedLock } from '../../src/engines/shared-memory/lock.js';
+import { beat, LOCK_INTS, SharedLock } from '../../src/engines/memory/lock.js';
 
-const lockUrl = new URL('../../src/engines/shared-memory/lock.js', import.meta.url).href;
+const lockUrl = new URL('../../src/engines/memory/lock.js', import.meta.url).href;
 const STALE_MS = 150;
 
 /**

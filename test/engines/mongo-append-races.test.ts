@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import { basename } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { HashStash } from '../../src/index.js';
-import { mongoNames } from '../../src/engines/mongo.js';
+import { mongoNames } from '../../src/engines/mongo/store.js';
 import { requireServer } from '../helpers/servers.js';
 
 const runDatabase = `hashstash_races_${process.pid}_${Date.now().toString(36)}`;

@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import {
   EngineUnavailableError, HashStash, HashStashError, UnsupportedError, type HashStashOptions,
 } from '../../src/index.js';
-import { MAX_DOCUMENT_BYTES, mongoNames } from '../../src/engines/mongo.js';
+import { MAX_DOCUMENT_BYTES, mongoNames } from '../../src/engines/mongo/store.js';
 import { freePort } from '../../scripts/test-servers/ports.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
 import { appendSuite } from '../helpers/append-suite.js';

@@ -2,8 +2,8 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { Command, Redis } from 'ioredis';
 import { HashStash } from '../../src/index.js';
-import { encodeCommand } from '../../src/engines/redis-command.js';
-import { stashKeyName } from '../../src/engines/redis.js';
+import { encodeCommand } from '../../src/engines/redis/command.js';
+import { stashKeyName } from '../../src/engines/redis/store.js';
 import { requireServer } from '../helpers/servers.js';
 
 /** What ioredis itself would write for the command, as bytes. */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { ConfigError, EngineUnavailableError, HashStash, HashStashError, UnsupportedError, type HashStashOptions } from '../../src/index.js';
-import { stashKeyName } from '../../src/engines/redis.js';
+import { stashKeyName } from '../../src/engines/redis/store.js';
 import { freePort } from '../../scripts/test-servers/ports.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
 import { appendSuite } from '../helpers/append-suite.js';

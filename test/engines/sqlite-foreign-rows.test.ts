@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DecodeError, encodeKey, HashStash } from '../../src/index.js';
-import { DATABASE_FILE } from '../../src/engines/sqlite.js';
+import { DATABASE_FILE } from '../../src/engines/sqlite/store.js';
 import { collect } from '../helpers/engine-suite.js';
 
 interface RawDatabase {

@@ -11,8 +11,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { EngineUnavailableError, HashStash } from '../../src/index.js';
-import { DATABASE_FILE } from '../../src/engines/sqlite.js';
-import { isLocked, retryWhileLocked } from '../../src/engines/sqlite-open.js';
+import { DATABASE_FILE } from '../../src/engines/sqlite/store.js';
+import { isLocked, retryWhileLocked } from '../../src/engines/sqlite/open.js';
 import { killAndWait } from '../concurrency/child.js';
 import { KEYS, keyOf, stashName, valueOf } from './sqlite-opener.js';
 

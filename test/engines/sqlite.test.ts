@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   encodeKey, EngineUnavailableError, HashStash, HashStashError, ReadOnlyError, type HashStashOptions,
 } from '../../src/index.js';
-import { BUSY_TIMEOUT_MS, DATABASE_FILE } from '../../src/engines/sqlite.js';
+import { BUSY_TIMEOUT_MS, DATABASE_FILE } from '../../src/engines/sqlite/store.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
 import { appendSuite } from '../helpers/append-suite.js';
 import { chattrUnsupported, immutable } from '../helpers/immutable.js';

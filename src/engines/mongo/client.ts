@@ -1,5 +1,5 @@
 import type { MongoClient, MongoClientOptions } from 'mongodb';
-import { loadDriver as loadLibrary } from '../drivers.js';
+import { loadDriver as loadLibrary } from '../../drivers.js';
 
 /** One MongoClient per URL per process, shared by the stashes on it and closed when the last one lets go. */
 

@@ -1,14 +1,14 @@
-import type { EngineContext, EngineStats, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
-import { LocalEngine } from './local-engine.js';
-import { processArena } from './shared-memory/arena.js';
-import { policyCode, type EvictionPolicy } from './shared-memory/eviction.js';
-import { ARENA_MAX_BYTES, reserveArena } from './shared-memory/hand-over.js';
-import { hashPath } from './shared-memory/hash.js';
-import { KIND_COUNTER, KIND_VALUE, KIND_VERSION } from './shared-memory/layout.js';
-import { parseByteSize } from './shared-memory/size.js';
-import { Table } from './shared-memory/table.js';
-import { versionKey } from './shared-memory/version-key.js';
-import { versionTimestamp } from './version-stamp.js';
+import type { EngineContext, EngineStats, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
+import { LocalEngine } from '../local-engine.js';
+import { processArena } from './arena.js';
+import { policyCode, type EvictionPolicy } from './eviction.js';
+import { ARENA_MAX_BYTES, reserveArena } from './hand-over.js';
+import { hashPath } from './hash.js';
+import { KIND_COUNTER, KIND_VALUE, KIND_VERSION } from './layout.js';
+import { parseByteSize } from './size.js';
+import { Table } from './table.js';
+import { versionKey } from './version-key.js';
+import { versionTimestamp } from '../version-stamp.js';
 
 /**
  * The memory engine: entries live in the process's shared arena (see shared-memory/), so every worker thread that

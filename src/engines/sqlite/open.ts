@@ -1,7 +1,7 @@
-import { driverDidNotLoad, loadDriver } from '../drivers.js';
-import { EngineUnavailableError } from '../errors.js';
-import type { Database } from './sqlite.js';
-import { CREATE_VERSIONS_TABLE } from './sqlite-versions.js';
+import { driverDidNotLoad, loadDriver } from '../../drivers.js';
+import { EngineUnavailableError } from '../../errors.js';
+import type { Database } from './driver.js';
+import { CREATE_VERSIONS_TABLE } from './versions.js';
 
 /**
  * Opening a connection: loading better-sqlite3, and making the connection ready while other processes open, create

@@ -1,8 +1,8 @@
 import type { ChainableCommander, Command as IoredisCommand, Redis, RedisOptions } from 'ioredis';
-import { loadDriver } from '../drivers.js';
-import { EngineUnavailableError, type HashStashError } from '../errors.js';
-import { sendCommand } from './redis-command.js';
-import { ReplyWatchdog } from './redis-watchdog.js';
+import { loadDriver } from '../../drivers.js';
+import { EngineUnavailableError, type HashStashError } from '../../errors.js';
+import { sendCommand } from './command.js';
+import { ReplyWatchdog } from './watchdog.js';
 
 /**
  * The connection the redis engine talks through: one ioredis client per server URL in this process, shared by every

@@ -1,12 +1,13 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
-import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
-import { LocalEngine, WRITE_BATCH } from './local-engine.js';
-import { onReadOnlyFileSystem } from './read-only-fs.js';
-import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './sqlite-open.js';
-import { storedKey, storedValue } from './sqlite-rows.js';
-import { SqliteVersions } from './sqlite-versions.js';
+import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../../errors.js';
+import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
+import { LocalEngine, WRITE_BATCH } from '../local-engine.js';
+import { onReadOnlyFileSystem } from '../read-only-fs.js';
+import type { Database, Statement } from './driver.js';
+import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './open.js';
+import { storedKey, storedValue } from './rows.js';
+import { SqliteVersions } from './versions.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -27,26 +28,6 @@ export { BUSY_TIMEOUT_MS };
 const PAGE_ROWS = 1000;
 const PAGE_BYTES = 4 * 1024 * 1024;
 
-/** The parts of better-sqlite3 this engine uses (the package ships no types). */
-export interface Statement {
-  get(...params: unknown[]): any;
-  run(...params: unknown[]): { changes: number };
-  iterate(...params: unknown[]): IterableIterator<any>;
-  pluck(): this;
-  raw(): this;
-}
-interface Transaction<A extends unknown[], R> {
-  (...args: A): R;
-  deferred: (...args: A) => R;
-  immediate: (...args: A) => R;
-}
-export interface Database {
-  prepare(sql: string): Statement;
-  pragma(sql: string, options?: { simple: boolean }): unknown;
-  exec(sql: string): void;
-  transaction<A extends unknown[], R>(fn: (...args: A) => R): Transaction<A, R>;
-  close(): void;
-}
 const codeOf = (error: unknown): string => String((error as { code?: unknown })?.code ?? '');
 
 /** Why an operation failed, in words, from a SQLite result code or a file-system errno. */

@@ -1,5 +1,5 @@
-import { DecodeError } from '../errors.js';
-import { previewRawKey } from '../keys/preview.js';
+import { DecodeError } from '../../errors.js';
+import { previewRawKey } from '../../keys/preview.js';
 
 /**
  * Rows as hashstash writes them hold a BLOB key and a BLOB value. Another program can put any SQLite type in either

@@ -1,14 +1,14 @@
 import { Buffer } from 'node:buffer';
 import type { Collection, MongoClient } from 'mongodb';
-import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../errors.js';
-import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from './engine.js';
-import { acquire, connected, loadDriver, loadedDriver, MAX_POOL_SIZE, release, type SharedClient } from './mongo-client.js';
+import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
+import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from '../engine.js';
+import { acquire, connected, loadDriver, loadedDriver, MAX_POOL_SIZE, release, type SharedClient } from './client.js';
 import {
   DEFAULT_URL, documentBytes, documentId, isHashedId, keyOf, mongoNames, ownCopy, urlParts, type StoredDocument, type UrlParts,
-} from './mongo-naming.js';
-import { appendVersion, removeVersions, versionsOf, VERSIONS_SUFFIX, type VersionDocument } from './mongo-versions.js';
+} from './naming.js';
+import { appendVersion, removeVersions, versionsOf, VERSIONS_SUFFIX, type VersionDocument } from './versions.js';
 
-export { mongoNames } from './mongo-naming.js';
+export { mongoNames } from './naming.js';
 
 /**
  * mongo on the official `mongodb` driver (loaded on first use): one document per entry, in a collection of its own

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../errors.js';
-import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from './engine.js';
-import { acquireConnection, isReplyError, Op, releaseConnection, type SharedConnection } from './redis-connection.js';
-import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './redis-versions.js';
+import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
+import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from '../engine.js';
+import { acquireConnection, isReplyError, Op, releaseConnection, type SharedConnection } from './connection.js';
+import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
 
 /**
  * Redis through ioredis (loaded on first use). A stash is one Redis hash, `hashstash:{<digest>}:<namespace>`, whose

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Database } from 'lmdb';
-import type { RawVersion } from './engine.js';
-import { versionTimestamp } from './version-stamp.js';
+import type { RawVersion } from '../engine.js';
+import { versionTimestamp } from '../version-stamp.js';
 
 /**
  * Append mode on lmdb: versions live in the same database as the entries, in a key space of their own that starts

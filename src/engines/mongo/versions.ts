@@ -1,7 +1,7 @@
 import type { Collection } from 'mongodb';
-import type { RawVersion } from './engine.js';
-import type { StoredDocument } from './mongo-naming.js';
-import { versionTimestamp } from './version-stamp.js';
+import type { RawVersion } from '../engine.js';
+import type { StoredDocument } from './naming.js';
+import { versionTimestamp } from '../version-stamp.js';
 
 /**
  * Append mode on mongo: versions are documents of their own in a second collection, `<stash collection>.versions`:

@@ -4,13 +4,13 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { DecodeError, EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
-import { hashKey } from '../keys/hash.js';
-import { previewRawKey } from '../keys/preview.js';
-import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from './engine.js';
-import { LocalEngine } from './local-engine.js';
-import { onReadOnlyFileSystem } from './read-only-fs.js';
-import { appendVersion, removeVersions, versionsOf } from './pairtree-versions.js';
+import { DecodeError, EngineUnavailableError, HashStashError, ReadOnlyError } from '../../errors.js';
+import { hashKey } from '../../keys/hash.js';
+import { previewRawKey } from '../../keys/preview.js';
+import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../engine.js';
+import { LocalEngine } from '../local-engine.js';
+import { onReadOnlyFileSystem } from '../read-only-fs.js';
+import { appendVersion, removeVersions, versionsOf } from './versions.js';
 
 /**
  * Plain files in hashed folders: the key's sha256 hex splits into `ab/cd/<rest>/`, which holds `key` (the encoded key)

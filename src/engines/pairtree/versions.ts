@@ -2,8 +2,8 @@ import {
   closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { RawVersion } from './engine.js';
-import { versionTimestamp } from './version-stamp.js';
+import type { RawVersion } from '../engine.js';
+import { versionTimestamp } from '../version-stamp.js';
 
 /**
  * Append mode on pairtree: one file per version in the key's folder, `versions/<n>` holding [f64 LE timestamp][blob].

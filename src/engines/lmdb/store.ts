@@ -1,15 +1,15 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
-import { loadDriver } from '../drivers.js';
-import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors.js';
+import { loadDriver } from '../../drivers.js';
+import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../../errors.js';
 import { hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from './engine.js';
-import { LocalEngine } from './local-engine.js';
+import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
+import { LocalEngine } from '../local-engine.js';
 import {
   AFTER_VERSION_SPACE, appendInTransaction, appendVersion, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
-} from './lmdb-versions.js';
+} from './versions.js';
 
 /**
  * lmdb on lmdb-js: memory-mapped B-tree, synchronous reads, and asynchronous writes that lmdb-js batches so many

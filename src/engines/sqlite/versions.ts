@@ -1,6 +1,6 @@
-import type { RawVersion } from './engine.js';
-import type { Statement } from './sqlite.js';
-import { versionTimestamp } from './version-stamp.js';
+import type { RawVersion } from '../engine.js';
+import type { Statement } from './driver.js';
+import { versionTimestamp } from '../version-stamp.js';
 
 /**
  * Append mode on SQLite: every version is a row of its own in `versions`, indexed by (key, version), so adding one
