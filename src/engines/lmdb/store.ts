@@ -7,6 +7,7 @@ import { hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
 import { LocalEngine } from '../local-engine.js';
+import { SharedResources } from '../shared-resources.js';
 import {
   AFTER_VERSION_SPACE, appendInTransaction, appendVersion, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
 } from './versions.js';
@@ -32,8 +33,15 @@ const ignore = () => {};
 const loadLmdb = () => loadDriver<typeof import('lmdb')>('lmdb');
 
 /** One environment per file per process: LMDB must not open the same environment twice in one process. */
-interface SharedEnv { db: RootDatabase<Buffer, Buffer>; users: number; readonly: boolean }
-const environments = new Map<string, SharedEnv>();
+interface SharedEnv {
+  db: RootDatabase<Buffer, Buffer>;
+  readonly: boolean;
+  /** Set after an asynchronous commit failed (a full disk, say): lmdb-js's close then waits for a flush that never comes. */
+  commitFailed: boolean;
+}
+const environments = new SharedResources<string, SharedEnv>((env) =>
+  // After a failed commit lmdb-js's close waits for a flush that never comes; do not hang the caller's close on it.
+  env.commitFailed ? Promise.race([env.db.close(), delay(1000)]) : env.db.close());
 
 function recordKey(key: Uint8Array): Uint8Array {
   if (key.length <= MAX_DIRECT_KEY) return key;
@@ -81,29 +89,30 @@ export class LmdbStore implements SyncStore {
         throw this.#failure(error, 'create');
       }
     }
-    let shared = environments.get(this.#file);
-    if (!shared) {
-      this.#checkIsLmdb();
-      try {
-        shared = { db: this.#open(this.#readonly), users: 0, readonly: this.#readonly };
-      } catch (error) {
-        const failure = this.#failure(error, 'open');
-        // On read-only storage LMDB cannot open for writing, but it can still be read: reads work, writes will say why.
-        if (!(failure instanceof ReadOnlyError) || this.#readonly) throw failure;
-        try {
-          shared = { db: this.#open(true), users: 0, readonly: true };
-        } catch {
-          throw failure;
-        }
-      }
-      environments.set(this.#file, shared);
-    }
+    const shared = environments.acquire(this.#file, () => this.#openShared());
     if (forWrite && shared.readonly) {
+      void environments.release(this.#file, shared).catch(ignore);
       throw new ReadOnlyError(`cannot write to ${this.#file}: it is on read-only storage or opened read-only`);
     }
-    shared.users++;
     this.#env = shared;
     return shared.db;
+  }
+
+  /** The process's environment for this file, opened read-only when the storage allows nothing else. */
+  #openShared(): SharedEnv {
+    this.#checkIsLmdb();
+    try {
+      return { db: this.#open(this.#readonly), readonly: this.#readonly, commitFailed: false };
+    } catch (error) {
+      const failure = this.#failure(error, 'open');
+      // On read-only storage LMDB cannot open for writing, but it can still be read: reads work, writes will say why.
+      if (!(failure instanceof ReadOnlyError) || this.#readonly) throw failure;
+      try {
+        return { db: this.#open(true), readonly: true, commitFailed: false };
+      } catch {
+        throw failure;
+      }
+    }
   }
 
   /**
@@ -326,17 +335,16 @@ export class LmdbStore implements SyncStore {
     return this.#failure(error, doing);
   }
 
-  /** Set after an asynchronous commit failed (a full disk, say). */
-  commitFailed = false;
+  /** Marks the shared environment after an asynchronous commit failed (a full disk, say), so that closing it does not hang. */
+  set commitFailed(failed: boolean) {
+    if (this.#env) this.#env.commitFailed ||= failed;
+  }
 
   async close(): Promise<void> {
     const env = this.#env;
     if (!env) return;
     this.#env = undefined;
-    if (--env.users > 0) return;
-    environments.delete(this.#file);
-    // After a failed commit lmdb-js's close waits for a flush that never comes; do not hang the caller's close on it.
-    await (this.commitFailed ? Promise.race([env.db.close(), delay(1000)]) : env.db.close());
+    await environments.release(this.#file, env);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { MongoClient, MongoClientOptions } from 'mongodb';
 import { loadDriver as loadLibrary } from '../../drivers.js';
+import { SharedResources } from '../shared-resources.js';
 
 /** One MongoClient per URL per process, shared by the stashes on it and closed when the last one lets go. */
 
@@ -26,25 +27,23 @@ export interface SharedClient {
   /** Set once connected; the driver reconnects by itself from then on. */
   client: MongoClient | undefined;
   connecting: Promise<MongoClient> | undefined;
-  users: number;
 }
 
-const clients = new Map<string, SharedClient>();
-
-export function acquire(url: string): SharedClient {
-  let shared = clients.get(url);
-  if (!shared) clients.set(url, (shared = { url, client: undefined, connecting: undefined, users: 0 }));
-  shared.users++;
-  return shared;
-}
-
-export async function release(shared: SharedClient): Promise<void> {
-  if (--shared.users > 0) return;
-  if (clients.get(shared.url) === shared) clients.delete(shared.url);
+const clients = new SharedResources<string, SharedClient>(async (shared) => {
   const client = shared.client ?? (await shared.connecting?.catch(() => undefined));
   shared.client = undefined;
   shared.connecting = undefined;
   await client?.close();
+});
+
+/** The shared client of `url` (not yet connected when new); the caller must `release` it. */
+export function acquire(url: string): SharedClient {
+  return clients.acquire(url, () => ({ url, client: undefined, connecting: undefined }));
+}
+
+/** Gives a client back; the last user's release closes it. */
+export function release(shared: SharedClient): Promise<void> {
+  return clients.release(shared.url, shared);
 }
 
 function clientOptions(query: string): MongoClientOptions {

@@ -1,6 +1,7 @@
 import type { ChainableCommander, Command as IoredisCommand, Redis, RedisOptions } from 'ioredis';
 import { loadDriver } from '../../drivers.js';
 import { EngineUnavailableError, type HashStashError } from '../../errors.js';
+import { SharedResources } from '../shared-resources.js';
 import { sendCommand } from './command.js';
 import { ReplyWatchdog } from './watchdog.js';
 
@@ -70,7 +71,6 @@ export class SharedConnection {
   readonly client: Redis;
   readonly url: string;
   readonly location: string;
-  users = 0;
   /** Why the last connection attempt failed; cleared when a connection is ready. */
   #lastError: Error | undefined;
   #waiting: Promise<Redis> | undefined;
@@ -395,19 +395,14 @@ function pairsOf(queue: Queued[], start: number, end: number): Buffer[] {
 
 // ---- one connection per URL ----
 
-const connections = new Map<string, SharedConnection>();
+const connections = new SharedResources<string, SharedConnection>((shared) => shared.close());
 
 /** The shared connection to `url`, made (not yet connected) when there is none; the caller must `release` it. */
 export function acquireConnection(url: string, location: string): SharedConnection {
-  let shared = connections.get(url);
-  if (!shared) connections.set(url, (shared = new SharedConnection(url, location)));
-  shared.users++;
-  return shared;
+  return connections.acquire(url, () => new SharedConnection(url, location));
 }
 
 /** Gives a connection back; the last user's release quits it. */
-export async function releaseConnection(shared: SharedConnection): Promise<void> {
-  if (--shared.users > 0) return;
-  if (connections.get(shared.url) === shared) connections.delete(shared.url);
-  await shared.close();
+export function releaseConnection(shared: SharedConnection): Promise<void> {
+  return connections.release(shared.url, shared);
 }
