@@ -6,6 +6,7 @@ import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../../err
 import { hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
+import { errorCode, isReadOnlyCode, storageError } from '../fs-errors.js';
 import { LocalEngine } from '../local-engine.js';
 import { SharedResources } from '../shared-resources.js';
 import {
@@ -166,13 +167,10 @@ export class LmdbStore implements SyncStore {
   }
 
   #failure(error: unknown, doing: string): HashStashError {
-    if (error instanceof HashStashError) return error;
-    const code = (error as NodeJS.ErrnoException)?.code;
-    const message = (error as Error)?.message ?? String(error);
-    if (code === 'EROFS' || code === 'EACCES' || /EACCES|read-only|EROFS|Permission denied/i.test(message)) {
-      return new ReadOnlyError(`lmdb cannot ${doing} ${this.#file}: ${message}`, { cause: error });
-    }
-    return new EngineUnavailableError(`lmdb cannot ${doing} ${this.#file}: ${message}`, this.#file, { cause: error });
+    const message = (error as Error | undefined)?.message ?? String(error);
+    // lmdb-js reports some failures only in its message.
+    const readOnly = isReadOnlyCode(errorCode(error)) || /EACCES|read-only|EROFS|Permission denied/i.test(message);
+    return storageError(error, { engine: 'lmdb', doing, path: this.#file, readOnly });
   }
 
   /** Runs a database call, turning lmdb-js's plain Errors into typed ones naming the file. */

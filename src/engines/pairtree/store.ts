@@ -4,12 +4,12 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { DecodeError, EngineUnavailableError, HashStashError, ReadOnlyError } from '../../errors.js';
+import { DecodeError } from '../../errors.js';
 import { hashKey } from '../../keys/hash.js';
 import { previewRawKey } from '../../keys/preview.js';
 import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../engine.js';
 import { LocalEngine } from '../local-engine.js';
-import { onReadOnlyFileSystem } from '../read-only-fs.js';
+import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import { appendVersion, removeVersions, versionsOf } from './versions.js';
 
 /**
@@ -26,9 +26,7 @@ const TEMP_PREFIX = '.tmp-';
 let tempCounter = 0;
 const tempName = () => `${TEMP_PREFIX}${process.pid}-${threadId}-${(tempCounter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
-function errnoOf(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException)?.code;
-}
+const errnoOf = errorCode;
 
 class PairtreeStore implements SyncStore {
   readonly #root: string;
@@ -41,15 +39,9 @@ class PairtreeStore implements SyncStore {
 
   /** Turns a file-system failure into a typed error naming the path. */
   #fail(error: unknown, path: string, doing: string): never {
-    if (error instanceof HashStashError) throw error;
-    const code = errnoOf(error);
-    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || (code === 'ENOENT' && onReadOnlyFileSystem(path))) {
-      throw new ReadOnlyError(`pairtree cannot ${doing} ${path}: ${code} (read-only or not permitted)`, { cause: error });
-    }
-    if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') {
-      throw new EngineUnavailableError(`pairtree cannot ${doing} ${path}: part of the path is not a folder (${code})`, path, { cause: error });
-    }
-    throw new EngineUnavailableError(`pairtree cannot ${doing} ${path}: ${(error as Error).message}`, path, { cause: error });
+    const code = errorCode(error);
+    // A recursive mkdir on a read-only mount reports ENOENT.
+    throw storageError(error, { engine: 'pairtree', doing, path, readOnly: isReadOnlyCode(code) || (code === 'ENOENT' && onReadOnlyFileSystem(path)) });
   }
 
   #read(file: string): Buffer | undefined {

@@ -3,6 +3,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { RawVersion } from '../engine.js';
+import { errorCode } from '../fs-errors.js';
 import { versionTimestamp } from '../version-stamp.js';
 
 /**
@@ -19,7 +20,7 @@ const LATEST_HINT = 'latest';
 
 type Publish = (folder: string, name: string, bytes: Uint8Array) => void;
 
-const errnoOf = (error: unknown) => (error as NodeJS.ErrnoException)?.code;
+const errnoOf = errorCode;
 
 function readOrUndefined(file: string): Buffer | undefined {
   try {

@@ -1,5 +1,6 @@
 import { driverDidNotLoad, loadDriver } from '../../drivers.js';
 import { EngineUnavailableError } from '../../errors.js';
+import { errorCode } from '../fs-errors.js';
 import type { Database } from './driver.js';
 import { CREATE_VERSIONS_TABLE } from './versions.js';
 
@@ -26,7 +27,7 @@ const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
 
 const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL)';
 
-const codeOf = (error: unknown): string => String((error as { code?: unknown })?.code ?? '');
+const codeOf = errorCode;
 
 type DatabaseClass = new (file: string, options: { readonly: boolean; fileMustExist: boolean; timeout: number }) => Database;
 

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../../errors.js';
 import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
 import { LocalEngine, WRITE_BATCH } from '../local-engine.js';
-import { onReadOnlyFileSystem } from '../read-only-fs.js';
+import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import type { Database, Statement } from './driver.js';
 import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './open.js';
 import { storedKey, storedValue } from './rows.js';
@@ -28,7 +28,7 @@ export { BUSY_TIMEOUT_MS };
 const PAGE_ROWS = 1000;
 const PAGE_BYTES = 4 * 1024 * 1024;
 
-const codeOf = (error: unknown): string => String((error as { code?: unknown })?.code ?? '');
+const codeOf = errorCode;
 
 /** Why an operation failed, in words, from a SQLite result code or a file-system errno. */
 function reasonOf(code: string): string | undefined {
@@ -39,7 +39,6 @@ function reasonOf(code: string): string | undefined {
   }
   if (code.startsWith('SQLITE_CANTOPEN')) return 'the database file cannot be opened';
   if (code === 'SQLITE_FULL') return 'the disk is full';
-  if (code === 'ENOTDIR' || code === 'EEXIST') return 'part of the path is a file, not a folder';
   return undefined;
 }
 
@@ -109,10 +108,6 @@ class SqliteStore implements SyncStore {
   #fail(error: unknown, doing: string): never {
     if (error instanceof HashStashError) throw error;
     const code = codeOf(error);
-    const detail = `${(error as Error)?.message ?? String(error)}${code ? ` (${code})` : ''}`;
-    if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-      throw new ReadOnlyError(`sqlite cannot ${doing} ${this.#file}: the location is read-only or not permitted: ${detail}`, { cause: error });
-    }
     if (code === 'SQLITE_CANTOPEN' && onReadOnlyFileSystem(dirname(this.#file))) {
       // SQLite needs to create `-shm` beside a WAL database even to read it, and better-sqlite3 is built without the
       // URI filenames that would allow `immutable=1`; so a sqlite stash cannot be read from read-only storage.
@@ -121,8 +116,11 @@ class SqliteStore implements SyncStore {
         'beside a WAL database even to read it; copy the stash to writable storage (or use the lmdb or pairtree engine there)',
         this.#file, { cause: error });
     }
-    const reason = reasonOf(code);
-    throw new EngineUnavailableError(`sqlite cannot ${doing} ${this.#file}: ${reason ? `${reason}: ` : ''}${detail}`, this.#file, { cause: error });
+    throw storageError(error, {
+      engine: 'sqlite', doing, path: this.#file,
+      readOnly: code.startsWith('SQLITE_READONLY') || isReadOnlyCode(code),
+      reason: reasonOf(code),
+    });
   }
 
   #exists(): boolean {
