@@ -14,7 +14,8 @@
  * - Temporary stashes: {@link HashStash.tmp} and {@link HashStash.withTmp}.
  * - Errors: every one thrown on purpose is a {@link HashStashError} with a stable `code`.
  * - Utilities: {@link serialize}, {@link encode}, {@link encodeKey}, {@link registerClass}, {@link StoredFunction}.
- * - Storage of your own: an {@link Engine} object as the `engine` option.
+ * - Storage of your own: an {@link Engine} object as the `engine` option, or a factory given to {@link registerEngine}
+ *   and its name as the option; `hashstash/test-suite` tests an engine against the contract every built-in one passes.
  *
  * @packageDocumentation
  */
@@ -50,8 +51,10 @@ export type { Serializer, DeserializeOptions } from './serializers/serializer.js
 export type { Codec } from './codecs/codec.js';
 export type { EncodeOptions } from './codecs/index.js';
 export type {
-  Engine, EngineCapabilities, EngineContext, SyncStore, RawEntry, EngineStats, AppendStore, SyncAppendStore, RawVersion,
+  Engine, EngineCapabilities, EngineContext, EngineFactory, SyncStore, RawEntry, EngineStats, AppendStore, SyncAppendStore,
+  RawVersion,
 } from './engines/engine.js';
+export { registerEngine } from './engines/index.js';
 export type { StashedOptions } from './memo/stashed.js';
 export type { MemoOptions, Memoized, FunctionStash } from './memo/memoize.js';
 export type { SyncMemoized, SyncFunctionStash } from './memo/sync-memoize.js';

@@ -3,8 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
-import { EVICTION_POLICIES, type EvictionPolicy } from './engines/memory/eviction.js';
-import { parseByteSize } from './engines/memory/size.js';
+import { engineOptionDefaults, isEngineName, engineNames, resolveEngineOptions, type EvictionPolicy } from './engines/index.js';
 import { lazy } from './lazy.js';
 
 const mongoNaming = lazy<typeof import('./engines/mongo/naming.js')>(import.meta.url, './engines/mongo/naming.js');
@@ -32,8 +31,11 @@ export interface HashStashOptions {
   root?: string | undefined;
   /** A stash inside the root: one or more folder names joined with `/`. */
   name?: string | undefined;
-  /** Where the data is kept: a built-in engine's name, or an {@link Engine} object of your own. */
-  engine?: EngineName | Engine | undefined;
+  /**
+   * Where the data is kept: a built-in engine's name, the name of an engine given to {@link registerEngine}, or an
+   * {@link Engine} object of your own.
+   */
+  engine?: EngineName | (string & {}) | Engine | undefined;
   /** How values (and so the blobs on storage) are written. */
   serializer?: SerializerName | undefined;
   /** `false` means `'raw'`. */
@@ -113,10 +115,10 @@ export const DEFAULTS = {
   url: undefined,
   /** Stored functions read back as StoredFunction, and no stored code is run. */
   trustCode: false,
-  /** A quarter of the machine's memory. */
-  maxBytes: '25%',
-  /** Evict entries not read lately. */
-  evict: 'lru',
+  /** A quarter of the machine's memory (declared by the memory engine). */
+  maxBytes: engineOptionDefaults.maxBytes,
+  /** Evict entries not read lately (declared by the memory engine). */
+  evict: engineOptionDefaults.evict,
 } as const satisfies Omit<ResolvedOptions, 'engine' | 'maxBytes'> & { engine: EngineName; maxBytes: string };
 
 /** Every {@link EngineName}: the names the `engine` option accepts. */
@@ -240,12 +242,12 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
     engineObject = merged.engine;
     engine = merged.engine.name;
   } else {
-    engine = expectOneOf('engine', merged.engine, ENGINE_NAMES);
+    if (!isEngineName(merged.engine)) expectOneOf('engine', merged.engine, engineNames());
+    engine = merged.engine as string;
   }
   const serializer = expectOneOf('serializer', merged.serializer, SERIALIZER_NAMES);
   const compress = merged.compress === false ? 'raw' : expectOneOf('compress', merged.compress, COMPRESS_NAMES);
-  const maxBytes = parseByteSize(merged.maxBytes, 'maxBytes');
-  const evict = expectOneOf('evict', merged.evict, EVICTION_POLICIES);
+  const { maxBytes, evict } = resolveEngineOptions(merged);
   const maxPathBytes = !engineObject && engine === 'sqlite' ? SQLITE_MAX_STASH_PATH_BYTES : MAX_STASH_PATH_BYTES;
   checkLengths(root, merged.name, settingsFolder({ engine, serializer, compress, b64: merged.b64 }), maxPathBytes);
   if (!engineObject && engine === 'mongo') checkMongoDatabase(merged.url);

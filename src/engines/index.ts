@@ -1,12 +1,15 @@
 import { checkDriver, type DriverName } from '../drivers.js';
-import { UnsupportedError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { lazy } from '../lazy.js';
-import type { EngineName } from '../options.js';
 import type { EngineContext, EngineFactory } from './engine.js';
+import { memoryEngineOptions } from './memory/options.js';
+
+export type { EvictionPolicy } from './memory/eviction.js';
 
 /**
- * Engine name → factory. An engine's module loads when the first stash on it is built (so importing hashstash loads
- * none), and its storage library later still, on first use, with an error that says what to install when it is missing.
+ * The engine registry: name → factory, for the built-in engines and those registered with {@link registerEngine}.
+ * A built-in engine's module loads when the first stash on it is built (so importing hashstash loads none), and its
+ * storage library later still, on first use, with an error that says what to install when it is missing.
  */
 const load = {
   lmdb: lazy<typeof import('./lmdb/store.js')>(import.meta.url, './lmdb/store.js'),
@@ -17,30 +20,110 @@ const load = {
   sqlite: lazy<typeof import('./sqlite/store.js')>(import.meta.url, './sqlite/store.js'),
 };
 
-/** The library each engine needs: checked (not loaded) when a stash is built, so a missing one fails there. */
-const drivers: Partial<Record<EngineName, DriverName>> = { lmdb: 'lmdb', sqlite: 'better-sqlite3', redis: 'ioredis', mongo: 'mongodb' };
+/** A built-in engine: its factory, the library it needs (checked, not loaded, when a stash is built), its own options. */
+interface BuiltIn {
+  readonly factory: EngineFactory;
+  readonly driver?: DriverName;
+}
 
-const factories: Partial<Record<EngineName, EngineFactory>> = {
-  lmdb: (context: EngineContext) => load.lmdb().createLmdbEngine(context),
-  memory: (context: EngineContext) => load.memory().createMemoryEngine(context),
-  mongo: (context: EngineContext) => load.mongo().createMongoEngine(context),
-  pairtree: (context: EngineContext) => load.pairtree().createPairtreeEngine(context),
-  redis: (context: EngineContext) => load.redis().createRedisEngine(context),
-  sqlite: (context: EngineContext) => load.sqlite().createSqliteEngine(context),
-};
+const builtIns = {
+  lmdb: { factory: (context: EngineContext) => load.lmdb().createLmdbEngine(context), driver: 'lmdb' },
+  pairtree: { factory: (context: EngineContext) => load.pairtree().createPairtreeEngine(context) },
+  sqlite: { factory: (context: EngineContext) => load.sqlite().createSqliteEngine(context), driver: 'better-sqlite3' },
+  redis: { factory: (context: EngineContext) => load.redis().createRedisEngine(context), driver: 'ioredis' },
+  mongo: { factory: (context: EngineContext) => load.mongo().createMongoEngine(context), driver: 'mongodb' },
+  memory: { factory: (context: EngineContext) => load.memory().createMemoryEngine(context) },
+} as const satisfies Record<string, BuiltIn>;
 
-export function engineFactory(name: EngineName): EngineFactory {
-  const factory = factories[name];
-  if (!factory) {
-    const available = Object.keys(factories).map((n) => `'${n}'`).join(', ');
-    throw new UnsupportedError(`engine '${name}' is not available in this version of hashstash yet; available engines: ${available}`);
+/** The built-in engines' names, in the registry's order (options.ts's `ENGINE_NAMES` lists the same; a test holds them equal). */
+export const BUILT_IN_ENGINES = Object.freeze(Object.keys(builtIns)) as readonly (keyof typeof builtIns)[];
+
+/**
+ * Options that engines declare: each is checked and resolved from the user's value, or from its default when none is
+ * given. The core options file asks the registry for them (`engineOptionDefaults`, `resolveEngineOptions`) and knows
+ * nothing of what they mean. Today only the memory engine has options of its own (`maxBytes`, `evict`).
+ */
+const engineOptions = { ...memoryEngineOptions };
+
+/** Each engine-declared option's default. */
+export const engineOptionDefaults = {
+  maxBytes: engineOptions.maxBytes.default,
+  evict: engineOptions.evict.default,
+} as const;
+
+/** Every engine-declared option, resolved: ConfigError naming the option for a value its engine refuses. */
+export function resolveEngineOptions(given: { readonly maxBytes?: unknown; readonly evict?: unknown }) {
+  return {
+    maxBytes: engineOptions.maxBytes.resolve(given.maxBytes ?? engineOptions.maxBytes.default),
+    evict: engineOptions.evict.resolve(given.evict ?? engineOptions.evict.default),
+  };
+}
+
+const registered = new Map<string, EngineFactory>();
+
+/** Names a registered engine may take: they go into `stash.path` as the first part of the settings folder. */
+const ENGINE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
+
+/**
+ * Makes an engine of your own usable by name, as `new HashStash({ engine: name })`. The factory is called once per
+ * stash object with its location ({@link EngineContext}): `path` (a folder of its own, not yet created) for a local
+ * engine, `namespace` for one that prefixes keys on a server. It should touch no storage until the engine's first
+ * call, so that building a stash touches nothing. Test an engine with the conformance suite, `hashstash/test-suite`.
+ *
+ * Registering the same factory under the same name again does nothing; a built-in engine's name, or a name
+ * registered with another factory, is refused: an engine is never replaced behind the back of stashes that use it.
+ *
+ * @param name - 1 to 64 letters, digits, `_` or `-`, starting with a letter or digit; it is part of `stash.path`.
+ * @param factory - Builds the engine for one stash.
+ * @throws {@link ConfigError} for a name of a built-in engine, one taken by another factory, a name outside those
+ *   characters, or a factory that is not a function.
+ *
+ * @example
+ * ```ts
+ * import { HashStash, registerEngine } from 'hashstash';
+ * registerEngine('json-file', (context) => new JsonFileEngine(context.path));
+ * const stash = new HashStash({ engine: 'json-file' });
+ * ```
+ */
+export function registerEngine(name: string, factory: EngineFactory): void {
+  if (typeof name !== 'string' || !ENGINE_NAME.test(name)) {
+    throw new ConfigError(`registerEngine: an engine's name is 1-64 letters, digits, '_' or '-', starting with a letter or digit; got ${typeof name === 'string' ? `'${name}'` : typeof name}`);
   }
-  const driver = drivers[name];
+  if (typeof factory !== 'function') {
+    throw new ConfigError(`registerEngine('${name}', factory): the factory must be a function of an EngineContext returning an Engine, got ${factory === null ? 'null' : typeof factory}`);
+  }
+  if (Object.hasOwn(builtIns, name)) {
+    throw new ConfigError(`registerEngine: '${name}' is a built-in engine and cannot be replaced; register yours under another name`);
+  }
+  const existing = registered.get(name);
+  if (existing && existing !== factory) {
+    throw new ConfigError(`registerEngine: an engine named '${name}' is already registered with another factory`);
+  }
+  registered.set(name, factory);
+}
+
+/** True for the name of a built-in or registered engine. */
+export function isEngineName(name: unknown): name is string {
+  return typeof name === 'string' && (Object.hasOwn(builtIns, name) || registered.has(name));
+}
+
+/** Every name the `engine` option accepts now: the built-in engines, then the registered ones. */
+export function engineNames(): string[] {
+  return [...BUILT_IN_ENGINES, ...registered.keys()];
+}
+
+/** The factory of a built-in or registered engine; a built-in one first checks that its library is installed. */
+export function engineFactory(name: string): EngineFactory {
+  const builtIn: BuiltIn | undefined = Object.hasOwn(builtIns, name) ? builtIns[name as keyof typeof builtIns] : undefined;
+  if (!builtIn) {
+    const factory = registered.get(name);
+    if (factory) return factory;
+    throw new ConfigError(`unknown engine '${name}'; expected one of ${engineNames().map((n) => `'${n}'`).join(', ')}, or a name given to registerEngine`);
+  }
+  const { factory, driver } = builtIn;
   if (!driver) return factory;
   return (context: EngineContext) => {
     checkDriver(driver);
     return factory(context);
   };
 }
-
-export const availableEngines = (): EngineName[] => Object.keys(factories) as EngineName[];

@@ -10,6 +10,8 @@ import { MAX_DOCUMENT_BYTES, mongoNames } from '../../src/engines/mongo/store.js
 import { freePort } from '../../scripts/test-servers/ports.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
 import { appendSuite } from '../helpers/append-suite.js';
+import { engineConformance } from 'hashstash/test-suite';
+import { engineFactory } from '../../src/engines/index.js';
 import { privateServerSkip, requireServer, startFerretDb } from '../helpers/servers.js';
 
 // The bulk tests write 100 MB through FerretDB, and the fault tests wait out server-selection timeouts.
@@ -70,6 +72,7 @@ function withUrl(base: string, { database, option }: { database?: string; option
 if (url) {
   rawClient(); // now, so that its teardown drops the run's database whichever tests run
   engineSuite(t, { engine: 'mongo', persistent: true, sync: false, onDisk: false, bigCount: 20_000, options: () => ({ url }) });
+  engineConformance({ test: t.test.bind(t), name: 'mongo', factory: engineFactory('mongo'), context: { url } });
   // Stashes on one URL share a client, whose pool sends concurrent appends on several connections.
   appendSuite(t, { engine: 'mongo', persistent: true, sync: false, options: () => ({ url }), lanes: () => ({}) });
 

@@ -8,6 +8,8 @@ import { stashKeyName } from '../../src/engines/redis/store.js';
 import { freePort } from '../../scripts/test-servers/ports.js';
 import { collect, engineSuite } from '../helpers/engine-suite.js';
 import { appendSuite } from '../helpers/append-suite.js';
+import { engineConformance } from 'hashstash/test-suite';
+import { engineFactory } from '../../src/engines/index.js';
 import { privateServerSkip, requireServer, startRedis, type PrivateServer } from '../helpers/servers.js';
 
 // A raw `node` run times out after 30 s unless told; the fault tests wait for servers to stop and start.
@@ -112,6 +114,7 @@ if (url) {
       return { url };
     },
   });
+  engineConformance({ test: t.test.bind(t), name: 'redis', factory: engineFactory('redis'), context: { url } });
   appendSuite(t, {
     engine: 'redis', persistent: true, sync: false,
     options: async (t) => { await removeStashesUnder(raw, t.testdirName); t.teardown(() => removeStashesUnder(raw, t.testdirName)); return { url }; },
