@@ -110,6 +110,13 @@ const EXAMPLES: Record<string, Example> = {
       /^lmdb with lz4 holds 1 entry, lmdb with zlib 0: it lives in <root>\/cities\/lmdb\.hashstash\.zlib$/,
     ]],
   },
+  'custom-engine.ts': {
+    runs: [[
+      /^Json-fileHashStash\(.*\/main\/json-file\.hashstash\.lz4\) holds 2 entries$/,
+      /^after reopening: rivers Rhône, Saône; \['any', 'key'\] -> 42$/,
+      /^the snapshot: 2 entries$/,
+    ]],
+  },
   'serializers-and-codecs.ts': {
     runs: [[
       /^hashstash where: a Point, norm 5; when: 2024-05-01T00:00:00\.000Z; big: 1180591620717411303424n; seen: a Map$/,

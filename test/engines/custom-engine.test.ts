@@ -1,0 +1,45 @@
+/**
+ * The engine of examples/custom-engine.ts, written outside src/ against the public API only, passes the published
+ * conformance suite. This file runs it with node:test (whose TAP output tap reads), to show that the suite needs
+ * no particular runner.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, HashStash, registerEngine } from 'hashstash';
+import { engineConformance } from 'hashstash/test-suite';
+import { jsonFileEngine } from '../../examples/custom-engine.js';
+
+engineConformance({ test, name: 'json-file', factory: jsonFileEngine });
+
+test('a registered engine is usable by name, with the path and string of any stash', async () => {
+  registerEngine('json-file-test', jsonFileEngine);
+  registerEngine('json-file-test', jsonFileEngine); // the same factory again: nothing happens
+  const root = mkdtempSync(join(tmpdir(), 'hashstash-custom-'));
+  try {
+    await using stash = new HashStash({ root, name: 'registered', engine: 'json-file-test' });
+    await stash.set({ a: 1 }, 'one');
+    assert.equal(await stash.get({ a: 1 }), 'one');
+    assert.equal(stash.options.engine, 'json-file-test');
+    assert.equal(stash.path, join(root, 'registered', 'json-file-test.hashstash.lz4'));
+    assert.equal(stash.engine.name, 'json-file');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('registering a built-in name, a taken name, a bad name or a non-function is a ConfigError', () => {
+  assert.throws(() => registerEngine('lmdb', jsonFileEngine), (error) => error instanceof ConfigError && /built-in engine/.test(error.message));
+  registerEngine('json-file-taken', jsonFileEngine);
+  assert.throws(() => registerEngine('json-file-taken', (context) => jsonFileEngine(context)), ConfigError);
+  assert.throws(() => registerEngine('../up', jsonFileEngine), ConfigError);
+  assert.throws(() => registerEngine('', jsonFileEngine), ConfigError);
+  assert.throws(() => registerEngine('fine', 'not a function' as never), ConfigError);
+});
+
+test('an unknown engine name is still a ConfigError that lists the registered ones', () => {
+  registerEngine('json-file-listed', jsonFileEngine);
+  assert.throws(() => new HashStash({ engine: 'nope' }), (error) => error instanceof ConfigError && /'json-file-listed'/.test(error.message) && /'lmdb'/.test(error.message));
+});
