@@ -147,7 +147,7 @@ export interface Engine extends AsyncDisposable {
   /** Stores every entry; the facade passes arrays of up to 10,000, or one iterable encoded as the engine reads it. */
   setMany(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void>;
   /** Present exactly when `capabilities.nativeAppend`. */
-  readonly append?: AppendStore;
+  readonly append?: AppendStore | undefined;
   /** Cheap counters where the engine keeps them (see `EngineStats`). */
   stats?(): Promise<Partial<EngineStats>>;
   /** Releases files and connections; `stash.close()` calls it. */

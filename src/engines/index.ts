@@ -26,17 +26,21 @@ interface BuiltIn {
   readonly driver?: DriverName;
 }
 
-const builtIns = {
+/** The built-in engines' names (options.ts's `EngineName` is the same union). */
+type BuiltInEngine = 'lmdb' | 'pairtree' | 'sqlite' | 'redis' | 'mongo' | 'memory';
+
+// Typed by hand, not inferred: the declarations of this module must not name the engines' modules.
+const builtIns: Readonly<Record<BuiltInEngine, BuiltIn>> = {
   lmdb: { factory: (context: EngineContext) => load.lmdb().createLmdbEngine(context), driver: 'lmdb' },
   pairtree: { factory: (context: EngineContext) => load.pairtree().createPairtreeEngine(context) },
   sqlite: { factory: (context: EngineContext) => load.sqlite().createSqliteEngine(context), driver: 'better-sqlite3' },
   redis: { factory: (context: EngineContext) => load.redis().createRedisEngine(context), driver: 'ioredis' },
   mongo: { factory: (context: EngineContext) => load.mongo().createMongoEngine(context), driver: 'mongodb' },
   memory: { factory: (context: EngineContext) => load.memory().createMemoryEngine(context) },
-} as const satisfies Record<string, BuiltIn>;
+};
 
 /** The built-in engines' names, in the registry's order (options.ts's `ENGINE_NAMES` lists the same; a test holds them equal). */
-export const BUILT_IN_ENGINES = Object.freeze(Object.keys(builtIns)) as readonly (keyof typeof builtIns)[];
+export const BUILT_IN_ENGINES = Object.freeze(Object.keys(builtIns)) as readonly BuiltInEngine[];
 
 /**
  * Options that engines declare: each is checked and resolved from the user's value, or from its default when none is

@@ -11,3 +11,9 @@ for (const engine of ['lmdb', 'sqlite', 'pairtree', 'memory'] as const) {
     engineConformance({ test: t.test.bind(t), name: engine, factory: engineFactory(engine) });
   });
 }
+
+t.test('the engine registry and ENGINE_NAMES list the same built-in engines', async (t) => {
+  const { BUILT_IN_ENGINES } = await import('../../src/engines/index.js');
+  const { ENGINE_NAMES } = await import('../../src/index.js');
+  t.strictSame([...BUILT_IN_ENGINES].sort(), [...ENGINE_NAMES].sort());
+});

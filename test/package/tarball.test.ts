@@ -13,7 +13,10 @@ t.test('the tarball holds what package.json points at, the usual files, and maps
 
   for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) t.ok(shipped.has(file), `ships ${file}`);
   const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'));
-  const entries = [manifest.main, manifest.types, manifest.exports['.'].types, manifest.exports['.'].default];
+  const conditions = (Object.values(manifest.exports) as (string | Record<string, string>)[])
+    .flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+  const entries = [manifest.main, manifest.types, ...conditions];
+  t.ok(conditions.includes('./dist/src/test-suite/index.js'), 'the conformance suite, hashstash/test-suite, is an entry point');
   for (const entry of entries) t.ok(shipped.has(join(entry)), `ships the entry point ${entry}`);
   t.ok(shipped.has('dist/src/parallel/worker.js'), 'ships the worker stash.map starts by URL');
 

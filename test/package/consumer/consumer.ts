@@ -56,3 +56,13 @@ try {
   if (error instanceof DriverMissingError) console.log(error.install, error.driver, error.neededBy, error.found ?? 'none');
 }
 console.log(dog, first, sum, squared, stored, fitted, words, mapped, version, csv, aq.numRows());
+
+// An engine of one's own, registered by name and tested with the published suite (compiled, not run).
+import { registerEngine, type Engine, type EngineContext, type EngineFactory } from 'hashstash';
+import { engineConformance, type TestFunction } from 'hashstash/test-suite';
+const byName: EngineFactory = (context: EngineContext): Engine => new HashStash({ engine: 'memory', root: context.path }).engine;
+registerEngine('consumer-engine', byName);
+const onTheirEngine = new HashStash({ engine: 'consumer-engine' });
+const runnerTest: TestFunction = (name, body) => body();
+engineConformance({ test: runnerTest, name: 'consumer', factory: byName });
+console.log(String(onTheirEngine));
