@@ -3,10 +3,9 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
-import { engineOptionDefaults, isEngineName, engineNames, resolveEngineOptions, type EvictionPolicy } from './engines/index.js';
-import { lazy } from './lazy.js';
-
-const mongoNaming = lazy<typeof import('./engines/mongo/naming.js')>(import.meta.url, './engines/mongo/naming.js');
+import {
+  checkEngineOptions, engineNames, engineOptionDefaults, isEngineName, resolveEngineOptions, stashPathLimit, type EvictionPolicy,
+} from './engines/index.js';
 
 /**
  * The built-in engines, for the `engine` option: `'lmdb'` (the default), `'pairtree'` (plain files), `'sqlite'`,
@@ -153,10 +152,8 @@ function expandHome(path: string): string {
  */
 export const MAX_FOLDER_NAME_BYTES = 255;
 export const MAX_STASH_PATH_BYTES = 4095 - 256;
-/** sqlite.ts's DATABASE_FILE, written out so that validating options loads no engine (a test checks that they agree). */
-const DATABASE_FILE = 'data.sqlite';
-/** SQLite opens no database whose path is over 504 bytes: its unix VFS's 512, less 8 for the `-journal` it may add. */
-export const SQLITE_MAX_STASH_PATH_BYTES = 504 - `/${DATABASE_FILE}`.length;
+/** Declared by the sqlite engine (engines/sqlite/limits.ts). */
+export { SQLITE_MAX_STASH_PATH_BYTES } from './engines/index.js';
 
 /** An absolute root folder from the `root` option; ConfigError for a NUL byte, or a relative root outside the cache home. */
 export function resolveRoot(root: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -248,9 +245,9 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
   const serializer = expectOneOf('serializer', merged.serializer, SERIALIZER_NAMES);
   const compress = merged.compress === false ? 'raw' : expectOneOf('compress', merged.compress, COMPRESS_NAMES);
   const { maxBytes, evict } = resolveEngineOptions(merged);
-  const maxPathBytes = !engineObject && engine === 'sqlite' ? SQLITE_MAX_STASH_PATH_BYTES : MAX_STASH_PATH_BYTES;
-  checkLengths(root, merged.name, settingsFolder({ engine, serializer, compress, b64: merged.b64 }), maxPathBytes);
-  if (!engineObject && engine === 'mongo') checkMongoDatabase(merged.url);
+  const engineLimit = engineObject ? undefined : stashPathLimit(engine);
+  checkLengths(root, merged.name, settingsFolder({ engine, serializer, compress, b64: merged.b64 }), engineLimit);
+  if (!engineObject) checkEngineOptions(engine, { url: merged.url });
 
   return {
     root,
@@ -285,7 +282,8 @@ function validateName(name: string): void {
  * The file system's limits hold on every engine, also those that keep no files there (servers, memory), so a name
  * works on all of them; only sqlite asks for a shorter path.
  */
-function checkLengths(root: string, name: string, settings: string, maxPathBytes: number): void {
+function checkLengths(root: string, name: string, settings: string, engineLimit: { bytes: number; why: string } | undefined): void {
+  const maxPathBytes = engineLimit?.bytes ?? MAX_STASH_PATH_BYTES;
   for (const [option, folders] of [['root', root.split(sep)], ['name', name.split('/')]] as const) {
     const long = folders.find((folder) => Buffer.byteLength(folder) > MAX_FOLDER_NAME_BYTES);
     if (long !== undefined) {
@@ -297,25 +295,8 @@ function checkLengths(root: string, name: string, settings: string, maxPathBytes
   const path = join(root, name, settings);
   const bytes = Buffer.byteLength(path);
   if (bytes > maxPathBytes) {
-    const why = maxPathBytes === SQLITE_MAX_STASH_PATH_BYTES
-      ? `SQLite's limit, with room for ${DATABASE_FILE}`
-      : `the file system's 4096, less room for the engine's own files`;
+    const why = engineLimit?.why ?? `the file system's 4096, less room for the engine's own files`;
     throw new ConfigError(`options 'root' and 'name' make a stash path of ${bytes} bytes, over the limit of ${maxPathBytes} (${why}): ${shown(path)}`);
-  }
-}
-
-/**
- * The database a mongo URL names must be one MongoDB takes (under 64 bytes, none of `/ \ . space " $` or NUL): else
- * the first write fails, or the driver throws an untyped error. The collection's name is made to fit (mongo-naming.ts).
- */
-function checkMongoDatabase(url: string | undefined): void {
-  const { DEFAULT_URL, urlParts } = mongoNaming();
-  const { database } = urlParts(url ?? DEFAULT_URL);
-  if (Buffer.byteLength(database) > 63 || /[/\\. "$\0]/.test(database)) {
-    throw new ConfigError(
-      `option 'url' names the MongoDB database ${shown(database)}, which MongoDB refuses: a database name is under 64 bytes, ` +
-      `without '/', '\\', '.', ' ', '"', '$' or NUL`,
-    );
   }
 }
 

@@ -3,6 +3,10 @@ import { ConfigError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type { EngineContext, EngineFactory } from './engine.js';
 import { memoryEngineOptions } from './memory/options.js';
+import { checkMongoOptions } from './mongo/options.js';
+import { SQLITE_MAX_STASH_PATH_BYTES, SQLITE_PATH_LIMIT_REASON } from './sqlite/limits.js';
+
+export { SQLITE_MAX_STASH_PATH_BYTES };
 
 export type { EvictionPolicy } from './memory/eviction.js';
 
@@ -24,6 +28,15 @@ const load = {
 interface BuiltIn {
   readonly factory: EngineFactory;
   readonly driver?: DriverName;
+  /** The longest `stash.path` the engine can use, when shorter than the file system's, and why. */
+  readonly maxStashPathBytes?: { readonly bytes: number; readonly why: string };
+  /** Checks the options this engine reads (ConfigError), when a stash on it is built. */
+  readonly check?: (options: EngineOptionsToCheck) => void;
+}
+
+/** The resolved options an engine's `check` sees. */
+export interface EngineOptionsToCheck {
+  readonly url: string | undefined;
 }
 
 /** The built-in engines' names (options.ts's `EngineName` is the same union). */
@@ -33,9 +46,13 @@ type BuiltInEngine = 'lmdb' | 'pairtree' | 'sqlite' | 'redis' | 'mongo' | 'memor
 const builtIns: Readonly<Record<BuiltInEngine, BuiltIn>> = {
   lmdb: { factory: (context: EngineContext) => load.lmdb().createLmdbEngine(context), driver: 'lmdb' },
   pairtree: { factory: (context: EngineContext) => load.pairtree().createPairtreeEngine(context) },
-  sqlite: { factory: (context: EngineContext) => load.sqlite().createSqliteEngine(context), driver: 'better-sqlite3' },
+  sqlite: {
+    factory: (context: EngineContext) => load.sqlite().createSqliteEngine(context),
+    driver: 'better-sqlite3',
+    maxStashPathBytes: { bytes: SQLITE_MAX_STASH_PATH_BYTES, why: SQLITE_PATH_LIMIT_REASON },
+  },
   redis: { factory: (context: EngineContext) => load.redis().createRedisEngine(context), driver: 'ioredis' },
-  mongo: { factory: (context: EngineContext) => load.mongo().createMongoEngine(context), driver: 'mongodb' },
+  mongo: { factory: (context: EngineContext) => load.mongo().createMongoEngine(context), driver: 'mongodb', check: checkMongoOptions },
   memory: { factory: (context: EngineContext) => load.memory().createMemoryEngine(context) },
 };
 
@@ -61,6 +78,16 @@ export function resolveEngineOptions(given: { readonly maxBytes?: unknown; reado
     maxBytes: engineOptions.maxBytes.resolve(given.maxBytes ?? engineOptions.maxBytes.default),
     evict: engineOptions.evict.resolve(given.evict ?? engineOptions.evict.default),
   };
+}
+
+/** A built-in engine's own limit on `stash.path`, or undefined (a registered engine's or an engine object's: none). */
+export function stashPathLimit(name: string): { readonly bytes: number; readonly why: string } | undefined {
+  return Object.hasOwn(builtIns, name) ? builtIns[name as BuiltInEngine].maxStashPathBytes : undefined;
+}
+
+/** Runs a built-in engine's checks of the options it reads: ConfigError for one it cannot work with. */
+export function checkEngineOptions(name: string, options: EngineOptionsToCheck): void {
+  if (Object.hasOwn(builtIns, name)) builtIns[name as BuiltInEngine].check?.(options);
 }
 
 const registered = new Map<string, EngineFactory>();

@@ -5,6 +5,7 @@ import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } 
 import { LocalEngine, WRITE_BATCH } from '../local-engine.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import type { Database, Statement } from './driver.js';
+import { DATABASE_FILE } from './limits.js';
 import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './open.js';
 import { storedKey, storedValue } from './rows.js';
 import { SqliteVersions } from './versions.js';
@@ -22,7 +23,7 @@ import { SqliteVersions } from './versions.js';
  * rows in its interior pages: with 1 KB values its reads were 3x slower and its file 3.5x larger, with 50 KB values
  * reads were 4.5x slower. A cache holds values of any size, so the layout that stays fast for all of them wins.
  */
-export const DATABASE_FILE = 'data.sqlite';
+export { DATABASE_FILE };
 export { BUSY_TIMEOUT_MS };
 /** Iteration reads the table in key order, a page at a time, up to this many rows or bytes per page. */
 const PAGE_ROWS = 1000;

@@ -1,0 +1,22 @@
+import { Buffer } from 'node:buffer';
+import { ConfigError } from '../../errors.js';
+import { lazy } from '../../lazy.js';
+
+const naming = lazy<typeof import('./naming.js')>(import.meta.url, './naming.js');
+
+/**
+ * What the mongo engine checks of a stash's options when the stash is built: the database its `url` names must be one
+ * MongoDB takes (under 64 bytes, none of `/ \ . space " $` or NUL), else the first write fails, or the driver throws
+ * an untyped error. The collection's name is made to fit (naming.ts).
+ */
+export function checkMongoOptions({ url }: { readonly url: string | undefined }): void {
+  const { DEFAULT_URL, urlParts } = naming();
+  const { database } = urlParts(url ?? DEFAULT_URL);
+  if (Buffer.byteLength(database) > 63 || /[/\\. "$\0]/.test(database)) {
+    const shown = `'${database.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+    throw new ConfigError(
+      `option 'url' names the MongoDB database ${shown}, which MongoDB refuses: a database name is under 64 bytes, ` +
+      `without '/', '\\', '.', ' ', '"', '$' or NUL`,
+    );
+  }
+}
