@@ -29,7 +29,6 @@ export const FIFO = 2;
 export const NONE = 3;
 
 export const policyCode = (policy: EvictionPolicy): number => EVICTION_POLICIES.indexOf(policy);
-export const policyName = (code: number): EvictionPolicy => EVICTION_POLICIES[code] ?? 'lru';
 
 const LFU_MAX = 255;
 
