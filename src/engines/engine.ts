@@ -20,7 +20,8 @@ export interface EngineCapabilities {
 
 /**
  * Where and how an engine opens: everything is resolved by the facade before the engine sees it. The facade passes it
- * to the built-in engines' factories; an engine object of your own gets its location from you instead.
+ * to the factory of the engine named by the `engine` option, built-in or given to `registerEngine`; an engine object
+ * passed as the option gets its location from you instead.
  */
 export interface EngineContext {
   /** The stash's own location, `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
@@ -111,12 +112,15 @@ export interface SyncStore {
 
 /**
  * The asynchronous operations every engine offers. Keys and values arrive as bytes: the facade has encoded the key
- * and serialized and compressed the value. Pass an object of your own as the `engine` option to store them elsewhere;
- * it should open storage on its first call, not when it is made, so that constructing a stash touches nothing.
+ * and serialized and compressed the value. To store them elsewhere, register a factory of your own engines with
+ * `registerEngine` and name it as the `engine` option, or pass one engine object as the option; it should open storage
+ * on its first call, not when it is made, so that constructing a stash touches nothing. The conformance suite,
+ * `engineConformance` from `hashstash/test-suite`, checks an engine against this contract.
  *
  * @example
  * ```ts
- * const stash = new HashStash({ engine: myEngine });   // myEngine.name goes into stash.path and String(stash)
+ * registerEngine('mine', (context) => new MyEngine(context.path));
+ * const stash = new HashStash({ engine: 'mine' });      // or, for one stash: new HashStash({ engine: myEngine })
  * ```
  */
 export interface Engine extends AsyncDisposable {
@@ -170,5 +174,8 @@ export interface EngineStats {
   readonly bytesReserved: number;
 }
 
-/** Builds an engine for one stash location; must not touch storage until first use. */
+/**
+ * Builds an engine for one stash location; must not touch storage until first use. What `registerEngine` takes, and
+ * what the conformance suite runs on.
+ */
 export type EngineFactory = (context: EngineContext) => Engine;
