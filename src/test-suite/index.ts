@@ -20,12 +20,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Engine, EngineContext, EngineFactory, RawEntry } from '../engines/engine.js';
 import { HashStash } from '../stash.js';
+import type { TestFunction } from './runner.js';
 
-/**
- * A test runner's function that registers one test: its name and its body, which may return a promise. tap's
- * `t.test` (bound: `t.test.bind(t)`), node:test's `test`, vitest's and jest's `test` or `it` all fit.
- */
-export type TestFunction = (name: string, body: () => Promise<void>) => unknown;
+export type { TestFunction };
+export { stashConformance, type StashConformanceOptions } from './stash.js';
 
 /** What {@link engineConformance} runs on. */
 export interface EngineConformanceOptions {

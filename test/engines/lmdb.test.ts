@@ -1,11 +1,11 @@
 import t from 'tap';
+import { stashConformance } from 'hashstash/test-suite';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineUnavailableError, HashStash, ReadOnlyError } from '../../src/index.js';
-import { engineSuite } from '../helpers/engine-suite.js';
 import { appendSuite } from '../helpers/append-suite.js';
 
-engineSuite(t, { engine: 'lmdb', persistent: true, sync: true, onDisk: true });
+stashConformance({ test: t.test.bind(t), engine: 'lmdb', persistent: true, sync: true, onDisk: true });
 appendSuite(t, { engine: 'lmdb', persistent: true, sync: true });
 
 const open = (root: string, extra = {}) => new HashStash({ root, engine: 'lmdb', ...extra });

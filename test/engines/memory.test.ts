@@ -1,11 +1,11 @@
 import t from 'tap';
+import { stashConformance } from 'hashstash/test-suite';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { HashStash } from '../../src/index.js';
 import { appendSuite } from '../helpers/append-suite.js';
-import { engineSuite } from '../helpers/engine-suite.js';
 
-engineSuite(t, { engine: 'memory', persistent: false, sync: true, onDisk: false });
+stashConformance({ test: t.test.bind(t), engine: 'memory', persistent: false, sync: true, onDisk: false });
 appendSuite(t, { engine: 'memory', persistent: false, sync: true });
 
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;

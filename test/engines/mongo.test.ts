@@ -8,9 +8,9 @@ import {
 } from '../../src/index.js';
 import { MAX_DOCUMENT_BYTES, mongoNames } from '../../src/engines/mongo/store.js';
 import { freePort } from '../../scripts/test-servers/ports.js';
-import { collect, engineSuite } from '../helpers/engine-suite.js';
+import { collect } from '../helpers/collect.js';
 import { appendSuite } from '../helpers/append-suite.js';
-import { engineConformance } from 'hashstash/test-suite';
+import { engineConformance, stashConformance } from 'hashstash/test-suite';
 import { engineFactory } from '../../src/engines/index.js';
 import { privateServerSkip, requireServer, startFerretDb } from '../helpers/servers.js';
 
@@ -71,7 +71,7 @@ function withUrl(base: string, { database, option }: { database?: string; option
 
 if (url) {
   rawClient(); // now, so that its teardown drops the run's database whichever tests run
-  engineSuite(t, { engine: 'mongo', persistent: true, sync: false, onDisk: false, bigCount: 20_000, options: () => ({ url }) });
+  stashConformance({ test: t.test.bind(t), engine: 'mongo', persistent: true, sync: false, onDisk: false, bigCount: 20_000, options: () => ({ url }) });
   engineConformance({ test: t.test.bind(t), name: 'mongo', factory: engineFactory('mongo'), context: { url } });
   // Stashes on one URL share a client, whose pool sends concurrent appends on several connections.
   appendSuite(t, { engine: 'mongo', persistent: true, sync: false, options: () => ({ url }), lanes: () => ({}) });

@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DecodeError, encodeKey, hashKey, HashStash } from '../../src/index.js';
-import { collect } from '../helpers/engine-suite.js';
+import { collect } from '../helpers/collect.js';
 
 const WRITTEN = ['k', 0];
 const NEVER_WRITTEN = ['k', 1];

@@ -1,11 +1,12 @@
 import t, { type Test } from 'tap';
+import { stashConformance } from 'hashstash/test-suite';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DecodeError, encodeKey, hashKey, HashStash, HashStashError, type HashStashOptions,
 } from '../../src/index.js';
-import { collect, engineSuite } from '../helpers/engine-suite.js';
+import { collect } from '../helpers/collect.js';
 import { appendSuite } from '../helpers/append-suite.js';
 
 // A raw `node` run times out after 30 s unless told; the concurrency and streaming tests need longer on busy machines.
@@ -13,7 +14,7 @@ t.setTimeout(300_000);
 
 // 25,000 entries of 4 KB: each pairtree entry costs three folders and two files, so 100,000 would spend minutes
 // creating and removing inodes; the stream still carries ~100 MB of values, enough to show it holds none of them.
-engineSuite(t, { engine: 'pairtree', persistent: true, sync: true, onDisk: true, bigCount: 25_000 });
+stashConformance({ test: t.test.bind(t), engine: 'pairtree', persistent: true, sync: true, onDisk: true, bigCount: 25_000 });
 appendSuite(t, { engine: 'pairtree', persistent: true, sync: true });
 
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;

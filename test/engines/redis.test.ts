@@ -6,9 +6,9 @@ import { Redis } from 'ioredis';
 import { ConfigError, EngineUnavailableError, HashStash, HashStashError, UnsupportedError, type HashStashOptions } from '../../src/index.js';
 import { stashKeyName } from '../../src/engines/redis/store.js';
 import { freePort } from '../../scripts/test-servers/ports.js';
-import { collect, engineSuite } from '../helpers/engine-suite.js';
+import { collect } from '../helpers/collect.js';
 import { appendSuite } from '../helpers/append-suite.js';
-import { engineConformance } from 'hashstash/test-suite';
+import { engineConformance, stashConformance } from 'hashstash/test-suite';
 import { engineFactory } from '../../src/engines/index.js';
 import { privateServerSkip, requireServer, startRedis, type PrivateServer } from '../helpers/servers.js';
 
@@ -105,14 +105,11 @@ const url = requireServer(t, 'redis');
 if (url) {
   const raw = rawClient(t, url);
 
-  engineSuite(t, {
-    engine: 'redis', persistent: true, sync: false, onDisk: false,
-    options: async (t) => {
-      // The suite's stashes live under the test's folder name; the server keeps them from run to run unless removed.
-      await removeStashesUnder(raw, t.testdirName);
-      t.teardown(() => removeStashesUnder(raw, t.testdirName));
-      return { url };
-    },
+  stashConformance({
+    test: t.test.bind(t), engine: 'redis', persistent: true, sync: false, onDisk: false,
+    // The suite's stashes live under each test's root; the server keeps them from run to run unless removed.
+    options: async (root) => { await removeStashesUnder(raw, root); return { url }; },
+    cleanup: (root) => removeStashesUnder(raw, root),
   });
   engineConformance({ test: t.test.bind(t), name: 'redis', factory: engineFactory('redis'), context: { url } });
   appendSuite(t, {

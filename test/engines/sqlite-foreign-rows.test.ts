@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { DecodeError, encodeKey, HashStash } from '../../src/index.js';
 import { DATABASE_FILE } from '../../src/engines/sqlite/store.js';
-import { collect } from '../helpers/engine-suite.js';
+import { collect } from '../helpers/collect.js';
 
 interface RawDatabase {
   prepare(sql: string): { run(...params: unknown[]): unknown };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { HashStash, ReadOnlyError } from '../../src/index.js';
 import { DATABASE_FILE } from '../../src/engines/sqlite/store.js';
-import { collect } from '../helpers/engine-suite.js';
+import { collect } from '../helpers/collect.js';
 import { killAndWait } from '../concurrency/child.js';
 import { chattrUnsupported, immutable } from '../helpers/immutable.js';
 

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { stashConformance } from 'hashstash/test-suite';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -7,14 +8,14 @@ import {
   encodeKey, EngineUnavailableError, HashStash, HashStashError, ReadOnlyError, type HashStashOptions,
 } from '../../src/index.js';
 import { BUSY_TIMEOUT_MS, DATABASE_FILE } from '../../src/engines/sqlite/store.js';
-import { collect, engineSuite } from '../helpers/engine-suite.js';
+import { collect } from '../helpers/collect.js';
 import { appendSuite } from '../helpers/append-suite.js';
 import { chattrUnsupported, immutable } from '../helpers/immutable.js';
 
 // A raw `node` run times out after 30 s unless told; the multi-process tests need longer on a busy machine.
 t.setTimeout(300_000);
 
-engineSuite(t, { engine: 'sqlite', persistent: true, sync: true, onDisk: true });
+stashConformance({ test: t.test.bind(t), engine: 'sqlite', persistent: true, sync: true, onDisk: true });
 appendSuite(t, { engine: 'sqlite', persistent: true, sync: true });
 
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;

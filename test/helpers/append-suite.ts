@@ -6,7 +6,7 @@
 import type { Test } from 'tap';
 import { HashStash, type EngineName, type HashStashOptions, type VersionRecord } from '../../src/index.js';
 import { runWriters } from './append-writers.js';
-import { collect } from './engine-suite.js';
+import { collect } from './collect.js';
 
 export interface AppendSuiteConfig {
   engine: EngineName;
