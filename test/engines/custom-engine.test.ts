@@ -1,7 +1,7 @@
 /**
  * The engine of examples/custom-engine.ts, written outside src/ against the public API only, passes the published
- * conformance suite. This file runs it with node:test (whose TAP output tap reads), to show that the suite needs
- * no particular runner.
+ * conformance suites (the Engine contract, and every HashStash feature on it). This file runs them with node:test
+ * (whose TAP output tap reads), to show that the suites need no particular runner.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,10 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, HashStash, registerEngine } from 'hashstash';
-import { engineConformance } from 'hashstash/test-suite';
+import { engineConformance, stashConformance } from 'hashstash/test-suite';
 import { jsonFileEngine } from '../../examples/custom-engine.js';
 
 engineConformance({ test, name: 'json-file', factory: jsonFileEngine });
+// Every feature of the dictionary on it, by its registered name. Its snapshot holds every entry, so the streaming
+// test gets fewer, longer values.
+registerEngine('json-file', jsonFileEngine);
+stashConformance({ test, engine: 'json-file', persistent: true, sync: false, onDisk: true, bigCount: 1_000 });
 
 test('a registered engine is usable by name, with the path and string of any stash', async () => {
   registerEngine('json-file-test', jsonFileEngine);
