@@ -266,7 +266,7 @@ class MongoEngine implements Engine {
    * collection for it, while each `_id` lookup uses the index.
    */
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
-    const values = new Array<Uint8Array | undefined>(keys.length);
+    const values = new Array<Uint8Array | undefined>(keys.length).fill(undefined);
     if (keys.length === 0) return values;
     const collection = this.#collection ?? (await this.#use());
     await eachLimited(keys, async (key, index) => {
