@@ -2,13 +2,16 @@ import type { ChainableCommander, Command as IoredisCommand, Redis, RedisOptions
 import { loadDriver } from '../../drivers.js';
 import { EngineUnavailableError, type HashStashError } from '../../errors.js';
 import { SharedResources } from '../shared-resources.js';
+import {
+  DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Queued,
+} from './batching.js';
 import { sendCommand } from './command.js';
 import { ReplyWatchdog } from './watchdog.js';
 
 /**
  * The connection the redis engine talks through: one ioredis client per server URL in this process, shared by every
  * stash on that server and counted (the last stash to close quits it), plus the queue that turns single-key
- * operations issued in one tick into as few commands as possible.
+ * operations issued in one tick into as few commands as possible (how runs are cut and settled: batching.ts).
  */
 
 /** One TCP connection attempt gives up after this long (a host that drops packets instead of refusing). */
@@ -24,41 +27,17 @@ const SOCKET_TIMEOUT_MS = 10_000;
 const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** (attempt - 1), 1_000);
 /** Redis's default `proto-max-bulk-len`, assumed when the server does not let us read its configuration. */
 const DEFAULT_MAX_BULK_BYTES = 512 * 1024 * 1024;
-/** A run of queued gets or sets becomes one HMGET or HSET of up to this many keys or bytes. */
-const RUN_KEYS = 1_000;
-const RUN_BYTES = 4 * 1024 * 1024;
 
 const noop = () => {};
 const orUndefined = (value: Buffer | null) => value ?? undefined;
 const isOne = (reply: number) => reply === 1;
 
+export { Op, type Command, type Failure };
+
 export const isReplyError = (error: unknown) => (error as Error)?.name === 'ReplyError';
 
 /** ioredis's module: the client class, with its Command class beside it. */
 type IoredisModule = (new (url: string, options: RedisOptions) => Redis) & { Command: typeof IoredisCommand };
-
-/** What the queue carries: single-key operations, and whole commands (size, clear, getMany…) that keep their place. */
-export const Op = { Get: 0, Set: 1, Has: 2, Delete: 3, Command: 4 } as const;
-export type Op = (typeof Op)[keyof typeof Op];
-type KeyOp = typeof Op.Get | typeof Op.Set | typeof Op.Has | typeof Op.Delete;
-const DOING = ['read from', 'write to', 'read from', 'delete from'] as const;
-
-/** Turns a failure into the typed error the caller sees, naming the stash. */
-export type Failure = (error: unknown, doing: string) => HashStashError;
-/** A whole command, sent on the ready client. */
-export type Command<T> = (client: Redis) => Promise<T>;
-
-interface Queued {
-  op: Op;
-  hash: Buffer;
-  field: Buffer;
-  value: Buffer | undefined;
-  /** For single-key operations; a command's caller turns its failures into typed errors itself. */
-  fail: Failure | undefined;
-  command: Command<unknown> | undefined;
-  resolve(result: unknown): void;
-  reject(error: unknown): void;
-}
 
 const EMPTY = Buffer.alloc(0);
 
@@ -262,7 +241,7 @@ export class SharedConnection {
     this.#queue = [];
     let runs: number[] = [];
     for (let start = 0; start < queue.length;) {
-      const end = this.#runEnd(queue, start);
+      const end = runEnd(queue, start);
       if (queue[start]!.op === Op.Command) {
         this.#sendRuns(queue, runs);
         runs = [];
@@ -275,20 +254,6 @@ export class SharedConnection {
     }
     this.#sendRuns(queue, runs);
   };
-
-  /** Where the run of operations starting at `start` ends. */
-  #runEnd(queue: Queued[], start: number): number {
-    const first = queue[start]!;
-    if (first.op !== Op.Get && first.op !== Op.Set) return start + 1;
-    let bytes = first.field.byteLength + (first.value?.byteLength ?? 0);
-    let end = start + 1;
-    for (; end < queue.length && end - start < RUN_KEYS && bytes < RUN_BYTES; end++) {
-      const next = queue[end]!;
-      if (next.op !== first.op || next.hash !== first.hash) break;
-      bytes += next.field.byteLength + (next.value?.byteLength ?? 0);
-    }
-    return end;
-  }
 
   /** Sends runs (pairs of start, end): one on the client, several in a pipeline. */
   #sendRuns(queue: Queued[], runs: number[]): void {
@@ -303,10 +268,10 @@ export class SharedConnection {
       (results) => {
         for (let r = 0; r < runs.length; r += 2) {
           const [error, reply] = results![r / 2]!;
-          this.#settle(queue, runs[r]!, runs[r + 1]!, error, reply);
+          settle(queue, runs[r]!, runs[r + 1]!, error, reply);
         }
       },
-      (error: unknown) => { for (let r = 0; r < runs.length; r += 2) this.#settle(queue, runs[r]!, runs[r + 1]!, error, undefined); },
+      (error: unknown) => { for (let r = 0; r < runs.length; r += 2) settle(queue, runs[r]!, runs[r + 1]!, error, undefined); },
     );
   }
 
@@ -325,35 +290,15 @@ export class SharedConnection {
       return;
     }
     reply.then(
-      (result) => this.#settle(queue, start, end, null, result),
-      (error: unknown) => this.#settle(queue, start, end, error, undefined),
+      (result) => settle(queue, start, end, null, result),
+      (error: unknown) => settle(queue, start, end, error, undefined),
     );
-  }
-
-  #settle(queue: Queued[], start: number, end: number, error: unknown, reply: unknown): void {
-    if (error) {
-      for (let i = start; i < end; i++) this.#reject(queue[i]!, error);
-      return;
-    }
-    const op = queue[start]!.op;
-    if (op === Op.Get) {
-      if (end - start === 1) queue[start]!.resolve((reply as Buffer | null) ?? undefined);
-      else for (let i = start; i < end; i++) queue[i]!.resolve((reply as (Buffer | null)[])[i - start] ?? undefined);
-    } else if (op === Op.Set) {
-      for (let i = start; i < end; i++) queue[i]!.resolve(undefined);
-    } else {
-      queue[start]!.resolve(reply === 1);
-    }
-  }
-
-  #reject(queued: Queued, error: unknown): void {
-    queued.reject(queued.fail ? queued.fail(error, DOING[queued.op as KeyOp]) : error);
   }
 
   #failQueued(error: unknown): void {
     const queue = this.#queue;
     this.#queue = [];
-    for (const queued of queue) this.#reject(queued, error);
+    for (const queued of queue) rejectQueued(queued, error);
   }
 
   /** Quits politely when connected; always ends with no socket or timer left. */
@@ -376,21 +321,6 @@ export class SharedConnection {
     client.disconnect();
     await ended;
   }
-}
-
-function fieldsOf(queue: Queued[], start: number, end: number): Buffer[] {
-  const fields = new Array<Buffer>(end - start);
-  for (let i = start; i < end; i++) fields[i - start] = queue[i]!.field;
-  return fields;
-}
-
-function pairsOf(queue: Queued[], start: number, end: number): Buffer[] {
-  const pairs = new Array<Buffer>(2 * (end - start));
-  for (let i = start; i < end; i++) {
-    pairs[2 * (i - start)] = queue[i]!.field;
-    pairs[2 * (i - start) + 1] = queue[i]!.value!;
-  }
-  return pairs;
 }
 
 // ---- one connection per URL ----
