@@ -8,14 +8,14 @@ import { lazy } from './lazy.js';
 import { COMPRESS_NAMES, SERIALIZER_NAMES, type CompressName, type SerializerName } from './options.js';
 import type { DeserializeOptions } from './serializers/serializer.js';
 
-type Stashed = typeof import('./memo/stashed.js');
+type Stashed = typeof import('./stashed.js');
 
 const from = import.meta.url;
 const serializers = lazy<typeof import('./serializers/index.js')>(from, './serializers/index.js');
 const codecs = lazy<typeof import('./codecs/index.js')>(from, './codecs/index.js');
 const keys = lazy<typeof import('./keys/encode.js')>(from, './keys/encode.js');
 const keyHash = lazy<typeof import('./keys/hash.js')>(from, './keys/hash.js');
-const memo = lazy<Stashed>(from, './memo/stashed.js');
+const memo = lazy<Stashed>(from, './stashed.js');
 
 /** The names the `serializer` option accepts (a test checks they are the serializers'). */
 export const serializerNames: readonly SerializerName[] = Object.freeze([...SERIALIZER_NAMES]);
