@@ -1,21 +1,17 @@
-import { homedir } from 'node:os';
-import { join, sep } from 'node:path';
 import type { GetAllOptions, VersionRecord } from './append-mode.js';
 import type { Engine, RawEntry } from './engines/engine.js';
-import { engineFactory } from './engines/index.js';
 // Loaded with the facade for its rules that run at import: a thread that starts a worker, or a worker that inherited
 // no memory arena, listens for one (hand-over.ts).
 import './engines/shared-memory/hand-over.js';
-import { UnsupportedError } from './errors.js';
 import { lazy } from './lazy.js';
 import type { MemoCache } from './memo/cache.js';
 import type { MemoOptions } from './memo/options.js';
-import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOptions } from './options.js';
+import type { HashStashOptions, ResolvedOptions } from './options.js';
 import type { MapFunction } from './parallel/function-ref.js';
 import type { StashMap } from './parallel/map.js';
 import type { MapOptions } from './parallel/options.js';
-import { stashStats, type StashStats } from './read-counts.js';
-import { noVersions, StashCore } from './stash-core.js';
+import type { StashStats } from './read-counts.js';
+import { StashCore } from './stash-core.js';
 import type { SyncHashStash } from './sync-stash.js';
 import type { FlatRecord } from './tables/flatten.js';
 import type { RecordOptions } from './tables/records.js';
@@ -25,9 +21,6 @@ import type { UpdateSource } from './update-source.js';
 
 // What a stash needs beyond its facade loads when first needed (see lazy.ts): importing hashstash loads none of it.
 const from = import.meta.url;
-const keys = lazy<typeof import('./keys/encode.js')>(from, './keys/encode.js');
-const formats = lazy<typeof import('./stash-format.js')>(from, './stash-format.js');
-const appendMode = lazy<typeof import('./append-mode.js')>(from, './append-mode.js');
 const updates = lazy<typeof import('./update-source.js')>(from, './update-source.js');
 const syncView = lazy<typeof import('./sync-stash.js')>(from, './sync-stash.js');
 const memoCache = lazy<typeof import('./memo/cache.js')>(from, './memo/cache.js');
@@ -37,8 +30,6 @@ const mapping = lazy<typeof import('./parallel/map.js')>(from, './parallel/map.j
 const records = lazy<typeof import('./tables/records.js')>(from, './tables/records.js');
 const tables = lazy<typeof import('./tables/table.js')>(from, './tables/table.js');
 const temporary = lazy<typeof import('./tmp/temporary.js')>(from, './tmp/temporary.js');
-const sweeps = lazy<typeof import('./tmp/sweep.js')>(from, './tmp/sweep.js');
-const localEngine = lazy<typeof import('./engines/local-engine.js')>(from, './engines/local-engine.js');
 
 /** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
 export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
@@ -90,10 +81,6 @@ export interface TemporaryHashStash<K = any, V = any> extends HashStash<K, V>, T
  * ```
  */
 export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterable<[K, V]> {
-  /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
-  readonly path: string;
-  /** The root as the user wrote it: server engines namespace by it, and sub-stashes inherit it. */
-  readonly #rootAsGiven: string;
   /** The rules and state shared with the sync view (stash-core.ts). */
   readonly #core: StashCore;
   #syncView: SyncHashStash<K, V> | undefined;
@@ -112,25 +99,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link UnsupportedError} for `appendMode` on an engine object that keeps no versions.
    */
   constructor(options: HashStashOptions = {}) {
-    const { engineObject, rootAsGiven, ...resolved } = resolveOptions(options);
-    this.#rootAsGiven = rootAsGiven;
-    this.path = join(resolved.root, resolved.name, settingsFolder(resolved));
-    // Server engines namespace by the root as the user wrote it, not by this machine's cache folder, so programs on
-    // different machines that open `{ root: 'project_stash' }` on one server share one stash.
-    const namespace = [rootAsGiven, resolved.name, settingsFolder(resolved)].join('/');
-    const { path } = this;
-    const { readonly, url, maxBytes, evict } = resolved;
-    const engine = engineObject ?? engineFactory(resolved.engine as never)({ path, namespace, readonly, url, maxBytes, evict });
-    // Fails at once, naming the engine, when the engine keeps no versions.
-    if (resolved.appendMode && !engine.append) throw noVersions(engine);
-    // The first operation on storage starts, in the background and at most once per root (and server) per process,
-    // the sweep of temporary stashes of dead processes; a readonly stash never sweeps.
-    const sweep = () => {
-      if (!readonly) void sweeps().sweepOnce({ root: resolved.root, engine: resolved.engine, url }, (o) => new HashStash(o));
-    };
-    this.#core = new StashCore(resolved, engine, formats().blobFormat(resolved), this, sweep);
+    this.#core = new StashCore(options, this, (o) => new HashStash(o));
   }
 
+  /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
+  get path(): string { return this.#core.path; }
   /** The storage engine this stash runs on. */
   get engine(): Engine { return this.#core.engine; }
   /** The stash's name inside its root, as given (`'main'` by default; `'<parent>/<sub>'` for a sub-stash). */
@@ -147,14 +120,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link UnsupportedError} on an engine that is only asynchronous (redis, mongo).
    */
   get sync(): SyncHashStash<K, V> {
-    if (!this.#syncView) {
-      const engine = this.#core.engine;
-      if (!engine.capabilities.sync || !engine.sync) {
-        throw new UnsupportedError(`stash.sync needs a local engine; '${engine.name}' is only asynchronous`);
-      }
-      void this.#core.storage;
-      this.#syncView = new (syncView().SyncHashStash)<K, V>(this, this.#core, engine.sync, () => this.#memoHost());
-    }
+    this.#syncView ??= new (syncView().SyncHashStash)<K, V>(this, this.#core, this.#core.syncStore, () => this.#memoHost());
     return this.#syncView;
   }
 
@@ -166,13 +132,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ConfigError} for a `subName` or override the constructor refuses.
    */
   sub<SK = any, SV = any>(subName: string, overrides: Partial<HashStashOptions> = {}): HashStash<SK, SV> {
-    const { name, engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict } = this.#core.options;
-    // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
-    const sub = new HashStash<SK, SV>({
-      root: this.#rootAsGiven, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode, maxBytes, evict,
-      ...overrides,
-      name: `${name}/${subName}`,
-    });
+    const sub = new HashStash<SK, SV>(this.#core.subOptions(subName, overrides));
     this.#lifetime?.adopt(sub);
     return sub;
   }
@@ -202,7 +162,6 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   // ---- the dictionary: each rule is the core's (stash-core.ts), shared with the sync view ----
-
   /**
    * The value stored under `key`, or undefined when there is none (a stored `null` is a value, not an absent key).
    *
@@ -217,14 +176,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link DecodeError} when the stored blob is corrupt, truncated or written with other settings.
    */
   get<F>(key: K, fallback: F): Promise<V | F>;
-  // Not an async function, like `set`: a round trip's reply is decoded in the engine promise's own callback.
-  get(key: K, fallback?: unknown): Promise<unknown> {
-    try {
-      return Promise.resolve(this.#core.get(this.#core.reader, key, fallback));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
+  get(key: K, fallback?: unknown): Promise<unknown> { return this.#core.getAsync(key, fallback); }
 
   /**
    * Stores `value` under `key`, replacing what was there (in append mode: adding a version). Resolves once it is
@@ -233,14 +185,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a value (or key) the serializer cannot carry, naming the path inside it.
    */
-  // Not an async function: handing back the engine's own promise saves a promise layer on the hottest write path.
-  set(key: K, value: V): Promise<void> {
-    try {
-      return this.setByEncodedKey(keys().encodeKey(key), value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
+  set(key: K, value: V): Promise<void> { return this.#core.setAsync(key, value); }
 
   /**
    * `set` under a key already encoded with {@link encodeKey}, for callers that must fix the key before the value exists:
@@ -249,13 +194,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @param rawKey - `encodeKey(key)`.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  setByEncodedKey(rawKey: Uint8Array, value: V): Promise<void> {
-    try {
-      return Promise.resolve(this.#core.set(this.#core.storage, rawKey, value));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
+  setByEncodedKey(rawKey: Uint8Array, value: V): Promise<void> { return this.#core.setAsync(undefined, value, rawKey); }
 
   /** True when something is stored under `key`. */
   async has(key: K): Promise<boolean> { return this.#core.has(this.#core.storage, key); }
@@ -297,19 +236,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ConfigError} for a source of another kind, or an item that is not a [key, value] pair.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async update(source: UpdateSource<K, V>): Promise<void> {
-    this.#core.writable('update');
-    await this.setMany(updates().toEntries(source));
-  }
+  async update(source: UpdateSource<K, V>): Promise<void> { this.#core.writable('update'); await this.setMany(updates().toEntries(source)); }
 
   /**
    * Values for many keys at once, in the order asked (undefined where absent); cheaper than one `get` per key.
    *
    * @throws {@link DecodeError} when a stored blob is corrupt, truncated or written with other settings.
    */
-  async getMany(wanted: Iterable<K>): Promise<(V | undefined)[]> {
-    return this.#core.getMany(this.#core.storage, wanted) as Promise<(V | undefined)[]>;
-  }
+  async getMany(wanted: Iterable<K>): Promise<(V | undefined)[]> { return this.#core.getMany(this.#core.storage, wanted) as Promise<V[]>; }
 
   /**
    * `setMany` under keys already encoded with {@link encodeKey} (as {@link setByEncodedKey}): stash.map fixes each key
@@ -317,13 +251,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> {
-    const core = this.#core;
-    core.writable('setMany');
-    await core.ready(core.storage);
-    if (!core.options.appendMode) return core.storage.setMany(core.packed(entries, true));
-    for (const [rawKey, value] of entries) await core.set(core.storage, rawKey, value);
-  }
+  async setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> { await this.#core.setMany(entries, true); }
 
   /**
    * Stores many entries, streaming them to the engine in batches (on local engines, a commit per 10,000), so a large
@@ -333,20 +261,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a key or value the serializer cannot carry; batches before it are stored.
    */
-  async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> {
-    const core = this.#core;
-    core.writable('setMany');
-    await core.ready(core.storage);
-    if (core.options.appendMode) return appendMode().appendEntries(core, core.storage, entries);
-    // Encoding streams lazily inside the engine's own batching, so a million entries never sit in memory at once.
-    if (Symbol.iterator in entries) return core.storage.setMany(core.packed(entries));
-    // An asynchronous source is gathered into batches here, so the engine sees whole batches, not one promise per entry.
-    const batch: (readonly [K, V])[] = [];
-    for await (const entry of entries) {
-      if (batch.push(entry) >= localEngine().WRITE_BATCH) await core.storage.setMany(core.packed(batch.splice(0)));
-    }
-    if (batch.length) await core.storage.setMany(core.packed(batch));
-  }
+  async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> { await this.#core.setMany(entries); }
 
   /**
    * Every version of `key` kept in append mode, oldest first; empty when it has none (absent, or only written outside
@@ -354,14 +269,13 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link UnsupportedError} on an engine that keeps no versions.
    */
-  async getAll(key: K): Promise<V[]>;
+  getAll(key: K): Promise<V[]>;
   /** Every version of `key` as `{ version, timestamp, value }`, oldest first. */
-  async getAll(key: K, options: GetAllOptions & { withMetadata: true }): Promise<VersionRecord<V>[]>;
+  getAll(key: K, options: GetAllOptions & { withMetadata: true }): Promise<VersionRecord<V>[]>;
   /** Every version of `key`, oldest first: values, or with `withMetadata` `{ version, timestamp, value }` records. */
-  async getAll(key: K, options?: GetAllOptions): Promise<V[] | VersionRecord<V>[]>;
-  async getAll(key: K, options: GetAllOptions = {}): Promise<V[] | VersionRecord<V>[]> {
-    await this.#core.ready(this.#core.storage);
-    return appendMode().allVersions(this.#core, this.#core.storage, key, options) as Promise<V[] | VersionRecord<V>[]>;
+  getAll(key: K, options?: GetAllOptions): Promise<V[] | VersionRecord<V>[]>;
+  getAll(key: K, options: GetAllOptions = {}): Promise<V[] | VersionRecord<V>[]> {
+    return this.#core.getAll(key, options) as Promise<V[] | VersionRecord<V>[]>;
   }
 
   /**
@@ -372,10 +286,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async clear(): Promise<void> { await this.#core.clear(this.#core.storage); }
 
   /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
-  async stats(): Promise<StashStats> {
-    await this.#core.ready(this.#core.storage);
-    return stashStats(this.#core.storage, this.#core.reads);
-  }
+  async stats(): Promise<StashStats> { return this.#core.stats(); }
 
   /** How many keys (in append mode: keys, not versions). */
   async size(): Promise<number> { return this.#core.size(this.#core.storage); }
@@ -404,16 +315,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   /** Keys and values as stored: key bytes and blobs; {@link decodeKey} and {@link decodeValue} read them. */
-  async *rawEntries(): AsyncGenerator<RawEntry> {
-    await this.#core.ready(this.#core.storage);
-    yield* this.#core.storage.entries();
-  }
+  rawEntries(): AsyncGenerator<RawEntry> { return this.#core.rawEntries(); }
 
   /** Keys as stored: the bytes of {@link encodeKey}. */
-  async *rawKeys(): AsyncGenerator<Uint8Array> {
-    await this.#core.ready(this.#core.storage);
-    yield* this.#core.storage.keys();
-  }
+  rawKeys(): AsyncGenerator<Uint8Array> { return this.#core.rawKeys(); }
 
   /** Values as stored: blobs with their header, serialized and compressed. */
   async *rawValues(): AsyncGenerator<Uint8Array> {
@@ -426,7 +331,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link DecodeError} for bytes that are not a key encoding.
    */
-  decodeKey(rawKey: Uint8Array): K { return keys().decodeKey(rawKey, { trustCode: this.#core.options.trustCode }) as K; }
+  decodeKey(rawKey: Uint8Array): K { return this.#core.decodeKey(rawKey) as K; }
   /**
    * The value a stored blob holds.
    *
@@ -491,9 +396,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return decorator().memoOrDecorator(first, second, (fn, options) => memo().memoize(this.#memoHost(), fn, options));
   }
 
-  #memoHost(): MemoCache {
-    return (this.#memos ??= new (memoCache().MemoCache)((name) => this.sub(name)));
-  }
+  #memoHost(): MemoCache { return (this.#memos ??= new (memoCache().MemoCache)((name) => this.sub(name))); }
 
   /**
    * `fn` over `items` on worker threads; stored results are read, only missing items are computed (see
@@ -514,15 +417,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
   }
 
-  // ---- identity and lifetime ----
-
   /** The engine and {@link HashStash.path}: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */
-  toString(): string {
-    const home = homedir();
-    const shown = this.path.startsWith(home + sep) ? `~${this.path.slice(home.length)}` : this.path;
-    const { name } = this.#core.engine;
-    return `${name.charAt(0).toUpperCase()}${name.slice(1)}HashStash(${shown})`;
-  }
+  toString(): string { return this.#core.describe(); }
 
   /**
    * The resolved options (without `clear`, `maxBytes` and `evict`) and {@link HashStash.path}: for logs and
@@ -532,35 +428,21 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     /** {@link HashStash.path}. */
     readonly path: string;
   } {
-    const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode } = this.#core.options;
-    return { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, path: this.path };
+    return this.#core.toJSON();
   }
 
   /**
    * Closes the engine (files, connections) and the sub-stashes of this stash's memos. Nothing is lost by not
    * closing: writes are stored when they resolve.
    */
-  async close(): Promise<void> {
-    await this.#memos?.close();
-    await this.#core.engine.close();
-  }
+  async close(): Promise<void> { await this.#memos?.close(); await this.#core.engine.close(); }
 
   /** {@link close}, for `await using stash = new HashStash(…)`; a temporary stash is removed instead ({@link tmp}). */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await (this.#lifetime ? this.#lifetime.remove() : this.close());
-  }
+  async [Symbol.asyncDispose](): Promise<void> { await (this.#lifetime ? this.#lifetime.remove() : this.close()); }
 
-  /**
-   * The same as {@link setByEncodedKey}.
-   *
-   * @deprecated The key is encoded, the value is not: use {@link setByEncodedKey}.
-   */
+  /** The same as {@link setByEncodedKey}. @deprecated The key is encoded, the value is not: use {@link setByEncodedKey}. */
   setRaw(rawKey: Uint8Array, value: V): Promise<void> { return this.setByEncodedKey(rawKey, value); }
 
-  /**
-   * The same as {@link setManyByEncodedKey}.
-   *
-   * @deprecated The keys are encoded, the values are not: use {@link setManyByEncodedKey}.
-   */
+  /** The same as {@link setManyByEncodedKey}. @deprecated The keys are encoded: use {@link setManyByEncodedKey}. */
   setManyRaw(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> { return this.setManyByEncodedKey(entries); }
 }

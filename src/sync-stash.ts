@@ -1,7 +1,6 @@
 import { allVersionsSync, appendEntriesSync, type GetAllOptions, type VersionRecord } from './append-mode.js';
 import type { RawEntry, SyncStore } from './engines/engine.js';
 import { take, WRITE_BATCH } from './engines/local-engine.js';
-import { decodeKey } from './keys/encode.js';
 import type { MemoHost } from './memo/cache.js';
 import { memoOrDecorator } from './memo/decorator.js';
 import { syncMemoize, syncRunOn } from './memo/memoize.js';
@@ -230,7 +229,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    *
    * @throws {@link DecodeError} for bytes that are not a key encoding.
    */
-  decodeKey(rawKey: Uint8Array): K { return decodeKey(rawKey, { trustCode: this.#core.options.trustCode }) as K; }
+  decodeKey(rawKey: Uint8Array): K { return this.#core.decodeKey(rawKey) as K; }
   /**
    * The value a stored blob holds.
    *
