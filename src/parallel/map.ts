@@ -90,8 +90,9 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #display: ProgressDisplay | undefined;
 
   /**
-   * What `stash.map(fn, items, options)` does, and throws; `parent` is that stash.
+   * What `stash.map(fn, items, options)` does, and throws; `parent` is that stash (any {@link MapHost}).
    *
+   * @internal Made by `stash.map`.
    * @throws {@link ClosureError} when `fn` reads variables from outside itself; {@link ConfigError} for items that
    *   are not an iterable, or an unknown or ill-typed option.
    */
