@@ -29,9 +29,13 @@ const localEngine = lazy<typeof import('./engines/local-engine.js')>(from, './en
 /** A value now (a synchronous store) or later (an engine). */
 export type Maybe<T> = T | Promise<T>;
 
+/** True for a promise, or any thenable an engine of one's own may return. */
+export const isPromise = (value: unknown): value is Promise<unknown> =>
+  typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+
 /** `next(value)`, at once when `value` is not a promise, else when it resolves. */
 export function then<T, R>(value: Maybe<T>, next: (value: T) => Maybe<R>): Maybe<R> {
-  return value instanceof Promise ? value.then(next) : next(value);
+  return isPromise(value) ? value.then(next) : next(value as T);
 }
 
 /** What the rules read and write: an {@link Engine} or its `SyncStore` (both fit). */
@@ -185,7 +189,8 @@ export class StashCore {
     const encoded = keys().encodeKey(key);
     // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
     const blob = access.getTransient ? access.getTransient(encoded) : access.get(encoded);
-    return blob instanceof Promise ? blob.then((found) => this.found(found, fallback)) : this.found(blob, fallback);
+    if (blob === undefined || blob instanceof Uint8Array) return this.found(blob, fallback);
+    return blob.then((found) => this.found(found, fallback));
   }
 
   /** {@link get} for the asynchronous API: a promise, rejected rather than thrown. */

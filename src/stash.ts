@@ -81,6 +81,8 @@ export interface TemporaryHashStash<K = any, V = any> extends HashStash<K, V>, T
  * ```
  */
 export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterable<[K, V]> {
+  /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
+  readonly path: string;
   /** The rules and state shared with the sync view (stash-core.ts). */
   readonly #core: StashCore;
   #syncView: SyncHashStash<K, V> | undefined;
@@ -100,10 +102,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    */
   constructor(options: HashStashOptions = {}) {
     this.#core = new StashCore(options, this, (o) => new HashStash(o));
+    this.path = this.#core.path;
   }
 
-  /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
-  get path(): string { return this.#core.path; }
   /** The storage engine this stash runs on. */
   get engine(): Engine { return this.#core.engine; }
   /** The stash's name inside its root, as given (`'main'` by default; `'<parent>/<sub>'` for a sub-stash). */
