@@ -1,14 +1,14 @@
-import type { AppendStore, Engine, RawEntry, RawVersion, SyncAppendStore } from './engines/engine.js';
+import type { Engine, RawVersion, SyncStore } from './engines/engine.js';
 import { take, WRITE_BATCH } from './engines/local-engine.js';
-import { UnsupportedError } from './errors.js';
-import type { BlobFormat } from './format/blob.js';
 import { encodeKey } from './keys/encode.js';
+import type { StashCore } from './stash-core.js';
 
 /**
  * Append mode for the facade: in a stash opened with `appendMode: true` every write adds a version through the
  * engine's version store (`Engine.append`, or `SyncStore.append` for `stash.sync`), and `getAll` reads them back.
  * The engine keeps the latest version as the key's current value, so `get`, `has`, iteration and `size` need nothing
- * from here.
+ * from here. The rules (one version per entry, in order; a record or a value per version) are written once, with a
+ * loop for each surface.
  */
 
 /** One version of a key, as `getAll(key, { withMetadata: true })` gives it. */
@@ -30,74 +30,42 @@ export interface GetAllOptions {
   readonly withMetadata?: boolean | undefined;
 }
 
-function unsupported(engine: Engine): UnsupportedError {
-  return new UnsupportedError(
-    `appendMode needs an engine that keeps versions; the '${engine.name}' engine does not (engines that do: lmdb, sqlite, pairtree, memory, redis, mongo)`);
+/** What `getAll` gives for one version. */
+function versionOut(core: StashCore, version: RawVersion, withMetadata: boolean | undefined): unknown {
+  const value = core.format.unpack(version.value);
+  return withMetadata ? { version: version.version, timestamp: version.timestamp, value } : value;
 }
 
-/** The engine's version store; UnsupportedError naming the engine when it has none. */
-export function appendStoreOf(engine: Engine): AppendStore {
-  if (!engine.append) throw unsupported(engine);
-  return engine.append;
+/** Every version of `key`, oldest first: empty when it has none (absent, or only written outside append mode). */
+export async function allVersions(core: StashCore, engine: Engine, key: unknown, options: GetAllOptions = {}): Promise<unknown[]> {
+  const all: unknown[] = [];
+  for await (const version of core.versions(engine).versions(encodeKey(key))) all.push(versionOut(core, version, options.withMetadata));
+  return all;
 }
 
-/** The synchronous version store, for `stash.sync`. */
-export function syncAppendStoreOf(engine: Engine): SyncAppendStore {
-  const store = engine.sync?.append;
-  if (!store || !engine.append) throw unsupported(engine);
-  return store;
-}
-
-/** Adds one version under an encoded key; resolves when it is stored. */
-export function appendValue(engine: Engine, format: BlobFormat, rawKey: Uint8Array, value: unknown): Promise<void> {
-  return appendStoreOf(engine).append(rawKey, format.pack(value)).then(() => undefined);
+/** {@link allVersions} for `stash.sync`. */
+export function allVersionsSync(core: StashCore, store: SyncStore, key: unknown, options: GetAllOptions = {}): unknown[] {
+  const all: unknown[] = [];
+  for (const version of core.versions(store).versions(encodeKey(key))) all.push(versionOut(core, version, options.withMetadata));
+  return all;
 }
 
 /** Adds one version per entry, in order (two entries of one key become two versions). */
 export async function appendEntries(
-  engine: Engine, format: BlobFormat, entries: Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>,
+  core: StashCore, engine: Engine, entries: Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>,
 ): Promise<void> {
-  const store = appendStoreOf(engine);
-  const sync = engine.sync?.append;
-  if (sync && Symbol.iterator in entries) {
-    appendEntriesSync(sync, format, entries);
-    return;
-  }
-  for await (const [key, value] of entries) await store.append(encodeKey(key), format.pack(value));
+  const store = core.versions(engine);
+  if (engine.sync?.append && Symbol.iterator in entries) return appendEntriesSync(core, engine.sync, entries);
+  for await (const [key, value] of entries) await store.append(encodeKey(key), core.format.pack(value));
 }
 
-export function appendEntriesSync(store: SyncAppendStore, format: BlobFormat, entries: Iterable<readonly [unknown, unknown]>): void {
+/** {@link appendEntries} for `stash.sync` (and for a synchronous source on a local engine): in batches where it can. */
+export function appendEntriesSync(core: StashCore, sync: SyncStore, entries: Iterable<readonly [unknown, unknown]>): void {
+  const store = core.versions(sync);
+  const packed = core.packed(entries);
   if (!store.appendMany) {
-    for (const [key, value] of entries) store.append(encodeKey(key), format.pack(value));
+    for (const [rawKey, blob] of packed) store.append(rawKey, blob);
     return;
   }
-  const encoded = (function* () {
-    for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
-  })();
-  for (let batch = take(encoded, WRITE_BATCH); batch.length; batch = take(encoded, WRITE_BATCH)) store.appendMany(batch);
-}
-
-const toRecord = <V>(format: BlobFormat, version: RawVersion): VersionRecord<V> =>
-  ({ version: version.version, timestamp: version.timestamp, value: format.unpack(version.value) as V });
-
-/** Every version of `key`, oldest first: empty when it has none (absent, or only written outside append mode). */
-export async function allVersions<V>(
-  engine: Engine, format: BlobFormat, key: unknown, options: GetAllOptions = {},
-): Promise<V[] | VersionRecord<V>[]> {
-  const versions = appendStoreOf(engine).versions(encodeKey(key));
-  const all: (V | VersionRecord<V>)[] = [];
-  for await (const version of versions) {
-    all.push(options.withMetadata ? toRecord<V>(format, version) : (format.unpack(version.value) as V));
-  }
-  return all as V[] | VersionRecord<V>[];
-}
-
-export function allVersionsSync<V>(
-  store: SyncAppendStore, format: BlobFormat, key: unknown, options: GetAllOptions = {},
-): V[] | VersionRecord<V>[] {
-  const all: (V | VersionRecord<V>)[] = [];
-  for (const version of store.versions(encodeKey(key))) {
-    all.push(options.withMetadata ? toRecord<V>(format, version) : (format.unpack(version.value) as V));
-  }
-  return all as V[] | VersionRecord<V>[];
+  for (let batch = take(packed, WRITE_BATCH); batch.length; batch = take(packed, WRITE_BATCH)) store.appendMany(batch);
 }

@@ -19,7 +19,7 @@
  *
  * @packageDocumentation
  */
-export { HashStash } from './stash.js';
+export { HashStash, type TemporaryHashStash } from './stash.js';
 export type { SyncHashStash } from './sync-stash.js';
 export type { UpdateSource, SyncUpdateSource, EntriesSource } from './update-source.js';
 export type { VersionRecord, GetAllOptions } from './append-mode.js';
@@ -28,7 +28,6 @@ export type { FlatRecord } from './tables/flatten.js';
 export type { RecordOptions } from './tables/records.js';
 export type { PrintOptions } from './tables/print.js';
 export type { ArqueroTable } from './tables/arquero.js';
-export type { TemporaryHashStash } from './tmp/temporary.js';
 export {
   cacheHome, DEFAULTS, ENGINE_NAMES, SERIALIZER_NAMES, COMPRESS_NAMES,
   type HashStashOptions, type ResolvedOptions, type EngineName, type SerializerName, type CompressName,
@@ -55,13 +54,13 @@ export type {
   RawVersion,
 } from './engines/engine.js';
 export { registerEngine } from './engines/index.js';
-export type { StashedOptions } from './memo/stashed.js';
-export type { MemoOptions, Memoized, FunctionStash } from './memo/memoize.js';
-export type { SyncMemoized, SyncFunctionStash } from './memo/sync-memoize.js';
-export type { StashedDecorator, SyncStashedDecorator } from './memo/decorator.js';
-export { stashOf, type StashOf } from './memo/stash-of.js';
+export type { StashedOptions } from './stashed.js';
+export type { MemoOptions } from './memo/options.js';
+export type { Memoized, FunctionStash, StashedDecorator } from './stash.js';
+export type { SyncMemoized, SyncFunctionStash, SyncStashedDecorator } from './sync-stash.js';
+export { stashOf, type StashOf } from './memoized.js';
 export { StashMap } from './parallel/map.js';
-export { stashMapped, type StashMapped } from './parallel/stash-mapped.js';
+export { stashMapped, type StashMapped } from './stash-mapped.js';
 export { MapItemError, WorkerCrashError, ClosureError, type WorkerCrashReason } from './parallel/errors.js';
 export type { MapOptions } from './parallel/options.js';
 export type { MapFunction, ModuleFunction } from './parallel/function-ref.js';

@@ -8,14 +8,14 @@ import { lazy } from './lazy.js';
 import { COMPRESS_NAMES, SERIALIZER_NAMES, type CompressName, type SerializerName } from './options.js';
 import type { DeserializeOptions } from './serializers/serializer.js';
 
-type Stashed = typeof import('./memo/stashed.js');
+type Stashed = typeof import('./stashed.js');
 
 const from = import.meta.url;
 const serializers = lazy<typeof import('./serializers/index.js')>(from, './serializers/index.js');
 const codecs = lazy<typeof import('./codecs/index.js')>(from, './codecs/index.js');
 const keys = lazy<typeof import('./keys/encode.js')>(from, './keys/encode.js');
 const keyHash = lazy<typeof import('./keys/hash.js')>(from, './keys/hash.js');
-const memo = lazy<Stashed>(from, './memo/stashed.js');
+const memo = lazy<Stashed>(from, './stashed.js');
 
 /** The names the `serializer` option accepts (a test checks they are the serializers'). */
 export const serializerNames: readonly SerializerName[] = Object.freeze([...SERIALIZER_NAMES]);
@@ -45,7 +45,7 @@ export function serialize(value: unknown, serializer?: SerializerName): Uint8Arr
  * @param options - `trustCode: true` revives stored functions as functions (evaluating their source); otherwise they
  *   come back as {@link StoredFunction}.
  * @throws {@link DecodeError} when the bytes are not valid output of that serializer.
- * @throws {@link ConfigError} for an unknown serializer name; TypeError when `bytes` is not a Uint8Array.
+ * @throws {@link ConfigError} for an unknown serializer name, or `bytes` that are not a Uint8Array.
  */
 export function deserialize(bytes: Uint8Array, serializer?: SerializerName, options?: DeserializeOptions): unknown {
   return serializers().deserialize(bytes, serializer, options);
@@ -55,7 +55,7 @@ export function deserialize(bytes: Uint8Array, serializer?: SerializerName, opti
  * Compress `bytes`, then base64 them when `b64` is on.
  *
  * @param options - The codec (default `'lz4'`) and `b64` (default false).
- * @throws {@link ConfigError} for an unknown codec; TypeError when `bytes` is not a Uint8Array.
+ * @throws {@link ConfigError} for an unknown codec, or `bytes` that are not a Uint8Array.
  * @example
  * ```ts
  * const stored = encode(serialize(value), { compress: 'zlib', b64: true });
@@ -70,7 +70,7 @@ export function encode(bytes: Uint8Array, options?: EncodeOptions): Uint8Array {
  * The inverse of `encode` with the same options; DecodeError when `stored` is not such output.
  *
  * @throws {@link DecodeError} when `stored` is not output of `encode` with these options.
- * @throws {@link ConfigError} for an unknown codec; TypeError when `stored` is not a Uint8Array.
+ * @throws {@link ConfigError} for an unknown codec, or `stored` that is not a Uint8Array.
  */
 export function decode(stored: Uint8Array, options?: EncodeOptions): Uint8Array {
   return codecs().decode(stored, options);

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { checkOneOf, checkOptionsObject, checkType, shown } from './checks.js';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
 import {
@@ -173,35 +174,6 @@ export function resolveRoot(root: string, env: NodeJS.ProcessEnv = process.env):
   return resolved;
 }
 
-function expectType(name: string, value: unknown, type: 'string' | 'boolean'): void {
-  if (typeof value !== type) {
-    throw new ConfigError(`option '${name}' must be a ${type}, got ${describe(value)}`);
-  }
-}
-
-function expectOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(`unknown ${name} ${describe(value)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
-  }
-  return value as T;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return shown(value);
-  if (value === null) return 'null';
-  if (typeof value === 'object') return Object.prototype.toString.call(value);
-  return `${typeof value} ${String(value)}`;
-}
-
-/** A string quoted for a message: control characters escaped, and a long one cut, with its full length in bytes. */
-function shown(text: string): string {
-  const chars = Array.from(text);
-  const long = chars.length > 240;
-  const escaped = (long ? `${chars.slice(0, 200).join('')}…` : text)
-    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return long ? `'${escaped}' (${Buffer.byteLength(text)} bytes)` : `'${escaped}'`;
-}
-
 function isEngineObject(value: unknown): value is Engine {
   return typeof value === 'object' && value !== null && typeof (value as Engine).get === 'function' &&
     typeof (value as Engine).name === 'string' && typeof (value as Engine).capabilities === 'object';
@@ -209,26 +181,19 @@ function isEngineObject(value: unknown): value is Engine {
 
 /** Applies defaults and validates: an unknown option, engine, serializer or codec throws ConfigError naming it. */
 export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions & { engineObject: Engine | undefined; rootAsGiven: string } {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ConfigError(`HashStash options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.has(key)) {
-      throw new ConfigError(`unknown option '${key}'; valid options are ${[...OPTION_NAMES].join(', ')}`);
-    }
-  }
+  checkOptionsObject('', options, OPTION_NAMES, 'HashStash options');
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as HashStashOptions;
   const merged = { ...DEFAULTS, ...given };
 
-  expectType('root', merged.root, 'string');
-  expectType('name', merged.name, 'string');
+  checkType('', 'root', merged.root, 'string');
+  checkType('', 'name', merged.name, 'string');
   if (merged.root === '') throw new ConfigError(`option 'root' must not be empty`);
   const root = resolveRoot(merged.root);
   validateName(merged.name);
   for (const flag of ['b64', 'appendMode', 'clear', 'readonly', 'trustCode'] as const) {
-    expectType(flag, merged[flag], 'boolean');
+    checkType('', flag, merged[flag], 'boolean');
   }
-  if (merged.url !== undefined) expectType('url', merged.url, 'string');
+  if (merged.url !== undefined) checkType('', 'url', merged.url, 'string');
   if (merged.readonly && merged.clear) {
     throw new ConfigError(`options 'readonly' and 'clear' cannot both be true: clear empties the stash on first use, a write that readonly refuses`);
   }
@@ -239,11 +204,11 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
     engineObject = merged.engine;
     engine = merged.engine.name;
   } else {
-    if (!isEngineName(merged.engine)) expectOneOf('engine', merged.engine, engineNames());
+    if (!isEngineName(merged.engine)) checkOneOf('engine', merged.engine, engineNames());
     engine = merged.engine as string;
   }
-  const serializer = expectOneOf('serializer', merged.serializer, SERIALIZER_NAMES);
-  const compress = merged.compress === false ? 'raw' : expectOneOf('compress', merged.compress, COMPRESS_NAMES);
+  const serializer = checkOneOf('serializer', merged.serializer, SERIALIZER_NAMES);
+  const compress = merged.compress === false ? 'raw' : checkOneOf('compress', merged.compress, COMPRESS_NAMES);
   const { maxBytes, evict } = resolveEngineOptions(merged);
   const engineLimit = engineObject ? undefined : stashPathLimit(engine);
   checkLengths(root, merged.name, settingsFolder({ engine, serializer, compress, b64: merged.b64 }), engineLimit);

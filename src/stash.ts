@@ -1,45 +1,66 @@
-import { homedir } from 'node:os';
-import { join, sep } from 'node:path';
 import type { GetAllOptions, VersionRecord } from './append-mode.js';
 import type { Engine, RawEntry } from './engines/engine.js';
-import { engineFactory } from './engines/index.js';
 // Loaded with the facade for its rules that run at import: a thread that starts a worker, or a worker that inherited
 // no memory arena, listens for one (hand-over.ts).
 import './engines/memory/hand-over.js';
-import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
-import type { BlobFormat } from './format/blob.js';
 import { lazy } from './lazy.js';
-import type { StashedDecorator } from './memo/decorator.js';
-import { closeMemoStashes } from './memo/made.js';
-import type { MemoOptions, Memoized } from './memo/memoize.js';
-import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOptions } from './options.js';
+import type { MemoCache } from './memo/cache.js';
+import type { MemoOptions } from './memo/options.js';
+import type { HashStashOptions, ResolvedOptions } from './options.js';
 import type { MapFunction } from './parallel/function-ref.js';
 import type { StashMap } from './parallel/map.js';
 import type { MapOptions } from './parallel/options.js';
+import type { StashStats } from './read-counts.js';
+import { StashCore } from './stash-core.js';
 import type { SyncHashStash } from './sync-stash.js';
-import type { UpdateSource } from './update-source.js';
-import { countedRead, stashStats, type ReadCounts, type StashStats } from './read-counts.js';
-import type { RecordOptions } from './tables/records.js';
 import type { FlatRecord } from './tables/flatten.js';
+import type { RecordOptions } from './tables/records.js';
 import type { Table } from './tables/table.js';
-import type { TemporaryHashStash } from './tmp/temporary.js';
+import type { TmpHandle, TmpLifetime } from './tmp/temporary.js';
+import type { UpdateSource } from './update-source.js';
 
 // What a stash needs beyond its facade loads when first needed (see lazy.ts): importing hashstash loads none of it.
 const from = import.meta.url;
-const keys = lazy<typeof import('./keys/encode.js')>(from, './keys/encode.js');
-const preview = lazy<typeof import('./keys/preview.js')>(from, './keys/preview.js');
-const formats = lazy<typeof import('./stash-format.js')>(from, './stash-format.js');
-const appendMode = lazy<typeof import('./append-mode.js')>(from, './append-mode.js');
 const updates = lazy<typeof import('./update-source.js')>(from, './update-source.js');
 const syncView = lazy<typeof import('./sync-stash.js')>(from, './sync-stash.js');
+const memoCache = lazy<typeof import('./memo/cache.js')>(from, './memo/cache.js');
 const memo = lazy<typeof import('./memo/memoize.js')>(from, './memo/memoize.js');
 const decorator = lazy<typeof import('./memo/decorator.js')>(from, './memo/decorator.js');
 const mapping = lazy<typeof import('./parallel/map.js')>(from, './parallel/map.js');
 const records = lazy<typeof import('./tables/records.js')>(from, './tables/records.js');
 const tables = lazy<typeof import('./tables/table.js')>(from, './tables/table.js');
 const temporary = lazy<typeof import('./tmp/temporary.js')>(from, './tmp/temporary.js');
-const sweeps = lazy<typeof import('./tmp/sweep.js')>(from, './tmp/sweep.js');
-const localEngine = lazy<typeof import('./engines/local-engine.js')>(from, './engines/local-engine.js');
+
+/** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
+export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
+  /** The stored result for these arguments, or undefined. With `keyThis`, pass the instance first. */
+  getFunc(...args: A | [unknown, ...A]): Promise<Awaited<R> | undefined>;
+};
+
+/**
+ * A memoized function (`stash.stashed(fn)`, `stashed(fn, options)`): called like `fn`, it returns a promise of the
+ * result, computed on the first call with these arguments and read from `stash` after.
+ *
+ * @typeParam A - `fn`'s parameters.
+ * @typeParam R - What `fn` returns (awaited in the result).
+ * @typeParam This - `this` of a decorated method.
+ */
+export type Memoized<A extends unknown[], R, This = unknown> = ((this: This, ...args: A) => Promise<Awaited<R>>) & {
+  /** The function's own sub-stash, keyed by the arguments. */
+  readonly stash: FunctionStash<A, R>;
+};
+
+/**
+ * What `@stashed(options)` and `@stash.stashed(options)` return: a standard (TC39, TypeScript 5+) method decorator
+ * for async methods. The method's own `this` is passed on; it is part of the key only with `keyThis`.
+ */
+export type StashedDecorator = <This, A extends unknown[], R>(
+  method: (this: This, ...args: A) => Promise<R>,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
+) => Memoized<A, R, This>;
+
+/** A stash that is removed, data and all, when disposed (`stash.tmp()`); `close()` alone keeps the data. */
+export interface TemporaryHashStash<K = any, V = any> extends HashStash<K, V>, TmpHandle {}
 
 /**
  * A dictionary whose keys and values can be anything, kept on the storage named by `engine`.
@@ -62,16 +83,12 @@ const localEngine = lazy<typeof import('./engines/local-engine.js')>(from, './en
 export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterable<[K, V]> {
   /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
   readonly path: string;
-  readonly #options: ResolvedOptions;
-  /** The root as the user wrote it: server engines namespace by it, and sub-stashes inherit it. */
-  readonly #rootAsGiven: string;
-  readonly #engine: Engine;
-  readonly #format: BlobFormat;
-  #pendingClear: boolean;
-  #used = false;
+  /** The rules and state shared with the sync view (stash-core.ts). */
+  readonly #core: StashCore;
   #syncView: SyncHashStash<K, V> | undefined;
-  readonly #memoized = new WeakMap<Function, Memoized<any, any>>();
-  readonly #reads: ReadCounts = { hits: 0, misses: 0 };
+  #memos: MemoCache | undefined;
+  /** Set on a temporary stash (`tmp()`): its registry entry and removal. */
+  #lifetime: TmpLifetime | undefined;
 
   /**
    * Validates `options` and builds the engine without touching storage: files are opened and servers connected on
@@ -84,49 +101,18 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link UnsupportedError} for `appendMode` on an engine object that keeps no versions.
    */
   constructor(options: HashStashOptions = {}) {
-    const { engineObject, rootAsGiven, ...resolved } = resolveOptions(options);
-    this.#options = resolved;
-    this.#rootAsGiven = rootAsGiven;
-    this.path = join(resolved.root, resolved.name, settingsFolder(resolved));
-    // Server engines namespace by the root as the user wrote it, not by this machine's cache folder, so programs on
-    // different machines that open `{ root: 'project_stash' }` on one server share one stash.
-    const namespace = [rootAsGiven, resolved.name, settingsFolder(resolved)].join('/');
-    this.#engine = engineObject ?? engineFactory(resolved.engine as never)({
-      path: this.path,
-      namespace,
-      readonly: resolved.readonly,
-      url: resolved.url,
-      maxBytes: resolved.maxBytes,
-      evict: resolved.evict,
-    });
-    this.#format = formats().blobFormat(resolved);
-    this.#pendingClear = resolved.clear;
-    // Fails at once, naming the engine, when the engine keeps no versions.
-    if (resolved.appendMode) appendMode().appendStoreOf(this.#engine);
-  }
-
-  /**
-   * The engine, for an operation on storage. The first one also starts, in the background and at most once per root
-   * (and server) per process, the sweep that removes temporary stashes of dead processes: a stash that is only
-   * constructed touches nothing, and a readonly one never sweeps.
-   */
-  get #storage(): Engine {
-    if (!this.#used) {
-      this.#used = true;
-      const { root, engine, url, readonly } = this.#options;
-      if (!readonly) void sweeps().sweepOnce({ root, engine, url }, HashStash);
-    }
-    return this.#engine;
+    this.#core = new StashCore(options, this, (o) => new HashStash(o));
+    this.path = this.#core.path;
   }
 
   /** The storage engine this stash runs on. */
-  get engine(): Engine { return this.#engine; }
+  get engine(): Engine { return this.#core.engine; }
   /** The stash's name inside its root, as given (`'main'` by default; `'<parent>/<sub>'` for a sub-stash). */
-  get name(): string { return this.#options.name; }
+  get name(): string { return this.#core.options.name; }
   /** The root folder, absolute: a relative `root` option resolved inside the cache home ({@link cacheHome}). */
-  get root(): string { return this.#options.root; }
+  get root(): string { return this.#core.options.root; }
   /** The options this stash runs with, after defaults and validation. */
-  get options(): ResolvedOptions { return this.#options; }
+  get options(): ResolvedOptions { return this.#core.options; }
 
   /**
    * The same stash, synchronously, for local engines (memory, pairtree, lmdb, sqlite): the same data and settings
@@ -135,14 +121,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link UnsupportedError} on an engine that is only asynchronous (redis, mongo).
    */
   get sync(): SyncHashStash<K, V> {
-    if (!this.#syncView) {
-      const store = this.#engine.sync;
-      if (!this.#engine.capabilities.sync || !store) {
-        throw new UnsupportedError(`stash.sync needs a local engine; '${this.#engine.name}' is only asynchronous`);
-      }
-      void this.#storage;
-      this.#syncView = new (syncView().SyncHashStash)<K, V>(this, store, this.#format, () => this.#clearIfPendingSync(), this.#reads);
-    }
+    this.#syncView ??= new (syncView().SyncHashStash)<K, V>(this, this.#core, this.#core.syncStore, () => this.#memoHost());
     return this.#syncView;
   }
 
@@ -154,13 +133,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ConfigError} for a `subName` or override the constructor refuses.
    */
   sub<SK = any, SV = any>(subName: string, overrides: Partial<HashStashOptions> = {}): HashStash<SK, SV> {
-    const { engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict } = this.#options;
-    // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
-    return new HashStash<SK, SV>({
-      root: this.#rootAsGiven, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode, maxBytes, evict,
-      ...overrides,
-      name: `${this.#options.name}/${subName}`,
-    });
+    const sub = new HashStash<SK, SV>(this.#core.subOptions(subName, overrides));
+    this.#lifetime?.adopt(sub);
+    return sub;
   }
 
   /**
@@ -170,7 +145,12 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash, which writes nothing in its root.
    * @throws {@link UnsupportedError} on a stash whose engine is an engine object rather than a name.
    */
-  tmp<TK = K, TV = V>(): TemporaryHashStash<TK, TV> { return temporary().openTmpStash<TK, TV>(this, HashStash); }
+  tmp<TK = K, TV = V>(): TemporaryHashStash<TK, TV> {
+    const { options, lifetime } = temporary().planTmp(this, (o) => new HashStash(o));
+    const tmp = new HashStash<TK, TV>(options);
+    tmp.#lifetime = lifetime;
+    return lifetime.attach(tmp);
+  }
 
   /**
    * `fn(tmp)` with a temporary stash (see {@link tmp}) that is removed when `fn` settles, also when it throws.
@@ -179,11 +159,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws What `fn` throws; {@link ReadOnlyError} on a readonly stash.
    */
   withTmp<R, TK = K, TV = V>(fn: (tmp: TemporaryHashStash<TK, TV>) => R | Promise<R>): Promise<Awaited<R>> {
-    return temporary().withTmpStash<TK, TV, R>(this, HashStash, fn);
+    return temporary().withTmp(() => this.tmp<TK, TV>(), fn);
   }
 
-  // ---- the dictionary ----
-
+  // ---- the dictionary: each rule is the core's (stash-core.ts), shared with the sync view ----
   /**
    * The value stored under `key`, or undefined when there is none (a stored `null` is a value, not an absent key).
    *
@@ -198,23 +177,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link DecodeError} when the stored blob is corrupt, truncated or written with other settings.
    */
   get<F>(key: K, fallback: F): Promise<V | F>;
-  // Not an async function, like `set`: a round trip's reply is decoded in the engine promise's own callback.
-  get(key: K, fallback?: unknown): Promise<unknown> {
-    try {
-      if (this.#pendingClear) return this.#clearPending().then(() => this.get(key, fallback));
-      const encoded = keys().encodeKey(key);
-      const store = this.#storage.sync;
-      if (!store) return this.#storage.get(encoded).then((blob) => this.#found(blob, fallback));
-      // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
-      return Promise.resolve(this.#found(store.getTransient ? store.getTransient(encoded) : store.get(encoded), fallback));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  #found(blob: Uint8Array | undefined, fallback: unknown): unknown {
-    return countedRead(this.#reads, this.#format, blob, fallback);
-  }
+  get(key: K, fallback?: unknown): Promise<unknown> { return this.#core.getAsync(key, fallback); }
 
   /**
    * Stores `value` under `key`, replacing what was there (in append mode: adding a version). Resolves once it is
@@ -223,14 +186,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a value (or key) the serializer cannot carry, naming the path inside it.
    */
-  // Not an async function: handing back the engine's own promise saves a promise layer on the hottest write path.
-  set(key: K, value: V): Promise<void> {
-    try {
-      return this.setRaw(keys().encodeKey(key), value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
+  set(key: K, value: V): Promise<void> { return this.#core.setAsync(key, value); }
 
   /**
    * `set` under a key already encoded with {@link encodeKey}, for callers that must fix the key before the value exists:
@@ -239,22 +195,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @param rawKey - `encodeKey(key)`.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  setRaw(rawKey: Uint8Array, value: V): Promise<void> {
-    try {
-      this.#writable('set');
-      if (this.#options.appendMode) return this.#append(rawKey, value);
-      if (this.#pendingClear) return this.#clearPending().then(() => this.#storage.set(rawKey, this.#format.pack(value)));
-      return this.#storage.set(rawKey, this.#format.pack(value));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
+  setByEncodedKey(rawKey: Uint8Array, value: V): Promise<void> { return this.#core.setAsync(undefined, value, rawKey); }
 
   /** True when something is stored under `key`. */
-  async has(key: K): Promise<boolean> {
-    if (this.#pendingClear) await this.#clearPending();
-    return this.#storage.has(keys().encodeKey(key));
-  }
+  async has(key: K): Promise<boolean> { return this.#core.has(this.#core.storage, key); }
 
   /**
    * Removes `key` (in append mode: every version of it).
@@ -262,11 +206,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @returns True when something was removed.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async delete(key: K): Promise<boolean> {
-    this.#writable('delete');
-    if (this.#pendingClear) await this.#clearPending();
-    return this.#storage.delete(keys().encodeKey(key));
-  }
+  async delete(key: K): Promise<boolean> { return this.#core.delete(this.#core.storage, key); }
 
   /**
    * The value stored under `key`, removed.
@@ -281,35 +221,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
   async pop<F>(key: K, fallback: F): Promise<V | F>;
-  async pop(key: K, ...fallback: unknown[]): Promise<unknown> {
-    this.#writable('pop');
-    if (this.#pendingClear) await this.#clearPending();
-    const encoded = keys().encodeKey(key);
-    const blob = await this.#storage.get(encoded);
-    if (blob === undefined) {
-      if (fallback.length) return fallback[0];
-      throw new KeyNotFoundError(`key not found: ${preview().previewKey(key)}`);
-    }
-    const value = this.#format.unpack(blob);
-    await this.#storage.delete(encoded);
-    return value;
-  }
+  async pop(key: K, ...fallback: unknown[]): Promise<unknown> { return this.#core.pop(this.#core.storage, key, fallback); }
 
   /**
    * The stored value; when absent, stores `value` first and returns it.
    *
    * @throws {@link ReadOnlyError} on a readonly stash when `key` is absent.
    */
-  async setDefault(key: K, value: V): Promise<V> {
-    if (this.#pendingClear) await this.#clearPending();
-    const encoded = keys().encodeKey(key);
-    const blob = await this.#storage.get(encoded);
-    if (blob !== undefined) return this.#format.unpack(blob) as V;
-    this.#writable('setDefault');
-    if (this.#options.appendMode) await this.#append(encoded, value);
-    else await this.#storage.set(encoded, this.#format.pack(value));
-    return value;
-  }
+  async setDefault(key: K, value: V): Promise<V> { return this.#core.setDefault(this.#core.storage, key, value) as Promise<V>; }
 
   /**
    * Stores every entry of a Map, an iterable or async iterable of [key, value], a plain object, or another stash,
@@ -318,36 +237,22 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ConfigError} for a source of another kind, or an item that is not a [key, value] pair.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async update(source: UpdateSource<K, V>): Promise<void> {
-    this.#writable('update');
-    await this.setMany(updates().toEntries(source));
-  }
+  async update(source: UpdateSource<K, V>): Promise<void> { this.#core.writable('update'); await this.setMany(updates().toEntries(source)); }
 
   /**
    * Values for many keys at once, in the order asked (undefined where absent); cheaper than one `get` per key.
    *
    * @throws {@link DecodeError} when a stored blob is corrupt, truncated or written with other settings.
    */
-  async getMany(wanted: Iterable<K>): Promise<(V | undefined)[]> {
-    if (this.#pendingClear) await this.#clearPending();
-    const { encodeKey } = keys();
-    const blobs = await this.#storage.getMany(Array.from(wanted, (key) => encodeKey(key)));
-    return blobs.map((blob) => this.#found(blob, undefined) as V | undefined);
-  }
+  async getMany(wanted: Iterable<K>): Promise<(V | undefined)[]> { return this.#core.getMany(this.#core.storage, wanted) as Promise<V[]>; }
 
   /**
-   * `setMany` under keys already encoded with {@link encodeKey} (as {@link setRaw}): stash.map fixes each key when it
-   * sends the call.
+   * `setMany` under keys already encoded with {@link encodeKey} (as {@link setByEncodedKey}): stash.map fixes each key
+   * when it sends the call.
    *
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async setManyRaw(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> {
-    this.#writable('setMany');
-    if (this.#pendingClear) await this.#clearPending();
-    const format = this.#format;
-    if (this.#options.appendMode) for (const [rawKey, value] of entries) await appendMode().appendValue(this.#storage, format, rawKey, value);
-    else await this.#storage.setMany(Array.from(entries, ([rawKey, value]): RawEntry => [rawKey, format.pack(value)]));
-  }
+  async setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> { await this.#core.setMany(entries, true); }
 
   /**
    * Stores many entries, streaming them to the engine in batches (on local engines, a commit per 10,000), so a large
@@ -357,30 +262,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a key or value the serializer cannot carry; batches before it are stored.
    */
-  async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> {
-    this.#writable('setMany');
-    if (this.#pendingClear) await this.#clearPending();
-    if (this.#options.appendMode) return appendMode().appendEntries(this.#storage, this.#format, entries);
-    const format = this.#format;
-    const { encodeKey } = keys();
-    if (Symbol.iterator in entries) {
-      // Encoding streams lazily inside the engine's own batching, so a million entries never sit in memory at once.
-      await this.#storage.setMany((function* () {
-        for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
-      })());
-      return;
-    }
-    // An asynchronous source is gathered into batches here, so the engine sees whole batches, not one promise per entry.
-    let batch: RawEntry[] = [];
-    for await (const [key, value] of entries) {
-      batch.push([encodeKey(key), format.pack(value)]);
-      if (batch.length >= localEngine().WRITE_BATCH) {
-        await this.#storage.setMany(batch);
-        batch = [];
-      }
-    }
-    if (batch.length) await this.#storage.setMany(batch);
-  }
+  async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> { await this.#core.setMany(entries); }
 
   /**
    * Every version of `key` kept in append mode, oldest first; empty when it has none (absent, or only written outside
@@ -388,19 +270,13 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link UnsupportedError} on an engine that keeps no versions.
    */
-  async getAll(key: K): Promise<V[]>;
+  getAll(key: K): Promise<V[]>;
   /** Every version of `key` as `{ version, timestamp, value }`, oldest first. */
-  async getAll(key: K, options: GetAllOptions & { withMetadata: true }): Promise<VersionRecord<V>[]>;
+  getAll(key: K, options: GetAllOptions & { withMetadata: true }): Promise<VersionRecord<V>[]>;
   /** Every version of `key`, oldest first: values, or with `withMetadata` `{ version, timestamp, value }` records. */
-  async getAll(key: K, options?: GetAllOptions): Promise<V[] | VersionRecord<V>[]>;
-  async getAll(key: K, options: GetAllOptions = {}): Promise<V[] | VersionRecord<V>[]> {
-    if (this.#pendingClear) await this.#clearPending();
-    return appendMode().allVersions<V>(this.#storage, this.#format, key, options);
-  }
-
-  async #append(rawKey: Uint8Array, value: V): Promise<void> {
-    if (this.#pendingClear) await this.#clearPending();
-    await appendMode().appendValue(this.#storage, this.#format, rawKey, value);
+  getAll(key: K, options?: GetAllOptions): Promise<V[] | VersionRecord<V>[]>;
+  getAll(key: K, options: GetAllOptions = {}): Promise<V[] | VersionRecord<V>[]> {
+    return this.#core.getAll(key, options) as Promise<V[] | VersionRecord<V>[]>;
   }
 
   /**
@@ -408,23 +284,13 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async clear(): Promise<void> {
-    this.#writable('clear');
-    this.#pendingClear = false;
-    await this.#storage.clear();
-  }
+  async clear(): Promise<void> { await this.#core.clear(this.#core.storage); }
 
   /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
-  async stats(): Promise<StashStats> {
-    if (this.#pendingClear) await this.#clearPending();
-    return stashStats(this.#storage, this.#reads);
-  }
+  async stats(): Promise<StashStats> { return this.#core.stats(); }
 
   /** How many keys (in append mode: keys, not versions). */
-  async size(): Promise<number> {
-    if (this.#pendingClear) await this.#clearPending();
-    return this.#storage.size();
-  }
+  async size(): Promise<number> { return this.#core.size(this.#core.storage); }
 
   // ---- iteration: streams, holding a bounded amount whatever the size ----
 
@@ -450,16 +316,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   /** Keys and values as stored: key bytes and blobs; {@link decodeKey} and {@link decodeValue} read them. */
-  async *rawEntries(): AsyncGenerator<RawEntry> {
-    if (this.#pendingClear) await this.#clearPending();
-    yield* this.#storage.entries();
-  }
+  rawEntries(): AsyncGenerator<RawEntry> { return this.#core.rawEntries(); }
 
   /** Keys as stored: the bytes of {@link encodeKey}. */
-  async *rawKeys(): AsyncGenerator<Uint8Array> {
-    if (this.#pendingClear) await this.#clearPending();
-    yield* this.#storage.keys();
-  }
+  rawKeys(): AsyncGenerator<Uint8Array> { return this.#core.rawKeys(); }
 
   /** Values as stored: blobs with their header, serialized and compressed. */
   async *rawValues(): AsyncGenerator<Uint8Array> {
@@ -472,13 +332,13 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link DecodeError} for bytes that are not a key encoding.
    */
-  decodeKey(rawKey: Uint8Array): K { return keys().decodeKey(rawKey, { trustCode: this.#options.trustCode }) as K; }
+  decodeKey(rawKey: Uint8Array): K { return this.#core.decodeKey(rawKey) as K; }
   /**
    * The value a stored blob holds.
    *
    * @throws {@link DecodeError} for a corrupt or truncated blob, or one written with another serializer or codec.
    */
-  decodeValue(rawValue: Uint8Array): V { return this.#format.unpack(rawValue) as V; }
+  decodeValue(rawValue: Uint8Array): V { return this.#core.format.unpack(rawValue) as V; }
 
   // ---- records and tables (src/tables) ----
 
@@ -496,7 +356,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   /** The records as a table: columns in first-seen order, a readable printout, CSV, `toArquero()`. */
   table(options: RecordOptions = {}): Promise<Table> { return tables().Table.fromAsync(records().iterRecords(this, options)); }
 
-  // ---- memoized functions ----
+  // ---- memoized functions (src/memo, on this stash's memo cache) ----
 
   /**
    * `fn(...args)`, computed once and read from the stash after: the result is stored in `fn`'s sub-stash (as
@@ -509,7 +369,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * ```
    */
   run<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>> {
-    return memo().runOn(this, this.#memoized, fn, args);
+    return memo().runOn(this.#memoHost(), fn, args) as Promise<Awaited<R>>;
   }
 
   /**
@@ -534,8 +394,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    */
   stashed(options?: MemoOptions): StashedDecorator;
   stashed(first?: unknown, second?: unknown): unknown {
-    return decorator().memoOrDecorator(first, second, (fn, options) => memo().memoize(this, fn as () => unknown, options));
+    return decorator().memoOrDecorator(first, second, (fn, options) => memo().memoize(this.#memoHost(), fn, options));
   }
+
+  #memoHost(): MemoCache { return (this.#memos ??= new (memoCache().MemoCache)((name) => this.sub(name))); }
 
   /**
    * `fn` over `items` on worker threads; stored results are read, only missing items are computed (see
@@ -556,15 +418,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
   }
 
-  // ---- identity and lifetime ----
-
   /** The engine and {@link HashStash.path}: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */
-  toString(): string {
-    const home = homedir();
-    const shown = this.path.startsWith(home + sep) ? `~${this.path.slice(home.length)}` : this.path;
-    const kind = this.#engine.name.charAt(0).toUpperCase() + this.#engine.name.slice(1);
-    return `${kind}HashStash(${shown})`;
-  }
+  toString(): string { return this.#core.describe(); }
 
   /**
    * The resolved options (without `clear`, `maxBytes` and `evict`) and {@link HashStash.path}: for logs and
@@ -574,39 +429,21 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     /** {@link HashStash.path}. */
     readonly path: string;
   } {
-    const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode } = this.#options;
-    return { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, path: this.path };
+    return this.#core.toJSON();
   }
 
   /**
    * Closes the engine (files, connections) and the sub-stashes of this stash's memos. Nothing is lost by not
    * closing: writes are stored when they resolve.
    */
-  async close(): Promise<void> {
-    await closeMemoStashes(this);
-    await this.#engine.close();
-  }
+  async close(): Promise<void> { await this.#memos?.close(); await this.#core.engine.close(); }
 
-  /** {@link close}, for `await using stash = new HashStash(…)`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
+  /** {@link close}, for `await using stash = new HashStash(…)`; a temporary stash is removed instead ({@link tmp}). */
+  async [Symbol.asyncDispose](): Promise<void> { await (this.#lifetime ? this.#lifetime.remove() : this.close()); }
 
-  #writable(operation: string): void {
-    if (this.#options.readonly) throw new ReadOnlyError(`cannot ${operation}: ${this} was opened with readonly: true`);
-  }
+  /** The same as {@link setByEncodedKey}. @deprecated The key is encoded, the value is not: use {@link setByEncodedKey}. */
+  setRaw(rawKey: Uint8Array, value: V): Promise<void> { return this.setByEncodedKey(rawKey, value); }
 
-  async #clearPending(): Promise<void> {
-    this.#pendingClear = false;
-    this.#writable('clear on open');
-    await this.#storage.clear();
-  }
-
-  #clearIfPendingSync(): void {
-    if (this.#pendingClear) {
-      this.#pendingClear = false;
-      this.#writable('clear on open');
-      this.#storage.sync!.clear();
-    }
-  }
+  /** The same as {@link setManyByEncodedKey}. @deprecated The keys are encoded: use {@link setManyByEncodedKey}. */
+  setManyRaw(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> { return this.setManyByEncodedKey(entries); }
 }

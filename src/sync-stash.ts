@@ -1,21 +1,49 @@
-import { allVersionsSync, appendEntriesSync, syncAppendStoreOf, type GetAllOptions, type VersionRecord } from './append-mode.js';
+import { allVersionsSync, appendEntriesSync, type GetAllOptions, type VersionRecord } from './append-mode.js';
 import type { RawEntry, SyncStore } from './engines/engine.js';
 import { take, WRITE_BATCH } from './engines/local-engine.js';
-import { KeyNotFoundError, ReadOnlyError } from './errors.js';
-import type { BlobFormat } from './format/blob.js';
-import { decodeKey, encodeKey } from './keys/encode.js';
-import type { HashStash } from './stash.js';
-import { countedRead, type ReadCounts } from './read-counts.js';
-import { previewKey } from './keys/preview.js';
-import { memoOrDecorator, type SyncStashedDecorator } from './memo/decorator.js';
+import type { MemoHost } from './memo/cache.js';
+import { memoOrDecorator } from './memo/decorator.js';
+import { syncMemoize, syncRunOn } from './memo/memoize.js';
 import type { MemoOptions } from './memo/options.js';
-import { syncMemoize, syncRunOn, type SyncMemoized } from './memo/sync-memoize.js';
+import type { StashCore } from './stash-core.js';
 import { toSyncEntries, type SyncUpdateSource } from './update-source.js';
+
+/** The synchronous view of a function's sub-stash: iterates as `[args, result]`; `getFunc` reads one result. */
+export type SyncFunctionStash<A extends unknown[], R> = SyncHashStash<A, R> & {
+  /** The stored result for these arguments, or undefined. With `keyThis`, pass the instance first. */
+  getFunc(...args: A | [unknown, ...A]): R | undefined;
+};
+
+/**
+ * A memoized synchronous function (`stash.sync.stashed(fn)`): called like `fn`, it returns the result, computed on
+ * the first call with these arguments and read from `stash` after.
+ *
+ * @typeParam A - `fn`'s parameters.
+ * @typeParam R - What `fn` returns.
+ * @typeParam This - `this` of a decorated method.
+ */
+export type SyncMemoized<A extends unknown[], R, This = unknown> = ((this: This, ...args: A) => R) & {
+  /** The function's own sub-stash (the one `stash.stashed(fn)` uses), synchronously. */
+  readonly stash: SyncFunctionStash<A, R>;
+};
+
+/** What `@stash.sync.stashed(options)` returns: a method decorator for synchronous methods. */
+export type SyncStashedDecorator = <This, A extends unknown[], R>(
+  method: (this: This, ...args: A) => R,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>
+    & (R extends PromiseLike<unknown> ? { 'stash.sync.stashed needs a synchronous method': never } : unknown),
+) => SyncMemoized<A, R, This>;
+
+/** What the sync view needs of its stash, beyond the shared core: its path and name, and its memo cache. */
+export interface SyncViewHost {
+  readonly path: string;
+  toString(): string;
+}
 
 /**
  * `stash.sync`: the dictionary of a local engine with synchronous methods and plain iterables.
- * It shares the owner's engine and settings; nothing here is cached apart from them. Each method does what the
- * {@link HashStash} method of its name does, and throws what it throws.
+ * It shares the owner's engine, settings and rules (stash-core.ts); nothing here is cached apart from them. Each
+ * method does what the {@link HashStash} method of its name does, and throws what it throws.
  *
  * @example
  * ```ts
@@ -25,19 +53,17 @@ import { toSyncEntries, type SyncUpdateSource } from './update-source.js';
  * ```
  */
 export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
-  readonly #owner: HashStash<K, V>;
+  readonly #owner: SyncViewHost;
+  readonly #core: StashCore;
   readonly #store: SyncStore;
-  readonly #format: BlobFormat;
-  readonly #ready: () => void;
-  readonly #reads: ReadCounts;
+  readonly #memos: () => MemoHost;
 
   /** @internal Made by `stash.sync`. */
-  constructor(owner: HashStash<K, V>, store: SyncStore, format: BlobFormat, ready: () => void, reads: ReadCounts = { hits: 0, misses: 0 }) {
+  constructor(owner: SyncViewHost, core: StashCore, store: SyncStore, memos: () => MemoHost) {
     this.#owner = owner;
+    this.#core = core;
     this.#store = store;
-    this.#format = format;
-    this.#ready = ready;
-    this.#reads = reads;
+    this.#memos = memos;
   }
 
   /** The owner's {@link HashStash.path}. */
@@ -55,13 +81,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link DecodeError} when the stored blob is corrupt, truncated or written with other settings.
    */
   get<F>(key: K, fallback: F): V | F;
-  get(key: K, fallback?: unknown): unknown {
-    this.#ready();
-    const encoded = encodeKey(key);
-    const store = this.#store;
-    // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
-    return countedRead(this.#reads, this.#format, store.getTransient ? store.getTransient(encoded) : store.get(encoded), fallback);
-  }
+  get(key: K, fallback?: unknown): unknown { return this.#core.get(this.#store, key, fallback); }
 
   /**
    * Stores `value` under `key`, replacing what was there (in append mode: adding a version); stored when it returns.
@@ -69,23 +89,20 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a value (or key) the serializer cannot carry, naming the path inside it.
    */
-  set(key: K, value: V): void {
-    this.setRaw(encodeKey(key), value);
-  }
+  set(key: K, value: V): void { this.#core.set(this.#store, this.#core.encode(key), value); }
 
-  /** `set` under a key already encoded with {@link encodeKey} (see {@link HashStash.setRaw}). */
-  setRaw(rawKey: Uint8Array, value: V): void {
-    this.#writable('set');
-    this.#ready();
-    if (this.#owner.options.appendMode) this.#versions().append(rawKey, this.#format.pack(value));
-    else this.#store.set(rawKey, this.#format.pack(value));
-  }
+  /** `set` under a key already encoded with {@link encodeKey} (see {@link HashStash.setByEncodedKey}). */
+  setByEncodedKey(rawKey: Uint8Array, value: V): void { this.#core.set(this.#store, rawKey, value); }
+
+  /**
+   * The same as {@link setByEncodedKey}.
+   *
+   * @deprecated The key is encoded, the value is not: use {@link setByEncodedKey}.
+   */
+  setRaw(rawKey: Uint8Array, value: V): void { this.setByEncodedKey(rawKey, value); }
 
   /** True when something is stored under `key`. */
-  has(key: K): boolean {
-    this.#ready();
-    return this.#store.has(encodeKey(key));
-  }
+  has(key: K): boolean { return this.#core.has(this.#store, key) as boolean; }
 
   /**
    * Removes `key` (in append mode: every version of it).
@@ -93,11 +110,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @returns True when something was removed.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  delete(key: K): boolean {
-    this.#writable('delete');
-    this.#ready();
-    return this.#store.delete(encodeKey(key));
-  }
+  delete(key: K): boolean { return this.#core.delete(this.#store, key) as boolean; }
 
   /**
    * The value stored under `key`, removed.
@@ -112,35 +125,14 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
   pop<F>(key: K, fallback: F): V | F;
-  pop(key: K, ...fallback: unknown[]): unknown {
-    this.#writable('pop');
-    this.#ready();
-    const encoded = encodeKey(key);
-    const blob = this.#store.get(encoded);
-    if (blob === undefined) {
-      if (fallback.length) return fallback[0];
-      throw new KeyNotFoundError(`key not found: ${previewKey(key)}`);
-    }
-    const value = this.#format.unpack(blob);
-    this.#store.delete(encoded);
-    return value;
-  }
+  pop(key: K, ...fallback: unknown[]): unknown { return this.#core.pop(this.#store, key, fallback); }
 
   /**
    * The stored value; when absent, stores `value` first and returns it.
    *
    * @throws {@link ReadOnlyError} on a readonly stash when `key` is absent.
    */
-  setDefault(key: K, value: V): V {
-    this.#ready();
-    const encoded = encodeKey(key);
-    const blob = this.#store.get(encoded);
-    if (blob !== undefined) return this.#format.unpack(blob) as V;
-    this.#writable('setDefault');
-    if (this.#owner.options.appendMode) this.#versions().append(encoded, this.#format.pack(value));
-    else this.#store.set(encoded, this.#format.pack(value));
-    return value;
-  }
+  setDefault(key: K, value: V): V { return this.#core.setDefault(this.#store, key, value) as V; }
 
   /**
    * Stores every entry of a Map, an iterable of [key, value] or a plain object, in batches as {@link setMany} does.
@@ -149,16 +141,12 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
   update(source: SyncUpdateSource<K, V>): void {
-    this.#writable('update');
+    this.#core.writable('update');
     this.setMany(toSyncEntries(source));
   }
 
   /** Values for many keys at once, in the order asked (undefined where absent). */
-  getMany(keys: Iterable<K>): (V | undefined)[] {
-    this.#ready();
-    return this.#store.getMany(Array.from(keys, (key) => encodeKey(key)))
-      .map((blob) => countedRead(this.#reads, this.#format, blob, undefined) as V | undefined);
-  }
+  getMany(keys: Iterable<K>): (V | undefined)[] { return this.#core.getMany(this.#store, keys) as (V | undefined)[]; }
 
   /**
    * Stores many [key, value] entries in batches (a commit per 10,000), so a large source never sits in memory whole.
@@ -168,16 +156,12 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link SerializationError} for a key or value the serializer cannot carry; batches before it are stored.
    */
   setMany(entries: Iterable<readonly [K, V]>): void {
-    this.#writable('setMany');
-    this.#ready();
-    if (this.#owner.options.appendMode) return appendEntriesSync(this.#versions(), this.#format, entries);
-    const format = this.#format;
-    const iterator = (function* () {
-      for (const [key, value] of entries) yield [encodeKey(key), format.pack(value)] as RawEntry;
-    })();
-    for (let batch = take(iterator, WRITE_BATCH); batch.length; batch = take(iterator, WRITE_BATCH)) {
-      this.#store.setMany(batch);
-    }
+    const core = this.#core;
+    core.writable('setMany');
+    core.ready(this.#store);
+    if (core.options.appendMode) return appendEntriesSync(core, this.#store, entries);
+    const packed = core.packed(entries);
+    for (let batch = take(packed, WRITE_BATCH); batch.length; batch = take(packed, WRITE_BATCH)) this.#store.setMany(batch);
   }
 
   /**
@@ -191,28 +175,19 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   /** Every version of `key`, oldest first: values, or with `withMetadata` `{ version, timestamp, value }` records. */
   getAll(key: K, options?: GetAllOptions): V[] | VersionRecord<V>[];
   getAll(key: K, options: GetAllOptions = {}): V[] | VersionRecord<V>[] {
-    this.#ready();
-    return allVersionsSync<V>(this.#versions(), this.#format, key, options);
+    this.#core.ready(this.#store);
+    return allVersionsSync(this.#core, this.#store, key, options) as V[] | VersionRecord<V>[];
   }
-
-  #versions() { return syncAppendStoreOf(this.#owner.engine); }
 
   /**
    * Removes every entry of this stash (not its sub-stashes).
    *
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  clear(): void {
-    this.#writable('clear');
-    this.#ready();
-    this.#store.clear();
-  }
+  clear(): void { this.#core.clear(this.#store); }
 
   /** How many keys (in append mode: keys, not versions). */
-  size(): number {
-    this.#ready();
-    return this.#store.size();
-  }
+  size(): number { return this.#core.size(this.#store) as number; }
 
   /** `for (const [key, value] of stash.sync)`: the same as {@link entries}. */
   [Symbol.iterator](): Iterator<[K, V]> { return this.entries(); }
@@ -234,13 +209,13 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
 
   /** Keys and values as stored: key bytes and blobs; {@link decodeKey} and {@link decodeValue} read them. */
   *rawEntries(): Generator<RawEntry> {
-    this.#ready();
+    this.#core.ready(this.#store);
     yield* this.#store.entries();
   }
 
   /** Keys as stored: the bytes of {@link encodeKey}. */
   *rawKeys(): Generator<Uint8Array> {
-    this.#ready();
+    this.#core.ready(this.#store);
     yield* this.#store.keys();
   }
 
@@ -254,18 +229,18 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    *
    * @throws {@link DecodeError} for bytes that are not a key encoding.
    */
-  decodeKey(rawKey: Uint8Array): K { return decodeKey(rawKey, { trustCode: this.#owner.options.trustCode }) as K; }
+  decodeKey(rawKey: Uint8Array): K { return this.#core.decodeKey(rawKey) as K; }
   /**
    * The value a stored blob holds.
    *
    * @throws {@link DecodeError} for a corrupt or truncated blob, or one written with another serializer or codec.
    */
-  decodeValue(rawValue: Uint8Array): V { return this.#format.unpack(rawValue) as V; }
+  decodeValue(rawValue: Uint8Array): V { return this.#core.format.unpack(rawValue) as V; }
 
   // ---- memoized functions, kept synchronous ----
 
   /** `fn(...args)` for a synchronous `fn`, computed once and read from the stash after. */
-  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R { return syncRunOn(this.#owner, fn, args); }
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R { return syncRunOn(this.#memos(), fn, args) as R; }
 
   /**
    * A synchronous wrapper of `fn` whose results are kept in its own sub-stash, the one `stash.stashed(fn)` uses.
@@ -281,15 +256,9 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    */
   stashed(options?: MemoOptions): SyncStashedDecorator;
   stashed(first?: unknown, second?: unknown): unknown {
-    return memoOrDecorator(first, second, (fn, options) => syncMemoize(this.#owner, fn as () => unknown, options));
+    return memoOrDecorator(first, second, (fn, options) => syncMemoize(this.#memos(), fn, options));
   }
 
   /** The owner's `String(stash)` followed by `.sync`. */
   toString(): string { return `${this.#owner}.sync`; }
-
-  #writable(operation: string): void {
-    if (this.#owner.options.readonly) {
-      throw new ReadOnlyError(`cannot ${operation}: ${this.#owner} was opened with readonly: true`);
-    }
-  }
 }

@@ -161,7 +161,7 @@ t.test('the functions exported from index, which load their modules on first cal
   t.strictSame(index.encodeKey(key), keys.encodeKey(key));
   t.strictSame(index.decodeKey(index.encodeKey(key)), key);
   t.equal(index.hashKey(index.encodeKey(key)), hashKey(keys.encodeKey(key)));
-  t.throws(() => index.deserialize('not bytes' as never), TypeError, 'errors are theirs too');
+  t.throws(() => index.deserialize('not bytes' as never), index.ConfigError, 'errors are theirs too');
 
   const root = t.testdir();
   let calls = 0;

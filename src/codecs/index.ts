@@ -61,6 +61,6 @@ export function decode(stored: Uint8Array, { compress = 'lz4', b64 = false }: En
 
 function assertBytes(bytes: unknown, caller: string): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(`${caller}() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+    throw new ConfigError(`${caller}() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   }
 }

@@ -1,23 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { Memoized } from './memoize.js';
 import { validateMemoOptions, type MemoOptions } from './options.js';
-import type { SyncMemoized } from './sync-memoize.js';
-
-/**
- * What `@stashed(options)` and `@stash.stashed(options)` return: a standard (TC39, TypeScript 5+) method decorator
- * for async methods. The method's own `this` is passed on; it is part of the key only with `keyThis`.
- */
-export type StashedDecorator = <This, A extends unknown[], R>(
-  method: (this: This, ...args: A) => Promise<R>,
-  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<R>>,
-) => Memoized<A, R, This>;
-
-/** What `@stash.sync.stashed(options)` returns: a method decorator for synchronous methods. */
-export type SyncStashedDecorator = <This, A extends unknown[], R>(
-  method: (this: This, ...args: A) => R,
-  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>
-    & (R extends PromiseLike<unknown> ? { 'stash.sync.stashed needs a synchronous method': never } : unknown),
-) => SyncMemoized<A, R, This>;
 
 /** Wraps one function with the memo options given; which stash it goes to is the caller's. */
 export type MakeMemo = (fn: Function, options: MemoOptions) => Function;

@@ -1,46 +1,27 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError, UnsupportedError } from '../errors.js';
 import { encodeKey, keyText } from '../keys/encode.js';
-import type { HashStash } from '../stash.js';
+import type { MemoHost, MemoStore, SyncMemoStore } from './cache.js';
 import { functionIdentity, WRAPPED } from './identity.js';
-import { memoStash } from './made.js';
 import { keyMaker, validateMemoOptions, type MemoOptions } from './options.js';
 
 export { functionIdentity } from './identity.js';
-export { memoStash } from './made.js';
 export type { MemoOptions } from './options.js';
 
-/** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
-export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
-  /** The stored result for these arguments, or undefined. With `keyThis`, pass the instance first. */
-  getFunc(...args: A | [unknown, ...A]): Promise<Awaited<R> | undefined>;
-};
-
 /**
- * A memoized function (`stash.stashed(fn)`, `stashed(fn, options)`): called like `fn`, it returns a promise of the
- * result, computed on the first call with these arguments and read from `stash` after.
- *
- * @typeParam A - `fn`'s parameters.
- * @typeParam R - What `fn` returns (awaited in the result).
- * @typeParam This - `this` of a decorated method.
+ * Memoized functions, asynchronous (`stash.stashed`, `stash.run`) and synchronous (`stash.sync.stashed`,
+ * `stash.sync.run`), with one set of rules: the key is the arguments (with `keyThis`, the key of `this` first), fixed
+ * before `fn` runs; a stored result is read unless `force`; a result of null or undefined is cached like any other;
+ * a readonly stash is read, never written (a miss computes and returns, as stash.map does). The asynchronous form
+ * also shares one computation among concurrent calls with equal arguments; the synchronous one refuses a promise.
  */
-export type Memoized<A extends unknown[], R, This = unknown> = ((this: This, ...args: A) => Promise<Awaited<R>>) & {
-  /** The function's own sub-stash, keyed by the arguments. */
-  readonly stash: FunctionStash<A, R>;
-};
+
+/** A memo's function with its sub-stash (typed by the facade as `Memoized` and `SyncMemoized`). */
+export type MemoFunction<S> = Function & { readonly stash: S };
 
 const MISSING: unique symbol = Symbol('missing');
 
 /** The folder below the parent where a function's results live. */
 export const functionStashName = (fn: Function, options: MemoOptions) => `stashed_result/${functionIdentity(fn, options)}`;
-
-/** One map of computations under way per sub-stash, so every memo of one function (run, stashed) shares it. */
-const inFlightByStash = new WeakMap<HashStash, Map<string, Promise<unknown>>>();
-
-function inFlightOf(stash: HashStash): Map<string, Promise<unknown>> {
-  let inFlight = inFlightByStash.get(stash);
-  if (!inFlight) inFlightByStash.set(stash, (inFlight = new Map()));
-  return inFlight;
-}
 
 /** Checks what a memo is given; shared by the asynchronous and the synchronous forms. */
 export function validateMemo(fn: unknown, options: unknown): asserts fn is Function {
@@ -48,32 +29,36 @@ export function validateMemo(fn: unknown, options: unknown): asserts fn is Funct
   validateMemoOptions(options);
 }
 
-/**
- * Wraps `fn` so each distinct argument list is computed once and then read from `parent`'s sub-stash
- * `stashed_result/<identity>`. A result of null or undefined is cached like any other; concurrent calls with
- * equal arguments share one computation. `this` is passed to `fn`, and keyed only with `keyThis`.
- */
-export function memoize<A extends unknown[], R, This = unknown>(
-  parent: HashStash,
-  fn: (this: This, ...args: A) => R | Promise<R>,
-  options: MemoOptions<This> = {},
-): Memoized<A, R, This> {
-  validateMemo(fn, options);
-  type Result = Awaited<R>;
-  const stash = memoStash<Result>(parent, functionStashName(fn, options)) as unknown as FunctionStash<A, R>;
+/** What both forms make of `fn` and its options: the key of a call, and `getFunc` on the sub-stash. */
+function keyRule(options: MemoOptions) {
   const keyOf = keyMaker(options.keyThis as MemoOptions['keyThis']);
-  stash.getFunc = options.keyThis
-    ? (...args) => stash.get(keyOf(args[0], args.slice(1)) as A)
-    : (...args) => stash.get(args as A);
-  const force = options.force === true;
+  /** `getFunc`'s key: with `keyThis`, the instance comes first. */
+  const funcKey = options.keyThis ? (args: unknown[]) => keyOf(args[0], args.slice(1)) : (args: unknown[]) => args;
+  return { keyOf, funcKey, force: options.force === true };
+}
+
+/** The memo, named like `fn`, carrying its sub-stash. */
+function finish<S>(memoized: Function, fn: Function, stash: S): MemoFunction<S> {
+  Object.defineProperty(memoized, 'name', { value: fn.name });
+  return Object.assign(memoized, { stash, [WRAPPED]: fn });
+}
+
+/**
+ * Wraps `fn` so each distinct argument list is computed once and then read from the host's sub-stash
+ * `stashed_result/<identity>`; concurrent calls with equal arguments share one computation. `this` is passed to
+ * `fn`, and keyed only with `keyThis`.
+ */
+export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {}): MemoFunction<MemoStore> {
+  validateMemo(fn, options);
+  const stash = host.memoStash(functionStashName(fn, options));
+  const { keyOf, funcKey, force } = keyRule(options);
+  const getFunc = (...args: unknown[]) => stash.get(funcKey(args));
   // On a local engine a hit is read synchronously: no promise until the result is known.
   const syncView = stash.engine.capabilities.sync ? stash.sync : undefined;
-  // Computations under way, by the key's canonical text; looked at only when not empty.
-  const inFlight = inFlightOf(stash) as Map<string, Promise<Result>>;
-
-  // A readonly stash is a cache that is read, never written: a miss computes and returns, as stash.map does.
+  const inFlight = host.inFlight(stash);
   const store = !stash.options.readonly;
-  const computeAndStore = async (self: This, args: A, key: A): Promise<Result> => {
+
+  const computeAndStore = async (self: unknown, args: unknown[], key: unknown[]): Promise<unknown> => {
     // Fixed before `fn` runs: a function that changes its arguments must not move its own entry.
     const rawKey = encodeKey(key);
     if (!force && !syncView) {
@@ -81,14 +66,15 @@ export function memoize<A extends unknown[], R, This = unknown>(
       if (stored !== MISSING) return stored;
     }
     const result = await fn.apply(self, args);
-    if (store) await stash.setRaw(rawKey, result);
+    if (store) await stash.setByEncodedKey(rawKey, result);
     return result;
   };
 
-  const memoized = function (this: This, ...args: A): Promise<Result> {
+  const memoized = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     try {
-      const key = keyOf(this, args) as A;
+      const key = keyOf(this, args);
       let id: string | undefined;
+      // Computations under way, by the key's canonical text; looked at only when not empty.
       if (inFlight.size !== 0) {
         id = keyText(key);
         const pending = inFlight.get(id);
@@ -108,24 +94,58 @@ export function memoize<A extends unknown[], R, This = unknown>(
       return Promise.reject(error);
     }
   };
-  Object.defineProperty(memoized, 'name', { value: fn.name });
-  return Object.assign(memoized, { stash, [WRAPPED]: fn });
+  return finish(memoized, fn, Object.assign(stash, { getFunc }));
 }
 
-/** The memo `stash.run` uses for `fn`, made once per stash and function (so its source is hashed once). */
-export function runOn<A extends unknown[], R>(
-  parent: HashStash,
-  memos: WeakMap<Function, Memoized<any, any>>,
-  fn: (...args: A) => R | Promise<R>,
-  args: A,
-): Promise<Awaited<R>> {
-  let memoized = memos.get(fn) as Memoized<A, R> | undefined;
-  if (!memoized) {
-    try {
-      memos.set(fn, (memoized = memoize(parent, fn)));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+function isThenable(value: unknown): boolean {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null
+    && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/**
+ * `stash.sync.stashed`: `fn` memoized on a local engine, staying synchronous. It shares the sub-stash of
+ * `stash.stashed(fn)` with the same options. An async function, or one that returns a promise, is refused: its result
+ * would be a promise, which cannot be stored.
+ */
+export function syncMemoize(host: MemoHost, fn: Function, options: MemoOptions = {}): MemoFunction<SyncMemoStore> {
+  validateMemo(fn, options);
+  if (fn.constructor.name === 'AsyncFunction' || fn.constructor.name === 'AsyncGeneratorFunction') {
+    throw new ConfigError(`stash.sync.stashed needs a synchronous function; '${fn.name || 'anonymous'}' is async: use stash.stashed`);
   }
-  return memoized.apply(undefined, args);
+  const parent = host.memoStash(functionStashName(fn, options));
+  // `.sync` throws UnsupportedError on an engine that is only asynchronous, as `stash.sync` does.
+  const stash = parent.sync;
+  const { keyOf, funcKey, force } = keyRule(options);
+  const getFunc = (...args: unknown[]) => stash.get(funcKey(args));
+  const store = !parent.options.readonly;
+
+  const memoized = function (this: unknown, ...args: unknown[]): unknown {
+    const key = keyOf(this, args);
+    if (!force) {
+      const stored = stash.get(key, MISSING);
+      if (stored !== MISSING) return stored;
+    }
+    const rawKey = encodeKey(key);
+    const result = fn.apply(this, args);
+    if (isThenable(result)) {
+      throw new UnsupportedError(`stash.sync.stashed keeps functions synchronous, but '${fn.name || 'anonymous'}' returned a promise: use stash.stashed`);
+    }
+    if (store) stash.setByEncodedKey(rawKey, result);
+    return result;
+  };
+  return finish(memoized, fn, Object.assign(stash, { getFunc }));
+}
+
+/** `stash.run(fn, ...args)`: the memo of `fn`, made once per stash and function (so its source is hashed once). */
+export function runOn(host: MemoHost, fn: Function, args: unknown[]): Promise<unknown> {
+  try {
+    return host.runMemo(fn, false, () => memoize(host, fn)).apply(undefined, args) as Promise<unknown>;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** `stash.sync.run(fn, ...args)`, likewise. */
+export function syncRunOn(host: MemoHost, fn: Function, args: unknown[]): unknown {
+  return host.runMemo(fn, true, () => syncMemoize(host, fn)).apply(undefined, args);
 }

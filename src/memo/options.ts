@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { checkOptionsObject, checkType, failOption } from '../checks.js';
 import { registeredClassOf } from '../serializers/classes.js';
 
 /**
@@ -23,32 +23,24 @@ export interface MemoOptions<This = any> {
 }
 
 export const MEMO_OPTION_NAMES = ['force', 'name', 'version', 'keyThis'] as const;
-const KNOWN = new Set<string>(MEMO_OPTION_NAMES);
 
 /** Letters, digits and `_ $ . -`: what a function identity may hold, as it becomes one folder name. */
 export const IDENTITY_NAME = /^[\w$.-]{1,100}$/;
 
+/** Checks memo options: ConfigError naming an unknown or ill-typed one. */
 export function validateMemoOptions(options: unknown): asserts options is MemoOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ConfigError(`memo options must be an object, got ${options === null ? 'null' : typeof options}`);
+  checkOptionsObject('memo', options, MEMO_OPTION_NAMES);
+  const { force, name, version, keyThis } = options as MemoOptions;
+  checkType('memo', 'force', force, 'boolean');
+  if (name !== undefined && (typeof name !== 'string' || !IDENTITY_NAME.test(name) || /^\.+$/.test(name))) {
+    failOption('memo', 'name', `1-100 letters, digits, '_', '$', '.' or '-' (not only dots)`, name);
   }
-  const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!KNOWN.has(key)) throw new ConfigError(`unknown memo option '${key}'; valid options are ${MEMO_OPTION_NAMES.join(', ')}`);
-  }
-  if (given.force !== undefined && typeof given.force !== 'boolean') {
-    throw new ConfigError(`memo option 'force' must be a boolean, got ${typeof given.force}`);
-  }
-  if (given.name !== undefined && (typeof given.name !== 'string' || !IDENTITY_NAME.test(given.name) || /^\.+$/.test(given.name))) {
-    throw new ConfigError(`memo option 'name' must be 1-100 letters, digits, '_', '$', '.' or '-' (not only dots), got ${JSON.stringify(given.name)}`);
-  }
-  const version = given.version;
   if (version !== undefined && !(typeof version === 'number' && Number.isFinite(version))
     && !(typeof version === 'string' && IDENTITY_NAME.test(version))) {
-    throw new ConfigError(`memo option 'version' must be a finite number or a string of letters, digits, '_', '$', '.', '-', got ${JSON.stringify(version)}`);
+    failOption('memo', 'version', `a finite number or a string of letters, digits, '_', '$', '.', '-'`, version);
   }
-  if (given.keyThis !== undefined && typeof given.keyThis !== 'boolean' && typeof given.keyThis !== 'function') {
-    throw new ConfigError(`memo option 'keyThis' must be a boolean or a function of the instance, got ${typeof given.keyThis}`);
+  if (keyThis !== undefined && typeof keyThis !== 'boolean' && typeof keyThis !== 'function') {
+    failOption('memo', 'keyThis', 'a boolean or a function of the instance', keyThis);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { HashStash } from '../stash.js';
+import type { MapRunStore } from './host.js';
 
 /** Results gathered before one write, unless WRITE_DELAY_MS pass first. */
 export const WRITE_BATCH_SIZE = 256;
@@ -6,20 +6,20 @@ export const WRITE_BATCH_SIZE = 256;
 export const WRITE_DELAY_MS = 200;
 
 /**
- * Writes computed results from the parent thread in batches (`setManyRaw`), so workers never open the stash and any
+ * Writes computed results from the parent thread in batches (`setManyByEncodedKey`), so workers never open the stash and any
  * engine works, including one that lives only in this thread. Keys come already encoded, and each value must be a
  * copy nobody else holds: it is serialized only when its batch is written. Writes run one after another; the first
  * that fails is kept and reported by `close()`.
  */
 export class BatchWriter {
-  readonly #stash: HashStash;
+  readonly #stash: MapRunStore;
   #batch: [Uint8Array, unknown][] = [];
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
   #error: { error: unknown } | undefined;
   readonly #onError: (error: unknown) => void;
 
-  constructor(stash: HashStash, onError: (error: unknown) => void) {
+  constructor(stash: MapRunStore, onError: (error: unknown) => void) {
     this.#stash = stash;
     this.#onError = onError;
   }
@@ -39,7 +39,7 @@ export class BatchWriter {
     this.#writing = this.#writing.then(async () => {
       if (this.#error) return;
       try {
-        await this.#stash.setManyRaw(batch);
+        await this.#stash.setManyByEncodedKey(batch);
       } catch (error) {
         this.#error = { error };
         this.#onError(error);

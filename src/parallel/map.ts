@@ -1,10 +1,10 @@
 import { ConfigError, HashStashError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type { Serializer } from '../serializers/serializer.js';
-import type { HashStash } from '../stash.js';
 import type { BatchWriter } from './batch-writer.js';
 import { MapItemError, WorkerCrashError, type WorkerCrashReason } from './errors.js';
 import type { FunctionSpec, MapFunction } from './function-ref.js';
+import type { MapHost, MapRunStore } from './host.js';
 import type { MapOptions, ResolvedMapOptions } from './options.js';
 import type { TaskOutcome, WorkerPool } from './pool.js';
 import type { MapProgress, ProgressDisplay } from './progress.js';
@@ -70,7 +70,7 @@ function previewArgs(args: unknown[]): string {
  * map (other readers may want the rest): abort through `signal` for that.
  */
 export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
-  readonly #parent: HashStash;
+  readonly #parent: MapHost;
   readonly #fn: MapFunction<T, R>;
   readonly #spec: FunctionSpec;
   readonly #items: readonly T[];
@@ -90,12 +90,13 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #display: ProgressDisplay | undefined;
 
   /**
-   * What `stash.map(fn, items, options)` does, and throws; `parent` is that stash.
+   * What `stash.map(fn, items, options)` does, and throws; `parent` is that stash (any {@link MapHost}).
    *
+   * @internal Made by `stash.map`.
    * @throws {@link ClosureError} when `fn` reads variables from outside itself; {@link ConfigError} for items that
    *   are not an iterable, or an unknown or ill-typed option.
    */
-  constructor(parent: HashStash, fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions) {
+  constructor(parent: MapHost, fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions) {
     this.#spec = functions().functionSpec(fn);
     if (typeof items === 'string' || items === null || typeof (items as Iterable<T>)?.[Symbol.iterator] !== 'function') {
       throw new ConfigError(`stash.map items must be an iterable such as an array (not a string), got ${items === null ? 'null' : typeof items}`);
@@ -189,7 +190,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     if (signal?.aborted) this.#stop(signal.reason);
     else signal?.addEventListener('abort', onAbort, { once: true });
     let mapKey: unknown;
-    let runs: HashStash | undefined;
+    let runs: MapRunStore | undefined;
     try {
       if (progress) this.#display = new (progressBars().ProgressDisplay)(this.desc, board.total);
       if (!board.fatal && board.total > 0) {
@@ -235,7 +236,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   }
 
   /** Reads stored results in batches and sends the missing items to the workers as soon as each batch is known. */
-  async #lookUpAndCompute(runs: HashStash | undefined): Promise<void> {
+  async #lookUpAndCompute(runs: MapRunStore | undefined): Promise<void> {
     const board = this.#board;
     const total = board.total;
     for (let start = 0; start < total && !board.fatal; start += LOOKUP_BATCH) {

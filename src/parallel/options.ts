@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
+import { checkOptionsObject, checkType, failOption } from '../checks.js';
 import { ConfigError } from '../errors.js';
 
 /** The options of `stash.map`; every one is optional. */
@@ -66,16 +67,8 @@ export function defaultNumProc(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'object') return Object.prototype.toString.call(value);
-  return `${typeof value} ${String(value)}`;
-}
-
 function fail(name: string, expected: string, value: unknown): never {
-  throw new ConfigError(`stash.map option '${name}' must be ${expected}, got ${describe(value)}`);
+  failOption('stash.map', name, expected, value);
 }
 
 function checkResourceLimits(value: unknown): ResourceLimits {
@@ -97,14 +90,7 @@ function checkResourceLimits(value: unknown): ResourceLimits {
  */
 export function resolveMapOptions(given: MapOptions | undefined, itemCount: number): ResolvedMapOptions {
   if (given === undefined) given = {};
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
-    throw new ConfigError(`stash.map options must be an object, got ${describe(given)}`);
-  }
-  for (const key of Object.keys(given)) {
-    if (!OPTION_NAMES.includes(key)) {
-      throw new ConfigError(`unknown stash.map option '${key}'; valid options are ${OPTION_NAMES.join(', ')}`);
-    }
-  }
+  checkOptionsObject('stash.map', given, OPTION_NAMES);
   const { numProc, args, options, desc, signal, resourceLimits } = given;
   if (numProc !== undefined && (!Number.isInteger(numProc) || numProc < 1)) fail('numProc', 'an integer of at least 1', numProc);
   if (args !== undefined && !Array.isArray(args)) fail('args', 'an array of extra arguments', args);
@@ -114,10 +100,8 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
       throw new ConfigError(`stash.map option 'options' must have one entry per item: ${itemCount} items, ${options.length} options`);
     }
   }
-  for (const name of BOOLEAN_OPTIONS) {
-    if (given[name] !== undefined && typeof given[name] !== 'boolean') fail(name, 'a boolean', given[name]);
-  }
-  if (desc !== undefined && typeof desc !== 'string') fail('desc', 'a string', desc);
+  for (const name of BOOLEAN_OPTIONS) checkType('stash.map', name, given[name], 'boolean');
+  checkType('stash.map', 'desc', desc, 'string');
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal);
   return {
     numProc: numProc ?? defaultNumProc(),

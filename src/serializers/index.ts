@@ -41,7 +41,7 @@ export function serialize(value: unknown, serializer: SerializerName = 'hashstas
 /** The value `bytes` hold, read by the serializer that wrote them. Stored code stays text unless `trustCode`. */
 export function deserialize(bytes: Uint8Array, serializer: SerializerName = 'hashstash', options?: DeserializeOptions): unknown {
   if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError(`deserialize() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
+    throw new ConfigError(`deserialize() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   }
   return (serializer === 'hashstash' ? hashstashSerializer : getSerializer(serializer)).deserialize(bytes, options);
 }

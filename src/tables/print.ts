@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { checkInteger } from '../checks.js';
 
 /** How much of a table `toString` shows. */
 export interface PrintOptions {
@@ -15,11 +16,8 @@ const ELLIPSIS = '…';
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`print option '${name}' must be a positive integer, got ${String(value)}`);
-  }
-  return value;
+  checkInteger('print', name, value, 1);
+  return (value as number | undefined) ?? fallback;
 }
 
 /** A cell as shown: strings bare (control characters escaped), missing cells empty, other values as inspect shows them. */

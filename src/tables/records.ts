@@ -1,5 +1,6 @@
 import type { Engine, RawEntry } from '../engines/engine.js';
-import { ConfigError, UnsupportedError } from '../errors.js';
+import { checkOptionsObject, checkType } from '../checks.js';
+import { UnsupportedError } from '../errors.js';
 import { flattenRecord, type FlatRecord } from './flatten.js';
 
 /** The options of `records`, `iterRecords` and `table`; an unknown one throws ConfigError. */
@@ -17,16 +18,12 @@ export interface RecordSource {
   decodeValue(rawValue: Uint8Array): unknown;
 }
 
-const OPTION_NAMES = new Set(['withMetadata']);
+const OPTION_NAMES = ['withMetadata'];
 
 function resolveRecordOptions(options: RecordOptions): Required<RecordOptions> {
-  if (typeof options !== 'object' || options === null) throw new ConfigError(`record options must be an object, got ${String(options)}`);
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new ConfigError(`unknown record option '${name}'; valid options are withMetadata`);
-  }
-  const withMetadata = options.withMetadata ?? false;
-  if (typeof withMetadata !== 'boolean') throw new ConfigError(`option 'withMetadata' must be a boolean, got ${typeof withMetadata}`);
-  return { withMetadata };
+  checkOptionsObject('record', options, OPTION_NAMES);
+  checkType('record', 'withMetadata', options.withMetadata, 'boolean');
+  return { withMetadata: options.withMetadata ?? false };
 }
 
 /**

@@ -104,12 +104,12 @@ export class Table implements Iterable<FlatRecord> {
   /**
    * Row `index` (from 0; negative counts from the end) as a flat record, without the fields it lacks.
    *
-   * @throws RangeError for an index that is not an integer or is out of range.
+   * @throws {@link KeyNotFoundError} for an index that is not an integer or is out of range.
    */
   row(index: number): FlatRecord {
     const at = index < 0 ? this.#numRows + index : index;
     if (!Number.isInteger(index) || at < 0 || at >= this.#numRows) {
-      throw new RangeError(`row ${index} is out of range: the table has ${this.#numRows} rows`);
+      throw new KeyNotFoundError(`row ${index} is out of range: the table has ${this.#numRows} rows`);
     }
     const record: FlatRecord = {};
     for (const name of this.#names) {

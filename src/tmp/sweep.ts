@@ -8,7 +8,6 @@
  * and URL. So opening an lmdb stash never connects to a Redis that a crashed temporary stash once used; the next
  * stash opened on that Redis in that root clears it.
  */
-import type { HashStash } from '../stash.js';
 import type { HashStashOptions } from '../options.js';
 import { isGone } from './process-identity.js';
 import { readEntries, removeEntry, removeTmpFolder, type TmpEntry } from './registry.js';
@@ -20,7 +19,8 @@ export interface SweepScope {
   readonly url: string | undefined;
 }
 
-type StashClass = new (options: HashStashOptions) => HashStash;
+/** Opens a stash from options (the facade's constructor, given by the caller, so this module does not import it). */
+export type OpenStash = (options: HashStashOptions) => { clear(): Promise<void>; close(): Promise<void> };
 
 const SERVER_ENGINES = new Set(['redis', 'mongo']);
 const started = new Map<string, Promise<void>>();
@@ -30,12 +30,12 @@ function onSameServer(entry: TmpEntry, scope: SweepScope): boolean {
     !clearThroughEngine || (options.engine === scope.engine && options.url === scope.url));
 }
 
-async function removeAbandoned(entry: TmpEntry, root: string, Stash: StashClass): Promise<void> {
+async function removeAbandoned(entry: TmpEntry, root: string, open: OpenStash): Promise<void> {
   for (const { options, clearThroughEngine } of entry.stashes) {
     if (!clearThroughEngine) continue;
     // The recorded fields only: whatever else a registry file holds is not passed on to a stash.
     const { root, name, engine, serializer, compress, b64, appendMode, url } = options;
-    const stash = new Stash({
+    const stash = open({
       root, name, engine: engine as HashStashOptions['engine'], serializer: serializer as HashStashOptions['serializer'],
       compress: compress as HashStashOptions['compress'], b64, appendMode, url,
     });
@@ -50,12 +50,12 @@ async function removeAbandoned(entry: TmpEntry, root: string, Stash: StashClass)
 }
 
 /** One sweep of a root; an entry that cannot be removed now (its server is down) stays for a later sweep. */
-export async function sweepAbandoned(scope: SweepScope, Stash: StashClass): Promise<number> {
+export async function sweepAbandoned(scope: SweepScope, open: OpenStash): Promise<number> {
   let removed = 0;
   for (const entry of await readEntries(scope.root)) {
     if (!isGone(entry.owner) || !onSameServer(entry, scope)) continue;
     try {
-      await removeAbandoned(entry, scope.root, Stash);
+      await removeAbandoned(entry, scope.root, open);
       removed++;
     } catch {
       // Left for the next sweep: the entry is still there.
@@ -65,12 +65,12 @@ export async function sweepAbandoned(scope: SweepScope, Stash: StashClass): Prom
 }
 
 /** Starts the sweep for this scope unless this process started it already; never rejects. */
-export function sweepOnce(scope: SweepScope, Stash: StashClass): Promise<void> {
+export function sweepOnce(scope: SweepScope, open: OpenStash): Promise<void> {
   const server = SERVER_ENGINES.has(scope.engine) ? `${scope.engine}\0${scope.url ?? ''}` : '';
   const id = `${scope.root}\0${server}`;
   let sweep = started.get(id);
   if (!sweep) {
-    sweep = sweepAbandoned(scope, Stash).then(() => {}, () => {});
+    sweep = sweepAbandoned(scope, open).then(() => {}, () => {});
     started.set(id, sweep);
   }
   return sweep;

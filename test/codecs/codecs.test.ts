@@ -206,6 +206,6 @@ t.test('encode and decode: compression, then optional base64', async (t) => {
   t.throws(() => decode(encode(input, { b64: true })), DecodeError, 'b64 data read without b64');
   t.throws(() => decode(encode(input), { b64: true }), DecodeError, 'binary data read as b64');
   t.throws(() => encode(input, { compress: 'zip' as never }), ConfigError);
-  t.throws(() => encode('text' as never), TypeError);
-  t.throws(() => decode(null as never), TypeError);
+  t.throws(() => encode('text' as never), ConfigError);
+  t.throws(() => decode(null as never), ConfigError);
 });

@@ -33,7 +33,7 @@ t.test('serialize and deserialize default to the hashstash serializer', async (t
   t.same(Buffer.from(bytes), Buffer.from(getSerializer('hashstash').serialize(value)));
   t.same(deserialize(bytes), value);
   for (const name of serializerNames) t.same(deserialize(serialize(value, name), name), value, name);
-  t.throws(() => deserialize('text' as never), TypeError);
+  t.throws(() => deserialize('text' as never), ConfigError);
 });
 
 t.test('stored functions stay text unless trustCode is passed through', async (t) => {

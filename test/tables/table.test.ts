@@ -2,7 +2,7 @@ import t from 'tap';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
 import type { ColumnTable } from 'arquero';
-import { KeyNotFoundError, Table, type ArqueroTable } from '../../src/index.js';
+import { ConfigError, KeyNotFoundError, Table, type ArqueroTable } from '../../src/index.js';
 
 const sparse = () => Table.fromRecords([
   { _key: 'a', x: 1 },
@@ -34,8 +34,8 @@ t.test('rows give back the records, without the fields they lacked', async (t) =
   t.strictSame(table.row(-1), { _key: 'c', x: 3, 'z.deep': true });
   t.strictSame(table.rows, [...table]);
   t.strictSame(table.toJSON(), table.rows);
-  t.throws(() => table.row(3), RangeError);
-  t.throws(() => table.row(1.5), RangeError);
+  t.throws(() => table.row(3), KeyNotFoundError);
+  t.throws(() => table.row(1.5), KeyNotFoundError);
 });
 
 t.test('an empty table', async (t) => {
@@ -69,7 +69,7 @@ t.test('printout options: all rows, few columns, short cells; control characters
   t.notMatch(text, /two/, 'b is elided with the middle columns');
   t.match(text.split('\n')[0], /a\s+…\s+d/);
   t.match(table.toString(), /two\\nlines/);
-  t.throws(() => table.toString({ maxRows: 0 }), TypeError);
+  t.throws(() => table.toString({ maxRows: 0 }), ConfigError);
 });
 
 t.test('CSV follows RFC 4180: header, CRLF, quotes only where needed, quotes doubled', async (t) => {

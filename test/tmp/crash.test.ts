@@ -55,7 +55,7 @@ for (const engine of ENGINE_CASES.filter((e) => e.engine !== 'memory')) {
       t.equal(size, 100, 'the child wrote its entries');
       // No stash of this root is opened here before the kill: the first one opened after it runs the sweep.
 
-      t.equal(await sweepAbandoned({ root, engine: engine.engine, url: options.url }, HashStash), 0, 'a sweep while the child runs removes nothing');
+      t.equal(await sweepAbandoned({ root, engine: engine.engine, url: options.url }, (options) => new HashStash(options)), 0, 'a sweep while the child runs removes nothing');
       t.ok(existsSync(join(root, '.tmp-registry', `${id}.json`)), 'the live child keeps its registry file');
       if (engine.onDisk) t.ok(existsSync(path) && existsSync(subPath), 'and its files');
 

@@ -53,7 +53,7 @@ t.test('a sweep opens a stash with the recorded options only, whatever else the 
     async clear() {}
     async close() {}
   }
-  const removed = await sweepAbandoned({ root, engine: 'redis', url: 'redis://sweep.invalid:1' }, RecordingStash as never);
+  const removed = await sweepAbandoned({ root, engine: 'redis', url: 'redis://sweep.invalid:1' }, (options) => new RecordingStash(options));
   t.equal(removed, 1);
   t.strictSame(Object.keys(opened[0]!).sort(), ['appendMode', 'b64', 'compress', 'engine', 'name', 'root', 'serializer', 'url']);
   t.equal(opened[0]!.readonly, undefined, 'readonly from the file is not passed on');

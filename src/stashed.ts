@@ -1,15 +1,19 @@
-import { resolveOptions, type HashStashOptions } from '../options.js';
-import { HashStash } from '../stash.js';
-import { memoOrDecorator, type StashedDecorator } from './decorator.js';
-import { memoize, type Memoized } from './memoize.js';
-import { splitMemoOptions, validateMemoOptions, type MemoOptions } from './options.js';
+/**
+ * The standalone `stashed`: memoizes on a stash of its own, opened from the options. At the facade's level (it opens
+ * a HashStash); lazy-exports.ts loads it on its first call.
+ */
+import { memoOrDecorator } from './memo/decorator.js';
+import { splitMemoOptions, validateMemoOptions, type MemoOptions } from './memo/options.js';
+import type { Memoized, StashedDecorator } from './stash.js';
+import { resolveOptions, type HashStashOptions } from './options.js';
+import { HashStash } from './stash.js';
 
 /** One options object for both: the stash's options, and beside them the memo's (`name` is the function's). */
 export type StashedOptions<This = any> = Omit<HashStashOptions, 'name'> & MemoOptions<This>;
 
 function memoOnOwnStash(fn: Function, options: StashedOptions): Function {
   const { stashOptions, memoOptions } = splitMemoOptions(options);
-  return memoize(new HashStash(stashOptions as HashStashOptions), fn as (...args: unknown[]) => unknown, memoOptions);
+  return new HashStash(stashOptions as HashStashOptions).stashed(fn as (...args: unknown[]) => unknown, memoOptions);
 }
 
 function checkOptions(options: object): void {

@@ -1,6 +1,10 @@
-import { ConfigError } from '../errors.js';
-import type { FunctionStash } from './memoize.js';
-import type { SyncFunctionStash } from './sync-memoize.js';
+/**
+ * `stashOf` and its type, which join the memo feature to both surfaces of the facade (`FunctionStash` of stash.ts,
+ * `SyncFunctionStash` of sync-stash.ts); here so that neither facade file imports the other's memo types.
+ */
+import { ConfigError } from './errors.js';
+import type { FunctionStash } from './stash.js';
+import type { SyncFunctionStash } from './sync-stash.js';
 
 /** The sub-stash of a memoized function or decorated method: asynchronous for async ones, synchronous for the rest. */
 export type StashOf<F> = F extends (...args: infer A) => infer R

@@ -1,8 +1,8 @@
-import type { HashStashOptions } from '../options.js';
-import { HashStash } from '../stash.js';
-import type { MapFunction } from './function-ref.js';
-import type { StashMap } from './map.js';
-import { resolveMapOptions, type MapOptions } from './options.js';
+import type { HashStashOptions } from './options.js';
+import { HashStash } from './stash.js';
+import type { MapFunction } from './parallel/function-ref.js';
+import type { StashMap } from './parallel/map.js';
+import { resolveMapOptions, type MapOptions } from './parallel/options.js';
 
 /** A function of the items that maps `fn` over them on its own stash; `mapped.stash` is that stash. */
 export type StashMapped<T, R> = ((items: Iterable<T>, options?: MapOptions) => StashMap<T, R>) & {

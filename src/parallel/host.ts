@@ -1,0 +1,27 @@
+import type { SerializerName } from '../options.js';
+
+/**
+ * What `stash.map` runs on, as structural types (a HashStash fits both), so the map machinery never imports the
+ * facade and can be driven by any object with these members.
+ */
+
+/** The sub-stash where a map keeps each call's result: the one `stash.run(fn, item, ...args)` uses. */
+export interface MapRunStore {
+  /** Values for many keys (argument lists), in the order asked, undefined where absent. */
+  getMany(keys: Iterable<unknown>): Promise<unknown[]>;
+  has(key: unknown): Promise<boolean>;
+  /** Stores under keys already encoded (`encodeKey`), fixed when each call was sent. */
+  setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, unknown]>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The stash a map is called on. */
+export interface MapHost {
+  readonly options: { readonly serializer: SerializerName; readonly readonly: boolean; readonly trustCode: boolean };
+  /** Reads the list `stashMap` stored under the map's own key. */
+  get(key: unknown, fallback: unknown): Promise<unknown>;
+  /** Stores that list. */
+  set(key: unknown, value: unknown): Promise<void>;
+  /** Opens the sub-stash `name` (closed by the map when it is done). */
+  sub(name: string): MapRunStore;
+}

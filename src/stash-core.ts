@@ -1,0 +1,334 @@
+import { homedir } from 'node:os';
+import { join, sep } from 'node:path';
+import type { Engine, RawEntry, SyncAppendStore, AppendStore, SyncStore } from './engines/engine.js';
+import { engineFactory } from './engines/index.js';
+import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
+import type { BlobFormat } from './format/blob.js';
+import { lazy } from './lazy.js';
+import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOptions } from './options.js';
+import { countedRead, stashStats, type ReadCounts, type StashStats } from './read-counts.js';
+import type { OpenStash } from './tmp/sweep.js';
+
+/**
+ * The rules of the dictionary, written once for `HashStash` (asynchronous) and `stash.sync` (synchronous): key
+ * encoding, the read counts, absent keys (fallback or KeyNotFoundError), the readonly check, `setDefault`, append
+ * mode, and the clear-on-open gate. Each rule runs against an {@link Access}: the engine, whose methods return
+ * promises, or its synchronous store, whose methods return values; {@link then} chains a step either way, so the sync
+ * view gets plain values and the facade promises from the same code.
+ */
+
+// Loaded with the first operation (lazy.ts): constructing a stash loads no key encoder.
+const from = import.meta.url;
+const keys = lazy<typeof import('./keys/encode.js')>(from, './keys/encode.js');
+const preview = lazy<typeof import('./keys/preview.js')>(from, './keys/preview.js');
+const formats = lazy<typeof import('./stash-format.js')>(from, './stash-format.js');
+const appendMode = lazy<typeof import('./append-mode.js')>(from, './append-mode.js');
+const sweeps = lazy<typeof import('./tmp/sweep.js')>(from, './tmp/sweep.js');
+const localEngine = lazy<typeof import('./engines/local-engine.js')>(from, './engines/local-engine.js');
+
+/** A value now (a synchronous store) or later (an engine). */
+export type Maybe<T> = T | Promise<T>;
+
+/** True for a promise, or any thenable an engine of one's own may return. */
+export const isPromise = (value: unknown): value is Promise<unknown> =>
+  typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+
+/** `next(value)`, at once when `value` is not a promise, else when it resolves. */
+export function then<T, R>(value: Maybe<T>, next: (value: T) => Maybe<R>): Maybe<R> {
+  return isPromise(value) ? value.then(next) : next(value as T);
+}
+
+/** What the rules read and write: an {@link Engine} or its `SyncStore` (both fit). */
+export interface Access {
+  get(key: Uint8Array): Maybe<Uint8Array | undefined>;
+  getTransient?(key: Uint8Array): Uint8Array | undefined;
+  set(key: Uint8Array, value: Uint8Array): Maybe<void>;
+  has(key: Uint8Array): Maybe<boolean>;
+  delete(key: Uint8Array): Maybe<boolean>;
+  size(): Maybe<number>;
+  clear(): Maybe<void>;
+  getMany(keys: readonly Uint8Array[]): Maybe<(Uint8Array | undefined)[]>;
+  readonly append?: AppendStore | SyncAppendStore | undefined;
+}
+
+/** UnsupportedError naming an engine that keeps no versions. */
+export function noVersions(engine: { readonly name: string }): UnsupportedError {
+  return new UnsupportedError(
+    `appendMode needs an engine that keeps versions; the '${engine.name}' engine does not (engines that do: lmdb, sqlite, pairtree, memory, redis, mongo)`);
+}
+
+/** The state and rules of one stash object, shared by its asynchronous API and its sync view. */
+export class StashCore {
+  /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
+  readonly path: string;
+  /** The root as the user wrote it: server engines namespace by it, and sub-stashes inherit it. */
+  readonly rootAsGiven: string;
+  readonly options: ResolvedOptions;
+  readonly engine: Engine;
+  readonly format: BlobFormat;
+  /** Reads through this stash object (both surfaces) that found a value, and that did not. */
+  readonly reads: ReadCounts = { hits: 0, misses: 0 };
+  readonly #label: { toString(): string };
+  readonly #open: OpenStash;
+  #pendingClear: boolean;
+  #used = false;
+
+  /**
+   * Validates `given` and builds the engine without touching storage.
+   *
+   * @param label - The stash as error messages name it (`String(stash)`).
+   * @param open - Opens a stash from options: the sweep of abandoned temporary stashes clears them through it.
+   */
+  constructor(given: HashStashOptions, label: { toString(): string }, open: OpenStash) {
+    const { engineObject, rootAsGiven, ...options } = resolveOptions(given);
+    this.options = options;
+    this.rootAsGiven = rootAsGiven;
+    this.path = join(options.root, options.name, settingsFolder(options));
+    // Server engines namespace by the root as the user wrote it, not by this machine's cache folder, so programs on
+    // different machines that open `{ root: 'project_stash' }` on one server share one stash.
+    const namespace = [rootAsGiven, options.name, settingsFolder(options)].join('/');
+    const { path } = this;
+    const { readonly, url, maxBytes, evict } = options;
+    this.engine = engineObject ?? engineFactory(options.engine as never)({ path, namespace, readonly, url, maxBytes, evict });
+    // Fails at once, naming the engine, when the engine keeps no versions.
+    if (options.appendMode && !this.engine.append) throw noVersions(this.engine);
+    this.format = formats().blobFormat(options);
+    this.#label = label;
+    this.#open = open;
+    this.#pendingClear = options.clear;
+  }
+
+  /** The engine, for an operation on storage: the first one starts the sweep of abandoned temporary stashes. */
+  get storage(): Engine {
+    if (!this.#used) {
+      this.#used = true;
+      // The first operation on storage starts, in the background and at most once per root (and server) per
+      // process, the sweep of temporary stashes of dead processes; a readonly stash never sweeps.
+      const { root, engine, url, readonly } = this.options;
+      if (!readonly) void sweeps().sweepOnce({ root, engine, url }, this.#open);
+    }
+    return this.engine;
+  }
+
+  /** The engine's synchronous store, for `stash.sync`; UnsupportedError on an engine that is only asynchronous. */
+  get syncStore(): SyncStore {
+    const { engine } = this;
+    if (!engine.capabilities.sync || !engine.sync) throw new UnsupportedError(`stash.sync needs a local engine; '${engine.name}' is only asynchronous`);
+    void this.storage;
+    return engine.sync;
+  }
+
+  /** The options of the sub-stash `subName`: these settings, `overrides`, and the name `<name>/<subName>`. */
+  subOptions(subName: string, overrides: Partial<HashStashOptions>): HashStashOptions {
+    const { name, engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict } = this.options;
+    // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
+    return {
+      root: this.rootAsGiven, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode, maxBytes, evict,
+      ...overrides,
+      name: `${name}/${subName}`,
+    };
+  }
+
+  /** `stash.toJSON()`: the resolved options without `clear`, `maxBytes` and `evict`, and the path. */
+  toJSON(): Omit<ResolvedOptions, 'clear' | 'maxBytes' | 'evict'> & { readonly path: string } {
+    const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode } = this.options;
+    return { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, path: this.path };
+  }
+
+  /** `String(stash)`: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */
+  describe(): string {
+    const home = homedir();
+    const shown = this.path.startsWith(home + sep) ? `~${this.path.slice(home.length)}` : this.path;
+    const { name } = this.engine;
+    return `${name.charAt(0).toUpperCase()}${name.slice(1)}HashStash(${shown})`;
+  }
+
+  /** What reads go through: the synchronous store where there is one (no promise until the value is known). */
+  get reader(): Access {
+    const engine = this.storage;
+    return engine.sync ?? engine;
+  }
+
+  /** ReadOnlyError for a write on a readonly stash. */
+  writable(operation: string): void {
+    if (this.options.readonly) throw new ReadOnlyError(`cannot ${operation}: ${this.#label} was opened with readonly: true`);
+  }
+
+  /** The clear-on-open gate: the first operation of a stash opened with `clear: true` empties it first. */
+  ready(access: Access): Maybe<void> {
+    if (!this.#pendingClear) return undefined;
+    this.#pendingClear = false;
+    this.writable('clear on open');
+    return access.clear();
+  }
+
+  /** `run()` once past the gate. */
+  gated<R>(access: Access, run: () => Maybe<R>): Maybe<R> {
+    return this.#pendingClear ? then(this.ready(access), run) : run();
+  }
+
+  /** `clear()`: nothing is pending after it. */
+  clear(access: Access): Maybe<void> {
+    this.writable('clear');
+    this.#pendingClear = false;
+    return access.clear();
+  }
+
+  encode(key: unknown): Uint8Array { return keys().encodeKey(key); }
+
+  /** The key stored key bytes stand for (a function key as a StoredFunction unless `trustCode`). */
+  decodeKey(rawKey: Uint8Array): unknown { return keys().decodeKey(rawKey, { trustCode: this.options.trustCode }); }
+
+  /** The value of a blob a read found, or `fallback`; counted as a hit or a miss. */
+  found(blob: Uint8Array | undefined, fallback: unknown): unknown {
+    return countedRead(this.reads, this.format, blob, fallback);
+  }
+
+  get(access: Access, key: unknown, fallback: unknown): Maybe<unknown> {
+    if (this.#pendingClear) return then(this.ready(access), () => this.get(access, key, fallback));
+    const encoded = keys().encodeKey(key);
+    // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
+    const blob = access.getTransient ? access.getTransient(encoded) : access.get(encoded);
+    if (blob === undefined || blob instanceof Uint8Array) return this.found(blob, fallback);
+    return blob.then((found) => this.found(found, fallback));
+  }
+
+  /** {@link get} for the asynchronous API: a promise, rejected rather than thrown. */
+  getAsync(key: unknown, fallback: unknown): Promise<unknown> {
+    try {
+      return Promise.resolve(this.get(this.reader, key, fallback));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  getMany(access: Access, wanted: Iterable<unknown>): Maybe<unknown[]> {
+    return this.gated(access, () => then(access.getMany(Array.from(wanted, (key) => keys().encodeKey(key))),
+      (blobs) => blobs.map((blob) => this.found(blob, undefined))));
+  }
+
+  /** Stores `value` under an encoded key (in append mode: adds a version). */
+  set(access: Access, rawKey: Uint8Array, value: unknown): Maybe<void> {
+    this.writable('set');
+    if (this.#pendingClear) return then(this.ready(access), () => this.#write(access, rawKey, value));
+    return this.#write(access, rawKey, value);
+  }
+
+  /**
+   * {@link set} for the asynchronous API, under `key` encoded now or under `rawKey`: a promise, rejected rather than
+   * thrown. Not an async function: handing back the engine's own promise saves a promise layer on the hot write path.
+   */
+  setAsync(key: unknown, value: unknown, rawKey?: Uint8Array): Promise<void> {
+    try {
+      return Promise.resolve(this.set(this.storage, rawKey ?? keys().encodeKey(key), value));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #write(access: Access, rawKey: Uint8Array, value: unknown): Maybe<void> {
+    const blob = this.format.pack(value);
+    if (!this.options.appendMode) return access.set(rawKey, blob);
+    return then(this.versions(access).append(rawKey, blob), () => undefined);
+  }
+
+  has(access: Access, key: unknown): Maybe<boolean> {
+    return this.gated(access, () => access.has(keys().encodeKey(key)));
+  }
+
+  delete(access: Access, key: unknown): Maybe<boolean> {
+    this.writable('delete');
+    return this.gated(access, () => access.delete(keys().encodeKey(key)));
+  }
+
+  size(access: Access): Maybe<number> {
+    return this.gated(access, () => access.size());
+  }
+
+  /** The value under `key`, removed; `fallback[0]` when absent, KeyNotFoundError when there is no fallback. */
+  pop(access: Access, key: unknown, fallback: unknown[]): Maybe<unknown> {
+    this.writable('pop');
+    return this.gated(access, () => {
+      const encoded = keys().encodeKey(key);
+      return then(access.get(encoded), (blob) => {
+        if (blob === undefined) {
+          if (fallback.length) return fallback[0];
+          throw new KeyNotFoundError(`key not found: ${preview().previewKey(key)}`);
+        }
+        const value = this.format.unpack(blob);
+        return then(access.delete(encoded), () => value);
+      });
+    });
+  }
+
+  /** The stored value; when absent, `value`, stored first (only then is the stash required to be writable). */
+  setDefault(access: Access, key: unknown, value: unknown): Maybe<unknown> {
+    return this.gated(access, () => {
+      const encoded = keys().encodeKey(key);
+      return then(access.get(encoded), (blob) => {
+        if (blob !== undefined) return this.format.unpack(blob);
+        this.writable('setDefault');
+        return then(this.#write(access, encoded, value), () => value);
+      });
+    });
+  }
+
+  /** `[encoded key, blob]` of each entry, made as the engine takes them, so a large source never sits in memory. */
+  *packed(entries: Iterable<readonly [unknown, unknown]>, encoded = false): Generator<RawEntry> {
+    const { format } = this;
+    const { encodeKey } = keys();
+    for (const [key, value] of entries) yield [encoded ? key as Uint8Array : encodeKey(key), format.pack(value)];
+  }
+
+  /**
+   * `stash.setMany`: streamed to the engine in batches; an asynchronous source is gathered into batches here, so the
+   * engine sees whole batches, not one promise per entry. `encoded`: the keys are encoded already.
+   */
+  async setMany(entries: Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>, encoded = false): Promise<void> {
+    this.writable('setMany');
+    const engine = this.storage;
+    await this.ready(engine);
+    if (this.options.appendMode) {
+      if (!encoded) return appendMode().appendEntries(this, engine, entries);
+      for await (const [rawKey, value] of entries) await this.set(engine, rawKey as Uint8Array, value);
+      return;
+    }
+    // Encoding streams lazily inside the engine's own batching, so a million entries never sit in memory at once.
+    if (Symbol.iterator in entries) return engine.setMany(this.packed(entries, encoded));
+    const batch: (readonly [unknown, unknown])[] = [];
+    for await (const entry of entries) {
+      if (batch.push(entry) >= localEngine().WRITE_BATCH) await engine.setMany(this.packed(batch.splice(0), encoded));
+    }
+    if (batch.length) await engine.setMany(this.packed(batch, encoded));
+  }
+
+  /** `stash.getAll`: every version of `key`, oldest first. */
+  async getAll(key: unknown, options: { readonly withMetadata?: boolean | undefined }): Promise<unknown[]> {
+    await this.ready(this.storage);
+    return appendMode().allVersions(this, this.storage, key, options);
+  }
+
+  /** `stash.stats()`: this object's read counts with the engine's counters. */
+  async stats(): Promise<StashStats> {
+    await this.ready(this.storage);
+    return stashStats(this.storage, this.reads);
+  }
+
+  /** `stash.rawEntries()` */
+  async *rawEntries(): AsyncGenerator<RawEntry> {
+    await this.ready(this.storage);
+    yield* this.storage.entries();
+  }
+
+  /** `stash.rawKeys()` */
+  async *rawKeys(): AsyncGenerator<Uint8Array> {
+    await this.ready(this.storage);
+    yield* this.storage.keys();
+  }
+
+  /** The version store of `access` (the engine's or the sync store's); UnsupportedError when it keeps none. */
+  versions<A extends Access>(access: A): NonNullable<A['append']> {
+    if (!access.append || !this.engine.append) throw noVersions(this.engine);
+    return access.append as NonNullable<A['append']>;
+  }
+}
