@@ -1,7 +1,9 @@
 import { DecodeError } from '../errors.js';
 import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { FLAG_B64, FLAG_UNCOMPRESSED, readHeader, textWithHeader, withHeader } from './header.js';
+import { hashstashFromText, hashstashSerializer } from '../serializers/hashstash.js';
+import { utf8Text } from '../serializers/utf8-json.js';
+import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, HEADER_SIZE, textWithHeader, withHeader } from './header.js';
 
 /** Below this many serialized bytes no codec wins: every one grows the value or barely shrinks it, and zlib costs ~40 µs. */
 export const MIN_COMPRESS_BYTES = 256;
@@ -14,6 +16,9 @@ export interface BlobSettings {
   readonly trustCode: boolean;
 }
 
+/** Names the hashstash serializer in its decode errors, as its deserialize does. */
+const WHAT_TEXT = 'hashstash serializer';
+
 const idName = (id: number) => `'${String.fromCharCode(id)}'`;
 
 /** Value → stored blob and back: serializer, then codec, then header, then optional base64. */
@@ -23,6 +28,8 @@ export class BlobFormat {
   readonly #base64: Codec | null;
   readonly #deserializeOptions: { trustCode: boolean };
   readonly #compresses: boolean;
+  /** The hashstash serializer's read from text: an uncompressed body is decoded to text in place, with no view of it. */
+  readonly #fromText: ((text: string, options: { trustCode: boolean }) => unknown) | undefined;
 
   constructor(settings: BlobSettings) {
     this.#serializer = settings.serializer;
@@ -30,6 +37,7 @@ export class BlobFormat {
     this.#base64 = settings.base64;
     this.#deserializeOptions = { trustCode: settings.trustCode };
     this.#compresses = settings.codec.name !== 'raw';
+    this.#fromText = settings.serializer === hashstashSerializer ? hashstashFromText : undefined;
   }
 
   pack(value: unknown): Uint8Array {
@@ -64,19 +72,28 @@ export class BlobFormat {
 
   unpack(stored: Uint8Array): unknown {
     const blob = this.#base64 ? this.#base64.decode(stored) : stored;
-    const { header, body } = readHeader(blob);
-    if (header.serializerId !== this.#serializer.id) {
+    checkBlob(blob);
+    const serializerId = blob[3]!;
+    const codecId = blob[4]!;
+    const flags = blob[5]!;
+    if (serializerId !== this.#serializer.id) {
       throw new DecodeError(
-        `stored blob was written with serializer ${idName(header.serializerId)}, but this stash uses '${this.#serializer.name}'`,
+        `stored blob was written with serializer ${idName(serializerId)}, but this stash uses '${this.#serializer.name}'`,
       );
     }
-    if (header.codecId !== this.#codec.id) {
-      throw new DecodeError(`stored blob was written with codec ${idName(header.codecId)}, but this stash uses '${this.#codec.name}'`);
+    if (codecId !== this.#codec.id) {
+      throw new DecodeError(`stored blob was written with codec ${idName(codecId)}, but this stash uses '${this.#codec.name}'`);
     }
-    if (((header.flags & FLAG_B64) !== 0) !== (this.#base64 !== null)) {
-      throw new DecodeError(`stored blob was written ${header.flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`);
+    if (((flags & FLAG_B64) !== 0) !== (this.#base64 !== null)) {
+      throw new DecodeError(`stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`);
     }
-    const serialized = header.flags & FLAG_UNCOMPRESSED ? body : this.#codec.decode(body, this.#serializer.maxBytes);
+    const fromText = this.#fromText;
+    if (flags & FLAG_UNCOMPRESSED) {
+      if (fromText) return fromText(utf8Text(blob, HEADER_SIZE, blob.length, WHAT_TEXT), this.#deserializeOptions);
+      return this.#serializer.deserialize(blob.subarray(HEADER_SIZE), this.#deserializeOptions);
+    }
+    const serialized = this.#codec.decode(blob.subarray(HEADER_SIZE), this.#serializer.maxBytes);
+    if (fromText) return fromText(utf8Text(serialized, 0, serialized.length, WHAT_TEXT), this.#deserializeOptions);
     return this.#serializer.deserialize(serialized, this.#deserializeOptions);
   }
 }

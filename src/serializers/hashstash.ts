@@ -7,7 +7,7 @@ import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from
 import { TreeReader } from './tagged-tree/reader.js';
 import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
 import { TreeWriter } from './tagged-tree/writer.js';
-import { parseUtf8Json } from './utf8-json.js';
+import { parseJsonText, parseUtf8Json } from './utf8-json.js';
 
 const WHAT = 'hashstash serializer';
 const TAGGED_ROOT_OPEN = `{${JSON.stringify(TAG_KEY)}:${JSON.stringify(TAG_TAGGED_ROOT)},"v":`;
@@ -43,16 +43,24 @@ export const hashstashSerializer: Serializer = {
   },
 
   deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown {
-    const parsed = parseUtf8Json(bytes, WHAT);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
-    const tag = (parsed as Record<string, unknown>)[TAG_KEY];
-    if (tag === undefined) return parsed;
-    if (tag !== TAG_TAGGED_ROOT || !Object.hasOwn(parsed, 'v')) {
-      throw new DecodeError(`${WHAT}: unknown format marker ${JSON.stringify(tag)} (written by a newer hashstash, or corrupt)`);
-    }
-    return TreeReader.read((parsed as Record<string, unknown>)['v'], options?.trustCode === true);
+    return fromParsed(parseUtf8Json(bytes, WHAT), options);
   },
 };
+
+/** What the hashstash serializer reads from its text, already decoded from UTF-8 (the format layer's read path). */
+export function hashstashFromText(text: string, options?: DeserializeOptions): unknown {
+  return fromParsed(parseJsonText(text, WHAT), options);
+}
+
+function fromParsed(parsed: unknown, options: DeserializeOptions | undefined): unknown {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
+  const tag = (parsed as Record<string, unknown>)[TAG_KEY];
+  if (tag === undefined) return parsed;
+  if (tag !== TAG_TAGGED_ROOT || !Object.hasOwn(parsed, 'v')) {
+    throw new DecodeError(`${WHAT}: unknown format marker ${JSON.stringify(tag)} (written by a newer hashstash, or corrupt)`);
+  }
+  return TreeReader.read((parsed as Record<string, unknown>)['v'], options?.trustCode === true);
+}
 
 /** isPlainJson, or false when looking throws a TypeError (a revoked Proxy): the tree writer then meets it and says where. */
 function plainJson(value: unknown): boolean {
