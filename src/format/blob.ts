@@ -1,8 +1,7 @@
 import { DecodeError } from '../errors.js';
 import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { hashstashFromText, hashstashSerializer } from '../serializers/hashstash.js';
-import { utf8Text } from '../serializers/utf8-json.js';
+import { hashstashFromUtf8, hashstashSerializer } from '../serializers/hashstash.js';
 import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, HEADER_SIZE, textWithHeader, withHeader } from './header.js';
 
 /** Below this many serialized bytes no codec wins: every one grows the value or barely shrinks it, and zlib costs ~40 µs. */
@@ -16,9 +15,6 @@ export interface BlobSettings {
   readonly trustCode: boolean;
 }
 
-/** Names the hashstash serializer in its decode errors, as its deserialize does. */
-const WHAT_TEXT = 'hashstash serializer';
-
 const idName = (id: number) => `'${String.fromCharCode(id)}'`;
 
 /** Value → stored blob and back: serializer, then codec, then header, then optional base64. */
@@ -28,8 +24,8 @@ export class BlobFormat {
   readonly #base64: Codec | null;
   readonly #deserializeOptions: { trustCode: boolean };
   readonly #compresses: boolean;
-  /** The hashstash serializer's read from text: an uncompressed body is decoded to text in place, with no view of it. */
-  readonly #fromText: ((text: string, options: { trustCode: boolean }) => unknown) | undefined;
+  /** The hashstash serializer's read of a range of bytes: an uncompressed body is read in place, with no view of it. */
+  readonly #fromUtf8: typeof hashstashFromUtf8 | undefined;
 
   constructor(settings: BlobSettings) {
     this.#serializer = settings.serializer;
@@ -37,7 +33,7 @@ export class BlobFormat {
     this.#base64 = settings.base64;
     this.#deserializeOptions = { trustCode: settings.trustCode };
     this.#compresses = settings.codec.name !== 'raw';
-    this.#fromText = settings.serializer === hashstashSerializer ? hashstashFromText : undefined;
+    this.#fromUtf8 = settings.serializer === hashstashSerializer ? hashstashFromUtf8 : undefined;
   }
 
   pack(value: unknown): Uint8Array {
@@ -87,13 +83,12 @@ export class BlobFormat {
     if (((flags & FLAG_B64) !== 0) !== (this.#base64 !== null)) {
       throw new DecodeError(`stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`);
     }
-    const fromText = this.#fromText;
+    const fromUtf8 = this.#fromUtf8;
     if (flags & FLAG_UNCOMPRESSED) {
-      if (fromText) return fromText(utf8Text(blob, HEADER_SIZE, blob.length, WHAT_TEXT), this.#deserializeOptions);
+      if (fromUtf8) return fromUtf8(blob, HEADER_SIZE, blob.length, this.#deserializeOptions);
       return this.#serializer.deserialize(blob.subarray(HEADER_SIZE), this.#deserializeOptions);
     }
     const serialized = this.#codec.decode(blob.subarray(HEADER_SIZE), this.#serializer.maxBytes);
-    if (fromText) return fromText(utf8Text(serialized, 0, serialized.length, WHAT_TEXT), this.#deserializeOptions);
     return this.#serializer.deserialize(serialized, this.#deserializeOptions);
   }
 }

@@ -7,7 +7,8 @@ import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from
 import { TreeReader } from './tagged-tree/reader.js';
 import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
 import { TreeWriter } from './tagged-tree/writer.js';
-import { parseJsonText, parseUtf8Json } from './utf8-json.js';
+import { MIN_BYTES as MIN_JSON_BYTES, NOT_PARSED, parseJsonBytes } from './json-bytes.js';
+import { parseJsonText, utf8Text } from './utf8-json.js';
 
 const WHAT = 'hashstash serializer';
 const TAGGED_ROOT_OPEN = `{${JSON.stringify(TAG_KEY)}:${JSON.stringify(TAG_TAGGED_ROOT)},"v":`;
@@ -43,13 +44,20 @@ export const hashstashSerializer: Serializer = {
   },
 
   deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown {
-    return fromParsed(parseUtf8Json(bytes, WHAT), options);
+    return hashstashFromUtf8(bytes, 0, bytes.length, options);
   },
 };
 
-/** What the hashstash serializer reads from its text, already decoded from UTF-8 (the format layer's read path). */
-export function hashstashFromText(text: string, options?: DeserializeOptions): unknown {
-  return fromParsed(parseJsonText(text, WHAT), options);
+/**
+ * `deserialize` of the bytes `bytes[start, end)`, so the format layer reads a blob's body in place. Large text of long
+ * strings is parsed from the bytes (json-bytes.ts); the rest is decoded to a string once and given to JSON.parse.
+ */
+export function hashstashFromUtf8(bytes: Uint8Array, start: number, end: number, options?: DeserializeOptions): unknown {
+  if (end - start >= MIN_JSON_BYTES) {
+    const parsed = parseJsonBytes(bytes, start, end);
+    if (parsed !== NOT_PARSED) return fromParsed(parsed, options);
+  }
+  return fromParsed(parseJsonText(utf8Text(bytes, start, end, WHAT), WHAT), options);
 }
 
 function fromParsed(parsed: unknown, options: DeserializeOptions | undefined): unknown {
