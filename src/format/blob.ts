@@ -1,6 +1,7 @@
 import { DecodeError } from '../errors.js';
 import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
+import { decodeLz4InKernel, lz4Codec } from '../codecs/lz4.js';
 import { hashstashFromUtf8, hashstashSerializer } from '../serializers/hashstash.js';
 import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, HEADER_SIZE, textWithHeader, withHeader } from './header.js';
 
@@ -87,6 +88,10 @@ export class BlobFormat {
     if (flags & FLAG_UNCOMPRESSED) {
       if (fromUtf8) return fromUtf8(blob, HEADER_SIZE, blob.length, this.#deserializeOptions);
       return this.#serializer.deserialize(blob.subarray(HEADER_SIZE), this.#deserializeOptions);
+    }
+    if (fromUtf8 && this.#codec === lz4Codec) {
+      const decoded = decodeLz4InKernel(blob, HEADER_SIZE, blob.length, this.#serializer.maxBytes);
+      if (decoded) return fromUtf8(decoded.memory, 0, decoded.size, this.#deserializeOptions, true);
     }
     const serialized = this.#codec.decode(blob.subarray(HEADER_SIZE), this.#serializer.maxBytes);
     return this.#serializer.deserialize(serialized, this.#deserializeOptions);

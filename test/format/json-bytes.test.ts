@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { DecodeError } from '../../src/errors.js';
-import { MIN_BYTES, NOT_PARSED, parseJsonBytes } from '../../src/serializers/json-bytes.js';
+import { MIN_BYTES, NOT_PARSED, parseJsonBytes } from '../../src/format/json-bytes.js';
 import { hashstashSerializer } from '../../src/serializers/hashstash.js';
 
 const long = (chars: number, unit = 'abc def ') => unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);

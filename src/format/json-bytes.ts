@@ -1,99 +1,58 @@
 import { Buffer, isAscii, isUtf8 } from 'node:buffer';
+import { loadKernel, MAX_KERNEL_BYTES, type Kernel, type SlicingBuffer } from './kernel.js';
 
 /**
  * JSON.parse straight from UTF-8 bytes, for large text made mostly of long strings (the 100 KB record: a few keys and
  * one long text). JSON.parse of such text spends its time scanning each string for its end, one character at a time,
- * after the bytes were first copied into a string whole; here a SIMD scan (WebAssembly, json-scan.wat) finds where
+ * after the bytes were first copied into a string whole; here a SIMD scan (WebAssembly, kernel.wat) finds where
  * each string ends, and each string is copied once, from the bytes, into the string that is returned.
  *
  * It reads exactly JSON, and gives exactly what JSON.parse gives, or NOT_PARSED, and then the caller runs JSON.parse:
  * for anything it does not handle itself (an escape in a string, a "__proto__" key, more than MAX_TOKENS values, deep
  * nesting), for anything that is not valid (so the error is JSON.parse's), and where WebAssembly is not available.
+ * Text of 32 KB to 4 MB only: shorter text does not pay for the copy, longer would make the kernel's memory grow.
  */
 export const NOT_PARSED: unique symbol = Symbol('not parsed');
 
-/** Text shorter than this goes to JSON.parse: the copy into the scanner's memory would not pay for itself. */
+/** Text shorter than this goes to JSON.parse: the copy into the kernel's memory would not pay for itself. */
 export const MIN_BYTES = 32 * 1024;
-/** Larger text goes to JSON.parse too, so that the scanner's memory (which never shrinks) stays small. */
-const MAX_BYTES = 16 * 1024 * 1024;
 /**
  * More values than this and JSON.parse takes over: its per-value cost is lower than ours, so text of many small values
  * (an array of numbers) is its own; this bounds what a fallback wastes to a few microseconds.
  */
 const MAX_TOKENS = 64;
 const MAX_DEPTH = 32;
-/** Strings up to this long are scanned by a JS loop: calling the scanner costs more. */
+/** Strings up to this long are scanned by a JS loop: calling the kernel costs more. */
 const SHORT_SCAN = 32;
 /** Strings up to this long are decoded as UTF-8 at once; longer ones ask isAscii first, a faster scan than UTF-8's. */
 const SHORT_STRING = 1024;
 
-/**
- * json-scan.wat, assembled by wabt 1.0.39 (`wat2wasm --enable-simd`): scan(p, end), the first index in [p, end) of a
- * byte below 0x20, a '"' or a '\\' (where a JSON string ends, or is not for us), 64 and 16 bytes at a time.
- */
-const SCAN_WASM = 'AGFzbQEAAAABBwFgAn9/AX8DAgEABQMBAAEHEQIGbWVtb3J5AgAEc2NhbgAACtoCAdcCAgV7AX/9DODg4ODg4ODg4ODg4ODg4OAhA/0MIiIiIiIiIiIiIiIiIiIiIiEF/QxcXFxcXFxcXFxcXFxcXFxcIQYCQANAIABBwABqIAFLDQEgAP0AAAAiAiAD/U4gBP0jIAIgBf0jIAIgBv0j/VD9UCAA/QAAECICIAP9TiAE/SMgAiAF/SMgAiAG/SP9UP1Q/VAgAP0AACAiAiAD/U4gBP0jIAIgBf0jIAIgBv0j/VD9UCAA/QAAMCICIAP9TiAE/SMgAiAF/SMgAiAG/SP9UP1Q/VD9UP1TDQEgAEHAAGohAAwACwsCQANAIABBEGogAUsNASAA/QAAACICIAP9TiAE/SMgAiAF/SMgAiAG/SP9UP1Q/VMNASAAQRBqIQAMAAsLAkADQCAAIAFPDQEgAC0AACEHIAdBIEkgB0EiRiAHQdwARnJyDQEgAEEBaiEADAALCyAACw==';
-
-/** The little of WebAssembly used here (the compiler's libraries here have no WebAssembly types). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-};
-
-interface Scanner {
-  readonly memory: WasmMemory;
-  readonly scan: (from: number, end: number) => number;
-  bytes: Uint8Array;
-}
-
-/** Compiled on first use (importing hashstash starts nothing); null where WebAssembly or its SIMD is not available. */
-let scanner: Scanner | null | undefined;
-
-function loadScanner(): Scanner | null {
-  try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(SCAN_WASM, 'base64')));
-    const { memory, scan } = instance.exports as unknown as { memory: WasmMemory; scan: Scanner['scan'] };
-    return { memory, scan, bytes: new Uint8Array(memory.buffer) };
-  } catch {
-    return null;
-  }
-}
-
-interface SlicingBuffer extends Buffer {
-  utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
-}
-
 // The parse in progress: synchronous and calling no user code, so one set of variables serves every call.
 let bytes: SlicingBuffer;
-/** Where the copy in the scanner's memory starts in `bytes`. */
-let base = 0;
+/** `bytes` index − kernel memory index. */
+let shift = 0;
 let at = 0;
 let end = 0;
 let tokens = 0;
-let scan: Scanner['scan'];
+let scan: Kernel['scan'];
 
-/** The JSON value of `source[start, end)`, UTF-8; NOT_PARSED when JSON.parse should say (see above). */
-export function parseJsonBytes(source: Uint8Array, start: number, stop: number): unknown {
+/**
+ * The JSON value of `source[start, stop)`, UTF-8; NOT_PARSED when JSON.parse should say (see above). With `inKernel`,
+ * `source` is the kernel's memory (the lz4 read path decoded into it) and nothing is copied.
+ */
+export function parseJsonBytes(source: Uint8Array, start: number, stop: number, inKernel = false): unknown {
   const length = stop - start;
-  if (length < MIN_BYTES || length > MAX_BYTES) return NOT_PARSED;
-  const loaded = scanner === undefined ? (scanner = loadScanner()) : scanner;
-  if (loaded === null) return NOT_PARSED;
-  if (loaded.bytes.length < length) {
-    loaded.memory.grow(Math.ceil((length - loaded.bytes.length) / 65536));
-    loaded.bytes = new Uint8Array(loaded.memory.buffer);
-  }
+  if (length < MIN_BYTES || length > MAX_KERNEL_BYTES) return NOT_PARSED;
+  const kernel = loadKernel();
+  if (kernel === null) return NOT_PARSED;
   const buffer = (source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)) as SlicingBuffer;
-  loaded.bytes.set(start === 0 && stop === buffer.length ? buffer : buffer.subarray(start, stop));
+  if (!inKernel) kernel.memory(length).set(start === 0 && stop === buffer.length ? buffer : buffer.subarray(start, stop));
   bytes = buffer;
-  base = start;
+  shift = inKernel ? 0 : start;
   at = start;
   end = stop;
   tokens = 0;
-  scan = loaded.scan;
+  scan = kernel.scan;
   try {
     const value = readValue(0);
     if (value === NOT_PARSED) return NOT_PARSED;
@@ -196,7 +155,7 @@ function readString(): unknown {
     if (c < 0x20 || c === 0x22 || c === 0x5c) break;
     i++;
   }
-  if (i === shortEnd && i < end) i = scan(i - base, end - base) + base;
+  if (i === shortEnd && i < end) i = scan(i - shift, end - shift) + shift;
   if (i >= end || bytes[i] !== 0x22) return NOT_PARSED;
   at = i + 1;
   if (i - start > SHORT_STRING && isAscii(bytes.subarray(start, i))) return bytes.latin1Slice(start, i);
