@@ -27,7 +27,13 @@ const SHORT_SCAN = 32;
 /** Strings up to this long are decoded as UTF-8 at once; longer ones ask isAscii first, a faster scan than UTF-8's. */
 const SHORT_STRING = 1024;
 
+/** Text up to this long is parsed here whatever it holds, strings scanned in JS (the small record: 77 bytes). */
+export const SMALL_MAX_BYTES = 1024;
+
 // The parse in progress: synchronous and calling no user code, so one set of variables serves every call.
+let maxTokens = MAX_TOKENS;
+/** Small text: strings are scanned in JS, and a string with escapes is read by JSON.parse alone. */
+let small = false;
 let bytes: SlicingBuffer;
 /** `bytes` index − kernel memory index. */
 let shift = 0;
@@ -52,7 +58,29 @@ export function parseJsonBytes(source: Uint8Array, start: number, stop: number, 
   at = start;
   end = stop;
   tokens = 0;
+  maxTokens = MAX_TOKENS;
+  small = false;
   scan = kernel.scan;
+  return parseAll();
+}
+
+/**
+ * The JSON value of the short text `source[start, stop)` (at most SMALL_MAX_BYTES), UTF-8, read in JS without a string
+ * of the whole text; NOT_PARSED when JSON.parse should say: for anything that is not valid, a "__proto__" key, deep
+ * nesting. JSON.parse would build the same value, after the text had been decoded into a string for it.
+ */
+export function parseSmallJsonBytes(source: Uint8Array, start: number, stop: number): unknown {
+  if (stop - start > SMALL_MAX_BYTES) return NOT_PARSED;
+  bytes = (source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)) as SlicingBuffer;
+  at = start;
+  end = stop;
+  tokens = 0;
+  maxTokens = SMALL_MAX_BYTES; // no limit: every value takes at least a byte
+  small = true;
+  return parseAll();
+}
+
+function parseAll(): unknown {
   try {
     const value = readValue(0);
     if (value === NOT_PARSED) return NOT_PARSED;
@@ -72,7 +100,7 @@ function skipSpace(): void {
 }
 
 function readValue(depth: number): unknown {
-  if (++tokens > MAX_TOKENS || depth > MAX_DEPTH) return NOT_PARSED;
+  if (++tokens > maxTokens || depth > MAX_DEPTH) return NOT_PARSED;
   skipSpace();
   if (at >= end) return NOT_PARSED;
   const c = bytes[at]!;
@@ -108,7 +136,7 @@ function readObject(depth: number): unknown {
   for (;;) {
     skipSpace();
     if (at >= end || bytes[at] !== 0x22) return NOT_PARSED;
-    const key = readString();
+    const key = readKey();
     // JSON.parse makes "__proto__" an own property; an assignment would set the prototype.
     if (key === NOT_PARSED || key === '__proto__') return NOT_PARSED;
     skipSpace();
@@ -145,45 +173,132 @@ function readArray(depth: number): unknown {
   }
 }
 
-/** A string with no escapes; NOT_PARSED for one with escapes, a control character, or no end. */
+/** A string; NOT_PARSED for one with a control character or no end, or (large text) escapes. */
 function readString(): unknown {
   const start = ++at; // after the opening quote
   let i = start;
-  const shortEnd = Math.min(end, start + SHORT_SCAN);
+  let high = 0;
+  const shortEnd = small ? end : Math.min(end, start + SHORT_SCAN);
   while (i < shortEnd) {
     const c = bytes[i]!;
     if (c < 0x20 || c === 0x22 || c === 0x5c) break;
+    high |= c;
     i++;
   }
-  if (i === shortEnd && i < end) i = scan(i - shift, end - shift) + shift;
-  if (i >= end || bytes[i] !== 0x22) return NOT_PARSED;
+  if (i === shortEnd && i < end) {
+    i = scan(i - shift, end - shift) + shift;
+    high = 0x80; // not looked at: ask isAscii
+  }
+  if (i >= end) return NOT_PARSED;
+  if (bytes[i] !== 0x22) return bytes[i] === 0x5c && small ? readEscaped(start, i) : NOT_PARSED;
   at = i + 1;
-  if (i - start > SHORT_STRING && isAscii(bytes.subarray(start, i))) return bytes.latin1Slice(start, i);
+  const length = i - start;
+  if (high < 0x80) {
+    switch (length) {
+      case 0: return '';
+      case 1: return String.fromCharCode(bytes[start]!);
+      case 2: return String.fromCharCode(bytes[start]!, bytes[start + 1]!);
+      case 3: return String.fromCharCode(bytes[start]!, bytes[start + 1]!, bytes[start + 2]!);
+      default: return bytes.latin1Slice(start, i);
+    }
+  }
+  if (length > SHORT_STRING && isAscii(bytes.subarray(start, i))) return bytes.latin1Slice(start, i);
   const text = bytes.utf8Slice(start, i);
   // Invalid UTF-8 decodes to U+FFFD: JSON.parse's path says what is wrong.
   if (text.includes('\uFFFD') && !isUtf8(bytes.subarray(start, i))) return NOT_PARSED;
   return text;
 }
 
-/** JSON's number grammar, then the same conversion JSON.parse makes (both round correctly). */
+/** A string with escapes, from its first backslash at `from`: JSON.parse of the string alone reads them. */
+function readEscaped(start: number, from: number): unknown {
+  let i = from;
+  while (i < end) {
+    const c = bytes[i]!;
+    if (c === 0x5c) i += 2;
+    else if (c === 0x22) break;
+    else i++;
+  }
+  if (i >= end) return NOT_PARSED;
+  at = i + 1;
+  const literal = bytes.utf8Slice(start - 1, i + 1);
+  if (literal.includes('\uFFFD') && !isUtf8(bytes.subarray(start, i))) return NOT_PARSED;
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return NOT_PARSED;
+  }
+}
+
+/**
+ * Recent object keys by a hash of their bytes: a record's keys come back as the same strings, without decoding them
+ * each time (and V8 finds a string it has met as a key faster). ASCII keys without escapes only.
+ */
+const KEYS: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+
+function readKey(): unknown {
+  const start = at + 1;
+  let i = start;
+  let hash = 0;
+  while (i < end) {
+    const c = bytes[i]!;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) break;
+    hash = (hash * 31 + c) & 0xff;
+    i++;
+  }
+  if (i >= end || bytes[i] !== 0x22 || i - start > 64) return readString();
+  const cached = KEYS[hash];
+  const length = i - start;
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let k = 0; k < length; k++) {
+      if (cached.charCodeAt(k) !== bytes[start + k]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      at = i + 1;
+      return cached;
+    }
+  }
+  at = i + 1;
+  const key = bytes.latin1Slice(start, i);
+  KEYS[hash] = key;
+  return key;
+}
+
+/** Powers of ten that are exact doubles: m / 10^k with an exact m below 2^53 is then rounded correctly, once. */
+const POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
+const EXACT = 2 ** 53;
+
+/** JSON's number grammar, then the value JSON.parse gives (both round correctly). */
 function readNumber(): unknown {
   const start = at;
   let i = at;
-  if (bytes[i] === 0x2d) i++;
+  let negative = false;
+  if (bytes[i] === 0x2d) {
+    negative = true;
+    i++;
+  }
   if (i >= end) return NOT_PARSED;
+  let mantissa = 0;
   if (bytes[i] === 0x30) {
     i++;
   } else {
     const first = i;
-    while (i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) i++;
+    while (i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) mantissa = mantissa * 10 + (bytes[i++]! - 0x30);
     if (i === first) return NOT_PARSED;
   }
+  let fraction = 0;
   if (i < end && bytes[i] === 0x2e) {
     const first = ++i;
-    while (i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) i++;
+    while (i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) mantissa = mantissa * 10 + (bytes[i++]! - 0x30);
     if (i === first) return NOT_PARSED;
+    fraction = i - first;
   }
+  let exponent = false;
   if (i < end && (bytes[i] === 0x65 || bytes[i] === 0x45)) {
+    exponent = true;
     i++;
     if (i < end && (bytes[i] === 0x2b || bytes[i] === 0x2d)) i++;
     const first = i;
@@ -191,5 +306,10 @@ function readNumber(): unknown {
     if (i === first) return NOT_PARSED;
   }
   at = i;
+  // Every partial mantissa was exact when the last one is (they only grow): then one division rounds correctly.
+  if (!exponent && mantissa <= EXACT && fraction < POWERS.length) {
+    const value = fraction === 0 ? mantissa : mantissa / POWERS[fraction]!;
+    return negative ? -value : value;
+  }
   return Number(bytes.latin1Slice(start, i));
 }

@@ -7,7 +7,7 @@ import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from
 import { TreeReader } from './tagged-tree/reader.js';
 import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
 import { TreeWriter } from './tagged-tree/writer.js';
-import { MIN_BYTES as MIN_JSON_BYTES, NOT_PARSED, parseJsonBytes } from '../format/json-bytes.js';
+import { MIN_BYTES as MIN_JSON_BYTES, NOT_PARSED, parseJsonBytes, parseSmallJsonBytes, SMALL_MAX_BYTES } from '../format/json-bytes.js';
 import { parseJsonText, utf8Text } from './utf8-json.js';
 
 const WHAT = 'hashstash serializer';
@@ -49,12 +49,16 @@ export const hashstashSerializer: Serializer = {
 };
 
 /**
- * `deserialize` of the bytes `bytes[start, end)`, so the format layer reads a blob's body in place. Large text of long
- * strings is parsed from the bytes (format/json-bytes.ts); the rest is decoded to a string once and given to JSON.parse.
+ * `deserialize` of the bytes `bytes[start, end)`, so the format layer reads a blob's body in place. Short text, and
+ * large text of long strings, are parsed from the bytes (format/json-bytes.ts); the rest is decoded to a string once
+ * and given to JSON.parse, which also says what is wrong with invalid text.
  * `inKernel`: the bytes are the read kernel's memory, where the lz4 codec decoded them (format/kernel.ts).
  */
 export function hashstashFromUtf8(bytes: Uint8Array, start: number, end: number, options?: DeserializeOptions, inKernel = false): unknown {
-  if (end - start >= MIN_JSON_BYTES) {
+  if (end - start <= SMALL_MAX_BYTES) {
+    const parsed = parseSmallJsonBytes(bytes, start, end);
+    if (parsed !== NOT_PARSED) return fromParsed(parsed, options);
+  } else if (end - start >= MIN_JSON_BYTES) {
     const parsed = parseJsonBytes(bytes, start, end, inKernel);
     if (parsed !== NOT_PARSED) return fromParsed(parsed, options);
   }

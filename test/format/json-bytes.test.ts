@@ -3,7 +3,7 @@ import { Buffer } from 'node:buffer';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { DecodeError } from '../../src/errors.js';
-import { MIN_BYTES, NOT_PARSED, parseJsonBytes } from '../../src/format/json-bytes.js';
+import { MIN_BYTES, NOT_PARSED, parseJsonBytes, parseSmallJsonBytes, SMALL_MAX_BYTES } from '../../src/format/json-bytes.js';
 import { hashstashSerializer } from '../../src/serializers/hashstash.js';
 
 const long = (chars: number, unit = 'abc def ') => unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
@@ -104,4 +104,64 @@ t.test('property: any JSON value with a long string in it reads as JSON.parse re
 t.test('deserialize of a large value reads the same through either path', async (t) => {
   const value = { name: 'text-1', text: long(100_000, 'wörds and words '), list: [1, 2, 3], nested: { a: null } };
   t.same(hashstashSerializer.deserialize(hashstashSerializer.serialize(value)), value);
+});
+
+/** parseSmallJsonBytes agrees with JSON.parse: the same value (-0 included), or NOT_PARSED where JSON.parse throws. */
+function smallAgrees(text: string): boolean {
+  const body = bytesOf(text);
+  const framed = Buffer.concat([Buffer.from('head'), body, Buffer.from('"tail')]);
+  const got = parseSmallJsonBytes(framed, 4, 4 + body.length);
+  const want = reference(text);
+  if (got === NOT_PARSED) return want === 'throws' || text.includes('__proto__') || body.length > SMALL_MAX_BYTES || /^\s*(\[|\{){33}/.test(text);
+  if (want === 'throws') return false;
+  return isDeepStrictEqual(got, (want as { value: unknown }).value);
+}
+
+t.test('small text: the small record and its relatives read as JSON.parse reads them', async (t) => {
+  const texts = [
+    '{"name":"cat","goodness":"good","random":0.29782469314310034,"tags":["a","b"]}',
+    '{"name":"cat","goodness":"good","random":0.5,"tags":["a","b"]}',
+    '{"a":"line\\none\\ttab \\"quoted\\" \\\\ \\u00e9 \\ud83d\\ude00 \\/","b":"é日本😀","c":""}',
+    '[0,-0,1,-1,0.1,-0.1,1e3,1E-3,-1.5e+10,123456789012345678,9007199254740993,0.1234567890123456789,5e-324,1.7976931348623157e308,1e400]',
+    '[true,false,null,[],{},[[]],{"a":{}}]',
+    ' \t\n\r{ "a" : 1 , "b" : [ 1 , 2 ] } \n',
+    '{"2":1,"1":2,"b":3,"a":4,"a":5}',
+    '"just a string"', '"é"', '12', '-0', 'true', 'null', '""',
+    '{"\\u0041":1,"A":2,"é":3}',
+  ];
+  for (const text of texts) t.ok(smallAgrees(text), text);
+  const record = parseSmallJsonBytes(bytesOf(texts[0]!), 0, Buffer.byteLength(texts[0]!));
+  t.not(record, NOT_PARSED, 'the small record is read here');
+  const zero = parseSmallJsonBytes(bytesOf('-0'), 0, 2);
+  t.ok(Object.is(zero, -0), '-0 stays -0');
+});
+
+t.test('small text: invalid text is never a value', async (t) => {
+  const bad = [
+    '', ' ', '{', '[', '"', '"abc', '{"a"}', '{"a":}', '{"a":1,}', '[1,]', '[,1]', '01', '1.', '.5', '+1', '-', '1e', '1e+',
+    'tru', 'nul', 'True', 'NaN', 'Infinity', "'a'", '{a:1}', '"\u0001"'.replace('\\u0001', '\u0001'), '"a\nb"'.replace('\\n', '\n'),
+    '"\\x41"', '"\\u00"', '"\\"', '[1]]', '{}{}', '\uFEFF{}', '{"a":1}x', '"\\ud800"x',
+  ];
+  for (const text of bad) t.ok(smallAgrees(text), JSON.stringify(text));
+  const invalid = Buffer.from([0x22, 0xc3, 0x28, 0x22]);
+  t.equal(parseSmallJsonBytes(invalid, 0, 4), NOT_PARSED, 'invalid UTF-8');
+  t.equal(parseSmallJsonBytes(Buffer.from([0x22, 0x5c, 0x6e, 0xff, 0x22]), 0, 5), NOT_PARSED, 'invalid UTF-8 beside an escape');
+});
+
+t.test('small text: keys that share a cache slot, and many keys, come back right', async (t) => {
+  const object: Record<string, number> = {};
+  for (let i = 0; i < 60; i++) object[`k${i}`] = i;
+  const text = JSON.stringify(object);
+  for (let round = 0; round < 3; round++) t.ok(smallAgrees(text), `round ${round}`);
+  // Same length, same hash slot candidates: every two-letter key.
+  const pairs: Record<string, number> = {};
+  for (let a = 97; a < 123; a++) for (let b = 97; b < 100; b++) pairs[String.fromCharCode(a, b)] = a * b;
+  t.ok(smallAgrees(JSON.stringify(pairs)));
+});
+
+t.test('property: small JSON values, and every double, read as JSON.parse reads them', async (t) => {
+  fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => smallAgrees(JSON.stringify(value))), { numRuns: 2000 });
+  fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => smallAgrees(JSON.stringify([value, -value]))), { numRuns: 5000 });
+  fc.assert(fc.property(fc.string({ unit: 'binary' }), (value) => smallAgrees(JSON.stringify({ value }))), { numRuns: 2000 });
+  t.pass('9,000 values');
 });
