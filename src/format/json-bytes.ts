@@ -127,12 +127,13 @@ function readWord(word: readonly number[], value: unknown): unknown {
 
 function readObject(depth: number): unknown {
   at++; // {
-  const object: Record<string, unknown> = {};
   skipSpace();
   if (at < end && bytes[at] === 0x7d) {
     at++;
-    return object;
+    return {};
   }
+  const keys: string[] = [];
+  const values: unknown[] = [];
   for (;;) {
     skipSpace();
     if (at >= end || bytes[at] !== 0x22) return NOT_PARSED;
@@ -144,12 +145,70 @@ function readObject(depth: number): unknown {
     at++;
     const value = readValue(depth + 1);
     if (value === NOT_PARSED) return NOT_PARSED;
-    object[key as string] = value;
+    keys.push(key as string);
+    values.push(value);
     skipSpace();
     if (at >= end) return NOT_PARSED;
     const c = bytes[at++];
-    if (c === 0x7d) return object;
+    if (c === 0x7d) return build(keys, values, depth);
     if (c !== 0x2c) return NOT_PARSED;
+  }
+}
+
+/**
+ * The last object shape (its keys, in order) met at each depth, and once it has been met twice running, a function
+ * that makes objects of it from an object literal: V8 then makes each one at once with its final layout, where adding
+ * the properties one by one through a generic assignment costs a lookup (often a call into the runtime) per key.
+ * Keys are compared by identity: readKey hands back the same string for the same key.
+ */
+interface Shape {
+  readonly keys: readonly string[];
+  seen: number;
+  make: ((values: unknown[]) => object) | undefined;
+}
+const shapes: (Shape | undefined)[] = [];
+const MAX_SHAPE_KEYS = 32;
+/** False once making a function failed (a Content Security Policy without 'unsafe-eval'): then objects are built key by key. */
+let canMake = true;
+
+function build(keys: string[], values: unknown[], depth: number): object {
+  const count = keys.length;
+  const shape = shapes[depth];
+  if (shape !== undefined && shape.keys.length === count) {
+    let same = true;
+    for (let i = 0; i < count; i++) {
+      if (shape.keys[i] !== keys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      if (shape.make !== undefined) return shape.make(values);
+      if (++shape.seen >= 2 && canMake) shape.make = maker(keys);
+      if (shape.make !== undefined) return shape.make(values);
+      return assign(keys, values);
+    }
+  }
+  if (count <= MAX_SHAPE_KEYS) shapes[depth] = { keys, seen: 1, make: undefined };
+  return assign(keys, values);
+}
+
+function assign(keys: string[], values: unknown[]): object {
+  const object: Record<string, unknown> = {};
+  for (let i = 0; i < keys.length; i++) object[keys[i]!] = values[i];
+  return object;
+}
+
+/** `(v) => ({"k0": v[0], "k1": v[1], …})`, or undefined for keys that repeat (JSON.parse keeps the last) or no eval. */
+function maker(keys: readonly string[]): ((values: unknown[]) => object) | undefined {
+  if (new Set(keys).size !== keys.length) return undefined;
+  // JSON.stringify of a string is a JavaScript string literal (JSON is a subset of JavaScript since ES2019).
+  const body = `return {${keys.map((key, i) => `${JSON.stringify(key)}: v[${i}]`).join(', ')}};`;
+  try {
+    return new Function('v', body) as (values: unknown[]) => object;
+  } catch {
+    canMake = false;
+    return undefined;
   }
 }
 

@@ -165,3 +165,21 @@ t.test('property: small JSON values, and every double, read as JSON.parse reads 
   fc.assert(fc.property(fc.string({ unit: 'binary' }), (value) => smallAgrees(JSON.stringify({ value }))), { numRuns: 2000 });
   t.pass('9,000 values');
 });
+
+t.test('small text: objects of a repeated shape (made by a generated function) equal JSON.parse, key order and all', async (t) => {
+  const texts = [
+    '{"name":"cat","goodness":"good","random":0.25,"tags":["a","b"]}',
+    '{"b":1,"a":2,"2":3,"1":4}',
+    '{"a":1,"a":2}',
+    '{"x":{"y":{"z":1}},"w":[{"p":1,"q":2},{"p":3,"q":4}]}',
+    '{"constructor":1,"toString":2,"hasOwnProperty":3,"valueOf":4}',
+    '{"\\u2028":1,"\'":2,"`${x}`":3,"a b":4,"\\\\":5}',
+  ];
+  for (const text of texts) {
+    for (let round = 0; round < 4; round++) {
+      const got = parseSmallJsonBytes(bytesOf(text), 0, Buffer.byteLength(text));
+      const want = JSON.parse(text);
+      t.ok(isDeepStrictEqual(got, want) && JSON.stringify(Object.keys(got as object)) === JSON.stringify(Object.keys(want)), `${text}, round ${round}`);
+    }
+  }
+});
