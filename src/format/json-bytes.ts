@@ -2,15 +2,19 @@ import { Buffer, isAscii, isUtf8 } from 'node:buffer';
 import { loadKernel, MAX_KERNEL_BYTES, type Kernel, type SlicingBuffer } from './kernel.js';
 
 /**
- * JSON.parse straight from UTF-8 bytes, for large text made mostly of long strings (the 100 KB record: a few keys and
- * one long text). JSON.parse of such text spends its time scanning each string for its end, one character at a time,
- * after the bytes were first copied into a string whole; here a SIMD scan (WebAssembly, kernel.wat) finds where
- * each string ends, and each string is copied once, from the bytes, into the string that is returned.
+ * JSON.parse straight from UTF-8 bytes, without first decoding the whole text into a string for it. Two kinds of text
+ * go through here, the two the read path meets most:
+ * - small text (at most 1 KB: the small record is 77 bytes), read in JS: short strings by String.fromCharCode, object
+ *   keys from a cache of recent keys, numbers with an exact mantissa by one division, and objects of a shape met
+ *   before by an object literal (V8 then lays each out at once);
+ * - large text made mostly of long strings (32 KB to 4 MB, at most 64 values: the 100 KB record). JSON.parse of such
+ *   text spends its time scanning each string for its end, one character at a time, after the bytes were copied into
+ *   a string whole; here a SIMD scan (WebAssembly, kernel.wat) finds where each string ends, and each string is copied
+ *   once, from the bytes, into the string that is returned.
  *
  * It reads exactly JSON, and gives exactly what JSON.parse gives, or NOT_PARSED, and then the caller runs JSON.parse:
- * for anything it does not handle itself (an escape in a string, a "__proto__" key, more than MAX_TOKENS values, deep
- * nesting), for anything that is not valid (so the error is JSON.parse's), and where WebAssembly is not available.
- * Text of 32 KB to 4 MB only: shorter text does not pay for the copy, longer would make the kernel's memory grow.
+ * for anything not handled here (escapes in large text, a "__proto__" key, too many values, deep nesting), for
+ * anything that is not valid (so the error is JSON.parse's), and, for large text, where WebAssembly is not available.
  */
 export const NOT_PARSED: unique symbol = Symbol('not parsed');
 
@@ -27,7 +31,7 @@ const SHORT_SCAN = 32;
 /** Strings up to this long are decoded as UTF-8 at once; longer ones ask isAscii first, a faster scan than UTF-8's. */
 const SHORT_STRING = 1024;
 
-/** Text up to this long is parsed here whatever it holds, strings scanned in JS (the small record: 77 bytes). */
+/** Text up to this long is read here in JS whatever it holds (the small record: 77 bytes). */
 export const SMALL_MAX_BYTES = 1024;
 
 // The parse in progress: synchronous and calling no user code, so one set of variables serves every call.
