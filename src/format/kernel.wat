@@ -56,7 +56,11 @@
       (if (i32.gt_u (local.get $len) (i32.sub (local.get $oend) (local.get $op))) (then (return (i32.const -1))))
       (if (i32.le_u (local.get $len) (i32.const 16))
         (then (v128.store align=1 (local.get $op) (v128.load align=1 (local.get $ip))))
-        (else (memory.copy (local.get $op) (local.get $ip) (local.get $len))))
+        (else (if (i32.le_u (local.get $len) (i32.const 32))
+          (then
+            (v128.store align=1 (local.get $op) (v128.load align=1 (local.get $ip)))
+            (v128.store offset=16 align=1 (local.get $op) (v128.load offset=16 align=1 (local.get $ip))))
+          (else (memory.copy (local.get $op) (local.get $ip) (local.get $len))))))
       (local.set $ip (i32.add (local.get $ip) (local.get $len)))
       (local.set $op (i32.add (local.get $op) (local.get $len)))
       ;; The last sequence is literals only.
@@ -86,12 +90,20 @@
             (local.set $op (i32.add (local.get $op) (i32.const 16)))
             (local.set $m (i32.add (local.get $m) (i32.const 16)))
             (br_if $chunk (i32.lt_u (local.get $op) (local.get $stop)))))
+        (else (if (i32.ge_u (local.get $offset) (i32.const 8))
+          (then
+            ;; 8 bytes a turn, each written before it is read (the offset is at least 8).
+            (loop $word
+              (i64.store align=1 (local.get $op) (i64.load align=1 (local.get $m)))
+              (local.set $op (i32.add (local.get $op) (i32.const 8)))
+              (local.set $m (i32.add (local.get $m) (i32.const 8)))
+              (br_if $word (i32.lt_u (local.get $op) (local.get $stop)))))
         (else
           (loop $byte
             (i32.store8 (local.get $op) (i32.load8_u (local.get $m)))
             (local.set $op (i32.add (local.get $op) (i32.const 1)))
             (local.set $m (i32.add (local.get $m) (i32.const 1)))
-            (br_if $byte (i32.lt_u (local.get $op) (local.get $stop))))))
+            (br_if $byte (i32.lt_u (local.get $op) (local.get $stop))))))))
       (local.set $op (local.get $stop))
       (br $sequence))
     (i32.const -1)))
