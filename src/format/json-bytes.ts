@@ -138,10 +138,14 @@ function readObject(depth: number): unknown {
   }
   const keys: string[] = [];
   const values: unknown[] = [];
+  // The keys of the last object at this depth, expected in the same order: checked against the bytes at once.
+  const shape = shapes[depth];
+  const expected = shape !== undefined && shape.plain ? shape.keys : undefined;
   for (;;) {
     skipSpace();
     if (at >= end || bytes[at] !== 0x22) return NOT_PARSED;
-    const key = readKey();
+    const guess = expected !== undefined && keys.length < expected.length ? expected[keys.length]! : undefined;
+    const key = guess !== undefined && isKeyAt(guess) ? guess : readKey();
     // JSON.parse makes "__proto__" an own property; an assignment would set the prototype.
     if (key === NOT_PARSED || key === '__proto__') return NOT_PARSED;
     skipSpace();
@@ -167,6 +171,8 @@ function readObject(depth: number): unknown {
  */
 interface Shape {
   readonly keys: readonly string[];
+  /** Every key printable ASCII without '"' or '\\': its bytes are its characters, so isKeyAt can compare them. */
+  readonly plain: boolean;
   seen: number;
   make: ((values: unknown[]) => object) | undefined;
 }
@@ -193,8 +199,26 @@ function build(keys: string[], values: unknown[], depth: number): object {
       return assign(keys, values);
     }
   }
-  if (count <= MAX_SHAPE_KEYS) shapes[depth] = { keys, seen: 1, make: undefined };
+  if (count <= MAX_SHAPE_KEYS) shapes[depth] = { keys, plain: keys.every(isPlainKey), seen: 1, make: undefined };
   return assign(keys, values);
+}
+
+function isPlainKey(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+/** Whether the string at `at` (its opening quote) is `key`, a plain key; if so, moves past it. */
+function isKeyAt(key: string): boolean {
+  const length = key.length;
+  const start = at + 1;
+  if (start + length >= end || bytes[start + length] !== 0x22) return false;
+  for (let i = 0; i < length; i++) if (bytes[start + i] !== key.charCodeAt(i)) return false;
+  at = start + length + 1;
+  return true;
 }
 
 function assign(keys: string[], values: unknown[]): object {
