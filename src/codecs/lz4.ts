@@ -2,6 +2,7 @@ import { loadDriver } from '../drivers.js';
 import { DecodeError } from '../errors.js';
 import { asBuffer } from './as-buffer.js';
 import { MAX_DECODED_BYTES, type Codec } from './codec.js';
+import { loadKernel, MAX_KERNEL_BYTES, SLACK, type SlicingBuffer } from '../format/kernel.js';
 
 /**
  * LZ4 can expand at most about 255:1: each byte of a match length adds at most 255 bytes of output.
@@ -29,17 +30,8 @@ export const lz4Codec: Codec = {
   },
   decode(bytes, maxBytes = MAX_DECODED_BYTES) {
     const length = bytes.byteLength;
-    if (length <= SIZE_PREFIX_BYTES) {
-      throw new DecodeError(`lz4: ${length} bytes is too short for a size prefix and a block`);
-    }
     const buffer = asBuffer(bytes);
-    const declaredSize = buffer.readUInt32LE(0);
-    if (declaredSize > (length - SIZE_PREFIX_BYTES) * MAX_LZ4_RATIO) {
-      throw new DecodeError(`lz4: size prefix ${declaredSize} is impossible for ${length} bytes of input`);
-    }
-    if (declaredSize > maxBytes) {
-      throw new DecodeError(`lz4: size prefix ${declaredSize} is more than the limit of ${maxBytes} bytes`);
-    }
+    const declaredSize = checkedSize(buffer, 0, length, maxBytes);
     let output: Buffer;
     try {
       output = loadLz4().uncompressSync(buffer);
@@ -52,3 +44,43 @@ export const lz4Codec: Codec = {
     return output;
   },
 };
+
+/** The size prefix of the lz4 codec's bytes `buffer[start, end)`, checked against the input and `maxBytes`. */
+function checkedSize(buffer: Uint8Array, start: number, end: number, maxBytes: number): number {
+  const length = end - start;
+  if (length <= SIZE_PREFIX_BYTES) {
+    throw new DecodeError(`lz4: ${length} bytes is too short for a size prefix and a block`);
+  }
+  const declaredSize = (buffer[start]! | (buffer[start + 1]! << 8) | (buffer[start + 2]! << 16)) + buffer[start + 3]! * 0x1000000;
+  if (declaredSize > (length - SIZE_PREFIX_BYTES) * MAX_LZ4_RATIO) {
+    throw new DecodeError(`lz4: size prefix ${declaredSize} is impossible for ${length} bytes of input`);
+  }
+  if (declaredSize > maxBytes) {
+    throw new DecodeError(`lz4: size prefix ${declaredSize} is more than the limit of ${maxBytes} bytes`);
+  }
+  return declaredSize;
+}
+
+/**
+ * The lz4 codec's decode of `bytes[start, end)` into the read kernel's memory (format/kernel.ts), without a Buffer of
+ * its own: the output is `memory[0, size)`, to be read before anything else uses the kernel. Undefined where the kernel
+ * is not available or the value is larger than it takes; then `lz4Codec.decode` does it. Same checks and errors.
+ */
+export function decodeLz4InKernel(bytes: Uint8Array, start: number, end: number, maxBytes: number): { memory: SlicingBuffer; size: number } | undefined {
+  const length = end - start;
+  const declaredSize = checkedSize(bytes, start, end, maxBytes);
+  if (declaredSize > MAX_KERNEL_BYTES || length > MAX_KERNEL_BYTES) return undefined;
+  const kernel = loadKernel();
+  if (kernel === null) return undefined;
+  // [output | slack][input | slack]: the kernel's 16-byte copies may run up to 16 bytes past either end.
+  const inputAt = declaredSize + SLACK;
+  const inputEnd = inputAt + length - SIZE_PREFIX_BYTES;
+  const memory = kernel.memory(inputEnd + SLACK);
+  memory.set(bytes.subarray(start + SIZE_PREFIX_BYTES, end), inputAt);
+  const outputEnd = kernel.lz4(inputAt, inputEnd, 0, declaredSize);
+  if (outputEnd < 0) throw new DecodeError(`lz4: cannot decompress ${length} bytes: the block is malformed`);
+  if (outputEnd !== declaredSize) {
+    throw new DecodeError(`lz4: size prefix says ${declaredSize} bytes, the block holds ${outputEnd}`);
+  }
+  return { memory, size: declaredSize };
+}

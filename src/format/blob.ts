@@ -1,7 +1,9 @@
 import { DecodeError } from '../errors.js';
 import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
-import { FLAG_B64, FLAG_UNCOMPRESSED, readHeader, textWithHeader, withHeader } from './header.js';
+import { decodeLz4InKernel, lz4Codec } from '../codecs/lz4.js';
+import { hashstashFromUtf8, hashstashSerializer } from '../serializers/hashstash.js';
+import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, HEADER_SIZE, textWithHeader, withHeader } from './header.js';
 
 /** Below this many serialized bytes no codec wins: every one grows the value or barely shrinks it, and zlib costs ~40 µs. */
 export const MIN_COMPRESS_BYTES = 256;
@@ -23,6 +25,8 @@ export class BlobFormat {
   readonly #base64: Codec | null;
   readonly #deserializeOptions: { trustCode: boolean };
   readonly #compresses: boolean;
+  /** The hashstash serializer's read of a range of bytes: an uncompressed body is read in place, with no view of it. */
+  readonly #fromUtf8: typeof hashstashFromUtf8 | undefined;
 
   constructor(settings: BlobSettings) {
     this.#serializer = settings.serializer;
@@ -30,6 +34,7 @@ export class BlobFormat {
     this.#base64 = settings.base64;
     this.#deserializeOptions = { trustCode: settings.trustCode };
     this.#compresses = settings.codec.name !== 'raw';
+    this.#fromUtf8 = settings.serializer === hashstashSerializer ? hashstashFromUtf8 : undefined;
   }
 
   pack(value: unknown): Uint8Array {
@@ -64,19 +69,31 @@ export class BlobFormat {
 
   unpack(stored: Uint8Array): unknown {
     const blob = this.#base64 ? this.#base64.decode(stored) : stored;
-    const { header, body } = readHeader(blob);
-    if (header.serializerId !== this.#serializer.id) {
+    checkBlob(blob);
+    const serializerId = blob[3]!;
+    const codecId = blob[4]!;
+    const flags = blob[5]!;
+    if (serializerId !== this.#serializer.id) {
       throw new DecodeError(
-        `stored blob was written with serializer ${idName(header.serializerId)}, but this stash uses '${this.#serializer.name}'`,
+        `stored blob was written with serializer ${idName(serializerId)}, but this stash uses '${this.#serializer.name}'`,
       );
     }
-    if (header.codecId !== this.#codec.id) {
-      throw new DecodeError(`stored blob was written with codec ${idName(header.codecId)}, but this stash uses '${this.#codec.name}'`);
+    if (codecId !== this.#codec.id) {
+      throw new DecodeError(`stored blob was written with codec ${idName(codecId)}, but this stash uses '${this.#codec.name}'`);
     }
-    if (((header.flags & FLAG_B64) !== 0) !== (this.#base64 !== null)) {
-      throw new DecodeError(`stored blob was written ${header.flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`);
+    if (((flags & FLAG_B64) !== 0) !== (this.#base64 !== null)) {
+      throw new DecodeError(`stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`);
     }
-    const serialized = header.flags & FLAG_UNCOMPRESSED ? body : this.#codec.decode(body, this.#serializer.maxBytes);
+    const fromUtf8 = this.#fromUtf8;
+    if (flags & FLAG_UNCOMPRESSED) {
+      if (fromUtf8) return fromUtf8(blob, HEADER_SIZE, blob.length, this.#deserializeOptions);
+      return this.#serializer.deserialize(blob.subarray(HEADER_SIZE), this.#deserializeOptions);
+    }
+    if (fromUtf8 && this.#codec === lz4Codec) {
+      const decoded = decodeLz4InKernel(blob, HEADER_SIZE, blob.length, this.#serializer.maxBytes);
+      if (decoded) return fromUtf8(decoded.memory, 0, decoded.size, this.#deserializeOptions, true);
+    }
+    const serialized = this.#codec.decode(blob.subarray(HEADER_SIZE), this.#serializer.maxBytes);
     return this.#serializer.deserialize(serialized, this.#deserializeOptions);
   }
 }

@@ -7,7 +7,8 @@ import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from
 import { TreeReader } from './tagged-tree/reader.js';
 import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
 import { TreeWriter } from './tagged-tree/writer.js';
-import { parseUtf8Json } from './utf8-json.js';
+import { MIN_BYTES as MIN_JSON_BYTES, NOT_PARSED, parseJsonBytes, parseSmallJsonBytes, SMALL_MAX_BYTES } from '../format/json-bytes.js';
+import { parseJsonText, utf8Text } from './utf8-json.js';
 
 const WHAT = 'hashstash serializer';
 const TAGGED_ROOT_OPEN = `{${JSON.stringify(TAG_KEY)}:${JSON.stringify(TAG_TAGGED_ROOT)},"v":`;
@@ -43,16 +44,36 @@ export const hashstashSerializer: Serializer = {
   },
 
   deserialize(bytes: Uint8Array, options?: DeserializeOptions): unknown {
-    const parsed = parseUtf8Json(bytes, WHAT);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
-    const tag = (parsed as Record<string, unknown>)[TAG_KEY];
-    if (tag === undefined) return parsed;
-    if (tag !== TAG_TAGGED_ROOT || !Object.hasOwn(parsed, 'v')) {
-      throw new DecodeError(`${WHAT}: unknown format marker ${JSON.stringify(tag)} (written by a newer hashstash, or corrupt)`);
-    }
-    return TreeReader.read((parsed as Record<string, unknown>)['v'], options?.trustCode === true);
+    return hashstashFromUtf8(bytes, 0, bytes.length, options);
   },
 };
+
+/**
+ * `deserialize` of the bytes `bytes[start, end)`, so the format layer reads a blob's body in place. Short text, and
+ * large text of long strings, are parsed from the bytes (format/json-bytes.ts); the rest is decoded to a string once
+ * and given to JSON.parse, which also says what is wrong with invalid text.
+ * `inKernel`: the bytes are the read kernel's memory, where the lz4 codec decoded them (format/kernel.ts).
+ */
+export function hashstashFromUtf8(bytes: Uint8Array, start: number, end: number, options?: DeserializeOptions, inKernel = false): unknown {
+  if (end - start <= SMALL_MAX_BYTES) {
+    const parsed = parseSmallJsonBytes(bytes, start, end);
+    if (parsed !== NOT_PARSED) return fromParsed(parsed, options);
+  } else if (end - start >= MIN_JSON_BYTES) {
+    const parsed = parseJsonBytes(bytes, start, end, inKernel);
+    if (parsed !== NOT_PARSED) return fromParsed(parsed, options);
+  }
+  return fromParsed(parseJsonText(utf8Text(bytes, start, end, WHAT), WHAT), options);
+}
+
+function fromParsed(parsed: unknown, options: DeserializeOptions | undefined): unknown {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
+  const tag = (parsed as Record<string, unknown>)[TAG_KEY];
+  if (tag === undefined) return parsed;
+  if (tag !== TAG_TAGGED_ROOT || !Object.hasOwn(parsed, 'v')) {
+    throw new DecodeError(`${WHAT}: unknown format marker ${JSON.stringify(tag)} (written by a newer hashstash, or corrupt)`);
+  }
+  return TreeReader.read((parsed as Record<string, unknown>)['v'], options?.trustCode === true);
+}
 
 /** isPlainJson, or false when looking throws a TypeError (a revoked Proxy): the tree writer then meets it and says where. */
 function plainJson(value: unknown): boolean {
