@@ -50,10 +50,11 @@ export type { Serializer, DeserializeOptions } from './serializers/serializer.js
 export type { Codec } from './codecs/codec.js';
 export type { EncodeOptions } from './codecs/index.js';
 export type {
-  Engine, EngineCapabilities, EngineContext, EngineFactory, SyncStore, RawEntry, EngineStats, AppendStore, SyncAppendStore,
+  Engine, EngineCapabilities, EngineContext, EngineFactory, SyncStore, RawEntry, RawChange, EngineStats, AppendStore, SyncAppendStore,
   RawVersion,
 } from './engines/engine.js';
 export { registerEngine } from './engines/index.js';
+export { expiresAtOf } from './format/header.js';
 export type { StashedOptions } from './stashed.js';
 export type { MemoOptions } from './memo/options.js';
 export type { Memoized, FunctionStash, StashedDecorator } from './stash.js';

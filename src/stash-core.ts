@@ -89,7 +89,7 @@ export class StashCore {
     const namespace = [rootAsGiven, options.name, settingsFolder(options)].join('/');
     const { path } = this;
     const { readonly, url, maxBytes, evict } = options;
-    this.engine = engineObject ?? engineFactory(options.engine as never)({ path, namespace, readonly, url, maxBytes, evict });
+    this.engine = engineObject ?? engineFactory(options.engine as never)({ path, namespace, readonly, url, maxBytes, evict, now: Date.now });
     // Fails at once, naming the engine, when the engine keeps no versions.
     if (options.appendMode && !this.engine.append) throw noVersions(this.engine);
     this.format = formats().blobFormat(options);

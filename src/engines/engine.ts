@@ -16,6 +16,12 @@ export interface EngineCapabilities {
   readonly sharedAcrossThreads: boolean;
   /** Keeps several versions of a key natively (append mode without rewriting history). */
   readonly nativeAppend: boolean;
+  /**
+   * Hides expired entries itself: `get`, `getMany`, `has`, `keys`, `entries` and `size` skip every blob whose
+   * {@link expiresAtOf} is at or before `context.now()`. Without it the facade filters what the engine returns (and
+   * reads values to answer `has` and `size` on a stash that has expiring entries).
+   */
+  readonly hidesExpired?: boolean;
 }
 
 /**
@@ -36,7 +42,21 @@ export interface EngineContext {
   readonly maxBytes?: number | string;
   /** What the memory engine drops when the budget is full ('none': a write that does not fit throws). */
   readonly evict?: 'lru' | 'lfu' | 'fifo' | 'none';
+  /**
+   * The clock expiry is judged by, in ms since the epoch: `Date.now` unless the stash was given a `clock`. A blob
+   * expires when its {@link expiresAtOf} is at or before `now()`.
+   */
+  readonly now: () => number;
 }
+
+/**
+ * One change seen by {@link Engine.watch}: a key set or deleted, the stash cleared, or `missed` when the watcher fell
+ * behind and some changes are lost to it (it should re-read what it cares about).
+ */
+export type RawChange =
+  | { readonly type: 'set' | 'delete'; readonly key: Uint8Array }
+  | { readonly type: 'clear' }
+  | { readonly type: 'missed'; readonly count?: number };
 
 /** One entry as stored: the key's canonical bytes ({@link encodeKey}) and the value's blob. */
 export type RawEntry = [key: Uint8Array, value: Uint8Array];
@@ -108,6 +128,10 @@ export interface SyncStore {
   setMany(entries: Iterable<RawEntry>): void;
   /** Present on engines whose capabilities say `nativeAppend`. */
   readonly append?: SyncAppendStore;
+  /** See {@link Engine.compareAndSet}. */
+  compareAndSet?(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean;
+  /** See {@link Engine.purgeExpired}. */
+  purgeExpired?(): number;
 }
 
 /**
@@ -154,6 +178,22 @@ export interface Engine extends AsyncDisposable {
   readonly append?: AppendStore | undefined;
   /** Cheap counters where the engine keeps them (see `EngineStats`). */
   stats?(): Promise<Partial<EngineStats>>;
+  /**
+   * Atomically, between threads, processes and (server engines) machines: when the blob under `key` is byte-equal to
+   * `expected` (undefined: nothing stored, or a blob expired at `context.now()`), store `next` (undefined: delete the
+   * key); true when it did. `setIfAbsent` and leases are built on it; without it they throw UnsupportedError.
+   */
+  compareAndSet?(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean>;
+  /**
+   * Removes every entry expired at `context.now()`, atomically per entry (one set again meanwhile stays); returns how
+   * many. Without it the facade scans `entries()` and removes expired ones with `compareAndSet` (or `delete`).
+   */
+  purgeExpired?(): Promise<number>;
+  /**
+   * Changes made from now on by any thread or process (machine, for servers) on this stash, until `signal` aborts or
+   * the engine closes; a watcher that falls behind gets `{ type: 'missed' }`, never a silent gap.
+   */
+  watch?(options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange>;
   /** Releases files and connections; `stash.close()` calls it. */
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { decodeLz4InKernel, lz4Codec } from '../codecs/lz4.js';
 import { hashstashFromUtf8, hashstashSerializer } from '../serializers/hashstash.js';
-import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, HEADER_SIZE, textWithHeader, withHeader } from './header.js';
+import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, textWithHeader, withHeader } from './header.js';
 
 /** Below this many serialized bytes no codec wins: every one grows the value or barely shrinks it, and zlib costs ~40 µs. */
 export const MIN_COMPRESS_BYTES = 256;
@@ -37,7 +37,8 @@ export class BlobFormat {
     this.#fromUtf8 = settings.serializer === hashstashSerializer ? hashstashFromUtf8 : undefined;
   }
 
-  pack(value: unknown): Uint8Array {
+  /** The stored blob of `value`; one that expires at `expiresAt` (ms since the epoch) when given. */
+  pack(value: unknown, expiresAt?: number): Uint8Array {
     const serializer = this.#serializer;
     if (serializer.serializeToText) {
       const text = serializer.serializeToText(value);
@@ -45,15 +46,15 @@ export class BlobFormat {
       const small = text.length * 3 < MIN_COMPRESS_BYTES || Buffer.byteLength(text) < MIN_COMPRESS_BYTES;
       if (!this.#compresses || small) {
         const flags = (this.#compresses ? FLAG_UNCOMPRESSED : 0) | (this.#base64 ? FLAG_B64 : 0);
-        const blob = textWithHeader(text, serializer.id, this.#codec.id, flags);
+        const blob = textWithHeader(text, serializer.id, this.#codec.id, flags, expiresAt);
         return this.#base64 ? this.#base64.encode(blob) : blob;
       }
-      return this.#packBytes(Buffer.from(text));
+      return this.#packBytes(Buffer.from(text), expiresAt);
     }
-    return this.#packBytes(serializer.serialize(value));
+    return this.#packBytes(serializer.serialize(value), expiresAt);
   }
 
-  #packBytes(serialized: Uint8Array): Uint8Array {
+  #packBytes(serialized: Uint8Array, expiresAt: number | undefined): Uint8Array {
     let body = serialized;
     let flags = this.#base64 ? FLAG_B64 : 0;
     if (this.#compresses && serialized.length >= MIN_COMPRESS_BYTES) {
@@ -63,13 +64,13 @@ export class BlobFormat {
     } else if (this.#compresses) {
       flags |= FLAG_UNCOMPRESSED;
     }
-    const blob = withHeader(body, this.#serializer.id, this.#codec.id, flags);
+    const blob = withHeader(body, this.#serializer.id, this.#codec.id, flags, expiresAt);
     return this.#base64 ? this.#base64.encode(blob) : blob;
   }
 
   unpack(stored: Uint8Array): unknown {
     const blob = this.#base64 ? this.#base64.decode(stored) : stored;
-    checkBlob(blob);
+    const start = checkBlob(blob);
     const serializerId = blob[3]!;
     const codecId = blob[4]!;
     const flags = blob[5]!;
@@ -86,14 +87,14 @@ export class BlobFormat {
     }
     const fromUtf8 = this.#fromUtf8;
     if (flags & FLAG_UNCOMPRESSED) {
-      if (fromUtf8) return fromUtf8(blob, HEADER_SIZE, blob.length, this.#deserializeOptions);
-      return this.#serializer.deserialize(blob.subarray(HEADER_SIZE), this.#deserializeOptions);
+      if (fromUtf8) return fromUtf8(blob, start, blob.length, this.#deserializeOptions);
+      return this.#serializer.deserialize(blob.subarray(start), this.#deserializeOptions);
     }
     if (fromUtf8 && this.#codec === lz4Codec) {
-      const decoded = decodeLz4InKernel(blob, HEADER_SIZE, blob.length, this.#serializer.maxBytes);
+      const decoded = decodeLz4InKernel(blob, start, blob.length, this.#serializer.maxBytes);
       if (decoded) return fromUtf8(decoded.memory, 0, decoded.size, this.#deserializeOptions, true);
     }
-    const serialized = this.#codec.decode(blob.subarray(HEADER_SIZE), this.#serializer.maxBytes);
+    const serialized = this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
     return this.#serializer.deserialize(serialized, this.#deserializeOptions);
   }
 }

@@ -6,16 +6,25 @@ import { DecodeError } from '../errors.js';
  * settings, a newer format, or damaged bytes fails loudly instead of returning a wrong value.
  *
  *   0  'H' 'S'          magic
- *   2  version          FORMAT_VERSION
+ *   2  version          1, or 2 for a blob that expires
  *   3  serializer id    printable ASCII, see src/serializers
  *   4  codec id         printable ASCII, see src/codecs
  *   5  flags            bit 0: body left uncompressed (too small to gain); bit 1: the blob was base64-encoded whole
  *   6  body length      uint32 little-endian
- *  10  body crc32       uint32 little-endian, over the body as stored
- *  14  body
+ *  10  crc32            uint32 little-endian; version 1: over the body as stored; version 2: over bytes 14 to the end
+ *  14  body             (version 1)
+ *  14  expires at       (version 2) float64 little-endian, milliseconds since the epoch by the writer's clock
+ *  22  body             (version 2)
+ *
+ * A blob without an expiry is written as version 1, byte for byte what hashstash wrote before expiry existed, so
+ * older readers read it and its golden files stay. The expiry sits at a fixed place before the body, so an engine
+ * can tell an expired blob without decoding it (see {@link expiresAtOf}); the crc covers it.
  */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** The header of a version 1 blob, the one written for values without an expiry. */
 export const HEADER_SIZE = 14;
+/** The header of a version 2 blob: version 1's and the expiry. */
+export const EXPIRING_HEADER_SIZE = 22;
 const MAGIC_0 = 0x48; // 'H'
 const MAGIC_1 = 0x53; // 'S'
 
@@ -27,34 +36,67 @@ export interface Header {
   readonly serializerId: number;
   readonly codecId: number;
   readonly flags: number;
+  /** Version 2: when the blob expires, ms since the epoch. */
+  readonly expiresAt?: number;
 }
 
-/** Writes header and body into one new buffer. */
-export function withHeader(body: Uint8Array, serializerId: number, codecId: number, flags: number): Buffer {
-  const blob = Buffer.allocUnsafe(HEADER_SIZE + body.length);
-  blob.set(body, HEADER_SIZE);
-  writeHeader(blob, serializerId, codecId, flags);
+/**
+ * Writes header and body into one new buffer: version 1, or version 2 when `expiresAt` (ms since the epoch) is given.
+ */
+export function withHeader(body: Uint8Array, serializerId: number, codecId: number, flags: number, expiresAt?: number): Buffer {
+  const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
+  const blob = Buffer.allocUnsafe(start + body.length);
+  blob.set(body, start);
+  writeHeader(blob, serializerId, codecId, flags, expiresAt);
   return blob;
 }
 
-/** Writes UTF-8 text as the body of a new blob, without an intermediate buffer. */
-export function textWithHeader(text: string, serializerId: number, codecId: number, flags: number): Buffer {
-  const blob = Buffer.allocUnsafe(HEADER_SIZE + Buffer.byteLength(text));
-  blob.write(text, HEADER_SIZE, 'utf8');
-  writeHeader(blob, serializerId, codecId, flags);
+/** Writes UTF-8 text as the body of a new blob, without an intermediate buffer; the expiry as in {@link withHeader}. */
+export function textWithHeader(text: string, serializerId: number, codecId: number, flags: number, expiresAt?: number): Buffer {
+  const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
+  const blob = Buffer.allocUnsafe(start + Buffer.byteLength(text));
+  blob.write(text, start, 'utf8');
+  writeHeader(blob, serializerId, codecId, flags, expiresAt);
   return blob;
 }
 
 /** Fills in the header of a blob whose body is already in place after it. */
-function writeHeader(blob: Buffer, serializerId: number, codecId: number, flags: number): void {
+function writeHeader(blob: Buffer, serializerId: number, codecId: number, flags: number, expiresAt: number | undefined): void {
+  const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
   blob[0] = MAGIC_0;
   blob[1] = MAGIC_1;
-  blob[2] = FORMAT_VERSION;
+  blob[2] = expiresAt === undefined ? 1 : 2;
   blob[3] = serializerId;
   blob[4] = codecId;
   blob[5] = flags;
-  blob.writeUInt32LE(blob.length - HEADER_SIZE, 6);
+  blob.writeUInt32LE(blob.length - start, 6);
+  if (expiresAt !== undefined) blob.writeDoubleLE(expiresAt, HEADER_SIZE);
   blob.writeUInt32LE(crc32Of(blob, HEADER_SIZE, blob.length), 10);
+}
+
+const EXPIRY_VIEW = new Float64Array(1);
+const EXPIRY_BYTES = new Uint8Array(EXPIRY_VIEW.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const B64_PREFIX = Buffer.from('HS').toString('base64').slice(0, 2); // 'SF'
+
+/**
+ * When a stored blob expires, in ms since the epoch, read from its header without checking or decoding anything;
+ * null when it never expires (a version 1 blob, or bytes that are no blob, which the read path then rejects). Takes
+ * a blob base64-encoded whole too (`b64: true`), decoding only its first 32 characters. For engines that index or
+ * skip expired entries: `expiresAtOf(blob) <= now` means expired.
+ */
+export function expiresAtOf(stored: Uint8Array): number | null {
+  let blob = stored;
+  if (stored[0] !== MAGIC_0 && stored.length >= 32 && String.fromCharCode(stored[0]!, stored[1]!) === B64_PREFIX) {
+    blob = Buffer.from(Buffer.from(stored.buffer, stored.byteOffset, 32).toString('latin1'), 'base64');
+  }
+  if (blob.length < EXPIRING_HEADER_SIZE || blob[0] !== MAGIC_0 || blob[1] !== MAGIC_1 || blob[2] !== 2) return null;
+  if (LITTLE_ENDIAN) {
+    for (let i = 0; i < 8; i++) EXPIRY_BYTES[i] = blob[HEADER_SIZE + i]!;
+  } else {
+    for (let i = 0; i < 8; i++) EXPIRY_BYTES[7 - i] = blob[HEADER_SIZE + i]!;
+  }
+  return EXPIRY_VIEW[0]!;
 }
 
 function readUInt32LE(bytes: Uint8Array, at: number): number {
@@ -99,10 +141,10 @@ export function crc32Of(bytes: Uint8Array, start: number, end: number): number {
 }
 
 /**
- * Checks magic, version, length and checksum, and throws DecodeError when one is wrong; the body is `blob[HEADER_SIZE..]`
- * and the ids and flags are its bytes 3, 4 and 5. The read path's form of readHeader: it allocates nothing.
+ * Checks magic, version, length and checksum, and throws DecodeError when one is wrong; returns where the body starts
+ * (it runs to the end), and the ids and flags are bytes 3, 4 and 5. The read path's form of readHeader: it allocates nothing.
  */
-export function checkBlob(blob: Uint8Array): void {
+export function checkBlob(blob: Uint8Array): number {
   const size = blob.length;
   if (size < HEADER_SIZE || blob[0] !== MAGIC_0 || blob[1] !== MAGIC_1) {
     throw new DecodeError(
@@ -116,18 +158,22 @@ export function checkBlob(blob: Uint8Array): void {
     throw new DecodeError(`stored blob uses format version ${version}, newer than this hashstash reads (${FORMAT_VERSION}); upgrade hashstash`);
   }
   if (version < 1) throw new DecodeError(`stored blob has an invalid format version ${version}`);
+  const start = version === 2 ? EXPIRING_HEADER_SIZE : HEADER_SIZE;
+  if (size < start) throw new DecodeError(`stored blob is truncated: ${size} bytes is shorter than the ${start}-byte header`);
   const length = readUInt32LE(blob, 6);
-  const found = size - HEADER_SIZE;
+  const found = size - start;
   if (found !== length) {
     throw new DecodeError(`stored blob is ${found < length ? 'truncated' : 'too long'}: header says ${length} body bytes, found ${found}`);
   }
   if (crc32Of(blob, HEADER_SIZE, size) !== readUInt32LE(blob, 10)) {
     throw new DecodeError('stored blob is corrupt: its checksum does not match its contents');
   }
+  return start;
 }
 
 /** Checks magic, version, length and checksum; returns the header and a view of the body. */
 export function readHeader(blob: Uint8Array): { header: Header; body: Uint8Array } {
-  checkBlob(blob);
-  return { header: { version: blob[2]!, serializerId: blob[3]!, codecId: blob[4]!, flags: blob[5]! }, body: blob.subarray(HEADER_SIZE) };
+  const start = checkBlob(blob);
+  const header: Header = { version: blob[2]!, serializerId: blob[3]!, codecId: blob[4]!, flags: blob[5]! };
+  return { header: start === EXPIRING_HEADER_SIZE ? { ...header, expiresAt: expiresAtOf(blob)! } : header, body: blob.subarray(start) };
 }

@@ -1,3 +1,5 @@
+import { DecodeError } from '../errors.js';
+
 /**
  * A function read back from storage without running any code: its name and its source text.
  * Stash values come back as StoredFunction unless the stash was opened with `trustCode: true`;
@@ -35,7 +37,7 @@ export class StoredFunction {
   /**
    * RUNS CODE: evaluates the stored source in the global scope and returns the function it defines.
    * Only call this on data you trust. The function sees globals only: variables it closed over when it was stored are gone.
-   * Throws SyntaxError when the source does not parse, TypeError when it is not a function.
+   * Throws a DecodeError when the source does not parse (its `cause` is the SyntaxError) or is not a function.
    */
   toFunction(): Function {
     return evaluateFunctionSource(this.source);
@@ -71,21 +73,21 @@ export function evaluateFunctionSource(source: string): Function {
       if (!(error instanceof SyntaxError)) throw error;
     }
   }
-  throw firstError;
+  throw new DecodeError('hashstash: the stored source is not a function that can be evaluated', { cause: firstError });
 }
 
 function evaluateAsExpression(source: string, strictness: string): Function {
   const value: unknown = new Function(`${strictness}return (${source}\n);`)();
-  if (typeof value !== 'function') throw new TypeError('the stored source does not evaluate to a function');
+  if (typeof value !== 'function') throw new DecodeError('hashstash: the stored source does not evaluate to a function');
   return value;
 }
 
 function evaluateAsMethod(source: string, strictness: string): Function {
   const holder = new Function(`${strictness}return {${source}\n};`)() as object;
   const keys = Reflect.ownKeys(holder);
-  if (keys.length !== 1) throw new TypeError('the stored source is not a single method');
+  if (keys.length !== 1) throw new DecodeError('hashstash: the stored source is not a single method');
   const descriptor = Object.getOwnPropertyDescriptor(holder, keys[0]!)!;
   const method: unknown = descriptor.get ?? descriptor.set ?? descriptor.value;
-  if (typeof method !== 'function') throw new TypeError('the stored source is not a method');
+  if (typeof method !== 'function') throw new DecodeError('hashstash: the stored source is not a method');
   return method;
 }

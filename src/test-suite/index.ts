@@ -88,6 +88,7 @@ export function engineConformance(options: EngineConformanceOptions): void {
         return {
           readonly: false,
           url: undefined,
+          now: Date.now,
           ...options.context,
           path: join(folder, `stash-${n}`),
           namespace: `hashstash-conformance/${id}/stash-${n}`,

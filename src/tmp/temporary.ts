@@ -7,7 +7,8 @@
  */
 import { ConfigError, ReadOnlyError, UnsupportedError } from '../errors.js';
 import type { EngineCapabilities } from '../engines/engine.js';
-import { ENGINE_NAMES, type EngineName, type HashStashOptions } from '../options.js';
+import { engineNames, isEngineName } from '../engines/index.js';
+import type { HashStashOptions } from '../options.js';
 import { currentProcess } from './process-identity.js';
 import { newTmpId, removeEntry, removeTmpFolder, TMP_NAME, writeEntry, type RecordedOptions, type TmpEntry } from './registry.js';
 import { sweepOnce, type OpenStash } from './sweep.js';
@@ -125,13 +126,16 @@ export function planTmp(parent: TmpMember, open: OpenStash): { options: HashStas
       `call tmp() on a writable stash (another root, or engine: 'memory')`,
     );
   }
-  if (!(ENGINE_NAMES as readonly string[]).includes(engine)) {
-    throw new UnsupportedError(`stash.tmp() needs a named engine (${ENGINE_NAMES.join(', ')}); this stash runs on an engine object '${engine}'`);
+  if (!isEngineName(engine)) {
+    throw new UnsupportedError(
+      `stash.tmp() needs an engine by name (${engineNames().join(', ')}, or one added with registerEngine); ` +
+      `this stash runs on an engine object '${engine}'`,
+    );
   }
   void sweepOnce({ root, engine, url }, open);
   const lifetime = new TmpLifetime(root);
   const options: HashStashOptions = {
-    root, name: `${TMP_NAME}/${lifetime.id}`, engine: engine as EngineName, serializer: serializer as HashStashOptions['serializer'],
+    root, name: `${TMP_NAME}/${lifetime.id}`, engine, serializer: serializer as HashStashOptions['serializer'],
     compress: compress as HashStashOptions['compress'], b64, appendMode, url, trustCode,
   };
   return { options, lifetime };

@@ -34,6 +34,29 @@ test('a registered engine is usable by name, with the path and string of any sta
   }
 });
 
+test('a stash on a registered engine makes temporary stashes on it, and removes them', async () => {
+  registerEngine('json-file-tmp', jsonFileEngine);
+  const root = mkdtempSync(join(tmpdir(), 'hashstash-custom-tmp-'));
+  try {
+    await using stash = new HashStash({ root, name: 'parent', engine: 'json-file-tmp' });
+    await stash.set('kept', 1);
+    const seen = await stash.withTmp(async (tmp) => {
+      assert.equal(tmp.options.engine, 'json-file-tmp');
+      await tmp.set('scratch', [1, 2, 3]);
+      return tmp.get('scratch');
+    });
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.equal(await stash.get('kept'), 1);
+    const tmp = stash.tmp();
+    await tmp.set('x', 'y');
+    await tmp.remove();
+    await using again = new HashStash(tmp.options);
+    assert.equal(await again.size(), 0, 'a removed temporary stash holds nothing');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('registering a built-in name, a taken name, a bad name or a non-function is a ConfigError', () => {
   assert.throws(() => registerEngine('lmdb', jsonFileEngine), (error) => error instanceof ConfigError && /built-in engine/.test(error.message));
   registerEngine('json-file-taken', jsonFileEngine);

@@ -8,7 +8,7 @@ const bytes = (text: string) => Buffer.from(text);
 const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : Buffer.from(value).toString());
 
 function open(t: Test) {
-  const engine = createMemoryEngine({ path: `${t.testdir()}/append`, namespace: 'append', readonly: false, url: undefined });
+  const engine = createMemoryEngine({ path: `${t.testdir()}/append`, namespace: 'append', readonly: false, url: undefined, now: Date.now });
   t.equal(engine.capabilities.nativeAppend, true);
   t.equal(engine.capabilities.sharedAcrossThreads, true);
   return { store: engine.sync, versions: engine.sync.append!, engine };
@@ -87,7 +87,7 @@ t.test('appending costs the same whatever the number of versions before', async 
 
 t.test('a failed append leaves no version behind, and the next append gets its number', async (t) => {
   // evict 'none' and two 64 KB segments; raw entries: 16 bytes of header, the key padded to 8, the value.
-  const engine: Engine = createMemoryEngine({ path: `${t.testdir()}/failed`, namespace: 'failed', readonly: false, url: undefined, maxBytes: 2 * 65_536, evict: 'none' });
+  const engine: Engine = createMemoryEngine({ path: `${t.testdir()}/failed`, namespace: 'failed', readonly: false, url: undefined, now: Date.now, maxBytes: 2 * 65_536, evict: 'none' });
   const versions = engine.sync!.append;
   const store = engine.sync!;
   const key = bytes('a');
@@ -106,7 +106,7 @@ t.test('a failed append leaves no version behind, and the next append gets its n
 
 t.test('a version is stamped no earlier than the one before it, also when that one was evicted', async (t) => {
   // fifo and two 64 KB segments: the oldest segment is evicted whole, except the counters of keys with something left.
-  const engine = createMemoryEngine({ path: `${t.testdir()}/stamps`, namespace: 'stamps', readonly: false, url: undefined, maxBytes: 2 * 65_536, evict: 'fifo' });
+  const engine = createMemoryEngine({ path: `${t.testdir()}/stamps`, namespace: 'stamps', readonly: false, url: undefined, now: Date.now, maxBytes: 2 * 65_536, evict: 'fifo' });
   const store = engine.sync!;
   const versions = store.append!;
   const key = bytes('k');
@@ -133,7 +133,7 @@ t.test('appending to a budget full of version counters evicts old histories inst
     const { parentPort, workerData } = require('node:worker_threads');
     (async () => {
       const { createMemoryEngine } = await import(workerData.memoryUrl);
-      const engine = createMemoryEngine({ path: workerData.path, namespace: 'flood', readonly: false, url: undefined, maxBytes: '1mb', evict: 'lru' });
+      const engine = createMemoryEngine({ path: workerData.path, namespace: 'flood', readonly: false, url: undefined, now: Date.now, maxBytes: '1mb', evict: 'lru' });
       const { append } = engine.sync;
       for (let i = 0; i < 20_000; i++) append.append(Buffer.from('k' + i), Buffer.from('v' + i));
       const big = Buffer.alloc(200 * 1024, 7);

@@ -402,6 +402,19 @@ t.test('functions come back as StoredFunction unless trustCode', async (t) => {
   t.equal(text(stored), text(add), 'storing a StoredFunction stores the same function');
 });
 
+t.test('a stored source that is not a function is a DecodeError from toFunction, with the SyntaxError as its cause', async (t) => {
+  const failure = (() => {
+    try {
+      new StoredFunction('bad', 'this is not ) code').toFunction();
+    } catch (error) {
+      return error;
+    }
+  })();
+  t.ok(failure instanceof DecodeError && failure.cause instanceof SyntaxError, 'a DecodeError caused by the SyntaxError');
+  t.throws(() => new StoredFunction('n', '42').toFunction(), { name: 'DecodeError', message: /does not evaluate to a function/ });
+  t.throws(() => new StoredFunction('n', 'a: 1').toFunction(), { name: 'DecodeError', message: /not a method/ });
+});
+
 t.test('every kind of function source revives with trustCode', async (t) => {
   const object = {
     method(x: number) {
