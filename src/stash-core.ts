@@ -68,6 +68,8 @@ export class StashCore {
   readonly format: BlobFormat;
   /** Reads through this stash object (both surfaces) that found a value, and that did not. */
   readonly reads: ReadCounts = { hits: 0, misses: 0 };
+  /** The clock expiry is judged and stamped by, ms since the epoch; the engine's context gets the same one. */
+  readonly now: () => number = Date.now;
   readonly #label: { toString(): string };
   readonly #open: OpenStash;
   #pendingClear: boolean;
@@ -89,7 +91,7 @@ export class StashCore {
     const namespace = [rootAsGiven, options.name, settingsFolder(options)].join('/');
     const { path } = this;
     const { readonly, url, maxBytes, evict } = options;
-    this.engine = engineObject ?? engineFactory(options.engine as never)({ path, namespace, readonly, url, maxBytes, evict, now: Date.now });
+    this.engine = engineObject ?? engineFactory(options.engine as never)({ path, namespace, readonly, url, maxBytes, evict, now: this.now });
     // Fails at once, naming the engine, when the engine keeps no versions.
     if (options.appendMode && !this.engine.append) throw noVersions(this.engine);
     this.format = formats().blobFormat(options);
