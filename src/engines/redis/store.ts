@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { redactUrl } from '../../server-url.js';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
 import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from '../engine.js';
-import { acquireConnection, isReplyError, Op, releaseConnection, type SharedConnection } from './connection.js';
+import { acquireConnection, hideCredentials, isReplyError, Op, releaseConnection, type SharedConnection } from './connection.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
 
 /**
@@ -85,6 +85,7 @@ class RedisEngine implements Engine {
   /** Why an operation failed, as a typed error naming the server and the stash. */
   readonly #failure = (error: unknown, doing: string): HashStashError => {
     if (error instanceof HashStashError) return error;
+    hideCredentials(error);
     const location = this.#location;
     const message = (error as Error)?.message ?? String(error);
     const where = `redis at ${location} could not ${doing} ${this.#hashName}`;
