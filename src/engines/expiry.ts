@@ -14,17 +14,37 @@ const B64_VERSION_2 = 0x43;
 /** True when `blob` may carry an expiry: a test of two bytes, false for every blob that never expires. */
 export const mayExpire = (blob: Uint8Array): boolean => blob[2] === 2 || blob[3] === B64_VERSION_2;
 
+const EXPIRY = new Float64Array(1);
+const EXPIRY_BYTES = new Uint8Array(EXPIRY.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * {@link expiresAtOf}, with the common case inline: an unencoded version 2 blob has its expiry read from bytes 14-21
+ * here, on the hot read path of every expiring entry; anything else (base64, not a blob) goes to `expiresAtOf`.
+ */
+export function expiryOf(blob: Uint8Array): number | null {
+  if (blob[2] !== 2 || blob[0] !== 0x48 || blob[1] !== 0x53 || blob.length < 22) return expiresAtOf(blob);
+  const bytes = EXPIRY_BYTES;
+  if (LITTLE_ENDIAN) {
+    bytes[0] = blob[14]!; bytes[1] = blob[15]!; bytes[2] = blob[16]!; bytes[3] = blob[17]!;
+    bytes[4] = blob[18]!; bytes[5] = blob[19]!; bytes[6] = blob[20]!; bytes[7] = blob[21]!;
+  } else {
+    for (let i = 0; i < 8; i++) bytes[7 - i] = blob[14 + i]!;
+  }
+  return EXPIRY[0]!;
+}
+
 /** True when `blob` has expired at `now` (ms since the epoch). */
 export function isExpiredAt(blob: Uint8Array, now: number): boolean {
   if (!mayExpire(blob)) return false;
-  const at = expiresAtOf(blob);
+  const at = expiryOf(blob);
   return at !== null && at <= now;
 }
 
 /** True when `blob` has expired by `clock`, which is called only for a blob that carries an expiry. */
 export function isExpired(blob: Uint8Array, clock: () => number): boolean {
   if (!mayExpire(blob)) return false;
-  const at = expiresAtOf(blob);
+  const at = expiryOf(blob);
   return at !== null && at <= clock();
 }
 
@@ -34,4 +54,4 @@ export function liveOrUndefined(blob: Uint8Array | undefined, clock: () => numbe
 }
 
 /** True when `blob` carries an expiry (a version 2 blob, raw or base64): what engines that keep a mark of them test. */
-export const carriesExpiry = (blob: Uint8Array): boolean => mayExpire(blob) && expiresAtOf(blob) !== null;
+export const carriesExpiry = (blob: Uint8Array): boolean => mayExpire(blob) && expiryOf(blob) !== null;
