@@ -197,8 +197,12 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     const sub = stash.sub('child');
     assert.equal(sub.options.ttl, 1_000, 'a sub-stash inherits the ttl');
     assert.equal(sub.options.clock, clock, 'and the clock');
-    await sub.set('x', 1);
-    assert.equal(await sub.expiresAt('x'), clock() + 1_000);
+    try {
+      await sub.set('x', 1);
+      assert.equal(await sub.expiresAt('x'), clock() + 1_000);
+    } finally {
+      await sub.close();
+    }
   });
 
   test('expiry: ttl units are ms, s, m, h and d', async (h) => {
