@@ -69,7 +69,8 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 /**
  * Registers the conformance tests of an engine: the dictionary operations on bytes (`get`, `set`, `has`, `delete`,
  * `size`, `clear`, `getMany`, `setMany`, `keys`, `entries`), what its `capabilities` promise (the synchronous store
- * when `sync`, data that outlives `close()` when `persistent`, versions when `nativeAppend`), that building one
+ * when `sync`, data that outlives `close()` when `persistent`, versions when `nativeAppend`, expired blobs left out
+ * of every read and removed by `purgeExpired` when `hidesExpired`), that building one
  * touches no storage, and a round trip through `HashStash`. Every test starts on locations of its own and clears and
  * closes what it opened, also when it fails.
  *

@@ -47,7 +47,8 @@ function reasonOf(code: string): string | undefined {
  * The statements of one connection, prepared once. Every read leaves out rows whose `expires_at` is at or before
  * the clock's now, so each read statement takes `now` as a parameter (after the key). On a read-only connection to a
  * database written before expiry existed (no `expires_at` column, and no blob in it expires) the same parameter is
- * taken and ignored: see {@link Connection.expiry}.
+ * taken and ignored: see {@link Connection.expiry}. Such a connection does not learn of a writable stash migrating the
+ * database while it is open (and then writing expiring entries) until the stash is opened again.
  */
 class Connection {
   readonly db: Database;
