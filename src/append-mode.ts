@@ -36,33 +36,43 @@ function versionOut(core: StashCore, version: RawVersion, withMetadata: boolean 
   return withMetadata ? { version: version.version, timestamp: version.timestamp, value } : value;
 }
 
-/** Every version of `key`, oldest first: empty when it has none (absent, or only written outside append mode). */
+/**
+ * Every version of `key`, oldest first: empty when it has none (absent, or only written outside append mode). A
+ * version written with a ttl is left out once it has expired.
+ */
 export async function allVersions(core: StashCore, engine: Engine, key: unknown, options: GetAllOptions = {}): Promise<unknown[]> {
   const all: unknown[] = [];
-  for await (const version of core.versions(engine).versions(encodeKey(key))) all.push(versionOut(core, version, options.withMetadata));
+  for await (const version of core.versions(engine).versions(encodeKey(key))) {
+    if (!core.isExpired(version.value)) all.push(versionOut(core, version, options.withMetadata));
+  }
   return all;
 }
 
 /** {@link allVersions} for `stash.sync`. */
 export function allVersionsSync(core: StashCore, store: SyncStore, key: unknown, options: GetAllOptions = {}): unknown[] {
   const all: unknown[] = [];
-  for (const version of core.versions(store).versions(encodeKey(key))) all.push(versionOut(core, version, options.withMetadata));
+  for (const version of core.versions(store).versions(encodeKey(key))) {
+    if (!core.isExpired(version.value)) all.push(versionOut(core, version, options.withMetadata));
+  }
   return all;
 }
 
 /** Adds one version per entry, in order (two entries of one key become two versions). */
 export async function appendEntries(
   core: StashCore, engine: Engine, entries: Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>,
+  ttl?: number,
 ): Promise<void> {
   const store = core.versions(engine);
-  if (engine.sync?.append && Symbol.iterator in entries) return appendEntriesSync(core, engine.sync, entries);
-  for await (const [key, value] of entries) await store.append(encodeKey(key), core.format.pack(value));
+  if (engine.sync?.append && Symbol.iterator in entries) return appendEntriesSync(core, engine.sync, entries, ttl);
+  for await (const [key, value] of entries) {
+    await store.append(encodeKey(key), core.format.pack(value, ttl === undefined ? undefined : core.now() + ttl));
+  }
 }
 
 /** {@link appendEntries} for `stash.sync` (and for a synchronous source on a local engine): in batches where it can. */
-export function appendEntriesSync(core: StashCore, sync: SyncStore, entries: Iterable<readonly [unknown, unknown]>): void {
+export function appendEntriesSync(core: StashCore, sync: SyncStore, entries: Iterable<readonly [unknown, unknown]>, ttl?: number): void {
   const store = core.versions(sync);
-  const packed = core.packed(entries);
+  const packed = core.packed(entries, false, ttl);
   if (!store.appendMany) {
     for (const [rawKey, blob] of packed) store.append(rawKey, blob);
     return;

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { ConfigError } from './errors.js';
+import { parseTtl } from './ttl.js';
 
 /**
  * The checks every options object makes, written once: the stash's own options (options.ts), memo options,
@@ -68,4 +69,12 @@ export function checkInteger(scope: string, name: string, value: unknown, min: n
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min)) {
     failOption(scope, name, min === 1 ? 'a positive integer' : `an integer of at least ${min}`, value);
   }
+}
+
+/**
+ * A ttl option in ms (undefined passes: no expiry, or the default): ConfigError naming the option for zero, a negative
+ * number, NaN, an unknown unit or a value of another type (see `parseTtl`).
+ */
+export function checkTtl(scope: string, name: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : parseTtl(value, label(scope, name));
 }

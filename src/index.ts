@@ -21,6 +21,8 @@
  * @module hashstash
  */
 export { HashStash, type TemporaryHashStash } from './stash.js';
+export type { WriteOptions } from './stash-core.js';
+export type { Ttl } from './ttl.js';
 export type { SyncHashStash } from './sync-stash.js';
 export type { UpdateSource, SyncUpdateSource, EntriesSource } from './update-source.js';
 export type { VersionRecord, GetAllOptions } from './append-mode.js';

@@ -1,9 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { checkOneOf, checkOptionsObject, checkType, shown } from './checks.js';
+import { checkOneOf, checkOptionsObject, checkTtl, checkType, shown } from './checks.js';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
+import type { Ttl } from './ttl.js';
 import {
   checkEngineOptions, engineNames, engineOptionDefaults, isEngineName, resolveEngineOptions, stashPathLimit, urlFromEnvironment,
   type EvictionPolicy,
@@ -62,6 +63,17 @@ export interface HashStashOptions {
   maxBytes?: number | string | undefined;
   /** What the memory engine drops when its budget is full; 'none': a write that does not fit throws MemoryBudgetError. */
   evict?: EvictionPolicy | undefined;
+  /**
+   * Default expiry of every write: ms, or a duration like `'30s'`, `'15m'`, `'1h'`, `'7d'` (see {@link Ttl}). An entry
+   * expires that long after it was written, by the writer's clock; a write's own `{ ttl }` overrides it. Unset: entries
+   * never expire.
+   */
+  ttl?: Ttl | undefined;
+  /**
+   * The clock expiry is stamped and judged by, in ms since the epoch: `Date.now` unless given. For tests, to move time
+   * forward without waiting.
+   */
+  clock?: (() => number) | undefined;
 }
 
 /**
@@ -95,6 +107,10 @@ export interface ResolvedOptions {
   readonly maxBytes: number;
   /** What the memory engine drops when its budget is full. */
   readonly evict: EvictionPolicy;
+  /** The default expiry of every write, in ms; undefined: entries never expire unless a write says so. */
+  readonly ttl: number | undefined;
+  /** The clock given, or undefined for `Date.now`. */
+  readonly clock: (() => number) | undefined;
 }
 
 /** The value of each option that is not given (see {@link HashStashOptions} for what each means). */
@@ -125,6 +141,10 @@ export const DEFAULTS = {
   maxBytes: engineOptionDefaults.maxBytes,
   /** Evict entries not read lately (declared by the memory engine). */
   evict: engineOptionDefaults.evict,
+  /** Entries never expire. */
+  ttl: undefined,
+  /** `Date.now`. */
+  clock: undefined,
 } as const satisfies Omit<ResolvedOptions, 'engine' | 'maxBytes'> & { engine: EngineName; maxBytes: string };
 
 /** Every {@link EngineName}: the names the `engine` option accepts. */
@@ -200,6 +220,8 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
     checkType('', flag, merged[flag], 'boolean');
   }
   if (merged.url !== undefined) checkType('', 'url', merged.url, 'string');
+  const ttl = checkTtl('', 'ttl', merged.ttl);
+  checkType('', 'clock', merged.clock, 'function');
   if (merged.readonly && merged.clear) {
     throw new ConfigError(`options 'readonly' and 'clear' cannot both be true: clear empties the stash on first use, a write that readonly refuses`);
   }
@@ -237,6 +259,8 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
     trustCode: merged.trustCode,
     maxBytes,
     evict,
+    ttl,
+    clock: merged.clock,
   };
 }
 

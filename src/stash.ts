@@ -11,7 +11,7 @@ import type { MapFunction } from './parallel/function-ref.js';
 import type { StashMap } from './parallel/map.js';
 import type { MapOptions } from './parallel/options.js';
 import type { StashStats } from './read-counts.js';
-import { StashCore } from './stash-core.js';
+import { StashCore, type WriteOptions } from './stash-core.js';
 import type { SyncHashStash } from './sync-stash.js';
 import type { FlatRecord } from './tables/flatten.js';
 import type { RecordOptions } from './tables/records.js';
@@ -183,22 +183,47 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * Stores `value` under `key`, replacing what was there (in append mode: adding a version). Resolves once it is
    * stored.
    *
+   * @param options - `{ ttl }`: when the entry expires, counted from now (overrides the stash's `ttl` option).
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a value (or key) the serializer cannot carry, naming the path inside it.
+   * @throws {@link ConfigError} for a ttl that is not a positive duration, or an unknown option.
+   * @example
+   * ```ts
+   * await stash.set('session', token, { ttl: '15m' });   // gone from every read 15 minutes from now
+   * ```
    */
-  set(key: K, value: V): Promise<void> { return this.#core.setAsync(key, value); }
+  set(key: K, value: V, options?: WriteOptions): Promise<void> { return this.#core.setAsync(key, value, undefined, options); }
 
   /**
    * `set` under a key already encoded with {@link encodeKey}, for callers that must fix the key before the value exists:
    * a memo whose function changes its own arguments still stores under the arguments it was called with.
    *
    * @param rawKey - `encodeKey(key)`.
+   * @param options - `{ ttl }`, as {@link set} takes it.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  setByEncodedKey(rawKey: Uint8Array, value: V): Promise<void> { return this.#core.setAsync(undefined, value, rawKey); }
+  setByEncodedKey(rawKey: Uint8Array, value: V, options?: WriteOptions): Promise<void> {
+    return this.#core.setAsync(undefined, value, rawKey, options);
+  }
 
-  /** True when something is stored under `key`. */
+  /** True when something is stored under `key` (and has not expired). */
   async has(key: K): Promise<boolean> { return this.#core.has(this.#core.storage, key); }
+
+  /**
+   * When the entry under `key` expires.
+   *
+   * @returns Milliseconds since the epoch; null when it never expires; undefined when `key` is absent or has expired.
+   */
+  async expiresAt(key: K): Promise<number | null | undefined> { return this.#core.expiresAt(this.#core.storage, key); }
+
+  /**
+   * Removes every entry that has expired by now (expired entries are hidden from every read already; this frees their
+   * space). Each is removed only if it is still the expired one: an entry set again meanwhile stays.
+   *
+   * @returns How many entries it removed.
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   */
+  async purgeExpired(): Promise<number> { return this.#core.purgeExpired(this.#core.storage); }
 
   /**
    * Removes `key` (in append mode: every version of it).
@@ -234,10 +259,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * Stores every entry of a Map, an iterable or async iterable of [key, value], a plain object, or another stash,
    * streamed to the engine in batches as {@link setMany} does.
    *
+   * @param options - `{ ttl }`: when each entry expires, counted from its write (overrides the stash's `ttl` option).
    * @throws {@link ConfigError} for a source of another kind, or an item that is not a [key, value] pair.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async update(source: UpdateSource<K, V>): Promise<void> { this.#core.writable('update'); await this.setMany(updates().toEntries(source)); }
+  async update(source: UpdateSource<K, V>, options?: WriteOptions): Promise<void> {
+    this.#core.writable('update');
+    await this.#core.setMany(updates().toEntries(source), false, options, 'update');
+  }
 
   /**
    * Values for many keys at once, in the order asked (undefined where absent); cheaper than one `get` per key.
@@ -250,19 +279,26 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * `setMany` under keys already encoded with {@link encodeKey} (as {@link setByEncodedKey}): stash.map fixes each key
    * when it sends the call.
    *
+   * @param options - `{ ttl }`, as {@link setMany} takes it.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> { await this.#core.setMany(entries, true); }
+  async setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, V]>, options?: WriteOptions): Promise<void> {
+    await this.#core.setMany(entries, true, options, 'setManyByEncodedKey');
+  }
 
   /**
    * Stores many entries, streaming them to the engine in batches (on local engines, a commit per 10,000), so a large
    * source never sits in memory whole. In append mode each entry adds a version.
    *
    * @param entries - [key, value] pairs, synchronous or asynchronous.
+   * @param options - `{ ttl }`: when each entry expires, counted from its write (overrides the stash's `ttl` option).
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a key or value the serializer cannot carry; batches before it are stored.
+   * @throws {@link ConfigError} for a ttl that is not a positive duration, or an unknown option.
    */
-  async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>): Promise<void> { await this.#core.setMany(entries); }
+  async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>, options?: WriteOptions): Promise<void> {
+    await this.#core.setMany(entries, false, options);
+  }
 
   /**
    * Every version of `key` kept in append mode, oldest first; empty when it has none (absent, or only written outside
@@ -289,7 +325,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
   async stats(): Promise<StashStats> { return this.#core.stats(); }
 
-  /** How many keys (in append mode: keys, not versions). */
+  /**
+   * How many keys (in append mode: keys, not versions), expired ones left out (see the README's Expiry section for
+   * what each engine counts).
+   */
   async size(): Promise<number> { return this.#core.size(this.#core.storage); }
 
   // ---- iteration: streams, holding a bounded amount whatever the size ----

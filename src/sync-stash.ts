@@ -5,7 +5,7 @@ import type { MemoHost } from './memo/cache.js';
 import { memoOrDecorator } from './memo/decorator.js';
 import { syncMemoize, syncRunOn } from './memo/memoize.js';
 import type { MemoOptions } from './memo/options.js';
-import type { StashCore } from './stash-core.js';
+import type { StashCore, WriteOptions } from './stash-core.js';
 import { toSyncEntries, type SyncUpdateSource } from './update-source.js';
 
 /** The synchronous view of a function's sub-stash: iterates as `[args, result]`; `getFunc` reads one result. */
@@ -86,13 +86,15 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   /**
    * Stores `value` under `key`, replacing what was there (in append mode: adding a version); stored when it returns.
    *
+   * @param options - `{ ttl }`: when the entry expires, counted from now (overrides the stash's `ttl` option).
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a value (or key) the serializer cannot carry, naming the path inside it.
+   * @throws {@link ConfigError} for a ttl that is not a positive duration, or an unknown option.
    */
-  set(key: K, value: V): void { this.#core.set(this.#store, this.#core.encode(key), value); }
+  set(key: K, value: V, options?: WriteOptions): void { this.#core.set(this.#store, this.#core.encode(key), value, options); }
 
   /** `set` under a key already encoded with {@link encodeKey} (see {@link HashStash.setByEncodedKey}). */
-  setByEncodedKey(rawKey: Uint8Array, value: V): void { this.#core.set(this.#store, rawKey, value); }
+  setByEncodedKey(rawKey: Uint8Array, value: V, options?: WriteOptions): void { this.#core.set(this.#store, rawKey, value, options); }
 
   /**
    * The same as {@link setByEncodedKey}.
@@ -101,8 +103,19 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    */
   setRaw(rawKey: Uint8Array, value: V): void { this.setByEncodedKey(rawKey, value); }
 
-  /** True when something is stored under `key`. */
+  /** True when something is stored under `key` (and has not expired). */
   has(key: K): boolean { return this.#core.has(this.#store, key) as boolean; }
+
+  /** When the entry under `key` expires: ms since the epoch, null for never, undefined when absent or expired. */
+  expiresAt(key: K): number | null | undefined { return this.#core.expiresAt(this.#store, key) as number | null | undefined; }
+
+  /**
+   * Removes every entry that has expired by now; an entry set again meanwhile stays.
+   *
+   * @returns How many entries it removed.
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   */
+  purgeExpired(): number { return this.#core.purgeExpired(this.#store) as number; }
 
   /**
    * Removes `key` (in append mode: every version of it).
@@ -137,12 +150,13 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   /**
    * Stores every entry of a Map, an iterable of [key, value] or a plain object, in batches as {@link setMany} does.
    *
+   * @param options - `{ ttl }`: when each entry expires, counted from its write.
    * @throws {@link ConfigError} for a source of another kind, or an item that is not a [key, value] pair.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  update(source: SyncUpdateSource<K, V>): void {
+  update(source: SyncUpdateSource<K, V>, options?: WriteOptions): void {
     this.#core.writable('update');
-    this.setMany(toSyncEntries(source));
+    this.#setMany(toSyncEntries(source), options, 'update');
   }
 
   /** Values for many keys at once, in the order asked (undefined where absent). */
@@ -152,15 +166,19 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * Stores many [key, value] entries in batches (a commit per 10,000), so a large source never sits in memory whole.
    * In append mode each entry adds a version.
    *
+   * @param options - `{ ttl }`: when each entry expires, counted from its write (overrides the stash's `ttl` option).
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a key or value the serializer cannot carry; batches before it are stored.
    */
-  setMany(entries: Iterable<readonly [K, V]>): void {
+  setMany(entries: Iterable<readonly [K, V]>, options?: WriteOptions): void { this.#setMany(entries, options, 'setMany'); }
+
+  #setMany(entries: Iterable<readonly [unknown, unknown]>, options: WriteOptions | undefined, operation: string): void {
     const core = this.#core;
-    core.writable('setMany');
+    core.writable(operation);
+    const ttl = core.ttlFor(options, operation);
     core.ready(this.#store);
-    if (core.options.appendMode) return appendEntriesSync(core, this.#store, entries);
-    const packed = core.packed(entries);
+    if (core.options.appendMode) return appendEntriesSync(core, this.#store, entries, ttl);
+    const packed = core.packed(entries, false, ttl);
     for (let batch = take(packed, WRITE_BATCH); batch.length; batch = take(packed, WRITE_BATCH)) this.#store.setMany(batch);
   }
 
@@ -186,7 +204,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    */
   clear(): void { this.#core.clear(this.#store); }
 
-  /** How many keys (in append mode: keys, not versions). */
+  /** How many keys (in append mode: keys, not versions), expired ones left out. */
   size(): number { return this.#core.size(this.#store) as number; }
 
   /** `for (const [key, value] of stash.sync)`: the same as {@link entries}. */
@@ -210,13 +228,13 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   /** Keys and values as stored: key bytes and blobs; {@link decodeKey} and {@link decodeValue} read them. */
   *rawEntries(): Generator<RawEntry> {
     this.#core.ready(this.#store);
-    yield* this.#store.entries();
+    yield* this.#core.liveEntries(this.#store.entries());
   }
 
   /** Keys as stored: the bytes of {@link encodeKey}. */
   *rawKeys(): Generator<Uint8Array> {
     this.#core.ready(this.#store);
-    yield* this.#store.keys();
+    yield* this.#core.liveKeys(this.#store);
   }
 
   /** Values as stored: blobs with their header, serialized and compressed. */

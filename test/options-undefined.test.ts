@@ -1,7 +1,9 @@
 // Every public options type allows `undefined` in each field (consumers with exactOptionalPropertyTypes may write
 // `{ url: process.env.REDIS_URL }`), so an explicit undefined must mean what leaving the field out means.
 import t from 'tap';
-import { HashStash, type GetAllOptions, type HashStashOptions, type MapOptions, type MemoOptions, type PrintOptions, type RecordOptions } from '../src/index.js';
+import {
+  HashStash, type GetAllOptions, type HashStashOptions, type MapOptions, type MemoOptions, type PrintOptions, type RecordOptions, type WriteOptions,
+} from '../src/index.js';
 
 // Every field required: adding an option without listing it here does not compile.
 type AllUndefined<T> = Record<keyof T, undefined>;
@@ -9,16 +11,17 @@ type AllUndefined<T> = Record<keyof T, undefined>;
 const stashOptions: AllUndefined<HashStashOptions> = {
   root: undefined, name: undefined, engine: undefined, serializer: undefined, compress: undefined, b64: undefined,
   appendMode: undefined, clear: undefined, readonly: undefined, url: undefined, trustCode: undefined,
-  maxBytes: undefined, evict: undefined,
+  maxBytes: undefined, evict: undefined, ttl: undefined, clock: undefined,
 };
 const mapOptions: AllUndefined<MapOptions> = {
   numProc: undefined, args: undefined, options: undefined, ordered: undefined, progress: undefined, desc: undefined,
   precompute: undefined, stashRuns: undefined, stashMap: undefined, force: undefined, signal: undefined,
-  resourceLimits: undefined,
+  resourceLimits: undefined, ttl: undefined,
 };
-const memoOptions: AllUndefined<MemoOptions> = { force: undefined, name: undefined, version: undefined, keyThis: undefined };
+const memoOptions: AllUndefined<MemoOptions> = { force: undefined, name: undefined, version: undefined, keyThis: undefined, ttl: undefined };
 const recordOptions: AllUndefined<RecordOptions> = { withMetadata: undefined };
 const getAllOptions: AllUndefined<GetAllOptions> = { withMetadata: undefined };
+const writeOptions: AllUndefined<WriteOptions> = { ttl: undefined };
 const printOptions: AllUndefined<PrintOptions> = { maxRows: undefined, maxColumns: undefined, maxWidth: undefined };
 
 t.test('stash options given as undefined are the defaults', async (t) => {
@@ -40,7 +43,8 @@ t.test('memo, map, record, getAll and print options given as undefined are the d
   t.equal(map.desc, stash.map((n: number) => n + 1, [], {}).desc);
 
   await stash.set('k', { a: 1 });
-  await stash.set('k', { a: 2 });
+  await stash.set('k', { a: 2 }, writeOptions);
+  t.equal(await stash.expiresAt('k'), null, 'written with ttl undefined: it never expires');
   t.same(await stash.getAll('k', getAllOptions), [{ a: 1 }, { a: 2 }], 'values, not version records');
   t.same(await stash.records(recordOptions), await stash.records());
   const table = await stash.table(recordOptions);

@@ -28,6 +28,8 @@ export class LocalEngine implements Engine {
   readonly capabilities: EngineCapabilities;
   readonly sync: SyncStore;
   readonly append: AppendStore | undefined;
+  /** The store's `purgeExpired`, where it has one. */
+  readonly purgeExpired?: () => Promise<number>;
   readonly #onClose: () => void;
 
   constructor(name: string, capabilities: EngineCapabilities, store: SyncStore, onClose: () => void = () => {}) {
@@ -35,6 +37,7 @@ export class LocalEngine implements Engine {
     this.capabilities = capabilities;
     this.sync = store;
     this.append = store.append ? asyncAppendStore(store.append) : undefined;
+    if (store.purgeExpired) this.purgeExpired = async () => store.purgeExpired!();
     this.#onClose = onClose;
   }
 

@@ -7,8 +7,8 @@
 /** The synchronous side of a {@link MemoStore}: what `stash.sync.stashed` reads and writes. */
 export interface SyncMemoStore {
   get(key: unknown, fallback?: unknown): unknown;
-  /** Stores under a key already encoded (`encodeKey`). */
-  setByEncodedKey(rawKey: Uint8Array, value: unknown): void;
+  /** Stores under a key already encoded (`encodeKey`), expiring after `options.ttl` when given. */
+  setByEncodedKey(rawKey: Uint8Array, value: unknown, options?: { readonly ttl?: number | undefined }): void;
 }
 
 /** A function's sub-stash as memo uses it (a HashStash fits). */
@@ -18,8 +18,8 @@ export interface MemoStore {
   /** The synchronous view; throws UnsupportedError on an engine that is only asynchronous. */
   readonly sync: SyncMemoStore;
   get(key: unknown, fallback?: unknown): Promise<unknown>;
-  /** Stores under a key already encoded (`encodeKey`). */
-  setByEncodedKey(rawKey: Uint8Array, value: unknown): Promise<void>;
+  /** Stores under a key already encoded (`encodeKey`), expiring after `options.ttl` when given. */
+  setByEncodedKey(rawKey: Uint8Array, value: unknown, options?: { readonly ttl?: number | undefined }): Promise<void>;
   close(): Promise<void>;
 }
 

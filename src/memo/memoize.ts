@@ -2,6 +2,7 @@ import { ConfigError, UnsupportedError } from '../errors.js';
 import { encodeKey, keyText } from '../keys/encode.js';
 import type { MemoHost, MemoStore, SyncMemoStore } from './cache.js';
 import { functionIdentity, WRAPPED } from './identity.js';
+import { checkTtl } from '../checks.js';
 import { keyMaker, validateMemoOptions, type MemoOptions } from './options.js';
 
 export { functionIdentity } from './identity.js';
@@ -34,7 +35,10 @@ function keyRule(options: MemoOptions) {
   const keyOf = keyMaker(options.keyThis as MemoOptions['keyThis']);
   /** `getFunc`'s key: with `keyThis`, the instance comes first. */
   const funcKey = options.keyThis ? (args: unknown[]) => keyOf(args[0], args.slice(1)) : (args: unknown[]) => args;
-  return { keyOf, funcKey, force: options.force === true };
+  const ttl = checkTtl('memo', 'ttl', options.ttl);
+  // Undefined: the sub-stash's own default ttl applies.
+  const writeOptions = ttl === undefined ? undefined : { ttl };
+  return { keyOf, funcKey, force: options.force === true, writeOptions };
 }
 
 /** The memo, named like `fn`, carrying its sub-stash. */
@@ -51,7 +55,7 @@ function finish<S>(memoized: Function, fn: Function, stash: S): MemoFunction<S> 
 export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {}): MemoFunction<MemoStore> {
   validateMemo(fn, options);
   const stash = host.memoStash(functionStashName(fn, options));
-  const { keyOf, funcKey, force } = keyRule(options);
+  const { keyOf, funcKey, force, writeOptions } = keyRule(options);
   const getFunc = (...args: unknown[]) => stash.get(funcKey(args));
   // On a local engine a hit is read synchronously: no promise until the result is known.
   const syncView = stash.engine.capabilities.sync ? stash.sync : undefined;
@@ -66,7 +70,7 @@ export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {})
       if (stored !== MISSING) return stored;
     }
     const result = await fn.apply(self, args);
-    if (store) await stash.setByEncodedKey(rawKey, result);
+    if (store) await stash.setByEncodedKey(rawKey, result, writeOptions);
     return result;
   };
 
@@ -115,7 +119,7 @@ export function syncMemoize(host: MemoHost, fn: Function, options: MemoOptions =
   const parent = host.memoStash(functionStashName(fn, options));
   // `.sync` throws UnsupportedError on an engine that is only asynchronous, as `stash.sync` does.
   const stash = parent.sync;
-  const { keyOf, funcKey, force } = keyRule(options);
+  const { keyOf, funcKey, force, writeOptions } = keyRule(options);
   const getFunc = (...args: unknown[]) => stash.get(funcKey(args));
   const store = !parent.options.readonly;
 
@@ -130,7 +134,7 @@ export function syncMemoize(host: MemoHost, fn: Function, options: MemoOptions =
     if (isThenable(result)) {
       throw new UnsupportedError(`stash.sync.stashed keeps functions synchronous, but '${fn.name || 'anonymous'}' returned a promise: use stash.stashed`);
     }
-    if (store) stash.setByEncodedKey(rawKey, result);
+    if (store) stash.setByEncodedKey(rawKey, result, writeOptions);
     return result;
   };
   return finish(memoized, fn, Object.assign(stash, { getFunc }));

@@ -1,4 +1,5 @@
-import { checkOptionsObject, checkType, failOption } from '../checks.js';
+import { checkOptionsObject, checkTtl, checkType, failOption } from '../checks.js';
+import type { Ttl } from '../ttl.js';
 import { registeredClassOf } from '../serializers/classes.js';
 
 /**
@@ -20,9 +21,14 @@ export interface MemoOptions<This = any> {
    * (registerClass) counts as the plain object of its own enumerable fields. Unset, `this` is passed along, not keyed.
    */
   keyThis?: boolean | ((self: This) => unknown) | undefined;
+  /**
+   * How long a stored result is used: ms, or a duration like `'30s'`, `'1h'`, `'7d'`. Once it expires the next call
+   * computes it again. Unset: the stash's `ttl` option (none: results never expire).
+   */
+  ttl?: Ttl | undefined;
 }
 
-export const MEMO_OPTION_NAMES = ['force', 'name', 'version', 'keyThis'] as const;
+export const MEMO_OPTION_NAMES = ['force', 'name', 'version', 'keyThis', 'ttl'] as const;
 
 /** Letters, digits and `_ $ . -`: what a function identity may hold, as it becomes one folder name. */
 export const IDENTITY_NAME = /^[\w$.-]{1,100}$/;
@@ -30,7 +36,8 @@ export const IDENTITY_NAME = /^[\w$.-]{1,100}$/;
 /** Checks memo options: ConfigError naming an unknown or ill-typed one. */
 export function validateMemoOptions(options: unknown): asserts options is MemoOptions {
   checkOptionsObject('memo', options, MEMO_OPTION_NAMES);
-  const { force, name, version, keyThis } = options as MemoOptions;
+  const { force, name, version, keyThis, ttl } = options as MemoOptions;
+  checkTtl('memo', 'ttl', ttl);
   checkType('memo', 'force', force, 'boolean');
   if (name !== undefined && (typeof name !== 'string' || !IDENTITY_NAME.test(name) || /^\.+$/.test(name))) {
     failOption('memo', 'name', `1-100 letters, digits, '_', '$', '.' or '-' (not only dots)`, name);

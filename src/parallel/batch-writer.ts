@@ -18,10 +18,13 @@ export class BatchWriter {
   #writing: Promise<void> = Promise.resolve();
   #error: { error: unknown } | undefined;
   readonly #onError: (error: unknown) => void;
+  readonly #writeOptions: { readonly ttl: number } | undefined;
 
-  constructor(stash: MapRunStore, onError: (error: unknown) => void) {
+  /** @param ttl - The expiry of every result it writes, in ms; undefined: the stash's default. */
+  constructor(stash: MapRunStore, onError: (error: unknown) => void, ttl?: number) {
     this.#stash = stash;
     this.#onError = onError;
+    this.#writeOptions = ttl === undefined ? undefined : { ttl };
   }
 
   add(rawKey: Uint8Array, value: unknown): void {
@@ -39,7 +42,7 @@ export class BatchWriter {
     this.#writing = this.#writing.then(async () => {
       if (this.#error) return;
       try {
-        await this.#stash.setManyByEncodedKey(batch);
+        await this.#stash.setManyByEncodedKey(batch, this.#writeOptions);
       } catch (error) {
         this.#error = { error };
         this.#onError(error);

@@ -10,8 +10,8 @@ export interface MapRunStore {
   /** Values for many keys (argument lists), in the order asked, undefined where absent. */
   getMany(keys: Iterable<unknown>): Promise<unknown[]>;
   has(key: unknown): Promise<boolean>;
-  /** Stores under keys already encoded (`encodeKey`), fixed when each call was sent. */
-  setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, unknown]>): Promise<void>;
+  /** Stores under keys already encoded (`encodeKey`), fixed when each call was sent; expiring after `options.ttl` ms. */
+  setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, unknown]>, options?: { readonly ttl?: number | undefined }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -20,8 +20,8 @@ export interface MapHost {
   readonly options: { readonly serializer: SerializerName; readonly readonly: boolean; readonly trustCode: boolean };
   /** Reads the list `stashMap` stored under the map's own key. */
   get(key: unknown, fallback: unknown): Promise<unknown>;
-  /** Stores that list. */
-  set(key: unknown, value: unknown): Promise<void>;
+  /** Stores that list, expiring after `options.ttl` ms when given. */
+  set(key: unknown, value: unknown, options?: { readonly ttl?: number | undefined }): Promise<void>;
   /** Opens the sub-stash `name` (closed by the map when it is done). */
   sub(name: string): MapRunStore;
 }

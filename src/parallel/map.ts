@@ -184,7 +184,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   /** Never rejects: whatever goes wrong stops the map and is thrown to whoever reads the results. */
   async #run(): Promise<void> {
     const board = this.#board;
-    const { signal, progress, stashRuns, stashMap, force } = this.#options;
+    const { signal, progress, stashRuns, stashMap, force, ttl } = this.#options;
     this.#startedAt = performance.now();
     const onAbort = () => this.#stop(signal!.reason);
     if (signal?.aborted) this.#stop(signal.reason);
@@ -198,7 +198,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
         const writable = !this.#parent.options.readonly;
         // The sub-stash and keys of stash.run(fn, item, ...args), so either finds what the other stored.
         runs = stashRuns ? this.#parent.sub(memo().functionStashName(fn, {})) : undefined;
-        if (runs && writable) this.#writer = new (batches().BatchWriter)(runs, (error) => this.#stop(error));
+        if (runs && writable) this.#writer = new (batches().BatchWriter)(runs, (error) => this.#stop(error), ttl);
         if (stashMap) mapKey = this.#mapKey(fn);
         const mapHit = mapKey !== undefined && !force && (await this.#readStoredMap(mapKey));
         if (mapHit || !writable) mapKey = undefined;
@@ -211,7 +211,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     try {
       await this.#pool?.terminate();
       await this.#writer?.close();
-      if (mapKey !== undefined && !board.fatal && board.failed === 0) await this.#parent.set(mapKey, this.#storedList());
+      if (mapKey !== undefined && !board.fatal && board.failed === 0) await this.#parent.set(mapKey, this.#storedList(), ttl === undefined ? undefined : { ttl });
       await runs?.close();
     } catch (error) {
       this.#stop(error);

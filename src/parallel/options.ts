@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
-import { checkOptionsObject, checkType, failOption } from '../checks.js';
+import { checkOptionsObject, checkTtl, checkType, failOption } from '../checks.js';
 import { ConfigError } from '../errors.js';
+import type { Ttl } from '../ttl.js';
 
 /** The options of `stash.map`; every one is optional. */
 export interface MapOptions {
@@ -29,6 +30,12 @@ export interface MapOptions {
   signal?: AbortSignal | undefined;
   /** Memory limits for each worker thread; a worker that exceeds them is replaced and its item fails. */
   resourceLimits?: ResourceLimits | undefined;
+  /**
+   * How long stored results are used: ms, or a duration like `'30s'`, `'1h'`, `'7d'`. Each result (and with
+   * `stashMap` the list) is stored with this expiry; an expired one is computed again. Unset: the stash's `ttl`
+   * option (none: results never expire).
+   */
+  ttl?: Ttl | undefined;
 }
 
 export interface ResolvedMapOptions {
@@ -44,6 +51,8 @@ export interface ResolvedMapOptions {
   readonly force: boolean;
   readonly signal: AbortSignal | undefined;
   readonly resourceLimits: ResourceLimits | undefined;
+  /** In ms; undefined: the stash's default. */
+  readonly ttl: number | undefined;
 }
 
 /** Defaults that do not depend on the machine or the terminal. */
@@ -60,7 +69,7 @@ const BOOLEAN_OPTIONS = ['ordered', 'progress', 'precompute', 'stashRuns', 'stas
 const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'];
 const OPTION_NAMES: readonly string[] = [
   'numProc', 'args', 'options', 'ordered', 'progress', 'desc', 'precompute', 'stashRuns', 'stashMap', 'force',
-  'signal', 'resourceLimits',
+  'signal', 'resourceLimits', 'ttl',
 ];
 
 export function defaultNumProc(): number {
@@ -103,6 +112,7 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
   for (const name of BOOLEAN_OPTIONS) checkType('stash.map', name, given[name], 'boolean');
   checkType('stash.map', 'desc', desc, 'string');
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal);
+  const ttl = checkTtl('stash.map', 'ttl', given.ttl);
   return {
     numProc: numProc ?? defaultNumProc(),
     args: args ?? MAP_DEFAULTS.args,
@@ -116,5 +126,6 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
     force: given.force ?? MAP_DEFAULTS.force,
     signal,
     resourceLimits: resourceLimits === undefined ? undefined : checkResourceLimits(resourceLimits),
+    ttl,
   };
 }

@@ -1,6 +1,7 @@
 import type { Engine, RawEntry } from '../engines/engine.js';
 import { checkOptionsObject, checkType } from '../checks.js';
 import { UnsupportedError } from '../errors.js';
+import { isExpired } from '../engines/expiry.js';
 import { flattenRecord, type FlatRecord } from './flatten.js';
 
 /** The options of `records`, `iterRecords` and `table`; an unknown one throws ConfigError. */
@@ -11,7 +12,7 @@ export interface RecordOptions {
 
 /** What records are read from: a HashStash (a structural type, so this module does not import the facade). */
 export interface RecordSource {
-  readonly options: { readonly appendMode: boolean };
+  readonly options: { readonly appendMode: boolean; readonly clock?: (() => number) | undefined };
   readonly engine: Engine;
   rawEntries(): AsyncIterable<RawEntry>;
   decodeKey(rawKey: Uint8Array): unknown;
@@ -38,11 +39,14 @@ export async function* iterRecords(source: RecordSource, options: RecordOptions 
   }
   const store = source.engine.append;
   if (!store) throw new UnsupportedError(`records of an append-mode stash need an engine that keeps versions; '${source.engine.name}' does not`);
+  // Versions are not hidden by engines: one written with a ttl is left out here once it has expired.
+  const clock = source.options.clock ?? Date.now;
   for await (const [rawKey, rawValue] of source.rawEntries()) {
     const key = source.decodeKey(rawKey);
     let versions = 0;
     for await (const version of store.versions(rawKey)) {
       versions++;
+      if (isExpired(version.value, clock)) continue;
       yield flattenRecord(key, source.decodeValue(version.value), withMetadata ? version : undefined);
     }
     if (versions === 0) yield flattenRecord(key, source.decodeValue(rawValue));

@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Engine, EngineContext, EngineFactory, RawEntry } from '../engines/engine.js';
+import { withHeader } from '../format/header.js';
 import { HashStash } from '../stash.js';
 import type { TestFunction } from './runner.js';
 
@@ -69,7 +70,8 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 /**
  * Registers the conformance tests of an engine: the dictionary operations on bytes (`get`, `set`, `has`, `delete`,
  * `size`, `clear`, `getMany`, `setMany`, `keys`, `entries`), what its `capabilities` promise (the synchronous store
- * when `sync`, data that outlives `close()` when `persistent`, versions when `nativeAppend`), that building one
+ * when `sync`, data that outlives `close()` when `persistent`, versions when `nativeAppend`, expired blobs left out
+ * of every read and removed by `purgeExpired` when `hidesExpired`), that building one
  * touches no storage, and a round trip through `HashStash`. Every test starts on locations of its own and clears and
  * closes what it opened, also when it fails.
  *
@@ -275,6 +277,44 @@ export function engineConformance(options: EngineConformanceOptions): void {
     assert.equal(sync.delete(bytes('a')), false);
     sync.clear();
     assert.equal(await engine.size(), 0);
+  });
+
+  run('expiry, when capabilities.hidesExpired: reads skip blobs expired at context.now(), and purgeExpired removes them', async (h) => {
+    let now = 1_800_000_000_000;
+    const at: EngineContext = { ...h.location(), now: () => now };
+    const engine = h.open(at);
+    if (!engine.capabilities.hidesExpired) return;
+    // Blobs with a format header (serializer 'h', codec 'r'): version 2 with an expiry, version 1 without.
+    const blob = (body: string, expiresAt?: number) => new Uint8Array(withHeader(bytes(body), 0x68, 0x72, 0, expiresAt));
+    await engine.set(bytes('soon'), blob('soon', now + 1_000));
+    await engine.set(bytes('never'), blob('never'));
+    await engine.setMany([[bytes('later'), blob('later', now + 5_000)], [bytes('plain'), bytes('not a blob')]]);
+    assert.equal(await engine.size(), 4);
+    sameBytes(await engine.get(bytes('soon')), blob('soon', now + 1_000), 'alive before its expiry');
+    now += 1_000;
+    assert.equal(await engine.get(bytes('soon')), undefined, 'get skips a blob expired at now()');
+    assert.equal(await engine.has(bytes('soon')), false);
+    assert.deepEqual((await engine.getMany([bytes('soon'), bytes('later')])).map((v) => v !== undefined), [false, true]);
+    assert.equal(await engine.size(), 3, 'size leaves it out');
+    assert.deepEqual((await collect(engine.keys())).map(text).sort(), ['later', 'never', 'plain']);
+    assert.deepEqual((await collect(engine.entries())).map(([key]) => text(key)).sort(), ['later', 'never', 'plain']);
+    const sync = engine.sync;
+    if (sync) {
+      assert.equal(sync.get(bytes('soon')), undefined);
+      if (sync.getTransient) assert.equal(sync.getTransient(bytes('soon')), undefined);
+      assert.equal(sync.has(bytes('soon')), false);
+      assert.equal(sync.size(), 3);
+      assert.deepEqual([...sync.keys()].map(text).sort(), ['later', 'never', 'plain']);
+    }
+    if (engine.purgeExpired) {
+      assert.equal(await engine.purgeExpired(), 1, 'purgeExpired removes the expired blob');
+      assert.equal(await engine.purgeExpired(), 0);
+      now += 5_000;
+      assert.equal(sync?.purgeExpired ? sync.purgeExpired() : await engine.purgeExpired(), 1);
+      assert.equal(await engine.size(), 2);
+      const other = h.open({ ...at, now: () => 0 });
+      assert.equal(await other.size(), 2, 'purged from storage: an engine whose clock is at 0 does not see them either');
+    }
   });
 
   run('versions, when the engine keeps them: numbered from 1, oldest first, the latest is the value', async (h) => {

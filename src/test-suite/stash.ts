@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { HashStashOptions } from '../options.js';
 import { HashStash } from '../stash.js';
 import { dictionaryCases } from './stash-dictionary.js';
+import { expiryCases } from './stash-expiry.js';
 import { storageCases } from './stash-storage.js';
 import { MB, type AnyStash, type StashConformanceOptions, type SuiteConfig, type SuiteTest } from './stash-support.js';
 
@@ -55,4 +56,5 @@ export function stashConformance(config: StashConformanceOptions): void {
   const resolved: SuiteConfig = { ...config, bigCount: config.bigCount ?? 100_000, heapGrowthLimit: config.heapGrowthLimit ?? 30 * MB };
   dictionaryCases(test, resolved);
   storageCases(test, resolved);
+  expiryCases(test, resolved);
 }

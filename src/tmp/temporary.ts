@@ -17,7 +17,12 @@ import { sweepOnce, type OpenStash } from './sweep.js';
 export interface TmpMember {
   readonly path: string;
   readonly engine: { readonly name: string; readonly capabilities: EngineCapabilities };
-  toJSON(): RecordedOptions & { readonly trustCode: boolean; readonly readonly: boolean };
+  toJSON(): RecordedOptions & {
+    readonly trustCode: boolean;
+    readonly readonly: boolean;
+    readonly ttl?: number | undefined;
+    readonly clock?: (() => number) | undefined;
+  };
   clear(): Promise<void>;
   close(): Promise<void>;
 }
@@ -121,7 +126,7 @@ export class TmpLifetime {
  * user asked this stash never to change (and that is often read-only storage).
  */
 export function planTmp(parent: TmpMember, url: string | undefined, open: OpenStash): { options: HashStashOptions; lifetime: TmpLifetime } {
-  const { root, engine, serializer, compress, b64, appendMode, trustCode, readonly } = parent.toJSON();
+  const { root, engine, serializer, compress, b64, appendMode, trustCode, readonly, ttl, clock } = parent.toJSON();
   if (readonly) {
     throw new ReadOnlyError(
       `cannot open a temporary stash: ${parent} was opened with readonly: true, and a temporary stash is written in its root; ` +
@@ -138,7 +143,7 @@ export function planTmp(parent: TmpMember, url: string | undefined, open: OpenSt
   const lifetime = new TmpLifetime(root);
   const options: HashStashOptions = {
     root, name: `${TMP_NAME}/${lifetime.id}`, engine, serializer: serializer as HashStashOptions['serializer'],
-    compress: compress as HashStashOptions['compress'], b64, appendMode, url, trustCode,
+    compress: compress as HashStashOptions['compress'], b64, appendMode, url, trustCode, ttl, clock,
   };
   return { options, lifetime };
 }

@@ -7,10 +7,12 @@ import { hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
 import { errorCode, isReadOnlyCode, storageError } from '../fs-errors.js';
+import { isExpired, isExpiredAt, mayExpire } from '../expiry.js';
 import { LocalEngine } from '../local-engine.js';
+import { isMarked, markAsync, markIfExpiring, purgeExpired } from './expiry.js';
 import { SharedResources } from '../shared-resources.js';
 import {
-  AFTER_VERSION_SPACE, appendInTransaction, appendVersion, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
+  AFTER_VERSION_SPACE, appendInTransaction, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
 } from './versions.js';
 
 /**
@@ -70,12 +72,15 @@ export class LmdbStore implements SyncStore {
   readonly #file: string;
   readonly #folder: string;
   readonly #readonly: boolean;
+  /** The clock expiry is judged by. */
+  readonly now: () => number;
   #env: SharedEnv | undefined;
 
   constructor(context: EngineContext) {
     this.#folder = context.path;
     this.#file = join(context.path, DATA_FILE);
     this.#readonly = context.readonly;
+    this.now = context.now;
   }
 
   /** The open database, or undefined for a read-only stash whose file does not exist yet (it reads as empty). */
@@ -190,7 +195,8 @@ export class LmdbStore implements SyncStore {
     return this.#read(key, true);
   }
 
-  #read(key: Uint8Array, transient: boolean): Uint8Array | undefined {
+  /** The blob under `key`; an expired one too when `withExpired`, else (what every read wants) undefined for it. */
+  #read(key: Uint8Array, transient: boolean, withExpired = false): Uint8Array | undefined {
     const db = this.#env?.db ?? this.#database(false);
     if (!db) return undefined;
     let record: Buffer | undefined;
@@ -200,9 +206,14 @@ export class LmdbStore implements SyncStore {
     } catch (error) {
       throw this.#failure(error, 'read');
     }
-    if (record === undefined || key.length <= MAX_DIRECT_KEY) return record;
+    if (record === undefined) return undefined;
+    if (key.length <= MAX_DIRECT_KEY) {
+      // A byte test first: a blob without expiry (version 1) costs nothing more.
+      return mayExpire(record) && !withExpired && isExpired(record, this.now) ? undefined : record;
+    }
     const [storedKey, blob] = unwrapLongValue(record);
-    return Buffer.compare(storedKey, key) === 0 ? blob : undefined;
+    if (Buffer.compare(storedKey, key) !== 0) return undefined;
+    return !withExpired && isExpired(blob, this.now) ? undefined : blob;
   }
 
   /** A write record: the key LMDB sees and the bytes it stores. */
@@ -213,6 +224,13 @@ export class LmdbStore implements SyncStore {
   set(key: Uint8Array, value: Uint8Array): void {
     const db = this.#database(true)!;
     const [k, v] = LmdbStore.record(key, value);
+    if (mayExpire(value)) {
+      this.#guard('write', () => db.transactionSync(() => {
+        markIfExpiring(db, value);
+        db.putSync(k as Buffer, v as Buffer);
+      }));
+      return;
+    }
     this.#guard('write', () => db.putSync(k as Buffer, v as Buffer));
   }
 
@@ -220,22 +238,38 @@ export class LmdbStore implements SyncStore {
     return this.get(key) !== undefined;
   }
 
-  /** Removes the key's value and, where there are any, its versions. */
+  /** Whether anything is stored under `key`, expired or not: what `delete` must remove. */
+  stored(key: Uint8Array): Uint8Array | undefined {
+    return this.#read(key, true, true);
+  }
+
+  /**
+   * Removes the key's value and, where there are any, its versions. An expired entry is removed too, but counts as
+   * absent: false.
+   */
   delete(key: Uint8Array): boolean {
-    if (!this.has(key)) return false;
+    const found = this.stored(key);
+    if (found === undefined) return false;
+    const live = !isExpired(found, this.now);
     const db = this.#database(true)!;
-    return this.#guard('delete', () => db.transactionSync(() => removeInTransaction(db, key)));
+    return this.#guard('delete', () => db.transactionSync(() => removeInTransaction(db, key))) && live;
   }
 
   readonly append: SyncAppendStore = {
     append: (key, value) => {
       const db = this.#database(true)!;
-      return this.#guard('write', () => appendVersion(db, key, LmdbStore.record(key, value), value));
+      return this.#guard('write', () => db.transactionSync(() => {
+        markIfExpiring(db, value);
+        return appendInTransaction(db, key, LmdbStore.record(key, value), value);
+      }));
     },
     appendMany: (entries) => {
       const db = this.#database(true)!;
       this.#guard('write', () => db.transactionSync(() => {
-        for (const [key, value] of entries) appendInTransaction(db, key, LmdbStore.record(key, value), value);
+        for (const [key, value] of entries) {
+          if (mayExpire(value)) markIfExpiring(db, value);
+          appendInTransaction(db, key, LmdbStore.record(key, value), value);
+        }
       }));
     },
     versions: (key) => {
@@ -244,14 +278,35 @@ export class LmdbStore implements SyncStore {
     },
   };
 
-  /** Keys, not versions: the version space and its count entry are left out. */
+  /**
+   * Keys, not versions: the version space and its count entry are left out. Exact: LMDB's count of entries, or, once
+   * the stash has held an expiring entry (see expiry.ts), a count of the live ones by a scan.
+   */
   size(): number {
     const db = this.#database(false);
     if (!db) return 0;
     return this.#guard('count', () => {
+      if (isMarked(db)) {
+        let live = 0;
+        for (const _ of this.#pages(true)) live++;
+        return live;
+      }
       const entries = (db.getStats() as { entryCount: number }).entryCount;
       return hasVersionSpace(db) ? entries - 1 - versionEntries(db) : entries;
     });
+  }
+
+  /** Removes every entry expired by now; returns how many (see expiry.ts). */
+  purgeExpired(): number {
+    if (!this.#database(false)) return 0;
+    const db = this.#database(true)!;
+    return this.#guard('purge', () => purgeExpired(db, this.now(), (_, record) => unwrapLongValue(record)));
+  }
+
+  /** Whether the database has held an expiring entry since it was last cleared (see expiry.ts). */
+  marked(): boolean {
+    const db = this.#env?.db ?? this.#database(false);
+    return db !== undefined && isMarked(db);
   }
 
   clear(): void {
@@ -261,11 +316,14 @@ export class LmdbStore implements SyncStore {
 
   /**
    * Pages of PAGE records, each read in its own short read transaction, so a long scan never pins one old snapshot
-   * (which would stop LMDB reusing freed pages while writers go on).
+   * (which would stop LMDB reusing freed pages while writers go on). Expired entries are left out: their values are
+   * read for it, also without `withValues`, once the database holds an expiring entry.
    */
   *#pages(withValues: boolean): Generator<RawEntry> {
     const db = this.#database(false);
     if (!db) return;
+    if (!withValues && isMarked(db)) withValues = true;
+    const now = this.now();
     let after: Buffer | undefined;
     let exclusiveStart = false;
     for (;;) {
@@ -281,9 +339,13 @@ export class LmdbStore implements SyncStore {
         }
         if (key[0] === LONG_KEY_PREFIX) {
           const full = value ?? db.getBinary(key);
-          if (full) yield unwrapLongValue(full);
-        } else {
-          yield [key, value ?? EMPTY];
+          if (!full) continue;
+          const entry = unwrapLongValue(full);
+          if (!isExpiredAt(entry[1], now)) yield entry;
+        } else if (value === undefined) {
+          yield [key, EMPTY];
+        } else if (!isExpiredAt(value, now)) {
+          yield [key, value];
         }
       }
       if (intoVersions) {
@@ -318,6 +380,7 @@ export class LmdbStore implements SyncStore {
     const db = this.#database(true)!;
     this.#guard('write', () => db.transactionSync(() => {
       for (const [key, value] of entries) {
+        if (mayExpire(value)) markIfExpiring(db, value);
         const [k, v] = LmdbStore.record(key, value);
         db.putSync(k as Buffer, v as Buffer);
       }
@@ -350,7 +413,9 @@ export class LmdbStore implements SyncStore {
 class LmdbEngine extends LocalEngine {
   readonly #store: LmdbStore;
   constructor(store: LmdbStore) {
-    super('lmdb', { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true }, store);
+    super('lmdb', {
+      persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
+    }, store);
     this.#store = store;
   }
 
@@ -358,7 +423,10 @@ class LmdbEngine extends LocalEngine {
   override set(key: Uint8Array, value: Uint8Array): Promise<void> {
     const [k, v] = LmdbStore.record(key, value);
     try {
-      return this.#store.writer().put(k as Buffer, v as Buffer).then(ignore, (error: unknown) => this.#failedCommit(error));
+      const db = this.#store.writer();
+      // Queued before the value, so it commits with it or before it; a failure shows in the value's own put.
+      if (mayExpire(value)) void markAsync(db, value)?.catch(ignore);
+      return db.put(k as Buffer, v as Buffer).then(ignore, (error: unknown) => this.#failedCommit(error));
     } catch (error) {
       return Promise.reject(this.#store.wrap(error, 'write'));
     }
@@ -385,7 +453,10 @@ class LmdbEngine extends LocalEngine {
     append: (key, value) => {
       try {
         const db = this.#store.writer();
-        return db.transaction(() => appendInTransaction(db, key, LmdbStore.record(key, value), value))
+        return db.transaction(() => {
+          markIfExpiring(db, value);
+          return appendInTransaction(db, key, LmdbStore.record(key, value), value);
+        })
           .catch((error: unknown) => this.#failedCommit(error));
       } catch (error) {
         return Promise.reject(this.#store.wrap(error, 'write'));
@@ -399,10 +470,12 @@ class LmdbEngine extends LocalEngine {
   }
 
   override async delete(key: Uint8Array): Promise<boolean> {
-    if (!this.#store.has(key)) return false;
+    const found = this.#store.stored(key);
+    if (found === undefined) return false;
+    const live = !isExpired(found, this.#store.now);
     try {
       const db = this.#store.writer();
-      return await db.transaction(() => removeInTransaction(db, key));
+      return (await db.transaction(() => removeInTransaction(db, key))) && live;
     } catch (error) {
       throw this.#store.wrap(error, 'delete');
     }

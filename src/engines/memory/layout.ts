@@ -26,6 +26,11 @@ export const CONTROL = {
   POLICY: 13,
   /** Largest segment this table makes (bigger entries get a segment of their own size). */
   MAX_SEGMENT: 14,
+  /**
+   * 1 once an entry that expires was written (until `clear()`, or a purge that leaves none): `has`, `keys` and `size`
+   * read values to leave expired entries out only then. Int 23, clear of the float64 fields at ints 16-21.
+   */
+  EXPIRING: 23,
   /** Float64 indexes (from the block start / 8): the budget, and bytes of entries and of segments. */
   F_MAX_BYTES: 8,
   F_BYTES_USED: 9,

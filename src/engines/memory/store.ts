@@ -1,4 +1,5 @@
 import type { EngineContext, EngineStats, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
+import { carriesExpiry, isExpired, isExpiredAt, mayExpire } from '../expiry.js';
 import { LocalEngine } from '../local-engine.js';
 import { processArena } from './arena.js';
 import { policyCode, type EvictionPolicy } from './eviction.js';
@@ -73,6 +74,7 @@ class MemoryVersions implements SyncAppendStore {
     const counter = Buffer.allocUnsafe(COUNTER_BYTES);
     counter.writeUInt32LE(version, 0);
     counter.writeDoubleLE(versionTimestamp(previous?.readDoubleLE(4)), 4);
+    if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
     table.put(versioned, KIND_VERSION, counter.subarray(4), value);
     try {
       if (!table.overwrite(key, KIND_COUNTER, counter)) table.put(key, KIND_COUNTER, counter);
@@ -94,17 +96,29 @@ function versionCount(table: Table, key: Uint8Array): number {
   return counter ? Buffer.from(counter.buffer, counter.byteOffset, counter.byteLength).readUInt32LE(0) : 0;
 }
 
+/** Removes every version of `key` and its counter. Lock held. */
+function removeVersionsLocked(table: Table, key: Uint8Array): void {
+  const versions = versionCount(table, key);
+  if (versions > 0) {
+    table.remove(key, KIND_COUNTER);
+    for (let version = 1; version <= versions; version++) table.remove(versionKey(key, version), KIND_VERSION);
+  }
+}
+
 class MemoryStore implements SyncStore {
   readonly append: MemoryVersions = new MemoryVersions(this);
   readonly #path: string;
   readonly #maxBytes: number;
   readonly #policy: number;
+  /** The clock expiry is judged by. */
+  readonly #now: () => number;
   #table: Table | undefined;
 
-  constructor(path: string, maxBytes: number, policy: number) {
+  constructor(path: string, maxBytes: number, policy: number, now: () => number) {
     this.#path = path;
     this.#maxBytes = maxBytes;
     this.#policy = policy;
+    this.#now = now;
   }
 
   /** The shared table, found (or made) in the arena on first use. */
@@ -116,44 +130,106 @@ class MemoryStore implements SyncStore {
     return this.#table;
   }
 
-  get(key: Uint8Array) { return this.table.get(key, KIND_VALUE); }
-  getTransient(key: Uint8Array) { return this.table.get(key, KIND_VALUE, true); }
-  has(key: Uint8Array) { return this.table.has(key, KIND_VALUE); }
-  size() { return this.table.size(); }
+  // Reads test the header of what they copied out: a byte test first, so a value without expiry costs nothing more.
+  get(key: Uint8Array) {
+    const value = this.table.get(key, KIND_VALUE);
+    return value !== undefined && mayExpire(value) && isExpired(value, this.#now) ? undefined : value;
+  }
+
+  getTransient(key: Uint8Array) {
+    const value = this.table.get(key, KIND_VALUE, true);
+    return value !== undefined && mayExpire(value) && isExpired(value, this.#now) ? undefined : value;
+  }
+
+  has(key: Uint8Array) {
+    const table = this.table;
+    return table.expiring ? this.getTransient(key) !== undefined : table.has(key, KIND_VALUE);
+  }
+
+  /** The table's count of keys; once an expiring entry was written, a count of the live ones by a scan. */
+  size() {
+    const table = this.table;
+    if (!table.expiring) return table.size();
+    let live = 0;
+    for (const _ of this.entries()) live++;
+    return live;
+  }
 
   set(key: Uint8Array, value: Uint8Array) {
     const table = this.table;
-    table.locked(() => table.put(key, KIND_VALUE, value));
+    table.locked(() => {
+      if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
+      table.put(key, KIND_VALUE, value);
+    });
   }
 
-  /** Removes the key and, in append mode, every version of it. */
+  /** Removes the key and, in append mode, every version of it; true when it held a value that had not expired. */
   delete(key: Uint8Array): boolean {
     const table = this.table;
     return table.locked(() => {
-      const removed = table.remove(key, KIND_VALUE);
-      const versions = versionCount(table, key);
-      if (versions > 0) {
-        table.remove(key, KIND_COUNTER);
-        for (let version = 1; version <= versions; version++) table.remove(versionKey(key, version), KIND_VERSION);
-      }
+      const old = table.expiring ? table.get(key, KIND_VALUE, true) : undefined;
+      const removed = table.remove(key, KIND_VALUE) && !(old !== undefined && isExpired(old, this.#now));
+      removeVersionsLocked(table, key);
       return removed;
     });
   }
 
   clear() {
     const table = this.table;
-    table.locked(() => table.clear());
+    table.locked(() => {
+      table.clear();
+      table.expiring = false;
+    });
   }
 
-  *keys(): Iterable<Uint8Array> { for (const [key] of this.table.entries(KIND_VALUE, false)) yield key; }
-  entries(): Iterable<RawEntry> { return this.table.entries(KIND_VALUE, true); }
+  *keys(): Iterable<Uint8Array> {
+    if (this.table.expiring) {
+      for (const [key] of this.entries()) yield key;
+      return;
+    }
+    for (const [key] of this.table.entries(KIND_VALUE, false)) yield key;
+  }
+
+  *entries(): Iterable<RawEntry> {
+    const now = this.#now();
+    for (const entry of this.table.entries(KIND_VALUE, true)) if (!isExpiredAt(entry[1], now)) yield entry;
+  }
+
+  /**
+   * Removes every entry expired by now, holding the table's lock (so none is set again meanwhile), and their versions;
+   * when no entry that expires is left, the table reads as one without expiry again.
+   */
+  purgeExpired(): number {
+    const table = this.table;
+    if (!table.expiring) return 0;
+    return table.locked(() => {
+      const now = this.#now();
+      const doomed: Uint8Array[] = [];
+      let expiringLeft = false;
+      for (const [key, value] of table.entries(KIND_VALUE, true)) {
+        if (isExpiredAt(value, now)) doomed.push(key);
+        else if (!expiringLeft && carriesExpiry(value)) expiringLeft = true;
+      }
+      for (const key of doomed) {
+        table.remove(key, KIND_VALUE);
+        removeVersionsLocked(table, key);
+      }
+      if (!expiringLeft) table.expiring = false;
+      return doomed.length;
+    });
+  }
   getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.get(key)); }
 
   /** One lock for the whole batch: other writers wait at most one batch (LocalEngine hands over 10,000 at a time). */
   setMany(entries: Iterable<RawEntry>) {
     const table = this.table;
     const batch = materialized(entries);
-    table.locked(() => { for (const [key, value] of batch) table.put(key, KIND_VALUE, value); });
+    table.locked(() => {
+      for (const [key, value] of batch) {
+        if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
+        table.put(key, KIND_VALUE, value);
+      }
+    });
   }
 
   stats(): Partial<EngineStats> { return this.table.stats(); }
@@ -162,7 +238,9 @@ class MemoryStore implements SyncStore {
 class MemoryEngine extends LocalEngine {
   readonly #store: MemoryStore;
   constructor(store: MemoryStore) {
-    super('memory', { persistent: false, sync: true, sharedAcrossProcesses: false, sharedAcrossThreads: true, nativeAppend: true }, store);
+    super('memory', {
+      persistent: false, sync: true, sharedAcrossProcesses: false, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
+    }, store);
     this.#store = store;
   }
 
@@ -173,5 +251,5 @@ export function createMemoryEngine(context: EngineContext): LocalEngine {
   const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
   // Zero bytes, so that workers this thread starts before the stash is first opened share the arena (hand-over.ts).
   reserveArena();
-  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT)));
+  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT), context.now));
 }

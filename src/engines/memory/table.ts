@@ -136,6 +136,12 @@ export class Table {
 
   size(): number { return Atomics.load(this.#arena.ints, this.#c + C.KEYS); }
 
+  /** Whether an entry that expires has been written (see CONTROL.EXPIRING). */
+  get expiring(): boolean { return Atomics.load(this.#arena.ints, this.#c + C.EXPIRING) !== 0; }
+
+  /** Sets or clears the flag {@link expiring} reads. Lock held. */
+  set expiring(value: boolean) { Atomics.store(this.#arena.ints, this.#c + C.EXPIRING, value ? 1 : 0); }
+
   /** Live entries of `kind` as [key, value] copies; see tableEntries. */
   entries(kind: number, withValues: boolean): Generator<[Uint8Array, Uint8Array]> {
     return tableEntries(this.#arena, this.#c, kind, withValues, (attempt) => this.#backOff(attempt));

@@ -1,5 +1,5 @@
 import {
-  closeSync, existsSync, mkdirSync, opendirSync, openSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync,
+  closeSync, existsSync, linkSync, mkdirSync, opendirSync, openSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { DecodeError } from '../../errors.js';
 import { hashKey } from '../../keys/hash.js';
 import { previewRawKey } from '../../keys/preview.js';
 import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../engine.js';
+import { carriesExpiry, isExpired, isExpiredAt } from '../expiry.js';
 import { LocalEngine } from '../local-engine.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import { appendVersion, removeVersions, versionsOf } from './versions.js';
@@ -22,6 +23,15 @@ import { appendVersion, removeVersions, versionsOf } from './versions.js';
 const KEY_FILE = 'key';
 const VALUE_FILE = 'value';
 const TEMP_PREFIX = '.tmp-';
+/**
+ * Expiry: a stash that has held an expiring entry has this file in its root (a name with a '.', so never an entry),
+ * made by the first such write and removed only with the folder by `clear()`. Without it `has`, `keys` and `size`
+ * look at file names only, as before expiry existed; with it they read each value's first bytes, its header, to leave
+ * expired entries out. `get` and `entries` read the value anyway and test it.
+ */
+const EXPIRING_MARK = '.expiring';
+/** Enough of a value file to read its expiry: the 22-byte header of a version 2 blob, or 32 characters of base64. */
+const HEAD_BYTES = 32;
 
 let tempCounter = 0;
 const tempName = () => `${TEMP_PREFIX}${process.pid}-${threadId}-${(tempCounter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -30,7 +40,47 @@ const errnoOf = errorCode;
 
 class PairtreeStore implements SyncStore {
   readonly #root: string;
-  constructor(root: string) { this.#root = root; }
+  readonly #now: () => number;
+  constructor(root: string, now: () => number) {
+    this.#root = root;
+    this.#now = now;
+  }
+
+  /** Whether the stash has held an expiring entry since it was last cleared. */
+  #marked(): boolean { return existsSync(join(this.#root, EXPIRING_MARK)); }
+
+  /** Makes the mark before an expiring value is written (a write it races with may remove it: clear() renames the root). */
+  #markFor(value: Uint8Array): void {
+    if (!carriesExpiry(value) || this.#marked()) return;
+    mkdirSync(this.#root, { recursive: true });
+    this.#writeAtomically(this.#root, EXPIRING_MARK, Buffer.from('values here may expire\n'));
+  }
+
+  /** The first bytes of a value file, enough to read its expiry; undefined when it is absent. */
+  #head(file: string): Buffer | undefined {
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return undefined;
+      return this.#fail(error, file, 'read');
+    }
+    try {
+      const head = Buffer.allocUnsafe(HEAD_BYTES);
+      return head.subarray(0, readSync(fd, head, 0, HEAD_BYTES, 0));
+    } catch (error) {
+      return this.#fail(error, file, 'read');
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Whether the folder holds a value that has not expired at `now` (headers are read only in a marked stash). */
+  #holdsLive(folder: string, marked: boolean, now: number): boolean {
+    if (!marked) return existsSync(join(folder, VALUE_FILE));
+    const head = this.#head(join(folder, VALUE_FILE));
+    return head !== undefined && !isExpiredAt(head, now);
+  }
 
   #folderOf(key: Uint8Array): string {
     const hash = hashKey(key);
@@ -73,7 +123,8 @@ class PairtreeStore implements SyncStore {
   }
 
   get(key: Uint8Array) {
-    return this.#read(join(this.#folderOf(key), VALUE_FILE));
+    const value = this.#read(join(this.#folderOf(key), VALUE_FILE));
+    return value !== undefined && isExpired(value, this.#now) ? undefined : value;
   }
 
   set(key: Uint8Array, value: Uint8Array) {
@@ -81,6 +132,7 @@ class PairtreeStore implements SyncStore {
     // A concurrent clear() or delete may remove the folder between our mkdir and rename; one retry covers it.
     for (let attempt = 0; ; attempt++) {
       try {
+        this.#markFor(value);
         mkdirSync(folder, { recursive: true });
         if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
         this.#writeAtomically(folder, VALUE_FILE, value);
@@ -93,11 +145,13 @@ class PairtreeStore implements SyncStore {
   }
 
   has(key: Uint8Array) {
-    return existsSync(join(this.#folderOf(key), VALUE_FILE));
+    return this.#holdsLive(this.#folderOf(key), this.#marked(), this.#now());
   }
 
+  /** Removes the entry and its versions; true when it held a value that had not expired. */
   delete(key: Uint8Array) {
     const folder = this.#folderOf(key);
+    const live = this.#holdsLive(folder, this.#marked(), this.#now());
     let existed = true;
     try {
       unlinkSync(join(folder, VALUE_FILE));
@@ -105,6 +159,11 @@ class PairtreeStore implements SyncStore {
       if (errnoOf(error) !== 'ENOENT') this.#fail(error, folder, 'delete');
       existed = false;
     }
+    return this.#removeRest(folder, existed) && live;
+  }
+
+  /** After a value file is gone: the versions, the key file and the empty folders; returns `existed`. */
+  #removeRest(folder: string, existed: boolean): boolean {
     // Even without a value: versions an append racing an earlier delete (or a crash) left must not outlive the key.
     try {
       removeVersions(folder, tempName, (doomed) => rmSync(doomed, { recursive: true, force: true, maxRetries: 3 }));
@@ -130,6 +189,43 @@ class PairtreeStore implements SyncStore {
     return count;
   }
 
+  /**
+   * Removes every entry expired by now, found by a scan of the headers. Each is moved aside by a rename (atomic), and
+   * removed if what was moved is still expired; a value set again just before the rename is put back (a link, which
+   * leaves an even newer one in place).
+   */
+  purgeExpired(): number {
+    if (!this.#marked()) return 0;
+    const now = this.#now();
+    let removed = 0;
+    for (const folder of this.#folders(false)) {
+      const file = join(folder, VALUE_FILE);
+      const head = this.#head(file);
+      if (head === undefined || !isExpiredAt(head, now)) continue;
+      const aside = join(folder, tempName());
+      try {
+        renameSync(file, aside);
+      } catch (error) {
+        if (errnoOf(error) === 'ENOENT') continue;
+        this.#fail(error, file, 'purge');
+      }
+      const moved = this.#head(aside);
+      if (moved !== undefined && isExpiredAt(moved, now)) {
+        unlinkSync(aside);
+        if (this.#removeRest(folder, true)) removed++;
+        continue;
+      }
+      try {
+        linkSync(aside, file);
+      } catch (error) {
+        if (errnoOf(error) !== 'EEXIST') this.#fail(error, file, 'purge');
+      } finally {
+        unlinkSync(aside);
+      }
+    }
+    return removed;
+  }
+
   /** Renames the folder aside first, so the stash is empty at once for every process, then deletes it. */
   clear() {
     const doomed = `${this.#root}.deleting-${tempName().slice(TEMP_PREFIX.length)}`;
@@ -146,12 +242,17 @@ class PairtreeStore implements SyncStore {
     }
   }
 
-  /** Walks the three folder levels one directory handle at a time, so memory stays bounded whatever the size. */
-  *#folders(): Generator<string> {
+  /**
+   * Walks the three folder levels one directory handle at a time, so memory stays bounded whatever the size. The
+   * folders of live entries (`live`), or of every entry, expired or not.
+   */
+  *#folders(live = true): Generator<string> {
+    const marked = live && this.#marked();
+    const now = this.#now();
     for (const a of this.#children(this.#root)) {
       for (const b of this.#children(a)) {
         for (const folder of this.#children(b)) {
-          if (existsSync(join(folder, VALUE_FILE))) yield folder;
+          if (this.#holdsLive(folder, marked, now)) yield folder;
         }
       }
     }
@@ -197,10 +298,11 @@ class PairtreeStore implements SyncStore {
   }
 
   *entries(): Iterable<RawEntry> {
+    const now = this.#now();
     for (const folder of this.#folders()) {
       const key = this.#keyIn(folder);
       const value = this.#read(join(folder, VALUE_FILE));
-      if (key && value) yield [key, value];
+      if (key && value && !isExpiredAt(value, now)) yield [key, value];
     }
   }
 
@@ -210,6 +312,7 @@ class PairtreeStore implements SyncStore {
       // A concurrent clear() or delete may remove the folder meanwhile; one retry covers it, as in set().
       for (let attempt = 0; ; attempt++) {
         try {
+          this.#markFor(value);
           mkdirSync(folder, { recursive: true });
           if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
           return appendVersion(folder, value, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
@@ -229,7 +332,7 @@ class PairtreeStore implements SyncStore {
 export function createPairtreeEngine(context: EngineContext): LocalEngine {
   return new LocalEngine(
     'pairtree',
-    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
-    new PairtreeStore(context.path),
+    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true },
+    new PairtreeStore(context.path, context.now),
   );
 }

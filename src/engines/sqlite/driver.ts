@@ -5,6 +5,7 @@
 /** A prepared statement. */
 export interface Statement {
   get(...params: unknown[]): any;
+  all(...params: unknown[]): any[];
   run(...params: unknown[]): { changes: number };
   iterate(...params: unknown[]): IterableIterator<any>;
   pluck(): this;

@@ -25,7 +25,15 @@ const LAST_DELAY_MS = 250;
 /** After a checkpoint, a WAL file that one large batch grew is cut back to this size. */
 const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
 
-const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL)';
+/**
+ * `expires_at`: when the value expires (ms since the epoch, the blob's header field), NULL for never; written by the
+ * same statement as the value. Its index is partial, over the rows that expire only, so a write without expiry
+ * touches no index it did not touch before, and `purgeExpired` and counting the expired rows read only those rows.
+ */
+const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL, expires_at REAL)';
+const ADD_EXPIRY_COLUMN = 'ALTER TABLE entries ADD COLUMN expires_at REAL';
+const EXPIRY_INDEX = 'entries_expires_at';
+const CREATE_EXPIRY_INDEX = `CREATE INDEX IF NOT EXISTS ${EXPIRY_INDEX} ON entries (expires_at) WHERE expires_at IS NOT NULL`;
 
 const codeOf = errorCode;
 
@@ -92,6 +100,24 @@ export function retryWhileLocked<T>(file: string, step: () => T, limitMs = OPEN_
 export const hasTable = (db: Database, name: string): boolean =>
   !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(name);
 
+const hasIndex = (db: Database, name: string): boolean =>
+  !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").pluck().get(name);
+
+/** Whether the `entries` table has the `expires_at` column: databases written before expiry existed do not. */
+export const hasExpiryColumn = (db: Database): boolean =>
+  !!db.prepare("SELECT 1 FROM pragma_table_info('entries') WHERE name = 'expires_at'").pluck().get();
+
+/**
+ * Gives a database written before expiry existed its `expires_at` column (NULL in every row: those blobs never
+ * expire) and index. Checked and added in one IMMEDIATE transaction, so two processes opening it at once add it once;
+ * BUSY from the transaction is retried by the open like every other step.
+ */
+function migrateToExpiry(db: Database): void {
+  db.transaction(() => {
+    if (!hasExpiryColumn(db)) db.exec(ADD_EXPIRY_COLUMN);
+  }).immediate();
+}
+
 /**
  * WAL mode, the pragmas and the tables, each step only when needed: asking the journal mode and looking up a table
  * only read, while switching to WAL takes the exclusive lock, so only the first opener of a new database switches.
@@ -101,5 +127,7 @@ export function prepareForWrites(db: Database): void {
   db.pragma('synchronous = NORMAL');
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   if (!hasTable(db, 'entries')) db.exec(CREATE_TABLE);
+  else if (!hasExpiryColumn(db)) migrateToExpiry(db);
+  if (!hasIndex(db, EXPIRY_INDEX)) db.exec(CREATE_EXPIRY_INDEX);
   if (!hasTable(db, 'versions')) db.exec(CREATE_VERSIONS_TABLE);
 }

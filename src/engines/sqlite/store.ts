@@ -6,9 +6,9 @@ import { LocalEngine, WRITE_BATCH } from '../local-engine.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import type { Database, Statement } from './driver.js';
 import { DATABASE_FILE } from './limits.js';
-import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './open.js';
+import { BUSY_TIMEOUT_MS, connect, hasExpiryColumn, hasTable, prepareForWrites, retryWhileLocked } from './open.js';
 import { storedKey, storedValue } from './rows.js';
-import { SqliteVersions } from './versions.js';
+import { expiryColumn, SqliteVersions } from './versions.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -43,51 +43,96 @@ function reasonOf(code: string): string | undefined {
   return undefined;
 }
 
-/** The statements of one connection, prepared once. */
+/**
+ * The statements of one connection, prepared once. Every read leaves out rows whose `expires_at` is at or before
+ * the clock's now, so each read statement takes `now` as a parameter (after the key). On a read-only connection to a
+ * database written before expiry existed (no `expires_at` column, and no blob in it expires) the same parameter is
+ * taken and ignored: see {@link Connection.expiry}. Such a connection does not learn of a writable stash migrating the
+ * database while it is open (and then writing expiring entries) until the stash is opened again.
+ */
 class Connection {
   readonly db: Database;
+  /** The table has the `expires_at` column (always, on a connection that may write: the open adds it). */
+  readonly expiry: boolean;
   readonly get: Statement;
   readonly has: Statement;
   readonly upsert: Statement;
+  /** Returns the removed row's `expires_at` (a row: something was removed). */
   readonly remove: Statement;
   readonly count: Statement;
+  /** How many rows have expired by the parameter: counted on the partial index of the expiring rows. */
+  readonly countExpired: Statement | undefined;
+  /** Whether any row expires: the keys scan looks at `expires_at` only then. */
+  readonly anyExpiring: Statement | undefined;
+  /** Removes the rows expired by `now` and their versions, in one transaction; how many rows. */
+  readonly purge: (now: number) => number;
   readonly removeAll: Statement;
   readonly firstKeys: Statement;
   readonly nextKeys: Statement;
+  readonly firstLiveKeys: Statement;
+  readonly nextLiveKeys: Statement;
   readonly firstEntries: Statement;
   readonly nextEntries: Statement;
-  readonly getMany: (keys: readonly Uint8Array[]) => (Uint8Array | undefined)[];
+  readonly getMany: (keys: readonly Uint8Array[], now: number) => (Uint8Array | undefined)[];
   readonly setRange: (entries: readonly RawEntry[], start: number, end: number) => void;
   /** Absent on a read-only connection to a database that has never had a version. */
   readonly versions: SqliteVersions | undefined;
 
   constructor(db: Database, withVersions: boolean) {
     this.db = db;
-    this.versions = withVersions ? new SqliteVersions(db) : undefined;
-    this.get = db.prepare('SELECT value FROM entries WHERE key = ?').pluck();
-    this.has = db.prepare('SELECT 1 FROM entries WHERE key = ?').pluck();
+    const expiry = (this.expiry = hasExpiryColumn(db));
+    this.versions = withVersions ? new SqliteVersions(db, expiry) : undefined;
+    // One parameter, the clock's now: compared with the column, or (no column) taken and ignored.
+    const live = expiry ? '(expires_at IS NULL OR expires_at > ?)' : '(1 OR ?)';
+    this.get = db.prepare(`SELECT value FROM entries WHERE key = ? AND ${live}`).pluck();
+    this.has = db.prepare(`SELECT 1 FROM entries WHERE key = ? AND ${live}`).pluck();
     // An upsert rewrites the value in place; INSERT OR REPLACE would delete and re-insert the row and its index entry.
-    this.upsert = db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    this.remove = db.prepare('DELETE FROM entries WHERE key = ?');
+    this.upsert = expiry
+      ? db.prepare('INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+      : db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.remove = db.prepare(`DELETE FROM entries WHERE key = ? RETURNING ${expiry ? 'expires_at' : 'NULL'}`).pluck();
     this.count = db.prepare('SELECT count(*) FROM entries').pluck();
+    this.countExpired = expiry ? db.prepare('SELECT count(*) FROM entries WHERE expires_at <= ?').pluck() : undefined;
+    this.anyExpiring = expiry ? db.prepare('SELECT 1 FROM entries WHERE expires_at IS NOT NULL LIMIT 1').pluck() : undefined;
     this.removeAll = db.prepare('DELETE FROM entries');
     this.firstKeys = db.prepare('SELECT key FROM entries ORDER BY key LIMIT ?').pluck();
     this.nextKeys = db.prepare('SELECT key FROM entries WHERE key > ? ORDER BY key LIMIT ?').pluck();
-    this.firstEntries = db.prepare('SELECT key, value FROM entries ORDER BY key LIMIT ?').raw();
-    this.nextEntries = db.prepare('SELECT key, value FROM entries WHERE key > ? ORDER BY key LIMIT ?').raw();
+    this.firstLiveKeys = db.prepare(`SELECT key FROM entries WHERE ${live} ORDER BY key LIMIT ?`).pluck();
+    this.nextLiveKeys = db.prepare(`SELECT key FROM entries WHERE key > ? AND ${live} ORDER BY key LIMIT ?`).pluck();
+    this.firstEntries = db.prepare(`SELECT key, value FROM entries WHERE ${live} ORDER BY key LIMIT ?`).raw();
+    this.nextEntries = db.prepare(`SELECT key, value FROM entries WHERE key > ? AND ${live} ORDER BY key LIMIT ?`).raw();
     const get = this.get;
-    this.getMany = db.transaction((keys: readonly Uint8Array[]) => keys.map((key) => get.get(key) as Uint8Array | undefined)).deferred;
+    this.getMany = db.transaction((keys: readonly Uint8Array[], now: number) =>
+      keys.map((key) => get.get(key, now) as Uint8Array | undefined)).deferred;
     const upsert = this.upsert;
     // IMMEDIATE takes the write lock first, so a concurrent writer makes this wait (busy timeout) rather than fail.
-    this.setRange = db.transaction((entries: readonly RawEntry[], start: number, end: number) => {
-      for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1]);
-    }).immediate;
+    this.setRange = expiry
+      ? db.transaction((entries: readonly RawEntry[], start: number, end: number) => {
+        for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1], expiryColumn(entries[i]![1]));
+      }).immediate
+      : db.transaction((entries: readonly RawEntry[], start: number, end: number) => {
+        for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1]);
+      }).immediate;
+    if (expiry) {
+      const purgeEntries = db.prepare('DELETE FROM entries WHERE expires_at <= ?');
+      const purgeVersions = withVersions
+        ? db.prepare('DELETE FROM versions WHERE key IN (SELECT key FROM entries WHERE expires_at <= ?)')
+        : undefined;
+      this.purge = db.transaction((now: number) => {
+        purgeVersions?.run(now);
+        return purgeEntries.run(now).changes;
+      }).immediate;
+    } else {
+      this.purge = () => 0;
+    }
   }
 }
 
 /** What one kind of scan reads: its two statements, each row checked, and a row's key and bytes. */
 interface Scan<Row> {
-  statements(connection: Connection): [first: Statement, next: Statement];
+  /** The statements, and the clock's now when they take it (after the key, before the limit). */
+  statements(connection: Connection): [first: Statement, next: Statement, now?: number];
   row(raw: any): Row;
   keyOf(row: Row): Uint8Array;
   bytesOf(row: Row): number;
@@ -97,12 +142,15 @@ class SqliteStore implements SyncStore {
   readonly #folder: string;
   readonly #file: string;
   readonly #readonly: boolean;
+  /** The clock expiry is judged by. */
+  readonly #now: () => number;
   #connection: Connection | undefined;
 
-  constructor(folder: string, readonly: boolean) {
+  constructor(folder: string, readonly: boolean, now: () => number) {
     this.#folder = folder;
     this.#file = join(folder, DATABASE_FILE);
     this.#readonly = readonly;
+    this.#now = now;
   }
 
   /** Turns a SQLite or file-system failure into a typed error naming the database file. */
@@ -174,7 +222,7 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return undefined;
     try {
-      const value = connection.get.get(key);
+      const value = connection.get.get(key, this.#now());
       return value === undefined ? undefined : storedValue(value, key, this.#file);
     } catch (error) {
       return this.#fail(error, 'read');
@@ -184,7 +232,8 @@ class SqliteStore implements SyncStore {
   set(key: Uint8Array, value: Uint8Array): void {
     const connection = this.#connection ?? this.#connect(true)!;
     try {
-      connection.upsert.run(key, value);
+      if (connection.expiry) connection.upsert.run(key, value, expiryColumn(value));
+      else connection.upsert.run(key, value);
     } catch (error) {
       this.#fail(error, 'write');
     }
@@ -194,29 +243,46 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return false;
     try {
-      return connection.has.get(key) !== undefined;
+      return connection.has.get(key, this.#now()) !== undefined;
     } catch (error) {
       return this.#fail(error, 'read');
     }
   }
 
+  /** Removes the row (and its versions); true when it held a value that had not expired. */
   delete(key: Uint8Array): boolean {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return false;
     try {
-      return connection.versions ? connection.versions.deleteKey(key) : connection.remove.run(key).changes > 0;
+      const removed = connection.versions ? connection.versions.deleteKey(key) : connection.remove.all(key);
+      if (removed.length === 0) return false;
+      const expiresAt = removed[0] as number | null;
+      return expiresAt === null || expiresAt > this.#now();
     } catch (error) {
       return this.#fail(error, 'delete from');
     }
   }
 
+  /** Exact: the rows, less those expired, which the partial index of expiring rows counts. */
   size(): number {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return 0;
     try {
-      return connection.count.get() as number;
+      const rows = connection.count.get() as number;
+      return connection.countExpired ? rows - (connection.countExpired.get(this.#now()) as number) : rows;
     } catch (error) {
       return this.#fail(error, 'count');
+    }
+  }
+
+  /** One DELETE of the rows expired by now (on the partial index), with their versions, in one transaction. */
+  purgeExpired(): number {
+    const connection = this.#connection ?? this.#connect(false);
+    if (connection === undefined) return 0;
+    try {
+      return connection.purge(this.#now());
+    } catch (error) {
+      return this.#fail(error, 'purge');
     }
   }
 
@@ -237,7 +303,7 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return keys.map(() => undefined);
     try {
-      return connection.getMany(keys).map((value, i) => (value === undefined ? undefined : storedValue(value, keys[i]!, this.#file)));
+      return connection.getMany(keys, this.#now()).map((value, i) => (value === undefined ? undefined : storedValue(value, keys[i]!, this.#file)));
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -280,7 +346,8 @@ class SqliteStore implements SyncStore {
   keys(): Iterable<Uint8Array> {
     const file = this.#file;
     return this.#scan<Uint8Array>({
-      statements: (c) => [c.firstKeys, c.nextKeys],
+      // Keys alone are read from the key index; `expires_at` is looked at only in a table where some row expires.
+      statements: (c) => (c.anyExpiring?.get() === undefined ? [c.firstKeys, c.nextKeys] : [c.firstLiveKeys, c.nextLiveKeys, this.#now()]),
       row: (key) => storedKey(key, file),
       keyOf: (key) => key,
       bytesOf: (key) => key.byteLength,
@@ -290,7 +357,7 @@ class SqliteStore implements SyncStore {
   entries(): Iterable<RawEntry> {
     const file = this.#file;
     return this.#scan<RawEntry>({
-      statements: (c) => [c.firstEntries, c.nextEntries],
+      statements: (c) => [c.firstEntries, c.nextEntries, this.#now()],
       row: (row: [unknown, unknown]) => {
         storedValue(row[1], storedKey(row[0], file), file);
         return row as RawEntry;
@@ -314,11 +381,12 @@ class SqliteStore implements SyncStore {
   #page<Row>(scan: Scan<Row>, after: Uint8Array | undefined): { page: Row[]; complete: boolean } {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return { page: [], complete: true };
-    const [first, next] = scan.statements(connection);
     const page: Row[] = [];
     let bytes = 0;
     try {
-      for (const raw of after === undefined ? first.iterate(PAGE_ROWS) : next.iterate(after, PAGE_ROWS)) {
+      const [first, next, now] = scan.statements(connection);
+      const params = now === undefined ? [PAGE_ROWS] : [now, PAGE_ROWS];
+      for (const raw of after === undefined ? first.iterate(...params) : next.iterate(after, ...params)) {
         const row = scan.row(raw);
         page.push(row);
         bytes += scan.bytesOf(row);
@@ -382,10 +450,10 @@ class SqliteStore implements SyncStore {
 }
 
 export function createSqliteEngine(context: EngineContext): LocalEngine {
-  const store = new SqliteStore(context.path, context.readonly);
+  const store = new SqliteStore(context.path, context.readonly, context.now);
   return new LocalEngine(
     'sqlite',
-    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
+    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true },
     store,
     () => store.close(),
   );

@@ -1,6 +1,11 @@
 import type { RawVersion } from '../engine.js';
 import type { Statement } from './driver.js';
 import { versionTimestamp } from '../version-stamp.js';
+import { expiresAtOf } from '../../format/header.js';
+import { mayExpire } from '../expiry.js';
+
+/** The expiry of a blob as the `expires_at` column holds it: ms since the epoch, NULL (null) for never. */
+export const expiryColumn = (value: Uint8Array): number | null => (mayExpire(value) ? expiresAtOf(value) : null);
 
 /**
  * Append mode on SQLite: every version is a row of its own in `versions`, indexed by (key, version), so adding one
@@ -25,17 +30,24 @@ export class SqliteVersions {
   readonly append: (key: Uint8Array, value: Uint8Array) => number;
   /** Appends each entry in turn, all in one transaction. */
   readonly appendMany: (entries: Iterable<readonly [Uint8Array, Uint8Array]>) => void;
-  /** Removes the key's value and every version, in one transaction; true when the key had a value. */
-  readonly deleteKey: (key: Uint8Array) => boolean;
+  /**
+   * Removes the key's value and every version, in one transaction; the removed row's `expires_at` (null: never), in
+   * an array that is empty when the key had no value.
+   */
+  readonly deleteKey: (key: Uint8Array) => (number | null)[];
   /** Empties both tables in one transaction. */
   readonly clearAll: () => void;
   readonly #page: Statement;
 
-  constructor(db: VersionsDatabase) {
+  /** @param expiry - The `entries` table has the `expires_at` column, which the current value's write fills. */
+  constructor(db: VersionsDatabase, expiry: boolean) {
     const latest = db.prepare('SELECT version, timestamp FROM versions WHERE key = ? ORDER BY version DESC LIMIT 1').raw();
     const insert = db.prepare('INSERT INTO versions (key, version, timestamp, value) VALUES (?, ?, ?, ?)');
-    const upsert = db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    const removeEntry = db.prepare('DELETE FROM entries WHERE key = ?');
+    const upsert = expiry
+      ? db.prepare('INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
+      : db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    const removeEntry = db.prepare(`DELETE FROM entries WHERE key = ? RETURNING ${expiry ? 'expires_at' : 'NULL'}`).pluck();
     const removeVersions = db.prepare('DELETE FROM versions WHERE key = ?');
     const removeAllEntries = db.prepare('DELETE FROM entries');
     const removeAllVersions = db.prepare('DELETE FROM versions');
@@ -44,7 +56,8 @@ export class SqliteVersions {
       const [last, previous] = (latest.get(key) as [number, number] | undefined) ?? [0, undefined];
       const version = last + 1;
       insert.run(key, version, versionTimestamp(previous), value);
-      upsert.run(key, value);
+      if (expiry) upsert.run(key, value, expiryColumn(value));
+      else upsert.run(key, value);
       return version;
     };
     this.append = db.transaction(appendOne).immediate;
@@ -53,7 +66,7 @@ export class SqliteVersions {
     }).immediate;
     this.deleteKey = db.transaction((key: Uint8Array) => {
       removeVersions.run(key);
-      return removeEntry.run(key).changes > 0;
+      return removeEntry.all(key) as (number | null)[];
     }).immediate;
     this.clearAll = db.transaction(() => {
       removeAllVersions.run();
