@@ -12,6 +12,7 @@ import type { HashStashOptions } from '../options.js';
 import { HashStash } from '../stash.js';
 import { dictionaryCases } from './stash-dictionary.js';
 import { storageCases } from './stash-storage.js';
+import { statsCases } from './stash-stats.js';
 import { MB, type AnyStash, type StashConformanceOptions, type SuiteConfig, type SuiteTest } from './stash-support.js';
 
 export type { StashConformanceOptions };
@@ -55,4 +56,5 @@ export function stashConformance(config: StashConformanceOptions): void {
   const resolved: SuiteConfig = { ...config, bigCount: config.bigCount ?? 100_000, heapGrowthLimit: config.heapGrowthLimit ?? 30 * MB };
   dictionaryCases(test, resolved);
   storageCases(test, resolved);
+  statsCases(test, resolved);
 }

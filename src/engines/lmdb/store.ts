@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
 import { errorCode, isReadOnlyCode, storageError } from '../fs-errors.js';
 import { LocalEngine } from '../local-engine.js';
+import { lmdbStats } from './stats.js';
 import { SharedResources } from '../shared-resources.js';
 import {
   AFTER_VERSION_SPACE, appendInTransaction, appendVersion, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
@@ -243,6 +244,9 @@ export class LmdbStore implements SyncStore {
       return db ? this.#guard('read', () => versionsOf(db, key)) : [];
     },
   };
+
+  /** Bytes used and reserved, from LMDB's counters (stats.ts). */
+  stats() { return this.#guard('count', () => lmdbStats(this.#env?.db ?? this.#database(false), this.#file)); }
 
   /** Keys, not versions: the version space and its count entry are left out. */
   size(): number {

@@ -9,6 +9,7 @@ import { hashKey } from '../../keys/hash.js';
 import { previewRawKey } from '../../keys/preview.js';
 import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../engine.js';
 import { LocalEngine } from '../local-engine.js';
+import { pairtreeStats } from './stats.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import { appendVersion, removeVersions, versionsOf } from './versions.js';
 
@@ -123,6 +124,9 @@ class PairtreeStore implements SyncStore {
     }
     return true;
   }
+
+  /** Bytes, estimated from a sample of entries (stats.ts). */
+  stats() { return pairtreeStats(this.#folders(), this.size()); }
 
   size() {
     let count = 0;

@@ -3,9 +3,10 @@ import { loadDriver } from '../../drivers.js';
 import { EngineUnavailableError, type HashStashError } from '../../errors.js';
 import { SharedResources } from '../shared-resources.js';
 import {
-  DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Queued,
+  DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Live, type Queued,
 } from './batching.js';
 import { sendCommand } from './command.js';
+import { SCRIPTS } from './expiry.js';
 import { ReplyWatchdog } from './watchdog.js';
 
 /**
@@ -32,7 +33,7 @@ const noop = () => {};
 const orUndefined = (value: Buffer | null) => value ?? undefined;
 const isOne = (reply: number) => reply === 1;
 
-export { Op, type Command, type Failure };
+export { Op, type Command, type Failure, type Live };
 
 export const isReplyError = (error: unknown) => (error as Error)?.name === 'ReplyError';
 
@@ -63,6 +64,11 @@ export class SharedConnection {
   readonly #ioredis: IoredisModule;
   /** HSCAN's NOVALUES (Redis 7.4+): learnt on the first keys() of this connection. */
   scanWithoutValues: boolean | undefined;
+  /**
+   * The server expires hash fields itself (HPEXPIRE: Redis 7.4+, Valkey 9+): probed with COMMAND INFO as each
+   * connection becomes ready; false until the answer is in (expiry.ts: server-side field expiry is cleanup only).
+   */
+  fieldExpiry = false;
 
   constructor(url: string, location: string) {
     this.url = url;
@@ -86,6 +92,11 @@ export class SharedConnection {
     client.on('ready', () => {
       this.#lastError = undefined;
       this.#maxBulkBytes = undefined;
+      this.fieldExpiry = false;
+      this.#probeFieldExpiry(client);
+      // Before any operation is sent: an EVALSHA that met NOSCRIPT and went again as EVAL would land after the
+      // operations sent meanwhile.
+      for (const script of SCRIPTS) (client.call('SCRIPT', 'LOAD', script.source) as Promise<unknown>).catch(noop);
     });
     this.#watchdog = new ReplyWatchdog(client, SOCKET_TIMEOUT_MS);
   }
@@ -168,6 +179,14 @@ export class SharedConnection {
     return this.#maxBulkBytes;
   }
 
+  /** Asks the server whether it knows HPEXPIRE; a server that forbids COMMAND is taken not to. */
+  #probeFieldExpiry(client: Redis): void {
+    (client.call('COMMAND', 'INFO', 'HPEXPIRE') as Promise<unknown>).then(
+      (reply) => { this.fieldExpiry = Array.isArray(reply) && Array.isArray(reply[0]); },
+      noop,
+    );
+  }
+
   // ---- the queue: what one tick issues, sent in order ----
 
   /**
@@ -175,13 +194,13 @@ export class SharedConnection {
    * sequential caller), it goes out at once, with no queue and no microtask; otherwise it is queued, and what one
    * tick queues is sent together, in order, at the tick's end (1,000 gets started together: one HGET, then one HMGET).
    */
-  enqueue(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure): Promise<any> {
+  enqueue(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure, live?: Live): Promise<any> {
     const client = this.client;
     if (this.#queue.length === 0 && client.status === 'ready' && client.commandQueue.length === 0) {
-      return this.#sendNow(op, hash, field, value, fail);
+      return this.#sendNow(op, hash, field, value, fail, live);
     }
     return new Promise((resolve, reject) => {
-      this.#push({ op, hash, field, value, fail, command: undefined, resolve, reject });
+      this.#push({ op, hash, field, value, fail, live, command: undefined, resolve, reject });
     });
   }
 
@@ -195,7 +214,7 @@ export class SharedConnection {
       return command(this.client);
     }
     return new Promise<T>((resolve, reject) => {
-      this.#push({ op: Op.Command, hash: EMPTY, field: EMPTY, value: undefined, fail: undefined, command, resolve: resolve as (result: unknown) => void, reject });
+      this.#push({ op: Op.Command, hash: EMPTY, field: EMPTY, value: undefined, fail: undefined, live: undefined, command, resolve: resolve as (result: unknown) => void, reject });
       this.flush();
     });
   }
@@ -208,10 +227,10 @@ export class SharedConnection {
     }
   }
 
-  #sendNow(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure): Promise<unknown> {
+  #sendNow(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure, live: Live | undefined): Promise<unknown> {
     const failed = (error: unknown) => { throw fail(error, DOING[op]); };
     const client = this.client;
-    if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(orUndefined, failed);
+    if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
     if (op === Op.Set) return this.#sendCommand(client, 'hset', [hash, field, value!], false).then(noop, failed);
     return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
   }
