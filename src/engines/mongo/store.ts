@@ -230,9 +230,11 @@ class MongoEngine implements Engine {
       // Versions, counter, then the entry, one after another: an append racing this finds either its versions gone
       // (and overwrites the entry it wrote back, mongo-versions.ts) or the entry still there.
       await removeVersions(this.#versions!, id);
-      // An expired entry is removed too, but was already absent to every reader.
-      const removed = await collection.findOneAndDelete({ _id: id }, EXPIRY_ONLY);
-      return removed !== null && !documentExpired(removed, this.#now());
+      // A live entry, in one step; else an expired one is removed too, but was already absent to every reader. (Not
+      // findOneAndDelete with a projection: FerretDB 1.x has no projection there, and without one the value comes back.)
+      if ((await collection.deleteOne({ _id: id, ...liveFilter(this.#now()) })).deletedCount === 1) return true;
+      await collection.deleteOne({ _id: id });
+      return false;
     } catch (error) {
       return this.#fail(error, 'delete from');
     }
