@@ -6,7 +6,7 @@ import {
   DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Live, type Queued,
 } from './batching.js';
 import { sendCommand } from './command.js';
-import { SCRIPTS } from './expiry.js';
+import { SCRIPTS, type Script } from './expiry.js';
 import { ReplyWatchdog } from './watchdog.js';
 
 /**
@@ -235,7 +235,20 @@ export class SharedConnection {
     return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
   }
 
-  #sendCommand(target: Redis | ChainableCommander, name: string, args: Buffer[], bufferReply: boolean): Promise<any> {
+  /**
+   * EVALSHA of a script, encoded in one pass like the hot commands (ioredis's own encoding of byte-string arguments
+   * costs more than the script's work on the server); a server that does not know the script gets it by EVAL.
+   */
+  script(script: Script, keys: readonly Buffer[], args: readonly (Buffer | string)[]): Promise<unknown> {
+    const argv = [script.sha, String(keys.length), ...keys, ...args];
+    return this.#sendCommand(this.client, 'evalsha', argv, false).catch((error: unknown) => {
+      if (!/NOSCRIPT/.test((error as Error)?.message ?? '')) throw error;
+      argv[0] = script.source;
+      return this.#sendCommand(this.client, 'eval', argv, false);
+    });
+  }
+
+  #sendCommand(target: Redis | ChainableCommander, name: string, args: (Buffer | string)[], bufferReply: boolean): Promise<any> {
     return sendCommand(target, this.#ioredis.Command, name, args, bufferReply);
   }
 

@@ -161,14 +161,21 @@ export const isExpired = (blob: Uint8Array, now: number): boolean => {
 export const fieldTtlMs = (expiresAt: number, now: number): number =>
   Math.max(1, Math.ceil(expiresAt - now) + FIELD_TTL_GRACE_MS);
 
-/** Runs the purge script until the index has nothing due at `now`; how many entries it removed. */
+/**
+ * Runs the purge script until the index has nothing due at `now`; how many entries it removed. Two calls are in
+ * flight at once (each takes its own batch, atomically), so the server works while a reply travels.
+ */
 export async function purgeExpired(client: Redis, hash: Buffer, index: Buffer, now: number): Promise<number> {
   let removed = 0;
   const at = String(now);
+  const call = () => PURGE.run(client, [hash, index], [at, PURGE_BATCH]) as Promise<[number, number]>;
   for (;;) {
-    const [gone, taken] = (await PURGE.run(client, [hash, index], [at, PURGE_BATCH])) as [number, number];
-    removed += gone;
-    if (taken < PURGE_BATCH) return removed;
+    const first = call();
+    const second = call();
+    first.catch(() => {});
+    const [[gone1], [gone2, taken2]] = await Promise.all([first, second]);
+    removed += gone1 + gone2;
+    if (taken2 < PURGE_BATCH) return removed;
   }
 }
 

@@ -83,6 +83,8 @@ class RedisEngine implements Engine {
   readonly #versionNames: RedisVersionNames;
   /** The expiry index (expiry.ts). */
   readonly #index: Buffer;
+  /** The hash and the index: the keys of every expiry script. */
+  readonly #keys: readonly Buffer[];
   readonly #readonly: boolean;
   readonly #now: () => number;
   /** A get's reply, with a blob expired at `now()` read as absent. */
@@ -99,6 +101,7 @@ class RedisEngine implements Engine {
     this.#hash = Buffer.from(this.#hashName);
     this.#versionNames = new RedisVersionNames(this.#hashName);
     this.#index = this.#versionNames.expiry;
+    this.#keys = [this.#hash, this.#index];
     this.#readonly = context.readonly;
     const now = (this.#now = context.now ?? Date.now);
     this.#live = (reply) => (reply === null || isExpired(reply, now()) ? undefined : reply);
@@ -205,22 +208,22 @@ class RedisEngine implements Engine {
    * its place among the operations issued before it, like every whole command.
    */
   #setExpiring(fields: readonly Buffer[], expiresAt: readonly number[]): Promise<void> {
-    return this.#command('write to', async (client) => {
-      const now = this.#now();
-      const fieldExpiry = this.#shared.fieldExpiry;
-      const args: (Buffer | string)[] = [fieldExpiry ? '1' : '0'];
+    const now = this.#now();
+    const shared = this.#shared;
+    return this.#command('write to', () => {
+      const args: (Buffer | string)[] = [shared.fieldExpiry ? '1' : '0'];
       for (let i = 0; i < expiresAt.length; i++) {
         args.push(fields[2 * i]!, fields[2 * i + 1]!, String(expiresAt[i]!), String(fieldTtlMs(expiresAt[i]!, now)));
       }
-      await SET_EXPIRING.run(client, [this.#hash, this.#index], args);
+      return shared.script(SET_EXPIRING, this.#keys, args) as Promise<unknown> as Promise<void>;
     });
   }
 
   /** A script: the index names the fields that may have expired, and their blobs are checked on the server. */
   async has(key: Uint8Array): Promise<boolean> {
     if (key.byteLength > ALWAYS_ACCEPTED_BYTES && key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'read from'))) return false;
-    return this.#command('read from', async (client) =>
-      (await HAS.run(client, [this.#hash, this.#index], [String(this.#now()), asBuffer(key)])) === 1);
+    const now = String(this.#now());
+    return this.#command('read from', async () => (await this.#shared.script(HAS, this.#keys, [now, asBuffer(key)])) === 1);
   }
 
   /**
@@ -299,7 +302,8 @@ class RedisEngine implements Engine {
    * expiry index (so it costs one look per expired entry not yet purged).
    */
   size(): Promise<number> {
-    return this.#command('count', async (client) => (await SIZE.run(client, [this.#hash, this.#index], [String(this.#now())])) as number);
+    const now = String(this.#now());
+    return this.#command('count', () => this.#shared.script(SIZE, this.#keys, [now]) as Promise<number>);
   }
 
   /** UNLINK frees the hash in the server's background, so clearing a large stash does not stall other clients. */
