@@ -76,8 +76,9 @@ export class Script {
   readonly source: string;
   readonly sha: string;
 
-  constructor(body: string) {
-    this.source = EXPIRES_AT_LUA + body;
+  /** `readsExpiry`: the script calls `expiresAt`/`expiredAt`, so it gets the prelude that defines them. */
+  constructor(body: string, readsExpiry = true) {
+    this.source = (readsExpiry ? EXPIRES_AT_LUA : '') + body;
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
@@ -105,7 +106,7 @@ if fieldTtl then
     if redis.call('HEXISTS', hash, field) == 0 then redis.call('ZREM', index, field) end
   end
 end
-return 0`);
+return 0`, false);
 
 // KEYS: hash, index. ARGV: now, field. 1 when the field holds a blob that has not expired.
 export const HAS = new Script(`
