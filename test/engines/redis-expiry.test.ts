@@ -220,7 +220,9 @@ t.test('on a server with per-field expiry (HPEXPIRE)', async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     t.equal(await raw.hexists(hash, 'gone'), 0, 'the server dropped the field');
     t.equal(await raw.zcard(index), 1, 'its index entry is still there');
-    t.equal(await engine.size(), 0);
+    // HLEN counts a field the server has expired until its expiry cycle reclaims it (size() says so too).
+    for (let waited = 0; (await raw.hlen(hash)) > 0 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    t.equal(await engine.size(), 0, 'once reclaimed, size counts nothing');
     await engine.set(bytes('next'), blob('v', clock.now + 60_000));
     t.same(await raw.zrange(index, 0, -1), ['next'], 'the next expiring write sampled the index and dropped it');
   });

@@ -5,7 +5,7 @@ import { SharedResources } from '../shared-resources.js';
 import {
   DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Live, type Queued,
 } from './batching.js';
-import { sendCommand } from './command.js';
+import { sendCommand, sendCommands } from './command.js';
 import { SCRIPTS, type Script } from './expiry.js';
 import { ReplyWatchdog } from './watchdog.js';
 
@@ -233,6 +233,11 @@ export class SharedConnection {
     if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
     if (op === Op.Set) return this.#sendCommand(client, 'hset', [hash, field, value!], false).then(noop, failed);
     return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
+  }
+
+  /** Commands on the ready client in one write (see sendCommands); replies as strings and numbers. */
+  sendTogether(commands: readonly (readonly [string, (Buffer | string)[]])[]): Promise<unknown>[] {
+    return sendCommands(this.client, this.#ioredis.Command, commands);
   }
 
   /**

@@ -13,9 +13,10 @@ import { expiresAtOf } from '../../format/header.js';
  *   field whose blob no longer expires, with a score at or below that of its old blob. Every reader of the index
  *   checks the blob before believing it, so such a member only costs a look; `purgeExpired` drops it.
  *   Invariant: every field whose blob expires has a member whose score is that blob's expiry.
- * - `get`, `getMany` and `entries` check the blobs they fetched; `has`, `size` and `delete` are scripts that look at the
- *   index and check the blobs it names; `keys` on servers with HSCAN NOVALUES asks ZMSCORE for each batch and fetches
- *   the few blobs whose score says expired.
+ * - `get`, `getMany` and `entries` check the blobs they fetched; `has` asks HEXISTS and the field's score together and
+ *   fetches the blob only when the score says due; `size` and `delete` are scripts that look at the index and check
+ *   the blobs it names; `keys` on servers with HSCAN NOVALUES asks ZMSCORE for each batch and fetches the few blobs
+ *   whose score says expired.
  * - `purgeExpired` is a script run in batches: it takes members due by `now` from the index, checks each blob, HDELs
  *   the expired ones and drops the members, PURGE_BATCH at a time, so the server is never blocked for long.
  * - On servers with per-field expiry (Redis 7.4 and later, Valkey 9 and later: HPEXPIRE, probed once per connection)
@@ -23,7 +24,9 @@ import { expiresAtOf } from '../../format/header.js';
  *   That is cleanup only: the server's clock is not the writer's (nor a test's injected clock), so the field gets
  *   the time left by the writer's clock plus FIELD_TTL_GRACE_MS, and the blob check stays what hides an entry. The
  *   same script also samples two index members and drops those whose field the server has already dropped, so the
- *   index does not grow without bound on a stash that is never purged.
+ *   index does not grow without bound on a stash that is never purged. Such a server counts a field it has expired in
+ *   HLEN until its expiry cycle reclaims it, so there `size()` may count, for that moment, an entry whose expiry (by
+ *   the writer's clock) passed more than the grace ago and that no one purged.
  */
 
 /** The server drops an expiring field this long after its expiry by the writer's clock (HPEXPIRE, cleanup only). */
@@ -108,13 +111,6 @@ if fieldTtl then
 end
 return 0`, false);
 
-// KEYS: hash, index. ARGV: now, field. 1 when the field holds a blob that has not expired.
-export const HAS = new Script(`
-local score = redis.call('ZSCORE', KEYS[2], ARGV[2])
-local now = tonumber(ARGV[1])
-if score and tonumber(score) <= now and expiredAt(KEYS[1], ARGV[2], now) then return 0 end
-return redis.call('HEXISTS', KEYS[1], ARGV[2])`);
-
 // KEYS: hash, index. ARGV: now. HLEN less the fields the index names as due whose blob has expired.
 export const SIZE = new Script(`
 local now = tonumber(ARGV[1])
@@ -147,7 +143,7 @@ return { removed, #members }`);
  * that EVALSHA finds them. Were one to fail with NOSCRIPT (someone ran SCRIPT FLUSH meanwhile), `Script.run` sends it
  * again with EVAL.
  */
-export const SCRIPTS: readonly Script[] = [SET_EXPIRING, HAS, SIZE, PURGE];
+export const SCRIPTS: readonly Script[] = [SET_EXPIRING, SIZE, PURGE];
 
 /** The Lua prelude, for the scripts in versions.ts that read expiry too (delete, append). */
 export const EXPIRES_AT_PRELUDE = EXPIRES_AT_LUA;

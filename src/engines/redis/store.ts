@@ -4,7 +4,7 @@ import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, Uns
 import type { AppendStore, Engine, EngineCapabilities, EngineContext, EngineStats, RawEntry, RawVersion } from '../engine.js';
 import { expiresAtOf } from '../../format/header.js';
 import { acquireConnection, isReplyError, Op, releaseConnection, type Live, type SharedConnection } from './connection.js';
-import { expiredFields, fieldTtlMs, HAS, isExpired, purgeExpired, SET_EXPIRING, SIZE } from './expiry.js';
+import { expiredFields, fieldTtlMs, isExpired, purgeExpired, SET_EXPIRING, SIZE } from './expiry.js';
 import { redisStats } from './stats.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
 
@@ -219,11 +219,22 @@ class RedisEngine implements Engine {
     });
   }
 
-  /** A script: the index names the fields that may have expired, and their blobs are checked on the server. */
+  /**
+   * HEXISTS and the field's score in the expiry index, sent in one write (two plain commands cost less than a script);
+   * only a field the index names as due has its blob fetched and checked.
+   */
   async has(key: Uint8Array): Promise<boolean> {
     if (key.byteLength > ALWAYS_ACCEPTED_BYTES && key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'read from'))) return false;
-    const now = String(this.#now());
-    return this.#command('read from', async () => (await this.#shared.script(HAS, this.#keys, [now, asBuffer(key)])) === 1);
+    const now = this.#now();
+    const field = asBuffer(key);
+    const shared = this.#shared;
+    return this.#command('read from', async (client) => {
+      const [exists, due] = await Promise.all(shared.sendTogether([['hexists', [this.#hash, field]], ['zscore', [this.#index, field]]]));
+      if (exists !== 1) return false;
+      if (due === null || Number(due) > now) return true;
+      const blob = await client.hgetBuffer(this.#hash, field);
+      return blob !== null && !isExpired(blob, now);
+    });
   }
 
   /**
