@@ -11,7 +11,8 @@ import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } fro
 /**
  * Redis through ioredis (loaded on first use). A stash is one Redis hash, `hashstash:{<digest>}:<namespace>`, whose
  * fields are the key bytes and whose values are the blobs: reads and writes are HGET/HSET/HEXISTS/HDEL, `size()` is
- * HLEN (exact and O(1) whatever the number of writers), `clear()` UNLINKs that hash and its version lists (nothing else on the server
+ * HLEN less the expired entries not yet purged (exact whatever the number of writers; O(1) plus one look per such
+ * entry), `clear()` UNLINKs that hash, its expiry index and its version lists (nothing else on the server
  * is touched), and iteration walks it with HSCAN cursors. Iteration sees every entry present throughout at least
  * once; Redis may repeat an entry when the hash shrinks during the scan (after many deletes).
  *
