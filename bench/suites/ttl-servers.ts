@@ -51,7 +51,8 @@ async function openHashStash(root: string, url: string): Promise<TtlStore> {
   await stash.get('probe');
   let set: (key: string, value: unknown) => Promise<unknown>;
   let close = () => stash.close();
-  if ('expiresAt' in stash) {
+  // Not `'expiresAt' in stash`: where the facade has it, TypeScript would make the other branch unreachable.
+  if (typeof (stash as { expiresAt?: unknown }).expiresAt === 'function') {
     const withTtl = stash.set as unknown as (key: string, value: unknown, options: { ttl: number }) => Promise<unknown>;
     set = (key, value) => withTtl.call(stash, key, value, { ttl: TTL_MS });
   } else {
