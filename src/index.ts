@@ -18,6 +18,7 @@
  *   and its name as the option; `hashstash/test-suite` tests an engine against the contract every built-in one passes.
  *
  * @packageDocumentation
+ * @module hashstash
  */
 export { HashStash, type TemporaryHashStash } from './stash.js';
 export type { SyncHashStash } from './sync-stash.js';

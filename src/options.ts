@@ -5,7 +5,8 @@ import { checkOneOf, checkOptionsObject, checkType, shown } from './checks.js';
 import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
 import {
-  checkEngineOptions, engineNames, engineOptionDefaults, isEngineName, resolveEngineOptions, stashPathLimit, type EvictionPolicy,
+  checkEngineOptions, engineNames, engineOptionDefaults, isEngineName, resolveEngineOptions, stashPathLimit, urlFromEnvironment,
+  type EvictionPolicy,
 } from './engines/index.js';
 
 /**
@@ -48,7 +49,12 @@ export interface HashStashOptions {
   clear?: boolean | undefined;
   /** Every write throws ReadOnlyError. */
   readonly?: boolean | undefined;
-  /** Server URL for the redis and mongo engines. */
+  /**
+   * Server URL for the redis and mongo engines (`redis://`, `rediss://` for TLS, `mongodb://`, `mongodb+srv://`);
+   * when not given, `REDIS_URL` or `MONGODB_URL` from the environment, else the server on this machine. It is kept in
+   * memory only: `toJSON()`, `stash.options`, `String(stash)`, errors and the files hashstash writes show it with its
+   * password as `***`.
+   */
   url?: string | undefined;
   /** Revive stored functions as functions. Off: they read back as StoredFunction and nothing is evaluated. */
   trustCode?: boolean | undefined;
@@ -212,7 +218,8 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
   const { maxBytes, evict } = resolveEngineOptions(merged);
   const engineLimit = engineObject ? undefined : stashPathLimit(engine);
   checkLengths(root, merged.name, settingsFolder({ engine, serializer, compress, b64: merged.b64 }), engineLimit);
-  if (!engineObject) checkEngineOptions(engine, { url: merged.url });
+  const url = merged.url ?? (engineObject ? undefined : urlFromEnvironment(engine));
+  if (!engineObject) checkEngineOptions(engine, { url });
 
   return {
     root,
@@ -226,7 +233,7 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
     appendMode: merged.appendMode,
     clear: merged.clear,
     readonly: merged.readonly,
-    url: merged.url,
+    url,
     trustCode: merged.trustCode,
     maxBytes,
     evict,

@@ -6,6 +6,7 @@ import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
 import type { BlobFormat } from './format/blob.js';
 import { lazy } from './lazy.js';
 import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOptions } from './options.js';
+import { redactUrl } from './server-url.js';
 import { countedRead, stashStats, type ReadCounts, type StashStats } from './read-counts.js';
 import type { OpenStash } from './tmp/sweep.js';
 
@@ -74,6 +75,7 @@ export class StashCore {
   readonly #open: OpenStash;
   #pendingClear: boolean;
   #used = false;
+  #shownOptions: ResolvedOptions | undefined;
 
   /**
    * Validates `given` and builds the engine without touching storage.
@@ -131,9 +133,16 @@ export class StashCore {
     };
   }
 
-  /** `stash.toJSON()`: the resolved options without `clear`, `maxBytes` and `evict`, and the path. */
+  /** `stash.options`: the resolved options as they may be shown, with the URL's password as `***`. */
+  get shownOptions(): ResolvedOptions {
+    const { url } = this.options;
+    this.#shownOptions ??= url === undefined ? this.options : Object.freeze({ ...this.options, url: redactUrl(url) });
+    return this.#shownOptions;
+  }
+
+  /** `stash.toJSON()`: the resolved options without `clear`, `maxBytes` and `evict`, and the path; the URL redacted. */
   toJSON(): Omit<ResolvedOptions, 'clear' | 'maxBytes' | 'evict'> & { readonly path: string } {
-    const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode } = this.options;
+    const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode } = this.shownOptions;
     return { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, path: this.path };
   }
 

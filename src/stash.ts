@@ -111,8 +111,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   get name(): string { return this.#core.options.name; }
   /** The root folder, absolute: a relative `root` option resolved inside the cache home ({@link cacheHome}). */
   get root(): string { return this.#core.options.root; }
-  /** The options this stash runs with, after defaults and validation. */
-  get options(): ResolvedOptions { return this.#core.options; }
+  /** The options this stash runs with, after defaults and validation; a server URL's password shows as `***`. */
+  get options(): ResolvedOptions { return this.#core.shownOptions; }
 
   /**
    * The same stash, synchronously, for local engines (memory, pairtree, lmdb, sqlite): the same data and settings
@@ -146,7 +146,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link UnsupportedError} on a stash whose engine is an engine object rather than a name.
    */
   tmp<TK = K, TV = V>(): TemporaryHashStash<TK, TV> {
-    const { options, lifetime } = temporary().planTmp(this, (o) => new HashStash(o));
+    const { options, lifetime } = temporary().planTmp(this, this.#core.options.url, (o) => new HashStash(o));
     const tmp = new HashStash<TK, TV>(options);
     tmp.#lifetime = lifetime;
     return lifetime.attach(tmp);

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { executable, findOnPath } from './executables.js';
 import { elapsed, log } from './log.js';
 import { freePort } from './ports.js';
@@ -64,22 +66,46 @@ export interface RedisServerOptions {
   binary: string;
   /** `proto-max-bulk-len`: the largest string the server accepts ("1mb" is Redis's smallest). */
   maxBulkLen?: string;
+  /** TLS only (no plain port), with this certificate and key (PEM files); clients are not asked for certificates. */
+  tls?: { readonly certFile: string; readonly keyFile: string };
+  /** `requirepass`: the default user's password. */
+  password?: string;
+}
+
+/** True when a TLS Redis server on 127.0.0.1:`port` takes a TLS handshake with `ca` (PEM) trusted. */
+function tlsRedisAnswers(port: number, ca: Buffer, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.once('secureConnect', () => finish(true));
+  });
 }
 
 /** A throw-away redis-server of our own on a free loopback port: nothing saved, temp dir for everything. */
 export async function createRedisServer(options: RedisServerOptions): Promise<{ server: ServerProcess; url: string }> {
   const port = await freePort();
+  const { tls, password } = options;
   const server = new ServerProcess({
     name: 'redis',
     binary: options.binary,
     args: (dir) => [
-      '--port', String(port), '--bind', '127.0.0.1',
+      ...(tls
+        ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
+          '--tls-ca-cert-file', tls.certFile, '--tls-auth-clients', 'no']
+        : ['--port', String(port)]),
+      '--bind', '127.0.0.1',
       '--save', '', '--appendonly', 'no', '--daemonize', 'no',
       '--dir', dir, '--logfile', '',
       ...(options.maxBulkLen ? ['--proto-max-bulk-len', options.maxBulkLen] : []),
+      ...(password ? ['--requirepass', password] : []),
     ],
-    ready: () => redisAnswers(port),
+    ready: () => (tls ? tlsRedisAnswers(port, readFileSync(tls.certFile)) : redisAnswers(port)),
     readyTimeoutMs: READY_TIMEOUT_MS,
   });
-  return { server, url: `redis://127.0.0.1:${port}` };
+  return { server, url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}` };
 }

@@ -4,6 +4,7 @@ import { lazy } from '../lazy.js';
 import type { EngineContext, EngineFactory } from './engine.js';
 import { memoryEngineOptions } from './memory/options.js';
 import { checkMongoOptions } from './mongo/options.js';
+import { checkRedisOptions } from './redis/options.js';
 import { SQLITE_MAX_STASH_PATH_BYTES, SQLITE_PATH_LIMIT_REASON } from './sqlite/limits.js';
 
 export { SQLITE_MAX_STASH_PATH_BYTES };
@@ -32,6 +33,8 @@ interface BuiltIn {
   readonly maxStashPathBytes?: { readonly bytes: number; readonly why: string };
   /** Checks the options this engine reads (ConfigError), when a stash on it is built. */
   readonly check?: (options: EngineOptionsToCheck) => void;
+  /** The environment variable whose URL the engine uses when the `url` option is not given. */
+  readonly urlVariable?: string;
 }
 
 /** The resolved options an engine's `check` sees. */
@@ -51,8 +54,12 @@ const builtIns: Readonly<Record<BuiltInEngine, BuiltIn>> = {
     driver: 'better-sqlite3',
     maxStashPathBytes: { bytes: SQLITE_MAX_STASH_PATH_BYTES, why: SQLITE_PATH_LIMIT_REASON },
   },
-  redis: { factory: (context: EngineContext) => load.redis().createRedisEngine(context), driver: 'ioredis' },
-  mongo: { factory: (context: EngineContext) => load.mongo().createMongoEngine(context), driver: 'mongodb', check: checkMongoOptions },
+  redis: {
+    factory: (context: EngineContext) => load.redis().createRedisEngine(context), driver: 'ioredis', check: checkRedisOptions, urlVariable: 'REDIS_URL',
+  },
+  mongo: {
+    factory: (context: EngineContext) => load.mongo().createMongoEngine(context), driver: 'mongodb', check: checkMongoOptions, urlVariable: 'MONGODB_URL',
+  },
   memory: { factory: (context: EngineContext) => load.memory().createMemoryEngine(context) },
 };
 
@@ -86,6 +93,16 @@ export function stashPathLimit(name: string): { readonly bytes: number; readonly
 }
 
 /** Runs a built-in engine's checks of the options it reads: ConfigError for one it cannot work with. */
+/**
+ * The URL a built-in server engine uses when the `url` option is not given: `REDIS_URL` or `MONGODB_URL` from the
+ * environment (so credentials need not be written in code), else undefined (the engine's local default).
+ */
+export function urlFromEnvironment(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const variable = Object.hasOwn(builtIns, name) ? builtIns[name as BuiltInEngine].urlVariable : undefined;
+  const value = variable === undefined ? undefined : env[variable];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 export function checkEngineOptions(name: string, options: EngineOptionsToCheck): void {
   if (Object.hasOwn(builtIns, name)) builtIns[name as BuiltInEngine].check?.(options);
 }

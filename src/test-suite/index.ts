@@ -12,6 +12,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module hashstash/test-suite
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

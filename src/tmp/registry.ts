@@ -24,6 +24,7 @@ export interface RecordedOptions {
   readonly compress: string;
   readonly b64: boolean;
   readonly appendMode: boolean;
+  /** The server's URL redacted (`redis://user:***@host`): a registry file never holds a password. */
   readonly url: string | undefined;
 }
 
@@ -57,7 +58,7 @@ const entryFile = (root: string, id: string) => join(registryFolder(root), `${id
 export function writeEntry(root: string, entry: TmpEntry): void {
   const file = entryFile(root, entry.id);
   mkdirSync(registryFolder(root), { recursive: true });
-  // The options may hold a server URL with a password: readable by the owner only.
+  // Readable by the owner only: it names the stashes and servers (URLs redacted, without passwords).
   writeFileSync(`${file}.partial`, JSON.stringify(entry), { mode: 0o600 });
   renameSync(`${file}.partial`, file);
 }

@@ -6,9 +6,11 @@
  * What a sweep may do is limited to what the sweeping stash would touch anyway: it removes the folders of dead
  * temporary stashes on local engines, and clears those on a server only when the sweeping stash uses the same engine
  * and URL. So opening an lmdb stash never connects to a Redis that a crashed temporary stash once used; the next
- * stash opened on that Redis in that root clears it.
+ * stash opened on that Redis in that root clears it. Registry files hold URLs redacted (no password): a server entry
+ * matches when its redacted URL is the sweeping stash's, and is cleared with the sweeping stash's own URL.
  */
 import type { HashStashOptions } from '../options.js';
+import { redactUrl } from '../server-url.js';
 import { isGone } from './process-identity.js';
 import { readEntries, removeEntry, removeTmpFolder, type TmpEntry } from './registry.js';
 
@@ -16,6 +18,7 @@ import { readEntries, removeEntry, removeTmpFolder, type TmpEntry } from './regi
 export interface SweepScope {
   readonly root: string;
   readonly engine: string;
+  /** With its credentials: the sweep connects with it. */
   readonly url: string | undefined;
 }
 
@@ -27,14 +30,18 @@ const started = new Map<string, Promise<void>>();
 
 function onSameServer(entry: TmpEntry, scope: SweepScope): boolean {
   return entry.stashes.every(({ options, clearThroughEngine }) =>
-    !clearThroughEngine || (options.engine === scope.engine && options.url === scope.url));
+    !clearThroughEngine || (options.engine === scope.engine && options.url === shownUrl(scope.url)));
 }
 
-async function removeAbandoned(entry: TmpEntry, root: string, open: OpenStash): Promise<void> {
+const shownUrl = (url: string | undefined) => (url === undefined ? undefined : redactUrl(url));
+
+async function removeAbandoned(entry: TmpEntry, scope: SweepScope, open: OpenStash): Promise<void> {
   for (const { options, clearThroughEngine } of entry.stashes) {
     if (!clearThroughEngine) continue;
-    // The recorded fields only: whatever else a registry file holds is not passed on to a stash.
-    const { root, name, engine, serializer, compress, b64, appendMode, url } = options;
+    // The recorded fields only: whatever else a registry file holds is not passed on to a stash. The URL is the
+    // sweeping stash's own (onSameServer matched it): the recorded one has no password.
+    const { root, name, engine, serializer, compress, b64, appendMode } = options;
+    const { url } = scope;
     const stash = open({
       root, name, engine: engine as HashStashOptions['engine'], serializer: serializer as HashStashOptions['serializer'],
       compress: compress as HashStashOptions['compress'], b64, appendMode, url,
@@ -45,8 +52,8 @@ async function removeAbandoned(entry: TmpEntry, root: string, open: OpenStash): 
       await stash.close();
     }
   }
-  await removeTmpFolder(root, entry.id);
-  await removeEntry(root, entry.id);
+  await removeTmpFolder(scope.root, entry.id);
+  await removeEntry(scope.root, entry.id);
 }
 
 /** One sweep of a root; an entry that cannot be removed now (its server is down) stays for a later sweep. */
@@ -55,7 +62,7 @@ export async function sweepAbandoned(scope: SweepScope, open: OpenStash): Promis
   for (const entry of await readEntries(scope.root)) {
     if (!isGone(entry.owner) || !onSameServer(entry, scope)) continue;
     try {
-      await removeAbandoned(entry, scope.root, open);
+      await removeAbandoned(entry, scope, open);
       removed++;
     } catch {
       // Left for the next sweep: the entry is still there.

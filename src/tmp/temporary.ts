@@ -36,6 +36,7 @@ export interface TmpHandle {
 /** Local files are removed with their folder; anything else (a server, the memory engine) is cleared through the engine. */
 const clearsThroughEngine = (stash: TmpMember) => !(stash.engine.capabilities.persistent && stash.engine.capabilities.sync);
 
+/** What the registry records of a stash: its options, with the server URL redacted as `toJSON()` shows it. */
 function recorded(stash: TmpMember) {
   const { root, name, engine, serializer, compress, b64, appendMode, url } = stash.toJSON();
   const options: RecordedOptions = { root, name, engine, serializer, compress, b64, appendMode, url };
@@ -113,13 +114,14 @@ export class TmpLifetime {
 }
 
 /**
- * What `stash.tmp()` opens: the options of a writable stash with `parent`'s settings in a fresh location of its root,
+ * What `stash.tmp()` opens: the options of a writable stash with `parent`'s settings in a fresh location of its root
+ * (and its server `url`, which `parent.toJSON()` shows redacted),
  * and its lifetime (to `attach` to the stash made from them). Starts the sweep of the root's abandoned ones. A
  * readonly parent refuses: the temporary stash, its registry file and the sweep would all write in a root that the
  * user asked this stash never to change (and that is often read-only storage).
  */
-export function planTmp(parent: TmpMember, open: OpenStash): { options: HashStashOptions; lifetime: TmpLifetime } {
-  const { root, engine, serializer, compress, b64, appendMode, url, trustCode, readonly } = parent.toJSON();
+export function planTmp(parent: TmpMember, url: string | undefined, open: OpenStash): { options: HashStashOptions; lifetime: TmpLifetime } {
+  const { root, engine, serializer, compress, b64, appendMode, trustCode, readonly } = parent.toJSON();
   if (readonly) {
     throw new ReadOnlyError(
       `cannot open a temporary stash: ${parent} was opened with readonly: true, and a temporary stash is written in its root; ` +

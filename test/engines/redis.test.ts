@@ -266,7 +266,7 @@ t.test('a URL that is not a redis URL is a ConfigError when the stash is made', 
 t.test('a URL where nothing listens gives EngineUnavailableError naming it, within seconds', async (t) => {
   const port = await freePort();
   const stash = open(t, { url: `redis://hashstash:sesame@127.0.0.1:${port}/0` });
-  const shown = `redis://hashstash@127.0.0.1:${port}/0`;
+  const shown = `redis://hashstash:***@127.0.0.1:${port}/0`;
   for (const [label, operation] of operations(stash)) {
     const started = performance.now();
     const error = await failure(operation);

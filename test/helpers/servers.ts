@@ -6,7 +6,7 @@
  */
 import type { Test } from 'tap';
 import { createFerretDbServer, findFerretDb } from '../../scripts/test-servers/ferretdb.js';
-import { createRedisServer, findRedisServer } from '../../scripts/test-servers/redis.js';
+import { createRedisServer, findRedisServer, type RedisServerOptions } from '../../scripts/test-servers/redis.js';
 import { unavailableEnv, type ServerKind } from '../../scripts/test-servers/server-kinds.js';
 
 export type { ServerKind };
@@ -67,10 +67,10 @@ export function privateServerSkip(kind: ServerKind): string | false {
 }
 
 /** Starts a throw-away redis-server on a free loopback port; `maxBulkLen` caps the size of one value ("1mb" at least). */
-export async function startRedis(opts: { maxBulkLen?: string } = {}): Promise<PrivateServer> {
+export async function startRedis(opts: Omit<RedisServerOptions, 'binary'> = {}): Promise<PrivateServer> {
   const binary = findRedisServer();
   if (!binary) throw new Error('no redis-server binary: install redis-server or set REDIS_SERVER_BIN');
-  const { server, url } = await createRedisServer({ binary, maxBulkLen: opts.maxBulkLen });
+  const { server, url } = await createRedisServer({ binary, ...opts });
   await server.start();
   return privateServer(url, server);
 }

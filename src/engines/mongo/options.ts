@@ -1,15 +1,22 @@
 import { Buffer } from 'node:buffer';
 import { ConfigError } from '../../errors.js';
 import { lazy } from '../../lazy.js';
+import { checkServerUrl, warnOnPlaintextPassword } from '../../server-url.js';
 
 const naming = lazy<typeof import('./naming.js')>(import.meta.url, './naming.js');
 
 /**
- * What the mongo engine checks of a stash's options when the stash is built: the database its `url` names must be one
+ * What the mongo engine checks of a stash's options when the stash is built: a `mongodb://` or `mongodb+srv://` URL
+ * (a ConfigError showing it redacted otherwise; a one-time warning when it sends a password in clear to another
+ * machine), and the database its `url` names must be one
  * MongoDB takes (under 64 bytes, none of `/ \ . space " $` or NUL), else the first write fails, or the driver throws
  * an untyped error. The collection's name is made to fit (naming.ts).
  */
 export function checkMongoOptions({ url }: { readonly url: string | undefined }): void {
+  if (url !== undefined) {
+    checkServerUrl(url, 'mongo', ['mongodb', 'mongodb+srv']);
+    warnOnPlaintextPassword(url);
+  }
   const { DEFAULT_URL, urlParts } = naming();
   const { database } = urlParts(url ?? DEFAULT_URL);
   if (Buffer.byteLength(database) > 63 || /[/\\. "$\0]/.test(database)) {

@@ -88,7 +88,7 @@ export class SharedConnection {
       retryStrategy: reconnectDelay,
     }));
     // Without a listener ioredis prints every connection error; the operations report them instead.
-    client.on('error', (error: Error) => { this.#lastError = error; });
+    client.on('error', (error: Error) => { hideCredentials(error); this.#lastError = error; });
     client.on('ready', () => {
       this.#lastError = undefined;
       this.#maxBulkBytes = undefined;
@@ -152,6 +152,7 @@ export class SharedConnection {
   }
 
   unreachable(error: Error): EngineUnavailableError {
+    hideCredentials(error);
     const code = (error as { code?: string }).code;
     const reason = code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): is the server running?' : error.message;
     return new EngineUnavailableError(`cannot connect to redis at ${this.location}: ${reason}`, this.location, { cause: error });
@@ -365,6 +366,20 @@ export class SharedConnection {
 const connections = new SharedResources<string, SharedConnection>((shared) => shared.close());
 
 /** The shared connection to `url`, made (not yet connected) when there is none; the caller must `release` it. */
+/** Commands whose arguments hold a password: `AUTH [user] password`, `HELLO 3 AUTH user password`. */
+const COMMANDS_WITH_CREDENTIALS = new Set(['auth', 'hello']);
+
+/**
+ * ioredis puts the command that failed on its errors (`error.command.args`), and for a failed AUTH those are the
+ * user and password: masked here before the error becomes a `cause` that anyone may log or inspect.
+ */
+export function hideCredentials(error: unknown): void {
+  const command = (error as { command?: { name?: unknown; args?: unknown } } | null)?.command;
+  if (command && typeof command.name === 'string' && COMMANDS_WITH_CREDENTIALS.has(command.name.toLowerCase())) {
+    (error as { command: unknown }).command = { name: command.name, args: ['***'] };
+  }
+}
+
 export function acquireConnection(url: string, location: string): SharedConnection {
   return connections.acquire(url, () => new SharedConnection(url, location));
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redactUrl } from '../../server-url.js';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
 import type { AppendStore, Engine, EngineCapabilities, EngineContext, EngineStats, RawEntry, RawVersion } from '../engine.js';
 import { expiresAtOf } from '../../format/header.js';
-import { acquireConnection, isReplyError, Op, releaseConnection, type Live, type SharedConnection } from './connection.js';
+import { acquireConnection, hideCredentials, isReplyError, Op, releaseConnection, type Live, type SharedConnection } from './connection.js';
 import { expiredFields, fieldTtlMs, isExpired, purgeExpired, SET_EXPIRING, SIZE } from './expiry.js';
 import { redisStats } from './stats.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
@@ -43,19 +44,6 @@ const SCAN_BATCH_BYTES = 2 * 1024 * 1024;
 
 const noop = () => {};
 const EMPTY = Buffer.alloc(0);
-
-/** The URL as it may be shown: without its password (in the user part, or as ioredis's `?password=` option). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password && !parsed.searchParams.has('password')) return url;
-    parsed.password = '';
-    parsed.searchParams.delete('password');
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
 
 /**
  * The name of a stash's hash: `hashstash:{<digest>}:<namespace>`. The namespace (root, name and settings) is there
@@ -116,6 +104,7 @@ class RedisEngine implements Engine {
   /** Why an operation failed, as a typed error naming the server and the stash. */
   readonly #failure = (error: unknown, doing: string): HashStashError => {
     if (error instanceof HashStashError) return error;
+    hideCredentials(error);
     const location = this.#location;
     const message = (error as Error)?.message ?? String(error);
     const where = `redis at ${location} could not ${doing} ${this.#hashName}`;
