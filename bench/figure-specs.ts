@@ -139,9 +139,12 @@ export function gridFigure(results: BenchResults): TopLevelSpec | undefined {
   } as TopLevelSpec;
 }
 
+/** Suites whose ratios against peers the peers plot shows: ttl-servers compares redis with ttl against keyv + @keyv/redis. */
+const PEER_SUITES = new Set(['peers', 'ttl-servers']);
+
 /** hashstash against its peers: the headline ratios of the peers suite (and across suites), with their targets. */
 export function peersFigure(results: BenchResults): TopLevelSpec | undefined {
-  const rows = results.figures.filter((figure) => figure.suite === 'peers' && figure.ratio && figure.unit !== 'ops/s').map((figure) => ({
+  const rows = results.figures.filter((figure) => PEER_SUITES.has(figure.suite) && figure.ratio && figure.unit !== 'ops/s').map((figure) => ({
     name: figure.name, ratio: figure.ratio!.median, min: figure.ratio!.min, max: figure.ratio!.max,
     target: figure.target ?? null, verdict: figure.verdict,
   }));

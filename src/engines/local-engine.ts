@@ -1,4 +1,4 @@
-import type { AppendStore, Engine, EngineCapabilities, RawEntry, SyncStore } from './engine.js';
+import type { AppendStore, Engine, EngineCapabilities, EngineStats, RawEntry, SyncStore } from './engine.js';
 import { asyncAppendStore } from './local-append.js';
 
 /**
@@ -72,6 +72,9 @@ export class LocalEngine implements Engine {
     }
     if (batch.length) this.sync.setMany(batch);
   }
+
+  /** The store's own counters (its `stats()`, where it has one: see each engine's stats.ts). */
+  async stats(): Promise<Partial<EngineStats>> { return (this.sync as { stats?(): Partial<EngineStats> }).stats?.() ?? {}; }
 
   async *keys(): AsyncIterableIterator<Uint8Array> { yield* this.sync.keys(); }
   async *entries(): AsyncIterableIterator<RawEntry> { yield* this.sync.entries(); }

@@ -13,6 +13,7 @@ import { HashStash } from '../stash.js';
 import { dictionaryCases } from './stash-dictionary.js';
 import { expiryCases } from './stash-expiry.js';
 import { storageCases } from './stash-storage.js';
+import { statsCases } from './stash-stats.js';
 import { MB, type AnyStash, type StashConformanceOptions, type SuiteConfig, type SuiteTest } from './stash-support.js';
 
 export type { StashConformanceOptions };
@@ -57,4 +58,5 @@ export function stashConformance(config: StashConformanceOptions): void {
   dictionaryCases(test, resolved);
   storageCases(test, resolved);
   expiryCases(test, resolved);
+  statsCases(test, resolved);
 }

@@ -10,6 +10,7 @@ import { errorCode, isReadOnlyCode, storageError } from '../fs-errors.js';
 import { isExpired, isExpiredAt, mayExpire } from '../expiry.js';
 import { LocalEngine } from '../local-engine.js';
 import { isMarked, markAsync, markIfExpiring, purgeExpired } from './expiry.js';
+import { lmdbStats } from './stats.js';
 import { SharedResources } from '../shared-resources.js';
 import {
   AFTER_VERSION_SPACE, appendInTransaction, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
@@ -277,6 +278,9 @@ export class LmdbStore implements SyncStore {
       return db ? this.#guard('read', () => versionsOf(db, key)) : [];
     },
   };
+
+  /** Bytes used and reserved, from LMDB's counters (stats.ts). */
+  stats() { return this.#guard('count', () => lmdbStats(this.#env?.db ?? this.#database(false), this.#file)); }
 
   /**
    * Keys, not versions: the version space and its count entry are left out. Exact: LMDB's count of entries, or, once

@@ -244,7 +244,7 @@ class MemoryEngine extends LocalEngine {
     this.#store = store;
   }
 
-  async stats(): Promise<Partial<EngineStats>> { return this.#store.stats(); }
+  override async stats(): Promise<Partial<EngineStats>> { return this.#store.stats(); }
 }
 
 export function createMemoryEngine(context: EngineContext): LocalEngine {

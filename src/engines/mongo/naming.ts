@@ -73,7 +73,14 @@ export function documentBytes(id: string, key: Uint8Array, value: Uint8Array): n
   return 5 + (10 + idBytes) + keyField + (8 + value.length);
 }
 
-export interface StoredDocument { _id: string; k?: Uint8Array; v: Uint8Array }
+export interface StoredDocument {
+  _id: string;
+  k?: Uint8Array;
+  v: Uint8Array;
+  /** An expiring blob's expiry and the TTL index's field (expiry.ts). */
+  expiresAt?: Date;
+  purgeAt?: Date;
+}
 
 /** Bytes as a Buffer of their own: the driver's are views into a whole reply, which one kept value would pin. */
 export const ownCopy = (bytes: Uint8Array): Uint8Array => Buffer.copyBytesFrom(bytes);

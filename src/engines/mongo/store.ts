@@ -1,12 +1,16 @@
 import { Buffer } from 'node:buffer';
 import type { Collection, MongoClient } from 'mongodb';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
-import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from '../engine.js';
+import type { AppendStore, Engine, EngineCapabilities, EngineContext, EngineStats, RawEntry, RawVersion } from '../engine.js';
 import { acquire, connected, loadDriver, loadedDriver, MAX_POOL_SIZE, release, type SharedClient } from './client.js';
 import {
   DEFAULT_URL, documentBytes, documentId, isHashedId, keyOf, mongoNames, ownCopy, urlParts, type StoredDocument, type UrlParts,
 } from './naming.js';
 import { appendVersion, removeVersions, versionsOf, VERSIONS_SUFFIX, type VersionDocument } from './versions.js';
+import {
+  documentExpired, ensureExpiryIndexes, expiredFilter, expiryFields, isExpired, liveFilter, type ExpiryIndexes,
+} from './expiry.js';
+import { mongoStats } from './stats.js';
 
 export { mongoNames } from './naming.js';
 
@@ -31,6 +35,9 @@ export { mongoNames } from './naming.js';
  * Connections: one MongoClient per URL per process, shared by the stashes on it and closed when the last one closes;
  * it connects on first use. Until every stash on it is closed the driver's monitors keep the process alive.
  * Append mode keeps versions in a second collection beside the stash's (mongo-versions.ts).
+ *
+ * Expiry (expiry.ts): an expiring blob's document carries `expiresAt` (the writer's clock), which reads filter on and
+ * `purgeExpired` deletes by, and `purgeAt` for a TTL index where the server has one (cleanup only).
  */
 /** MongoDB's limit on one document (fixed since 1.8); FerretDB has the same. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -50,12 +57,12 @@ const UPSERT_ATTEMPTS = 5;
 const DUPLICATE_KEY = 11000;
 
 const CAPABILITIES: EngineCapabilities = {
-  persistent: true, sync: false, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true,
+  persistent: true, sync: false, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
 };
 
 // ---- the engine ----
 
-type Doing = 'connect to' | 'read' | 'write' | 'delete from' | 'count' | 'clear';
+type Doing = 'connect to' | 'read' | 'write' | 'delete from' | 'count' | 'clear' | 'purge expired entries from';
 
 class MongoEngine implements Engine {
   readonly name = 'mongo';
@@ -66,6 +73,9 @@ class MongoEngine implements Engine {
   readonly #database: string;
   readonly #collectionName: string;
   readonly #readonly: boolean;
+  readonly #now: () => number;
+  /** Made on the first expiring write of this engine (again after `clear`, which drops them with the collection). */
+  #expiryIndexes: Promise<ExpiryIndexes> | undefined;
   #shared: SharedClient | undefined;
   #collection: Collection<StoredDocument> | undefined;
   #versions: Collection<VersionDocument> | undefined;
@@ -78,6 +88,24 @@ class MongoEngine implements Engine {
     this.#database = names.database;
     this.#collectionName = names.collection;
     this.#readonly = context.readonly;
+    this.#now = context.now ?? Date.now;
+  }
+
+  /** The document of an entry, with the expiry fields of an expiring blob. */
+  #document(id: string, key: Uint8Array, value: Uint8Array): StoredDocument {
+    const document: StoredDocument = isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value };
+    const expiry = expiryFields(value, this.#now);
+    return expiry ? Object.assign(document, expiry) : document;
+  }
+
+  /** Where the server supports it, a TTL index cleans up after expiry; made once per engine, before the first expiring write. */
+  async #indexesFor(document: StoredDocument, collection: Collection<StoredDocument>): Promise<void> {
+    if (document.expiresAt) await (this.#expiryIndexes ??= ensureExpiryIndexes(collection));
+  }
+
+  /** Whether the server took the TTL index (undefined before the first expiring write): for tests and stats. */
+  async expiryIndexes(): Promise<ExpiryIndexes | undefined> {
+    return this.#expiryIndexes;
   }
 
   /** The collection, connecting on first use; a failed connection is tried again by the next call. */
@@ -154,7 +182,7 @@ class MongoEngine implements Engine {
     try {
       const document = await collection.findOne({ _id: documentId(key) }, VALUE_ONLY);
       // A view into a reply that holds this one document: nothing else to pin, so no copy.
-      return document === null ? undefined : document.v;
+      return document === null || isExpired(document.v, this.#now()) ? undefined : document.v;
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -165,12 +193,14 @@ class MongoEngine implements Engine {
     const id = documentId(key);
     this.#checkSize(id, key, value);
     const collection = this.#collection ?? (await this.#use());
-    await this.#replace(collection, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value });
+    const document = this.#document(id, key, value);
+    await this.#indexesFor(document, collection);
+    await this.#replace(collection, document);
   }
 
   /** An upsert; a duplicate key error means another writer inserted the key first, and is tried again. */
   async #replace(collection: Collection<StoredDocument>, document: StoredDocument): Promise<void> {
-    const replacement = document.k ? { k: document.k, v: document.v } : { v: document.v };
+    const { _id: _id, ...replacement } = document;
     for (let attempt = 1; ; attempt++) {
       try {
         await collection.replaceOne({ _id: document._id }, replacement, UPSERT);
@@ -185,7 +215,8 @@ class MongoEngine implements Engine {
   async has(key: Uint8Array): Promise<boolean> {
     const collection = this.#collection ?? (await this.#use());
     try {
-      return (await collection.findOne({ _id: documentId(key) }, ID_ONLY)) !== null;
+      const document = await collection.findOne({ _id: documentId(key) }, EXPIRY_ONLY);
+      return document !== null && !documentExpired(document, this.#now());
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -199,7 +230,12 @@ class MongoEngine implements Engine {
       // Versions, counter, then the entry, one after another: an append racing this finds either its versions gone
       // (and overwrites the entry it wrote back, mongo-versions.ts) or the entry still there.
       await removeVersions(this.#versions!, id);
-      return (await collection.deleteOne({ _id: id })).deletedCount === 1;
+      // An expired entry is removed too, but was already absent to every reader. Its expiry is read first by `_id`: not
+      // findOneAndDelete (FerretDB 1.x takes no projection there, and without one the value comes back), nor a
+      // deleteOne filtered on expiresAt (FerretDB 1.x scans the collection for it: 2x the cost of a delete).
+      const found = await collection.findOne({ _id: id }, EXPIRY_ONLY);
+      const removed = (await collection.deleteOne({ _id: id })).deletedCount === 1;
+      return removed && !(found && documentExpired(found, this.#now()));
     } catch (error) {
       return this.#fail(error, 'delete from');
     }
@@ -212,7 +248,7 @@ class MongoEngine implements Engine {
   async size(): Promise<number> {
     const collection = this.#collection ?? (await this.#use());
     try {
-      return await collection.countDocuments({});
+      return await collection.countDocuments(liveFilter(this.#now()));
     } catch (error) {
       return this.#fail(error, 'count');
     }
@@ -230,8 +266,30 @@ class MongoEngine implements Engine {
       // Versions first, as in delete().
       await this.#versions!.drop();
       await collection.drop();
+      this.#expiryIndexes = undefined;
     } catch (error) {
       this.#fail(error, 'clear');
+    }
+  }
+
+  /** `deleteMany({ expiresAt: { $lte: now } })`: one command, each document removed atomically; how many. */
+  async purgeExpired(): Promise<number> {
+    this.#writable('purge expired entries from');
+    const collection = this.#collection ?? (await this.#use());
+    try {
+      return (await collection.deleteMany(expiredFilter(this.#now()))).deletedCount;
+    } catch (error) {
+      return this.#fail(error, 'purge expired entries from');
+    }
+  }
+
+  /** Entries as `size()` counts them, and the collection's data and storage sizes from collStats (stats.ts). */
+  async stats(): Promise<Partial<EngineStats>> {
+    const collection = this.#collection ?? (await this.#use());
+    try {
+      return await mongoStats(collection, this.size());
+    } catch (error) {
+      return this.#fail(error, 'count');
     }
   }
 
@@ -246,7 +304,9 @@ class MongoEngine implements Engine {
     this.#checkSize(id, key, value);
     const collection = this.#collection ?? (await this.#use());
     try {
-      return await appendVersion(collection, this.#versions!, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value });
+      const document = this.#document(id, key, value);
+      await this.#indexesFor(document, collection);
+      return await appendVersion(collection, this.#versions!, document, this.#now);
     } catch (error) {
       return this.#fail(error, 'write');
     }
@@ -276,7 +336,7 @@ class MongoEngine implements Engine {
       } catch (error) {
         return this.#fail(error, 'read');
       }
-      if (document !== null) values[index] = ownCopy(document.v);
+      if (document !== null && !isExpired(document.v, this.#now())) values[index] = ownCopy(document.v);
     });
     return values;
   }
@@ -318,10 +378,12 @@ class MongoEngine implements Engine {
       const id = documentId(key);
       this.#checkSize(id, key, value);
       byId.delete(id);
-      byId.set(id, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value });
+      byId.set(id, this.#document(id, key, value));
     }
     const collection = this.#collection ?? (await this.#use());
     const documents = [...byId.values()];
+    const expiring = documents.find((document) => document.expiresAt);
+    if (expiring) await this.#indexesFor(expiring, collection);
     try {
       await collection.insertMany(documents, UNORDERED);
     } catch (error) {
@@ -347,12 +409,16 @@ class MongoEngine implements Engine {
   }
 
   async *entries(): AsyncIterableIterator<RawEntry> {
-    for await (const document of this.#scan(undefined)) yield [keyOf(document), ownCopy(document.v)];
+    for await (const document of this.#scan(undefined)) {
+      // The filter works to the millisecond; the blob's header has the last word.
+      if (!isExpired(document.v, this.#now())) yield [keyOf(document), ownCopy(document.v)];
+    }
   }
 
   async *#scan(projection: Record<string, 1> | undefined): AsyncGenerator<StoredDocument> {
     const collection = this.#collection ?? (await this.#use());
-    const cursor = collection.find({}, projection ? { projection, batchSize: SCAN_BATCH } : { batchSize: SCAN_BATCH });
+    const filter = liveFilter(this.#now());
+    const cursor = collection.find(filter, projection ? { projection, batchSize: SCAN_BATCH } : { batchSize: SCAN_BATCH });
     try {
       for (;;) {
         let more: boolean;
@@ -384,7 +450,7 @@ class MongoEngine implements Engine {
 }
 
 const VALUE_ONLY = { projection: { _id: 0, v: 1 } } as const;
-const ID_ONLY = { projection: { _id: 1 } } as const;
+const EXPIRY_ONLY = { projection: { _id: 1, expiresAt: 1 } } as const;
 const KEY_ONLY = { _id: 1, k: 1 } as const;
 const UPSERT = { upsert: true } as const;
 const UNORDERED = { ordered: false } as const;

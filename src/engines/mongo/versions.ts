@@ -2,6 +2,7 @@ import type { Collection } from 'mongodb';
 import type { RawVersion } from '../engine.js';
 import type { StoredDocument } from './naming.js';
 import { versionTimestamp } from '../version-stamp.js';
+import { expiryFields } from './expiry.js';
 
 /**
  * Append mode on mongo: versions are documents of their own in a second collection, `<stash collection>.versions`:
@@ -37,7 +38,7 @@ const versionId = (id: string, version: number) => `${id}\u0000${String(version)
 
 /** Adds the next version of the entry `document` (its `_id`, optional `k`, and the blob `v`); the version number. */
 export async function appendVersion(
-  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument,
+  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument, now: () => number = Date.now,
 ): Promise<number> {
   const id = document._id;
   const version = await inTurn(versions, id, () => insertNext(versions, id, document.v));
@@ -45,7 +46,7 @@ export async function appendVersion(
   // writes that one again, so the last word is always the newest version's.
   let current = { version, value: document.v };
   for (;;) {
-    await setCurrent(entries, versions, document, current.version, current.value);
+    await setCurrent(entries, versions, document, current.version, current.value, now);
     const newer = await newestAfter(versions, id, current.version);
     if (!newer) return version;
     current = newer;
@@ -126,12 +127,17 @@ async function highestVersion(versions: Collection<VersionDocument>, id: string)
 
 async function setCurrent(
   entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument, version: number, value: Uint8Array,
+  now: () => number,
 ): Promise<void> {
   const current = document.k ? { k: document.k, v: value, n: version } : { v: value, n: version };
+  // The value's expiry fields (expiry.ts) go with it; a value without expiry removes those of the one before.
+  const expiry = expiryFields(value, now);
+  if (expiry) Object.assign(current, expiry);
+  const unset = expiry ? {} : { $unset: { expiresAt: '', purgeAt: '' } };
   const olderOrPlain = { _id: document._id, $or: [{ n: { $lt: version } }, { n: { $exists: false } }] };
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      await entries.updateOne(olderOrPlain as never, { $set: current }, { upsert: true });
+      await entries.updateOne(olderOrPlain as never, { $set: current, ...unset } as never, { upsert: true });
       return;
     } catch (error) {
       // The entry exists with a newer version (nothing matched, and the upsert met its _id), or a first append of
@@ -139,7 +145,7 @@ async function setCurrent(
       if (!isDuplicateKey(error)) throw error;
     }
   }
-  await replaceStale(entries, versions, document._id, version, current);
+  await replaceStale(entries, versions, document._id, version, current, unset);
 }
 
 /**
@@ -149,12 +155,13 @@ async function setCurrent(
  */
 async function replaceStale(
   entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, id: string, version: number, current: Partial<StoredDocument>,
+  unset: object,
 ): Promise<void> {
   const entry = await entries.findOne({ _id: id }, { projection: { _id: 0, n: 1 } }) as { n?: unknown } | null;
   const n = entry?.n;
   if (typeof n !== 'number' || n < version) return;
   if (n !== version && (await versions.findOne({ _id: versionId(id, n) }, { projection: { _id: 1 } }))) return;
-  await entries.updateOne({ _id: id, n } as never, { $set: current });
+  await entries.updateOne({ _id: id, n } as never, { $set: current, ...unset } as never);
 }
 
 /** The newest version after `version`, by `_id` lookups (the ones FerretDB answers from its index); none when there is none. */

@@ -10,6 +10,7 @@ import { previewRawKey } from '../../keys/preview.js';
 import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../engine.js';
 import { carriesExpiry, isExpired, isExpiredAt } from '../expiry.js';
 import { LocalEngine } from '../local-engine.js';
+import { pairtreeStats } from './stats.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import { appendVersion, removeVersions, versionsOf } from './versions.js';
 
@@ -182,6 +183,9 @@ class PairtreeStore implements SyncStore {
     }
     return true;
   }
+
+  /** Bytes, estimated from a sample of entries (stats.ts). */
+  stats() { return pairtreeStats(this.#folders(), this.size()); }
 
   size() {
     let count = 0;

@@ -19,6 +19,8 @@ export const DOING = ['read from', 'write to', 'read from', 'delete from'] as co
 
 /** Turns a failure into the typed error the caller sees, naming the stash. */
 export type Failure = (error: unknown, doing: string) => HashStashError;
+/** A get's reply as its caller sees it: undefined when absent, or (on a stash that hides them) expired. */
+export type Live = (reply: Buffer | null) => Buffer | undefined;
 /** A whole command, sent on the ready client. */
 export type Command<T> = (client: Redis) => Promise<T>;
 
@@ -30,6 +32,8 @@ export interface Queued {
   value: Buffer | undefined;
   /** For single-key operations; a command's caller turns its failures into typed errors itself. */
   fail: Failure | undefined;
+  /** For gets: the reply as the caller sees it (undefined for an absent or expired blob). */
+  live: Live | undefined;
   command: Command<unknown> | undefined;
   resolve(result: unknown): void;
   reject(error: unknown): void;
@@ -57,13 +61,17 @@ export function settle(queue: Queued[], start: number, end: number, error: unkno
   }
   const op = queue[start]!.op;
   if (op === Op.Get) {
-    if (end - start === 1) queue[start]!.resolve((reply as Buffer | null) ?? undefined);
-    else for (let i = start; i < end; i++) queue[i]!.resolve((reply as (Buffer | null)[])[i - start] ?? undefined);
+    if (end - start === 1) resolveGet(queue[start]!, reply as Buffer | null);
+    else for (let i = start; i < end; i++) resolveGet(queue[i]!, (reply as (Buffer | null)[])[i - start] ?? null);
   } else if (op === Op.Set) {
     for (let i = start; i < end; i++) queue[i]!.resolve(undefined);
   } else {
     queue[start]!.resolve(reply === 1);
   }
+}
+
+function resolveGet(queued: Queued, reply: Buffer | null): void {
+  queued.resolve(queued.live ? queued.live(reply) : (reply ?? undefined));
 }
 
 /** Rejects one queued operation, with the typed error of its stash where it has one. */

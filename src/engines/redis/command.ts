@@ -79,10 +79,34 @@ function commandClass(Command: CommandClass): CommandClass {
       super(name, args, options);
     }
 
+    /** Set by sendCommands: what this command writes (all of them together, or nothing). */
+    written: Buffer | undefined;
+
     override toWritable(): Buffer {
-      return encodeCommand(this.name, this.args as Arg[]);
+      return this.written ?? encodeCommand(this.name, this.args as Arg[]);
     }
   });
+}
+
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * Sends several commands on a client as one write (one packet: the server reads, runs and answers them in one pass,
+ * where separate writes cost a wake-up each, ~15 µs here), each settling with its own reply, as strings and numbers.
+ * The first command writes them all and the others nothing; the engine's connection never resends a command
+ * (`maxRetriesPerRequest: 0`), which would repeat that split.
+ */
+export function sendCommands(target: Redis, Command: CommandClass, commands: readonly (readonly [string, Arg[]])[]): Promise<unknown>[] {
+  const { keyPrefix } = (target as unknown as { options: { keyPrefix?: string } }).options;
+  const Class = commandClass(Command);
+  const built = commands.map(([name, args]) => new Class(name, args, { replyEncoding: 'utf8', keyPrefix }) as IoredisCommand & { written?: Buffer });
+  // Encoded from each command's own arguments, which carry the key prefix.
+  const whole = Buffer.concat(built.map((command) => encodeCommand(command.name, command.args as Arg[])));
+  built.forEach((command, i) => {
+    command.written = i === 0 ? whole : NOTHING;
+    (target as unknown as { sendCommand(command: IoredisCommand): unknown }).sendCommand(command);
+  });
+  return built.map((command) => command.promise);
 }
 
 /**

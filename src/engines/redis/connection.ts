@@ -3,9 +3,10 @@ import { loadDriver } from '../../drivers.js';
 import { EngineUnavailableError, type HashStashError } from '../../errors.js';
 import { SharedResources } from '../shared-resources.js';
 import {
-  DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Queued,
+  DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Live, type Queued,
 } from './batching.js';
-import { sendCommand } from './command.js';
+import { sendCommand, sendCommands } from './command.js';
+import { SCRIPTS, type Script } from './expiry.js';
 import { ReplyWatchdog } from './watchdog.js';
 
 /**
@@ -32,7 +33,7 @@ const noop = () => {};
 const orUndefined = (value: Buffer | null) => value ?? undefined;
 const isOne = (reply: number) => reply === 1;
 
-export { Op, type Command, type Failure };
+export { Op, type Command, type Failure, type Live };
 
 export const isReplyError = (error: unknown) => (error as Error)?.name === 'ReplyError';
 
@@ -63,6 +64,11 @@ export class SharedConnection {
   readonly #ioredis: IoredisModule;
   /** HSCAN's NOVALUES (Redis 7.4+): learnt on the first keys() of this connection. */
   scanWithoutValues: boolean | undefined;
+  /**
+   * The server expires hash fields itself (HPEXPIRE: Redis 7.4+, Valkey 9+): probed with COMMAND INFO as each
+   * connection becomes ready; false until the answer is in (expiry.ts: server-side field expiry is cleanup only).
+   */
+  fieldExpiry = false;
 
   constructor(url: string, location: string) {
     this.url = url;
@@ -86,6 +92,11 @@ export class SharedConnection {
     client.on('ready', () => {
       this.#lastError = undefined;
       this.#maxBulkBytes = undefined;
+      this.fieldExpiry = false;
+      this.#probeFieldExpiry(client);
+      // Before any operation is sent: an EVALSHA that met NOSCRIPT and went again as EVAL would land after the
+      // operations sent meanwhile.
+      for (const script of SCRIPTS) (client.call('SCRIPT', 'LOAD', script.source) as Promise<unknown>).catch(noop);
     });
     this.#watchdog = new ReplyWatchdog(client, SOCKET_TIMEOUT_MS);
   }
@@ -169,6 +180,14 @@ export class SharedConnection {
     return this.#maxBulkBytes;
   }
 
+  /** Asks the server whether it knows HPEXPIRE; a server that forbids COMMAND is taken not to. */
+  #probeFieldExpiry(client: Redis): void {
+    (client.call('COMMAND', 'INFO', 'HPEXPIRE') as Promise<unknown>).then(
+      (reply) => { this.fieldExpiry = Array.isArray(reply) && Array.isArray(reply[0]); },
+      noop,
+    );
+  }
+
   // ---- the queue: what one tick issues, sent in order ----
 
   /**
@@ -176,13 +195,13 @@ export class SharedConnection {
    * sequential caller), it goes out at once, with no queue and no microtask; otherwise it is queued, and what one
    * tick queues is sent together, in order, at the tick's end (1,000 gets started together: one HGET, then one HMGET).
    */
-  enqueue(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure): Promise<any> {
+  enqueue(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure, live?: Live): Promise<any> {
     const client = this.client;
     if (this.#queue.length === 0 && client.status === 'ready' && client.commandQueue.length === 0) {
-      return this.#sendNow(op, hash, field, value, fail);
+      return this.#sendNow(op, hash, field, value, fail, live);
     }
     return new Promise((resolve, reject) => {
-      this.#push({ op, hash, field, value, fail, command: undefined, resolve, reject });
+      this.#push({ op, hash, field, value, fail, live, command: undefined, resolve, reject });
     });
   }
 
@@ -196,7 +215,7 @@ export class SharedConnection {
       return command(this.client);
     }
     return new Promise<T>((resolve, reject) => {
-      this.#push({ op: Op.Command, hash: EMPTY, field: EMPTY, value: undefined, fail: undefined, command, resolve: resolve as (result: unknown) => void, reject });
+      this.#push({ op: Op.Command, hash: EMPTY, field: EMPTY, value: undefined, fail: undefined, live: undefined, command, resolve: resolve as (result: unknown) => void, reject });
       this.flush();
     });
   }
@@ -209,15 +228,33 @@ export class SharedConnection {
     }
   }
 
-  #sendNow(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure): Promise<unknown> {
+  #sendNow(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure, live: Live | undefined): Promise<unknown> {
     const failed = (error: unknown) => { throw fail(error, DOING[op]); };
     const client = this.client;
-    if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(orUndefined, failed);
+    if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
     if (op === Op.Set) return this.#sendCommand(client, 'hset', [hash, field, value!], false).then(noop, failed);
     return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
   }
 
-  #sendCommand(target: Redis | ChainableCommander, name: string, args: Buffer[], bufferReply: boolean): Promise<any> {
+  /** Commands on the ready client in one write (see sendCommands); replies as strings and numbers. */
+  sendTogether(commands: readonly (readonly [string, (Buffer | string)[]])[]): Promise<unknown>[] {
+    return sendCommands(this.client, this.#ioredis.Command, commands);
+  }
+
+  /**
+   * EVALSHA of a script, encoded in one pass like the hot commands (ioredis's own encoding of byte-string arguments
+   * costs more than the script's work on the server); a server that does not know the script gets it by EVAL.
+   */
+  script(script: Script, keys: readonly Buffer[], args: readonly (Buffer | string)[]): Promise<unknown> {
+    const argv = [script.sha, String(keys.length), ...keys, ...args];
+    return this.#sendCommand(this.client, 'evalsha', argv, false).catch((error: unknown) => {
+      if (!/NOSCRIPT/.test((error as Error)?.message ?? '')) throw error;
+      argv[0] = script.source;
+      return this.#sendCommand(this.client, 'eval', argv, false);
+    });
+  }
+
+  #sendCommand(target: Redis | ChainableCommander, name: string, args: (Buffer | string)[], bufferReply: boolean): Promise<any> {
     return sendCommand(target, this.#ioredis.Command, name, args, bufferReply);
   }
 

@@ -2,24 +2,32 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redactUrl } from '../../server-url.js';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
-import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from '../engine.js';
-import { acquireConnection, hideCredentials, isReplyError, Op, releaseConnection, type SharedConnection } from './connection.js';
+import type { AppendStore, Engine, EngineCapabilities, EngineContext, EngineStats, RawEntry, RawVersion } from '../engine.js';
+import { expiresAtOf } from '../../format/header.js';
+import { acquireConnection, hideCredentials, isReplyError, Op, releaseConnection, type Live, type SharedConnection } from './connection.js';
+import { expiredFields, fieldTtlMs, isExpired, purgeExpired, SET_EXPIRING, SIZE } from './expiry.js';
+import { redisStats } from './stats.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
 
 /**
  * Redis through ioredis (loaded on first use). A stash is one Redis hash, `hashstash:{<digest>}:<namespace>`, whose
  * fields are the key bytes and whose values are the blobs: reads and writes are HGET/HSET/HEXISTS/HDEL, `size()` is
- * HLEN (exact and O(1) whatever the number of writers), `clear()` UNLINKs that hash and its version lists (nothing else on the server
+ * HLEN less the expired entries not yet purged (exact whatever the number of writers; O(1) plus one look per such
+ * entry), `clear()` UNLINKs that hash, its expiry index and its version lists (nothing else on the server
  * is touched), and iteration walks it with HSCAN cursors. Iteration sees every entry present throughout at least
  * once; Redis may repeat an entry when the hash shrinks during the scan (after many deletes).
  *
  * Every stash on one server URL in this process shares one connection (see redis-connection.ts); gets and sets
  * issued in one tick travel together as HMGET and HSET. Append mode keeps versions in lists beside the hash
  * (redis-versions.ts), which `delete` and `clear` remove too.
+ *
+ * Expiry (expiry.ts): a sorted set beside the hash indexes the expiring fields, written in the same script as an
+ * expiring value; every read hides a blob expired at `context.now()`, and `purgeExpired` is a server-side script.
+ * On servers with HPEXPIRE the fields also get a server-side expiry, as cleanup.
  */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const CAPABILITIES: EngineCapabilities = {
-  persistent: true, sync: false, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true,
+  persistent: true, sync: false, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
 };
 /** Redis's smallest allowed `proto-max-bulk-len`: a key or value up to this size is accepted by every server. */
 const ALWAYS_ACCEPTED_BYTES = 1024 * 1024;
@@ -62,7 +70,14 @@ class RedisEngine implements Engine {
   readonly #hashName: string;
   readonly #hash: Buffer;
   readonly #versionNames: RedisVersionNames;
+  /** The expiry index (expiry.ts). */
+  readonly #index: Buffer;
+  /** The hash and the index: the keys of every expiry script. */
+  readonly #keys: readonly Buffer[];
   readonly #readonly: boolean;
+  readonly #now: () => number;
+  /** A get's reply, with a blob expired at `now()` read as absent. */
+  readonly #live: Live;
   #connection: SharedConnection | undefined;
 
   constructor(context: EngineContext) {
@@ -74,7 +89,11 @@ class RedisEngine implements Engine {
     this.#hashName = stashKeyName(context.namespace);
     this.#hash = Buffer.from(this.#hashName);
     this.#versionNames = new RedisVersionNames(this.#hashName);
+    this.#index = this.#versionNames.expiry;
+    this.#keys = [this.#hash, this.#index];
     this.#readonly = context.readonly;
+    const now = (this.#now = context.now ?? Date.now);
+    this.#live = (reply) => (reply === null || isExpired(reply, now()) ? undefined : reply);
   }
 
   /** The shared connection, joined on first use (and again after close). */
@@ -159,7 +178,7 @@ class RedisEngine implements Engine {
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
     if (key.byteLength > ALWAYS_ACCEPTED_BYTES) return this.#readLargeKey(key, Op.Get);
-    return this.#shared.enqueue(Op.Get, this.#hash, asBuffer(key), undefined, this.#failure);
+    return this.#shared.enqueue(Op.Get, this.#hash, asBuffer(key), undefined, this.#failure, this.#live);
   }
 
   set(key: Uint8Array, value: Uint8Array): Promise<void> {
@@ -169,12 +188,61 @@ class RedisEngine implements Engine {
       return Promise.reject(error);
     }
     if (key.byteLength > ALWAYS_ACCEPTED_BYTES || value.byteLength > ALWAYS_ACCEPTED_BYTES) return this.#setLarge(key, value);
+    const expiresAt = expiresAtOf(value);
+    if (expiresAt !== null) return this.#setExpiring([asBuffer(key), asBuffer(value)], [expiresAt]);
     return this.#shared.enqueue(Op.Set, this.#hash, asBuffer(key), asBuffer(value), this.#failure);
   }
 
-  has(key: Uint8Array): Promise<boolean> {
-    if (key.byteLength > ALWAYS_ACCEPTED_BYTES) return this.#readLargeKey(key, Op.Has);
-    return this.#shared.enqueue(Op.Has, this.#hash, asBuffer(key), undefined, this.#failure);
+  /**
+   * Writes expiring entries (`fields`: field, blob, field, blob…) with their expiry index members, in one script: in
+   * its place among the operations issued before it, like every whole command.
+   */
+  #setExpiring(fields: readonly Buffer[], expiresAt: readonly number[]): Promise<void> {
+    const now = this.#now();
+    const shared = this.#shared;
+    return this.#command('write to', () => {
+      const args: (Buffer | string)[] = [shared.fieldExpiry ? '1' : '0'];
+      for (let i = 0; i < expiresAt.length; i++) {
+        args.push(fields[2 * i]!, fields[2 * i + 1]!, String(expiresAt[i]!), String(fieldTtlMs(expiresAt[i]!, now)));
+      }
+      return shared.script(SET_EXPIRING, this.#keys, args) as Promise<unknown> as Promise<void>;
+    });
+  }
+
+  /**
+   * HEXISTS and the field's score in the expiry index, sent in one write (two plain commands cost less than a script);
+   * only a field the index names as due has its blob fetched and checked.
+   */
+  async has(key: Uint8Array): Promise<boolean> {
+    if (key.byteLength > ALWAYS_ACCEPTED_BYTES && key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'read from'))) return false;
+    const now = this.#now();
+    const field = asBuffer(key);
+    const shared = this.#shared;
+    return this.#command('read from', async (client) => {
+      const [exists, due] = await Promise.all(shared.sendTogether([['hexists', [this.#hash, field]], ['zscore', [this.#index, field]]]));
+      if (exists !== 1) return false;
+      if (due === null || Number(due) > now) return true;
+      const blob = await client.hgetBuffer(this.#hash, field);
+      return blob !== null && !isExpired(blob, now);
+    });
+  }
+
+  /**
+   * Removes every entry expired at `context.now()`: a server-side script takes the due members of the expiry index,
+   * checks their blobs, and removes the expired ones, a batch per call (expiry.ts). How many it removed.
+   */
+  purgeExpired(): Promise<number> {
+    try {
+      this.#writable('purge expired entries from');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#command('purge expired entries from', (client) => purgeExpired(client, this.#hash, this.#index, this.#now()));
+  }
+
+  /** Entries (as `size()`), and the server's estimate of the memory of the hash and its index (MEMORY USAGE). */
+  stats(): Promise<Partial<EngineStats>> {
+    return this.#command('count', (client) => redisStats(client, this.#hash, this.#index, this.size()));
   }
 
   delete(key: Uint8Array): Promise<boolean> {
@@ -190,7 +258,7 @@ class RedisEngine implements Engine {
   async #deleteWithVersions(key: Uint8Array): Promise<boolean> {
     // A key the server could not take was never stored (nothing to delete) and is not sent.
     if (key.byteLength > ALWAYS_ACCEPTED_BYTES && key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'delete from'))) return false;
-    return this.#command('delete from', (client) => removeKey(client, this.#versionNames, asBuffer(key)));
+    return this.#command('delete from', (client) => removeKey(client, this.#versionNames, asBuffer(key), this.#now()));
   }
 
   readonly append: AppendStore = {
@@ -215,21 +283,28 @@ class RedisEngine implements Engine {
   }
 
   /** A key over 1 MB: one the server could not take was never stored (absent, nothing deleted) and is not sent. */
-  async #readLargeKey(key: Uint8Array, op: typeof Op.Get | typeof Op.Has | typeof Op.Delete): Promise<any> {
+  async #readLargeKey(key: Uint8Array, op: typeof Op.Get): Promise<any> {
     const client = await this.#client();
-    if (key.byteLength > (await this.#maxBulkBytes(client, 'read from'))) return op === Op.Get ? undefined : false;
-    return this.#shared.enqueue(op, this.#hash, asBuffer(key), undefined, this.#failure);
+    if (key.byteLength > (await this.#maxBulkBytes(client, 'read from'))) return undefined;
+    return this.#shared.enqueue(op, this.#hash, asBuffer(key), undefined, this.#failure, this.#live);
   }
 
   async #setLarge(key: Uint8Array, value: Uint8Array): Promise<void> {
     await this.#checkSize(await this.#client(), key, value);
+    const expiresAt = expiresAtOf(value);
+    if (expiresAt !== null) return this.#setExpiring([asBuffer(key), asBuffer(value)], [expiresAt]);
     return this.#shared.enqueue(Op.Set, this.#hash, asBuffer(key), asBuffer(value), this.#failure);
   }
 
   // ---- the whole stash ----
 
+  /**
+   * Live entries: HLEN less the entries expired at `context.now()`, which a script counts from the due members of the
+   * expiry index (so it costs one look per expired entry not yet purged).
+   */
   size(): Promise<number> {
-    return this.#command('count', (client) => client.hlen(this.#hash));
+    const now = String(this.#now());
+    return this.#command('count', () => this.#shared.script(SIZE, this.#keys, [now]) as Promise<number>);
   }
 
   /** UNLINK frees the hash in the server's background, so clearing a large stash does not stall other clients. */
@@ -266,21 +341,29 @@ class RedisEngine implements Engine {
     const replies = await Promise.all(chunks);
     const values = replies.length === 1 ? replies[0]! : replies.flat();
     // Canonical key bytes are never empty, so a field sent as EMPTY reads as absent.
-    return values.map((value) => value ?? undefined);
+    return values.map(this.#live);
   }
 
-  /** HSETs of many entries each, a few in flight at once, so a long stream is written fast in bounded memory. */
+  /**
+   * HSETs of many entries each, a few in flight at once, so a long stream is written fast in bounded memory. A run of
+   * expiring entries goes as one expiry script instead (expiry.ts); batches go out in the stream's order.
+   */
   async setMany(entries: Iterable<RawEntry> | AsyncIterable<RawEntry>): Promise<void> {
     this.#writable('write to');
     const inFlight: Promise<unknown>[] = [];
     let fields: Buffer[] = [];
+    /** The expiry of each entry of `fields` when the batch is of expiring entries, else empty. */
+    let expiries: number[] = [];
     let bytes = 0;
     const send = async () => {
       const batch = fields;
+      const batchExpiries = expiries;
       fields = [];
+      expiries = [];
       bytes = 0;
       if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
-      const written = (await this.#client()).hset(this.#hash, ...batch);
+      const client = await this.#client();
+      const written = batchExpiries.length ? this.#setExpiring(batch, batchExpiries) : client.hset(this.#hash, ...batch);
       written.catch(noop);
       inFlight.push(written);
     };
@@ -289,7 +372,11 @@ class RedisEngine implements Engine {
         if (key.byteLength > ALWAYS_ACCEPTED_BYTES || value.byteLength > ALWAYS_ACCEPTED_BYTES) {
           await this.#checkSize(await this.#client(), key, value);
         }
+        const expiresAt = expiresAtOf(value);
+        // A batch holds entries of one kind: expiring ones (a script) or not (HSET).
+        if (fields.length && (expiresAt !== null) !== (expiries.length > 0)) await send();
         fields.push(asBuffer(key), asBuffer(value));
+        if (expiresAt !== null) expiries.push(expiresAt);
         bytes += key.byteLength + value.byteLength;
         if (fields.length >= 2 * WRITE_BATCH_ENTRIES || bytes >= WRITE_BATCH_BYTES) await send();
       }
@@ -350,10 +437,20 @@ class RedisEngine implements Engine {
         count = entries === 0 ? SCAN_MAX_COUNT : Math.max(1, Math.min(SCAN_MAX_COUNT, Math.floor((SCAN_BATCH_BYTES * entries) / Math.max(1, bytes))));
         pending = request(cursor.toString('latin1'), count);
       }
-      if (keysOnly) {
-        for (let i = 0; i < items.length; i += step) yield items[i] as Item;
+      const now = this.#now();
+      if (keysOnly && withoutValues) {
+        // No blobs to check: the expiry index names the fields that may have expired (expiry.ts).
+        let expired: Set<Buffer>;
+        try {
+          expired = await expiredFields(client, this.#hash, this.#index, items, now);
+        } catch (error) {
+          throw this.#failure(error, 'read from');
+        }
+        for (let i = 0; i < items.length; i++) if (!expired.has(items[i]!)) yield items[i] as Item;
+      } else if (keysOnly) {
+        for (let i = 0; i < items.length; i += 2) if (!isExpired(items[i + 1]!, now)) yield items[i] as Item;
       } else {
-        for (let i = 0; i < items.length; i += 2) yield [items[i]!, items[i + 1]!] as Item;
+        for (let i = 0; i < items.length; i += 2) if (!isExpired(items[i + 1]!, now)) yield [items[i]!, items[i + 1]!] as Item;
       }
       if (done) return;
     }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RawVersion } from '../engine.js';
+import { EXPIRES_AT_PRELUDE, expiryIndexName } from './expiry.js';
 
 /**
  * Append mode on Redis: each key's versions are a Redis list, `<stash hash name>:versions:<sha256 of the key>`, one
@@ -13,8 +14,9 @@ import type { RawVersion } from '../engine.js';
  */
 const PAGE = 128;
 
-// KEYS: the list, the stash's hash, the set of lists; ARGV: the writer's clock (ms), the field, the blob.
-const APPEND_SCRIPT = `
+// KEYS: the list, the stash's hash, the set of lists, the expiry index; ARGV: the writer's clock (ms), the field, the blob.
+// An expiring blob gets its member in the expiry index (expiry.ts); one that does not leaves it to the readers' check.
+const APPEND_SCRIPT = EXPIRES_AT_PRELUDE + `
 local stamp = tonumber(ARGV[1])
 local last = redis.call('LINDEX', KEYS[1], -1)
 if last then
@@ -24,27 +26,42 @@ end
 local version = redis.call('RPUSH', KEYS[1], struct.pack('<d', stamp) .. ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[3], KEYS[1])
+local expires = expiresAt(ARGV[3])
+if expires then redis.call('ZADD', KEYS[4], string.format('%.17g', expires), ARGV[2]) end
 return version`;
 
-const DELETE_SCRIPT = `
+// KEYS: the hash, the key's list, the set of lists, the expiry index; ARGV: the field, now (ms). 1 when it removed a
+// value that had not expired (an expired one is removed too, but was already absent to every reader).
+const DELETE_SCRIPT = EXPIRES_AT_PRELUDE + `
 redis.call('UNLINK', KEYS[2])
 redis.call('SREM', KEYS[3], KEYS[2])
-return redis.call('HDEL', KEYS[1], ARGV[1])`;
+local now = tonumber(ARGV[2])
+local score = redis.call('ZSCORE', KEYS[4], ARGV[1])
+local live = 1
+if score then
+  if tonumber(score) <= now and expiredAt(KEYS[1], ARGV[1], now) then live = 0 end
+  redis.call('ZREM', KEYS[4], ARGV[1])
+end
+return redis.call('HDEL', KEYS[1], ARGV[1]) * live`;
 
+// KEYS: the hash, the set of lists, the expiry index.
 const CLEAR_SCRIPT = `
 local lists = redis.call('SMEMBERS', KEYS[2])
 for i = 1, #lists, 1000 do redis.call('UNLINK', unpack(lists, i, math.min(i + 999, #lists))) end
-redis.call('UNLINK', KEYS[1], KEYS[2])
+redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])
 return 0`;
 
 export class RedisVersionNames {
   readonly hash: Buffer;
   readonly index: Buffer;
+  /** The expiry index (expiry.ts). */
+  readonly expiry: Buffer;
   readonly #listPrefix: string;
 
   constructor(hashName: string) {
     this.hash = Buffer.from(hashName);
     this.index = Buffer.from(`${hashName}:versions`);
+    this.expiry = Buffer.from(expiryIndexName(hashName));
     this.#listPrefix = `${hashName}:versions:`;
   }
 
@@ -55,17 +72,17 @@ export class RedisVersionNames {
 
 /** Adds a version and makes it the current value; the version number. */
 export async function appendVersion(client: Redis, names: RedisVersionNames, field: Buffer, value: Buffer): Promise<number> {
-  return await client.eval(APPEND_SCRIPT, 3, names.listOf(field), names.hash, names.index, String(Date.now()), field, value) as number;
+  return await client.eval(APPEND_SCRIPT, 4, names.listOf(field), names.hash, names.index, names.expiry, String(Date.now()), field, value) as number;
 }
 
-/** Removes the key's value and every version; true when it had a value. */
-export async function removeKey(client: Redis, names: RedisVersionNames, field: Buffer): Promise<boolean> {
-  return (await client.eval(DELETE_SCRIPT, 3, names.hash, names.listOf(field), names.index, field)) === 1;
+/** Removes the key's value and every version; true when it had a value not expired at `now`. */
+export async function removeKey(client: Redis, names: RedisVersionNames, field: Buffer, now: number): Promise<boolean> {
+  return (await client.eval(DELETE_SCRIPT, 4, names.hash, names.listOf(field), names.index, names.expiry, field, String(now))) === 1;
 }
 
 /** Removes every value and every version of the stash. */
 export async function clearAll(client: Redis, names: RedisVersionNames): Promise<void> {
-  await client.eval(CLEAR_SCRIPT, 2, names.hash, names.index);
+  await client.eval(CLEAR_SCRIPT, 3, names.hash, names.index, names.expiry);
 }
 
 /** Oldest first, PAGE versions per LRANGE; each page is asked for before the previous one is handed out. */

@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../../errors.js';
 import type { EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
 import { LocalEngine, WRITE_BATCH } from '../local-engine.js';
+import { sqliteStats } from './stats.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import type { Database, Statement } from './driver.js';
 import { DATABASE_FILE } from './limits.js';
@@ -285,6 +286,9 @@ class SqliteStore implements SyncStore {
       return this.#fail(error, 'purge');
     }
   }
+
+  /** Bytes used and reserved, from pragmas (stats.ts). */
+  stats() { return sqliteStats((this.#connection ?? this.#connect(false))?.db, this.#file); }
 
   /** Deletes the rows, not the file: other connections keep using it. */
   clear(): void {
