@@ -29,6 +29,8 @@ export class LocalEngine implements Engine {
   readonly sync: SyncStore;
   readonly append: AppendStore | undefined;
   readonly #onClose: () => void;
+  /** See {@link Engine.compareAndSet}: the store's own, run synchronously, where the store has one. */
+  readonly compareAndSet?: (key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined) => Promise<boolean>;
 
   constructor(name: string, capabilities: EngineCapabilities, store: SyncStore, onClose: () => void = () => {}) {
     this.name = name;
@@ -36,6 +38,7 @@ export class LocalEngine implements Engine {
     this.sync = store;
     this.append = store.append ? asyncAppendStore(store.append) : undefined;
     this.#onClose = onClose;
+    if (store.compareAndSet) this.compareAndSet = async (key, expected, next) => store.compareAndSet!(key, expected, next);
   }
 
   async get(key: Uint8Array) { return this.sync.get(key); }

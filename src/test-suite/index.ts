@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { Engine, EngineContext, EngineFactory, RawEntry } from '../engines/engine.js';
 import { HashStash } from '../stash.js';
 import type { TestFunction } from './runner.js';
+import { compareAndSetConformance } from './engine-compare-and-set.js';
 
 export type { TestFunction };
 export { stashConformance, type StashConformanceOptions } from './stash.js';
@@ -317,4 +318,6 @@ export function engineConformance(options: EngineConformanceOptions): void {
       await stash.close();
     }
   });
+
+  compareAndSetConformance(run);
 }

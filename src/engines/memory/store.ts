@@ -9,6 +9,7 @@ import { parseByteSize } from './size.js';
 import { Table } from './table.js';
 import { versionKey } from './version-key.js';
 import { versionTimestamp } from '../version-stamp.js';
+import { compareAndSetInTable } from './compare-and-set.js';
 
 /**
  * The memory engine: entries live in the process's shared arena (see shared-memory/), so every worker thread that
@@ -157,6 +158,12 @@ class MemoryStore implements SyncStore {
   }
 
   stats(): Partial<EngineStats> { return this.table.stats(); }
+
+  /** The clock expiry is judged by (`context.now`). */
+  now: () => number = Date.now;
+  compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
+    return compareAndSetInTable(this.table, key, expected, next, this.now);
+  }
 }
 
 class MemoryEngine extends LocalEngine {
@@ -173,5 +180,7 @@ export function createMemoryEngine(context: EngineContext): LocalEngine {
   const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
   // Zero bytes, so that workers this thread starts before the stash is first opened share the arena (hand-over.ts).
   reserveArena();
-  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT)));
+  const store = new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT));
+  store.now = context.now ?? Date.now;
+  return new MemoryEngine(store);
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_URL, documentBytes, documentId, isHashedId, keyOf, mongoNames, ownCopy, urlParts, type StoredDocument, type UrlParts,
 } from './naming.js';
 import { appendVersion, removeVersions, versionsOf, VERSIONS_SUFFIX, type VersionDocument } from './versions.js';
+import { compareAndSetDocument } from './compare-and-set.js';
 
 export { mongoNames } from './naming.js';
 
@@ -78,6 +79,21 @@ class MongoEngine implements Engine {
     this.#database = names.database;
     this.#collectionName = names.collection;
     this.#readonly = context.readonly;
+    this.#now = context.now ?? Date.now;
+  }
+
+  readonly #now: () => number;
+  /** See {@link Engine.compareAndSet}: an insert, or a lock document (compare-and-set.ts). */
+  async compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean> {
+    this.#writable('write');
+    const id = documentId(key);
+    if (next !== undefined) this.#checkSize(id, key, next);
+    const collection = this.#collection ?? (await this.#use());
+    try {
+      return await compareAndSetDocument(collection, this.#versions!, isHashedId(id) ? { _id: id, k: key } : { _id: id }, expected, next, this.#now);
+    } catch (error) {
+      return this.#fail(error, 'write');
+    }
   }
 
   /** The collection, connecting on first use; a failed connection is tried again by the next call. */

@@ -11,6 +11,7 @@ import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../eng
 import { LocalEngine } from '../local-engine.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import { appendVersion, removeVersions, versionsOf } from './versions.js';
+import { compareAndSetInFolder } from './compare-and-set.js';
 
 /**
  * Plain files in hashed folders: the key's sha256 hex splits into `ab/cd/<rest>/`, which holds `key` (the encoded key)
@@ -222,14 +223,28 @@ class PairtreeStore implements SyncStore {
     versions: (key) => versionsOf(this.#folderOf(key)),
   };
 
+  /** The clock expiry is judged by (`context.now`). */
+  now: () => number = Date.now;
+  compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
+    const folder = this.#folderOf(key);
+    const publish = (at: string, name: string, bytes: Uint8Array) => this.#writeAtomically(at, name, bytes);
+    try {
+      return compareAndSetInFolder(folder, key, expected, next, this.now(), { temp: tempName, publish });
+    } catch (error) {
+      return this.#fail(error, folder, 'write');
+    }
+  }
+
   getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.get(key)); }
   setMany(entries: Iterable<RawEntry>) { for (const [key, value] of entries) this.set(key, value); }
 }
 
 export function createPairtreeEngine(context: EngineContext): LocalEngine {
+  const store = new PairtreeStore(context.path);
+  store.now = context.now ?? Date.now;
   return new LocalEngine(
     'pairtree',
     { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
-    new PairtreeStore(context.path),
+    store,
   );
 }

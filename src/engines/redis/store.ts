@@ -4,6 +4,7 @@ import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, Uns
 import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from '../engine.js';
 import { acquireConnection, isReplyError, Op, releaseConnection, type SharedConnection } from './connection.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
+import { compareAndSetInHash } from './compare-and-set.js';
 
 /**
  * Redis through ioredis (loaded on first use). A stash is one Redis hash, `hashstash:{<digest>}:<namespace>`, whose
@@ -87,6 +88,16 @@ class RedisEngine implements Engine {
     this.#hash = Buffer.from(this.#hashName);
     this.#versionNames = new RedisVersionNames(this.#hashName);
     this.#readonly = context.readonly;
+    this.#now = context.now ?? Date.now;
+  }
+
+  readonly #now: () => number;
+  /** See {@link Engine.compareAndSet}: one Lua script (compare-and-set.ts). */
+  async compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean> {
+    this.#writable('write to');
+    if (key.byteLength > ALWAYS_ACCEPTED_BYTES || (next?.byteLength ?? 0) > ALWAYS_ACCEPTED_BYTES) await this.#checkSize(await this.#client(), key, next ?? EMPTY);
+    return this.#command('write to', (client) =>
+      compareAndSetInHash(client, this.#versionNames, asBuffer(key), expected && asBuffer(expected), next && asBuffer(next), this.#now));
   }
 
   /** The shared connection, joined on first use (and again after close). */

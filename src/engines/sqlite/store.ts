@@ -9,6 +9,7 @@ import { DATABASE_FILE } from './limits.js';
 import { BUSY_TIMEOUT_MS, connect, hasTable, prepareForWrites, retryWhileLocked } from './open.js';
 import { storedKey, storedValue } from './rows.js';
 import { SqliteVersions } from './versions.js';
+import { compareAndSetIn } from './compare-and-set.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -369,6 +370,17 @@ class SqliteStore implements SyncStore {
     }
   }
 
+  /** The clock expiry is judged by (`context.now`). */
+  now: () => number = Date.now;
+  compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
+    const connection = (this.#readonly ? undefined : this.#connection) ?? this.#connect(true)!;
+    try {
+      return compareAndSetIn(connection.db, this.#file, key, expected, next, this.now());
+    } catch (error) {
+      return this.#fail(error, 'write');
+    }
+  }
+
   /** Closes the connection; the next operation opens a new one. */
   close(): void {
     const connection = this.#connection;
@@ -383,6 +395,7 @@ class SqliteStore implements SyncStore {
 
 export function createSqliteEngine(context: EngineContext): LocalEngine {
   const store = new SqliteStore(context.path, context.readonly);
+  store.now = context.now ?? Date.now;
   return new LocalEngine(
     'sqlite',
     { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
