@@ -52,8 +52,8 @@ export async function compareAndSetInHash(
   const keys = [names.hash, names.listOf(field), names.index, expiryIndexOf(names.hash)];
   let compareTo = expected;
   for (;;) {
-    const reply = await client.evalBuffer(
-      SCRIPT, 4, ...keys, field, compareTo === undefined ? 'absent' : 'equal', compareTo ?? EMPTY,
+    const reply = await client.callBuffer(
+      'EVAL', SCRIPT, 4, ...keys, field, compareTo === undefined ? 'absent' : 'equal', compareTo ?? EMPTY,
       next === undefined ? '0' : '1', next ?? EMPTY, expiresAt === null ? '' : String(expiresAt),
     ) as number | Buffer | null;
     if (typeof reply === 'number') return true;
