@@ -3,24 +3,42 @@
  * processes, on every engine, are in test/concurrency/): what they return, expiry, release and renewal, lost leases,
  * waiting and aborting, and bad input: readonly, bad ttl, append mode, an engine without compareAndSet.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   ConfigError, HashStash, LeaseLostError, ReadOnlyError, UnsupportedError, type Engine, type EngineName,
 } from '../src/index.js';
+import { serverSkip, serverUrl } from './helpers/servers.js';
 
-const LOCAL: readonly EngineName[] = ['memory', 'lmdb', 'sqlite', 'pairtree'];
+const ENGINES: readonly EngineName[] = ['memory', 'lmdb', 'sqlite', 'pairtree', 'redis', 'mongo'];
 
-for (const engine of LOCAL) {
-  t.test(`${engine}: setIfAbsent`, async (t) => {
-    const stash = new HashStash({ root: t.testdir(), engine });
-    t.teardown(() => stash.close());
+for (const engine of ENGINES) {
+  const kind = engine === 'redis' || engine === 'mongo' ? engine : undefined;
+  const url = kind ? serverUrl(kind) : undefined;
+  const skip = kind ? serverSkip(kind) : false;
+  const local = !kind;
+  /** A stash over a fresh root, cleared (servers keep data) and closed at the end of the test. */
+  const open = (t: Test, root = t.testdir()) => {
+    const stash = new HashStash({ root, engine, url });
+    t.teardown(async () => {
+      if (kind) await stash.clear().catch(() => {});
+      await stash.close();
+    });
+    return stash;
+  };
+
+  t.test(`${engine}: setIfAbsent`, { skip }, async (t) => {
+    const stash = open(t);
     t.equal(await stash.setIfAbsent('k', { v: 1 }), true, 'stores where nothing is');
     t.equal(await stash.setIfAbsent('k', { v: 2 }), false, 'not over a value');
     t.strictSame(await stash.get('k'), { v: 1 });
-    t.equal(stash.sync.setIfAbsent('k', { v: 3 }), false, 'sync: not over a value');
-    t.equal(stash.sync.setIfAbsent('s', 'sync'), true, 'sync: stores where nothing is');
-    t.equal(stash.sync.get('s'), 'sync');
+    if (local) {
+      t.equal(stash.sync.setIfAbsent('k', { v: 3 }), false, 'sync: not over a value');
+      t.equal(stash.sync.setIfAbsent('s', 'sync'), true, 'sync: stores where nothing is');
+      t.equal(stash.sync.get('s'), 'sync');
+    } else {
+      t.throws(() => stash.sync, UnsupportedError, 'no sync view on a server engine');
+    }
     await stash.delete('k');
     t.equal(await stash.setIfAbsent('k', { v: 4 }), true, 'a deleted key is absent');
     // Real clocks on a machine that may be busy: "not yet" is asserted only while well before the expiry.
@@ -28,18 +46,18 @@ for (const engine of LOCAL) {
     t.equal(await stash.setIfAbsent('short', 'lived', { ttl: 1_000 }), true);
     const early = await stash.setIfAbsent('short', 'again', { ttl: '1s' });
     if (Date.now() - written < 800) t.equal(early, false, 'not before it expires');
-    t.equal(stash.sync.setIfAbsent('sync-ttl', 1, { ttl: 1_000 }), true);
+    t.equal(await stash.setIfAbsent('sync-ttl', 1, { ttl: 1_000 }), true);
     await delay(Math.max(0, written + 1_100 - Date.now()));
     t.equal(await stash.setIfAbsent('short', 'again', { ttl: '1s' }), true, 'an expired value counts as absent');
     t.equal(await stash.get('short'), 'again');
     await delay(200);
-    t.equal(stash.sync.setIfAbsent('sync-ttl', 2), true, 'sync: an expired value counts as absent');
+    t.equal(local ? stash.sync.setIfAbsent('sync-ttl', 2) : await stash.setIfAbsent('sync-ttl', 2), true, 'an expired value counts as absent');
   });
 
-  t.test(`${engine}: leases`, async (t) => {
-    const stash = new HashStash({ root: t.testdir(), engine });
-    const other = new HashStash({ root: stash.root, engine });
-    t.teardown(async () => { await stash.close(); await other.close(); });
+  t.test(`${engine}: leases`, { skip }, async (t) => {
+    const root = t.testdir();
+    const stash = open(t, root);
+    const other = open(t, root);
 
     const lease = await stash.lease('job', { ttl: 5_000 });
     t.equal(lease.name, 'job');
@@ -72,9 +90,8 @@ for (const engine of LOCAL) {
     await taken.release();
   });
 
-  t.test(`${engine}: a lease that expires is taken over; its holder finds it lost`, async (t) => {
-    const stash = new HashStash({ root: t.testdir(), engine });
-    t.teardown(() => stash.close());
+  t.test(`${engine}: a lease that expires is taken over; its holder finds it lost`, { skip }, async (t) => {
+    const stash = open(t);
     const first = await stash.lease('job', { ttl: 1_000, autoRenew: false });
     const early = await stash.lease('job', { wait: false });
     if (Date.now() < first.expiresAt - 200) t.equal(early, null, 'not before its ttl');
@@ -91,9 +108,8 @@ for (const engine of LOCAL) {
     t.equal(await second!.release(), true);
   });
 
-  t.test(`${engine}: a lease renews itself while held, and await using releases it`, async (t) => {
-    const stash = new HashStash({ root: t.testdir(), engine });
-    t.teardown(() => stash.close());
+  t.test(`${engine}: a lease renews itself while held, and await using releases it`, { skip }, async (t) => {
+    const stash = open(t);
     {
       await using lease = await stash.lease('job', { ttl: 1_500 });
       const first = lease.expiresAt;
@@ -107,9 +123,8 @@ for (const engine of LOCAL) {
     await after!.release();
   });
 
-  t.test(`${engine}: waiting stops when the signal aborts`, async (t) => {
-    const stash = new HashStash({ root: t.testdir(), engine });
-    t.teardown(() => stash.close());
+  t.test(`${engine}: waiting stops when the signal aborts`, { skip }, async (t) => {
+    const stash = open(t);
     const lease = await stash.lease('job');
     const reason = new Error('gave up');
     const controller = new AbortController();
