@@ -1,19 +1,24 @@
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { isExpiredAt, matchesExpected } from '../compare-and-set.js';
 import { errorCode } from '../fs-errors.js';
 import { withKeyLock } from './key-lock.js';
-import { removeVersions } from './versions.js';
 
 const KEY_FILE = 'key';
 const VALUE_FILE = 'value';
 /** Tries when the key's folder vanishes under an operation (a concurrent clear or delete removes it). */
 const ATTEMPTS = 5;
 
-/** What the store lends: fresh temp names, and its atomic write (temp file renamed into place). */
+/**
+ * What the store lends: fresh temp names, its atomic write of one file (temp file renamed into place), and its own
+ * `set` and `delete`, run under the key's lock for a replacement or a removal, so whatever they keep beside the value
+ * (versions, expiry marks) is kept the same way here.
+ */
 export interface PairtreeWriting {
   readonly temp: () => string;
   readonly publish: (folder: string, name: string, bytes: Uint8Array) => void;
+  readonly set: (key: Uint8Array, value: Uint8Array) => void;
+  readonly delete: (key: Uint8Array) => void;
 }
 
 function readOrUndefined(file: string): Buffer | undefined {
@@ -57,8 +62,8 @@ function ensureKeyFile(folder: string, key: Uint8Array, writing: PairtreeWriting
  * is written to a temp file and hard-linked as `value`, which fails with EEXIST when a value is there: of several
  * threads or processes exactly one links. Only when the value found is expired, and for every other case (replace,
  * delete), the key's lock is taken (key-lock.ts: a lock file that a dead holder cannot leave forever), the value is
- * read and compared, and the new one renamed into place (or linked, where the value is gone), or the value, versions
- * and key file removed. A holder killed at any point leaves the old value or the new one, never a torn one, and a lock
+ * read and compared, and the new one written by the store's `set` (or linked, where the value is gone), or the key
+ * removed by the store's `delete`. A holder killed at any point leaves the old value or the new one, never a torn one, and a lock
  * that the next caller breaks.
  *
  * Atomic with respect to other compare-and-sets and deletes through compare-and-set; a plain `set` or `delete` of the
@@ -103,21 +108,20 @@ function attemptCompareAndSet(
     const current = readOrUndefined(valueFile);
     if (!matchesExpected(current, expected, now)) return false;
     if (next !== undefined) {
+      if (current !== undefined) {
+        writing.set(key, next);
+        return true;
+      }
       ensureKeyFile(folder, key, writing);
-      if (current === undefined) return createValue(folder, next, writing);
-      writing.publish(folder, VALUE_FILE, next);
-      return true;
+      return createValue(folder, next, writing);
     }
-    if (current !== undefined) {
-      unlinkSync(valueFile);
-      removed = true;
-    }
-    removeVersions(folder, writing.temp, (doomed) => rmSync(doomed, { recursive: true, force: true, maxRetries: 3 }));
+    // The value, its versions and the key file; the folder itself goes below, once the lock in it is released.
+    writing.delete(key);
+    removed = current !== undefined;
     return true;
   });
   if (removed) {
     try {
-      unlinkSync(join(folder, KEY_FILE));
       // Empty parents go too, as after `delete`; a folder someone is filling (or locking) stays.
       rmdirSync(folder);
       rmdirSync(join(folder, '..'));

@@ -229,7 +229,9 @@ class PairtreeStore implements SyncStore {
     const folder = this.#folderOf(key);
     const publish = (at: string, name: string, bytes: Uint8Array) => this.#writeAtomically(at, name, bytes);
     try {
-      return compareAndSetInFolder(folder, key, expected, next, this.now(), { temp: tempName, publish });
+      return compareAndSetInFolder(folder, key, expected, next, this.now(), {
+        temp: tempName, publish, set: (k, v) => this.set(k, v), delete: (k) => void this.delete(k),
+      });
     } catch (error) {
       return this.#fail(error, folder, 'write');
     }

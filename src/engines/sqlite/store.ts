@@ -372,10 +372,11 @@ class SqliteStore implements SyncStore {
 
   /** The clock expiry is judged by (`context.now`). */
   now: () => number = Date.now;
+  readonly #writing = { write: (key: Uint8Array, value: Uint8Array) => this.set(key, value), remove: (key: Uint8Array) => void this.delete(key) };
   compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
     const connection = (this.#readonly ? undefined : this.#connection) ?? this.#connect(true)!;
     try {
-      return compareAndSetIn(connection.db, this.#file, key, expected, next, this.now());
+      return compareAndSetIn(connection.db, this.#file, key, expected, next, this.now(), this.#writing);
     } catch (error) {
       return this.#fail(error, 'write');
     }
