@@ -20,6 +20,7 @@
  * @packageDocumentation
  */
 export { HashStash, type TemporaryHashStash } from './stash.js';
+export type { Ttl } from './ttl.js';
 export type { SyncHashStash } from './sync-stash.js';
 export type { UpdateSource, SyncUpdateSource, EntriesSource } from './update-source.js';
 export type { VersionRecord, GetAllOptions } from './append-mode.js';
@@ -56,7 +57,6 @@ export type {
 export { registerEngine } from './engines/index.js';
 export { expiresAtOf } from './format/header.js';
 export type { SetIfAbsentOptions } from './set-if-absent.js';
-export type { Ttl } from './ttl.js';
 export type { Lease } from './lease/lease.js';
 export type { LeaseOptions } from './lease/options.js';
 export { LeaseLostError } from './lease/errors.js';
