@@ -71,12 +71,15 @@ export class LmdbStore implements SyncStore {
   readonly #file: string;
   readonly #folder: string;
   readonly #readonly: boolean;
+  /** The clock expiry is judged by. */
+  readonly now: () => number;
   #env: SharedEnv | undefined;
 
   constructor(context: EngineContext) {
     this.#folder = context.path;
     this.#file = join(context.path, DATA_FILE);
     this.#readonly = context.readonly;
+    this.now = context.now;
   }
 
   /** The open database, or undefined for a read-only stash whose file does not exist yet (it reads as empty). */
@@ -325,8 +328,6 @@ export class LmdbStore implements SyncStore {
     }));
   }
 
-  /** The clock expiry is judged by (`context.now`). */
-  now: () => number = Date.now;
   compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
     const db = this.#database(true)!;
     return this.#guard('write', () => db.transactionSync(() => compareAndSetInTransaction(db, key, expected, next, this.now(), LmdbStore.record)));
@@ -450,7 +451,5 @@ function removeInTransaction(db: Database<Buffer, Buffer>, key: Uint8Array): boo
 }
 
 export function createLmdbEngine(context: EngineContext): LocalEngine {
-  const store = new LmdbStore(context);
-  store.now = context.now ?? Date.now;
-  return new LmdbEngine(store);
+  return new LmdbEngine(new LmdbStore(context));
 }

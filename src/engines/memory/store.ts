@@ -100,12 +100,15 @@ class MemoryStore implements SyncStore {
   readonly #path: string;
   readonly #maxBytes: number;
   readonly #policy: number;
+  /** The clock expiry is judged by. */
+  readonly #now: () => number;
   #table: Table | undefined;
 
-  constructor(path: string, maxBytes: number, policy: number) {
+  constructor(path: string, maxBytes: number, policy: number, now: () => number) {
     this.#path = path;
     this.#maxBytes = maxBytes;
     this.#policy = policy;
+    this.#now = now;
   }
 
   /** The shared table, found (or made) in the arena on first use. */
@@ -159,10 +162,8 @@ class MemoryStore implements SyncStore {
 
   stats(): Partial<EngineStats> { return this.table.stats(); }
 
-  /** The clock expiry is judged by (`context.now`). */
-  now: () => number = Date.now;
   compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
-    return compareAndSetInTable(this.table, key, expected, next, this.now);
+    return compareAndSetInTable(this.table, key, expected, next, this.#now);
   }
 }
 
@@ -180,7 +181,5 @@ export function createMemoryEngine(context: EngineContext): LocalEngine {
   const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
   // Zero bytes, so that workers this thread starts before the stash is first opened share the arena (hand-over.ts).
   reserveArena();
-  const store = new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT));
-  store.now = context.now ?? Date.now;
-  return new MemoryEngine(store);
+  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT), context.now));
 }

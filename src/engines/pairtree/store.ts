@@ -31,7 +31,11 @@ const errnoOf = errorCode;
 
 class PairtreeStore implements SyncStore {
   readonly #root: string;
-  constructor(root: string) { this.#root = root; }
+  readonly #now: () => number;
+  constructor(root: string, now: () => number) {
+    this.#root = root;
+    this.#now = now;
+  }
 
   #folderOf(key: Uint8Array): string {
     const hash = hashKey(key);
@@ -223,13 +227,11 @@ class PairtreeStore implements SyncStore {
     versions: (key) => versionsOf(this.#folderOf(key)),
   };
 
-  /** The clock expiry is judged by (`context.now`). */
-  now: () => number = Date.now;
   compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
     const folder = this.#folderOf(key);
     const publish = (at: string, name: string, bytes: Uint8Array) => this.#writeAtomically(at, name, bytes);
     try {
-      return compareAndSetInFolder(folder, key, expected, next, this.now(), {
+      return compareAndSetInFolder(folder, key, expected, next, this.#now(), {
         temp: tempName, publish, set: (k, v) => this.set(k, v), delete: (k) => void this.delete(k),
       });
     } catch (error) {
@@ -242,11 +244,9 @@ class PairtreeStore implements SyncStore {
 }
 
 export function createPairtreeEngine(context: EngineContext): LocalEngine {
-  const store = new PairtreeStore(context.path);
-  store.now = context.now ?? Date.now;
   return new LocalEngine(
     'pairtree',
     { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
-    store,
+    new PairtreeStore(context.path, context.now),
   );
 }

@@ -98,12 +98,15 @@ class SqliteStore implements SyncStore {
   readonly #folder: string;
   readonly #file: string;
   readonly #readonly: boolean;
+  /** The clock expiry is judged by. */
+  readonly #now: () => number;
   #connection: Connection | undefined;
 
-  constructor(folder: string, readonly: boolean) {
+  constructor(folder: string, readonly: boolean, now: () => number) {
     this.#folder = folder;
     this.#file = join(folder, DATABASE_FILE);
     this.#readonly = readonly;
+    this.#now = now;
   }
 
   /** Turns a SQLite or file-system failure into a typed error naming the database file. */
@@ -370,13 +373,11 @@ class SqliteStore implements SyncStore {
     }
   }
 
-  /** The clock expiry is judged by (`context.now`). */
-  now: () => number = Date.now;
   readonly #writing = { write: (key: Uint8Array, value: Uint8Array) => this.set(key, value), remove: (key: Uint8Array) => void this.delete(key) };
   compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
     const connection = (this.#readonly ? undefined : this.#connection) ?? this.#connect(true)!;
     try {
-      return compareAndSetIn(connection.db, this.#file, key, expected, next, this.now(), this.#writing);
+      return compareAndSetIn(connection.db, this.#file, key, expected, next, this.#now(), this.#writing);
     } catch (error) {
       return this.#fail(error, 'write');
     }
@@ -395,8 +396,7 @@ class SqliteStore implements SyncStore {
 }
 
 export function createSqliteEngine(context: EngineContext): LocalEngine {
-  const store = new SqliteStore(context.path, context.readonly);
-  store.now = context.now ?? Date.now;
+  const store = new SqliteStore(context.path, context.readonly, context.now);
   return new LocalEngine(
     'sqlite',
     { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
