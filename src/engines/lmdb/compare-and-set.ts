@@ -26,14 +26,17 @@ function currentValue(db: Db, key: Uint8Array, recordOf: RecordOf): Uint8Array |
  * `transaction`): LMDB runs one write transaction at a time across every thread and process of the environment, and
  * reads inside it see the transaction's own state, so nothing can write between the comparison and the write.
  * `next` undefined deletes the key and its versions, as `delete` does. Append mode: it compares and replaces the
- * key's current value and adds no version.
+ * key's current value and adds no version. `beforeWrite` runs in the transaction before `next` is stored: for what
+ * the store's `set` keeps beside a value (such as a mark that values expire).
  */
 export function compareAndSetInTransaction(
   db: Db, key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: number, recordOf: RecordOf,
+  beforeWrite?: (db: Db, value: Uint8Array) => void,
 ): boolean {
   const current = currentValue(db, key, recordOf);
   if (!matchesExpected(current, expected, now)) return false;
   if (next !== undefined) {
+    beforeWrite?.(db, next);
     const [k, v] = recordOf(key, next);
     db.putSync(k as Buffer, v as Buffer);
     return true;

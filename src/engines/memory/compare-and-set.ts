@@ -7,15 +7,18 @@ import { versionKey } from './version-key.js';
  * Compare-and-set on the memory engine: under the table's lock (the one every writer of every thread takes), read
  * the key's value, compare it with `expected`, and store `next` or, when `next` is undefined, remove the key with
  * its versions, as `delete` does. Readers never take the lock; they see the value before or after, never between.
- * Append mode: it compares and replaces the key's current value and adds no version.
+ * Append mode: it compares and replaces the key's current value and adds no version. `beforeWrite` runs under the
+ * lock before `next` is stored: for what the store's `set` keeps beside a value (such as a mark that values expire).
  */
 export function compareAndSetInTable(
   table: Table, key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: () => number,
+  beforeWrite?: (value: Uint8Array) => void,
 ): boolean {
   return table.locked(() => {
     const current = table.get(key, KIND_VALUE);
     if (!matchesExpected(current, expected, now())) return false;
     if (next !== undefined) {
+      beforeWrite?.(next);
       table.put(key, KIND_VALUE, next);
       return true;
     }

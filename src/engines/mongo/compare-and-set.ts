@@ -41,15 +41,18 @@ interface LockDocument { _id: string; o: string; e: number }
 
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown })?.code === DUPLICATE_KEY;
 
-/** The entry's document for `value`: its `_id`, `k` where the id is a hash, and `v`. */
-const documentOf = (entry: EntryId, value: Uint8Array): StoredDocument => (entry.k ? { _id: entry._id, k: entry.k, v: value } : { _id: entry._id, v: value });
-
-/** Which entry: its `_id`, and its key bytes where the `_id` is a hash of them. */
-export interface EntryId { readonly _id: string; readonly k?: Uint8Array | undefined }
+/**
+ * Which entry: its `_id`, and the store's own document for a value under it (`_id`, `k` where the id is a hash of the
+ * key, `v`, and whatever else a plain `set` writes beside them), so a compare-and-set stores what a `set` would.
+ */
+export interface EntryId {
+  readonly _id: string;
+  readonly documentOf: (value: Uint8Array) => StoredDocument;
+}
 
 async function insertEntry(entries: Collection<StoredDocument>, entry: EntryId, value: Uint8Array): Promise<boolean> {
   try {
-    await entries.insertOne(documentOf(entry, value));
+    await entries.insertOne(entry.documentOf(value));
     return true;
   } catch (error) {
     if (isDuplicateKey(error)) return false;
@@ -117,7 +120,7 @@ export async function compareAndSetDocument(
       if (!matchesExpected(current, expected, now())) return false;
       if (next !== undefined) {
         if (current === undefined) return insertEntry(entries, entry, next);
-        const replacement = entry.k ? { k: entry.k, v: next } : { v: next };
+        const { _id, ...replacement } = entry.documentOf(next);
         return (await entries.replaceOne({ _id: id }, replacement)).matchedCount === 1;
       }
       await removeVersions(locks, id);

@@ -90,7 +90,8 @@ class MongoEngine implements Engine {
     if (next !== undefined) this.#checkSize(id, key, next);
     const collection = this.#collection ?? (await this.#use());
     try {
-      return await compareAndSetDocument(collection, this.#versions!, isHashedId(id) ? { _id: id, k: key } : { _id: id }, expected, next, this.#now);
+      const documentOf = (v: Uint8Array): StoredDocument => (isHashedId(id) ? { _id: id, k: key, v } : { _id: id, v });
+      return await compareAndSetDocument(collection, this.#versions!, { _id: id, documentOf }, expected, next, this.#now);
     } catch (error) {
       return this.#fail(error, 'write');
     }

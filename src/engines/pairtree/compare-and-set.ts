@@ -19,6 +19,8 @@ export interface PairtreeWriting {
   readonly publish: (folder: string, name: string, bytes: Uint8Array) => void;
   readonly set: (key: Uint8Array, value: Uint8Array) => void;
   readonly delete: (key: Uint8Array) => void;
+  /** Runs before a value is linked into place where none was: for what `set` keeps beside a value (an expiry mark). */
+  readonly beforeCreate?: ((value: Uint8Array) => void) | undefined;
 }
 
 function readOrUndefined(file: string): Buffer | undefined {
@@ -32,6 +34,7 @@ function readOrUndefined(file: string): Buffer | undefined {
 
 /** Writes `bytes` to a temp file and hard-links it as the value: false, and nothing written, when a value exists. */
 function createValue(folder: string, bytes: Uint8Array, writing: PairtreeWriting): boolean {
+  writing.beforeCreate?.(bytes);
   const draft = join(folder, writing.temp());
   const fd = openSync(draft, 'wx');
   try {
