@@ -65,6 +65,9 @@ for (const engine of ENGINES) {
     t.ok(lease.expiresAt > Date.now() + 4_000 && lease.expiresAt <= Date.now() + 5_000, 'expires a ttl from now');
     t.equal(await other.lease('job', { wait: false }), null, 'a held lease is not given to another stash object');
     t.equal(await stash.lease('job', { wait: false }), null, 'nor to the same one (leases are not reentrant)');
+    const otherSettings = new HashStash({ root, engine, url, serializer: 'v8', compress: 'zlib', b64: true });
+    t.teardown(() => otherSettings.close());
+    t.equal(await otherSettings.lease('job', { wait: false }), null, 'nor to a stash that differs in serializer, codec or b64');
     const unrelated = await other.lease('other-job', { wait: false });
     t.ok(unrelated, 'another name is another lease');
     await unrelated!.release();

@@ -70,7 +70,12 @@ export class Lease implements AsyncDisposable {
    * @throws {@link ConfigError} for a bad `ttl`.
    */
   renew(options: { readonly ttl?: Ttl | undefined } = {}): Promise<boolean> {
-    const ttl = options.ttl === undefined ? this.#ttl : parseTtl(options.ttl, 'ttl');
+    let ttl: number;
+    try {
+      ttl = options.ttl === undefined ? this.#ttl : parseTtl(options.ttl, 'ttl');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#enqueue(async () => {
       if (this.#lost || this.#released) return false;
       const expiresAt = this.#store.now() + ttl;

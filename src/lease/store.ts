@@ -10,13 +10,14 @@ import { blobFormat } from '../stash-format.js';
 /**
  * Where a stash keeps its leases: the sub-stash `<name>/.hashstash-leases` of the stash (`stash.sub(LEASE_STASH)`),
  * so lease names never meet the stash's own keys. The name is reserved: a sub-stash of your own must not use it.
- * It is written with the `hashstash` serializer, uncompressed, whatever the stash's settings, and on the memory engine
+ * It is written with the `hashstash` serializer, uncompressed and without base64, whatever the stash's settings (so
+ * stashes that differ only in those share their leases), and on the memory engine
  * never evicts (an evicted lease would be free to take while its holder works).
  */
 export const LEASE_STASH = '.hashstash-leases';
 
 /** The options a stash's lease sub-stash is opened with, beside the stash's own. */
-export const LEASE_STASH_OPTIONS = { serializer: 'hashstash', compress: 'raw', evict: 'none', appendMode: false } as const;
+export const LEASE_STASH_OPTIONS = { serializer: 'hashstash', compress: 'raw', b64: false, evict: 'none', appendMode: false } as const;
 
 /** What one lease record holds: a random token naming this holding, and, for people, who holds it. */
 export interface LeaseRecord {
