@@ -6,6 +6,9 @@
  *
  * - race: says `ready` once the stash is open, waits for `go`, calls setIfAbsent on keys 0..keys-1 in order (odd
  *   racers through `stash.sync` where the engine has it), and says `done` with the indices it won.
+ * - mutex: says `ready`, waits for `go`, then `rounds` times: takes the lease `counter`, reads the key `count`, renews
+ *   the lease, writes the count plus one, releases the lease; says `finished` with what went wrong (a renewal or release
+ *   that found the lease lost). Participants that overlap in the critical section would lose increments.
  * - lease: takes the lease (waiting), says `held`, renews it every third of its ttl saying `renewed` each time, and
  *   on `stop` stops renewing and says `stopped` with the record's expiry; then it idles, holding the lease, until killed.
  */
@@ -15,11 +18,13 @@ import { HashStash, type EngineName } from '../../src/index.js';
 
 export interface RaceJob { kind: 'race'; root: string; engine: EngineName; url?: string | undefined; racer: number; keys: number }
 export interface LeaseJob { kind: 'lease'; root: string; engine: EngineName; url?: string | undefined; name: string; ttl: number }
-export type CoordinationJob = RaceJob | LeaseJob;
+export interface MutexJob { kind: 'mutex'; root: string; engine: EngineName; url?: string | undefined; racer: number; rounds: number }
+export type CoordinationJob = RaceJob | LeaseJob | MutexJob;
 
 export type ChildMessage =
   | { ready: true }
   | { done: true; won: number[] }
+  | { finished: true; problems: string[] }
   | { held: true; expiresAt: number }
   | { renewed: true; expiresAt: number }
   | { stopped: true; expiresAt: number }
@@ -71,6 +76,26 @@ async function race(job: RaceJob, io: Channel): Promise<void> {
   }
 }
 
+async function mutex(job: MutexJob, io: Channel): Promise<void> {
+  const stash = new HashStash({ root: job.root, engine: job.engine, url: job.url });
+  try {
+    await stash.has('open');
+    io.send({ ready: true });
+    await io.next();
+    const problems: string[] = [];
+    for (let round = 0; round < job.rounds; round++) {
+      const lease = await stash.lease('counter', { ttl: 30_000, autoRenew: false });
+      const count = (await stash.get('count', 0)) as number;
+      if (!(await lease.renew())) problems.push(`round ${round}: the renewal found the lease lost`);
+      await stash.set('count', count + 1);
+      if (!(await lease.release())) problems.push(`round ${round}: the release found the lease lost`);
+    }
+    io.send({ finished: true, problems });
+  } finally {
+    await stash.close();
+  }
+}
+
 async function holdLease(job: LeaseJob, io: Channel): Promise<void> {
   const stash = new HashStash({ root: job.root, engine: job.engine, url: job.url });
   const lease = await stash.lease(job.name, { ttl: job.ttl, autoRenew: false });
@@ -93,7 +118,7 @@ async function holdLease(job: LeaseJob, io: Channel): Promise<void> {
 
 const io = channel();
 const job = (isMainThread ? JSON.parse(process.argv[2]!) : workerData) as CoordinationJob;
-(job.kind === 'race' ? race(job, io) : holdLease(job, io)).catch((error) => {
+(job.kind === 'race' ? race(job, io) : job.kind === 'mutex' ? mutex(job, io) : holdLease(job, io)).catch((error) => {
   io.send({ error: (error as Error)?.stack ?? String(error) });
   if (isMainThread) process.exitCode = 1;
 });
