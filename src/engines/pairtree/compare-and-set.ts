@@ -21,6 +21,8 @@ export interface PairtreeWriting {
   readonly delete: (key: Uint8Array) => void;
   /** Runs before a value is linked into place where none was: for what `set` keeps beside a value (an expiry mark). */
   readonly beforeCreate?: ((value: Uint8Array) => void) | undefined;
+  /** Runs once a value was linked into place where none was (for what `set` does after a write: a change log). */
+  readonly afterCreate?: ((key: Uint8Array) => void) | undefined;
 }
 
 function readOrUndefined(file: string): Buffer | undefined {
@@ -96,7 +98,10 @@ function attemptCompareAndSet(
       if (next === undefined) return true;
       mkdirSync(folder, { recursive: true });
       ensureKeyFile(folder, key, writing);
-      if (createValue(folder, next, writing)) return true;
+      if (createValue(folder, next, writing)) {
+        writing.afterCreate?.(key);
+        return true;
+      }
       const winner = readOrUndefined(valueFile);
       // Another writer linked first: theirs stands unless it is already expired (then the locked path decides).
       if (winner === undefined || !isExpiredAt(winner, now)) return false;
@@ -116,7 +121,9 @@ function attemptCompareAndSet(
         return true;
       }
       ensureKeyFile(folder, key, writing);
-      return createValue(folder, next, writing);
+      const created = createValue(folder, next, writing);
+      if (created) writing.afterCreate?.(key);
+      return created;
     }
     // The value, its versions and the key file; the folder itself goes below, once the lock in it is released.
     writing.delete(key);
