@@ -58,6 +58,10 @@ export type {
 } from './engines/engine.js';
 export { registerEngine } from './engines/index.js';
 export { expiresAtOf } from './format/header.js';
+export type { SetIfAbsentOptions } from './set-if-absent.js';
+export type { Lease } from './lease/lease.js';
+export type { LeaseOptions } from './lease/options.js';
+export { LeaseLostError } from './lease/errors.js';
 export type { StashedOptions } from './stashed.js';
 export type { MemoOptions } from './memo/options.js';
 export type { Memoized, FunctionStash, StashedDecorator } from './stash.js';

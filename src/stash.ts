@@ -18,6 +18,10 @@ import type { RecordOptions } from './tables/records.js';
 import type { Table } from './tables/table.js';
 import type { TmpHandle, TmpLifetime } from './tmp/temporary.js';
 import type { UpdateSource } from './update-source.js';
+import type { SetIfAbsentOptions } from './set-if-absent.js';
+import type { Lease } from './lease/lease.js';
+import type { LeaseOptions } from './lease/options.js';
+import type { LeaseStore } from './lease/store.js';
 
 // What a stash needs beyond its facade loads when first needed (see lazy.ts): importing hashstash loads none of it.
 const from = import.meta.url;
@@ -30,6 +34,8 @@ const mapping = lazy<typeof import('./parallel/map.js')>(from, './parallel/map.j
 const records = lazy<typeof import('./tables/records.js')>(from, './tables/records.js');
 const tables = lazy<typeof import('./tables/table.js')>(from, './tables/table.js');
 const temporary = lazy<typeof import('./tmp/temporary.js')>(from, './tmp/temporary.js');
+const coordination = lazy<typeof import('./set-if-absent.js')>(from, './set-if-absent.js');
+const leases = lazy<typeof import('./lease/acquire.js')>(from, './lease/acquire.js');
 
 /** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
 export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
@@ -89,6 +95,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   #memos: MemoCache | undefined;
   /** Set on a temporary stash (`tmp()`): its registry entry and removal. */
   #lifetime: TmpLifetime | undefined;
+  /** The lease sub-stash, opened by the first `lease()`. */
+  #leases: LeaseStore | undefined;
 
   /**
    * Validates `options` and builds the engine without touching storage: files are opened and servers connected on
@@ -193,6 +201,41 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * ```
    */
   set(key: K, value: V, options?: WriteOptions): Promise<void> { return this.#core.setAsync(key, value, undefined, options); }
+
+  /**
+   * Stores `value` under `key` only when nothing live is stored there (nothing, or an expired entry); true when this
+   * call stored it. Atomic across threads, processes and machines on every built-in engine: of any number of racing
+   * callers exactly one gets true.
+   *
+   * @param options - `ttl`: the value expires this long after it is written (ms or `'30s'`, `'15m'`, `'1h'`, `'7d'`).
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   * @throws {@link ConfigError} for a bad `ttl`.
+   * @throws {@link UnsupportedError} in append mode, and on an engine without `compareAndSet`.
+   */
+  async setIfAbsent(key: K, value: V, options?: SetIfAbsentOptions): Promise<boolean> {
+    return coordination().setIfAbsent(this.#core, this.#core.storage, key, value, options);
+  }
+
+  /**
+   * Takes the lease `name`: mutual exclusion among every thread, process and machine that opens this stash, until the
+   * lease is released (`await using` releases it at the end of the block). Held by another, it waits (polling) until
+   * it is free, or resolves to null at once with `wait: false`; a holder that died is taken over after its ttl, never
+   * earlier. Leases live in the sub-stash `<name>/.hashstash-leases` (a reserved name), apart from the keys.
+   *
+   * @param name - The lease's name: holders of the same name exclude each other.
+   * @param options - `ttl` (default 30 s), `wait` (default true), `signal` (stops waiting: rejects with its reason),
+   *   `autoRenew` (default true: renewed every third of the ttl while held).
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   * @throws {@link ConfigError} for a bad name, `ttl` or option.
+   * @throws {@link UnsupportedError} on an engine without `compareAndSet`.
+   */
+  lease(name: string, options?: LeaseOptions & { readonly wait?: true | undefined }): Promise<Lease>;
+  lease(name: string, options: LeaseOptions): Promise<Lease | null>;
+  async lease(name: string, options?: LeaseOptions): Promise<Lease | null> {
+    this.#core.writable('lease');
+    const lease = leases();
+    return lease.acquireLease(this.#leases ??= lease.openLeaseStore(this, this.#core.now), name, options);
+  }
 
   /**
    * `set` under a key already encoded with {@link encodeKey}, for callers that must fix the key before the value exists:
@@ -475,7 +518,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * Closes the engine (files, connections) and the sub-stashes of this stash's memos. Nothing is lost by not
    * closing: writes are stored when they resolve.
    */
-  async close(): Promise<void> { await this.#memos?.close(); await this.#core.engine.close(); }
+  async close(): Promise<void> { await this.#memos?.close(); await this.#leases?.close(); await this.#core.engine.close(); }
 
   /** {@link close}, for `await using stash = new HashStash(…)`; a temporary stash is removed instead ({@link tmp}). */
   async [Symbol.asyncDispose](): Promise<void> { await (this.#lifetime ? this.#lifetime.remove() : this.close()); }

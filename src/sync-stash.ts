@@ -7,6 +7,7 @@ import { syncMemoize, syncRunOn } from './memo/memoize.js';
 import type { MemoOptions } from './memo/options.js';
 import type { StashCore, WriteOptions } from './stash-core.js';
 import { toSyncEntries, type SyncUpdateSource } from './update-source.js';
+import { setIfAbsent, type SetIfAbsentOptions } from './set-if-absent.js';
 
 /** The synchronous view of a function's sub-stash: iterates as `[args, result]`; `getFunc` reads one result. */
 export type SyncFunctionStash<A extends unknown[], R> = SyncHashStash<A, R> & {
@@ -92,6 +93,19 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link ConfigError} for a ttl that is not a positive duration, or an unknown option.
    */
   set(key: K, value: V, options?: WriteOptions): void { this.#core.set(this.#store, this.#core.encode(key), value, options); }
+
+  /**
+   * Stores `value` under `key` only when nothing live is stored there (nothing, or an expired entry); true when this
+   * call stored it. Atomic across threads and processes, as `stash.setIfAbsent`.
+   *
+   * @param options - `ttl`: the value expires this long after it is written (ms or `'30s'`, `'15m'`, `'1h'`, `'7d'`).
+   * @throws {@link ReadOnlyError} on a readonly stash.
+   * @throws {@link ConfigError} for a bad `ttl`.
+   * @throws {@link UnsupportedError} in append mode, and on an engine without `compareAndSet`.
+   */
+  setIfAbsent(key: K, value: V, options?: SetIfAbsentOptions): boolean {
+    return setIfAbsent(this.#core, this.#store, key, value, options) as boolean;
+  }
 
   /** `set` under a key already encoded with {@link encodeKey} (see {@link HashStash.setByEncodedKey}). */
   setByEncodedKey(rawKey: Uint8Array, value: V, options?: WriteOptions): void { this.#core.set(this.#store, rawKey, value, options); }

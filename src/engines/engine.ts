@@ -195,6 +195,8 @@ export interface Engine extends AsyncDisposable {
    * Atomically, between threads, processes and (server engines) machines: when the blob under `key` is byte-equal to
    * `expected` (undefined: nothing stored, or a blob expired at `context.now()`), store `next` (undefined: delete the
    * key); true when it did. `setIfAbsent` and leases are built on it; without it they throw UnsupportedError.
+   * With versions (`nativeAppend`) it compares and replaces the key's current value and adds no version; deleting
+   * removes every version, as `delete` does.
    */
   compareAndSet?(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean>;
   /**

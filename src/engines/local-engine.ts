@@ -31,6 +31,8 @@ export class LocalEngine implements Engine {
   /** The store's `purgeExpired`, where it has one. */
   readonly purgeExpired?: () => Promise<number>;
   readonly #onClose: () => void;
+  /** See {@link Engine.compareAndSet}: the store's own, run synchronously, where the store has one. */
+  readonly compareAndSet?: (key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined) => Promise<boolean>;
 
   constructor(name: string, capabilities: EngineCapabilities, store: SyncStore, onClose: () => void = () => {}) {
     this.name = name;
@@ -39,6 +41,7 @@ export class LocalEngine implements Engine {
     this.append = store.append ? asyncAppendStore(store.append) : undefined;
     if (store.purgeExpired) this.purgeExpired = async () => store.purgeExpired!();
     this.#onClose = onClose;
+    if (store.compareAndSet) this.compareAndSet = async (key, expected, next) => store.compareAndSet!(key, expected, next);
   }
 
   async get(key: Uint8Array) { return this.sync.get(key); }

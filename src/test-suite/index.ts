@@ -23,6 +23,7 @@ import type { Engine, EngineContext, EngineFactory, RawEntry } from '../engines/
 import { withHeader } from '../format/header.js';
 import { HashStash } from '../stash.js';
 import type { TestFunction } from './runner.js';
+import { compareAndSetConformance } from './engine-compare-and-set.js';
 
 export type { TestFunction };
 export { stashConformance, type StashConformanceOptions } from './stash.js';
@@ -358,4 +359,6 @@ export function engineConformance(options: EngineConformanceOptions): void {
       await stash.close();
     }
   });
+
+  compareAndSetConformance(run);
 }

@@ -15,6 +15,7 @@ import { SharedResources } from '../shared-resources.js';
 import {
   AFTER_VERSION_SPACE, appendInTransaction, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
 } from './versions.js';
+import { compareAndSetInTransaction } from './compare-and-set.js';
 
 /**
  * lmdb on lmdb-js: memory-mapped B-tree, synchronous reads, and asynchronous writes that lmdb-js batches so many
@@ -391,6 +392,11 @@ export class LmdbStore implements SyncStore {
     }));
   }
 
+  compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
+    const db = this.#database(true)!;
+    return this.#guard('write', () => db.transactionSync(() => compareAndSetInTransaction(db, key, expected, next, this.now(), LmdbStore.record, markIfExpiring)));
+  }
+
   /** The database for asynchronous writes, opening it on first use. */
   writer(): Database<Buffer, Buffer> {
     return this.#database(true)!;
@@ -467,6 +473,17 @@ class LmdbEngine extends LocalEngine {
       }
     },
     versions: (key) => this.#versions(key),
+  };
+
+  /** One of lmdb-js's batched write transactions, like an asynchronous append: compare-and-sets issued together share a commit. */
+  override readonly compareAndSet = (key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean> => {
+    try {
+      const db = this.#store.writer();
+      return db.transaction(() => compareAndSetInTransaction(db, key, expected, next, this.#store.now(), LmdbStore.record, markIfExpiring))
+        .catch((error: unknown) => this.#failedCommit(error));
+    } catch (error) {
+      return Promise.reject(this.#store.wrap(error, 'write'));
+    }
   };
 
   async *#versions(key: Uint8Array): AsyncGenerator<RawVersion> {

@@ -10,6 +10,7 @@ import { parseByteSize } from './size.js';
 import { Table } from './table.js';
 import { versionKey } from './version-key.js';
 import { versionTimestamp } from '../version-stamp.js';
+import { compareAndSetInTable } from './compare-and-set.js';
 
 /**
  * The memory engine: entries live in the process's shared arena (see shared-memory/), so every worker thread that
@@ -233,6 +234,13 @@ class MemoryStore implements SyncStore {
   }
 
   stats(): Partial<EngineStats> { return this.table.stats(); }
+
+  compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
+    const table = this.table;
+    return compareAndSetInTable(table, key, expected, next, this.#now, (value) => {
+      if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
+    });
+  }
 }
 
 class MemoryEngine extends LocalEngine {

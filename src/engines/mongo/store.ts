@@ -11,6 +11,7 @@ import {
   documentExpired, ensureExpiryIndexes, expiredFilter, expiryFields, isExpired, liveFilter, type ExpiryIndexes,
 } from './expiry.js';
 import { mongoStats } from './stats.js';
+import { compareAndSetDocument } from './compare-and-set.js';
 
 export { mongoNames } from './naming.js';
 
@@ -106,6 +107,21 @@ class MongoEngine implements Engine {
   /** Whether the server took the TTL index (undefined before the first expiring write): for tests and stats. */
   async expiryIndexes(): Promise<ExpiryIndexes | undefined> {
     return this.#expiryIndexes;
+  }
+
+  /** See {@link Engine.compareAndSet}: an insert, or a lock document (compare-and-set.ts). */
+  async compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean> {
+    this.#writable('write');
+    const id = documentId(key);
+    if (next !== undefined) this.#checkSize(id, key, next);
+    const collection = this.#collection ?? (await this.#use());
+    try {
+      const documentOf = (v: Uint8Array): StoredDocument => this.#document(id, key, v);
+      if (next !== undefined) await this.#indexesFor(documentOf(next), collection);
+      return await compareAndSetDocument(collection, this.#versions!, { _id: id, documentOf }, expected, next, this.#now);
+    } catch (error) {
+      return this.#fail(error, 'write');
+    }
   }
 
   /** The collection, connecting on first use; a failed connection is tried again by the next call. */

@@ -13,6 +13,7 @@ import { LocalEngine } from '../local-engine.js';
 import { pairtreeStats } from './stats.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import { appendVersion, removeVersions, versionsOf } from './versions.js';
+import { compareAndSetInFolder } from './compare-and-set.js';
 
 /**
  * Plain files in hashed folders: the key's sha256 hex splits into `ab/cd/<rest>/`, which holds `key` (the encoded key)
@@ -328,6 +329,19 @@ class PairtreeStore implements SyncStore {
     },
     versions: (key) => versionsOf(this.#folderOf(key)),
   };
+
+  compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
+    const folder = this.#folderOf(key);
+    const publish = (at: string, name: string, bytes: Uint8Array) => this.#writeAtomically(at, name, bytes);
+    try {
+      return compareAndSetInFolder(folder, key, expected, next, this.#now(), {
+        temp: tempName, publish, set: (k, v) => this.set(k, v), delete: (k) => void this.delete(k),
+        beforeCreate: (value) => this.#markFor(value),
+      });
+    } catch (error) {
+      return this.#fail(error, folder, 'write');
+    }
+  }
 
   getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.get(key)); }
   setMany(entries: Iterable<RawEntry>) { for (const [key, value] of entries) this.set(key, value); }

@@ -8,6 +8,7 @@ import { acquireConnection, hideCredentials, isReplyError, Op, releaseConnection
 import { expiredFields, fieldTtlMs, isExpired, purgeExpired, SET_EXPIRING, SIZE } from './expiry.js';
 import { redisStats } from './stats.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
+import { compareAndSetInHash } from './compare-and-set.js';
 
 /**
  * Redis through ioredis (loaded on first use). A stash is one Redis hash, `hashstash:{<digest>}:<namespace>`, whose
@@ -94,6 +95,14 @@ class RedisEngine implements Engine {
     this.#readonly = context.readonly;
     const now = (this.#now = context.now ?? Date.now);
     this.#live = (reply) => (reply === null || isExpired(reply, now()) ? undefined : reply);
+  }
+
+  /** See {@link Engine.compareAndSet}: one Lua script (compare-and-set.ts). */
+  async compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean> {
+    this.#writable('write to');
+    if (key.byteLength > ALWAYS_ACCEPTED_BYTES || (next?.byteLength ?? 0) > ALWAYS_ACCEPTED_BYTES) await this.#checkSize(await this.#client(), key, next ?? EMPTY);
+    return this.#command('write to', (client) =>
+      compareAndSetInHash(client, this.#versionNames, asBuffer(key), expected && asBuffer(expected), next && asBuffer(next), this.#now));
   }
 
   /** The shared connection, joined on first use (and again after close). */

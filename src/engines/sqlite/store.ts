@@ -10,6 +10,7 @@ import { DATABASE_FILE } from './limits.js';
 import { BUSY_TIMEOUT_MS, connect, hasExpiryColumn, hasTable, prepareForWrites, retryWhileLocked } from './open.js';
 import { storedKey, storedValue } from './rows.js';
 import { expiryColumn, SqliteVersions } from './versions.js';
+import { compareAndSetIn } from './compare-and-set.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -438,6 +439,16 @@ class SqliteStore implements SyncStore {
       yield* page.versions;
       if (page.complete) return;
       after = page.versions[page.versions.length - 1]!.version;
+    }
+  }
+
+  readonly #writing = { write: (key: Uint8Array, value: Uint8Array) => this.set(key, value), remove: (key: Uint8Array) => void this.delete(key) };
+  compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
+    const connection = (this.#readonly ? undefined : this.#connection) ?? this.#connect(true)!;
+    try {
+      return compareAndSetIn(connection.db, this.#file, key, expected, next, this.#now(), this.#writing);
+    } catch (error) {
+      return this.#fail(error, 'write');
     }
   }
 
