@@ -9,6 +9,7 @@ import { recordsSuite } from './records.js';
 import { appendSuite } from './append.js';
 import { mapSuite } from './map.js';
 import { memorySuite } from './memory.js';
+import { watchSuite } from './watch.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
-export const SUITES: readonly Suite[] = [serializersSuite, codecsSuite, stashSuite, profilesSuite, peersSuite, memoSuite, recordsSuite, appendSuite, mapSuite, memorySuite];
+export const SUITES: readonly Suite[] = [serializersSuite, codecsSuite, stashSuite, profilesSuite, peersSuite, memoSuite, recordsSuite, appendSuite, mapSuite, memorySuite, watchSuite];

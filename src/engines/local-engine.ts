@@ -1,4 +1,4 @@
-import type { AppendStore, Engine, EngineCapabilities, RawEntry, SyncStore } from './engine.js';
+import type { AppendStore, Engine, EngineCapabilities, RawChange, RawEntry, SyncStore } from './engine.js';
 import { asyncAppendStore } from './local-append.js';
 
 /**
@@ -29,6 +29,8 @@ export class LocalEngine implements Engine {
   readonly sync: SyncStore;
   readonly append: AppendStore | undefined;
   readonly #onClose: () => void;
+  /** The engine's change feed, set by the engines that have one (see {@link Engine.watch}). */
+  watch?: (options: { readonly signal?: AbortSignal | undefined }) => AsyncIterable<RawChange>;
 
   constructor(name: string, capabilities: EngineCapabilities, store: SyncStore, onClose: () => void = () => {}) {
     this.name = name;

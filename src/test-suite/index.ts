@@ -24,6 +24,7 @@ import type { TestFunction } from './runner.js';
 
 export type { TestFunction };
 export { stashConformance, type StashConformanceOptions } from './stash.js';
+export { engineWatchConformance, type EngineWatchConformanceOptions } from './engine-watch.js';
 
 /** What {@link engineConformance} runs on. */
 export interface EngineConformanceOptions {

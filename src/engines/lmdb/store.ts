@@ -9,8 +9,11 @@ import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore,
 import { errorCode, isReadOnlyCode, storageError } from '../fs-errors.js';
 import { LocalEngine } from '../local-engine.js';
 import { SharedResources } from '../shared-resources.js';
+import { Feeds } from '../change-feed.js';
+import type { RawChange } from '../engine.js';
+import { AFTER_WATCH_SPACE, WATCHED_MARKER, changeLogger, clearKeepingWatchers, LOG_SET, logDelete, logSet, watchLmdb, WATCH_SPACE, watchSpaceEntries } from './changes.js';
 import {
-  AFTER_VERSION_SPACE, appendInTransaction, appendVersion, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
+  appendInTransaction, appendVersion, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
 } from './versions.js';
 
 /**
@@ -213,7 +216,11 @@ export class LmdbStore implements SyncStore {
   set(key: Uint8Array, value: Uint8Array): void {
     const db = this.#database(true)!;
     const [k, v] = LmdbStore.record(key, value);
-    this.#guard('write', () => db.putSync(k as Buffer, v as Buffer));
+    // One transaction (as putSync's own) that logs the change where someone watches (changes.ts).
+    this.#guard('write', () => db.transactionSync(() => {
+      db.putSync(k as Buffer, v as Buffer);
+      logSet(db, key);
+    }, 2 as never));
   }
 
   has(key: Uint8Array): boolean {
@@ -250,13 +257,13 @@ export class LmdbStore implements SyncStore {
     if (!db) return 0;
     return this.#guard('count', () => {
       const entries = (db.getStats() as { entryCount: number }).entryCount;
-      return hasVersionSpace(db) ? entries - 1 - versionEntries(db) : entries;
+      return (hasVersionSpace(db) ? entries - 1 - versionEntries(db) : entries) - watchSpaceEntries(db);
     });
   }
 
   clear(): void {
     const db = this.#database(true)!;
-    this.#guard('clear', () => db.clearSync());
+    this.#guard('clear', () => db.transactionSync(() => clearKeepingWatchers(db)));
   }
 
   /**
@@ -275,7 +282,7 @@ export class LmdbStore implements SyncStore {
         : Array.from(db.getKeys(range), (key) => [key, undefined] as [Buffer, Buffer | undefined]));
       let intoVersions = false;
       for (const [key, value] of page) {
-        if (key[0] === VERSION_SPACE) {
+        if (key[0] === VERSION_SPACE || key[0] === WATCH_SPACE) {
           intoVersions = true;
           break;
         }
@@ -287,8 +294,8 @@ export class LmdbStore implements SyncStore {
         }
       }
       if (intoVersions) {
-        // Jump over the versions: entries go on after them.
-        after = AFTER_VERSION_SPACE;
+        // Jump over the versions and the change log (changes.ts): entries go on after them.
+        after = AFTER_WATCH_SPACE;
         exclusiveStart = false;
         continue;
       }
@@ -317,9 +324,11 @@ export class LmdbStore implements SyncStore {
   setMany(entries: Iterable<RawEntry>): void {
     const db = this.#database(true)!;
     this.#guard('write', () => db.transactionSync(() => {
+      const log = changeLogger(db);
       for (const [key, value] of entries) {
         const [k, v] = LmdbStore.record(key, value);
         db.putSync(k as Buffer, v as Buffer);
+        log?.(LOG_SET, key);
       }
     }));
   }
@@ -349,20 +358,38 @@ export class LmdbStore implements SyncStore {
 /** Asynchronous writes go through lmdb-js's batched commits: concurrent sets share one transaction and one fsync. */
 class LmdbEngine extends LocalEngine {
   readonly #store: LmdbStore;
+  readonly #feeds = new Feeds();
   constructor(store: LmdbStore) {
     super('lmdb', { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true }, store);
     this.#store = store;
   }
 
   // Not an async function: one promise layer over lmdb-js's own on the path of every concurrent write.
+  // The put is conditional on nobody watching (checked in the batch's write transaction); when someone does, the set is
+  // a transaction that logs it (changes.ts).
   override set(key: Uint8Array, value: Uint8Array): Promise<void> {
     const [k, v] = LmdbStore.record(key, value);
     try {
-      return this.#store.writer().put(k as Buffer, v as Buffer).then(ignore, (error: unknown) => this.#failedCommit(error));
+      const db = this.#store.writer();
+      return db.ifNoExists(WATCHED_MARKER, () => {
+        // Its commit is the conditional batch's, whose promise reports a failure; this one must not go unhandled.
+        (db.put(k as Buffer, v as Buffer) as Promise<boolean> | undefined)?.catch?.(ignore);
+      })
+        .then((written) => (written ? undefined : this.#loggedSet(db, key, k, v)), (error: unknown) => this.#failedCommit(error));
     } catch (error) {
       return Promise.reject(this.#store.wrap(error, 'write'));
     }
   }
+
+  #loggedSet(db: Database<Buffer, Buffer>, key: Uint8Array, k: Uint8Array, v: Uint8Array): Promise<void> {
+    return db.transaction(() => {
+      db.putSync(k as Buffer, v as Buffer);
+      logSet(db, key);
+    }).then(ignore, (error: unknown) => this.#failedCommit(error));
+  }
+
+  override watch = (options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange> =>
+    watchLmdb(this.#store.writer(), this.#feeds, options);
 
   /**
    * lmdb-js rejects a failed commit's `commitError` promise later with the cause; nobody else awaits it, and left alone
@@ -410,13 +437,15 @@ class LmdbEngine extends LocalEngine {
 
   override async clear(): Promise<void> {
     try {
-      await this.#store.writer().clearAsync();
+      const db = this.#store.writer();
+      await db.transaction(() => clearKeepingWatchers(db));
     } catch (error) {
       throw this.#store.wrap(error, 'clear');
     }
   }
 
   override async close(): Promise<void> {
+    await this.#feeds.closeAll();
     await this.#store.close();
   }
 }
@@ -427,7 +456,9 @@ class LmdbEngine extends LocalEngine {
  */
 function removeInTransaction(db: Database<Buffer, Buffer>, key: Uint8Array): boolean {
   if (hasVersionSpace(db)) removeVersions(db, key);
-  return db.removeSync(recordKey(key) as Buffer);
+  const removed = db.removeSync(recordKey(key) as Buffer);
+  if (removed) logDelete(db, key);
+  return removed;
 }
 
 export function createLmdbEngine(context: EngineContext): LocalEngine {

@@ -30,6 +30,9 @@ export const CONTROL = {
   F_MAX_BYTES: 8,
   F_BYTES_USED: 9,
   F_SEGMENT_BYTES: 10,
+  /** Int32 indexes past the floats: watchers of the table, and the seq of its last logged change (changes.ts). */
+  WATCHERS: 22,
+  CHANGE_SEQ: 23,
   /** Heads of the table's lists of retired index blocks, one per block size (see index-blocks.ts). */
   RETIRED_INDEX: 32,
   /** Segment rows: [segment ref, size, bytes used, dead bytes (overwritten or deleted), age]. */

@@ -9,6 +9,8 @@ import { parseByteSize } from './size.js';
 import { Table } from './table.js';
 import { versionKey } from './version-key.js';
 import { versionTimestamp } from '../version-stamp.js';
+import { Feeds } from '../change-feed.js';
+import { ChangePoster, MEMORY_CHANGE, watchMemory } from './changes.js';
 
 /**
  * The memory engine: entries live in the process's shared arena (see shared-memory/), so every worker thread that
@@ -77,6 +79,7 @@ class MemoryVersions implements SyncAppendStore {
     try {
       if (!table.overwrite(key, KIND_COUNTER, counter)) table.put(key, KIND_COUNTER, counter);
       table.put(key, KIND_VALUE, value);
+      this.#store.changes.log(table, MEMORY_CHANGE.set, key);
     } catch (error) {
       table.remove(versioned, KIND_VERSION);
       if (!previous || !table.overwrite(key, KIND_COUNTER, previous)) table.remove(key, KIND_COUNTER);
@@ -100,8 +103,11 @@ class MemoryStore implements SyncStore {
   readonly #maxBytes: number;
   readonly #policy: number;
   #table: Table | undefined;
+  /** Posts changes to the table's watchers (changes.ts). */
+  readonly changes: ChangePoster;
 
   constructor(path: string, maxBytes: number, policy: number) {
+    this.changes = new ChangePoster(path);
     this.#path = path;
     this.#maxBytes = maxBytes;
     this.#policy = policy;
@@ -123,7 +129,10 @@ class MemoryStore implements SyncStore {
 
   set(key: Uint8Array, value: Uint8Array) {
     const table = this.table;
-    table.locked(() => table.put(key, KIND_VALUE, value));
+    table.locked(() => {
+      table.put(key, KIND_VALUE, value);
+      this.changes.log(table, MEMORY_CHANGE.set, key);
+    });
   }
 
   /** Removes the key and, in append mode, every version of it. */
@@ -136,13 +145,17 @@ class MemoryStore implements SyncStore {
         table.remove(key, KIND_COUNTER);
         for (let version = 1; version <= versions; version++) table.remove(versionKey(key, version), KIND_VERSION);
       }
+      if (removed) this.changes.log(table, MEMORY_CHANGE.delete, key);
       return removed;
     });
   }
 
   clear() {
     const table = this.table;
-    table.locked(() => table.clear());
+    table.locked(() => {
+      table.clear();
+      this.changes.log(table, MEMORY_CHANGE.clear, undefined);
+    });
   }
 
   *keys(): Iterable<Uint8Array> { for (const [key] of this.table.entries(KIND_VALUE, false)) yield key; }
@@ -153,7 +166,12 @@ class MemoryStore implements SyncStore {
   setMany(entries: Iterable<RawEntry>) {
     const table = this.table;
     const batch = materialized(entries);
-    table.locked(() => { for (const [key, value] of batch) table.put(key, KIND_VALUE, value); });
+    table.locked(() => {
+      for (const [key, value] of batch) {
+        table.put(key, KIND_VALUE, value);
+        this.changes.log(table, MEMORY_CHANGE.set, key);
+      }
+    });
   }
 
   stats(): Partial<EngineStats> { return this.table.stats(); }
@@ -161,9 +179,17 @@ class MemoryStore implements SyncStore {
 
 class MemoryEngine extends LocalEngine {
   readonly #store: MemoryStore;
-  constructor(store: MemoryStore) {
+  readonly #feeds = new Feeds();
+  constructor(store: MemoryStore, path: string) {
     super('memory', { persistent: false, sync: true, sharedAcrossProcesses: false, sharedAcrossThreads: true, nativeAppend: true }, store);
     this.#store = store;
+    this.watch = (options) => watchMemory(path, this.#store.table, this.#feeds, options);
+  }
+
+  override async close(): Promise<void> {
+    await this.#feeds.closeAll();
+    this.#store.changes.close();
+    await super.close();
   }
 
   async stats(): Promise<Partial<EngineStats>> { return this.#store.stats(); }
@@ -173,5 +199,5 @@ export function createMemoryEngine(context: EngineContext): LocalEngine {
   const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
   // Zero bytes, so that workers this thread starts before the stash is first opened share the arena (hand-over.ts).
   reserveArena();
-  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT)));
+  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT)), context.path);
 }

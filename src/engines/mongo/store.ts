@@ -7,6 +7,9 @@ import {
   DEFAULT_URL, documentBytes, documentId, isHashedId, keyOf, mongoNames, ownCopy, urlParts, type StoredDocument, type UrlParts,
 } from './naming.js';
 import { appendVersion, removeVersions, versionsOf, VERSIONS_SUFFIX, type VersionDocument } from './versions.js';
+import { Feeds } from '../change-feed.js';
+import type { RawChange } from '../engine.js';
+import { MONGO_CHANGE, MongoChanges, watchMongo } from './changes.js';
 
 export { mongoNames } from './naming.js';
 
@@ -70,6 +73,9 @@ class MongoEngine implements Engine {
   #collection: Collection<StoredDocument> | undefined;
   #versions: Collection<VersionDocument> | undefined;
   #opening: Promise<Collection<StoredDocument>> | undefined;
+  /** The change log's collections (changes.ts), made with the collection. */
+  #changes: MongoChanges | undefined;
+  readonly #feeds = new Feeds();
 
   constructor(context: EngineContext) {
     this.#url = context.url ?? DEFAULT_URL;
@@ -93,6 +99,7 @@ class MongoEngine implements Engine {
       }
       const collection = client.db(this.#database).collection<StoredDocument>(this.#collectionName);
       this.#versions = client.db(this.#database).collection<VersionDocument>(this.#collectionName + VERSIONS_SUFFIX);
+      this.#changes = new MongoChanges(client.db(this.#database), this.#collectionName);
       // Closed meanwhile: this operation runs on (and fails with) the closing client, and the next one starts anew.
       if (this.#shared === shared) this.#collection = collection;
       return collection;
@@ -166,6 +173,26 @@ class MongoEngine implements Engine {
     this.#checkSize(id, key, value);
     const collection = this.#collection ?? (await this.#use());
     await this.#replace(collection, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value });
+    const logging = this.#changes?.logIfWatched(MONGO_CHANGE.set, [key]);
+    if (logging) await this.#logged(logging);
+  }
+
+  /** Waits for a change's log entry (changes.ts), its failure typed like the write's. */
+  async #logged(logging: Promise<void>): Promise<void> {
+    try {
+      await logging;
+    } catch (error) {
+      this.#fail(error, 'write');
+    }
+  }
+
+  /** Changes from every client of this stash, by polling its change log (changes.ts). */
+  watch(options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
+    this.#writable('write');
+    return watchMongo(async () => {
+      if (!this.#changes) await this.#use();
+      return this.#changes!;
+    }, this.#feeds, options);
   }
 
   /** An upsert; a duplicate key error means another writer inserted the key first, and is tried again. */
@@ -199,7 +226,9 @@ class MongoEngine implements Engine {
       // Versions, counter, then the entry, one after another: an append racing this finds either its versions gone
       // (and overwrites the entry it wrote back, mongo-versions.ts) or the entry still there.
       await removeVersions(this.#versions!, id);
-      return (await collection.deleteOne({ _id: id })).deletedCount === 1;
+      const removed = (await collection.deleteOne({ _id: id })).deletedCount === 1;
+      if (removed) await this.#changes?.logIfWatched(MONGO_CHANGE.delete, [key]);
+      return removed;
     } catch (error) {
       return this.#fail(error, 'delete from');
     }
@@ -230,6 +259,7 @@ class MongoEngine implements Engine {
       // Versions first, as in delete().
       await this.#versions!.drop();
       await collection.drop();
+      await this.#changes?.logIfWatched(MONGO_CHANGE.clear, [undefined]);
     } catch (error) {
       this.#fail(error, 'clear');
     }
@@ -246,7 +276,9 @@ class MongoEngine implements Engine {
     this.#checkSize(id, key, value);
     const collection = this.#collection ?? (await this.#use());
     try {
-      return await appendVersion(collection, this.#versions!, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value });
+      const version = await appendVersion(collection, this.#versions!, isHashedId(id) ? { _id: id, k: key, v: value } : { _id: id, v: value });
+      await this.#changes?.logIfWatched(MONGO_CHANGE.set, [key]);
+      return version;
     } catch (error) {
       return this.#fail(error, 'write');
     }
@@ -327,6 +359,8 @@ class MongoEngine implements Engine {
     } catch (error) {
       await eachLimited(this.#duplicates(error, documents), (document) => this.#replace(collection, document));
     }
+    const logging = this.#changes?.logIfWatched(MONGO_CHANGE.set, batch.map(([key]) => key));
+    if (logging) await this.#logged(logging);
   }
 
   /** The documents an insert failed on because their `_id` exists; any other failure is thrown. */
@@ -371,6 +405,7 @@ class MongoEngine implements Engine {
 
   /** Releases this stash's share of the client; the last stash on a URL closes it. The next use connects again. */
   async close(): Promise<void> {
+    await this.#feeds.closeAll();
     const shared = this.#shared;
     this.#shared = undefined;
     this.#collection = undefined;

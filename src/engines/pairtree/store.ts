@@ -4,13 +4,15 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { DecodeError } from '../../errors.js';
+import { DecodeError, ReadOnlyError } from '../../errors.js';
 import { hashKey } from '../../keys/hash.js';
 import { previewRawKey } from '../../keys/preview.js';
 import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../engine.js';
 import { LocalEngine } from '../local-engine.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import { appendVersion, removeVersions, versionsOf } from './versions.js';
+import { Feeds } from '../change-feed.js';
+import { ChangeLog, PAIRTREE_CHANGE, watchPairtree } from './changes.js';
 
 /**
  * Plain files in hashed folders: the key's sha256 hex splits into `ab/cd/<rest>/`, which holds `key` (the encoded key)
@@ -30,7 +32,12 @@ const errnoOf = errorCode;
 
 class PairtreeStore implements SyncStore {
   readonly #root: string;
-  constructor(root: string) { this.#root = root; }
+  /** Logs changes for watchers, after each write is visible (changes.ts). */
+  readonly #changes: ChangeLog;
+  constructor(root: string) {
+    this.#root = root;
+    this.#changes = new ChangeLog(root);
+  }
 
   #folderOf(key: Uint8Array): string {
     const hash = hashKey(key);
@@ -84,6 +91,7 @@ class PairtreeStore implements SyncStore {
         mkdirSync(folder, { recursive: true });
         if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
         this.#writeAtomically(folder, VALUE_FILE, value);
+        this.#changes.log(PAIRTREE_CHANGE.set, key);
         return;
       } catch (error) {
         if (errnoOf(error) === 'ENOENT' && attempt < 2) continue;
@@ -112,6 +120,7 @@ class PairtreeStore implements SyncStore {
       this.#fail(error, folder, 'delete');
     }
     if (!existed) return false;
+    this.#changes.log(PAIRTREE_CHANGE.delete, key);
     try {
       unlinkSync(join(folder, KEY_FILE));
       // Empty parents go too, so a deleted stash leaves no litter; a folder a concurrent writer is filling stays.
@@ -139,6 +148,7 @@ class PairtreeStore implements SyncStore {
       if (errnoOf(error) === 'ENOENT') return;
       this.#fail(error, this.#root, 'clear');
     }
+    this.#changes.log(PAIRTREE_CHANGE.clear, undefined);
     try {
       rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
     } catch (error) {
@@ -212,7 +222,9 @@ class PairtreeStore implements SyncStore {
         try {
           mkdirSync(folder, { recursive: true });
           if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
-          return appendVersion(folder, value, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
+          const version = appendVersion(folder, value, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
+          this.#changes.log(PAIRTREE_CHANGE.set, key);
+          return version;
         } catch (error) {
           if (errnoOf(error) === 'ENOENT' && attempt < 2) continue;
           return this.#fail(error, folder, 'write');
@@ -227,9 +239,18 @@ class PairtreeStore implements SyncStore {
 }
 
 export function createPairtreeEngine(context: EngineContext): LocalEngine {
-  return new LocalEngine(
+  const feeds = new Feeds();
+  const engine = new LocalEngine(
     'pairtree',
     { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true },
     new PairtreeStore(context.path),
+    () => { void feeds.closeAll(); },
   );
+  engine.watch = (options) => {
+    if (context.readonly) {
+      throw new ReadOnlyError(`pairtree cannot watch ${context.path}: a watcher registers itself beside the stash, and the stash was opened with readonly: true`);
+    }
+    return watchPairtree(context.path, feeds, options);
+  };
+  return engine;
 }

@@ -6,6 +6,7 @@ import {
   DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Queued,
 } from './batching.js';
 import { sendCommand } from './command.js';
+import { loggedHsetArgs, mustLog } from './changes.js';
 import { ReplyWatchdog } from './watchdog.js';
 
 /**
@@ -212,11 +213,16 @@ export class SharedConnection {
     const failed = (error: unknown) => { throw fail(error, DOING[op]); };
     const client = this.client;
     if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(orUndefined, failed);
-    if (op === Op.Set) return this.#sendCommand(client, 'hset', [hash, field, value!], false).then(noop, failed);
+    if (op === Op.Set) {
+      // A stash that may be watched logs the set in the same step (changes.ts).
+      const logged = mustLog(client, hash);
+      return (logged ? this.#sendCommand(client, 'eval', loggedHsetArgs(hash, logged, [field, value!]), false)
+        : this.#sendCommand(client, 'hset', [hash, field, value!], false)).then(noop, failed);
+    }
     return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
   }
 
-  #sendCommand(target: Redis | ChainableCommander, name: string, args: Buffer[], bufferReply: boolean): Promise<any> {
+  #sendCommand(target: Redis | ChainableCommander, name: string, args: (Buffer | string)[], bufferReply: boolean): Promise<any> {
     return sendCommand(target, this.#ioredis.Command, name, args, bufferReply);
   }
 
@@ -282,7 +288,7 @@ export class SharedConnection {
     const reply = op === Op.Get
       ? this.#sendCommand(target, one ? 'hget' : 'hmget', one ? [hash, field] : [hash, ...fieldsOf(queue, start, end)], true)
       : op === Op.Set
-        ? this.#sendCommand(target, 'hset', one ? [hash, field, queue[start]!.value!] : [hash, ...pairsOf(queue, start, end)], false)
+        ? this.#sendSet(target, hash, one ? [field, queue[start]!.value!] : pairsOf(queue, start, end))
         : this.#sendCommand(target, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false);
     // In a pipeline, exec settles the run (with every command's error or reply).
     if (target !== this.client) {
@@ -293,6 +299,13 @@ export class SharedConnection {
       (result) => settle(queue, start, end, null, result),
       (error: unknown) => settle(queue, start, end, error, undefined),
     );
+  }
+
+  /** An HSET of a run, or the script that also logs it where the stash may be watched (changes.ts). */
+  #sendSet(target: Redis | ChainableCommander, hash: Buffer, pairs: Buffer[]): Promise<unknown> {
+    const logged = mustLog(this.client, hash);
+    return logged ? this.#sendCommand(target, 'eval', loggedHsetArgs(hash, logged, pairs), false)
+      : this.#sendCommand(target, 'hset', [hash, ...pairs], false);
   }
 
   #failQueued(error: unknown): void {

@@ -4,6 +4,9 @@ import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, Uns
 import type { AppendStore, Engine, EngineCapabilities, EngineContext, RawEntry, RawVersion } from '../engine.js';
 import { acquireConnection, isReplyError, Op, releaseConnection, type SharedConnection } from './connection.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
+import { Feeds } from '../change-feed.js';
+import type { RawChange } from '../engine.js';
+import { loggedHsetArgs, mustLog, registerStash, watchRedis } from './changes.js';
 
 /**
  * Redis through ioredis (loaded on first use). A stash is one Redis hash, `hashstash:{<digest>}:<namespace>`, whose
@@ -87,6 +90,15 @@ class RedisEngine implements Engine {
     this.#hash = Buffer.from(this.#hashName);
     this.#versionNames = new RedisVersionNames(this.#hashName);
     this.#readonly = context.readonly;
+    registerStash(this.#hash, this.#versionNames.changes);
+  }
+
+  readonly #feeds = new Feeds();
+
+  /** Changes from every client of this stash, through pub/sub (changes.ts); `ready` resolves once every later write is seen. */
+  watch(options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
+    this.#writable('watch');
+    return watchRedis(this.#versionNames.changes, { client: () => this.#client() }, this.#feeds, options);
   }
 
   /** The shared connection, joined on first use (and again after close). */
@@ -291,7 +303,12 @@ class RedisEngine implements Engine {
       fields = [];
       bytes = 0;
       if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
-      const written = (await this.#client()).hset(this.#hash, ...batch);
+      const client = await this.#client();
+      // A stash that may be watched logs the batch in the same step (changes.ts).
+      const logged = mustLog(client, this.#hash);
+      const written = logged
+        ? (client.eval as (...args: unknown[]) => Promise<unknown>)(...loggedHsetArgs(this.#hash, logged, batch))
+        : client.hset(this.#hash, ...batch);
       written.catch(noop);
       inFlight.push(written);
     };
@@ -372,6 +389,7 @@ class RedisEngine implements Engine {
 
   /** Leaves the shared connection; the last stash to leave quits it. A later operation joins it again. */
   async close(): Promise<void> {
+    await this.#feeds.closeAll();
     const shared = this.#connection;
     if (!shared) return;
     this.#connection = undefined;

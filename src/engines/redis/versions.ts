@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RawVersion } from '../engine.js';
+import { CHANGE_TYPE, PUBLISH_LUA, RedisChangeNames } from './changes.js';
 
 /**
  * Append mode on Redis: each key's versions are a Redis list, `<stash hash name>:versions:<sha256 of the key>`, one
@@ -13,8 +14,9 @@ import type { RawVersion } from '../engine.js';
  */
 const PAGE = 128;
 
-// KEYS: the list, the stash's hash, the set of lists; ARGV: the writer's clock (ms), the field, the blob.
-const APPEND_SCRIPT = `
+// KEYS: the list, the stash's hash, the set of lists, the watchers, the seq; ARGV: the writer's clock (ms), the field,
+// the blob, the change channel. Each script logs its change for watchers (changes.ts).
+const APPEND_SCRIPT = `${PUBLISH_LUA}
 local stamp = tonumber(ARGV[1])
 local last = redis.call('LINDEX', KEYS[1], -1)
 if last then
@@ -24,25 +26,32 @@ end
 local version = redis.call('RPUSH', KEYS[1], struct.pack('<d', stamp) .. ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[3], KEYS[1])
+hashstash_publish(KEYS[4], KEYS[5], ARGV[4], ${CHANGE_TYPE.set}, { ARGV[2] })
 return version`;
 
-const DELETE_SCRIPT = `
+const DELETE_SCRIPT = `${PUBLISH_LUA}
 redis.call('UNLINK', KEYS[2])
 redis.call('SREM', KEYS[3], KEYS[2])
-return redis.call('HDEL', KEYS[1], ARGV[1])`;
+local removed = redis.call('HDEL', KEYS[1], ARGV[1])
+if removed == 1 then hashstash_publish(KEYS[4], KEYS[5], ARGV[2], ${CHANGE_TYPE.delete}, { ARGV[1] }) end
+return removed`;
 
-const CLEAR_SCRIPT = `
+const CLEAR_SCRIPT = `${PUBLISH_LUA}
 local lists = redis.call('SMEMBERS', KEYS[2])
 for i = 1, #lists, 1000 do redis.call('UNLINK', unpack(lists, i, math.min(i + 999, #lists))) end
 redis.call('UNLINK', KEYS[1], KEYS[2])
+hashstash_publish(KEYS[3], KEYS[4], ARGV[1], ${CHANGE_TYPE.clear}, {})
 return 0`;
 
 export class RedisVersionNames {
   readonly hash: Buffer;
   readonly index: Buffer;
   readonly #listPrefix: string;
+  /** The change feed's names (changes.ts). */
+  readonly changes: RedisChangeNames;
 
   constructor(hashName: string) {
+    this.changes = new RedisChangeNames(hashName);
     this.hash = Buffer.from(hashName);
     this.index = Buffer.from(`${hashName}:versions`);
     this.#listPrefix = `${hashName}:versions:`;
@@ -55,17 +64,20 @@ export class RedisVersionNames {
 
 /** Adds a version and makes it the current value; the version number. */
 export async function appendVersion(client: Redis, names: RedisVersionNames, field: Buffer, value: Buffer): Promise<number> {
-  return await client.eval(APPEND_SCRIPT, 3, names.listOf(field), names.hash, names.index, String(Date.now()), field, value) as number;
+  const { watchers, seq, channel } = names.changes;
+  return await client.eval(APPEND_SCRIPT, 5, names.listOf(field), names.hash, names.index, watchers, seq, String(Date.now()), field, value, channel) as number;
 }
 
 /** Removes the key's value and every version; true when it had a value. */
 export async function removeKey(client: Redis, names: RedisVersionNames, field: Buffer): Promise<boolean> {
-  return (await client.eval(DELETE_SCRIPT, 3, names.hash, names.listOf(field), names.index, field)) === 1;
+  const { watchers, seq, channel } = names.changes;
+  return (await client.eval(DELETE_SCRIPT, 5, names.hash, names.listOf(field), names.index, watchers, seq, field, channel)) === 1;
 }
 
 /** Removes every value and every version of the stash. */
 export async function clearAll(client: Redis, names: RedisVersionNames): Promise<void> {
-  await client.eval(CLEAR_SCRIPT, 2, names.hash, names.index);
+  const { watchers, seq, channel } = names.changes;
+  await client.eval(CLEAR_SCRIPT, 4, names.hash, names.index, watchers, seq, channel);
 }
 
 /** Oldest first, PAGE versions per LRANGE; each page is asked for before the previous one is handed out. */

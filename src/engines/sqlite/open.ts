@@ -3,6 +3,7 @@ import { EngineUnavailableError } from '../../errors.js';
 import { errorCode } from '../fs-errors.js';
 import type { Database } from './driver.js';
 import { CREATE_VERSIONS_TABLE } from './versions.js';
+import { prepareChanges } from './changes.js';
 
 /**
  * Opening a connection: loading better-sqlite3, and making the connection ready while other processes open, create
@@ -102,4 +103,5 @@ export function prepareForWrites(db: Database): void {
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   if (!hasTable(db, 'entries')) db.exec(CREATE_TABLE);
   if (!hasTable(db, 'versions')) db.exec(CREATE_VERSIONS_TABLE);
+  prepareChanges(db, hasTable);
 }
