@@ -59,7 +59,12 @@ const ENGINES = [
 
 for (const { engine, url, skip } of ENGINES) {
   t.test(`${engine}: the watch conformance suite`, { skip }, async (t) => {
-    engineWatchConformance({ test: t.test.bind(t), name: engine, factory: engineFactory(engine), context: url ? { url } : {} });
+    engineWatchConformance({
+      test: t.test.bind(t), name: engine, factory: engineFactory(engine), context: url ? { url } : {},
+      // A file per entry, or a round trip per batch to FerretDB: 12,000 writes take minutes there. Neither keeps a ring
+      // that 12,000 would overflow (pairtree's log is a file; mongo's watcher reads as it goes), so fewer prove as much.
+      ...(engine === 'pairtree' || engine === 'mongo' ? { fallBehind: 2_000 } : {}),
+    });
   });
 
   t.test(`${engine}: stash.watch() sees a set, a delete and a clear made by another ${engine === 'memory' ? 'thread' : 'process'}`, { skip }, async (t) => {

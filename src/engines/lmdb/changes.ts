@@ -101,11 +101,14 @@ export function logDelete(db: Db, key: Uint8Array): void { changeLogger(db)?.(DE
 export { SET as LOG_SET };
 
 /**
- * Empties the database but for the watch registrations and the seq, and logs one `clear`; inside a write transaction.
- * The log entries go: a watcher still behind them reads `missed`, then the clear.
+ * Empties the database but for the watch space (registrations, the seq and, while someone watches, the log a watcher
+ * may not have read yet), and logs one `clear`; inside a write transaction.
  */
 export function clearKeepingWatchers(db: Db): void {
-  const kept = Array.from(db.getRange({ start: WATCHED, end: WATCHERS_END }), ({ key, value }) => [Buffer.from(key), Buffer.from(value)] as const);
+  const watched = isWatched(db);
+  const kept = watched
+    ? Array.from(db.getRange({ start: WATCHED, end: META }), ({ key, value }) => [Buffer.from(key), Buffer.from(value)] as const)
+    : [];
   const [seq] = readMeta(db);
   db.clearSync();
   for (const [key, value] of kept) db.putSync(key, value);

@@ -147,7 +147,8 @@ class MongoWatcher {
           this.#last = document._id;
           this.feed.push(document.t === CLEAR ? { type: 'clear' } : {
             type: document.t === SET ? 'set' : 'delete',
-            key: Buffer.from((document.k as unknown as { buffer: Uint8Array }).buffer ?? document.k),
+            // A copy: the driver's bytes are a view into the whole reply.
+            key: Buffer.copyBytesFrom(document.k!),
           });
         }
         if (documents.length === READ_LIMIT && gapSince === undefined) continue;
