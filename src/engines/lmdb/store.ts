@@ -355,6 +355,14 @@ export class LmdbStore implements SyncStore {
   }
 }
 
+/** The sets one tick issued, and the promise they all resolve with. */
+interface PendingSets {
+  readonly db: Database<Buffer, Buffer>;
+  readonly entries: [key: Uint8Array, recordKey: Uint8Array, record: Uint8Array][];
+  readonly done: Promise<void>;
+  readonly settle: (written: Promise<void>) => void;
+}
+
 /** Asynchronous writes go through lmdb-js's batched commits: concurrent sets share one transaction and one fsync. */
 class LmdbEngine extends LocalEngine {
   readonly #store: LmdbStore;
@@ -364,27 +372,59 @@ class LmdbEngine extends LocalEngine {
     this.#store = store;
   }
 
+  /** The sets issued in this tick, written together when it ends (see set). */
+  #batch: PendingSets | undefined;
+
   // Not an async function: one promise layer over lmdb-js's own on the path of every concurrent write.
-  // The put is conditional on nobody watching (checked in the batch's write transaction); when someone does, the set is
-  // a transaction that logs it (changes.ts).
+  // The sets of one tick go to lmdb-js as one batch, conditional on nobody watching (checked by its write thread in
+  // the write transaction); when someone does, they are written again in a transaction that logs them (changes.ts).
+  // One condition per tick, not per set: 1,000 concurrent sets cost what 1,000 plain puts did.
   override set(key: Uint8Array, value: Uint8Array): Promise<void> {
     const [k, v] = LmdbStore.record(key, value);
+    let batch = this.#batch;
+    if (batch === undefined) {
+      let db: Database<Buffer, Buffer>;
+      try {
+        db = this.#store.writer();
+      } catch (error) {
+        return Promise.reject(this.#store.wrap(error, 'write'));
+      }
+      let settle!: (written: Promise<void>) => void;
+      const done = new Promise<void>((resolve) => { settle = resolve; });
+      batch = this.#batch = { db, entries: [], done, settle };
+      queueMicrotask(this.#flushSets);
+    }
+    batch.entries.push([key, k, v]);
+    return batch.done;
+  }
+
+  /** Sends the tick's sets to lmdb-js; other writes call it first, so they stay in the order they were issued. */
+  readonly #flushSets = (): void => {
+    const batch = this.#batch;
+    if (batch === undefined) return;
+    this.#batch = undefined;
+    batch.settle(this.#writeBatch(batch.db, batch.entries));
+  };
+
+  #writeBatch(db: Database<Buffer, Buffer>, entries: readonly [Uint8Array, Uint8Array, Uint8Array][]): Promise<void> {
     try {
-      const db = this.#store.writer();
       return db.ifNoExists(WATCHED_MARKER, () => {
-        // Its commit is the conditional batch's, whose promise reports a failure; this one must not go unhandled.
-        (db.put(k as Buffer, v as Buffer) as Promise<boolean> | undefined)?.catch?.(ignore);
-      })
-        .then((written) => (written ? undefined : this.#loggedSet(db, key, k, v)), (error: unknown) => this.#failedCommit(error));
+        for (const [, k, v] of entries) {
+          // Their commit is the conditional batch's, whose promise reports a failure; these must not go unhandled.
+          (db.put(k as Buffer, v as Buffer) as Promise<boolean> | undefined)?.catch?.(ignore);
+        }
+      }).then((written) => (written ? undefined : this.#loggedSets(db, entries)), (error: unknown) => this.#failedCommit(error));
     } catch (error) {
       return Promise.reject(this.#store.wrap(error, 'write'));
     }
   }
 
-  #loggedSet(db: Database<Buffer, Buffer>, key: Uint8Array, k: Uint8Array, v: Uint8Array): Promise<void> {
+  #loggedSets(db: Database<Buffer, Buffer>, entries: readonly [Uint8Array, Uint8Array, Uint8Array][]): Promise<void> {
     return db.transaction(() => {
-      db.putSync(k as Buffer, v as Buffer);
-      logSet(db, key);
+      for (const [key, k, v] of entries) {
+        db.putSync(k as Buffer, v as Buffer);
+        logSet(db, key);
+      }
     }).then(ignore, (error: unknown) => this.#failedCommit(error));
   }
 
@@ -410,6 +450,7 @@ class LmdbEngine extends LocalEngine {
    */
   override readonly append: AppendStore = {
     append: (key, value) => {
+      this.#flushSets();
       try {
         const db = this.#store.writer();
         return db.transaction(() => appendInTransaction(db, key, LmdbStore.record(key, value), value))
@@ -426,6 +467,7 @@ class LmdbEngine extends LocalEngine {
   }
 
   override async delete(key: Uint8Array): Promise<boolean> {
+    this.#flushSets();
     if (!this.#store.has(key)) return false;
     try {
       const db = this.#store.writer();
@@ -436,6 +478,7 @@ class LmdbEngine extends LocalEngine {
   }
 
   override async clear(): Promise<void> {
+    this.#flushSets();
     try {
       const db = this.#store.writer();
       await db.transaction(() => clearKeepingWatchers(db));
@@ -445,6 +488,7 @@ class LmdbEngine extends LocalEngine {
   }
 
   override async close(): Promise<void> {
+    this.#flushSets();
     await this.#feeds.closeAll();
     await this.#store.close();
   }

@@ -16,12 +16,14 @@ import { connect, prepareForWrites, retryWhileLocked } from './open.js';
  * - `hashstash_changes (seq INTEGER PRIMARY KEY, type, key)`: a ring of the last RING changes. SQLite gives each new
  *   row the largest seq plus one, and the ring trigger deletes the row RING behind it, so seqs stay contiguous and
  *   trimming costs one row per write.
- * - Logging happens only while someone watches: the triggers' WHEN reads `hashstash_watch.active` (one row), inside
- *   the writing statement. A watcher registers (a row in `hashstash_watchers`, active = 1) in a write transaction
- *   and reads the latest seq in the same one, so every write committed after watch() started is logged, and the
- *   cost of an unwatched write is that one lookup. Watchers refresh their row every HEARTBEAT_MS; one silent for
- *   STALE_MS (a killed process) is removed by the others, and the last one to leave turns logging off.
- * - `clear()` runs with active = 2 (the delete trigger is quiet), then logs one `clear`.
+ * - The logging triggers exist only while someone watches, so an unwatched write runs no trigger at all (and clear()
+ *   keeps SQLite's truncate optimization). A watcher registers (a row in `hashstash_watchers`) and creates the triggers
+ *   in one write transaction that also reads the latest seq: schema changes are transactional, and a writer's
+ *   statement sees the schema of its own transaction, so every write committed after watch() returned is logged.
+ *   Watchers refresh their row every HEARTBEAT_MS; one silent for STALE_MS (a killed process) is removed by the others,
+ *   and the last one to leave drops the triggers.
+ * - `clear()` while watched drops the delete trigger inside its transaction, empties the table, creates it again and
+ *   logs one `clear`, instead of a delete per entry.
  * A watcher polls `PRAGMA data_version` on a connection of its own (it changes when another connection commits), and
  * reads the new rows only then; a gap between the last seq it read and the oldest kept is `missed`, as is finding its
  * registration gone (it was taken for dead, so changes may not have been logged meanwhile).
@@ -35,37 +37,45 @@ const SET = 1;
 const DELETE = 2;
 const CLEAR = 3;
 
-const WHEN_WATCHED = 'WHEN (SELECT active FROM hashstash_watch WHERE id = 0) = 1';
 const SCHEMA = [
   'CREATE TABLE IF NOT EXISTS hashstash_changes (seq INTEGER PRIMARY KEY, type INTEGER NOT NULL, key BLOB)',
   'CREATE TABLE IF NOT EXISTS hashstash_watchers (id TEXT PRIMARY KEY, seen REAL NOT NULL)',
-  'CREATE TABLE IF NOT EXISTS hashstash_watch (id INTEGER PRIMARY KEY, active INTEGER NOT NULL)',
-  'INSERT OR IGNORE INTO hashstash_watch (id, active) VALUES (0, 0)',
-  `CREATE TRIGGER IF NOT EXISTS hashstash_log_insert AFTER INSERT ON entries ${WHEN_WATCHED}
-     BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${SET}, NEW.key); END`,
-  `CREATE TRIGGER IF NOT EXISTS hashstash_log_update AFTER UPDATE ON entries ${WHEN_WATCHED}
-     BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${SET}, NEW.key); END`,
-  `CREATE TRIGGER IF NOT EXISTS hashstash_log_delete AFTER DELETE ON entries ${WHEN_WATCHED}
-     BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${DELETE}, OLD.key); END`,
   `CREATE TRIGGER IF NOT EXISTS hashstash_changes_ring AFTER INSERT ON hashstash_changes
      BEGIN DELETE FROM hashstash_changes WHERE seq <= NEW.seq - ${RING}; END`,
 ];
+const DELETE_TRIGGER = `CREATE TRIGGER IF NOT EXISTS hashstash_log_delete AFTER DELETE ON entries
+  BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${DELETE}, OLD.key); END`;
+const TRIGGERS = [
+  `CREATE TRIGGER IF NOT EXISTS hashstash_log_insert AFTER INSERT ON entries
+     BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${SET}, NEW.key); END`,
+  `CREATE TRIGGER IF NOT EXISTS hashstash_log_update AFTER UPDATE ON entries
+     BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${SET}, NEW.key); END`,
+  DELETE_TRIGGER,
+];
+const DROP_TRIGGERS = ['hashstash_log_insert', 'hashstash_log_update', 'hashstash_log_delete'].map((name) => `DROP TRIGGER IF EXISTS ${name}`);
 
-/** Creates the log, the registration tables and the triggers where they are missing (prepareForWrites calls it). */
+/** Creates the log and the registration table where they are missing (prepareForWrites calls it). */
 export function prepareChanges(db: Database, hasTable: (db: Database, name: string) => boolean): void {
-  if (hasTable(db, 'hashstash_watch')) return;
+  if (hasTable(db, 'hashstash_watchers')) return;
   db.transaction(() => { for (const statement of SCHEMA) db.exec(statement); }).immediate();
 }
 
+const watchedStatements = new WeakMap<Database, Statement>();
+
 /**
- * `clear` as the engine runs it, with the delete trigger quiet and one `clear` logged instead, in one transaction.
+ * `clear` as the engine runs it: while watched, with the delete trigger dropped and one `clear` logged instead, in one
+ * transaction; else as it is.
  */
 export function clearLogged(db: Database, clear: () => void): void {
+  let watched = watchedStatements.get(db);
+  if (!watched) watchedStatements.set(db, (watched = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'hashstash_log_delete'").pluck()));
+  const statement = watched;
   db.transaction(() => {
-    db.exec('UPDATE hashstash_watch SET active = 2 WHERE id = 0 AND active = 1');
+    if (statement.get() === undefined) return clear();
+    db.exec('DROP TRIGGER hashstash_log_delete');
     clear();
-    db.exec(`INSERT INTO hashstash_changes (type, key) SELECT ${CLEAR}, NULL FROM hashstash_watch WHERE id = 0 AND active = 2`);
-    db.exec('UPDATE hashstash_watch SET active = 1 WHERE id = 0 AND active = 2');
+    db.exec(DELETE_TRIGGER);
+    db.exec(`INSERT INTO hashstash_changes (type, key) VALUES (${CLEAR}, NULL)`);
   }).immediate();
 }
 
@@ -92,15 +102,13 @@ class SqliteWatcher implements PolledSource {
       this.#mine = db.prepare('SELECT 1 FROM hashstash_watchers WHERE id = ?').pluck();
       const insert = db.prepare('INSERT OR REPLACE INTO hashstash_watchers (id, seen) VALUES (?, ?)');
       const removeStale = db.prepare('DELETE FROM hashstash_watchers WHERE seen < ?');
-      const activate = db.prepare('UPDATE hashstash_watch SET active = 1 WHERE id = 0');
       const latest = db.prepare('SELECT coalesce(max(seq), 0) FROM hashstash_changes').pluck();
       const remove = db.prepare('DELETE FROM hashstash_watchers WHERE id = ?');
       const count = db.prepare('SELECT count(*) FROM hashstash_watchers').pluck();
-      const deactivate = db.prepare('UPDATE hashstash_watch SET active = 0 WHERE id = 0');
       this.#register = db.transaction(() => {
         removeStale.run(Date.now() - STALE_MS);
         insert.run(this.#id, Date.now());
-        activate.run();
+        for (const trigger of TRIGGERS) db.exec(trigger);
         return latest.get() as number;
       }).immediate;
       this.#heartbeat = db.transaction(() => {
@@ -110,7 +118,7 @@ class SqliteWatcher implements PolledSource {
       this.#leave = db.transaction(() => {
         remove.run(this.#id);
         removeStale.run(Date.now() - STALE_MS);
-        if ((count.get() as number) === 0) deactivate.run();
+        if ((count.get() as number) === 0) for (const drop of DROP_TRIGGERS) db.exec(drop);
       }).immediate;
       this.#last = this.#register();
       this.#beatAt = Date.now() + HEARTBEAT_MS;
