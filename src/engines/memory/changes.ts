@@ -32,9 +32,8 @@ export class ChangePoster {
 
   /** Under the table's lock, after the change: posts it when someone watches. */
   log(table: Table, type: number, key: Uint8Array | undefined): void {
-    const [ints, watchers] = table.control(CONTROL.WATCHERS);
-    if (Atomics.load(ints, watchers) === 0) return;
-    const [, seqAt] = table.control(CONTROL.CHANGE_SEQ);
+    if (table.readControl(CONTROL.WATCHERS) === 0) return;
+    const [ints, seqAt] = table.control(CONTROL.CHANGE_SEQ);
     const seq = Atomics.add(ints, seqAt, 1) + 1;
     if (!this.#channel) {
       this.#channel = new BroadcastChannel(channelName(this.#path));
