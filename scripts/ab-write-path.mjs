@@ -34,6 +34,8 @@ const cases = {
 if (stashes.new.engine.capabilities.sync) {
   cases['set-sync'] = timed(async (s) => { const v = s.sync; const start = performance.now(); let n = 0; while (performance.now() - start < ms) { v.set(`s${counter++ % 20000}`, value); n++; } return n; });
 }
+// CASES=set,update: only those (FerretDB's SQLite handler fails 1,000 concurrent upserts with SQLITE_BUSY).
+if (process.env.CASES) for (const c of Object.keys(cases)) if (!process.env.CASES.split(',').includes(c)) delete cases[c];
 const rates = {};
 for (const c of Object.keys(cases)) for (const side of Object.keys(stashes)) { rates[`${c}/${side}`] = []; await cases[c](stashes[side]); }
 for (let round = 0; round < rounds; round++) {
