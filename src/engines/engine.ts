@@ -54,9 +54,22 @@ export interface EngineContext {
  * behind and some changes are lost to it (it should re-read what it cares about).
  */
 export type RawChange =
-  | { readonly type: 'set' | 'delete'; readonly key: Uint8Array }
-  | { readonly type: 'clear' }
-  | { readonly type: 'missed'; readonly count?: number };
+  | {
+    /** A key was stored, or removed. */
+    readonly type: 'set' | 'delete';
+    /** The key's canonical bytes ({@link encodeKey}). */
+    readonly key: Uint8Array;
+  }
+  | {
+    /** The stash was cleared. */
+    readonly type: 'clear';
+  }
+  | {
+    /** Changes were lost to this watcher. */
+    readonly type: 'missed';
+    /** How many, where the engine knows. */
+    readonly count?: number;
+  };
 
 /** One entry as stored: the key's canonical bytes ({@link encodeKey}) and the value's blob. */
 export type RawEntry = [key: Uint8Array, value: Uint8Array];
