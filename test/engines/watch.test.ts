@@ -4,6 +4,7 @@
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { engineWatchConformance } from 'hashstash/test-suite';
@@ -122,4 +123,54 @@ t.test('an engine without a change feed: UnsupportedError naming it', async (t) 
   t.throws(() => stash.watch({ signal: 'no' } as never), /signal/);
   t.throws(() => stash.watch({ singal: undefined } as never), /singal/);
   await stash.close();
+});
+
+t.test('pairtree: a torn log record (a writer killed mid-write) is skipped as missed, and holds up nothing after it', async (t) => {
+  const { ChangeLog, PAIRTREE_CHANGE } = await import('../../src/engines/pairtree/changes.js');
+  const path = `${t.testdir()}/stash`;
+  const engine = engineFactory('pairtree')({ path, namespace: 'torn', readonly: false, url: undefined, now: Date.now });
+  t.teardown(() => engine.close());
+  const changes = engine.watch!({})[Symbol.asyncIterator]();
+  const log = new ChangeLog(path);
+  log.log(PAIRTREE_CHANGE.set, Buffer.from('before'));
+  // The start of a record that claims 100 bytes of payload and got 2: 'HSCL', length 100, a crc, then the writer died.
+  appendFileSync(`${path}.changes/log`, Buffer.from([0x48, 0x53, 0x43, 0x4c, 100, 0, 0, 0, 1, 2, 3, 4, 1, 0x41]));
+  log.log(PAIRTREE_CHANGE.set, Buffer.from('after'));
+  const seen: string[] = [];
+  for (;;) {
+    const { value } = await changes.next();
+    seen.push(value!.type === 'set' ? `set ${Buffer.from(value!.key).toString()}` : value!.type);
+    if (seen.at(-1) === 'set after') break;
+  }
+  t.strictSame(seen, ['set before', 'missed', 'set after']);
+  await changes.return?.();
+});
+
+t.test('pairtree: a watcher follows the log across a rotation and misses nothing', async (t) => {
+  const { ChangeLog, PAIRTREE_CHANGE } = await import('../../src/engines/pairtree/changes.js');
+  const path = `${t.testdir()}/stash`;
+  const engine = engineFactory('pairtree')({ path, namespace: 'rotation', readonly: false, url: undefined, now: Date.now });
+  t.teardown(() => engine.close());
+  const changes = engine.watch!({})[Symbol.asyncIterator]();
+  const log = new ChangeLog(path);
+  // ~22 bytes a record: past the 1 MB rotation while the watcher does not read.
+  const count = 60_000;
+  for (let i = 0; i < count; i++) log.log(PAIRTREE_CHANGE.set, Buffer.from(`key-${i}`));
+  t.ok(existsSync(`${path}.changes/log.1`), 'the log was rotated');
+  let sets = 0;
+  let missed = 0;
+  for (;;) {
+    const { value } = await changes.next();
+    if (value!.type === 'missed') missed++;
+    if (value!.type !== 'set') continue;
+    const key = Buffer.from(value!.key).toString();
+    if (key !== `key-${sets}`) {
+      t.fail(`change ${sets} is ${key}: out of order`);
+      break;
+    }
+    if (++sets === count) break;
+  }
+  t.equal(missed, 0, 'nothing missed');
+  t.equal(sets, count, 'every change');
+  await changes.return?.();
 });

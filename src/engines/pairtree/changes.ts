@@ -34,6 +34,13 @@ const STALE_MS = 60_000;
 /** After a rotation, the old file is read this long still, for a writer that opened it just before. */
 const LATE_WRITER_MS = 2_000;
 const READ_BYTES = 256 * 1024;
+/**
+ * A record is one write(): a live writer's is whole within microseconds. One still incomplete after this long was torn
+ * (its writer killed, the disk full), and is skipped, so a torn record at the end never holds up the ones after it.
+ */
+const TORN_MS = 2_000;
+/** No key is this long: a record claiming more is torn. */
+const MAX_PAYLOAD = 256 * 1024 * 1024;
 const SET = 1;
 const DELETE = 2;
 const CLEAR = 3;
@@ -78,7 +85,17 @@ export class ChangeLog {
   }
 }
 
-interface OpenFile { fd: number; ino: number; offset: number; until: number }
+interface OpenFile {
+  fd: number;
+  ino: number;
+  offset: number;
+  until: number;
+  /** Where a record was incomplete, and since when (see TORN_MS). */
+  stuckAt: number;
+  stuckSince: number;
+  /** Bytes were skipped as torn: the next record that checks is preceded by `missed`. */
+  torn: boolean;
+}
 
 /** One watcher: its registration file, and where it is in the log. */
 class PairtreeWatcher implements PolledSource {
@@ -116,7 +133,7 @@ class PairtreeWatcher implements PolledSource {
   #open(atEnd: boolean): OpenFile {
     const fd = openSync(this.#log, 'a+');
     const stat = fstatSync(fd);
-    return { fd, ino: stat.ino, offset: atEnd ? stat.size : 0, until: Infinity };
+    return { fd, ino: stat.ino, offset: atEnd ? stat.size : 0, until: Infinity, stuckAt: -1, stuckSince: 0, torn: false };
   }
 
   #heartbeat(): boolean {
@@ -185,11 +202,10 @@ class PairtreeWatcher implements PolledSource {
       const length = readSync(file.fd, buffer, 0, READ_BYTES, file.offset);
       if (length === 0) return;
       let at = 0;
-      let torn = false;
       while (at + HEADER <= length) {
         const payloadLength = buffer.readUInt32LE(at + 4);
-        const magicOk = buffer.readUInt32LE(at) === MAGIC;
-        if (magicOk && at + HEADER + payloadLength > length) {
+        const magicOk = buffer.readUInt32LE(at) === MAGIC && payloadLength <= MAX_PAYLOAD;
+        if (magicOk && at + HEADER + payloadLength > length && !this.#tornAt(file, file.offset + at)) {
           // Incomplete: not written whole yet, or larger than what was read; read again from here.
           if (at === 0 && HEADER + payloadLength > READ_BYTES) at = this.#readLarge(file, payloadLength, changes) ? -1 : 0;
           break;
@@ -197,13 +213,13 @@ class PairtreeWatcher implements PolledSource {
         const payload = buffer.subarray(at + HEADER, at + HEADER + payloadLength);
         if (!magicOk || payloadLength === 0 || crc32(payload) !== buffer.readUInt32LE(at + 8)) {
           // Torn: skip to the next byte and look for a record that checks.
-          torn = true;
+          file.torn = true;
           at += 1;
           continue;
         }
-        if (torn) {
+        if (file.torn) {
           changes.push({ type: 'missed' });
-          torn = false;
+          file.torn = false;
         }
         changes.push(decodePayload(payload));
         at += HEADER + payloadLength;
@@ -213,6 +229,16 @@ class PairtreeWatcher implements PolledSource {
       if (at === 0) return;
       if (length < READ_BYTES) return;
     }
+  }
+
+  /** Whether the record at `position`, incomplete, has been so for TORN_MS (it is torn); starts the clock if not. */
+  #tornAt(file: OpenFile, position: number): boolean {
+    if (file.stuckAt !== position) {
+      file.stuckAt = position;
+      file.stuckSince = Date.now();
+      return false;
+    }
+    return Date.now() - file.stuckSince > TORN_MS;
   }
 
   /** A record larger than one read; false while it is incomplete. */
