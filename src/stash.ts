@@ -302,6 +302,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * }
    * ```
    * @throws {@link UnsupportedError} on an engine without a change feed.
+   * @throws {@link ReadOnlyError} on a readonly stash on lmdb, sqlite, pairtree, redis or mongo: a watcher registers
+   * itself in the stash's storage.
    */
   watch(options?: WatchOptions): StashWatch<K> { return watching().watchStash<K>(this.#core, options); }
 
