@@ -43,6 +43,7 @@ export { DriverMissingError } from './errors.js';
 export { MemoryBudgetError } from './engines/memory/errors.js';
 export type { EvictionPolicy } from './engines/memory/eviction.js';
 export type { StashStats } from './read-counts.js';
+export type { StashChange, StashWatch, WatchOptions } from './watch/change.js';
 // Functions whose modules load on first call: see lazy-exports.ts.
 export {
   serialize, deserialize, serializerNames, encode, decode, codecNames, encodeKey, decodeKey, hashKey, stashed,

@@ -22,12 +22,14 @@ import type { SetIfAbsentOptions } from './set-if-absent.js';
 import type { Lease } from './lease/lease.js';
 import type { LeaseOptions } from './lease/options.js';
 import type { LeaseStore } from './lease/store.js';
+import type { StashWatch, WatchOptions } from './watch/change.js';
 
 // What a stash needs beyond its facade loads when first needed (see lazy.ts): importing hashstash loads none of it.
 const from = import.meta.url;
 const updates = lazy<typeof import('./update-source.js')>(from, './update-source.js');
 const syncView = lazy<typeof import('./sync-stash.js')>(from, './sync-stash.js');
 const memoCache = lazy<typeof import('./memo/cache.js')>(from, './memo/cache.js');
+const watching = lazy<typeof import('./watch/watch.js')>(from, './watch/watch.js');
 const memo = lazy<typeof import('./memo/memoize.js')>(from, './memo/memoize.js');
 const decorator = lazy<typeof import('./memo/decorator.js')>(from, './memo/decorator.js');
 const mapping = lazy<typeof import('./parallel/map.js')>(from, './parallel/map.js');
@@ -364,6 +366,25 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
   async clear(): Promise<void> { await this.#core.clear(this.#core.storage); }
+
+  /**
+   * Changes to this stash made from now on by any thread or process (machine, on redis and mongo), until `signal`
+   * aborts or the stash closes: `{ type: 'set' | 'delete', key }`, `{ type: 'clear' }`, and `{ type: 'missed', count? }`
+   * when the watcher fell behind (a loop that stops reading for long, a lost connection): never a silent gap.
+   * `ready` resolves once every later change is sure to be seen.
+   *
+   * @example
+   * ```ts
+   * const controller = new AbortController();
+   * for await (const change of stash.watch({ signal: controller.signal })) {
+   *   if (change.type === 'set') console.log('set', change.key);
+   * }
+   * ```
+   * @throws {@link UnsupportedError} on an engine without a change feed.
+   * @throws {@link ReadOnlyError} on a readonly stash on lmdb, sqlite, pairtree, redis or mongo: a watcher registers
+   * itself in the stash's storage.
+   */
+  watch(options?: WatchOptions): StashWatch<K> { return watching().watchStash<K>(this.#core, options); }
 
   /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
   async stats(): Promise<StashStats> { return this.#core.stats(); }

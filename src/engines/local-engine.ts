@@ -1,4 +1,4 @@
-import type { AppendStore, Engine, EngineCapabilities, EngineStats, RawEntry, SyncStore } from './engine.js';
+import type { AppendStore, Engine, EngineCapabilities, EngineStats, RawChange, RawEntry, SyncStore } from './engine.js';
 import { asyncAppendStore } from './local-append.js';
 
 /**
@@ -33,6 +33,8 @@ export class LocalEngine implements Engine {
   readonly #onClose: () => void;
   /** See {@link Engine.compareAndSet}: the store's own, run synchronously, where the store has one. */
   readonly compareAndSet?: (key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined) => Promise<boolean>;
+  /** The engine's change feed, set by the engines that have one (see {@link Engine.watch}). */
+  watch?: (options: { readonly signal?: AbortSignal | undefined }) => AsyncIterable<RawChange>;
 
   constructor(name: string, capabilities: EngineCapabilities, store: SyncStore, onClose: () => void = () => {}) {
     this.name = name;

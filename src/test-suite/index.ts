@@ -27,6 +27,7 @@ import { compareAndSetConformance } from './engine-compare-and-set.js';
 
 export type { TestFunction };
 export { stashConformance, type StashConformanceOptions } from './stash.js';
+export { engineWatchConformance, type EngineWatchConformanceOptions } from './engine-watch.js';
 
 /** What {@link engineConformance} runs on. */
 export interface EngineConformanceOptions {

@@ -1,5 +1,6 @@
 import type { Database } from 'lmdb';
 import { matchesExpected } from '../compare-and-set.js';
+import { logDelete, logSet } from './changes.js';
 import { hasVersionSpace, removeVersions } from './versions.js';
 
 type Db = Database<Buffer, Buffer>;
@@ -39,9 +40,13 @@ export function compareAndSetInTransaction(
     beforeWrite?.(db, next);
     const [k, v] = recordOf(key, next);
     db.putSync(k as Buffer, v as Buffer);
+    logSet(db, key);
     return true;
   }
   if (hasVersionSpace(db)) removeVersions(db, key);
-  if (current !== undefined) db.removeSync(recordOf(key, EMPTY)[0] as Buffer);
+  if (current !== undefined) {
+    db.removeSync(recordOf(key, EMPTY)[0] as Buffer);
+    logDelete(db, key);
+  }
   return true;
 }

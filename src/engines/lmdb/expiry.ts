@@ -1,6 +1,7 @@
 import type { Database } from 'lmdb';
 import { carriesExpiry, isExpiredAt } from '../expiry.js';
-import { AFTER_VERSION_SPACE, hasVersionSpace, removeVersions, VERSION_SPACE } from './versions.js';
+import { AFTER_WATCH_SPACE, changeLogger, LOG_DELETE, WATCH_SPACE } from './changes.js';
+import { hasVersionSpace, removeVersions, VERSION_SPACE } from './versions.js';
 
 /**
  * Expiry on lmdb. Expired entries stay in the database until `purgeExpired()` removes them; every read leaves them
@@ -46,11 +47,12 @@ export function purgeExpired(db: Db, now: number, blobOf: (key: Buffer, record: 
   for (;;) {
     const page = db.transactionSync(() => {
       const withVersions = hasVersionSpace(db);
+      const log = changeLogger(db);
       const records = Array.from(db.getRange({ start: after, exclusiveStart, limit: PURGE_PAGE }), ({ key, value }) => [key, value] as const);
       let last: Buffer | undefined;
       let intoVersions = false;
       for (const [key, record] of records) {
-        if (key[0] === VERSION_SPACE) {
+        if (key[0] === VERSION_SPACE || key[0] === WATCH_SPACE) {
           intoVersions = true;
           break;
         }
@@ -59,13 +61,14 @@ export function purgeExpired(db: Db, now: number, blobOf: (key: Buffer, record: 
         if (!isExpiredAt(blob, now)) continue;
         if (withVersions) removeVersions(db, fullKey);
         db.removeSync(key);
+        log?.(LOG_DELETE, fullKey);
         removed++;
       }
       return { count: records.length, last, intoVersions };
     });
     if (page.intoVersions) {
-      // Jump over the version space: entries go on after it.
-      after = AFTER_VERSION_SPACE;
+      // Jump over the versions and the change log (changes.ts): entries go on after them.
+      after = AFTER_WATCH_SPACE;
       exclusiveStart = false;
       continue;
     }

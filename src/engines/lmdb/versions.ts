@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { Database } from 'lmdb';
 import type { RawVersion } from '../engine.js';
 import { versionTimestamp } from '../version-stamp.js';
+import { logSet } from './changes.js';
 
 /**
  * Append mode on lmdb: versions live in the same database as the entries, in a key space of their own that starts
@@ -70,6 +71,7 @@ export function appendInTransaction(db: Db, key: Uint8Array, record: [Uint8Array
   db.putSync(versionKey(prefix, version), stored);
   db.putSync(record[0] as Buffer, record[1] as Buffer);
   addToCount(db, 1);
+  logSet(db, key);
   return version;
 }
 

@@ -28,13 +28,17 @@ export const CONTROL = {
   MAX_SEGMENT: 14,
   /**
    * 1 once an entry that expires was written (until `clear()`, or a purge that leaves none): `has`, `keys` and `size`
-   * read values to leave expired entries out only then. Int 23, clear of the float64 fields at ints 16-21.
+   * read values to leave expired entries out only then. Int 24, clear of the float64 fields at ints 16-21 and the
+   * change feed's ints 22-23.
    */
-  EXPIRING: 23,
+  EXPIRING: 24,
   /** Float64 indexes (from the block start / 8): the budget, and bytes of entries and of segments. */
   F_MAX_BYTES: 8,
   F_BYTES_USED: 9,
   F_SEGMENT_BYTES: 10,
+  /** Int32 indexes past the floats: watchers of the table, and the seq of its last logged change (changes.ts). */
+  WATCHERS: 22,
+  CHANGE_SEQ: 23,
   /** Heads of the table's lists of retired index blocks, one per block size (see index-blocks.ts). */
   RETIRED_INDEX: 32,
   /** Segment rows: [segment ref, size, bytes used, dead bytes (overwritten or deleted), age]. */

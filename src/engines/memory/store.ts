@@ -11,6 +11,8 @@ import { Table } from './table.js';
 import { versionKey } from './version-key.js';
 import { versionTimestamp } from '../version-stamp.js';
 import { compareAndSetInTable } from './compare-and-set.js';
+import { Feeds } from '../change-feed.js';
+import { ChangePoster, MEMORY_CHANGE, watchMemory } from './changes.js';
 
 /**
  * The memory engine: entries live in the process's shared arena (see shared-memory/), so every worker thread that
@@ -80,6 +82,7 @@ class MemoryVersions implements SyncAppendStore {
     try {
       if (!table.overwrite(key, KIND_COUNTER, counter)) table.put(key, KIND_COUNTER, counter);
       table.put(key, KIND_VALUE, value);
+      this.#store.changes.log(table, MEMORY_CHANGE.set, key);
     } catch (error) {
       table.remove(versioned, KIND_VERSION);
       if (!previous || !table.overwrite(key, KIND_COUNTER, previous)) table.remove(key, KIND_COUNTER);
@@ -114,8 +117,11 @@ class MemoryStore implements SyncStore {
   /** The clock expiry is judged by. */
   readonly #now: () => number;
   #table: Table | undefined;
+  /** Posts changes to the table's watchers (changes.ts). */
+  readonly changes: ChangePoster;
 
   constructor(path: string, maxBytes: number, policy: number, now: () => number) {
+    this.changes = new ChangePoster(path);
     this.#path = path;
     this.#maxBytes = maxBytes;
     this.#policy = policy;
@@ -161,6 +167,7 @@ class MemoryStore implements SyncStore {
     table.locked(() => {
       if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
       table.put(key, KIND_VALUE, value);
+      this.changes.log(table, MEMORY_CHANGE.set, key);
     });
   }
 
@@ -169,8 +176,10 @@ class MemoryStore implements SyncStore {
     const table = this.table;
     return table.locked(() => {
       const old = table.expiring ? table.get(key, KIND_VALUE, true) : undefined;
-      const removed = table.remove(key, KIND_VALUE) && !(old !== undefined && isExpired(old, this.#now));
+      const existed = table.remove(key, KIND_VALUE);
+      const removed = existed && !(old !== undefined && isExpired(old, this.#now));
       removeVersionsLocked(table, key);
+      if (existed) this.changes.log(table, MEMORY_CHANGE.delete, key);
       return removed;
     });
   }
@@ -180,6 +189,7 @@ class MemoryStore implements SyncStore {
     table.locked(() => {
       table.clear();
       table.expiring = false;
+      this.changes.log(table, MEMORY_CHANGE.clear, undefined);
     });
   }
 
@@ -214,6 +224,7 @@ class MemoryStore implements SyncStore {
       for (const key of doomed) {
         table.remove(key, KIND_VALUE);
         removeVersionsLocked(table, key);
+        this.changes.log(table, MEMORY_CHANGE.delete, key);
       }
       if (!expiringLeft) table.expiring = false;
       return doomed.length;
@@ -229,6 +240,7 @@ class MemoryStore implements SyncStore {
       for (const [key, value] of batch) {
         if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
         table.put(key, KIND_VALUE, value);
+        this.changes.log(table, MEMORY_CHANGE.set, key);
       }
     });
   }
@@ -239,17 +251,25 @@ class MemoryStore implements SyncStore {
     const table = this.table;
     return compareAndSetInTable(table, key, expected, next, this.#now, (value) => {
       if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
-    });
+    }, (type) => this.changes.log(table, MEMORY_CHANGE[type], key));
   }
 }
 
 class MemoryEngine extends LocalEngine {
   readonly #store: MemoryStore;
-  constructor(store: MemoryStore) {
+  readonly #feeds = new Feeds();
+  constructor(store: MemoryStore, path: string) {
     super('memory', {
       persistent: false, sync: true, sharedAcrossProcesses: false, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
     }, store);
     this.#store = store;
+    this.watch = (options) => watchMemory(path, this.#store.table, this.#feeds, options);
+  }
+
+  override async close(): Promise<void> {
+    await this.#feeds.closeAll();
+    this.#store.changes.close();
+    await super.close();
   }
 
   override async stats(): Promise<Partial<EngineStats>> { return this.#store.stats(); }
@@ -259,5 +279,5 @@ export function createMemoryEngine(context: EngineContext): LocalEngine {
   const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
   // Zero bytes, so that workers this thread starts before the stash is first opened share the arena (hand-over.ts).
   reserveArena();
-  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT), context.now));
+  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT), context.now), context.path);
 }

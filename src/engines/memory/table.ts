@@ -73,6 +73,12 @@ export class Table {
     this.#segments = new Segments(arena, offset, (entry, hash) => this.#slotOf(entry, hash), (entry) => this.#counterInUse(entry));
   }
 
+  /** The arena's Int32 view (it changes when the arena grows) and the index of a control field in it (changes.ts). */
+  control(field: number): [ints: Int32Array, index: number] { return [this.#arena.ints, this.#c + field]; }
+
+  /** Atomics.load of a control field, without allocating (on every write, changes.ts). */
+  readControl(field: number): number { return Atomics.load(this.#arena.ints, this.#c + field); }
+
   get policy(): number { return this.#arena.ints[this.#c + C.POLICY]!; }
   get maxBytes(): number { return this.#arena.floats[this.#c / 2 + C.F_MAX_BYTES]!; }
 

@@ -12,6 +12,9 @@ import {
 } from './expiry.js';
 import { mongoStats } from './stats.js';
 import { compareAndSetDocument } from './compare-and-set.js';
+import { Feeds } from '../change-feed.js';
+import type { RawChange } from '../engine.js';
+import { MONGO_CHANGE, MongoChanges, watchMongo } from './changes.js';
 
 export { mongoNames } from './naming.js';
 
@@ -55,6 +58,8 @@ const CONCURRENCY = MAX_POOL_SIZE;
  * replaces it; only a delete racing every attempt could exhaust these.
  */
 const UPSERT_ATTEMPTS = 5;
+/** A purge of a watched stash deletes, and logs, this many documents at a time. */
+const PURGE_LOGGED_BATCH = 1000;
 const DUPLICATE_KEY = 11000;
 
 const CAPABILITIES: EngineCapabilities = {
@@ -81,6 +86,9 @@ class MongoEngine implements Engine {
   #collection: Collection<StoredDocument> | undefined;
   #versions: Collection<VersionDocument> | undefined;
   #opening: Promise<Collection<StoredDocument>> | undefined;
+  /** The change log's collections (changes.ts), made with the collection. */
+  #changes: MongoChanges | undefined;
+  readonly #feeds = new Feeds();
 
   constructor(context: EngineContext) {
     this.#url = context.url ?? DEFAULT_URL;
@@ -118,7 +126,12 @@ class MongoEngine implements Engine {
     try {
       const documentOf = (v: Uint8Array): StoredDocument => this.#document(id, key, v);
       if (next !== undefined) await this.#indexesFor(documentOf(next), collection);
-      return await compareAndSetDocument(collection, this.#versions!, { _id: id, documentOf }, expected, next, this.#now);
+      const written = await compareAndSetDocument(collection, this.#versions!, { _id: id, documentOf }, expected, next, this.#now);
+      // A delete of what is absent (neither expected nor next) changed nothing to tell watchers.
+      if (written && (next !== undefined || expected !== undefined)) {
+        await this.#changes?.logIfWatched(next === undefined ? MONGO_CHANGE.delete : MONGO_CHANGE.set, [key]);
+      }
+      return written;
     } catch (error) {
       return this.#fail(error, 'write');
     }
@@ -137,6 +150,7 @@ class MongoEngine implements Engine {
       }
       const collection = client.db(this.#database).collection<StoredDocument>(this.#collectionName);
       this.#versions = client.db(this.#database).collection<VersionDocument>(this.#collectionName + VERSIONS_SUFFIX);
+      this.#changes = new MongoChanges(client.db(this.#database), this.#collectionName);
       // Closed meanwhile: this operation runs on (and fails with) the closing client, and the next one starts anew.
       if (this.#shared === shared) this.#collection = collection;
       return collection;
@@ -212,6 +226,26 @@ class MongoEngine implements Engine {
     const document = this.#document(id, key, value);
     await this.#indexesFor(document, collection);
     await this.#replace(collection, document);
+    const logging = this.#changes?.logIfWatched(MONGO_CHANGE.set, [key]);
+    if (logging) await this.#logged(logging);
+  }
+
+  /** Waits for a change's log entry (changes.ts), its failure typed like the write's. */
+  async #logged(logging: Promise<void>): Promise<void> {
+    try {
+      await logging;
+    } catch (error) {
+      this.#fail(error, 'write');
+    }
+  }
+
+  /** Changes from every client of this stash, by polling its change log (changes.ts). */
+  watch(options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
+    this.#writable('write');
+    return watchMongo(async () => {
+      if (!this.#changes) await this.#use();
+      return this.#changes!;
+    }, this.#feeds, options);
   }
 
   /** An upsert; a duplicate key error means another writer inserted the key first, and is tried again. */
@@ -251,6 +285,7 @@ class MongoEngine implements Engine {
       // deleteOne filtered on expiresAt (FerretDB 1.x scans the collection for it: 2x the cost of a delete).
       const found = await collection.findOne({ _id: id }, EXPIRY_ONLY);
       const removed = (await collection.deleteOne({ _id: id })).deletedCount === 1;
+      if (removed) await this.#changes?.logIfWatched(MONGO_CHANGE.delete, [key]);
       return removed && !(found && documentExpired(found, this.#now()));
     } catch (error) {
       return this.#fail(error, 'delete from');
@@ -283,6 +318,7 @@ class MongoEngine implements Engine {
       await this.#versions!.drop();
       await collection.drop();
       this.#expiryIndexes = undefined;
+      await this.#changes?.logIfWatched(MONGO_CHANGE.clear, [undefined]);
     } catch (error) {
       this.#fail(error, 'clear');
     }
@@ -293,7 +329,18 @@ class MongoEngine implements Engine {
     this.#writable('purge expired entries from');
     const collection = this.#collection ?? (await this.#use());
     try {
-      return (await collection.deleteMany(expiredFilter(this.#now()))).deletedCount;
+      const expired = expiredFilter(this.#now());
+      if (!(await this.#changes?.mayBeWatched())) return (await collection.deleteMany(expired)).deletedCount;
+      // Watched: the keys are needed for the log, so the expired documents are found first and deleted by _id (still
+      // only where expired: one set again meanwhile stays).
+      let removed = 0;
+      const doomed = await collection.find(expired, { projection: { _id: 1, k: 1 } }).toArray();
+      for (let i = 0; i < doomed.length; i += PURGE_LOGGED_BATCH) {
+        const batch = doomed.slice(i, i + PURGE_LOGGED_BATCH);
+        removed += (await collection.deleteMany({ $and: [expired, { _id: { $in: batch.map((document) => document._id) } }] })).deletedCount;
+        await this.#changes?.logIfWatched(MONGO_CHANGE.delete, batch.map(keyOf));
+      }
+      return removed;
     } catch (error) {
       return this.#fail(error, 'purge expired entries from');
     }
@@ -322,7 +369,9 @@ class MongoEngine implements Engine {
     try {
       const document = this.#document(id, key, value);
       await this.#indexesFor(document, collection);
-      return await appendVersion(collection, this.#versions!, document, this.#now);
+      const version = await appendVersion(collection, this.#versions!, document, this.#now);
+      await this.#changes?.logIfWatched(MONGO_CHANGE.set, [key]);
+      return version;
     } catch (error) {
       return this.#fail(error, 'write');
     }
@@ -405,6 +454,8 @@ class MongoEngine implements Engine {
     } catch (error) {
       await eachLimited(this.#duplicates(error, documents), (document) => this.#replace(collection, document));
     }
+    const logging = this.#changes?.logIfWatched(MONGO_CHANGE.set, batch.map(([key]) => key));
+    if (logging) await this.#logged(logging);
   }
 
   /** The documents an insert failed on because their `_id` exists; any other failure is thrown. */
@@ -453,6 +504,7 @@ class MongoEngine implements Engine {
 
   /** Releases this stash's share of the client; the last stash on a URL closes it. The next use connects again. */
   async close(): Promise<void> {
+    await this.#feeds.closeAll();
     const shared = this.#shared;
     this.#shared = undefined;
     this.#collection = undefined;

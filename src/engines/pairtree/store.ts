@@ -4,7 +4,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { DecodeError } from '../../errors.js';
+import { DecodeError, ReadOnlyError } from '../../errors.js';
 import { hashKey } from '../../keys/hash.js';
 import { previewRawKey } from '../../keys/preview.js';
 import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../engine.js';
@@ -14,6 +14,8 @@ import { pairtreeStats } from './stats.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
 import { appendVersion, removeVersions, versionsOf } from './versions.js';
 import { compareAndSetInFolder } from './compare-and-set.js';
+import { Feeds } from '../change-feed.js';
+import { ChangeLog, PAIRTREE_CHANGE, watchPairtree } from './changes.js';
 
 /**
  * Plain files in hashed folders: the key's sha256 hex splits into `ab/cd/<rest>/`, which holds `key` (the encoded key)
@@ -43,9 +45,12 @@ const errnoOf = errorCode;
 class PairtreeStore implements SyncStore {
   readonly #root: string;
   readonly #now: () => number;
+  /** Logs changes for watchers, after each write is visible (changes.ts). */
+  readonly #changes: ChangeLog;
   constructor(root: string, now: () => number) {
     this.#root = root;
     this.#now = now;
+    this.#changes = new ChangeLog(root);
   }
 
   /** Whether the stash has held an expiring entry since it was last cleared. */
@@ -138,6 +143,7 @@ class PairtreeStore implements SyncStore {
         mkdirSync(folder, { recursive: true });
         if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
         this.#writeAtomically(folder, VALUE_FILE, value);
+        this.#changes.log(PAIRTREE_CHANGE.set, key);
         return;
       } catch (error) {
         if (errnoOf(error) === 'ENOENT' && attempt < 2) continue;
@@ -161,11 +167,14 @@ class PairtreeStore implements SyncStore {
       if (errnoOf(error) !== 'ENOENT') this.#fail(error, folder, 'delete');
       existed = false;
     }
-    return this.#removeRest(folder, existed) && live;
+    return this.#removeRest(folder, existed, key) && live;
   }
 
-  /** After a value file is gone: the versions, the key file and the empty folders; returns `existed`. */
-  #removeRest(folder: string, existed: boolean): boolean {
+  /**
+   * After a value file is gone: the versions, the key file and the empty folders; returns `existed`, and logs the
+   * delete of `key` (when known) for watchers.
+   */
+  #removeRest(folder: string, existed: boolean, key: Uint8Array | undefined): boolean {
     // Even without a value: versions an append racing an earlier delete (or a crash) left must not outlive the key.
     try {
       removeVersions(folder, tempName, (doomed) => rmSync(doomed, { recursive: true, force: true, maxRetries: 3 }));
@@ -173,6 +182,7 @@ class PairtreeStore implements SyncStore {
       this.#fail(error, folder, 'delete');
     }
     if (!existed) return false;
+    if (key !== undefined) this.#changes.log(PAIRTREE_CHANGE.delete, key);
     try {
       unlinkSync(join(folder, KEY_FILE));
       // Empty parents go too, so a deleted stash leaves no litter; a folder a concurrent writer is filling stays.
@@ -217,7 +227,7 @@ class PairtreeStore implements SyncStore {
       const moved = this.#head(aside);
       if (moved !== undefined && isExpiredAt(moved, now)) {
         unlinkSync(aside);
-        if (this.#removeRest(folder, true)) removed++;
+        if (this.#removeRest(folder, true, this.#read(join(folder, KEY_FILE)))) removed++;
         continue;
       }
       try {
@@ -240,6 +250,7 @@ class PairtreeStore implements SyncStore {
       if (errnoOf(error) === 'ENOENT') return;
       this.#fail(error, this.#root, 'clear');
     }
+    this.#changes.log(PAIRTREE_CHANGE.clear, undefined);
     try {
       rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
     } catch (error) {
@@ -320,7 +331,9 @@ class PairtreeStore implements SyncStore {
           this.#markFor(value);
           mkdirSync(folder, { recursive: true });
           if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
-          return appendVersion(folder, value, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
+          const version = appendVersion(folder, value, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
+          this.#changes.log(PAIRTREE_CHANGE.set, key);
+          return version;
         } catch (error) {
           if (errnoOf(error) === 'ENOENT' && attempt < 2) continue;
           return this.#fail(error, folder, 'write');
@@ -337,6 +350,7 @@ class PairtreeStore implements SyncStore {
       return compareAndSetInFolder(folder, key, expected, next, this.#now(), {
         temp: tempName, publish, set: (k, v) => this.set(k, v), delete: (k) => void this.delete(k),
         beforeCreate: (value) => this.#markFor(value),
+        afterCreate: (created) => this.#changes.log(PAIRTREE_CHANGE.set, created),
       });
     } catch (error) {
       return this.#fail(error, folder, 'write');
@@ -348,9 +362,18 @@ class PairtreeStore implements SyncStore {
 }
 
 export function createPairtreeEngine(context: EngineContext): LocalEngine {
-  return new LocalEngine(
+  const feeds = new Feeds();
+  const engine = new LocalEngine(
     'pairtree',
     { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true },
     new PairtreeStore(context.path, context.now),
+    () => { void feeds.closeAll(); },
   );
+  engine.watch = (options) => {
+    if (context.readonly) {
+      throw new ReadOnlyError(`pairtree cannot watch ${context.path}: a watcher registers itself beside the stash, and the stash was opened with readonly: true`);
+    }
+    return watchPairtree(context.path, feeds, options);
+  };
+  return engine;
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { expiresAtOf } from '../../format/header.js';
 import { isExpiredAt } from '../compare-and-set.js';
+import { CHANGE_TYPE, PUBLISH_LUA } from './changes.js';
 import type { RedisVersionNames } from './versions.js';
 
 /**
@@ -18,10 +19,10 @@ import type { RedisVersionNames } from './versions.js';
  * keep it: a blob that expires gets its member with that score, a deleted field loses its member. Append mode: it
  * compares and replaces the key's current value and adds no version.
  */
-// KEYS: the hash, the key's version list, the set of version lists, the expiry index.
+// KEYS: the hash, the key's version list, the set of version lists, the expiry index, the watchers, the seq.
 // ARGV: the field, the mode ('absent' | 'equal'), the expected bytes, '1' to set or '0' to delete, the next bytes,
-// the next blob's expiry ('' when it never expires).
-const SCRIPT = `
+// the next blob's expiry ('' when it never expires), the change channel. The write is logged for watchers (changes.ts).
+const SCRIPT = `${PUBLISH_LUA}
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if ARGV[2] == 'absent' then
   if current then return current end
@@ -31,11 +32,13 @@ end
 if ARGV[4] == '1' then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
   if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+  hashstash_publish(KEYS[5], KEYS[6], ARGV[7], ${CHANGE_TYPE.set}, { ARGV[1] })
 else
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('UNLINK', KEYS[2])
   redis.call('SREM', KEYS[3], KEYS[2])
   redis.call('ZREM', KEYS[4], ARGV[1])
+  if current then hashstash_publish(KEYS[5], KEYS[6], ARGV[7], ${CHANGE_TYPE.delete}, { ARGV[1] }) end
 end
 return 1`;
 
@@ -46,12 +49,12 @@ export async function compareAndSetInHash(
   client: Redis, names: RedisVersionNames, field: Buffer, expected: Buffer | undefined, next: Buffer | undefined, now: () => number,
 ): Promise<boolean> {
   const expiresAt = next === undefined ? null : expiresAtOf(next);
-  const keys = [names.hash, names.listOf(field), names.index, names.expiry];
+  const keys = [names.hash, names.listOf(field), names.index, names.expiry, names.changes.watchers, names.changes.seq];
   let compareTo = expected;
   for (;;) {
     const reply = await client.callBuffer(
-      'EVAL', SCRIPT, 4, ...keys, field, compareTo === undefined ? 'absent' : 'equal', compareTo ?? EMPTY,
-      next === undefined ? '0' : '1', next ?? EMPTY, expiresAt === null ? '' : String(expiresAt),
+      'EVAL', SCRIPT, keys.length, ...keys, field, compareTo === undefined ? 'absent' : 'equal', compareTo ?? EMPTY,
+      next === undefined ? '0' : '1', next ?? EMPTY, expiresAt === null ? '' : String(expiresAt), names.changes.channel,
     ) as number | Buffer | null;
     if (typeof reply === 'number') return true;
     if (expected !== undefined) return false;

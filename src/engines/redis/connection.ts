@@ -7,6 +7,7 @@ import {
 } from './batching.js';
 import { sendCommand, sendCommands } from './command.js';
 import { SCRIPTS, type Script } from './expiry.js';
+import { loggedHsetArgs, mustLog } from './changes.js';
 import { ReplyWatchdog } from './watchdog.js';
 
 /**
@@ -232,7 +233,12 @@ export class SharedConnection {
     const failed = (error: unknown) => { throw fail(error, DOING[op]); };
     const client = this.client;
     if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
-    if (op === Op.Set) return this.#sendCommand(client, 'hset', [hash, field, value!], false).then(noop, failed);
+    if (op === Op.Set) {
+      // A stash that may be watched logs the set in the same step (changes.ts).
+      const logged = mustLog(client, hash);
+      return (logged ? this.#sendCommand(client, 'eval', loggedHsetArgs(hash, logged, [field, value!]), false)
+        : this.#sendCommand(client, 'hset', [hash, field, value!], false)).then(noop, failed);
+    }
     return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
   }
 
@@ -320,7 +326,7 @@ export class SharedConnection {
     const reply = op === Op.Get
       ? this.#sendCommand(target, one ? 'hget' : 'hmget', one ? [hash, field] : [hash, ...fieldsOf(queue, start, end)], true)
       : op === Op.Set
-        ? this.#sendCommand(target, 'hset', one ? [hash, field, queue[start]!.value!] : [hash, ...pairsOf(queue, start, end)], false)
+        ? this.#sendSet(target, hash, one ? [field, queue[start]!.value!] : pairsOf(queue, start, end))
         : this.#sendCommand(target, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false);
     // In a pipeline, exec settles the run (with every command's error or reply).
     if (target !== this.client) {
@@ -331,6 +337,13 @@ export class SharedConnection {
       (result) => settle(queue, start, end, null, result),
       (error: unknown) => settle(queue, start, end, error, undefined),
     );
+  }
+
+  /** An HSET of a run, or the script that also logs it where the stash may be watched (changes.ts). */
+  #sendSet(target: Redis | ChainableCommander, hash: Buffer, pairs: Buffer[]): Promise<unknown> {
+    const logged = mustLog(this.client, hash);
+    return logged ? this.#sendCommand(target, 'eval', loggedHsetArgs(hash, logged, pairs), false)
+      : this.#sendCommand(target, 'hset', [hash, ...pairs], false);
   }
 
   #failQueued(error: unknown): void {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { expiresAtOf } from '../../format/header.js';
+import { CHANGE_TYPE, PUBLISH_LUA, type RedisChangeNames } from './changes.js';
 
 /**
  * Expiry on Redis. One hash per stash stays; beside it an expiry index, the sorted set `<stash hash name>:expiry`
@@ -95,11 +96,14 @@ export class Script {
   }
 }
 
-// KEYS: hash, index. ARGV[1]: '1' when the server has HPEXPIRE; then per entry: field, blob, expires at, field ttl (ms).
-export const SET_EXPIRING = new Script(`
+// KEYS: hash, index, watchers, seq. ARGV[1]: '1' when the server has HPEXPIRE, ARGV[2]: the change channel; then per
+// entry: field, blob, expires at, field ttl (ms). The sets are logged for watchers (changes.ts).
+export const SET_EXPIRING = new Script(`${PUBLISH_LUA}
 local hash, index = KEYS[1], KEYS[2]
 local fieldTtl = ARGV[1] == '1'
-for i = 2, #ARGV, 4 do
+local fields = {}
+for i = 3, #ARGV, 4 do
+  fields[#fields + 1] = ARGV[i]
   redis.call('HSET', hash, ARGV[i], ARGV[i + 1])
   redis.call('ZADD', index, ARGV[i + 2], ARGV[i])
   if fieldTtl then redis.call('HPEXPIRE', hash, ARGV[i + 3], 'FIELDS', 1, ARGV[i]) end
@@ -109,6 +113,7 @@ if fieldTtl then
     if redis.call('HEXISTS', hash, field) == 0 then redis.call('ZREM', index, field) end
   end
 end
+hashstash_publish(KEYS[3], KEYS[4], ARGV[2], ${CHANGE_TYPE.set}, fields)
 return 0`, false);
 
 // KEYS: hash, index. ARGV: now. HLEN less the fields the index names as due whose blob has expired.
@@ -120,8 +125,9 @@ for _, field in ipairs(redis.call('ZRANGE', KEYS[2], '-inf', ARGV[1], 'BYSCORE')
 end
 return n`);
 
-// KEYS: hash, index. ARGV: now, batch. { entries removed, members taken }: the caller goes on while members == batch.
-export const PURGE = new Script(`
+// KEYS: hash, index, watchers, seq. ARGV: now, batch, the change channel. { entries removed, members taken }: the
+// caller goes on while members == batch. The removals are logged for watchers as deletes (changes.ts).
+export const PURGE = new Script(`${PUBLISH_LUA}
 local hash, index = KEYS[1], KEYS[2]
 local now = tonumber(ARGV[1])
 local members = redis.call('ZRANGE', index, '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))
@@ -136,6 +142,7 @@ for i = 1, #members, 1000 do redis.call('ZREM', index, unpack(members, i, math.m
 for i = 1, #later, 2 do redis.call('ZADD', index, later[i + 1], later[i]) end
 local removed = 0
 for i = 1, #doomed, 1000 do removed = removed + redis.call('HDEL', hash, unpack(doomed, i, math.min(i + 999, #doomed))) end
+if #doomed > 0 then hashstash_publish(KEYS[3], KEYS[4], ARGV[3], ${CHANGE_TYPE.delete}, doomed) end
 return { removed, #members }`);
 
 /**
@@ -162,10 +169,11 @@ export const fieldTtlMs = (expiresAt: number, now: number): number =>
  * Runs the purge script until the index has nothing due at `now`; how many entries it removed. Two calls are in
  * flight at once (each takes its own batch, atomically), so the server works while a reply travels.
  */
-export async function purgeExpired(client: Redis, hash: Buffer, index: Buffer, now: number): Promise<number> {
+export async function purgeExpired(client: Redis, hash: Buffer, index: Buffer, changes: RedisChangeNames, now: number): Promise<number> {
   let removed = 0;
   const at = String(now);
-  const call = () => PURGE.run(client, [hash, index], [at, PURGE_BATCH]) as Promise<[number, number]>;
+  const keys = [hash, index, changes.watchers, changes.seq];
+  const call = () => PURGE.run(client, keys, [at, PURGE_BATCH, changes.channel]) as Promise<[number, number]>;
   for (;;) {
     const first = call();
     const second = call();

@@ -9,6 +9,9 @@ import { expiredFields, fieldTtlMs, isExpired, purgeExpired, SET_EXPIRING, SIZE 
 import { redisStats } from './stats.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
 import { compareAndSetInHash } from './compare-and-set.js';
+import { Feeds } from '../change-feed.js';
+import type { RawChange } from '../engine.js';
+import { loggedHsetArgs, mustLog, registerStash, watchRedis } from './changes.js';
 
 /**
  * Redis through ioredis (loaded on first use). A stash is one Redis hash, `hashstash:{<digest>}:<namespace>`, whose
@@ -75,6 +78,8 @@ class RedisEngine implements Engine {
   readonly #index: Buffer;
   /** The hash and the index: the keys of every expiry script. */
   readonly #keys: readonly Buffer[];
+  /** The keys of the expiring write's script: the hash, the expiry index and the change feed's watchers and seq. */
+  readonly #writeKeys: readonly Buffer[];
   readonly #readonly: boolean;
   readonly #now: () => number;
   /** A get's reply, with a blob expired at `now()` read as absent. */
@@ -92,9 +97,11 @@ class RedisEngine implements Engine {
     this.#versionNames = new RedisVersionNames(this.#hashName);
     this.#index = this.#versionNames.expiry;
     this.#keys = [this.#hash, this.#index];
+    this.#writeKeys = [...this.#keys, this.#versionNames.changes.watchers, this.#versionNames.changes.seq];
     this.#readonly = context.readonly;
     const now = (this.#now = context.now ?? Date.now);
     this.#live = (reply) => (reply === null || isExpired(reply, now()) ? undefined : reply);
+    registerStash(this.#hash, this.#versionNames.changes);
   }
 
   /** See {@link Engine.compareAndSet}: one Lua script (compare-and-set.ts). */
@@ -103,6 +110,14 @@ class RedisEngine implements Engine {
     if (key.byteLength > ALWAYS_ACCEPTED_BYTES || (next?.byteLength ?? 0) > ALWAYS_ACCEPTED_BYTES) await this.#checkSize(await this.#client(), key, next ?? EMPTY);
     return this.#command('write to', (client) =>
       compareAndSetInHash(client, this.#versionNames, asBuffer(key), expected && asBuffer(expected), next && asBuffer(next), this.#now));
+  }
+
+  readonly #feeds = new Feeds();
+
+  /** Changes from every client of this stash, through pub/sub (changes.ts); `ready` resolves once every later write is seen. */
+  watch(options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
+    this.#writable('watch');
+    return watchRedis(this.#versionNames.changes, { client: () => this.#client() }, this.#feeds, options);
   }
 
   /** The shared connection, joined on first use (and again after close). */
@@ -210,11 +225,11 @@ class RedisEngine implements Engine {
     const now = this.#now();
     const shared = this.#shared;
     return this.#command('write to', () => {
-      const args: (Buffer | string)[] = [shared.fieldExpiry ? '1' : '0'];
+      const args: (Buffer | string)[] = [shared.fieldExpiry ? '1' : '0', this.#versionNames.changes.channel];
       for (let i = 0; i < expiresAt.length; i++) {
         args.push(fields[2 * i]!, fields[2 * i + 1]!, String(expiresAt[i]!), String(fieldTtlMs(expiresAt[i]!, now)));
       }
-      return shared.script(SET_EXPIRING, this.#keys, args) as Promise<unknown> as Promise<void>;
+      return shared.script(SET_EXPIRING, this.#writeKeys, args) as Promise<unknown> as Promise<void>;
     });
   }
 
@@ -246,7 +261,7 @@ class RedisEngine implements Engine {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#command('purge expired entries from', (client) => purgeExpired(client, this.#hash, this.#index, this.#now()));
+    return this.#command('purge expired entries from', (client) => purgeExpired(client, this.#hash, this.#index, this.#versionNames.changes, this.#now()));
   }
 
   /** Entries (as `size()`), and the server's estimate of the memory of the hash and its index (MEMORY USAGE). */
@@ -372,7 +387,15 @@ class RedisEngine implements Engine {
       bytes = 0;
       if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
       const client = await this.#client();
-      const written = batchExpiries.length ? this.#setExpiring(batch, batchExpiries) : client.hset(this.#hash, ...batch);
+      let written: Promise<unknown>;
+      if (batchExpiries.length) written = this.#setExpiring(batch, batchExpiries);
+      else {
+        // A stash that may be watched logs the batch in the same step (changes.ts).
+        const logged = mustLog(client, this.#hash);
+        written = logged
+          ? (client.eval as (...args: unknown[]) => Promise<unknown>)(...loggedHsetArgs(this.#hash, logged, batch))
+          : client.hset(this.#hash, ...batch);
+      }
       written.catch(noop);
       inFlight.push(written);
     };
@@ -467,6 +490,7 @@ class RedisEngine implements Engine {
 
   /** Leaves the shared connection; the last stash to leave quits it. A later operation joins it again. */
   async close(): Promise<void> {
+    await this.#feeds.closeAll();
     const shared = this.#connection;
     if (!shared) return;
     this.#connection = undefined;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RawVersion } from '../engine.js';
 import { EXPIRES_AT_PRELUDE, expiryIndexName } from './expiry.js';
+import { CHANGE_TYPE, PUBLISH_LUA, RedisChangeNames } from './changes.js';
 
 /**
  * Append mode on Redis: each key's versions are a Redis list, `<stash hash name>:versions:<sha256 of the key>`, one
@@ -14,9 +15,10 @@ import { EXPIRES_AT_PRELUDE, expiryIndexName } from './expiry.js';
  */
 const PAGE = 128;
 
-// KEYS: the list, the stash's hash, the set of lists, the expiry index; ARGV: the writer's clock (ms), the field, the blob.
-// An expiring blob gets its member in the expiry index (expiry.ts); one that does not leaves it to the readers' check.
-const APPEND_SCRIPT = EXPIRES_AT_PRELUDE + `
+// KEYS: the list, the stash's hash, the set of lists, the expiry index, the watchers, the seq; ARGV: the writer's clock
+// (ms), the field, the blob, the change channel. An expiring blob gets its member in the expiry index (expiry.ts); one
+// that does not leaves it to the readers' check. Each script logs its change for watchers (changes.ts).
+const APPEND_SCRIPT = EXPIRES_AT_PRELUDE + PUBLISH_LUA + `
 local stamp = tonumber(ARGV[1])
 local last = redis.call('LINDEX', KEYS[1], -1)
 if last then
@@ -28,11 +30,13 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('SADD', KEYS[3], KEYS[1])
 local expires = expiresAt(ARGV[3])
 if expires then redis.call('ZADD', KEYS[4], string.format('%.17g', expires), ARGV[2]) end
+hashstash_publish(KEYS[5], KEYS[6], ARGV[4], ${CHANGE_TYPE.set}, { ARGV[2] })
 return version`;
 
-// KEYS: the hash, the key's list, the set of lists, the expiry index; ARGV: the field, now (ms). 1 when it removed a
-// value that had not expired (an expired one is removed too, but was already absent to every reader).
-const DELETE_SCRIPT = EXPIRES_AT_PRELUDE + `
+// KEYS: the hash, the key's list, the set of lists, the expiry index, the watchers, the seq; ARGV: the field, now (ms),
+// the change channel. 1 when it removed a value that had not expired (an expired one is removed too, but was already
+// absent to every reader).
+const DELETE_SCRIPT = EXPIRES_AT_PRELUDE + PUBLISH_LUA + `
 redis.call('UNLINK', KEYS[2])
 redis.call('SREM', KEYS[3], KEYS[2])
 local now = tonumber(ARGV[2])
@@ -42,13 +46,16 @@ if score then
   if tonumber(score) <= now and expiredAt(KEYS[1], ARGV[1], now) then live = 0 end
   redis.call('ZREM', KEYS[4], ARGV[1])
 end
-return redis.call('HDEL', KEYS[1], ARGV[1]) * live`;
+local removed = redis.call('HDEL', KEYS[1], ARGV[1])
+if removed == 1 then hashstash_publish(KEYS[5], KEYS[6], ARGV[3], ${CHANGE_TYPE.delete}, { ARGV[1] }) end
+return removed * live`;
 
-// KEYS: the hash, the set of lists, the expiry index.
-const CLEAR_SCRIPT = `
+// KEYS: the hash, the set of lists, the expiry index, the watchers, the seq; ARGV: the change channel.
+const CLEAR_SCRIPT = PUBLISH_LUA + `
 local lists = redis.call('SMEMBERS', KEYS[2])
 for i = 1, #lists, 1000 do redis.call('UNLINK', unpack(lists, i, math.min(i + 999, #lists))) end
 redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])
+hashstash_publish(KEYS[4], KEYS[5], ARGV[1], ${CHANGE_TYPE.clear}, {})
 return 0`;
 
 export class RedisVersionNames {
@@ -57,8 +64,11 @@ export class RedisVersionNames {
   /** The expiry index (expiry.ts). */
   readonly expiry: Buffer;
   readonly #listPrefix: string;
+  /** The change feed's names (changes.ts). */
+  readonly changes: RedisChangeNames;
 
   constructor(hashName: string) {
+    this.changes = new RedisChangeNames(hashName);
     this.hash = Buffer.from(hashName);
     this.index = Buffer.from(`${hashName}:versions`);
     this.expiry = Buffer.from(expiryIndexName(hashName));
@@ -72,17 +82,22 @@ export class RedisVersionNames {
 
 /** Adds a version and makes it the current value; the version number. */
 export async function appendVersion(client: Redis, names: RedisVersionNames, field: Buffer, value: Buffer): Promise<number> {
-  return await client.eval(APPEND_SCRIPT, 4, names.listOf(field), names.hash, names.index, names.expiry, String(Date.now()), field, value) as number;
+  const { watchers, seq, channel } = names.changes;
+  return await client.eval(
+    APPEND_SCRIPT, 6, names.listOf(field), names.hash, names.index, names.expiry, watchers, seq, String(Date.now()), field, value, channel,
+  ) as number;
 }
 
 /** Removes the key's value and every version; true when it had a value not expired at `now`. */
 export async function removeKey(client: Redis, names: RedisVersionNames, field: Buffer, now: number): Promise<boolean> {
-  return (await client.eval(DELETE_SCRIPT, 4, names.hash, names.listOf(field), names.index, names.expiry, field, String(now))) === 1;
+  const { watchers, seq, channel } = names.changes;
+  return (await client.eval(DELETE_SCRIPT, 6, names.hash, names.listOf(field), names.index, names.expiry, watchers, seq, field, String(now), channel)) === 1;
 }
 
 /** Removes every value and every version of the stash. */
 export async function clearAll(client: Redis, names: RedisVersionNames): Promise<void> {
-  await client.eval(CLEAR_SCRIPT, 3, names.hash, names.index, names.expiry);
+  const { watchers, seq, channel } = names.changes;
+  await client.eval(CLEAR_SCRIPT, 5, names.hash, names.index, names.expiry, watchers, seq, channel);
 }
 
 /** Oldest first, PAGE versions per LRANGE; each page is asked for before the previous one is handed out. */

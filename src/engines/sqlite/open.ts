@@ -3,6 +3,7 @@ import { EngineUnavailableError } from '../../errors.js';
 import { errorCode } from '../fs-errors.js';
 import type { Database } from './driver.js';
 import { CREATE_VERSIONS_TABLE } from './versions.js';
+import { prepareChanges } from './changes.js';
 
 /**
  * Opening a connection: loading better-sqlite3, and making the connection ready while other processes open, create
@@ -130,4 +131,5 @@ export function prepareForWrites(db: Database): void {
   else if (!hasExpiryColumn(db)) migrateToExpiry(db);
   if (!hasIndex(db, EXPIRY_INDEX)) db.exec(CREATE_EXPIRY_INDEX);
   if (!hasTable(db, 'versions')) db.exec(CREATE_VERSIONS_TABLE);
+  prepareChanges(db, hasTable);
 }

@@ -11,6 +11,8 @@ import { BUSY_TIMEOUT_MS, connect, hasExpiryColumn, hasTable, prepareForWrites, 
 import { storedKey, storedValue } from './rows.js';
 import { expiryColumn, SqliteVersions } from './versions.js';
 import { compareAndSetIn } from './compare-and-set.js';
+import { clearLogged, watchSqlite } from './changes.js';
+import { Feeds } from '../change-feed.js';
 
 /**
  * One SQLite database per stash, `<path>/data.sqlite`, through better-sqlite3 (loaded on first use).
@@ -296,8 +298,9 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return;
     try {
-      if (connection.versions) connection.versions.clearAll();
-      else connection.removeAll.run();
+      // Logged as one `clear` for watchers (changes.ts), not as a delete per entry.
+      if (connection.versions) clearLogged(connection.db, connection.versions.clearAll);
+      else clearLogged(connection.db, () => connection.removeAll.run());
     } catch (error) {
       this.#fail(error, 'clear');
     }
@@ -466,10 +469,13 @@ class SqliteStore implements SyncStore {
 
 export function createSqliteEngine(context: EngineContext): LocalEngine {
   const store = new SqliteStore(context.path, context.readonly, context.now);
-  return new LocalEngine(
+  const feeds = new Feeds();
+  const engine = new LocalEngine(
     'sqlite',
     { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true },
     store,
-    () => store.close(),
+    () => { void feeds.closeAll(); store.close(); },
   );
+  engine.watch = (options) => watchSqlite(context.path, context.readonly, feeds, options);
+  return engine;
 }
