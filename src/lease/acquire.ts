@@ -1,15 +1,14 @@
 import { expiresAtOf } from '../format/header.js';
-import type { HashStash } from '../stash.js';
 import { Lease } from './lease.js';
 import { resolveLeaseOptions, type LeaseOptions } from './options.js';
-import { LEASE_STASH, LEASE_STASH_OPTIONS, LeaseStore } from './store.js';
+import { LEASE_STASH, LEASE_STASH_OPTIONS, LeaseStore, type LeaseParent } from './store.js';
 
 /** Waiting for a held lease polls with backoff between these bounds, each pause randomized by ±50% so waiters spread out. */
 const FIRST_DELAY_MS = 5;
 const LAST_DELAY_MS = 250;
 
 /** The lease store of `stash` (its lease sub-stash), judged by the clock `now`. */
-export function openLeaseStore(stash: HashStash, now: () => number): LeaseStore {
+export function openLeaseStore(stash: LeaseParent, now: () => number): LeaseStore {
   return new LeaseStore(stash.sub(LEASE_STASH, LEASE_STASH_OPTIONS), now);
 }
 

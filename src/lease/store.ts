@@ -4,7 +4,7 @@ import type { Engine } from '../engines/engine.js';
 import type { BlobFormat } from '../format/blob.js';
 import { encodeKey } from '../keys/encode.js';
 import { noCompareAndSet } from '../set-if-absent.js';
-import type { HashStash } from '../stash.js';
+import type { ResolvedOptions } from '../options.js';
 import { blobFormat } from '../stash-format.js';
 
 /**
@@ -26,14 +26,26 @@ export interface LeaseRecord {
   readonly host: string;
 }
 
+/** What leases use of their sub-stash: its engine, the options its blobs are written with, and close. */
+export interface LeaseStash {
+  readonly engine: Engine;
+  readonly options: Pick<ResolvedOptions, 'serializer' | 'compress' | 'b64' | 'trustCode'>;
+  close(): Promise<void>;
+}
+
+/** What leases use of the stash they serve: a sub-stash opened with options of their own. */
+export interface LeaseParent {
+  sub(name: string, options: typeof LEASE_STASH_OPTIONS): LeaseStash;
+}
+
 /** The lease sub-stash of one stash object, with the clock of that stash. */
 export class LeaseStore {
-  readonly stash: HashStash;
+  readonly stash: LeaseStash;
   readonly now: () => number;
   readonly #format: BlobFormat;
   #closings = 0;
 
-  constructor(stash: HashStash, now: () => number) {
+  constructor(stash: LeaseStash, now: () => number) {
     this.stash = stash;
     this.now = now;
     this.#format = blobFormat(stash.options);

@@ -7,6 +7,7 @@ import { Feeds, pollChanges, type PolledSource, type WatchOptions } from '../cha
 import type { Database, Statement } from './driver.js';
 import { DATABASE_FILE } from './limits.js';
 import { connect, prepareForWrites, retryWhileLocked } from './open.js';
+import { CLEAR, DROP_TRIGGERS, SET, TRIGGERS } from './change-log.js';
 
 /**
  * The sqlite engine's change feed: a change log written by triggers on `entries`, so every write (set, setMany,
@@ -28,56 +29,10 @@ import { connect, prepareForWrites, retryWhileLocked } from './open.js';
  * reads the new rows only then; a gap between the last seq it read and the oldest kept is `missed`, as is finding its
  * registration gone (it was taken for dead, so changes may not have been logged meanwhile).
  */
-export const RING = 10_000;
 const POLL_MS = 10;
 const HEARTBEAT_MS = 5_000;
 const STALE_MS = 60_000;
 const READ_LIMIT = 1_000;
-const SET = 1;
-const DELETE = 2;
-const CLEAR = 3;
-
-const SCHEMA = [
-  'CREATE TABLE IF NOT EXISTS hashstash_changes (seq INTEGER PRIMARY KEY, type INTEGER NOT NULL, key BLOB)',
-  'CREATE TABLE IF NOT EXISTS hashstash_watchers (id TEXT PRIMARY KEY, seen REAL NOT NULL)',
-  `CREATE TRIGGER IF NOT EXISTS hashstash_changes_ring AFTER INSERT ON hashstash_changes
-     BEGIN DELETE FROM hashstash_changes WHERE seq <= NEW.seq - ${RING}; END`,
-];
-const DELETE_TRIGGER = `CREATE TRIGGER IF NOT EXISTS hashstash_log_delete AFTER DELETE ON entries
-  BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${DELETE}, OLD.key); END`;
-const TRIGGERS = [
-  `CREATE TRIGGER IF NOT EXISTS hashstash_log_insert AFTER INSERT ON entries
-     BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${SET}, NEW.key); END`,
-  `CREATE TRIGGER IF NOT EXISTS hashstash_log_update AFTER UPDATE ON entries
-     BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${SET}, NEW.key); END`,
-  DELETE_TRIGGER,
-];
-const DROP_TRIGGERS = ['hashstash_log_insert', 'hashstash_log_update', 'hashstash_log_delete'].map((name) => `DROP TRIGGER IF EXISTS ${name}`);
-
-/** Creates the log and the registration table where they are missing (prepareForWrites calls it). */
-export function prepareChanges(db: Database, hasTable: (db: Database, name: string) => boolean): void {
-  if (hasTable(db, 'hashstash_watchers')) return;
-  db.transaction(() => { for (const statement of SCHEMA) db.exec(statement); }).immediate();
-}
-
-const watchedStatements = new WeakMap<Database, Statement>();
-
-/**
- * `clear` as the engine runs it: while watched, with the delete trigger dropped and one `clear` logged instead, in one
- * transaction; else as it is.
- */
-export function clearLogged(db: Database, clear: () => void): void {
-  let watched = watchedStatements.get(db);
-  if (!watched) watchedStatements.set(db, (watched = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'hashstash_log_delete'").pluck()));
-  const statement = watched;
-  db.transaction(() => {
-    if (statement.get() === undefined) return clear();
-    db.exec('DROP TRIGGER hashstash_log_delete');
-    clear();
-    db.exec(DELETE_TRIGGER);
-    db.exec(`INSERT INTO hashstash_changes (type, key) VALUES (${CLEAR}, NULL)`);
-  }).immediate();
-}
 
 /** One watcher: its own connection, its registration, and the last seq it has read. */
 class SqliteWatcher implements PolledSource {

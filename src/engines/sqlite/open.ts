@@ -3,7 +3,7 @@ import { EngineUnavailableError } from '../../errors.js';
 import { errorCode } from '../fs-errors.js';
 import type { Database } from './driver.js';
 import { CREATE_VERSIONS_TABLE } from './versions.js';
-import { prepareChanges } from './changes.js';
+import { prepareChanges } from './change-log.js';
 
 /**
  * Opening a connection: loading better-sqlite3, and making the connection ready while other processes open, create

@@ -11,7 +11,8 @@ import { BUSY_TIMEOUT_MS, connect, hasExpiryColumn, hasTable, prepareForWrites, 
 import { storedKey, storedValue } from './rows.js';
 import { expiryColumn, SqliteVersions } from './versions.js';
 import { compareAndSetIn } from './compare-and-set.js';
-import { clearLogged, watchSqlite } from './changes.js';
+import { clearLogged } from './change-log.js';
+import { watchSqlite } from './changes.js';
 import { Feeds } from '../change-feed.js';
 
 /**
