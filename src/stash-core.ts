@@ -3,7 +3,7 @@ import { join, sep } from 'node:path';
 import type { Engine, RawEntry, SyncAppendStore, AppendStore, SyncStore } from './engines/engine.js';
 import { engineFactory } from './engines/index.js';
 import { checkOptionsObject, checkTtl } from './checks.js';
-import { mayExpire } from './engines/expiry.js';
+import { isExpiredAt, mayExpire } from './engines/expiry.js';
 import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
 import { expiresAtOf } from './format/header.js';
 import type { BlobFormat } from './format/blob.js';
@@ -237,9 +237,7 @@ export class StashCore {
 
   /** True when `blob` has expired by this stash's clock (whether or not the engine hides expired blobs). */
   isExpired(blob: Uint8Array): boolean {
-    if (!mayExpire(blob)) return false;
-    const at = expiresAtOf(blob);
-    return at !== null && at <= this.now();
+    return mayExpire(blob) && isExpiredAt(blob, this.now());
   }
 
   /** {@link isExpired} for a blob the engine handed on: notes that this stash has expiring entries. */
@@ -247,7 +245,7 @@ export class StashCore {
     const at = expiresAtOf(blob);
     if (at === null) return false;
     this.#expiring = true;
-    return at <= this.now();
+    return at <= this.now() && isExpiredAt(blob, this.now());
   }
 
   /** `blob`, or undefined when it has expired and the engine left it to us to hide. */
@@ -312,7 +310,7 @@ export class StashCore {
     return this.gated(access, () => then(access.get(keys().encodeKey(key)), (blob) => {
       if (blob === undefined) return undefined;
       const at = expiresAtOf(blob);
-      return at !== null && at <= this.now() ? undefined : at;
+      return at !== null && isExpiredAt(blob, this.now()) ? undefined : at;
     }));
   }
 

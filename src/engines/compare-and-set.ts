@@ -1,4 +1,6 @@
-import { expiresAtOf } from '../format/header.js';
+import { isExpiredAt } from './expiry.js';
+
+export { isExpiredAt };
 
 /**
  * The comparison every engine's `compareAndSet` makes (see {@link Engine.compareAndSet}): true when `current`, the
@@ -8,12 +10,6 @@ import { expiresAtOf } from '../format/header.js';
 export function matchesExpected(current: Uint8Array | undefined, expected: Uint8Array | undefined, now: number): boolean {
   if (expected === undefined) return current === undefined || isExpiredAt(current, now);
   return current !== undefined && sameBytes(current, expected);
-}
-
-/** True when the blob carries an expiry at or before `now`. */
-export function isExpiredAt(blob: Uint8Array, now: number): boolean {
-  const expiresAt = expiresAtOf(blob);
-  return expiresAt !== null && expiresAt <= now;
 }
 
 /** Byte equality of two views (lmdb's transient views may report a `byteLength` past their `length`: compare by length). */

@@ -1,4 +1,4 @@
-import { expiresAtOf } from '../format/header.js';
+import { expiresAtOf, isIntactExpiringBlob } from '../format/header.js';
 
 /**
  * Expiry as the engines and the facade test it, written once. A blob expires when its header says so (format
@@ -34,18 +34,30 @@ export function expiryOf(blob: Uint8Array): number | null {
   return EXPIRY[0]!;
 }
 
-/** True when `blob` has expired at `now` (ms since the epoch). */
+/**
+ * True when `blob` has expired at `now` (ms since the epoch). A blob whose header says so is checked whole (length and
+ * crc32, see isIntactExpiringBlob) before it is believed, so damaged bytes are never taken for an expired (absent)
+ * entry; that check runs only for expired blobs, never on the read of a live one.
+ */
 export function isExpiredAt(blob: Uint8Array, now: number): boolean {
   if (!mayExpire(blob)) return false;
   const at = expiryOf(blob);
-  return at !== null && at <= now;
+  return at !== null && at <= now && isIntactExpiringBlob(blob);
 }
 
 /** True when `blob` has expired by `clock`, which is called only for a blob that carries an expiry. */
 export function isExpired(blob: Uint8Array, clock: () => number): boolean {
-  if (!mayExpire(blob)) return false;
-  const at = expiryOf(blob);
-  return at !== null && at <= clock();
+  return mayExpire(blob) && isExpiredAt(blob, clock());
+}
+
+/**
+ * The first bytes of a blob say it has expired at `now`: a first test on a partial read, to be confirmed by
+ * {@link isExpiredAt} on the whole blob.
+ */
+export function headSaysExpiredAt(head: Uint8Array, now: number): boolean {
+  if (!mayExpire(head)) return false;
+  const at = expiryOf(head);
+  return at !== null && at <= now;
 }
 
 /** `blob`, or undefined when it has expired by `clock`: what a read that hides expired entries hands on. */

@@ -99,6 +99,22 @@ export function expiresAtOf(stored: Uint8Array): number | null {
   return EXPIRY_VIEW[0]!;
 }
 
+/**
+ * True when `stored` is a whole version 2 blob (raw or base64-encoded whole) whose body length and crc32 are as
+ * written. An expiry is believed only from such a blob: damaged bytes whose header happens to read as an expiry in the
+ * past must fail as damage (the read path's DecodeError), not pass for an entry that expired and is absent.
+ */
+export function isIntactExpiringBlob(stored: Uint8Array): boolean {
+  let blob = stored;
+  if (stored[0] !== MAGIC_0) {
+    if (stored.length < 32 || String.fromCharCode(stored[0]!, stored[1]!) !== B64_PREFIX) return false;
+    blob = Buffer.from(Buffer.from(stored.buffer, stored.byteOffset, stored.length).toString('latin1'), 'base64');
+  }
+  if (blob.length < EXPIRING_HEADER_SIZE || blob[0] !== MAGIC_0 || blob[1] !== MAGIC_1 || blob[2] !== 2) return false;
+  if (readUInt32LE(blob, 6) !== blob.length - EXPIRING_HEADER_SIZE) return false;
+  return readUInt32LE(blob, 10) === crc32Of(blob, HEADER_SIZE, blob.length);
+}
+
 function readUInt32LE(bytes: Uint8Array, at: number): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) + bytes[at + 3]! * 0x1000000;
 }

@@ -7,7 +7,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { HashStash, type EngineName } from '../../src/index.js';
+import { DecodeError, encodeKey, HashStash, type EngineName } from '../../src/index.js';
 import { DATABASE_FILE } from '../../src/engines/sqlite/store.js';
 import { collect } from '../helpers/collect.js';
 
@@ -62,6 +62,29 @@ for (const engine of ['lmdb', 'sqlite', 'pairtree', 'memory'] as const satisfies
     t.equal(await stash.size(), 1);
     t.strictSame(await collect(stash.keys()), ['d']);
     t.equal(await stash.purgeExpired(), 0);
+  });
+}
+
+// sqlite judges expiry by its expires_at column, written from the blob when it was stored, not by stored bytes.
+for (const engine of ['lmdb', 'pairtree', 'memory'] as const satisfies readonly EngineName[]) {
+  t.test(`${engine}: damaged bytes whose header reads as expired are a DecodeError, never an absent entry`, async (t) => {
+    const clock = clockAt();
+    const stash = new HashStash({ root: t.testdir(), engine, clock, compress: 'raw' });
+    t.teardown(() => stash.close());
+    await stash.set('k', { text: 'x'.repeat(100) }, { ttl: 1_000 });
+    const key = encodeKey('k');
+    const blob = Buffer.from((await stash.engine.get(key))!);
+    blob[blob.length - 2] ^= 0x01;
+    await stash.engine.set(key, blob);
+    clock.advance(1_000);
+    await t.rejects(stash.get('k'), DecodeError, 'its crc32 does not match: damage, not expiry');
+    t.equal(await stash.has('k'), true, 'not hidden as expired');
+    t.equal(await stash.purgeExpired(), 0, 'not purged as expired');
+    await t.rejects(stash.get('k'), DecodeError, 'still there to be seen');
+    await stash.set('k', 'again', { ttl: 1_000 });
+    clock.advance(1_000);
+    t.equal(await stash.get('k'), undefined, 'an intact blob expires as before');
+    t.equal(await stash.purgeExpired(), 1);
   });
 }
 

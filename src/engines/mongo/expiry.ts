@@ -1,3 +1,4 @@
+import { isExpiredAt as isExpired } from '../expiry.js';
 import type { Collection } from 'mongodb';
 import { expiresAtOf } from '../../format/header.js';
 import type { StoredDocument } from './naming.js';
@@ -36,11 +37,8 @@ export const liveFilter = (now: number) => ({
 /** Documents expired at `now`. */
 export const expiredFilter = (now: number) => ({ expiresAt: { $lte: new Date(Math.floor(now)) } });
 
-/** True when the blob has expired at `now`. */
-export const isExpired = (blob: Uint8Array, now: number): boolean => {
-  const at = expiresAtOf(blob);
-  return at !== null && at <= now;
-};
+/** True when `blob` has expired at `now` (the engines' one test, see ../expiry.ts). */
+export { isExpired };
 
 /** True when a document read with its `expiresAt` has expired at `now`. */
 export const documentExpired = (document: Pick<StoredDocument, 'expiresAt'>, now: number): boolean =>

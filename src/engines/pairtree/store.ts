@@ -8,7 +8,7 @@ import { DecodeError, ReadOnlyError } from '../../errors.js';
 import { hashKey } from '../../keys/hash.js';
 import { previewRawKey } from '../../keys/preview.js';
 import type { EngineContext, RawEntry, SyncAppendStore, SyncStore } from '../engine.js';
-import { carriesExpiry, isExpired, isExpiredAt } from '../expiry.js';
+import { carriesExpiry, headSaysExpiredAt, isExpired, isExpiredAt } from '../expiry.js';
 import { LocalEngine } from '../local-engine.js';
 import { pairtreeStats } from './stats.js';
 import { errorCode, isReadOnlyCode, onReadOnlyFileSystem, storageError } from '../fs-errors.js';
@@ -85,8 +85,15 @@ class PairtreeStore implements SyncStore {
   /** Whether the folder holds a value that has not expired at `now` (headers are read only in a marked stash). */
   #holdsLive(folder: string, marked: boolean, now: number): boolean {
     if (!marked) return existsSync(join(folder, VALUE_FILE));
-    const head = this.#head(join(folder, VALUE_FILE));
-    return head !== undefined && !isExpiredAt(head, now);
+    const file = join(folder, VALUE_FILE);
+    const head = this.#head(file);
+    return head !== undefined && !(headSaysExpiredAt(head, now) && this.#expired(file, now));
+  }
+
+  /** Whether the whole value file is an intact blob expired at `now` (a header alone may be damage). */
+  #expired(file: string, now: number): boolean {
+    const blob = this.#read(file);
+    return blob !== undefined && isExpiredAt(blob, now);
   }
 
   #folderOf(key: Uint8Array): string {
@@ -216,7 +223,7 @@ class PairtreeStore implements SyncStore {
     for (const folder of this.#folders(false)) {
       const file = join(folder, VALUE_FILE);
       const head = this.#head(file);
-      if (head === undefined || !isExpiredAt(head, now)) continue;
+      if (head === undefined || !headSaysExpiredAt(head, now) || !this.#expired(file, now)) continue;
       const aside = join(folder, tempName());
       try {
         renameSync(file, aside);
@@ -224,8 +231,7 @@ class PairtreeStore implements SyncStore {
         if (errnoOf(error) === 'ENOENT') continue;
         this.#fail(error, file, 'purge');
       }
-      const moved = this.#head(aside);
-      if (moved !== undefined && isExpiredAt(moved, now)) {
+      if (this.#expired(aside, now)) {
         unlinkSync(aside);
         if (this.#removeRest(folder, true, this.#read(join(folder, KEY_FILE)))) removed++;
         continue;

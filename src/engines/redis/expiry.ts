@@ -1,3 +1,4 @@
+import { isExpiredAt as isExpired } from '../expiry.js';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { expiresAtOf } from '../../format/header.js';
@@ -155,11 +156,8 @@ export const SCRIPTS: readonly Script[] = [SET_EXPIRING, SIZE, PURGE];
 /** The Lua prelude, for the scripts in versions.ts that read expiry too (delete, append). */
 export const EXPIRES_AT_PRELUDE = EXPIRES_AT_LUA;
 
-/** True when `blob` has expired at `now`. */
-export const isExpired = (blob: Uint8Array, now: number): boolean => {
-  const at = expiresAtOf(blob);
-  return at !== null && at <= now;
-};
+/** True when `blob` has expired at `now` (the engines' one test, see ../expiry.ts). */
+export { isExpired };
 
 /** The field's server-side lifetime for HPEXPIRE: the time left by the writer's clock, plus the grace; at least 1 ms. */
 export const fieldTtlMs = (expiresAt: number, now: number): number =>
