@@ -3,19 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Engine, EngineContext, EngineFactory, RawChange, RawEntry } from '../engines/engine.js';
-import type { TestFunction } from './runner.js';
+import type { Engine, EngineContext, RawChange, RawEntry } from '../engines/engine.js';
+import type { EngineSuiteOptions } from './engine-options.js';
 
 /** What {@link engineWatchConformance} runs on. */
-export interface EngineWatchConformanceOptions {
-  /** Registers one test; see {@link TestFunction}. */
-  readonly test: TestFunction;
-  /** Builds an engine for one stash location: the factory you register with `registerEngine`. */
-  readonly factory: EngineFactory;
-  /** Put before each test's name; default the engine's own name. */
-  readonly name?: string | undefined;
-  /** Fields every location gets (a server engine's `url`); the suite makes `path` and `namespace` itself. */
-  readonly context?: Partial<EngineContext> | undefined;
+export interface EngineWatchConformanceOptions extends EngineSuiteOptions {
   /**
    * How many changes the falling-behind test makes while its watcher does not read: more than the engine keeps for a
    * watcher (12,000 unless told; hashstash's engines keep 10,000).

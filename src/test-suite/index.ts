@@ -19,29 +19,20 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Engine, EngineContext, EngineFactory, RawEntry } from '../engines/engine.js';
+import type { Engine, EngineContext, RawEntry } from '../engines/engine.js';
 import { withHeader } from '../format/header.js';
 import { HashStash } from '../stash.js';
 import type { TestFunction } from './runner.js';
+import type { EngineSuiteOptions } from './engine-options.js';
 import { compareAndSetConformance } from './engine-compare-and-set.js';
 
 export type { TestFunction };
+export type { EngineSuiteOptions } from './engine-options.js';
 export { stashConformance, type StashConformanceOptions } from './stash.js';
 export { engineWatchConformance, type EngineWatchConformanceOptions } from './engine-watch.js';
 
 /** What {@link engineConformance} runs on. */
-export interface EngineConformanceOptions {
-  /** Registers one test; see {@link TestFunction}. */
-  readonly test: TestFunction;
-  /** Builds an engine for one stash location: the factory you register with `registerEngine`. */
-  readonly factory: EngineFactory;
-  /** Put before each test's name, to tell the suite's runs apart; default the engine's own name. */
-  readonly name?: string | undefined;
-  /**
-   * Fields every location gets, for a server engine's `url` or the memory engine's `maxBytes`; the suite makes `path`
-   * (a folder of its own inside a fresh temporary folder) and `namespace` (unique per location) itself.
-   */
-  readonly context?: Partial<EngineContext> | undefined;
+export interface EngineConformanceOptions extends EngineSuiteOptions {
   /** Entries in the iteration test: enough to cross an engine's page size (2,500 unless told). */
   readonly manyEntries?: number | undefined;
 }

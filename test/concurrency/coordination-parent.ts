@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Test } from 'tap';
+import { HashStash, type EngineName } from '../../src/index.js';
+import { serverUrl } from '../helpers/servers.js';
 import { killAndWait } from './child.js';
 import type { ChildMessage, CoordinationJob } from './coordination-child.js';
 
@@ -76,3 +79,37 @@ export async function nextMessage(racer: Racer): Promise<ChildMessage> {
   return done ? { error: 'the racer ended without a word' } : value;
 }
 
+
+/** What {@link runTogether} hands back: the parent's stash, each participant's last message, and the time they took. */
+export interface RunTogether {
+  readonly stash: HashStash;
+  readonly results: ChildMessage[];
+  readonly seconds: number;
+}
+
+/**
+ * Opens the stash in the parent (on memory that keeps its table, which the threads then share), starts one
+ * participant per job (threads on memory, processes elsewhere), asserts that each opened the stash, lets them all go
+ * at once and waits for each one's last message. The participants are stopped and the stash cleared at teardown.
+ */
+export async function runTogether(
+  t: Test, engine: EngineName, jobs: (place: { root: string; url: string | undefined }) => CoordinationJob[],
+): Promise<RunTogether> {
+  const participants: Racer[] = [];
+  const root = t.testdir();
+  const url = engine === 'redis' || engine === 'mongo' ? serverUrl(engine) : undefined;
+  const stash = new HashStash({ root, engine, url });
+  t.teardown(async () => {
+    await Promise.all(participants.map((participant) => participant.stop()));
+    await stash.clear().catch(() => {});
+    await stash.close();
+  });
+  await stash.has('open');
+  for (const job of jobs({ root, url })) participants.push(engine === 'memory' ? startThread(job) : startProcess(job));
+  const ready = await Promise.all(participants.map(nextMessage));
+  t.strictSame(ready.filter((m) => !('ready' in m)), [], 'every participant opened the stash');
+  const started = performance.now();
+  for (const participant of participants) participant.go();
+  const results = await Promise.all(participants.map(nextMessage));
+  return { stash, results, seconds: (performance.now() - started) / 1000 };
+}

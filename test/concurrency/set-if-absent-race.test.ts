@@ -5,10 +5,10 @@
  * across threads only). On local engines odd racers use `stash.sync.setIfAbsent`, even ones the asynchronous call.
  */
 import t from 'tap';
-import { HashStash, type EngineName } from '../../src/index.js';
-import { serverSkip, serverUrl } from '../helpers/servers.js';
+import type { EngineName } from '../../src/index.js';
+import { serverSkip } from '../helpers/servers.js';
 import type { RaceJob } from './coordination-child.js';
-import { nextMessage, startProcess, startThread, type Racer } from './coordination-parent.js';
+import { runTogether } from './coordination-parent.js';
 
 const RACERS = 4;
 const KEYS = 1_000;
@@ -21,28 +21,8 @@ for (const engine of ENGINES) {
   const how = engine === 'memory' ? 'worker threads' : 'processes';
   t.test(`${engine}: ${RACERS} ${how} race setIfAbsent on ${KEYS} keys: exactly one winner per key`, { skip }, async (t) => {
     t.setTimeout(240_000);
-    const racers: Racer[] = [];
-    let stash: HashStash | undefined;
-    t.teardown(async () => {
-      await Promise.all(racers.map((racer) => racer.stop()));
-      await stash?.clear().catch(() => {});
-      await stash?.close();
-    });
-    const root = t.testdir();
-    const url = kind ? serverUrl(kind) : undefined;
-    // The parent holds the memory stash open, so the threads share one table.
-    stash = new HashStash({ root, engine, url });
-    await stash.has('open');
-    for (let racer = 0; racer < RACERS; racer++) {
-      const job: RaceJob = { kind: 'race', root, engine, url, racer, keys: KEYS };
-      racers.push(engine === 'memory' ? startThread(job) : startProcess(job));
-    }
-    const ready = await Promise.all(racers.map(nextMessage));
-    t.strictSame(ready.filter((m) => !('ready' in m)), [], 'every racer opened the stash');
-    const started = performance.now();
-    for (const racer of racers) racer.go();
-    const results = await Promise.all(racers.map(nextMessage));
-    const seconds = (performance.now() - started) / 1000;
+    const { stash, results, seconds } = await runTogether(t, engine, ({ root, url }) =>
+      Array.from({ length: RACERS }, (_, racer): RaceJob => ({ kind: 'race', root, engine, url, racer, keys: KEYS })));
     const problems = results.filter((m) => !('done' in m));
     t.strictSame(problems, [], 'every racer finished');
     if (problems.length) return;
