@@ -6,9 +6,10 @@
  * @module hashstash/keyv
  */
 import { Keyv, type KeyvOptions } from 'keyv';
-import { KeyvHashStash, type KeyvHashStashOptions } from './store.js';
+import type { HashStashOptions } from '../options.js';
+import { KeyvHashStash, type KeyvHashStashOptions, type KeyvStoreEntry } from './store.js';
 
-export { KeyvHashStash, type KeyvHashStashOptions };
+export { KeyvHashStash, type KeyvHashStashOptions, type KeyvStoreEntry };
 
 /**
  * A Keyv on a {@link KeyvHashStash}, set up as recommended: keyv's own JSON serialization off (hashstash's serializer
@@ -19,7 +20,7 @@ export { KeyvHashStash, type KeyvHashStashOptions };
  * @param options - Keyv's own options (`namespace`, `ttl`, ...); `store`, `serialize` and `deserialize` are set here.
  */
 export function createKeyv<Value = unknown>(
-  store: KeyvHashStash | KeyvHashStashOptions = {},
+  store: KeyvHashStash | (HashStashOptions & KeyvHashStashOptions) = {},
   options: Omit<KeyvOptions, 'store' | 'serialize' | 'deserialize'> = {},
 ): Keyv<Value> {
   const adapter = store instanceof KeyvHashStash ? store : new KeyvHashStash(store);

@@ -3,8 +3,11 @@ import { ConfigError } from '../errors.js';
 import type { HashStashOptions } from '../options.js';
 import { HashStash } from '../stash.js';
 
-/** Options of {@link KeyvHashStash}: a stash's options, or a stash of your own, and the purge timer. */
-export interface KeyvHashStashOptions extends HashStashOptions {
+/**
+ * The options of {@link KeyvHashStash} of its own; it takes them beside a stash's options (`engine`, `root`, `name`,
+ * `url`, ...: see HashStashOptions), or beside a stash of your own.
+ */
+export interface KeyvHashStashOptions {
   /**
    * A stash to keep the entries in, instead of one opened from the other options. Each keyv namespace is a sub-stash
    * of it; `disconnect()` closes the sub-stashes, not this stash.
@@ -18,10 +21,13 @@ export interface KeyvHashStashOptions extends HashStashOptions {
   readonly purgeInterval?: number | undefined;
 }
 
-/** One keyv entry as keyv's `setMany` hands it over. */
-interface KeyvEntry {
+/** One entry as keyv's `setMany` hands it over. */
+export interface KeyvStoreEntry {
+  /** The key, prefixed with the namespace by keyv. */
   readonly key: string;
+  /** What keyv stores: its JSON text, or its `{ value, expires }` object when its serialization is off. */
   readonly value: unknown;
+  /** ms until it expires; 0 or undefined for never. */
   readonly ttl?: number | undefined;
 }
 
@@ -44,7 +50,14 @@ interface KeyvEntry {
  */
 export class KeyvHashStash extends EventEmitter {
   /** What keyv reads of a store's options. */
-  readonly opts: { readonly dialect: 'hashstash'; readonly url: string; readonly engine: string };
+  readonly opts: {
+    /** keyv's name for the kind of store. */
+    readonly dialect: 'hashstash';
+    /** Where the entries live: the base stash as `String(stash)` shows it (a server URL redacted). */
+    readonly url: string;
+    /** The engine's name. */
+    readonly engine: string;
+  };
   /** Set by keyv: the namespace of the keys it passes (they arrive prefixed with it). */
   namespace: string | undefined;
   readonly #base: HashStash;
@@ -52,7 +65,13 @@ export class KeyvHashStash extends EventEmitter {
   readonly #namespaces = new Map<string, HashStash>();
   readonly #purgeTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: KeyvHashStashOptions = {}) {
+  /**
+   * Opens the base stash (or takes yours) and, with `purgeInterval`, starts the purge timer.
+   *
+   * @param options - A stash's options (default: the `lmdb` engine under the default root, stash name `keyv`) with
+   *   this store's own ({@link KeyvHashStashOptions}), or `{ stash }` with a stash of your own.
+   */
+  constructor(options: HashStashOptions & KeyvHashStashOptions = {}) {
     super();
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new ConfigError(`KeyvHashStash options must be an object, got ${options === null ? 'null' : typeof options}`);
@@ -91,10 +110,12 @@ export class KeyvHashStash extends EventEmitter {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
+  /** The value stored under `key`; undefined when absent or expired. */
   async get<Value>(key: string): Promise<Value | undefined> {
     return (await this.stash.get(key)) as Value | undefined;
   }
 
+  /** The values of `keys`, in order (one batched read: a read transaction, an HMGET, a `$in` query). */
   async getMany<Value>(keys: string[]): Promise<(Value | undefined)[]> {
     return (await this.stash.getMany(keys)) as (Value | undefined)[];
   }
@@ -106,7 +127,7 @@ export class KeyvHashStash extends EventEmitter {
   }
 
   /** One `setMany` per distinct ttl (one transaction per 10,000 entries on local engines, one round trip on redis). */
-  async setMany(entries: KeyvEntry[]): Promise<void> {
+  async setMany(entries: KeyvStoreEntry[]): Promise<void> {
     const byTtl = new Map<number | undefined, [string, unknown][]>();
     for (const { key, value, ttl } of entries) {
       const expiry = expiryOf(ttl)?.ttl;
@@ -118,13 +139,16 @@ export class KeyvHashStash extends EventEmitter {
     await Promise.all(Array.from(byTtl, ([ttl, group]) => stash.setMany(group, ttl === undefined ? undefined : { ttl })));
   }
 
+  /** Whether a live entry is stored under `key`. */
   async has(key: string): Promise<boolean> { return this.stash.has(key); }
 
+  /** {@link has} of each of `keys`, in order. */
   async hasMany(keys: string[]): Promise<boolean[]> {
     const stash = this.stash;
     return Promise.all(keys.map((key) => stash.has(key)));
   }
 
+  /** Removes `key`; true when a live entry was there. */
   async delete(key: string): Promise<boolean> { return this.stash.delete(key); }
 
   /** True when at least one of `keys` was there (keyv's meaning). */
@@ -157,6 +181,7 @@ export class KeyvHashStash extends EventEmitter {
     if (this.#ownsBase) await this.#base.close();
   }
 
+  /** `await using store = new KeyvHashStash(...)`: {@link disconnect} at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> { await this.disconnect(); }
 }
 

@@ -56,6 +56,7 @@ function declaredExportsOf(declarations: string): string[] {
 const ENTRY_POINTS = [
   { module: 'hashstash', compiled: join('dist', 'src', 'index') },
   { module: 'hashstash/test-suite', compiled: join('dist', 'src', 'test-suite', 'index') },
+  { module: 'hashstash/keyv', compiled: join('dist', 'src', 'keyv', 'index') },
 ];
 
 for (const entry of ENTRY_POINTS) {
