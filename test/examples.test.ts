@@ -110,6 +110,15 @@ const EXAMPLES: Record<string, Example> = {
       /^lmdb with lz4 holds 1 entry, lmdb with zlib 0: it lives in <root>\/cities\/lmdb\.hashstash\.zlib$/,
     ]],
   },
+  'keyv.ts': {
+    runs: [[
+      /^get: ann, since a Date, roles a Set$/,
+      /^after its ttl: undefined; purged from storage: 1$/,
+      /^iterator: session:1 -> ann$/,
+      /^the 'web' namespace as a HashStash holds 1 entry$/,
+      /^cacheable over sqlite: <h1>home<\/h1>$/,
+    ]],
+  },
   'custom-engine.ts': {
     runs: [[
       /^Json-fileHashStash\(.*\/main\/json-file\.hashstash\.lz4\) holds 2 entries$/,
