@@ -9,7 +9,18 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'docs/**', '**/node_modules/**', 'bench/results/**', 'bench/.venv/**', 'test/package/consumer/**', '.servers/**', 'figures/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'docs/**',
+      '**/node_modules/**',
+      'bench/results/**',
+      'bench/.venv/**',
+      'test/package/consumer/**',
+      '.servers/**',
+      'figures/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -19,15 +30,35 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // A promise nobody awaits or catches: an unhandled lmdb commit failure once killed writer processes.
-      '@typescript-eslint/no-floating-promises': ['error', {
-        // tap queues subtests: `t.test(...)` is not awaited on purpose.
-        allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          // tap queues subtests: `t.test(...)` is not awaited on purpose.
+          allowForKnownSafePromises: [{ from: 'package', name: 'PromiseWithSubtest', package: '@tapjs/core' }],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
       '@typescript-eslint/no-import-type-side-effects': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-      'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true, defaultFrom: true, namedFrom: true, namespaceFrom: true } }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      'no-restricted-exports': [
+        'error',
+        {
+          restrictDefaultExports: {
+            direct: true,
+            named: true,
+            defaultFrom: true,
+            namedFrom: true,
+            namespaceFrom: true,
+          },
+        },
+      ],
     },
   },
   {
