@@ -28,6 +28,8 @@ await square.stash.clear();
 for (const attempt of ['first', 'second']) {
   const started = performance.now();
   const result = await square(12);
-  console.log(`${attempt} call square(12) = ${result} in ${(performance.now() - started).toFixed(1)} ms (computations: ${computations})`);
+  console.log(
+    `${attempt} call square(12) = ${result} in ${(performance.now() - started).toFixed(1)} ms (computations: ${computations})`,
+  );
 }
 console.log(`results live in ${square.stash}`);

@@ -15,12 +15,16 @@ await using store = new KeyvHashStash({ engine: 'lmdb', root, name: 'sessions' }
 const keyv = createKeyv<{ user: string; since: Date; roles: Set<string> }>(store, { namespace: 'web' });
 await keyv.set('session:1', { user: 'ann', since: new Date('2024-05-01T00:00:00Z'), roles: new Set(['admin']) });
 const session = await keyv.get('session:1');
-console.log(`get: ${session?.user}, since a ${session?.since.constructor.name}, roles a ${session?.roles.constructor.name}`);
+console.log(
+  `get: ${session?.user}, since a ${session?.since.constructor.name}, roles a ${session?.roles.constructor.name}`,
+);
 
 // keyv's ttl is the engine's expiry: expired entries are hidden on every read and purgeExpired() removes them.
 await keyv.set('session:2', { user: 'bo', since: new Date(), roles: new Set() }, 50);
 await new Promise((resolve) => setTimeout(resolve, 80));
-console.log(`after its ttl: ${String(await keyv.get('session:2'))}; purged from storage: ${await store.purgeExpired()}`);
+console.log(
+  `after its ttl: ${String(await keyv.get('session:2'))}; purged from storage: ${await store.purgeExpired()}`,
+);
 
 for await (const [key, value] of keyv.iterator!('web')) console.log(`iterator: ${String(key)} -> ${value.user}`);
 

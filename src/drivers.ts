@@ -64,14 +64,22 @@ export function loadDriver<T>(name: DriverName): T {
 export function driverDidNotLoad(name: DriverName, cause: unknown): DriverMissingError {
   const version = installedVersion(name, here);
   const reason = (cause as Error)?.message ?? String(cause);
-  return missing(name, `${DRIVERS[name].neededBy} needs ${name}, and ${name} ${version} is installed but did not load (${reason}); ` +
-    `reinstall it`, version, cause);
+  return missing(
+    name,
+    `${DRIVERS[name].neededBy} needs ${name}, and ${name} ${version} is installed but did not load (${reason}); ` +
+      `reinstall it`,
+    version,
+    cause,
+  );
 }
 
 function missing(name: DriverName, message: string, found: string | undefined, cause?: unknown): DriverMissingError {
   const install = `npm i ${name}@${majorOf(DRIVERS[name].range)}`;
-  return new DriverMissingError(`${message}: ${install}`, { driver: name, neededBy: DRIVERS[name].neededBy, found, install },
-    cause === undefined ? undefined : { cause });
+  return new DriverMissingError(
+    `${message}: ${install}`,
+    { driver: name, neededBy: DRIVERS[name].neededBy, found, install },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**

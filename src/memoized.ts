@@ -8,7 +8,9 @@ import type { SyncFunctionStash } from './sync-stash.js';
 
 /** The sub-stash of a memoized function or decorated method: asynchronous for async ones, synchronous for the rest. */
 export type StashOf<F> = F extends (...args: infer A) => infer R
-  ? R extends PromiseLike<infer T> ? FunctionStash<A, T> : SyncFunctionStash<A, R>
+  ? R extends PromiseLike<infer T>
+    ? FunctionStash<A, T>
+    : SyncFunctionStash<A, R>
   : never;
 
 /**

@@ -27,7 +27,8 @@ export function stashMapped(stashOptions: HashStashOptions = {}, mapOptions: Map
   resolveMapOptions(mapOptions, mapOptions.options?.length ?? 0);
   const stash = new HashStash(stashOptions);
   return <T, R>(fn: MapFunction<T, R>): StashMapped<T, Awaited<R>> => {
-    const mapped = (items: Iterable<T>, options: MapOptions = {}) => stash.map(fn, items, { ...mapOptions, ...options });
+    const mapped = (items: Iterable<T>, options: MapOptions = {}) =>
+      stash.map(fn, items, { ...mapOptions, ...options });
     return Object.assign(mapped, { stash }) as StashMapped<T, Awaited<R>>;
   };
 }

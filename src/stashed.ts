@@ -34,7 +34,10 @@ function checkOptions(options: object): void {
  * await cached('a', { n: 3 });
  * ```
  */
-export function stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options?: StashedOptions): Memoized<A, R>;
+export function stashed<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  options?: StashedOptions,
+): Memoized<A, R>;
 /**
  * A standard method decorator that memoizes an async method on a stash opened from `options`, on the first call.
  *

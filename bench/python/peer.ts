@@ -71,7 +71,12 @@ export function runPythonPeer(python: string, spec: PythonSpec): Promise<PythonR
       }
       if (parsed && !('error' in parsed && parsed.error) && code === 0) return resolve(parsed as PythonResult);
       const stderr = Buffer.concat(err).toString('utf8').trim().split('\n').at(-1) ?? '';
-      const why = parsed && 'error' in parsed && parsed.error ? parsed.error : signal ? `killed by ${signal}` : `exit code ${code}: ${stderr}`;
+      const why =
+        parsed && 'error' in parsed && parsed.error
+          ? parsed.error
+          : signal
+            ? `killed by ${signal}`
+            : `exit code ${code}: ${stderr}`;
       reject(new Error(`peer.py: ${why}`));
     });
     child.stdin.end(JSON.stringify(spec));

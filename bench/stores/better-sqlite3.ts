@@ -56,7 +56,9 @@ export const betterSqlite3: BenchStore = {
   async open(root: string): Promise<OpenStore> {
     const { db, insert, select, insertAll } = openSqlite(root, (value) => JSON.stringify(value));
     return {
-      setSync: (key, value) => { insert.run(key, JSON.stringify(value)); },
+      setSync: (key, value) => {
+        insert.run(key, JSON.stringify(value));
+      },
       setMany: (pairs) => insertAll(pairs),
       getSync: (key) => JSON.parse(select.get(key)),
       path: root,

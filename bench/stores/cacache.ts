@@ -5,7 +5,9 @@ import type { BenchStore, OpenStore } from './store.js';
 interface Cacache {
   put(cache: string, key: string, data: Buffer): Promise<string>;
   ls(cache: string): Promise<Record<string, { integrity: string }>>;
-  get: ((cache: string, key: string) => Promise<{ data: Buffer }>) & { byDigest(cache: string, integrity: string): Promise<Buffer> };
+  get: ((cache: string, key: string) => Promise<{ data: Buffer }>) & {
+    byDigest(cache: string, integrity: string): Promise<Buffer>;
+  };
 }
 
 /**

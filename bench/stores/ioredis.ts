@@ -43,7 +43,8 @@ export const ioredisRaw: BenchStore = {
       set: (key, value) => redis.set(prefix + key, JSON.stringify(value)),
       setConcurrent: setPipeline,
       async setMany(pairs) {
-        for (let i = 0; i < pairs.length; i += FILL_PIPELINE_ENTRIES) await setPipeline(pairs.slice(i, i + FILL_PIPELINE_ENTRIES));
+        for (let i = 0; i < pairs.length; i += FILL_PIPELINE_ENTRIES)
+          await setPipeline(pairs.slice(i, i + FILL_PIPELINE_ENTRIES));
       },
       get: async (key) => JSON.parse((await redis.get(prefix + key))!),
       async getConcurrent(keys) {

@@ -74,7 +74,10 @@ async function openKeyv(subject: SubjectName, root: string): Promise<KeyvLike> {
   let keyv: KeyvLike & { throwOnErrors: boolean };
   if (subject === 'keyv-lmdb' || subject === 'keyv-memory') {
     const { createKeyv } = await import('../../src/keyv/index.js');
-    keyv = subject === 'keyv-lmdb' ? createKeyv({ engine: 'lmdb', root }) : createKeyv({ engine: 'memory', root, name: MEMORY_NAME });
+    keyv =
+      subject === 'keyv-lmdb'
+        ? createKeyv({ engine: 'lmdb', root })
+        : createKeyv({ engine: 'memory', root, name: MEMORY_NAME });
   } else if (subject === 'keyv-sqlite') {
     const { createKeyv } = await import('@keyv/sqlite');
     keyv = createKeyv(`sqlite://${join(root, 'data.sqlite')}`);
@@ -116,7 +119,9 @@ async function checkSharedWithWorker(root: string, key: string, expected: unknow
     });
     if (reply.error) throw new Error(`a worker thread could not read the memory store: ${reply.error}`);
     if (JSON.stringify(reply.value) !== JSON.stringify(expected)) {
-      throw new Error(`a worker thread opening KeyvHashStash({ engine: 'memory', root, name }) read ${JSON.stringify(reply.value)} for '${key}', not what the main thread set`);
+      throw new Error(
+        `a worker thread opening KeyvHashStash({ engine: 'memory', root, name }) read ${JSON.stringify(reply.value)} for '${key}', not what the main thread set`,
+      );
     }
   } finally {
     await worker.terminate();
@@ -149,7 +154,8 @@ export const keyvSuite: Suite = {
           if ((await keyv.get(probe)) === undefined) throw new Error(`${subject} did not keep what it was given`);
           if (subject === 'keyv-memory') {
             await checkSharedWithWorker(root, probe, values[readOrder[0]!]);
-            if ((await keyv.get(probe)) === undefined) throw new Error('keyv-memory lost its entries once a worker thread had read them');
+            if ((await keyv.get(probe)) === undefined)
+              throw new Error('keyv-memory lost its entries once a worker thread had read them');
             recorder.note({ group: GROUP, subject, op: 'get' }, 'worker thread', 'reads what this one set');
           }
           stores.set(subject, keyv);
@@ -161,11 +167,17 @@ export const keyvSuite: Suite = {
 
       const ops = ['get', 'set'] as const;
       let written = 0;
-      const measure = (keyv: KeyvLike, op: (typeof ops)[number], minMs: number): Promise<Timing> => (op === 'get'
-        ? timeLoopAsync((i) => keyv.get(keys[readOrder[i % readOrder.length]!]!), minMs)
-        : timeLoopAsync((i) => keyv.set(`new-${written++}`, values[i % values.length]), minMs));
+      const measure = (keyv: KeyvLike, op: (typeof ops)[number], minMs: number): Promise<Timing> =>
+        op === 'get'
+          ? timeLoopAsync((i) => keyv.get(keys[readOrder[i % readOrder.length]!]!), minMs)
+          : timeLoopAsync((i) => keyv.set(`new-${written++}`, values[i % values.length]), minMs);
       const yardstick = (subject: string) => SUBJECTS.find((s) => s.name === subject)!.yardstick;
-      const key = (subject: string, op: string): CaseKey => ({ group: GROUP, subject, op, yardstick: yardstick(subject) });
+      const key = (subject: string, op: string): CaseKey => ({
+        group: GROUP,
+        subject,
+        op,
+        yardstick: yardstick(subject),
+      });
 
       for (const [, keyv] of stores) for (const op of ops) await measure(keyv, op, config.minMs / 4);
       const cases = [...stores.keys()].flatMap((subject) => ops.map((op) => [subject, op] as const));

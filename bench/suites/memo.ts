@@ -47,7 +47,10 @@ async function measureMemo(config: BenchConfig, recorder: Recorder, root: string
   const { keys, values, readOrder } = workload;
   const byName = new Map(keys.map((key, i) => [key, values[i]!]));
   let computed = 0;
-  const smallRecordNamed = (name: string) => { computed++; return byName.get(name); };
+  const smallRecordNamed = (name: string) => {
+    computed++;
+    return byName.get(name);
+  };
 
   const stash = new HashStash({ root, engine: 'lmdb' });
   try {
@@ -58,7 +61,10 @@ async function measureMemo(config: BenchConfig, recorder: Recorder, root: string
     await functionStash.update(keys.map((key, i): [[string], SmallRecord] => [[key], values[i]!]));
     const argLists = keys.map((key) => [key] as [string]);
     const probe = readOrder[0]!;
-    if (!isDeepStrictEqual(await cached(keys[probe]!), values[probe]) || !isDeepStrictEqual(cachedSync(keys[probe]!), values[probe])) {
+    if (
+      !isDeepStrictEqual(await cached(keys[probe]!), values[probe]) ||
+      !isDeepStrictEqual(cachedSync(keys[probe]!), values[probe])
+    ) {
       throw new Error(`the memoized call for ${keys[probe]} gave back a different record`);
     }
     if (computed !== 0) throw new Error('the memo computed instead of reading the entries written under its keys');
@@ -66,10 +72,14 @@ async function measureMemo(config: BenchConfig, recorder: Recorder, root: string
     const at = (i: number) => readOrder[i % readOrder.length]!;
     const measure = (op: MemoOp, minMs: number): Timing | Promise<Timing> => {
       switch (op) {
-        case 'get': return timeLoopAsync((i) => functionStash.get(argLists[at(i)]!), minMs);
-        case 'run-hit': return timeLoopAsync((i) => cached(keys[at(i)]!), minMs);
-        case 'get-sync': return timeLoop((i) => view.get(argLists[at(i)]!), minMs);
-        case 'run-hit-sync': return timeLoop((i) => cachedSync(keys[at(i)]!), minMs);
+        case 'get':
+          return timeLoopAsync((i) => functionStash.get(argLists[at(i)]!), minMs);
+        case 'run-hit':
+          return timeLoopAsync((i) => cached(keys[at(i)]!), minMs);
+        case 'get-sync':
+          return timeLoop((i) => view.get(argLists[at(i)]!), minMs);
+        case 'run-hit-sync':
+          return timeLoop((i) => cachedSync(keys[at(i)]!), minMs);
       }
     };
     const key = (op: MemoOp): CaseKey => ({ group: 'small', subject: SUBJECT, op });

@@ -24,17 +24,36 @@ import type { Random } from './random.js';
  *                   serializer through a valid compressed stream
  */
 export type Mutation =
-  | 'random' | 'truncate' | 'bit-flip' | 'overwrite' | 'insert' | 'delete' | 'splice'
-  | 'header' | 'crc-recomputed' | 'garbage-body' | 'recompressed';
+  | 'random'
+  | 'truncate'
+  | 'bit-flip'
+  | 'overwrite'
+  | 'insert'
+  | 'delete'
+  | 'splice'
+  | 'header'
+  | 'crc-recomputed'
+  | 'garbage-body'
+  | 'recompressed';
 
 export type ByteMutation = Exclude<Mutation, 'header' | 'crc-recomputed' | 'garbage-body' | 'recompressed'>;
 
 export const BYTE_MUTATIONS: readonly (readonly [ByteMutation, number])[] = [
-  ['random', 5], ['truncate', 15], ['bit-flip', 25], ['overwrite', 15], ['insert', 8], ['delete', 8], ['splice', 5],
+  ['random', 5],
+  ['truncate', 15],
+  ['bit-flip', 25],
+  ['overwrite', 15],
+  ['insert', 8],
+  ['delete', 8],
+  ['splice', 5],
 ];
 
 export const BLOB_MUTATIONS: readonly (readonly [Mutation, number])[] = [
-  ...BYTE_MUTATIONS, ['header', 12], ['crc-recomputed', 20], ['garbage-body', 6], ['recompressed', 15],
+  ...BYTE_MUTATIONS,
+  ['header', 12],
+  ['crc-recomputed', 20],
+  ['garbage-body', 6],
+  ['recompressed', 15],
 ];
 
 const INTERESTING_BYTES = [0x00, 0xff, 0x7f, 0x80, 0x20];
@@ -63,7 +82,10 @@ export function mutateBytes(random: Random, bytes: Uint8Array, kind: ByteMutatio
     case 'insert': {
       const at = random.below(length + 1);
       const start = random.below(length + 1);
-      const inserted = random.chance(0.5) || length === 0 ? random.bytes(random.between(1, 64)) : bytes.subarray(start, start + random.between(1, 64));
+      const inserted =
+        random.chance(0.5) || length === 0
+          ? random.bytes(random.between(1, 64))
+          : bytes.subarray(start, start + random.between(1, 64));
       return Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]);
     }
     case 'delete': {
@@ -72,7 +94,10 @@ export function mutateBytes(random: Random, bytes: Uint8Array, kind: ByteMutatio
       return Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + random.between(1, 64))]);
     }
     case 'splice':
-      return Buffer.concat([bytes.subarray(0, random.below(length + 1)), other.subarray(random.below(other.length + 1))]);
+      return Buffer.concat([
+        bytes.subarray(0, random.below(length + 1)),
+        other.subarray(random.below(other.length + 1)),
+      ]);
   }
 }
 
@@ -88,7 +113,9 @@ export function corruptHeader(random: Random, blob: Uint8Array): Uint8Array {
       copy[2] = random.pick([0, 2, 0xff]);
       break;
     case 2:
-      copy[random.between(3, 4)] = random.chance(0.5) ? random.pick([0x68, 0x64, 0x76, 0x6c, 0x7a, 0x67, 0x62, 0x72, 0x36]) : random.below(256);
+      copy[random.between(3, 4)] = random.chance(0.5)
+        ? random.pick([0x68, 0x64, 0x76, 0x6c, 0x7a, 0x67, 0x62, 0x72, 0x36])
+        : random.below(256);
       break;
     case 3:
       copy[random.below(2)]! ^= 1 << random.below(8);

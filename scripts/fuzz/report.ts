@@ -24,11 +24,13 @@ export function formatTally(tally: Tally): string {
 /** Each failing input: what it was, what happened, its first bytes, and how to run it again alone. */
 export function formatFailures(failures: readonly FailureReport[]): string {
   return failures
-    .map((failure) => [
-      `#${failure.index} ${failure.outcome}: ${failure.target} ${failure.settings}, ${failure.mutation} of "${failure.source}"`,
-      `  ${failure.detail}`,
-      `  ${failure.length} bytes: ${failure.hex}${failure.length * 2 > failure.hex.length ? '…' : ''}`,
-      `  replay: npm run fuzz -- --seed ${failure.seed} --replay ${failure.index}`,
-    ].join('\n'))
+    .map((failure) =>
+      [
+        `#${failure.index} ${failure.outcome}: ${failure.target} ${failure.settings}, ${failure.mutation} of "${failure.source}"`,
+        `  ${failure.detail}`,
+        `  ${failure.length} bytes: ${failure.hex}${failure.length * 2 > failure.hex.length ? '…' : ''}`,
+        `  replay: npm run fuzz -- --seed ${failure.seed} --replay ${failure.index}`,
+      ].join('\n'),
+    )
     .join('\n');
 }

@@ -25,9 +25,13 @@ export class Feeds {
   #closed = new AbortController();
 
   /** Aborts when the engine closes (a new signal for feeds started after that). */
-  get closed(): AbortSignal { return this.#closed.signal; }
+  get closed(): AbortSignal {
+    return this.#closed.signal;
+  }
 
-  add(source: FeedSource): void { this.#open.add(source); }
+  add(source: FeedSource): void {
+    this.#open.add(source);
+  }
 
   /** Stops `source` once: later calls do nothing. */
   async stop(source: FeedSource): Promise<void> {
@@ -46,7 +50,8 @@ export class Feeds {
 }
 
 /** True once `signal` (the caller's) or `closed` (the engine's) has aborted. */
-export const ended = (signal: AbortSignal | undefined, closed: AbortSignal): boolean => !!signal?.aborted || closed.aborted;
+export const ended = (signal: AbortSignal | undefined, closed: AbortSignal): boolean =>
+  !!signal?.aborted || closed.aborted;
 
 /**
  * Waits `ms`, or less when either signal aborts. The timer keeps the process alive while it waits, as any pending read
@@ -71,7 +76,10 @@ export function pause(ms: number, signal: AbortSignal | undefined, closed: Abort
  * The iterable a started-asynchronously feed hands out (redis, mongo): each `next()` waits for `ready` first. A
  * failure to start is the consumer's error, unless the feed was ended meanwhile (then the loop simply ends).
  */
-export function readyFeed(feed: PushedChanges, ready: Promise<void>): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
+export function readyFeed(
+  feed: PushedChanges,
+  ready: Promise<void>,
+): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
   return {
     ready,
     [Symbol.asyncIterator]: () => ({
@@ -102,7 +110,10 @@ export interface PolledSource extends FeedSource {
  * when the consumer stops iterating; the source is stopped in every case.
  */
 export async function* pollChanges(
-  source: PolledSource, feeds: Feeds, options: WatchOptions, intervalMs: number,
+  source: PolledSource,
+  feeds: Feeds,
+  options: WatchOptions,
+  intervalMs: number,
 ): AsyncGenerator<RawChange, void, undefined> {
   const { signal } = options;
   const closed = feeds.closed;
@@ -146,14 +157,18 @@ export class PushedChanges implements AsyncIterableIterator<RawChange> {
     this.#signal = options.signal;
     this.#closed = closed;
     this.#onEnd = onEnd;
-    const end = () => { void this.return(); };
+    const end = () => {
+      void this.return();
+    };
     this.#signal?.addEventListener('abort', end, { once: true });
     closed.addEventListener('abort', end, { once: true });
     if (ended(this.#signal, closed)) end();
   }
 
   /** True once the feed has ended (its consumer stopped, its signal aborted, or its engine closed). */
-  get done(): boolean { return this.#done; }
+  get done(): boolean {
+    return this.#done;
+  }
 
   push(change: RawChange): void {
     if (this.#done) return;
@@ -194,7 +209,9 @@ export class PushedChanges implements AsyncIterableIterator<RawChange> {
         }
         return { done: false, value };
       }
-      await new Promise<void>((resolve) => { this.#wake = resolve; });
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
       this.#wake = undefined;
     }
   }
@@ -209,5 +226,7 @@ export class PushedChanges implements AsyncIterableIterator<RawChange> {
     return { done: true, value: undefined };
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<RawChange> { return this; }
+  [Symbol.asyncIterator](): AsyncIterableIterator<RawChange> {
+    return this;
+  }
 }

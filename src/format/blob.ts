@@ -80,10 +80,14 @@ export class BlobFormat {
       );
     }
     if (codecId !== this.#codec.id) {
-      throw new DecodeError(`stored blob was written with codec ${idName(codecId)}, but this stash uses '${this.#codec.name}'`);
+      throw new DecodeError(
+        `stored blob was written with codec ${idName(codecId)}, but this stash uses '${this.#codec.name}'`,
+      );
     }
     if (((flags & FLAG_B64) !== 0) !== (this.#base64 !== null)) {
-      throw new DecodeError(`stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`);
+      throw new DecodeError(
+        `stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`,
+      );
     }
     const fromUtf8 = this.#fromUtf8;
     if (flags & FLAG_UNCOMPRESSED) {

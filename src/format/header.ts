@@ -43,7 +43,13 @@ export interface Header {
 /**
  * Writes header and body into one new buffer: version 1, or version 2 when `expiresAt` (ms since the epoch) is given.
  */
-export function withHeader(body: Uint8Array, serializerId: number, codecId: number, flags: number, expiresAt?: number): Buffer {
+export function withHeader(
+  body: Uint8Array,
+  serializerId: number,
+  codecId: number,
+  flags: number,
+  expiresAt?: number,
+): Buffer {
   const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
   const blob = Buffer.allocUnsafe(start + body.length);
   blob.set(body, start);
@@ -52,7 +58,13 @@ export function withHeader(body: Uint8Array, serializerId: number, codecId: numb
 }
 
 /** Writes UTF-8 text as the body of a new blob, without an intermediate buffer; the expiry as in {@link withHeader}. */
-export function textWithHeader(text: string, serializerId: number, codecId: number, flags: number, expiresAt?: number): Buffer {
+export function textWithHeader(
+  text: string,
+  serializerId: number,
+  codecId: number,
+  flags: number,
+  expiresAt?: number,
+): Buffer {
   const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
   const blob = Buffer.allocUnsafe(start + Buffer.byteLength(text));
   blob.write(text, start, 'utf8');
@@ -61,7 +73,13 @@ export function textWithHeader(text: string, serializerId: number, codecId: numb
 }
 
 /** Fills in the header of a blob whose body is already in place after it. */
-function writeHeader(blob: Buffer, serializerId: number, codecId: number, flags: number, expiresAt: number | undefined): void {
+function writeHeader(
+  blob: Buffer,
+  serializerId: number,
+  codecId: number,
+  flags: number,
+  expiresAt: number | undefined,
+): void {
   const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
   blob[0] = MAGIC_0;
   blob[1] = MAGIC_1;
@@ -171,15 +189,20 @@ export function checkBlob(blob: Uint8Array): number {
   }
   const version = blob[2]!;
   if (version > FORMAT_VERSION) {
-    throw new DecodeError(`stored blob uses format version ${version}, newer than this hashstash reads (${FORMAT_VERSION}); upgrade hashstash`);
+    throw new DecodeError(
+      `stored blob uses format version ${version}, newer than this hashstash reads (${FORMAT_VERSION}); upgrade hashstash`,
+    );
   }
   if (version < 1) throw new DecodeError(`stored blob has an invalid format version ${version}`);
   const start = version === 2 ? EXPIRING_HEADER_SIZE : HEADER_SIZE;
-  if (size < start) throw new DecodeError(`stored blob is truncated: ${size} bytes is shorter than the ${start}-byte header`);
+  if (size < start)
+    throw new DecodeError(`stored blob is truncated: ${size} bytes is shorter than the ${start}-byte header`);
   const length = readUInt32LE(blob, 6);
   const found = size - start;
   if (found !== length) {
-    throw new DecodeError(`stored blob is ${found < length ? 'truncated' : 'too long'}: header says ${length} body bytes, found ${found}`);
+    throw new DecodeError(
+      `stored blob is ${found < length ? 'truncated' : 'too long'}: header says ${length} body bytes, found ${found}`,
+    );
   }
   if (crc32Of(blob, HEADER_SIZE, size) !== readUInt32LE(blob, 10)) {
     throw new DecodeError('stored blob is corrupt: its checksum does not match its contents');
@@ -191,5 +214,8 @@ export function checkBlob(blob: Uint8Array): number {
 export function readHeader(blob: Uint8Array): { header: Header; body: Uint8Array } {
   const start = checkBlob(blob);
   const header: Header = { version: blob[2]!, serializerId: blob[3]!, codecId: blob[4]!, flags: blob[5]! };
-  return { header: start === EXPIRING_HEADER_SIZE ? { ...header, expiresAt: expiresAtOf(blob)! } : header, body: blob.subarray(start) };
+  return {
+    header: start === EXPIRING_HEADER_SIZE ? { ...header, expiresAt: expiresAtOf(blob)! } : header,
+    body: blob.subarray(start),
+  };
 }

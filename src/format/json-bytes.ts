@@ -55,8 +55,11 @@ export function parseJsonBytes(source: Uint8Array, start: number, stop: number, 
   if (length < MIN_BYTES || length > MAX_KERNEL_BYTES) return NOT_PARSED;
   const kernel = loadKernel();
   if (kernel === null) return NOT_PARSED;
-  const buffer = (source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)) as SlicingBuffer;
-  if (!inKernel) kernel.memory(length).set(start === 0 && stop === buffer.length ? buffer : buffer.subarray(start, stop));
+  const buffer = (
+    source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)
+  ) as SlicingBuffer;
+  if (!inKernel)
+    kernel.memory(length).set(start === 0 && stop === buffer.length ? buffer : buffer.subarray(start, stop));
   bytes = buffer;
   shift = inKernel ? 0 : start;
   at = start;
@@ -75,7 +78,9 @@ export function parseJsonBytes(source: Uint8Array, start: number, stop: number, 
  */
 export function parseSmallJsonBytes(source: Uint8Array, start: number, stop: number): unknown {
   if (stop - start > SMALL_MAX_BYTES) return NOT_PARSED;
-  bytes = (source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)) as SlicingBuffer;
+  bytes = (
+    source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)
+  ) as SlicingBuffer;
   at = start;
   end = stop;
   tokens = 0;
@@ -282,11 +287,16 @@ function readString(): unknown {
   const length = i - start;
   if (high < 0x80) {
     switch (length) {
-      case 0: return '';
-      case 1: return String.fromCharCode(bytes[start]!);
-      case 2: return String.fromCharCode(bytes[start]!, bytes[start + 1]!);
-      case 3: return String.fromCharCode(bytes[start]!, bytes[start + 1]!, bytes[start + 2]!);
-      default: return bytes.latin1Slice(start, i);
+      case 0:
+        return '';
+      case 1:
+        return String.fromCharCode(bytes[start]!);
+      case 2:
+        return String.fromCharCode(bytes[start]!, bytes[start + 1]!);
+      case 3:
+        return String.fromCharCode(bytes[start]!, bytes[start + 1]!, bytes[start + 2]!);
+      default:
+        return bytes.latin1Slice(start, i);
     }
   }
   if (length > SHORT_STRING && isAscii(bytes.subarray(start, i))) return bytes.latin1Slice(start, i);

@@ -74,29 +74,39 @@ export class KeyvHashStash extends EventEmitter {
   constructor(options: HashStashOptions & KeyvHashStashOptions = {}) {
     super();
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new ConfigError(`KeyvHashStash options must be an object, got ${options === null ? 'null' : typeof options}`);
+      throw new ConfigError(
+        `KeyvHashStash options must be an object, got ${options === null ? 'null' : typeof options}`,
+      );
     }
     const { stash, purgeInterval, ...stashOptions } = options;
     if (stash !== undefined && !(stash instanceof HashStash)) {
       throw new ConfigError(`KeyvHashStash option 'stash' must be a HashStash, got ${typeof stash}`);
     }
     if (stash !== undefined && Object.keys(stashOptions).length > 0) {
-      throw new ConfigError(`KeyvHashStash takes either 'stash' or the options of one, not both (got ${Object.keys(stashOptions).join(', ')} beside it)`);
+      throw new ConfigError(
+        `KeyvHashStash takes either 'stash' or the options of one, not both (got ${Object.keys(stashOptions).join(', ')} beside it)`,
+      );
     }
     this.#base = stash ?? new HashStash({ name: 'keyv', ...stashOptions });
     this.#ownsBase = stash === undefined;
     this.opts = { dialect: 'hashstash', url: String(this.#base), engine: this.#base.engine.name };
     if (purgeInterval !== undefined) {
       if (typeof purgeInterval !== 'number' || !Number.isFinite(purgeInterval) || purgeInterval <= 0) {
-        throw new ConfigError(`KeyvHashStash option 'purgeInterval' must be a positive number of ms, got ${String(purgeInterval)}`);
+        throw new ConfigError(
+          `KeyvHashStash option 'purgeInterval' must be a positive number of ms, got ${String(purgeInterval)}`,
+        );
       }
-      this.#purgeTimer = setInterval(() => { this.purgeExpired().catch((error: unknown) => this.#report(error)); }, purgeInterval);
+      this.#purgeTimer = setInterval(() => {
+        this.purgeExpired().catch((error: unknown) => this.#report(error));
+      }, purgeInterval);
       this.#purgeTimer.unref();
     }
   }
 
   /** The stash of the current namespace (the base stash when there is none). */
-  get stash(): HashStash { return this.#stashOf(this.namespace); }
+  get stash(): HashStash {
+    return this.#stashOf(this.namespace);
+  }
 
   #stashOf(namespace: string | undefined): HashStash {
     if (namespace === undefined || namespace === '') return this.#base;
@@ -136,11 +146,15 @@ export class KeyvHashStash extends EventEmitter {
       group.push([key, value]);
     }
     const stash = this.stash;
-    await Promise.all(Array.from(byTtl, ([ttl, group]) => stash.setMany(group, ttl === undefined ? undefined : { ttl })));
+    await Promise.all(
+      Array.from(byTtl, ([ttl, group]) => stash.setMany(group, ttl === undefined ? undefined : { ttl })),
+    );
   }
 
   /** Whether a live entry is stored under `key`. */
-  async has(key: string): Promise<boolean> { return this.stash.has(key); }
+  async has(key: string): Promise<boolean> {
+    return this.stash.has(key);
+  }
 
   /** {@link has} of each of `keys`, in order. */
   async hasMany(keys: string[]): Promise<boolean[]> {
@@ -149,7 +163,9 @@ export class KeyvHashStash extends EventEmitter {
   }
 
   /** Removes `key`; true when a live entry was there. */
-  async delete(key: string): Promise<boolean> { return this.stash.delete(key); }
+  async delete(key: string): Promise<boolean> {
+    return this.stash.delete(key);
+  }
 
   /** True when at least one of `keys` was there (keyv's meaning). */
   async deleteMany(keys: string[]): Promise<boolean> {
@@ -158,11 +174,14 @@ export class KeyvHashStash extends EventEmitter {
   }
 
   /** Clears the current namespace only. */
-  async clear(): Promise<void> { await this.stash.clear(); }
+  async clear(): Promise<void> {
+    await this.stash.clear();
+  }
 
   /** `[key, value]` of every live entry of `namespace` (default: the current one), keys as keyv stored them. */
   async *iterator<Value>(namespace?: string): AsyncGenerator<[string, Value], void> {
-    for await (const [key, value] of this.#stashOf(namespace ?? this.namespace).entries()) yield [key as string, value as Value];
+    for await (const [key, value] of this.#stashOf(namespace ?? this.namespace).entries())
+      yield [key as string, value as Value];
   }
 
   /** Removes the expired entries of every namespace this store has used; how many. */
@@ -182,7 +201,9 @@ export class KeyvHashStash extends EventEmitter {
   }
 
   /** `await using store = new KeyvHashStash(...)`: {@link disconnect} at the end of the block. */
-  async [Symbol.asyncDispose](): Promise<void> { await this.disconnect(); }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.disconnect();
+  }
 }
 
 /** keyv's ttl as a write option: a positive number of ms; 0, undefined or anything else means no expiry. */

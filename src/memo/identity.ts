@@ -32,7 +32,9 @@ export function functionIdentity(fn: Function, options: MemoOptions = {}): strin
   const target = unwrap(fn);
   const source = Function.prototype.toString.call(target);
   if (target.name.startsWith('bound ') && source.includes('[native code]')) {
-    throw new ConfigError(`cannot memoize the bound function '${target.name}' by its source, which it does not show; pass { name } to identify it`);
+    throw new ConfigError(
+      `cannot memoize the bound function '${target.name}' by its source, which it does not show; pass { name } to identify it`,
+    );
   }
   return `${safeName(target.name)}.${hash('sha256', source, 'hex').slice(0, SOURCE_HASH_CHARS)}${version}`;
 }

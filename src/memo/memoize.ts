@@ -22,11 +22,13 @@ export type MemoFunction<S> = Function & { readonly stash: S };
 const MISSING: unique symbol = Symbol('missing');
 
 /** The folder below the parent where a function's results live. */
-export const functionStashName = (fn: Function, options: MemoOptions) => `stashed_result/${functionIdentity(fn, options)}`;
+export const functionStashName = (fn: Function, options: MemoOptions) =>
+  `stashed_result/${functionIdentity(fn, options)}`;
 
 /** Checks what a memo is given; shared by the asynchronous and the synchronous forms. */
 export function validateMemo(fn: unknown, options: unknown): asserts fn is Function {
-  if (typeof fn !== 'function') throw new ConfigError(`a memoized function must be a function, got ${fn === null ? 'null' : typeof fn}`);
+  if (typeof fn !== 'function')
+    throw new ConfigError(`a memoized function must be a function, got ${fn === null ? 'null' : typeof fn}`);
   validateMemoOptions(options);
 }
 
@@ -91,7 +93,9 @@ export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {})
       const inFlightId = id ?? keyText(key);
       const pending = computeAndStore(this, args, key);
       inFlight.set(inFlightId, pending);
-      const settled = () => { inFlight.delete(inFlightId); };
+      const settled = () => {
+        inFlight.delete(inFlightId);
+      };
       pending.then(settled, settled);
       return pending;
     } catch (error) {
@@ -102,8 +106,11 @@ export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {})
 }
 
 function isThenable(value: unknown): boolean {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null
-    && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**
@@ -114,7 +121,9 @@ function isThenable(value: unknown): boolean {
 export function syncMemoize(host: MemoHost, fn: Function, options: MemoOptions = {}): MemoFunction<SyncMemoStore> {
   validateMemo(fn, options);
   if (fn.constructor.name === 'AsyncFunction' || fn.constructor.name === 'AsyncGeneratorFunction') {
-    throw new ConfigError(`stash.sync.stashed needs a synchronous function; '${fn.name || 'anonymous'}' is async: use stash.stashed`);
+    throw new ConfigError(
+      `stash.sync.stashed needs a synchronous function; '${fn.name || 'anonymous'}' is async: use stash.stashed`,
+    );
   }
   const parent = host.memoStash(functionStashName(fn, options));
   // `.sync` throws UnsupportedError on an engine that is only asynchronous, as `stash.sync` does.
@@ -132,7 +141,9 @@ export function syncMemoize(host: MemoHost, fn: Function, options: MemoOptions =
     const rawKey = encodeKey(key);
     const result = fn.apply(this, args);
     if (isThenable(result)) {
-      throw new UnsupportedError(`stash.sync.stashed keeps functions synchronous, but '${fn.name || 'anonymous'}' returned a promise: use stash.stashed`);
+      throw new UnsupportedError(
+        `stash.sync.stashed keeps functions synchronous, but '${fn.name || 'anonymous'}' returned a promise: use stash.stashed`,
+      );
     }
     if (store) stash.setByEncodedKey(rawKey, result, writeOptions);
     return result;

@@ -1,5 +1,11 @@
 import type {
-  AnyNode, AssignmentExpression, CatchClause, Class as ClassNode, Function as FunctionNode, Node, SwitchStatement,
+  AnyNode,
+  AssignmentExpression,
+  CatchClause,
+  Class as ClassNode,
+  Function as FunctionNode,
+  Node,
+  SwitchStatement,
   VariableDeclaration,
 } from 'acorn';
 import type * as Acorn from 'acorn';
@@ -12,7 +18,8 @@ import { STANDARD_GLOBALS } from './globals.js';
 
 // Loaded on the first check rather than at import: most programs that import hashstash never call stash.map, and the
 // parser and walker cost about 20 ms of start-up. Both packages ship CommonJS, so the check stays synchronous.
-let parser: { parse: typeof Acorn.parse; base: typeof AcornWalk.base; recursive: typeof AcornWalk.recursive } | undefined;
+let parser:
+  { parse: typeof Acorn.parse; base: typeof AcornWalk.base; recursive: typeof AcornWalk.recursive } | undefined;
 function acorn() {
   if (!parser) {
     const { parse } = loadDriver<typeof Acorn>('acorn');
@@ -30,7 +37,10 @@ function acorn() {
  */
 class Scope {
   readonly names = new Set<string>();
-  constructor(readonly parent: Scope | undefined, readonly isFunction: boolean) {}
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly isFunction: boolean,
+  ) {}
 
   /** The nearest function scope, where `var` and function declarations land. */
   get varScope(): Scope {
@@ -51,7 +61,10 @@ interface WalkState {
   readonly declare: 'var' | 'let' | null;
 }
 
-interface Reference { readonly name: string; readonly scope: Scope }
+interface Reference {
+  readonly name: string;
+  readonly scope: Scope;
+}
 
 /** acorn-walk's callback; its typings leave out the third argument, the node type to visit the node as. */
 type Visit = (node: Node, state: WalkState, type?: string) => void;
@@ -113,11 +126,21 @@ function collect(root: AnyNode): { references: Reference[] } {
     },
     Function: walkFunction,
     Class: walkClass,
-    BlockStatement(node, state, visit) { baseVisitors.BlockStatement!(node, inBlock(state), visit); },
-    StaticBlock(node, state, visit) { baseVisitors.StaticBlock!(node, inBlock(state), visit); },
-    ForStatement(node, state, visit) { baseVisitors.ForStatement!(node, inBlock(state), visit); },
-    ForInStatement(node, state, visit) { baseVisitors.ForInStatement!(node, inBlock(state), visit); },
-    ForOfStatement(node, state, visit) { baseVisitors.ForOfStatement!(node, inBlock(state), visit); },
+    BlockStatement(node, state, visit) {
+      baseVisitors.BlockStatement!(node, inBlock(state), visit);
+    },
+    StaticBlock(node, state, visit) {
+      baseVisitors.StaticBlock!(node, inBlock(state), visit);
+    },
+    ForStatement(node, state, visit) {
+      baseVisitors.ForStatement!(node, inBlock(state), visit);
+    },
+    ForInStatement(node, state, visit) {
+      baseVisitors.ForInStatement!(node, inBlock(state), visit);
+    },
+    ForOfStatement(node, state, visit) {
+      baseVisitors.ForOfStatement!(node, inBlock(state), visit);
+    },
     SwitchStatement(node: SwitchStatement, state, visit) {
       visit(node.discriminant, state, 'Expression');
       const cases = inBlock(state);
@@ -177,8 +200,10 @@ export function shippableSource(fn: Function, what = 'the function given to stas
     const holder = tryParse(`({${source}})`);
     const property = holder && methodOfHolder(holder);
     if (!property) {
-      throw new ConfigError(`${what} (${name}) cannot be shipped to workers by its source: a bound or native function has ` +
-        `none; use { module, export } to name a function in a module`);
+      throw new ConfigError(
+        `${what} (${name}) cannot be shipped to workers by its source: a bound or native function has ` +
+          `none; use { module, export } to name a function in a module`,
+      );
     }
     expression = `({${source}})[${JSON.stringify(property)}]`;
     program = holder;
@@ -201,7 +226,8 @@ function methodOfHolder(program: AnyNode): string | undefined {
   const statement = program.body[0]!;
   if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'ObjectExpression') return undefined;
   const [property, ...more] = statement.expression.properties;
-  if (!property || more.length || property.type !== 'Property' || property.kind !== 'init' || property.computed) return undefined;
+  if (!property || more.length || property.type !== 'Property' || property.kind !== 'init' || property.computed)
+    return undefined;
   if (property.key.type === 'Identifier') return property.key.name;
   if (property.key.type === 'Literal') return String(property.key.value);
   return undefined;

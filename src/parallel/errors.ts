@@ -44,7 +44,14 @@ export class WorkerCrashError extends MapItemError {
    * @param exitCode - The worker's exit code.
    * @param options - `cause`: the uncaught error, if that is how it died.
    */
-  constructor(message: string, index: number, args: readonly unknown[], reason: WorkerCrashReason, exitCode: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    index: number,
+    args: readonly unknown[],
+    reason: WorkerCrashReason,
+    exitCode: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, index, args, options);
     this.reason = reason;
     this.exitCode = exitCode;

@@ -16,7 +16,8 @@
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
-const MAIN_ONLY = /^(?:-e|-p|-pe|-c|-i|--(?:no-)?(?:eval|print|input-type|check|interactive|test|test-.+|experimental-test-.+|watch|watch-.+))$/;
+const MAIN_ONLY =
+  /^(?:-e|-p|-pe|-c|-i|--(?:no-)?(?:eval|print|input-type|check|interactive|test|test-.+|experimental-test-.+|watch|watch-.+))$/;
 
 /**
  * `execArgv` without the options `drops` picks, each with its value when that is the next argument: an argument

@@ -27,8 +27,10 @@ function moduleUrl(module: unknown): string {
     if (module.startsWith('file:') || module.startsWith('data:')) return new URL(module).href;
     if (isAbsolute(module)) return pathToFileURL(module).href;
   }
-  throw new ConfigError(`stash.map: 'module' must be a URL, a file: URL string or an absolute path ` +
-    `(e.g. new URL('./work.js', import.meta.url)), got ${typeof module === 'string' ? `'${module}'` : typeof module}`);
+  throw new ConfigError(
+    `stash.map: 'module' must be a URL, a file: URL string or an absolute path ` +
+      `(e.g. new URL('./work.js', import.meta.url)), got ${typeof module === 'string' ? `'${module}'` : typeof module}`,
+  );
 }
 
 /**
@@ -53,7 +55,8 @@ export function functionSpec(fn: unknown): FunctionSpec {
 /** The function a spec names: evaluated from its source, or imported. Runs in workers, and in the parent for modules. */
 export async function loadFunction(spec: FunctionSpec): Promise<Function> {
   // Indirect eval: the global scope only, which is all a self-contained function needs. The sourceURL names it in stacks.
-  if (spec.kind === 'source') return (0, eval)(`${spec.expression}\n//# sourceURL=stash.map:${encodeURIComponent(spec.name)}`) as Function;
+  if (spec.kind === 'source')
+    return (0, eval)(`${spec.expression}\n//# sourceURL=stash.map:${encodeURIComponent(spec.name)}`) as Function;
   const imported = (await import(spec.url)) as Record<string, unknown>;
   const fn = imported[spec.name];
   if (typeof fn !== 'function') {

@@ -35,9 +35,36 @@ const byPrototype = new Map<object, RegisteredClass>();
 
 /** Classes the serializer carries itself: registering them would only shadow that. */
 const NATIVELY_CARRIED: ReadonlySet<Function> = new Set<Function>([
-  Object, Array, Function, Date, RegExp, Map, Set, URL, Error, TypeError, RangeError, SyntaxError, ReferenceError,
-  EvalError, URIError, AggregateError, ArrayBuffer, DataView, Buffer, Int8Array, Uint8Array, Uint8ClampedArray,
-  Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Object,
+  Array,
+  Function,
+  Date,
+  RegExp,
+  Map,
+  Set,
+  URL,
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  AggregateError,
+  ArrayBuffer,
+  DataView,
+  Buffer,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 ]);
 
 /**
@@ -45,7 +72,17 @@ const NATIVELY_CARRIED: ReadonlySet<Function> = new Set<Function>([
  * its own properties would come back empty, so subclasses of these must say how to serialize themselves.
  */
 const SLOT_HOLDERS: readonly Function[] = [
-  Array, Date, RegExp, Map, Set, URL, ArrayBuffer, DataView, Promise, WeakMap, WeakSet,
+  Array,
+  Date,
+  RegExp,
+  Map,
+  Set,
+  URL,
+  ArrayBuffer,
+  DataView,
+  Promise,
+  WeakMap,
+  WeakSet,
   Object.getPrototypeOf(Int8Array) as Function,
 ];
 
@@ -108,7 +145,9 @@ export function registerClass<T extends object>(ctor: Constructor<T>, options: R
   }
   const holder = byName.get(name);
   if (holder !== undefined && holder.ctor !== ctor) {
-    throw new ConfigError(`registerClass: the name "${name}" is already registered to another class; pass a different options.name`);
+    throw new ConfigError(
+      `registerClass: the name "${name}" is already registered to another class; pass a different options.name`,
+    );
   }
   const previous = byPrototype.get(ctor.prototype);
   if (previous !== undefined) byName.delete(previous.name);

@@ -45,9 +45,14 @@ const BUFFER_TYPE = 'hs:buffer';
 
 type AnyErrorConstructor = ErrorConstructor | AggregateErrorConstructor;
 const BUILTIN_ERRORS: ReadonlyMap<string, AnyErrorConstructor> = new Map<string, AnyErrorConstructor>(
-  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map((ctor) => [ctor.name, ctor]),
+  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map((ctor) => [
+    ctor.name,
+    ctor,
+  ]),
 );
-const BUILTIN_ERROR_NAMES: ReadonlyMap<object, string> = new Map([...BUILTIN_ERRORS].map(([name, ctor]) => [ctor.prototype, name]));
+const BUILTIN_ERROR_NAMES: ReadonlyMap<object, string> = new Map(
+  [...BUILTIN_ERRORS].map(([name, ctor]) => [ctor.prototype, name]),
+);
 
 /** What an Error is written as: `c` built-in class, `k` registered subclass, `n` inherited name, `m` message, `s` stack, `p` own properties. */
 interface ErrorPayload {
@@ -72,7 +77,8 @@ const refusedAsSelfContaining = new WeakSet<object>();
 
 const reducers: Record<string, (value: unknown) => unknown> = {
   [CUSTOM_CLASS_TYPE](value) {
-    if (typeof value !== 'object' || value === null) return typeof value === 'function' && isRevokedProxy(value) ? REVOKED : undefined;
+    if (typeof value !== 'object' || value === null)
+      return typeof value === 'function' && isRevokedProxy(value) ? REVOKED : undefined;
     let prototype: unknown;
     try {
       prototype = Object.getPrototypeOf(value);
@@ -153,7 +159,8 @@ export const devalueSerializer: Serializer = {
       text = stringify(value, reducers);
     } catch (error) {
       const refused = error instanceof DevalueError ? refusedValue(error) : undefined;
-      if (typeof refused !== 'object' || refused === null || !needsMarker(refused)) throw toSerializationError(error, value);
+      if (typeof refused !== 'object' || refused === null || !needsMarker(refused))
+        throw toSerializationError(error, value);
       try {
         text = MARKED_PREFIX + stringify(value, reducers, markedStringifyOptions);
       } catch (markedError) {
@@ -167,20 +174,27 @@ export const devalueSerializer: Serializer = {
     const revivers = options?.trustCode ? trustedRevivers : untrustedRevivers;
     try {
       const text = utf8.decode(bytes);
-      return text.charCodeAt(0) === MARKED_PREFIX_CODE ? parse(text.slice(1), revivers, markedParseOptions) : parse(text, revivers);
+      return text.charCodeAt(0) === MARKED_PREFIX_CODE
+        ? parse(text.slice(1), revivers, markedParseOptions)
+        : parse(text, revivers);
     } catch (cause) {
       if (cause instanceof DecodeError) throw cause;
-      throw new DecodeError(`devalue: cannot deserialize ${bytes.byteLength} bytes: ${(cause as Error).message}`, { cause });
+      throw new DecodeError(`devalue: cannot deserialize ${bytes.byteLength} bytes: ${(cause as Error).message}`, {
+        cause,
+      });
     }
   },
 };
 
-function makeRevivers(reviveFunction: (name: string, source: string) => unknown): Record<string, (payload: any) => unknown> {
+function makeRevivers(
+  reviveFunction: (name: string, source: string) => unknown,
+): Record<string, (payload: any) => unknown> {
   // A payload revived twice means devalue met the value again inside its own payload (see above): refuse to guess.
   const revived = new WeakSet<object>();
   const once = (payload: unknown, what: string): void => {
     if (typeof payload !== 'object' || payload === null) return;
-    if (revived.has(payload)) throw new DecodeError(`devalue: a stored ${what} contains itself, which cannot be revived`);
+    if (revived.has(payload))
+      throw new DecodeError(`devalue: a stored ${what} contains itself, which cannot be revived`);
     revived.add(payload);
   };
   return {
@@ -202,7 +216,12 @@ function makeRevivers(reviveFunction: (name: string, source: string) => unknown)
       return reviveError(payload);
     },
     [FUNCTION_TYPE](payload) {
-      if (!Array.isArray(payload) || payload.length !== 2 || typeof payload[0] !== 'string' || typeof payload[1] !== 'string') {
+      if (
+        !Array.isArray(payload) ||
+        payload.length !== 2 ||
+        typeof payload[0] !== 'string' ||
+        typeof payload[1] !== 'string'
+      ) {
         throw new DecodeError('devalue: a stored function is not a [name, source] pair');
       }
       return reviveFunction(payload[0], payload[1]);
@@ -240,7 +259,8 @@ function errorPayload(error: Error): ErrorPayload {
 function reviveError(payload: Record<string, unknown>): Error {
   const { c: builtin, k: registeredName, n: name, m: message, s: stack, p: properties } = payload;
   const ErrorClass = typeof builtin === 'string' ? BUILTIN_ERRORS.get(builtin) : undefined;
-  if (ErrorClass === undefined) throw new DecodeError(`devalue: ${JSON.stringify(builtin)} is not a built-in Error class`);
+  if (ErrorClass === undefined)
+    throw new DecodeError(`devalue: ${JSON.stringify(builtin)} is not a built-in Error class`);
   if (registeredName !== undefined && typeof registeredName !== 'string') throw malformedError('k');
   const newTarget = registeredName === undefined ? ErrorClass : requireRegistered(registeredName).ctor;
   const error = Reflect.construct(ErrorClass, ErrorClass === AggregateError ? [[]] : [], newTarget) as Error;
@@ -285,7 +305,9 @@ function setMarkedKey(target: any, key: string, value: unknown): void {
 function requireRegistered(name: string): RegisteredClass {
   const registered = registeredClassNamed(name);
   if (registered === undefined) {
-    throw new DecodeError(`devalue: the stored value holds an instance of class "${name}", which is not registered; call registerClass first`);
+    throw new DecodeError(
+      `devalue: the stored value holds an instance of class "${name}", which is not registered; call registerClass first`,
+    );
   }
   return registered;
 }
@@ -387,7 +409,9 @@ function toSerializationError(error: unknown, value: unknown): unknown {
   if (isStringTooLong(error)) return textTooLong(error);
   if (isStackOverflow(error)) return tooDeep(error, value);
   if (!(error instanceof DevalueError)) return error;
-  return new SerializationError(`devalue cannot serialize ${describeRefusal(error)}`, '$' + error.path, { cause: error });
+  return new SerializationError(`devalue cannot serialize ${describeRefusal(error)}`, '$' + error.path, {
+    cause: error,
+  });
 }
 
 function describeRefusal(error: DevalueError): string {
@@ -397,7 +421,9 @@ function describeRefusal(error: DevalueError): string {
   if (typeof value === 'symbol') return 'a symbol';
   if (typeof value === 'object' && value !== null) {
     if (refusedAsSelfContaining.has(value)) {
-      const what = isError(value) ? 'an Error' : `an instance of ${registeredClassOf(Object.getPrototypeOf(value))?.name}`;
+      const what = isError(value)
+        ? 'an Error'
+        : `an instance of ${registeredClassOf(Object.getPrototypeOf(value))?.name}`;
       return `${what} whose own contents lead back to it: devalue would read it back as a second, half-built copy`;
     }
     if (typeof (value as { then?: unknown }).then === 'function') return 'a Promise or thenable: await it first';

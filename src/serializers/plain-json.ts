@@ -54,7 +54,9 @@ function isPlainObject(o: object, seen: Seen): boolean {
     for (let i = 0; i < array.length; i++) {
       // Holes and undefined elements both read as undefined, which JSON would turn into null.
       const element = array[i];
-      if (typeof element === 'object' ? element !== null && !isPlainObject(element, seen) : !isPlainPrimitive(element)) {
+      if (
+        typeof element === 'object' ? element !== null && !isPlainObject(element, seen) : !isPlainPrimitive(element)
+      ) {
         return false;
       }
     }

@@ -78,7 +78,8 @@ export function evaluateFunctionSource(source: string): Function {
 
 function evaluateAsExpression(source: string, strictness: string): Function {
   const value: unknown = new Function(`${strictness}return (${source}\n);`)();
-  if (typeof value !== 'function') throw new DecodeError('hashstash: the stored source does not evaluate to a function');
+  if (typeof value !== 'function')
+    throw new DecodeError('hashstash: the stored source does not evaluate to a function');
   return value;
 }
 

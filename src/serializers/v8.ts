@@ -60,7 +60,9 @@ type ViewConstructor = new (buffer: ArrayBuffer) => ArrayBufferView;
  */
 class OwningDeserializer extends DefaultDeserializer {
   _readHostObject(): ArrayBufferView {
-    const shared = (DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView })._readHostObject.call(this);
+    const shared = (
+      DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView }
+    )._readHostObject.call(this);
     const own = new Uint8Array(shared.byteLength);
     own.set(new Uint8Array(shared.buffer, shared.byteOffset, shared.byteLength));
     if (Buffer.isBuffer(shared)) return Buffer.from(own.buffer);

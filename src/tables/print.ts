@@ -27,7 +27,14 @@ function cellText(value: unknown, maxWidth: number): string {
   if (typeof value === 'string') text = value.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
   else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
   else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  else text = inspect(value, { breakLength: Infinity, compact: true, depth: 2, maxArrayLength: 6, maxStringLength: maxWidth });
+  else
+    text = inspect(value, {
+      breakLength: Infinity,
+      compact: true,
+      depth: 2,
+      maxArrayLength: 6,
+      maxStringLength: maxWidth,
+    });
   return text.length > maxWidth ? text.slice(0, maxWidth - 1) + ELLIPSIS : text;
 }
 
@@ -36,7 +43,11 @@ function shown(count: number, max: number): number[] {
   if (count <= max) return Array.from({ length: count }, (_, i) => i);
   const head = Math.ceil(max / 2);
   const tail = max - head;
-  return [...Array.from({ length: head }, (_, i) => i), -1, ...Array.from({ length: tail }, (_, i) => count - tail + i)];
+  return [
+    ...Array.from({ length: head }, (_, i) => i),
+    -1,
+    ...Array.from({ length: tail }, (_, i) => count - tail + i),
+  ];
 }
 
 /**
@@ -68,13 +79,21 @@ export function formatTable(
     const cells = column(name);
     const values = rows.map((row) => (row < 0 ? undefined : cells[row]));
     // Numbers line up on the right, as in a spreadsheet; a column of anything else on the left.
-    rightAligned.push(values.some((v) => v !== undefined) && values.every((v) => v === undefined || typeof v === 'number' || typeof v === 'bigint'));
+    rightAligned.push(
+      values.some((v) => v !== undefined) &&
+        values.every((v) => v === undefined || typeof v === 'number' || typeof v === 'bigint'),
+    );
     grid.push([cellText(name, maxWidth), ...values.map((v, i) => (rows[i]! < 0 ? ELLIPSIS : cellText(v, maxWidth)))]);
   }
   const widths = grid.map((cells) => Math.max(...cells.map((cell) => cell.length)));
   const lines: string[] = [];
   for (let line = 0; line <= rows.length; line++) {
-    lines.push(grid.map((cells, c) => (rightAligned[c] ? cells[line]!.padStart(widths[c]!) : cells[line]!.padEnd(widths[c]!))).join('  ').trimEnd());
+    lines.push(
+      grid
+        .map((cells, c) => (rightAligned[c] ? cells[line]!.padStart(widths[c]!) : cells[line]!.padEnd(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    );
   }
   lines.push(shape);
   return lines.join('\n');

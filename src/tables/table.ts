@@ -78,14 +78,22 @@ export class Table implements Iterable<FlatRecord> {
   }
 
   /** Column names, in the order they first appeared in the records. */
-  get columns(): readonly string[] { return this.#names; }
+  get columns(): readonly string[] {
+    return this.#names;
+  }
   /** How many rows: one per record. */
-  get numRows(): number { return this.#numRows; }
+  get numRows(): number {
+    return this.#numRows;
+  }
   /** How many columns. */
-  get numColumns(): number { return this.#names.length; }
+  get numColumns(): number {
+    return this.#names.length;
+  }
 
   /** True when the table has a column `name`. */
-  hasColumn(name: string): boolean { return this.#data.has(name); }
+  hasColumn(name: string): boolean {
+    return this.#data.has(name);
+  }
 
   /**
    * The cells of one column, one per row (undefined where a record lacked the field).
@@ -114,7 +122,8 @@ export class Table implements Iterable<FlatRecord> {
     const record: FlatRecord = {};
     for (const name of this.#names) {
       const cell = this.#data.get(name)![at];
-      if (cell !== undefined) Object.defineProperty(record, name, { value: cell, enumerable: true, writable: true, configurable: true });
+      if (cell !== undefined)
+        Object.defineProperty(record, name, { value: cell, enumerable: true, writable: true, configurable: true });
     }
     return record;
   }
@@ -192,7 +201,8 @@ export class Table implements Iterable<FlatRecord> {
 
 function checkWritable(stream: WritableTarget): void {
   if (stream.destroyed) throw new HashStashError('writeCSV cannot write the CSV: the stream was destroyed');
-  if (stream.writableEnded) throw new HashStashError('writeCSV cannot write the CSV: the stream was ended (end() was called)');
+  if (stream.writableEnded)
+    throw new HashStashError('writeCSV cannot write the CSV: the stream was ended (end() was called)');
 }
 
 function drained(stream: WritableTarget): Promise<void> {

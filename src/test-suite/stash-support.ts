@@ -82,9 +82,32 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 /** Keys of every kind the encoder must tell apart and give back; each is stored with its index as the value. */
 export function roundTripKeys(): unknown[] {
   return [
-    'plain', '', 'ünïcødé ✓ 漢字 😀 \u0000 \n', 0, 42, -1.5, 1, 1n, '1', [1], 2n ** 70n, -(2n ** 65n), true, false, null,
-    [], {}, [1, 'a', [2, [3, { b: null }]]], { a: 1, b: { c: [1, 2], d: 'x' } },
-    new Date(1_700_000_000_123), new Set([3, 1, 2]), new Map<unknown, unknown>([['x', 1], [2, 'y'], [{ o: 1 }, [null]]]),
+    'plain',
+    '',
+    'ünïcødé ✓ 漢字 😀 \u0000 \n',
+    0,
+    42,
+    -1.5,
+    1,
+    1n,
+    '1',
+    [1],
+    2n ** 70n,
+    -(2n ** 65n),
+    true,
+    false,
+    null,
+    [],
+    {},
+    [1, 'a', [2, [3, { b: null }]]],
+    { a: 1, b: { c: [1, 2], d: 'x' } },
+    new Date(1_700_000_000_123),
+    new Set([3, 1, 2]),
+    new Map<unknown, unknown>([
+      ['x', 1],
+      [2, 'y'],
+      [{ o: 1 }, [null]],
+    ]),
     { nested: new Map([['k', new Set(['v', 'w'])]]), when: new Date(0) },
   ];
 }

@@ -25,7 +25,9 @@ interface Channel {
 }
 
 const processChannel: Channel = {
-  send: (message) => { process.stdout.write(`${JSON.stringify(message)}\n`); },
+  send: (message) => {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+  },
   async go() {
     for await (const _ of createInterface({ input: process.stdin })) return;
   },

@@ -6,7 +6,8 @@ import type { Codec } from '../../src/codecs/codec.js';
 import { codecById, codecNames, decode, encode, getCodec } from '../../src/codecs/index.js';
 import { lz4Codec } from '../../src/codecs/lz4.js';
 
-const text = (n: number) => Buffer.from('the quick brown fox jumps over the lazy dog 0123456789 '.repeat(Math.ceil(n / 55)).slice(0, n));
+const text = (n: number) =>
+  Buffer.from('the quick brown fox jumps over the lazy dog 0123456789 '.repeat(Math.ceil(n / 55)).slice(0, n));
 const inputs: Record<string, Uint8Array> = {
   empty: new Uint8Array(0),
   'small (77 B)': text(77),
@@ -59,7 +60,11 @@ t.test('truncated input is a DecodeError naming the codec', async (t) => {
     const codec = getCodec(name);
     const encoded = codec.encode(input);
     for (const cut of [0, 1, 4, Math.floor(encoded.length / 2), encoded.length - 1]) {
-      const error = t.throws(() => codec.decode(encoded.subarray(0, cut)), DecodeError, `${name} cut at ${cut}`) as unknown as Error;
+      const error = t.throws(
+        () => codec.decode(encoded.subarray(0, cut)),
+        DecodeError,
+        `${name} cut at ${cut}`,
+      ) as unknown as Error;
       t.match(error?.message, name, `${name} names itself`);
     }
   }
@@ -90,7 +95,9 @@ t.test('corrupt input is a DecodeError naming the codec, with the cause', async 
     }
     t.ok(failures > 0, `${name} detects corruption`);
   }
-  const error = t.throws(() => getCodec('zlib').decode(Buffer.from('definitely not deflate'))) as unknown as DecodeError;
+  const error = t.throws(() =>
+    getCodec('zlib').decode(Buffer.from('definitely not deflate')),
+  ) as unknown as DecodeError;
   t.ok(error.cause instanceof Error, 'the underlying error is the cause');
 });
 
@@ -125,7 +132,11 @@ t.test('lz4 checks its size prefix before allocating', async (t) => {
 
   const larger = Buffer.from(encoded);
   larger.writeUInt32LE(500, 0);
-  t.throws(() => lz4Codec.decode(larger), DecodeError, 'a prefix larger than the block holds (lz4-napi would accept it)');
+  t.throws(
+    () => lz4Codec.decode(larger),
+    DecodeError,
+    'a prefix larger than the block holds (lz4-napi would accept it)',
+  );
   const smaller = Buffer.from(encoded);
   smaller.writeUInt32LE(10, 0);
   t.throws(() => lz4Codec.decode(smaller), DecodeError, 'a prefix smaller than the block holds');
@@ -160,7 +171,7 @@ t.test('base64 decode validates instead of skipping garbage like Buffer.from doe
   const invalid: Record<string, string> = {
     'length not a multiple of 4': 'aGVsbG8',
     'a character outside the alphabet': 'aGV!bG8=',
-    'whitespace': 'aGVs bG8=',
+    whitespace: 'aGVs bG8=',
     'a newline': 'aGVs\nbG8=',
     'the URL-safe alphabet': '-_8=',
     'padding in the middle': 'aG==bG8=',
@@ -171,7 +182,11 @@ t.test('base64 decode validates instead of skipping garbage like Buffer.from doe
     'a non-ASCII byte': 'aGVs\u00e9G8=',
   };
   for (const [label, text] of Object.entries(invalid)) {
-    const error = t.throws(() => base64Codec.decode(Buffer.from(text, 'latin1')), DecodeError, label) as unknown as Error;
+    const error = t.throws(
+      () => base64Codec.decode(Buffer.from(text, 'latin1')),
+      DecodeError,
+      label,
+    ) as unknown as Error;
     t.match(error?.message, 'base64', `${label}: names the codec`);
   }
 });
@@ -201,7 +216,10 @@ t.test('encode and decode: compression, then optional base64', async (t) => {
     }
   }
   t.same(Buffer.from(encode(input, { compress: false })), Buffer.from(input), 'compress: false means raw');
-  t.same(Buffer.from(decode(encode(input, { compress: 'gzip', b64: true }), { compress: 'gzip', b64: true })), Buffer.from(input));
+  t.same(
+    Buffer.from(decode(encode(input, { compress: 'gzip', b64: true }), { compress: 'gzip', b64: true })),
+    Buffer.from(input),
+  );
 
   t.throws(() => decode(encode(input, { b64: true })), DecodeError, 'b64 data read without b64');
   t.throws(() => decode(encode(input), { b64: true }), DecodeError, 'binary data read as b64');

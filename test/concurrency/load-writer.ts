@@ -31,7 +31,12 @@ function processChannel(): Channel {
   const lines = createInterface({ input: process.stdin });
   return {
     send: (message) => process.stdout.write(`${JSON.stringify(message)}\n`),
-    go: new Promise((resolve) => lines.once('line', () => { lines.close(); resolve(); })),
+    go: new Promise((resolve) =>
+      lines.once('line', () => {
+        lines.close();
+        resolve();
+      }),
+    ),
   };
 }
 
@@ -55,5 +60,7 @@ if (isMainThread) {
   });
 } else {
   const channel = workerChannel();
-  main(workerData as WriterJob, channel).catch((error) => channel.send({ error: (error as Error)?.stack ?? String(error) }));
+  main(workerData as WriterJob, channel).catch((error) =>
+    channel.send({ error: (error as Error)?.stack ?? String(error) }),
+  );
 }

@@ -52,13 +52,15 @@ export async function writeLoad(stash: HashStash, writer: number): Promise<void>
   }
 }
 
-const isIndex = (n: unknown, bound: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < bound;
+const isIndex = (n: unknown, bound: number): n is number =>
+  Number.isInteger(n) && (n as number) >= 0 && (n as number) < bound;
 
 /** Why an entry read back is not one some writer wrote, or undefined when it is. */
 export function problemWith(key: unknown, value: unknown): string | undefined {
   if (key === SHARED_KEY) {
     const { writer, i } = (value ?? {}) as { writer?: unknown; i?: unknown };
-    if (isIndex(writer, WRITERS) && isIndex(i, WRITES_PER_WRITER) && isDeepStrictEqual(value, sharedValue(writer, i))) return undefined;
+    if (isIndex(writer, WRITERS) && isIndex(i, WRITES_PER_WRITER) && isDeepStrictEqual(value, sharedValue(writer, i)))
+      return undefined;
     return `'${SHARED_KEY}' holds a value no writer wrote: ${preview(value)}`;
   }
   const match = typeof key === 'string' ? /^w(\d+)-(\d+)$/.exec(key) : null;
@@ -91,7 +93,9 @@ export interface ReadReport {
  */
 export async function readWhileWriting(stash: HashStash, writing: () => boolean): Promise<ReadReport> {
   const report: ReadReport = { passes: 0, entriesRead: 0, problems: [] };
-  const note = (problem: string) => { if (report.problems.length < 20) report.problems.push(problem); };
+  const note = (problem: string) => {
+    if (report.problems.length < 20) report.problems.push(problem);
+  };
   while (writing()) {
     const seen = new Set<string>();
     try {

@@ -28,8 +28,12 @@ for (const engine of PERSISTENT_ENGINES) {
     let finished = 0;
     let everyoneReady!: () => void;
     let everyoneFinished!: () => void;
-    const allReady = new Promise<void>((resolve) => { everyoneReady = resolve; });
-    const allFinished = new Promise<void>((resolve) => { everyoneFinished = resolve; });
+    const allReady = new Promise<void>((resolve) => {
+      everyoneReady = resolve;
+    });
+    const allFinished = new Promise<void>((resolve) => {
+      everyoneFinished = resolve;
+    });
     for (let writer = 0; writer < WRITERS; writer++) {
       const job: WriterJob = { root, engine, writer };
       const worker = new Worker(writerScript, { workerData: job });
@@ -59,8 +63,15 @@ for (const engine of PERSISTENT_ENGINES) {
     const report = await reading;
 
     t.strictSame(errors, [], 'every writer finished without error');
-    t.strictSame(report.problems, [], 'every value read during the writes was one some writer wrote, each key once per pass');
-    t.ok(report.passes >= 1, `the main thread iterated while the writers wrote (${report.passes} passes, ${report.entriesRead} entries)`);
+    t.strictSame(
+      report.problems,
+      [],
+      'every value read during the writes was one some writer wrote, each key once per pass',
+    );
+    t.ok(
+      report.passes >= 1,
+      `the main thread iterated while the writers wrote (${report.passes} passes, ${report.entriesRead} entries)`,
+    );
     await verifyFinalState(t, stash);
   });
 }

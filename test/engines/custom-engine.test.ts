@@ -58,7 +58,10 @@ test('a stash on a registered engine makes temporary stashes on it, and removes 
 });
 
 test('registering a built-in name, a taken name, a bad name or a non-function is a ConfigError', () => {
-  assert.throws(() => registerEngine('lmdb', jsonFileEngine), (error) => error instanceof ConfigError && /built-in engine/.test(error.message));
+  assert.throws(
+    () => registerEngine('lmdb', jsonFileEngine),
+    (error) => error instanceof ConfigError && /built-in engine/.test(error.message),
+  );
   registerEngine('json-file-taken', jsonFileEngine);
   assert.throws(() => registerEngine('json-file-taken', (context) => jsonFileEngine(context)), ConfigError);
   assert.throws(() => registerEngine('../up', jsonFileEngine), ConfigError);
@@ -68,5 +71,8 @@ test('registering a built-in name, a taken name, a bad name or a non-function is
 
 test('an unknown engine name is still a ConfigError that lists the registered ones', () => {
   registerEngine('json-file-listed', jsonFileEngine);
-  assert.throws(() => new HashStash({ engine: 'nope' }), (error) => error instanceof ConfigError && /'json-file-listed'/.test(error.message) && /'lmdb'/.test(error.message));
+  assert.throws(
+    () => new HashStash({ engine: 'nope' }),
+    (error) => error instanceof ConfigError && /'json-file-listed'/.test(error.message) && /'lmdb'/.test(error.message),
+  );
 });

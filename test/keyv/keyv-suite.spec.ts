@@ -11,7 +11,9 @@ import keyvTestSuite, { keyvIteratorTests } from '@keyv/test-suite';
 import type { EngineName } from '../../src/index.js';
 import { KeyvHashStash } from '../../src/keyv/index.js';
 
-const engines = (process.env.KEYV_SUITE_ENGINES ?? 'lmdb,sqlite,pairtree,memory,redis,mongo').split(',') as EngineName[];
+const engines = (process.env.KEYV_SUITE_ENGINES ?? 'lmdb,sqlite,pairtree,memory,redis,mongo').split(
+  ',',
+) as EngineName[];
 const root = mkdtempSync(join(tmpdir(), 'hashstash-keyv-suite-'));
 
 /** A Keyv that wires `iterator()` to the store, as keyv wires it for its own stores (createKeyv does the same). */
@@ -33,7 +35,9 @@ for (const engine of engines) {
       stores.push(opened);
       return opened;
     };
-    test.afterAll(async () => { await Promise.all(stores.map((opened) => opened.disconnect())); });
+    test.afterAll(async () => {
+      await Promise.all(stores.map((opened) => opened.disconnect()));
+    });
     keyvTestSuite(test, Keyv, store);
     keyvIteratorTests(test, IteratingKeyv as typeof Keyv, store);
   });

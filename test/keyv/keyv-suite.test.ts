@@ -16,19 +16,39 @@ const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/packa
 const ENGINES = ['lmdb', 'sqlite', 'pairtree', 'memory', 'redis', 'mongo'] as const;
 
 interface VitestReport {
-  testResults: { assertionResults: { ancestorTitles: string[]; title: string; status: string; failureMessages: string[] }[] }[];
+  testResults: {
+    assertionResults: { ancestorTitles: string[]; title: string; status: string; failureMessages: string[] }[];
+  }[];
 }
 
-const skipped = new Map(ENGINES.map((engine) => [engine, engine === 'redis' || engine === 'mongo' ? serverSkip(engine) : false] as const));
+const skipped = new Map(
+  ENGINES.map((engine) => [engine, engine === 'redis' || engine === 'mongo' ? serverSkip(engine) : false] as const),
+);
 const engines = ENGINES.filter((engine) => !skipped.get(engine));
-for (const [engine, reason] of skipped) if (reason) t.test(`${engine}: keyv's adapter suite`, { skip: reason }, () => {});
+for (const [engine, reason] of skipped)
+  if (reason) t.test(`${engine}: keyv's adapter suite`, { skip: reason }, () => {});
 
 t.test("keyv's adapter suite on every engine", async (t) => {
   const output = join(t.testdir(), 'vitest.json');
-  const run = spawnSync(process.execPath, [vitest, 'run', '--config', 'test/keyv/vitest.config.mjs', '--root', projectRoot,
-    '--reporter=json', `--outputFile=${output}`], {
-    cwd: projectRoot, env: { ...process.env, KEYV_SUITE_ENGINES: engines.join(','), CI: 'true' }, encoding: 'utf8', timeout: 600_000,
-  });
+  const run = spawnSync(
+    process.execPath,
+    [
+      vitest,
+      'run',
+      '--config',
+      'test/keyv/vitest.config.mjs',
+      '--root',
+      projectRoot,
+      '--reporter=json',
+      `--outputFile=${output}`,
+    ],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, KEYV_SUITE_ENGINES: engines.join(','), CI: 'true' },
+      encoding: 'utf8',
+      timeout: 600_000,
+    },
+  );
   let report: VitestReport;
   try {
     report = JSON.parse(readFileSync(output, 'utf8')) as VitestReport;
@@ -41,7 +61,11 @@ t.test("keyv's adapter suite on every engine", async (t) => {
     const mine = results.filter((result) => result.ancestorTitles[0] === engine);
     const failed = mine.filter((result) => result.status !== 'passed');
     t.ok(mine.length >= 40, `${engine}: the suite ran (${mine.length} tests)`);
-    t.strictSame(failed.map((result) => `${result.title}: ${result.failureMessages.join(' ').slice(0, 300)}`), [], `${engine}: every keyv suite test passes`);
+    t.strictSame(
+      failed.map((result) => `${result.title}: ${result.failureMessages.join(' ').slice(0, 300)}`),
+      [],
+      `${engine}: every keyv suite test passes`,
+    );
   }
   t.equal(run.status, 0, 'vitest exits 0');
 });

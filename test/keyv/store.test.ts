@@ -14,23 +14,29 @@ import { ConfigError, HashStash } from '../../src/index.js';
 import { createKeyv, KeyvHashStash } from '../../src/keyv/index.js';
 import { DATABASE_FILE } from '../../src/engines/sqlite/store.js';
 
-t.test("keyv's ttl is the engine's expiry: the entry carries it, and purgeExpired removes it from storage", async (t) => {
-  let now = 1_900_000_000_000;
-  const stash = new HashStash({ root: t.testdir(), engine: 'lmdb', clock: () => now });
-  const store = new KeyvHashStash({ stash });
-  t.teardown(async () => { await store.disconnect(); await stash.close(); });
-  const keyv = new Keyv({ store, namespace: 'ns' });
-  await keyv.set('short', 'lived', 1_000);
-  await keyv.set('forever', 'here');
-  const sub = stash.sub('ns');
-  t.equal(await sub.expiresAt('ns:short'), now + 1_000, 'the stored entry expires with keyv\'s ttl');
-  t.equal(await sub.expiresAt('ns:forever'), null, 'no ttl: never expires');
-  now += 1_000;
-  t.equal(await sub.get('ns:short'), undefined, 'expired for every reader, keyv or not');
-  t.equal(await store.purgeExpired(), 1, 'purged by the engine');
-  t.equal(await sub.size(), 1);
-  t.equal(await keyv.get('forever'), 'here');
-});
+t.test(
+  "keyv's ttl is the engine's expiry: the entry carries it, and purgeExpired removes it from storage",
+  async (t) => {
+    let now = 1_900_000_000_000;
+    const stash = new HashStash({ root: t.testdir(), engine: 'lmdb', clock: () => now });
+    const store = new KeyvHashStash({ stash });
+    t.teardown(async () => {
+      await store.disconnect();
+      await stash.close();
+    });
+    const keyv = new Keyv({ store, namespace: 'ns' });
+    await keyv.set('short', 'lived', 1_000);
+    await keyv.set('forever', 'here');
+    const sub = stash.sub('ns');
+    t.equal(await sub.expiresAt('ns:short'), now + 1_000, "the stored entry expires with keyv's ttl");
+    t.equal(await sub.expiresAt('ns:forever'), null, 'no ttl: never expires');
+    now += 1_000;
+    t.equal(await sub.get('ns:short'), undefined, 'expired for every reader, keyv or not');
+    t.equal(await store.purgeExpired(), 1, 'purged by the engine');
+    t.equal(await sub.size(), 1);
+    t.equal(await keyv.get('forever'), 'here');
+  },
+);
 
 t.test('purgeInterval removes expired entries from storage in the background, and disconnect stops it', async (t) => {
   const store = new KeyvHashStash({ root: t.testdir(), engine: 'sqlite', purgeInterval: 20 });
@@ -38,7 +44,9 @@ t.test('purgeInterval removes expired entries from storage in the background, an
   await keyv.set('a', 1, 30);
   await keyv.set('b', 2);
   // Rows in the table itself, expired or not: what only a purge removes.
-  const db = new (createRequire(import.meta.url)('better-sqlite3'))(join(store.stash.path, DATABASE_FILE), { readonly: true });
+  const db = new (createRequire(import.meta.url)('better-sqlite3'))(join(store.stash.path, DATABASE_FILE), {
+    readonly: true,
+  });
   const rows = () => (db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n;
   t.equal(rows(), 2);
   const deadline = Date.now() + 10_000;
@@ -66,7 +74,13 @@ t.test('a namespace is a sub-stash: clear() clears only its own', async (t) => {
 t.test('createKeyv stores what JSON cannot carry, and iterates', async (t) => {
   const keyv = createKeyv({ root: t.testdir(), engine: 'pairtree' }, { namespace: 'rich' });
   t.teardown(() => keyv.disconnect());
-  const value = { when: new Date(0), tags: new Set(['a']), big: 10n ** 20n, bytes: new Uint8Array([1, 2]), map: new Map([[1, 'x']]) };
+  const value = {
+    when: new Date(0),
+    tags: new Set(['a']),
+    big: 10n ** 20n,
+    bytes: new Uint8Array([1, 2]),
+    map: new Map([[1, 'x']]),
+  };
   await keyv.set('v', value);
   t.strictSame(await keyv.get('v'), value, 'Date, Set, BigInt, Uint8Array and Map come back as they were');
   await keyv.set('w', 2);
@@ -81,16 +95,22 @@ t.test('the memory engine: entries a worker thread set are read by this thread',
   t.teardown(() => keyv.disconnect());
   await keyv.get('open');
   const module = new URL('../../src/keyv/index.js', import.meta.url).href;
-  const worker = new Worker(`
+  const worker = new Worker(
+    `
     const { workerData, parentPort } = require('node:worker_threads');
     import(workerData.module).then(async ({ createKeyv }) => {
       const keyv = createKeyv({ root: workerData.root, engine: 'memory', name: 'shared' });
       await keyv.set('from-worker', { n: 42 });
       parentPort.postMessage(await keyv.get('from-main'));
       await keyv.disconnect();
-    });`, { eval: true, workerData: { module, root } });
+    });`,
+    { eval: true, workerData: { module, root } },
+  );
   await keyv.set('from-main', 'hello');
-  const seen = await new Promise((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+  const seen = await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
   t.equal(seen, 'hello', 'the worker read what this thread set');
   t.strictSame(await keyv.get('from-worker'), { n: 42 }, 'this thread reads what the worker set');
 });

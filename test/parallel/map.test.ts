@@ -15,7 +15,9 @@ t.test('a map computes every item, then a second identical map runs no function 
   t.strictSame(calls(log).sort(), [1, 2, 3, 4]);
 
   let workersStarted = 0;
-  const countWorker = () => { workersStarted++; };
+  const countWorker = () => {
+    workersStarted++;
+  };
   process.on('worker', countWorker);
   const again = stash.map(loggedSquare, [1, 2, 3, 4], { numProc: 2, args: [log] });
   t.strictSame(await again.all(), [1, 4, 9, 16]);
@@ -46,7 +48,11 @@ t.test('per-item options are passed last and keyed', async (t) => {
   t.strictSame(await results.all(), [4, 27, 16]);
   const entries = [];
   for await (const entry of results.entries()) entries.push(entry);
-  t.strictSame(entries, [[[2, { n: 2 }], 4], [[3, { n: 3 }], 27], [[4, { n: 2 }], 16]]);
+  t.strictSame(entries, [
+    [[2, { n: 2 }], 4],
+    [[3, { n: 3 }], 27],
+    [[4, { n: 2 }], 16],
+  ]);
   await stash.close();
 });
 
@@ -87,13 +93,17 @@ t.test('iteration ends once every result is stored', async (t) => {
 
 t.test('ordered iteration follows the input; unordered follows completion', async (t) => {
   const stash = open(t.testdir());
-  const sleepy = (ms: number) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); return ms; };
+  const sleepy = (ms: number) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    return ms;
+  };
   const items = [1200, 10, 20];
   const ordered = [];
   for await (const value of stash.map(sleepy, items, { numProc: 2 })) ordered.push(value);
   t.strictSame(ordered, [1200, 10, 20]);
   const unordered = [];
-  for await (const value of stash.map(sleepy, items, { numProc: 2, ordered: false, force: true })) unordered.push(value);
+  for await (const value of stash.map(sleepy, items, { numProc: 2, ordered: false, force: true }))
+    unordered.push(value);
   t.strictSame(unordered, [10, 20, 1200]);
   await stash.close();
 });
@@ -158,7 +168,11 @@ t.test('equal items are computed once; empty maps are empty', async (t) => {
   t.strictSame(calls(log).sort(), [2, 3]);
   const many = [...Array.from({ length: 1100 }, (_, i) => i % 1050), 0];
   const results = stash.map((x: number) => -x, many, { numProc: 2 });
-  t.strictSame(await results.all(), many.map((x) => -x), 'equal items across lookup batches, finished or not');
+  t.strictSame(
+    await results.all(),
+    many.map((x) => -x),
+    'equal items across lookup batches, finished or not',
+  );
   t.match(results.progress, { done: 1050, cached: 51 });
   t.strictSame(await stash.map((x: number) => x, []).all(), []);
   t.strictSame(await stash.map((x: number) => x * 2, new Set([1, 2])).all(), [2, 4], 'any iterable of items');
@@ -214,7 +228,10 @@ t.test('progress: true reports on stderr; without a terminal, a last line with t
   const stash = open(t.testdir());
   const written: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => { written.push(String(chunk)); return true; }) as typeof write;
+  process.stderr.write = ((chunk: string) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof write;
   try {
     await stash.map((x: number) => x + 1, [1, 2, 3], { numProc: 1, progress: true, desc: 'Adding one' }).all();
   } finally {

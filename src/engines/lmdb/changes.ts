@@ -95,9 +95,13 @@ export function changeLogger(db: Db): ((type: number, key: Uint8Array | undefine
 }
 
 /** Logs a set of `key` where someone watches; call inside the write transaction that sets it. */
-export function logSet(db: Db, key: Uint8Array): void { changeLogger(db)?.(SET, key); }
+export function logSet(db: Db, key: Uint8Array): void {
+  changeLogger(db)?.(SET, key);
+}
 /** Logs a delete of `key` where someone watches; call inside the write transaction that removes it. */
-export function logDelete(db: Db, key: Uint8Array): void { changeLogger(db)?.(DELETE, key); }
+export function logDelete(db: Db, key: Uint8Array): void {
+  changeLogger(db)?.(DELETE, key);
+}
 export { SET as LOG_SET, DELETE as LOG_DELETE };
 
 /**
@@ -107,7 +111,10 @@ export { SET as LOG_SET, DELETE as LOG_DELETE };
 export function clearKeepingWatchers(db: Db): void {
   const watched = isWatched(db);
   const kept = watched
-    ? Array.from(db.getRange({ start: WATCHED, end: META }), ({ key, value }) => [Buffer.from(key), Buffer.from(value)] as const)
+    ? Array.from(
+        db.getRange({ start: WATCHED, end: META }),
+        ({ key, value }) => [Buffer.from(key), Buffer.from(value)] as const,
+      )
     : [];
   const [seq] = readMeta(db);
   db.clearSync();
@@ -198,7 +205,11 @@ class LmdbWatcher implements PolledSource {
       const at = Number(key.readBigUInt64BE(2));
       if (at > expected) changes.push({ type: 'missed', count: at - expected });
       const type = value[0];
-      changes.push(type === CLEAR ? { type: 'clear' } : { type: type === SET ? 'set' : 'delete', key: Buffer.from(value.subarray(1)) });
+      changes.push(
+        type === CLEAR
+          ? { type: 'clear' }
+          : { type: type === SET ? 'set' : 'delete', key: Buffer.from(value.subarray(1)) },
+      );
       expected = at + 1;
     }
     if (expected <= end) changes.push({ type: 'missed', count: end + 1 - expected });

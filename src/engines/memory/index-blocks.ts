@@ -13,7 +13,8 @@ import { beat } from './lock.js';
  * the retired blocks take less than twice the largest index.
  */
 const bytesOf = (capacity: number): number => capacity * SLOT_INTS * 4;
-const listOf = (c: number, capacity: number): number => c + C.RETIRED_INDEX + Math.log2(Arena.blockSize(bytesOf(capacity))) - MIN_ORDER;
+const listOf = (c: number, capacity: number): number =>
+  c + C.RETIRED_INDEX + Math.log2(Arena.blockSize(bytesOf(capacity))) - MIN_ORDER;
 
 /** A zeroed block for an index of `capacity` slots, from the table's retired blocks or else the arena (may throw). */
 export function takeIndexBlock(arena: Arena, c: number, capacity: number): number {
@@ -40,7 +41,14 @@ export function retireIndexBlock(arena: Arena, c: number, offset: number, capaci
 const BEAT_EVERY = 65_536;
 
 /** Copies the live slots of the index at `from` into the empty one at `to`; returns how many. Lock held. */
-export function rehash(arena: Arena, c: number, from: number, fromCapacity: number, to: number, toCapacity: number): number {
+export function rehash(
+  arena: Arena,
+  c: number,
+  from: number,
+  fromCapacity: number,
+  to: number,
+  toCapacity: number,
+): number {
   const ints = arena.ints;
   const mask = toCapacity - 1;
   let moved = 0;

@@ -46,7 +46,9 @@ export class SharedLock {
     this.#staleMs = staleMs;
   }
 
-  get held(): boolean { return this.#token !== 0; }
+  get held(): boolean {
+    return this.#token !== 0;
+  }
 
   /** Takes the lock (`ints` is the current view); true when it was taken over from a stalled holder (repair!). */
   acquire(ints: Int32Array): boolean {

@@ -2,8 +2,19 @@ import { Arena } from './arena.js';
 import { MemoryBudgetError } from './errors.js';
 import { NONE, survives } from './eviction.js';
 import {
-  CONTROL as C, entrySize, HASH, KIND_COUNTER, KIND_VALUE, META, MIN_SEGMENT, REF, SEG_AGE, SEG_DEAD,
-  SEG_REF, SEG_SIZE, SEG_USED,
+  CONTROL as C,
+  entrySize,
+  HASH,
+  KIND_COUNTER,
+  KIND_VALUE,
+  META,
+  MIN_SEGMENT,
+  REF,
+  SEG_AGE,
+  SEG_DEAD,
+  SEG_REF,
+  SEG_SIZE,
+  SEG_USED,
 } from './layout.js';
 import { fence } from './fence.js';
 import { TOMBSTONE } from './hash.js';
@@ -34,14 +45,21 @@ export class Segments {
   /** Set when the arena had no block for a new segment during the current `allocate`. */
   #arenaFull = false;
 
-  constructor(arena: Arena, controlOffset: number, slotOf: (entry: number, hash: number) => number, counterInUse: (entry: number) => boolean) {
+  constructor(
+    arena: Arena,
+    controlOffset: number,
+    slotOf: (entry: number, hash: number) => number,
+    counterInUse: (entry: number) => boolean,
+  ) {
     this.#arena = arena;
     this.#c = controlOffset / 4;
     this.#slotOf = slotOf;
     this.#counterInUse = counterInUse;
   }
 
-  #row(row: number): number { return this.#c + C.ROW_BASE + row * C.ROW_INTS; }
+  #row(row: number): number {
+    return this.#c + C.ROW_BASE + row * C.ROW_INTS;
+  }
 
   /** Byte offset of `size` free bytes for a new entry, making room by compaction and eviction when needed. */
   allocate(size: number, maxBytes: number, policy: number): number {
@@ -83,7 +101,8 @@ export class Segments {
       } else {
         ints[c + C.HEAD] = victim;
         fruitless = freed > 0 ? 0 : fruitless + 1;
-        if (fruitless > rows && cycles >= EVICT_ALL_AFTER_CYCLES) throw this.#full(size, maxBytes, 'and nothing more can be evicted');
+        if (fruitless > rows && cycles >= EVICT_ALL_AFTER_CYCLES)
+          throw this.#full(size, maxBytes, 'and nothing more can be evicted');
       }
     }
   }
@@ -92,7 +111,11 @@ export class Segments {
     const where = this.#arenaFull
       ? "the process's shared memory arena (shared by all memory stashes, 4 GB at most) has no room left"
       : `they do not fit its budget of ${maxBytes} bytes (maxBytes)`;
-    return new MemoryBudgetError(`the memory stash is full: ${size} more bytes, ${where}${why ? ` ${why}` : ''}`, size, maxBytes);
+    return new MemoryBudgetError(
+      `the memory stash is full: ${size} more bytes, ${where}${why ? ` ${why}` : ''}`,
+      size,
+      maxBytes,
+    );
   }
 
   /** Marks the entry at byte offset `entry` dead: it was overwritten or deleted. */
@@ -122,7 +145,11 @@ export class Segments {
     const ints = this.#arena.ints;
     const held = this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES]!;
     const largestInBudget = 2 ** Math.floor(Math.log2(maxBytes));
-    const preferred = Math.min(ints[this.#c + C.MAX_SEGMENT]!, Math.max(MIN_SEGMENT, Arena.blockSize(held / 4)), largestInBudget);
+    const preferred = Math.min(
+      ints[this.#c + C.MAX_SEGMENT]!,
+      Math.max(MIN_SEGMENT, Arena.blockSize(held / 4)),
+      largestInBudget,
+    );
     return Math.max(preferred, Arena.blockSize(size));
   }
 
@@ -210,9 +237,10 @@ export class Segments {
       const kind = ints[header + 2]! & 3;
       const slot = this.#slotOf(entry, ints[header + 3]!);
       if (slot >= 0) {
-        const keep = kind === KIND_COUNTER
-          ? policy === NONE || this.#counterInUse(entry)
-          : !evictAll && survives(ints, slot + META, policy, cycles);
+        const keep =
+          kind === KIND_COUNTER
+            ? policy === NONE || this.#counterInUse(entry)
+            : !evictAll && survives(ints, slot + META, policy, cycles);
         if (keep) {
           if (write !== read) {
             Atomics.add(ints, slot, 1);

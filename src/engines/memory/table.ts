@@ -6,8 +6,20 @@ import { copyOut, tableEntries } from './entries.js';
 import { EMPTY, hashBytes, TOMBSTONE } from './hash.js';
 import { rehash, retireIndexBlock, takeIndexBlock } from './index-blocks.js';
 import {
-  CONTROL as C, CONTROL_BYTES, ENTRY_HEADER, entrySize, HASH, INITIAL_CAPACITY, KIND_VALUE, KIND_VERSION, LARGEST_SEGMENT,
-  META, MIN_SEGMENT, REF, SLOT_INTS, valueOffset,
+  CONTROL as C,
+  CONTROL_BYTES,
+  ENTRY_HEADER,
+  entrySize,
+  HASH,
+  INITIAL_CAPACITY,
+  KIND_VALUE,
+  KIND_VERSION,
+  LARGEST_SEGMENT,
+  META,
+  MIN_SEGMENT,
+  REF,
+  SLOT_INTS,
+  valueOffset,
 } from './layout.js';
 import { beat, SharedLock } from './lock.js';
 import { Segments } from './segments.js';
@@ -30,7 +42,8 @@ export interface TableSettings {
 function warnLockLost(): void {
   process.emitWarning(
     "a memory stash's lock was taken over while this thread held it (it showed no progress for too long); the write it was doing may be lost",
-    { code: 'HASHSTASH_MEMORY_LOCK_LOST' });
+    { code: 'HASHSTASH_MEMORY_LOCK_LOST' },
+  );
 }
 
 /**
@@ -61,7 +74,10 @@ export class Table {
       const ints = arena.ints;
       ints[c + C.POLICY] = settings.policy;
       ints[c + C.HEAD] = -1;
-      ints[c + C.MAX_SEGMENT] = Math.min(LARGEST_SEGMENT, Math.max(MIN_SEGMENT, Arena.blockSize(settings.maxBytes / 64)));
+      ints[c + C.MAX_SEGMENT] = Math.min(
+        LARGEST_SEGMENT,
+        Math.max(MIN_SEGMENT, Arena.blockSize(settings.maxBytes / 64)),
+      );
       arena.floats[control / 8 + C.F_MAX_BYTES] = settings.maxBytes;
       const index = allocate(INITIAL_CAPACITY * SLOT_INTS * 4);
       arena.bytes.fill(0, index, index + INITIAL_CAPACITY * SLOT_INTS * 4);
@@ -70,17 +86,30 @@ export class Table {
     });
     this.#c = offset / 4;
     this.#lock = new SharedLock(this.#c + C.LOCK, settings.staleLockMs);
-    this.#segments = new Segments(arena, offset, (entry, hash) => this.#slotOf(entry, hash), (entry) => this.#counterInUse(entry));
+    this.#segments = new Segments(
+      arena,
+      offset,
+      (entry, hash) => this.#slotOf(entry, hash),
+      (entry) => this.#counterInUse(entry),
+    );
   }
 
   /** The arena's Int32 view (it changes when the arena grows) and the index of a control field in it (changes.ts). */
-  control(field: number): [ints: Int32Array, index: number] { return [this.#arena.ints, this.#c + field]; }
+  control(field: number): [ints: Int32Array, index: number] {
+    return [this.#arena.ints, this.#c + field];
+  }
 
   /** Atomics.load of a control field, without allocating (on every write, changes.ts). */
-  readControl(field: number): number { return Atomics.load(this.#arena.ints, this.#c + field); }
+  readControl(field: number): number {
+    return Atomics.load(this.#arena.ints, this.#c + field);
+  }
 
-  get policy(): number { return this.#arena.ints[this.#c + C.POLICY]!; }
-  get maxBytes(): number { return this.#arena.floats[this.#c / 2 + C.F_MAX_BYTES]!; }
+  get policy(): number {
+    return this.#arena.ints[this.#c + C.POLICY]!;
+  }
+  get maxBytes(): number {
+    return this.#arena.floats[this.#c / 2 + C.F_MAX_BYTES]!;
+  }
 
   // ---- readers (lock-free) ----
 
@@ -114,7 +143,10 @@ export class Table {
         const words = this.#scratchWords;
         for (let i = 0, from = start >>> 2, count = (valueLength + 3) >>> 2; i < count; i++) words[i] = ints[from + i]!;
       } else {
-        out = transient && valueLength <= SCRATCH_BYTES ? this.#scratch.subarray(0, valueLength) : Buffer.allocUnsafe(valueLength);
+        out =
+          transient && valueLength <= SCRATCH_BYTES
+            ? this.#scratch.subarray(0, valueLength)
+            : Buffer.allocUnsafe(valueLength);
         out.set(bytes.subarray(start, start + valueLength));
       }
       fence();
@@ -140,13 +172,19 @@ export class Table {
     }
   }
 
-  size(): number { return Atomics.load(this.#arena.ints, this.#c + C.KEYS); }
+  size(): number {
+    return Atomics.load(this.#arena.ints, this.#c + C.KEYS);
+  }
 
   /** Whether an entry that expires has been written (see CONTROL.EXPIRING). */
-  get expiring(): boolean { return Atomics.load(this.#arena.ints, this.#c + C.EXPIRING) !== 0; }
+  get expiring(): boolean {
+    return Atomics.load(this.#arena.ints, this.#c + C.EXPIRING) !== 0;
+  }
 
   /** Sets or clears the flag {@link expiring} reads. Lock held. */
-  set expiring(value: boolean) { Atomics.store(this.#arena.ints, this.#c + C.EXPIRING, value ? 1 : 0); }
+  set expiring(value: boolean) {
+    Atomics.store(this.#arena.ints, this.#c + C.EXPIRING, value ? 1 : 0);
+  }
 
   /** Live entries of `kind` as [key, value] copies; see tableEntries. */
   entries(kind: number, withValues: boolean): Generator<[Uint8Array, Uint8Array]> {
@@ -160,7 +198,10 @@ export class Table {
       evictions: ints[this.#c + C.EVICTIONS]!,
       entries: ints[this.#c + C.KEYS]!,
       bytesUsed: this.#arena.floats[f + C.F_BYTES_USED]!,
-      bytesReserved: this.#arena.floats[f + C.F_SEGMENT_BYTES]! + ints[this.#c + C.CAPACITY]! * SLOT_INTS * 4 + Arena.blockSize(CONTROL_BYTES),
+      bytesReserved:
+        this.#arena.floats[f + C.F_SEGMENT_BYTES]! +
+        ints[this.#c + C.CAPACITY]! * SLOT_INTS * 4 +
+        Arena.blockSize(CONTROL_BYTES),
     };
   }
 
@@ -189,7 +230,11 @@ export class Table {
     const size = entrySize(key.length, valueLength);
     const maxBytes = this.maxBytes;
     if (Arena.blockSize(size) > maxBytes) {
-      throw new MemoryBudgetError(`an entry of ${size} bytes does not fit the memory stash's budget of ${maxBytes} bytes (maxBytes)`, size, maxBytes);
+      throw new MemoryBudgetError(
+        `an entry of ${size} bytes does not fit the memory stash's budget of ${maxBytes} bytes (maxBytes)`,
+        size,
+        maxBytes,
+      );
     }
     beat(this.#arena.ints, c + C.LOCK);
     this.#reserveSlot();

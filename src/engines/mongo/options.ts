@@ -23,7 +23,7 @@ export function checkMongoOptions({ url }: { readonly url: string | undefined })
     const shown = `'${database.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
     throw new ConfigError(
       `option 'url' names the MongoDB database ${shown}, which MongoDB refuses: a database name is under 64 bytes, ` +
-      `without '/', '\\', '.', ' ', '"', '$' or NUL`,
+        `without '/', '\\', '.', ' ', '"', '$' or NUL`,
     );
   }
 }

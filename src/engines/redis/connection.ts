@@ -3,7 +3,18 @@ import { loadDriver } from '../../drivers.js';
 import { EngineUnavailableError, type HashStashError } from '../../errors.js';
 import { SharedResources } from '../shared-resources.js';
 import {
-  DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Live, type Queued,
+  DOING,
+  fieldsOf,
+  Op,
+  pairsOf,
+  rejectQueued,
+  runEnd,
+  settle,
+  type Command,
+  type Failure,
+  type KeyOp,
+  type Live,
+  type Queued,
 } from './batching.js';
 import { sendCommand, sendCommands } from './command.js';
 import { SCRIPTS, type Script } from './expiry.js';
@@ -89,7 +100,10 @@ export class SharedConnection {
       retryStrategy: reconnectDelay,
     }));
     // Without a listener ioredis prints every connection error; the operations report them instead.
-    client.on('error', (error: Error) => { hideCredentials(error); this.#lastError = error; });
+    client.on('error', (error: Error) => {
+      hideCredentials(error);
+      this.#lastError = error;
+    });
     client.on('ready', () => {
       this.#lastError = undefined;
       this.#maxBulkBytes = undefined;
@@ -155,8 +169,11 @@ export class SharedConnection {
   unreachable(error: Error): EngineUnavailableError {
     hideCredentials(error);
     const code = (error as { code?: string }).code;
-    const reason = code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): is the server running?' : error.message;
-    return new EngineUnavailableError(`cannot connect to redis at ${this.location}: ${reason}`, this.location, { cause: error });
+    const reason =
+      code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): is the server running?' : error.message;
+    return new EngineUnavailableError(`cannot connect to redis at ${this.location}: ${reason}`, this.location, {
+      cause: error,
+    });
   }
 
   /** The last connection error, when ioredis's own words ("Connection is closed") say less. */
@@ -183,10 +200,9 @@ export class SharedConnection {
 
   /** Asks the server whether it knows HPEXPIRE; a server that forbids COMMAND is taken not to. */
   #probeFieldExpiry(client: Redis): void {
-    (client.call('COMMAND', 'INFO', 'HPEXPIRE') as Promise<unknown>).then(
-      (reply) => { this.fieldExpiry = Array.isArray(reply) && Array.isArray(reply[0]); },
-      noop,
-    );
+    (client.call('COMMAND', 'INFO', 'HPEXPIRE') as Promise<unknown>).then((reply) => {
+      this.fieldExpiry = Array.isArray(reply) && Array.isArray(reply[0]);
+    }, noop);
   }
 
   // ---- the queue: what one tick issues, sent in order ----
@@ -216,7 +232,17 @@ export class SharedConnection {
       return command(this.client);
     }
     return new Promise<T>((resolve, reject) => {
-      this.#push({ op: Op.Command, hash: EMPTY, field: EMPTY, value: undefined, fail: undefined, live: undefined, command, resolve: resolve as (result: unknown) => void, reject });
+      this.#push({
+        op: Op.Command,
+        hash: EMPTY,
+        field: EMPTY,
+        value: undefined,
+        fail: undefined,
+        live: undefined,
+        command,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+      });
       this.flush();
     });
   }
@@ -229,15 +255,27 @@ export class SharedConnection {
     }
   }
 
-  #sendNow(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure, live: Live | undefined): Promise<unknown> {
-    const failed = (error: unknown) => { throw fail(error, DOING[op]); };
+  #sendNow(
+    op: KeyOp,
+    hash: Buffer,
+    field: Buffer,
+    value: Buffer | undefined,
+    fail: Failure,
+    live: Live | undefined,
+  ): Promise<unknown> {
+    const failed = (error: unknown) => {
+      throw fail(error, DOING[op]);
+    };
     const client = this.client;
     if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
     if (op === Op.Set) {
       // A stash that may be watched logs the set in the same step (changes.ts).
       const logged = mustLog(client, hash);
-      return (logged ? this.#sendCommand(client, 'eval', loggedHsetArgs(hash, logged, [field, value!]), false)
-        : this.#sendCommand(client, 'hset', [hash, field, value!], false)).then(noop, failed);
+      return (
+        logged
+          ? this.#sendCommand(client, 'eval', loggedHsetArgs(hash, logged, [field, value!]), false)
+          : this.#sendCommand(client, 'hset', [hash, field, value!], false)
+      ).then(noop, failed);
     }
     return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
   }
@@ -260,7 +298,12 @@ export class SharedConnection {
     });
   }
 
-  #sendCommand(target: Redis | ChainableCommander, name: string, args: (Buffer | string)[], bufferReply: boolean): Promise<any> {
+  #sendCommand(
+    target: Redis | ChainableCommander,
+    name: string,
+    args: (Buffer | string)[],
+    bufferReply: boolean,
+  ): Promise<any> {
     return sendCommand(target, this.#ioredis.Command, name, args, bufferReply);
   }
 
@@ -277,8 +320,14 @@ export class SharedConnection {
       if (this.#flushWaitsForConnection) return;
       this.#flushWaitsForConnection = true;
       this.#whenReady().then(
-        () => { this.#flushWaitsForConnection = false; this.flush(); },
-        (error: unknown) => { this.#flushWaitsForConnection = false; this.#failQueued(error); },
+        () => {
+          this.#flushWaitsForConnection = false;
+          this.flush();
+        },
+        (error: unknown) => {
+          this.#flushWaitsForConnection = false;
+          this.#failQueued(error);
+        },
       );
       return;
     }
@@ -315,7 +364,9 @@ export class SharedConnection {
           settle(queue, runs[r]!, runs[r + 1]!, error, reply);
         }
       },
-      (error: unknown) => { for (let r = 0; r < runs.length; r += 2) settle(queue, runs[r]!, runs[r + 1]!, error, undefined); },
+      (error: unknown) => {
+        for (let r = 0; r < runs.length; r += 2) settle(queue, runs[r]!, runs[r + 1]!, error, undefined);
+      },
     );
   }
 
@@ -323,11 +374,17 @@ export class SharedConnection {
   #send(target: Redis | ChainableCommander, queue: Queued[], start: number, end: number): void {
     const { op, hash, field } = queue[start]!;
     const one = end - start === 1;
-    const reply = op === Op.Get
-      ? this.#sendCommand(target, one ? 'hget' : 'hmget', one ? [hash, field] : [hash, ...fieldsOf(queue, start, end)], true)
-      : op === Op.Set
-        ? this.#sendSet(target, hash, one ? [field, queue[start]!.value!] : pairsOf(queue, start, end))
-        : this.#sendCommand(target, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false);
+    const reply =
+      op === Op.Get
+        ? this.#sendCommand(
+            target,
+            one ? 'hget' : 'hmget',
+            one ? [hash, field] : [hash, ...fieldsOf(queue, start, end)],
+            true,
+          )
+        : op === Op.Set
+          ? this.#sendSet(target, hash, one ? [field, queue[start]!.value!] : pairsOf(queue, start, end))
+          : this.#sendCommand(target, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false);
     // In a pipeline, exec settles the run (with every command's error or reply).
     if (target !== this.client) {
       reply.catch(noop);
@@ -342,7 +399,8 @@ export class SharedConnection {
   /** An HSET of a run, or the script that also logs it where the stash may be watched (changes.ts). */
   #sendSet(target: Redis | ChainableCommander, hash: Buffer, pairs: Buffer[]): Promise<unknown> {
     const logged = mustLog(this.client, hash);
-    return logged ? this.#sendCommand(target, 'eval', loggedHsetArgs(hash, logged, pairs), false)
+    return logged
+      ? this.#sendCommand(target, 'eval', loggedHsetArgs(hash, logged, pairs), false)
       : this.#sendCommand(target, 'hset', [hash, ...pairs], false);
   }
 
@@ -362,7 +420,9 @@ export class SharedConnection {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         client.quit().catch(noop),
-        new Promise((resolve) => { timer = setTimeout(resolve, CONNECT_TIMEOUT_MS); }),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
+        }),
       ]);
       clearTimeout(timer);
     }

@@ -255,7 +255,9 @@ export class TreeWriter {
     // An unregistered Error subclass is kept as its nearest built-in class, with its name, message, stack and properties.
     if (errorName !== undefined) return this.error(o as Error, errorName, undefined);
     const name = className(prototype);
-    throw new UnsupportedAtPath(`cannot serialize an instance of class ${name}; call registerClass(${name}) to store it`);
+    throw new UnsupportedAtPath(
+      `cannot serialize an instance of class ${name}; call registerClass(${name}) to store it`,
+    );
   }
 
   private ownKeys(o: object): string[] {
