@@ -45,8 +45,8 @@ function profileRows(results: BenchResults): (Row & { profile: string; phase: st
         min: c.opsPerSec!.min,
         max: c.opsPerSec!.max,
         stored: typeof stored === 'number' ? stored : null,
-        disk: typeof notes['disk B/entry'] === 'number' ? (notes['disk B/entry'] as number) : null,
-        rss: typeof notes['peak RSS MiB'] === 'number' ? (notes['peak RSS MiB'] as number) : null,
+        disk: typeof notes['disk B/entry'] === 'number' ? notes['disk B/entry'] : null,
+        rss: typeof notes['peak RSS MiB'] === 'number' ? notes['peak RSS MiB'] : null,
       },
     ];
   });
@@ -108,7 +108,7 @@ export function enginesFigure(results: BenchResults): TopLevelSpec | undefined {
     },
     resolve: { scale: { y: 'independent' } },
     config: CONFIG,
-  } as TopLevelSpec;
+  };
 }
 
 /** Speed against stored size for each value of one setting on the sweep engine: the serializer or the codec. */
@@ -168,7 +168,7 @@ function sweepFigure(results: BenchResults, setting: 'serializer' | 'codec', tit
     },
     resolve: { scale: { x: 'independent', y: 'independent' } },
     config: CONFIG,
-  } as TopLevelSpec;
+  };
 }
 
 export const serializersFigure = (results: BenchResults) =>
@@ -222,7 +222,7 @@ export function gridFigure(results: BenchResults): TopLevelSpec | undefined {
     },
     resolve: { scale: { color: 'independent' } },
     config: CONFIG,
-  } as TopLevelSpec;
+  };
 }
 
 /** Suites whose ratios against peers the peers plot shows: ttl-servers compares redis with ttl against keyv + @keyv/redis. */

@@ -160,7 +160,7 @@ export function ratioFigure(
   if (numerator && denominator) {
     const top = samplesOf(numerator)!;
     const bottom = samplesOf(denominator)!;
-    ratio = summarize(top.map((value, round) => (value !== null && bottom[round] ? value / bottom[round]! : null)));
+    ratio = summarize(top.map((value, round) => (value !== null && bottom[round] ? value / bottom[round] : null)));
   }
   const verdict = !ratio
     ? 'NOT MEASURED'

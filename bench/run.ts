@@ -80,7 +80,7 @@ function parseCommandLine(args: string[]) {
 }
 
 function commandLine(): string {
-  const script = relative(process.cwd(), process.argv[1]!);
+  const script = relative(process.cwd(), process.argv[1]);
   const command = ['node', ...process.execArgv, script, ...process.argv.slice(2)].join(' ');
   return process.env.npm_lifecycle_event ? `${command}  (via npm run ${process.env.npm_lifecycle_event})` : command;
 }
@@ -219,7 +219,7 @@ async function main(): Promise<number> {
     console.log(`results: ${files.map((file) => relative(process.cwd(), file)).join(', ')}`);
     if (settings.figures) {
       try {
-        const written = await drawFigures(files[0]!);
+        const written = await drawFigures(files[0]);
         console.log(`figures: ${written.map((file) => relative(process.cwd(), file)).join(', ')}`);
       } catch (error) {
         console.log(`figures FAILED: ${(error as Error)?.stack ?? error}`);

@@ -95,7 +95,7 @@ export async function fill(
           let i = 0;
           for (; within(i); i++) {
             onCall?.(i);
-            await set(keys[i]!, values[i]);
+            await set(keys[i], values[i]);
           }
           return i;
         }),
@@ -111,7 +111,7 @@ export async function fill(
         let i = 0;
         for (; within(i); i++) {
           onCall?.(i);
-          setSync(keys[i]!, values[i]);
+          setSync(keys[i], values[i]);
         }
         return i;
       }),
@@ -128,11 +128,11 @@ export async function readLoops(opened: OpenStore, settings: LoopSettings): Prom
   const { keys, values } = workload;
   const wanted = (op: StoreOp) => !ops || ops.has(op);
   const order = entries === keys.length ? workload.readOrder : workload.readOrder.filter((index) => index < entries);
-  const probe = order[0]!;
-  const readBack = opened.getSync ? opened.getSync(keys[probe]!) : await opened.get?.(keys[probe]!);
+  const probe = order[0];
+  const readBack = opened.getSync ? opened.getSync(keys[probe]) : await opened.get?.(keys[probe]);
   if (!isDeepStrictEqual(readBack, values[probe]))
     throw new Error(`reading ${keys[probe]} gave back a different value`);
-  const keyAt = (i: number) => keys[order[i % order.length]!]!;
+  const keyAt = (i: number) => keys[order[i % order.length]];
   const batchesOf = (size: number) =>
     Array.from({ length: Math.floor(order.length / size) }, (_, b) =>
       Array.from({ length: size }, (_, i) => keyAt(b * size + i)),
@@ -168,18 +168,18 @@ export async function readLoops(opened: OpenStore, settings: LoopSettings): Prom
   if (wanted('get-concurrent') && opened.getConcurrent) {
     const getConcurrent = opened.getConcurrent;
     const batches = batchesOf(Math.min(CONCURRENT_READS, order.length));
-    const first = await getConcurrent(batches[0]!);
+    const first = await getConcurrent(batches[0]);
     if (!isDeepStrictEqual(first[0], values[probe]))
       throw new Error(`concurrent get of ${keys[probe]} gave back a different value`);
-    loops.push(loop('get-concurrent', (i) => getConcurrent(batches[i % batches.length]!), batches[0]!.length));
+    loops.push(loop('get-concurrent', (i) => getConcurrent(batches[i % batches.length]), batches[0].length));
   }
   if (wanted('get-many') && opened.getMany) {
     const getMany = opened.getMany;
     const batches = batchesOf(Math.min(GET_MANY_KEYS, order.length));
-    const first = await getMany(batches[0]!);
+    const first = await getMany(batches[0]);
     if (!isDeepStrictEqual(first[0], values[probe]))
       throw new Error(`getMany of ${keys[probe]} gave back a different value`);
-    loops.push(loop('get-many', (i) => getMany(batches[i % batches.length]!), batches[0]!.length));
+    loops.push(loop('get-many', (i) => getMany(batches[i % batches.length]), batches[0].length));
   }
   if (wanted('iterate') && opened.iterate) {
     const iterate = opened.iterate;

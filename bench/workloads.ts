@@ -44,7 +44,7 @@ function shuffledIndexes(count: number, random: () => number): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
+    [order[i], order[j]] = [order[j], order[i]];
   }
   return order;
 }
@@ -91,7 +91,7 @@ export function randomWords(chars: number, words: readonly string[], random: () 
   const parts: string[] = [];
   let length = 0;
   while (length < chars) {
-    const word = words[Math.floor(random() * words.length)]!;
+    const word = words[Math.floor(random() * words.length)];
     parts.push(word);
     length += word.length + 1;
   }

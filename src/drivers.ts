@@ -111,14 +111,14 @@ const numbers = (version: string): number[] | undefined => {
   return match ? match.slice(1).map(Number) : undefined;
 };
 
-const majorOf = (range: string): number => numbers(range.slice(1))![0]!;
+const majorOf = (range: string): number => numbers(range.slice(1))![0];
 
 /** Whether `version` is in the caret range `^M.m.p`: major M, and at least M.m.p. A prerelease counts as its release. */
 export function satisfies(version: string, range: `^${string}`): boolean {
   const found = numbers(version);
   const least = numbers(range.slice(1))!;
   if (!found || found[0] !== least[0]) return false;
-  for (let i = 1; i < 3; i++) if (found[i] !== least[i]) return found[i]! > least[i]!;
+  for (let i = 1; i < 3; i++) if (found[i] !== least[i]) return found[i] > least[i];
   return true;
 }
 

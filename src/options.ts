@@ -251,7 +251,7 @@ export function resolveOptions(
     engine = merged.engine.name;
   } else {
     if (!isEngineName(merged.engine)) checkOneOf('engine', merged.engine, engineNames());
-    engine = merged.engine as string;
+    engine = merged.engine;
   }
   const serializer = checkOneOf('serializer', merged.serializer, SERIALIZER_NAMES);
   const compress = merged.compress === false ? 'raw' : checkOneOf('compress', merged.compress, COMPRESS_NAMES);

@@ -142,7 +142,7 @@ export function checkServerUrl(url: string, engine: string, schemes: readonly st
   for (const host of pieces.hosts.split(',')) {
     const bracketEnd = host.startsWith('[') ? host.indexOf(']') : -1;
     if (host.startsWith('[') && bracketEnd < 0) throw fail(`host '${host}' has no closing ']'`);
-    const name = bracketEnd >= 0 ? host.slice(1, bracketEnd) : host.split(':')[0]!;
+    const name = bracketEnd >= 0 ? host.slice(1, bracketEnd) : host.split(':')[0];
     const port =
       bracketEnd >= 0
         ? host.slice(bracketEnd + 1).replace(/^:/, '')

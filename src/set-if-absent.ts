@@ -54,6 +54,6 @@ export function setIfAbsent(
   const rawKey = core.encode(key);
   return core.gated(access, () => {
     const blob = core.format.pack(value, ttl === undefined ? undefined : core.now() + ttl);
-    return compareAndSet.call(access, rawKey, undefined, blob) as Maybe<boolean>;
+    return compareAndSet.call(access, rawKey, undefined, blob);
   });
 }

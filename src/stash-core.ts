@@ -51,7 +51,7 @@ export const isPromise = (value: unknown): value is Promise<unknown> =>
 
 /** `next(value)`, at once when `value` is not a promise, else when it resolves. */
 export function then<T, R>(value: Maybe<T>, next: (value: T) => Maybe<R>): Maybe<R> {
-  return isPromise(value) ? value.then(next) : next(value as T);
+  return isPromise(value) ? value.then(next) : next(value);
 }
 
 /** What the rules read and write: an {@link Engine} or its `SyncStore` (both fit). */
@@ -130,8 +130,7 @@ export class StashCore {
     const { readonly, url, maxBytes, evict } = options;
     this.now = options.clock ?? Date.now;
     this.engine =
-      engineObject ??
-      engineFactory(options.engine as never)({ path, namespace, readonly, url, maxBytes, evict, now: this.now });
+      engineObject ?? engineFactory(options.engine)({ path, namespace, readonly, url, maxBytes, evict, now: this.now });
     // Fails at once, naming the engine, when the engine keeps no versions.
     if (options.appendMode && !this.engine.append) throw noVersions(this.engine);
     this.format = formats().blobFormat(options);
@@ -170,7 +169,7 @@ export class StashCore {
     // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
     return {
       root: this.rootAsGiven,
-      engine: engine as HashStashOptions['engine'],
+      engine: engine,
       serializer,
       compress,
       b64,
@@ -567,6 +566,6 @@ export class StashCore {
   /** The version store of `access` (the engine's or the sync store's); UnsupportedError when it keeps none. */
   versions<A extends Access>(access: A): NonNullable<A['append']> {
     if (!access.append || !this.engine.append) throw noVersions(this.engine);
-    return access.append as NonNullable<A['append']>;
+    return access.append;
   }
 }

@@ -574,7 +574,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * await results.all();   // [3, 3, 5]
    * ```
    */
-  map<T, R = unknown>(fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions): StashMap<T, Awaited<R>> {
+  map<T, R = unknown>(
+    fn: MapFunction<T, R>,
+    items: Iterable<T> & object,
+    options?: MapOptions,
+  ): StashMap<T, Awaited<R>> {
     return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
   }
 

@@ -19,7 +19,7 @@ function memoOnOwnStash(fn: Function, options: StashedOptions): Function {
 function checkOptions(options: object): void {
   const { stashOptions, memoOptions } = splitMemoOptions(options);
   validateMemoOptions(memoOptions);
-  resolveOptions(stashOptions as HashStashOptions);
+  resolveOptions(stashOptions);
 }
 
 /**

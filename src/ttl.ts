@@ -25,7 +25,7 @@ export function parseTtl(value: unknown, option = 'ttl'): number {
         `${option} '${value}' is not a duration: use ms as a number, or a number with a unit (ms, s, m, h, d), e.g. '30s' or '7d'`,
       );
     }
-    ms = Number(match[1]) * UNIT_MS[match[2]!]!;
+    ms = Number(match[1]) * UNIT_MS[match[2]];
   } else {
     throw new ConfigError(
       `${option} must be a number of ms or a string like '30s', '15m', '1h', '7d'; got ${value === null ? 'null' : typeof value}`,

@@ -45,14 +45,14 @@ for (const engine of ['lmdb', 'sqlite'] as EngineName[]) {
           yield* entries();
         }
         const started = performance.now();
-        await stash!.update(kind === 'iterable' ? entries() : asyncEntries());
+        await stash.update(kind === 'iterable' ? entries() : asyncEntries());
         const seconds = (performance.now() - started) / 1000;
         t.comment(
           `${engine} ${kind}: ${COUNT} entries in ${seconds.toFixed(1)} s (${Math.round(COUNT / seconds).toLocaleString('en')}/s), peak heap growth ${(peak / MB).toFixed(1)} MB`,
         );
         t.ok(peak < 64 * MB, `heap growth while loading stays bounded (${(peak / MB).toFixed(1)} MB)`);
-        t.equal(await stash!.size(), COUNT);
-        t.same(await stash!.getMany(['key-0', 'key-500000', `key-${COUNT - 1}`, 'absent']), [
+        t.equal(await stash.size(), COUNT);
+        t.same(await stash.getMany(['key-0', 'key-500000', `key-${COUNT - 1}`, 'absent']), [
           { i: 0, name: 'cat' },
           { i: 500000, name: 'cat' },
           { i: COUNT - 1, name: 'cat' },

@@ -175,7 +175,7 @@ const EXAMPLES: Record<string, Example> = {
         lines
           .map((line) => /^(\S+) +stores \d+ characters in (\d+) bytes$/.exec(line))
           .filter((match) => match !== null)
-          .map((match) => [match[1]!, Number(match[2])]),
+          .map((match) => [match[1], Number(match[2])]),
       );
       t.ok(stored.get('raw')! >= 103_500, 'raw stores the text as it is');
       t.ok(Math.abs(stored.get('raw+b64')! / stored.get('raw')! - 4 / 3) < 0.01, 'base64 adds a third');

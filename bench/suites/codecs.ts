@@ -58,7 +58,7 @@ export const codecsSuite: Suite = {
     }
     const inputs: Input[] = [
       { group: 'small-json', bytes: Buffer.from(JSON.stringify(config.small().values[0])) },
-      { group: 'text-100k', bytes: Buffer.from(config.large().values[0]!.text) },
+      { group: 'text-100k', bytes: Buffer.from(config.large().values[0].text) },
     ];
 
     const encodedOf = new Map<string, Uint8Array>();

@@ -75,7 +75,7 @@ async function measureGetSync(config: BenchConfig, recorder: Recorder, root: str
     const pairs = keys.map((key, i) => [key, values[i]] as const);
     await plain.update(pairs);
     await expiring.update(pairs, { ttl: '7d' });
-    const probe = keys[readOrder[0]!]!;
+    const probe = keys[readOrder[0]];
     if (expiring.sync.get(probe) === undefined || (await expiring.expiresAt(probe)) === null) {
       throw new Error('the ttl stash does not hold expiring entries');
     }
@@ -83,7 +83,7 @@ async function measureGetSync(config: BenchConfig, recorder: Recorder, root: str
     const ops = Object.keys(views) as (keyof typeof views)[];
     const measure = (op: keyof typeof views, minMs: number): Timing => {
       const view = views[op];
-      return timeLoop((i) => view.get(keys[readOrder[i % readOrder.length]!]!), minMs);
+      return timeLoop((i) => view.get(keys[readOrder[i % readOrder.length]]), minMs);
     };
     const key = (op: string): CaseKey => ({ group: 'small', subject: 'lmdb', op });
     for (const op of ops) measure(op, config.minMs / 4);
@@ -192,8 +192,8 @@ async function measureTtlPeers(
       roots.push(root);
       try {
         const store = await openTtlStore(subject, root);
-        for (let i = 0; i < count; i++) await store.set(keys[i]!, values[i]);
-        if ((await store.get(keys[0]!)) === undefined) throw new Error(`${subject} did not keep what it was given`);
+        for (let i = 0; i < count; i++) await store.set(keys[i], values[i]);
+        if ((await store.get(keys[0])) === undefined) throw new Error(`${subject} did not keep what it was given`);
         stores.set(subject, store);
       } catch (error) {
         recorder.missing(subject, (error as Error).message);
@@ -203,7 +203,7 @@ async function measureTtlPeers(
     let written = 0;
     const measure = (store: TtlStore, op: (typeof ops)[number], minMs: number): Promise<Timing> =>
       op === 'get'
-        ? timeLoopAsync((i) => store.get(keys[readable[i % readable.length]!]!), minMs)
+        ? timeLoopAsync((i) => store.get(keys[readable[i % readable.length]]), minMs)
         : timeLoopAsync((i) => store.set(`new-${written++}`, values[i % values.length]), minMs);
     for (const [, store] of stores) for (const op of ops) await measure(store, op, config.minMs / 4);
     const cases = [...stores.keys()].flatMap((subject) => ops.map((op) => [subject, op] as const));

@@ -150,10 +150,10 @@ export const keyvSuite: Suite = {
             const end = Math.min(start + FILL_CHUNK, keys.length);
             await keyv.setMany(keys.slice(start, end).map((key, i) => ({ key, value: values[start + i] })));
           }
-          const probe = keys[readOrder[0]!]!;
+          const probe = keys[readOrder[0]];
           if ((await keyv.get(probe)) === undefined) throw new Error(`${subject} did not keep what it was given`);
           if (subject === 'keyv-memory') {
-            await checkSharedWithWorker(root, probe, values[readOrder[0]!]);
+            await checkSharedWithWorker(root, probe, values[readOrder[0]]);
             if ((await keyv.get(probe)) === undefined)
               throw new Error('keyv-memory lost its entries once a worker thread had read them');
             recorder.note({ group: GROUP, subject, op: 'get' }, 'worker thread', 'reads what this one set');
@@ -169,7 +169,7 @@ export const keyvSuite: Suite = {
       let written = 0;
       const measure = (keyv: KeyvLike, op: (typeof ops)[number], minMs: number): Promise<Timing> =>
         op === 'get'
-          ? timeLoopAsync((i) => keyv.get(keys[readOrder[i % readOrder.length]!]!), minMs)
+          ? timeLoopAsync((i) => keyv.get(keys[readOrder[i % readOrder.length]]), minMs)
           : timeLoopAsync((i) => keyv.set(`new-${written++}`, values[i % values.length]), minMs);
       const yardstick = (subject: string) => SUBJECTS.find((s) => s.name === subject)!.yardstick;
       const key = (subject: string, op: string): CaseKey => ({

@@ -107,13 +107,13 @@ export const memorySuite: Suite = {
     const { HashStash, serialize, deserialize } = await import('../../src/index.js');
     const workload = config.small();
     const { keys, values, readOrder } = workload;
-    const readKeys = readOrder.map((index) => keys[index]!);
+    const readKeys = readOrder.map((index) => keys[index]);
     const root = makeTempRoot();
     const readers: Reader[] = [];
     const stash = new HashStash<string, unknown>({ root, name: 'bench', engine: 'memory' });
     try {
       const cases: { subject: string; op: string; measure: () => Timing | Promise<Timing> }[] = [];
-      const keyAt = (i: number) => readKeys[i % readKeys.length]!;
+      const keyAt = (i: number) => readKeys[i % readKeys.length];
       if (selected.has('memory')) {
         stash.sync.update(keys.map((key, i) => [key, values[i]] as const));
         const view = stash.sync;

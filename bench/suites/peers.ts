@@ -200,7 +200,7 @@ export const peersSuite: Suite = {
       for (const [op, timing] of Object.entries(result.rounds[0] ?? {}))
         record(recorder, key(op as PythonOp), round, timing);
       if (round === 0) {
-        const first = subject.ops[0]!;
+        const first = subject.ops[0];
         recorder.note(key(first), 'entries', result.entries[0] ?? null);
         recorder.note(
           key(first),

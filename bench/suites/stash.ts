@@ -126,7 +126,7 @@ async function runStoreCase(
       }
     }
     if (cases.length === 1) {
-      await runLoops(cases[0]!.loops, cases[0]!.measured).catch((error: unknown) => failed(cases[0]!.name, error));
+      await runLoops(cases[0].loops, cases[0].measured).catch((error: unknown) => failed(cases[0].name, error));
     } else if (cases.length > 1) {
       await runInterleaved(cases, SERVER_SLICES, failed);
     }
@@ -355,7 +355,7 @@ export const stashSuite: Suite = {
     // A case per local store, and one per server holding all its stores (the engine and the libraries beside it).
     const groups: BenchStore[][] = [];
     for (const store of stores) {
-      const group = store.server ? groups.find((g) => g[0]!.server === store.server) : undefined;
+      const group = store.server ? groups.find((g) => g[0].server === store.server) : undefined;
       if (group) group.push(store);
       else groups.push([store]);
     }

@@ -186,7 +186,7 @@ export const ttlServersSuite: Suite = {
         roots.push(root);
         try {
           const store = await open(root, url);
-          for (let i = 0; i < keys.length; i++) await store.set(keys[i]!, values[i]);
+          for (let i = 0; i < keys.length; i++) await store.set(keys[i], values[i]);
           stores.push(store);
         } catch (error) {
           recorder.missing(name, (error as Error).message);
@@ -205,7 +205,7 @@ export const ttlServersSuite: Suite = {
         collectGarbage();
         const gets = await interleaved(
           stores,
-          (store, i) => store.get(keys[readOrder[i % readOrder.length]!]!),
+          (store, i) => store.get(keys[readOrder[i % readOrder.length]]),
           config.minMs,
         );
         for (const [store, timing] of gets)

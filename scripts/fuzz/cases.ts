@@ -169,7 +169,7 @@ function blobCase(
       return { source: sample.label, mutation, inner, bytes: close(bytes), original, crcChecked };
     }
     default: {
-      const bytes = mutateBytes(random, blob, mutation as ByteMutation, open(other));
+      const bytes = mutateBytes(random, blob, mutation, open(other));
       return {
         source: sample.label,
         mutation,

@@ -68,7 +68,7 @@ export function mutateBytes(random: Random, bytes: Uint8Array, kind: ByteMutatio
     case 'bit-flip': {
       if (length === 0) return random.bytes(1);
       const copy = Buffer.from(bytes);
-      for (let flips = random.between(1, 8); flips > 0; flips--) copy[random.below(length)]! ^= 1 << random.below(8);
+      for (let flips = random.between(1, 8); flips > 0; flips--) copy[random.below(length)] ^= 1 << random.below(8);
       return copy;
     }
     case 'overwrite': {
@@ -107,7 +107,7 @@ export function corruptHeader(random: Random, blob: Uint8Array): Uint8Array {
   if (copy.length < HEADER_SIZE) return copy;
   switch (random.below(6)) {
     case 0: // flags: bit 0 says the body is uncompressed, bit 1 that the blob was base64-encoded, the rest are unused
-      copy[5]! ^= 1 << random.below(8);
+      copy[5] ^= 1 << random.below(8);
       break;
     case 1:
       copy[2] = random.pick([0, 2, 0xff]);
@@ -118,13 +118,13 @@ export function corruptHeader(random: Random, blob: Uint8Array): Uint8Array {
         : random.below(256);
       break;
     case 3:
-      copy[random.below(2)]! ^= 1 << random.below(8);
+      copy[random.below(2)] ^= 1 << random.below(8);
       break;
     case 4:
       copy.writeUInt32LE((copy.readUInt32LE(6) + random.pick([-1, 1, 2 ** 31, 2 ** 32 - 1])) >>> 0, 6);
       break;
     default:
-      copy[random.between(10, 13)]! ^= 1 << random.below(8);
+      copy[random.between(10, 13)] ^= 1 << random.below(8);
   }
   return copy;
 }
@@ -147,7 +147,7 @@ export function corruptBodyKeepingCrc(random: Random, blob: Uint8Array, other: U
 /** The sample's header (ids, and flags perhaps with the uncompressed bit flipped) over random bytes, sealed. */
 export function garbageBody(random: Random, blob: Uint8Array): Uint8Array {
   const head = Buffer.from(blob.subarray(0, 6));
-  if (head.length === 6 && random.chance(0.5)) head[5]! ^= 1;
+  if (head.length === 6 && random.chance(0.5)) head[5] ^= 1;
   return sealed(head, random.bytes(random.length(4096)));
 }
 
@@ -161,13 +161,13 @@ export function corruptSerialized(random: Random, blob: Uint8Array, codec: Codec
     const kind = random.weighted(BYTE_MUTATIONS.filter(([name]) => name !== 'random'));
     changed = mutateBytes(random, serializedIn(blob, codec), kind, serializedIn(other, codec));
   }
-  return sealed(blob.subarray(0, 6), blob[5]! & FLAG_UNCOMPRESSED ? changed : codec.encode(changed));
+  return sealed(blob.subarray(0, 6), blob[5] & FLAG_UNCOMPRESSED ? changed : codec.encode(changed));
 }
 
 /** The serializer's output inside a valid blob. */
 function serializedIn(blob: Uint8Array, codec: Codec): Uint8Array {
   const body = blob.subarray(HEADER_SIZE);
-  return blob[5]! & FLAG_UNCOMPRESSED ? body : codec.decode(body);
+  return blob[5] & FLAG_UNCOMPRESSED ? body : codec.decode(body);
 }
 
 /** The first six header bytes, then the body's length and crc32, then the body. */

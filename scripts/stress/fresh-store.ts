@@ -67,10 +67,10 @@ function runWriter(
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     const [kind, index, third, ...rest] = line.split(' ');
     if (kind === 'ready') markReady();
     else if (kind === 'done') done = true;

@@ -62,7 +62,7 @@ async function main(job: WriterJob): Promise<void> {
   await go;
   const stash = new HashStash({ root: job.root, engine: job.engine });
   for (let i = 0; i < job.writes; i++) {
-    const length = lengths[i]!;
+    const length = lengths[i];
     try {
       await stash.set([job.writer, i], { pad: 'x'.repeat(length) });
       print(`a ${i} ${length}`);
@@ -77,4 +77,4 @@ async function main(job: WriterJob): Promise<void> {
   print('done');
 }
 
-await main(JSON.parse(process.argv[2]!) as WriterJob);
+await main(JSON.parse(process.argv[2]) as WriterJob);

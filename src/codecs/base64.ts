@@ -74,14 +74,14 @@ function assertCanonicalBase64(bytes: Uint8Array): void {
   const padding = bytes[length - 1] !== PAD ? 0 : bytes[length - 2] !== PAD ? 1 : 2;
   const dataLength = length - padding;
   for (let i = 0; i < dataLength; i++) {
-    if (SEXTET[bytes[i]!] === INVALID) {
+    if (SEXTET[bytes[i]] === INVALID) {
       throw new DecodeError(
-        `base64: byte 0x${bytes[i]!.toString(16).padStart(2, '0')} at offset ${i} is not in the alphabet`,
+        `base64: byte 0x${bytes[i].toString(16).padStart(2, '0')} at offset ${i} is not in the alphabet`,
       );
     }
   }
   // The bits after the last whole byte must be zero, or two different texts would decode to the same bytes.
-  const last = SEXTET[bytes[dataLength - 1]!]!;
+  const last = SEXTET[bytes[dataLength - 1]];
   if ((padding === 1 && (last & 0b11) !== 0) || (padding === 2 && (last & 0b1111) !== 0)) {
     throw new DecodeError(`base64: non-zero bits after the last byte at offset ${dataLength - 1}`);
   }

@@ -52,7 +52,7 @@ function checkedSize(buffer: Uint8Array, start: number, end: number, maxBytes: n
     throw new DecodeError(`lz4: ${length} bytes is too short for a size prefix and a block`);
   }
   const declaredSize =
-    (buffer[start]! | (buffer[start + 1]! << 8) | (buffer[start + 2]! << 16)) + buffer[start + 3]! * 0x1000000;
+    (buffer[start] | (buffer[start + 1] << 8) | (buffer[start + 2] << 16)) + buffer[start + 3] * 0x1000000;
   if (declaredSize > (length - SIZE_PREFIX_BYTES) * MAX_LZ4_RATIO) {
     throw new DecodeError(`lz4: size prefix ${declaredSize} is impossible for ${length} bytes of input`);
   }

@@ -202,7 +202,7 @@ export class PushedChanges implements AsyncIterableIterator<RawChange> {
         return { done: false, value: change };
       }
       if (this.#head < this.#queue.length) {
-        const value = this.#queue[this.#head++]!;
+        const value = this.#queue[this.#head++];
         if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;

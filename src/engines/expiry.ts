@@ -37,7 +37,7 @@ export function expiryOf(blob: Uint8Array): number | null {
   } else {
     for (let i = 0; i < 8; i++) bytes[7 - i] = blob[14 + i]!;
   }
-  return EXPIRY[0]!;
+  return EXPIRY[0];
 }
 
 /**

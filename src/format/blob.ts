@@ -71,9 +71,9 @@ export class BlobFormat {
   unpack(stored: Uint8Array): unknown {
     const blob = this.#base64 ? this.#base64.decode(stored) : stored;
     const start = checkBlob(blob);
-    const serializerId = blob[3]!;
-    const codecId = blob[4]!;
-    const flags = blob[5]!;
+    const serializerId = blob[3];
+    const codecId = blob[4];
+    const flags = blob[5];
     if (serializerId !== this.#serializer.id) {
       throw new DecodeError(
         `stored blob was written with serializer ${idName(serializerId)}, but this stash uses '${this.#serializer.name}'`,

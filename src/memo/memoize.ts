@@ -34,7 +34,7 @@ export function validateMemo(fn: unknown, options: unknown): asserts fn is Funct
 
 /** What both forms make of `fn` and its options: the key of a call, and `getFunc` on the sub-stash. */
 function keyRule(options: MemoOptions) {
-  const keyOf = keyMaker(options.keyThis as MemoOptions['keyThis']);
+  const keyOf = keyMaker(options.keyThis);
   /** `getFunc`'s key: with `keyThis`, the instance comes first. */
   const funcKey = options.keyThis ? (args: unknown[]) => keyOf(args[0], args.slice(1)) : (args: unknown[]) => args;
   const ttl = checkTtl('memo', 'ttl', options.ttl);

@@ -127,19 +127,19 @@ function collect(root: AnyNode): { references: Reference[] } {
     Function: walkFunction,
     Class: walkClass,
     BlockStatement(node, state, visit) {
-      baseVisitors.BlockStatement!(node, inBlock(state), visit);
+      baseVisitors.BlockStatement(node, inBlock(state), visit);
     },
     StaticBlock(node, state, visit) {
-      baseVisitors.StaticBlock!(node, inBlock(state), visit);
+      baseVisitors.StaticBlock(node, inBlock(state), visit);
     },
     ForStatement(node, state, visit) {
-      baseVisitors.ForStatement!(node, inBlock(state), visit);
+      baseVisitors.ForStatement(node, inBlock(state), visit);
     },
     ForInStatement(node, state, visit) {
-      baseVisitors.ForInStatement!(node, inBlock(state), visit);
+      baseVisitors.ForInStatement(node, inBlock(state), visit);
     },
     ForOfStatement(node, state, visit) {
-      baseVisitors.ForOfStatement!(node, inBlock(state), visit);
+      baseVisitors.ForOfStatement(node, inBlock(state), visit);
     },
     SwitchStatement(node: SwitchStatement, state, visit) {
       visit(node.discriminant, state, 'Expression');
@@ -178,7 +178,7 @@ const PARSE_OPTIONS = { ecmaVersion: 'latest', sourceType: 'script' } as const;
 function tryParse(code: string): AnyNode | undefined {
   const { parse } = acorn();
   try {
-    return parse(code, PARSE_OPTIONS) as AnyNode;
+    return parse(code, PARSE_OPTIONS);
   } catch {
     return undefined;
   }
@@ -208,7 +208,7 @@ export function shippableSource(fn: Function, what = 'the function given to stas
     expression = `({${source}})[${JSON.stringify(property)}]`;
     program = holder;
   }
-  const outside = outsideVariables(program!);
+  const outside = outsideVariables(program);
   if (outside.length) {
     throw new ClosureError(
       `${what} (${name}) refers to ${outside.length === 1 ? 'a variable' : 'variables'} from outside itself: ` +
@@ -223,7 +223,7 @@ export function shippableSource(fn: Function, what = 'the function given to stas
 /** The name of the one plain method in `({ method() {} })`, or undefined for anything else. */
 function methodOfHolder(program: AnyNode): string | undefined {
   if (program.type !== 'Program' || program.body.length !== 1) return undefined;
-  const statement = program.body[0]!;
+  const statement = program.body[0];
   if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'ObjectExpression') return undefined;
   const [property, ...more] = statement.expression.properties;
   if (!property || more.length || property.type !== 'Property' || property.kind !== 'init' || property.computed)

@@ -98,11 +98,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
    */
   constructor(parent: MapHost, fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions) {
     this.#spec = functions().functionSpec(fn);
-    if (
-      typeof items === 'string' ||
-      items === null ||
-      typeof (items as Iterable<T>)?.[Symbol.iterator] !== 'function'
-    ) {
+    if (typeof items === 'string' || items === null || typeof items?.[Symbol.iterator] !== 'function') {
       throw new ConfigError(
         `stash.map items must be an iterable such as an array (not a string), got ${items === null ? 'null' : typeof items}`,
       );
@@ -276,7 +272,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
       const stored = await Promise.all(absent.map((offset) => runs.has(keys[offset])));
       absent.forEach((offset, position) => {
         if (stored[position]) this.#settleStored(start + offset, undefined as R);
-        else if (!board.fatal) this.#compute(start + offset, keys[offset]!);
+        else if (!board.fatal) this.#compute(start + offset, keys[offset]);
       });
       this.#changed();
     }

@@ -103,7 +103,7 @@ function checkResourceLimits(value: unknown): ResourceLimits {
       fail(`resourceLimits.${key}`, 'a positive number of megabytes', limit);
     }
   }
-  return value as ResourceLimits;
+  return value;
 }
 
 /**

@@ -122,7 +122,7 @@ export class ResultBoard<R> {
           if (this.#fatal) throw this.#fatal.error;
           return { value: undefined, done: true };
         }
-        const index = ordered ? position : position < this.#completed ? this.#completion[position]! : -1;
+        const index = ordered ? position : position < this.#completed ? this.#completion[position] : -1;
         if (index < 0 || this.#states[index] === PENDING) {
           if (this.#fatal || this.#finished) {
             closed = true;

@@ -87,7 +87,7 @@ function evaluateAsMethod(source: string, strictness: string): Function {
   const holder = new Function(`${strictness}return {${source}\n};`)() as object;
   const keys = Reflect.ownKeys(holder);
   if (keys.length !== 1) throw new DecodeError('hashstash: the stored source is not a single method');
-  const descriptor = Object.getOwnPropertyDescriptor(holder, keys[0]!)!;
+  const descriptor = Object.getOwnPropertyDescriptor(holder, keys[0])!;
   const method: unknown = descriptor.get ?? descriptor.set ?? descriptor.value;
   if (typeof method !== 'function') throw new DecodeError('hashstash: the stored source is not a method');
   return method;

@@ -75,7 +75,7 @@ export function formatTable(
       rightAligned.push(false);
       continue;
     }
-    const name = columns[index]!;
+    const name = columns[index];
     const cells = column(name);
     const values = rows.map((row) => (row < 0 ? undefined : cells[row]));
     // Numbers line up on the right, as in a spreadsheet; a column of anything else on the left.
@@ -83,14 +83,14 @@ export function formatTable(
       values.some((v) => v !== undefined) &&
         values.every((v) => v === undefined || typeof v === 'number' || typeof v === 'bigint'),
     );
-    grid.push([cellText(name, maxWidth), ...values.map((v, i) => (rows[i]! < 0 ? ELLIPSIS : cellText(v, maxWidth)))]);
+    grid.push([cellText(name, maxWidth), ...values.map((v, i) => (rows[i] < 0 ? ELLIPSIS : cellText(v, maxWidth)))]);
   }
   const widths = grid.map((cells) => Math.max(...cells.map((cell) => cell.length)));
   const lines: string[] = [];
   for (let line = 0; line <= rows.length; line++) {
     lines.push(
       grid
-        .map((cells, c) => (rightAligned[c] ? cells[line]!.padStart(widths[c]!) : cells[line]!.padEnd(widths[c]!)))
+        .map((cells, c) => (rightAligned[c] ? cells[line].padStart(widths[c]) : cells[line].padEnd(widths[c])))
         .join('  ')
         .trimEnd(),
     );

@@ -188,7 +188,7 @@ export class Table implements Iterable<FlatRecord> {
     let chunk = csvHeader(this.#names) + CSV_NEWLINE;
     const cells: unknown[] = new Array(columns.length);
     for (let row = 0; row < this.#numRows; row++) {
-      for (let c = 0; c < columns.length; c++) cells[c] = columns[c]![row];
+      for (let c = 0; c < columns.length; c++) cells[c] = columns[c][row];
       chunk += csvLine(cells) + CSV_NEWLINE;
       if (chunk.length >= CSV_CHUNK) {
         yield chunk;

@@ -107,7 +107,7 @@ export function compareAndSetConformance(run: Run): void {
     async (h) => {
       const at = h.location();
       const engines = Array.from({ length: 6 }, () => h.open(at));
-      if (!engines[0]!.compareAndSet) return;
+      if (!engines[0].compareAndSet) return;
       const keys = Array.from({ length: 40 }, (_, i) => bytes(`key-${i}`));
       const results = await Promise.all(
         engines.flatMap((engine, e) =>
@@ -115,13 +115,13 @@ export function compareAndSetConformance(run: Run): void {
         ),
       );
       for (let k = 0; k < keys.length; k++) {
-        const winners = engines.map((_, e) => results[e * keys.length + k]!).filter((e) => e >= 0);
+        const winners = engines.map((_, e) => results[e * keys.length + k]).filter((e) => e >= 0);
         assert.equal(winners.length, 1, `exactly one winner for key ${k}, got ${winners.length}`);
-        assert.equal(text(await engines[0]!.get(keys[k]!)), `engine-${winners[0]}`, "the winner's value is stored");
+        assert.equal(text(await engines[0].get(keys[k])), `engine-${winners[0]}`, "the winner's value is stored");
       }
       // A counter incremented by compare-and-set loops from every engine loses no increment.
       const counter = bytes('counter');
-      await engines[0]!.set(counter, bytes('0'));
+      await engines[0].set(counter, bytes('0'));
       const increments = 5;
       await Promise.all(
         engines.map(async (engine) => {
@@ -133,7 +133,7 @@ export function compareAndSetConformance(run: Run): void {
           }
         }),
       );
-      assert.equal(text(await engines[0]!.get(counter)), String(engines.length * increments));
+      assert.equal(text(await engines[0].get(counter)), String(engines.length * increments));
     },
   );
 

@@ -52,7 +52,7 @@ const sameBytes = (actual: Uint8Array | undefined, expected: Uint8Array, message
   assert.ok(actual instanceof Uint8Array, message ?? 'bytes come back as a Uint8Array');
   // Copied by `length` and index: lmdb's transient views report a `byteLength` past their `length`.
   assert.deepEqual(
-    Buffer.from(Array.from({ length: actual.length }, (_, i) => actual[i]!)),
+    Buffer.from(Array.from({ length: actual.length }, (_, i) => actual[i])),
     Buffer.from(expected),
     message,
   );
@@ -379,10 +379,10 @@ export function engineConformance(options: EngineConformanceOptions): void {
     );
     for (let i = 0; i < versions.length; i++) {
       assert.ok(
-        versions[i]!.timestamp >= before - 1000 && versions[i]!.timestamp <= Date.now() + 1000,
+        versions[i].timestamp >= before - 1000 && versions[i].timestamp <= Date.now() + 1000,
         'a timestamp of now',
       );
-      if (i > 0) assert.ok(versions[i]!.timestamp >= versions[i - 1]!.timestamp, 'timestamps never go down');
+      if (i > 0) assert.ok(versions[i].timestamp >= versions[i - 1].timestamp, 'timestamps never go down');
     }
     await append.append(bytes('other'), bytes('o1'));
     assert.equal(await engine.size(), 2, 'size counts keys, not versions');

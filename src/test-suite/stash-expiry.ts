@@ -429,7 +429,7 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     const liveModel = () =>
       new Map([...model].filter(([, [, at]]) => at === null || at > clock()).map(([key, [value]]) => [key, value]));
     for (let step = 0; step < 120; step++) {
-      const key = keys[random(keys.length)]!;
+      const key = keys[random(keys.length)];
       const action = random(10);
       if (action < 5) {
         const ttl = random(3) === 0 ? undefined : 1 + random(2_000);

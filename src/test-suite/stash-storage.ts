@@ -228,10 +228,10 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
       variants.length,
       'every variant has its own path',
     );
-    await stashes[0]![1].clear();
-    assert.equal(await stashes[1]![1].size(), 2, 'clearing one leaves the others');
-    assert.equal(await stashes[2]![1].size(), 2, 'clearing a stash leaves a stash named inside it');
-    assert.equal(await stashes[3]![1].size(), 2);
+    await stashes[0][1].clear();
+    assert.equal(await stashes[1][1].size(), 2, 'clearing one leaves the others');
+    assert.equal(await stashes[2][1].size(), 2, 'clearing a stash leaves a stash named inside it');
+    assert.equal(await stashes[3][1].size(), 2);
   });
 
   test('a stash written with other settings reads back with the same settings', async (h) => {
@@ -426,7 +426,7 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
       h.open({ name: 'described', b64: true, compress: false }).path,
       `${h.root}/described/${config.engine}.hashstash.raw+b64`,
     );
-    const kind = config.engine[0]!.toUpperCase() + config.engine.slice(1);
+    const kind = config.engine[0].toUpperCase() + config.engine.slice(1);
     assert.equal(String(stash), `${kind}HashStash(${stash.path})`);
     const json = stash.toJSON();
     assert.equal(json.engine, config.engine);

@@ -123,7 +123,7 @@ export function bigValues(count: number): { length: number; valueOf: (index: num
   let seed = 0x9e3779b9;
   while (chars.length < Math.max(65_536, 4 * length)) {
     seed = (seed * 1_103_515_245 + 12_345) >>> 0;
-    chars.push(alphabet[seed >>> 26]!);
+    chars.push(alphabet[seed >>> 26]);
   }
   const pool = chars.join('');
   const span = pool.length - length;

@@ -47,7 +47,7 @@ async function removeAbandoned(entry: TmpEntry, scope: SweepScope, open: OpenSta
     const stash = open({
       root,
       name,
-      engine: engine as HashStashOptions['engine'],
+      engine: engine,
       serializer: serializer as HashStashOptions['serializer'],
       compress: compress as HashStashOptions['compress'],
       b64,

@@ -111,7 +111,7 @@ export class TmpLifetime {
   async #remove(): Promise<void> {
     let failure: { error: unknown } | undefined;
     const [tmp, ...subs] = this.#members;
-    for (const stash of [...subs, tmp!]) {
+    for (const stash of [...subs, tmp]) {
       try {
         if (clearsThroughEngine(stash)) await stash.clear();
       } catch (error) {

@@ -38,7 +38,7 @@ const threadChannel: Channel = {
   go: () => new Promise((resolve) => parentPort!.once('message', () => resolve())),
 };
 
-const job = (isMainThread ? JSON.parse(process.argv[2]!) : workerData) as AppendJob;
+const job = (isMainThread ? JSON.parse(process.argv[2]) : workerData) as AppendJob;
 const channel = isMainThread ? processChannel : threadChannel;
 if (job.clockAheadMs) {
   const realNow = Date.now;

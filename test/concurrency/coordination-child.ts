@@ -147,7 +147,7 @@ async function holdLease(job: LeaseJob, io: Channel): Promise<void> {
 }
 
 const io = channel();
-const job = (isMainThread ? JSON.parse(process.argv[2]!) : workerData) as CoordinationJob;
+const job = (isMainThread ? JSON.parse(process.argv[2]) : workerData) as CoordinationJob;
 (job.kind === 'race' ? race(job, io) : job.kind === 'mutex' ? mutex(job, io) : holdLease(job, io)).catch((error) => {
   io.send({ error: (error as Error)?.stack ?? String(error) });
   if (isMainThread) process.exitCode = 1;

@@ -49,12 +49,12 @@ function holder(job: LeaseJob): Holder {
   }
   const child = spawn(process.execPath, [childScript, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  createInterface({ input: child.stdout! }).on('line', (line) => push(JSON.parse(line) as ChildMessage));
+  createInterface({ input: child.stdout }).on('line', (line) => push(JSON.parse(line) as ChildMessage));
   child.on('close', (code, signal) => push({ error: `holder ended (code ${code}, signal ${signal}): ${stderr}` }));
-  return { next, send: (line) => child.stdin!.write(`${line}\n`), kill: () => killAndWait(child) };
+  return { next, send: (line) => child.stdin.write(`${line}\n`), kill: () => killAndWait(child) };
 }
 
 const ENGINES: readonly EngineName[] = ['lmdb', 'pairtree', 'sqlite', 'redis', 'mongo', 'memory'];

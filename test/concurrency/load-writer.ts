@@ -54,7 +54,7 @@ async function main(job: WriterJob, channel: Channel): Promise<void> {
 }
 
 if (isMainThread) {
-  main(JSON.parse(process.argv[2]!) as WriterJob, processChannel()).catch((error) => {
+  main(JSON.parse(process.argv[2]) as WriterJob, processChannel()).catch((error) => {
     process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     process.exit(1);
   });

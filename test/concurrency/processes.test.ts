@@ -43,10 +43,10 @@ for (const engine of PERSISTENT_ENGINES) {
       children.push(child);
       let done = false;
       let stderr = '';
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
       });
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
         const reply = JSON.parse(line) as Reply;
         if (reply.ready && ++ready === WRITERS) everyoneReady();
         if (reply.done) done = true;

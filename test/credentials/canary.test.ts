@@ -93,10 +93,10 @@ t.test('redis: nothing shown or written holds the password', async (t) => {
 
   const written: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     written.push(String(chunk));
     return true;
-  }) as typeof process.stderr.write;
+  };
   try {
     const results = stash.map(double, [1, 2, 3], { numProc: 1, progress: true });
     t.same(await results.all(), [2, 4, 6]);
@@ -113,7 +113,7 @@ t.test('redis: nothing shown or written holds the password', async (t) => {
   await tmpSub.set('x', 2);
   const registry = filesUnder(root).filter((file) => file.includes('.tmp-registry'));
   t.equal(registry.length, 1, 'the temporary stash has a registry file while it lives');
-  t.match(readFileSync(registry[0]!, 'utf8'), 'hs-canary:***@', 'which names the server by its redacted URL');
+  t.match(readFileSync(registry[0], 'utf8'), 'hs-canary:***@', 'which names the server by its redacted URL');
   await stash.withTmp(async (scoped) => {
     await scoped.set('y', 3);
     texts.push(JSON.stringify(scoped));

@@ -53,7 +53,7 @@ function declaredExportsOf(declarations: string): string[] {
     types: [],
   });
   const checker = program.getTypeChecker();
-  const module = checker.getSymbolAtLocation(program.getSourceFile(declarations)!);
+  const module = checker.getSymbolAtLocation(program.getSourceFile(declarations));
   if (!module) throw new Error(`${declarations} is not a module`);
   return checker.getExportsOfModule(module).map((symbol) => symbol.name);
 }

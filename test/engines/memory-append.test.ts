@@ -93,7 +93,7 @@ t.test('appendMany appends each entry in turn under one lock', async (t) => {
       [2, '2'],
     ],
   );
-  t.ok(all[1]!.timestamp >= all[0]!.timestamp, 'stamped in order');
+  t.ok(all[1].timestamp >= all[0].timestamp, 'stamped in order');
   t.equal(text(store.get(bytes('a'))), '2');
   t.equal(store.size(), 2);
 });
@@ -165,14 +165,14 @@ t.test('a version is stamped no earlier than the one before it, also when that o
     maxBytes: 2 * 65_536,
     evict: 'fifo',
   });
-  const store = engine.sync!;
+  const store = engine.sync;
   const versions = store.append!;
   const key = bytes('k');
   const ahead = 60 * 60 * 1000;
   const before = Date.now();
   withClockAhead(ahead, () => versions.append(key, bytes('v1')));
   const [first] = [...versions.versions(key)];
-  t.ok(first!.timestamp >= before + ahead, 'version 1 was stamped by a clock an hour ahead');
+  t.ok(first.timestamp >= before + ahead, 'version 1 was stamped by a clock an hour ahead');
   // Writing the key's value again keeps it in the newest segment, so its counter outlives version 1.
   for (let i = 0; i < 1000 && [...versions.versions(key)].length > 0; i++) {
     store.set(bytes(`filler ${i}`), Buffer.alloc(1024));
@@ -182,8 +182,8 @@ t.test('a version is stamped no earlier than the one before it, also when that o
   t.equal(versions.append(key, bytes('v2')), 2, 'the next append is version 2');
   const [second] = [...versions.versions(key)];
   t.ok(
-    second!.timestamp >= first!.timestamp,
-    `version 2 (${second!.timestamp}) is not stamped before version 1 (${first!.timestamp})`,
+    second.timestamp >= first.timestamp,
+    `version 2 (${second.timestamp}) is not stamped before version 1 (${first.timestamp})`,
   );
 });
 

@@ -51,7 +51,7 @@ t.test("entries() reads an index another thread moved past the end of this threa
   // Another thread grows the arena, then writes enough to rebuild the index in the new part.
   shared.free(shared.allocate(viewEnd), viewEnd);
   for (let i = 0; i < 1000; i++) put(i);
-  t.ok(shared.ints[c + CONTROL.INDEX_REF]! * 8 >= viewEnd, 'the index now lies past the end of the stale view');
+  t.ok(shared.ints[c + CONTROL.INDEX_REF] * 8 >= viewEnd, 'the index now lies past the end of the stale view');
   t.ok(stale.bytes.length === viewEnd, 'and that view has not been refreshed');
   const seen = [...staleTable.entries(KIND_VALUE, true)].map(([k, v]) => [text(k), text(v)]);
   t.equal(seen.length, 1000, 'every entry is read through the stale view');
@@ -130,16 +130,16 @@ t.test('a repair that throws still releases the lock, and the next writer repair
 t.test('an index block replaced by a rebuild stays with its table, never handed to another stash', async (t) => {
   const { arena, table, put, c } = open('retired-index', {}, processArena());
   put(0);
-  const first = arena.ints[c + CONTROL.INDEX_REF]! * 8;
-  const bytes = arena.ints[c + CONTROL.CAPACITY]! * SLOT_INTS * 4;
+  const first = arena.ints[c + CONTROL.INDEX_REF] * 8;
+  const bytes = arena.ints[c + CONTROL.CAPACITY] * SLOT_INTS * 4;
   for (let i = 1; i < 300; i++) put(i);
-  t.not(arena.ints[c + CONTROL.INDEX_REF]! * 8, first, 'the index was rebuilt elsewhere');
+  t.not(arena.ints[c + CONTROL.INDEX_REF] * 8, first, 'the index was rebuilt elsewhere');
   // A reader that validated a slot just before the rebuild may still write its read mark into the old block.
   const other = arena.allocate(bytes);
   t.not(other, first, 'a block of the same size for anyone else is not the old index');
   arena.free(other, bytes);
   table.locked(() => table.clear());
-  t.equal(arena.ints[c + CONTROL.INDEX_REF]! * 8, first, "the table's own next index of that size reuses it");
+  t.equal(arena.ints[c + CONTROL.INDEX_REF] * 8, first, "the table's own next index of that size reuses it");
   put(5);
   t.equal(text(table.get(key(5), KIND_VALUE)), text(value(5)));
 });

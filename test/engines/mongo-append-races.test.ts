@@ -90,7 +90,7 @@ if (sharedUrl) {
         ],
         'no gap: version 4 follows version 3',
       );
-      t.ok(records[3]!.timestamp >= records[2]!.timestamp, 'stamped no earlier than version 3');
+      t.ok(records[3].timestamp >= records[2].timestamp, 'stamped no earlier than version 3');
       t.equal(
         (await versions.findOne({ _id: KEY_ID }))?.n,
         4,

@@ -78,13 +78,13 @@ function child(
     { env: { ...process.env, HASHSTASH_CHILD: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
   const exit = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   async function* lines(): AsyncGenerator<string> {
     let buffered = '';
-    for await (const chunk of proc.stdout!.setEncoding('utf8')) {
+    for await (const chunk of proc.stdout.setEncoding('utf8')) {
       buffered += chunk;
       let newline;
       while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -109,7 +109,7 @@ t.test('an entry is <hash[0:2]>/<hash[2:4]>/<hash[4:]>/ holding the key bytes an
   t.strictSame(readdirSync(folder).sort(), ['key', 'value']);
   t.ok(Buffer.from(encodeKey(key)).equals(readFileSync(join(folder, 'key'))), 'key holds the encoded key');
   const [[, rawValue]] = await collect(stash.rawEntries());
-  t.ok(Buffer.from(rawValue!).equals(readFileSync(join(folder, 'value'))), 'value holds the stored blob');
+  t.ok(Buffer.from(rawValue).equals(readFileSync(join(folder, 'value'))), 'value holds the stored blob');
 });
 
 t.test('four processes writing at once lose nothing, and a reader never sees a torn value', async (t) => {

@@ -63,9 +63,9 @@ if (url) {
       const [hash] = await raw.keys(`prefixed:hashstash:*${root}*`);
       t.ok(hash, 'the stash lives under the prefix');
       t.equal(hash, `prefixed:${stashKeyName(`${root}/main/redis.hashstash.lz4`)}`);
-      t.equal(await raw.hlen(hash!), 3, 'a, the binary key and b; c was deleted');
+      t.equal(await raw.hlen(hash), 3, 'a, the binary key and b; c was deleted');
       await stash.clear();
-      t.equal(await raw.exists(hash!), 0);
+      t.equal(await raw.exists(hash), 0);
     },
   );
 }

@@ -218,7 +218,7 @@ t.test('on a server with per-field expiry (HPEXPIRE)', async (t) => {
       await engine.set(bytes('plain'), blob('v'));
       const [ttl] = (await raw.call('HPTTL', hash, 'FIELDS', 1, 'k')) as number[];
       t.ok(
-        ttl! > 30_000 + FIELD_TTL_GRACE_MS - 5_000 && ttl! <= 30_000 + FIELD_TTL_GRACE_MS,
+        ttl > 30_000 + FIELD_TTL_GRACE_MS - 5_000 && ttl <= 30_000 + FIELD_TTL_GRACE_MS,
         `HPTTL ${ttl}: the injected clock's 30 s plus the grace`,
       );
       t.same(await raw.call('HPTTL', hash, 'FIELDS', 1, 'plain'), [-1], 'a field without expiry has none');

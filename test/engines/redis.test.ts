@@ -59,7 +59,7 @@ async function stashConnections(client: Redis): Promise<string[]> {
   return list
     .split('\n')
     .filter((line) => / name=hashstash /.test(line))
-    .map((line) => /\bid=(\d+)/.exec(line)![1]!);
+    .map((line) => /\bid=(\d+)/.exec(line)![1]);
 }
 
 async function failure(operation: () => unknown): Promise<unknown> {

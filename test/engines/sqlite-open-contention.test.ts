@@ -101,10 +101,10 @@ t.test(
       const child = spawn(process.execPath, [openerScript, root, String(opener)], { stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(child);
       let stderr = '';
-      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
       });
-      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
       const next = async (): Promise<string> => {
         const { value, done } = await lines.next();
         return done ? `opener ${opener} ended early: ${stderr}` : value;
@@ -119,7 +119,7 @@ t.test(
 
     const failures: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const { child } of openers) child.stdin!.write(`${round}\n`);
+      for (const { child } of openers) child.stdin.write(`${round}\n`);
       const replies = await Promise.all(openers.map((o) => o.next()));
       for (const [opener, line] of replies.entries()) {
         let reply: Reply | undefined;
@@ -133,7 +133,7 @@ t.test(
       }
       if (failures.length) break;
     }
-    for (const { child } of openers) child.stdin!.end();
+    for (const { child } of openers) child.stdin.end();
     t.strictSame(failures.slice(0, 3), [], 'every opener opened, wrote and read back its keys in every round');
 
     const missing: string[] = [];
@@ -191,7 +191,7 @@ t.test(
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(holder);
-    const { value } = await createInterface({ input: holder.stdout! })[Symbol.asyncIterator]().next();
+    const { value } = await createInterface({ input: holder.stdout })[Symbol.asyncIterator]().next();
     t.equal(value, 'locked', 'another process holds the write lock');
 
     writeFileSync(go, '');

@@ -105,7 +105,7 @@ t.test('after a writer was killed mid-run, a reader reads every commit it made',
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   t.teardown(() => killAndWait(writer));
-  const { value } = await createInterface({ input: writer.stdout! })[Symbol.asyncIterator]().next();
+  const { value } = await createInterface({ input: writer.stdout })[Symbol.asyncIterator]().next();
   t.equal(value, 'written');
   await killAndWait(writer);
   const reader = openReader(t, root);

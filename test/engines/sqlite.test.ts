@@ -86,13 +86,13 @@ function child(
     { env: { ...process.env, HASHSTASH_CHILD: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
   const exit = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   async function* lines(): AsyncGenerator<string> {
     let buffered = '';
-    for await (const chunk of proc.stdout!.setEncoding('utf8')) {
+    for await (const chunk of proc.stdout.setEncoding('utf8')) {
       buffered += chunk;
       let newline;
       while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -122,7 +122,7 @@ t.test('a stash is one WAL-mode database file holding the encoded keys and the s
   t.equal(rows.length, 1);
   t.ok(Buffer.from(encodeKey(key)).equals(rows[0].key), 'key holds the encoded key');
   const [[, blob]] = await collect(stash.rawEntries());
-  t.ok(Buffer.from(blob!).equals(rows[0].value), 'value holds the stored blob');
+  t.ok(Buffer.from(blob).equals(rows[0].value), 'value holds the stored blob');
 });
 
 t.test(
@@ -271,15 +271,15 @@ t.test('readonly', async (t) => {
           const counters = await reader.getMany(Array.from({ length: writers }, (_, w) => `counter-${w}`));
           for (const [w, counter] of counters.entries()) {
             if (counter === undefined) continue;
-            if (counter < lastCounter[r]![w]!)
-              failures.push(`reader ${r} saw counter-${w} go back from ${lastCounter[r]![w]} to ${counter}`);
-            lastCounter[r]![w] = counter;
+            if (counter < lastCounter[r][w])
+              failures.push(`reader ${r} saw counter-${w} go back from ${lastCounter[r][w]} to ${counter}`);
+            lastCounter[r][w] = counter;
           }
           const shared = reader.sync.get('shared');
           if (shared !== undefined && shared.pad !== String(shared.worker).repeat(10000))
             failures.push(`reader ${r} read a torn value`);
           const size = await reader.size();
-          if (size < lastSize[r]!) failures.push(`reader ${r} saw the size shrink`);
+          if (size < lastSize[r]) failures.push(`reader ${r} saw the size shrink`);
           lastSize[r] = size;
           reads += 3;
         } catch (error) {
@@ -305,7 +305,7 @@ t.test('readonly', async (t) => {
       { length: writers * perWriter },
       (_, n) => `w${Math.floor(n / perWriter)}-${n % perWriter}`,
     );
-    const values = await readers[0]!.getMany(keys);
+    const values = await readers[0].getMany(keys);
     t.strictSame(
       keys.filter((key, n) => values[n] !== n % perWriter),
       [],

@@ -24,7 +24,7 @@ const large = { text: 'the quick brown fox jumps over the lazy dog '.repeat(200)
 
 t.test('every blob starts with magic, version, serializer and codec ids', async (t) => {
   const blob = format('hashstash', 'lz4').pack(large);
-  t.equal(String.fromCharCode(blob[0]!, blob[1]!), 'HS');
+  t.equal(String.fromCharCode(blob[0], blob[1]), 'HS');
   t.equal(blob[2], 1, 'a blob that never expires is written as version 1, as before expiry existed');
   t.equal(blob[3], getSerializer('hashstash').id);
   t.equal(blob[4], getCodec('lz4').id);
@@ -35,7 +35,7 @@ t.test('every blob starts with magic, version, serializer and codec ids', async 
 t.test('small values skip compression, and the header says so', async (t) => {
   const blob = format('hashstash', 'zlib').pack({ a: 1 });
   t.ok(JSON.stringify({ a: 1 }).length < MIN_COMPRESS_BYTES);
-  t.equal(blob[5]! & FLAG_UNCOMPRESSED, FLAG_UNCOMPRESSED);
+  t.equal(blob[5] & FLAG_UNCOMPRESSED, FLAG_UNCOMPRESSED);
   t.same(format('hashstash', 'zlib').unpack(blob), { a: 1 });
 });
 
@@ -58,7 +58,7 @@ t.test('truncated, extended, corrupt or newer blobs are DecodeErrors, never wron
   t.throws(() => f.unpack(Buffer.concat([blob, Buffer.from('0')])), { name: 'DecodeError', message: /too long/ });
   for (let i = HEADER_SIZE; i < blob.length; i++) {
     const flipped = Buffer.from(blob);
-    flipped[i]! ^= 0x01;
+    flipped[i] ^= 0x01;
     t.throws(() => f.unpack(flipped), { name: 'DecodeError', message: /corrupt/ }, `bit flip at ${i}`);
   }
   const newer = Buffer.from(blob);
@@ -88,7 +88,7 @@ t.test(
         t.equal(readHeader(blob).header.expiresAt, at);
         t.equal(readHeader(blob).body.length, blob.length - EXPIRING_HEADER_SIZE);
         const later = Buffer.from(blob);
-        later[HEADER_SIZE + 3] = later[HEADER_SIZE + 3]! ^ 0x01;
+        later[HEADER_SIZE + 3] = later[HEADER_SIZE + 3] ^ 0x01;
         t.throws(
           () => f.unpack(later),
           { name: 'DecodeError', message: /checksum/ },

@@ -84,7 +84,7 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
         );
       }
       t.ok(
-        records.every((r, i) => i === 0 || r.timestamp >= records[i - 1]!.timestamp),
+        records.every((r, i) => i === 0 || r.timestamp >= records[i - 1].timestamp),
         'timestamps do not go back',
       );
     });
@@ -195,7 +195,7 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
         Array.from({ length: count }, (_, i) => i),
         'every value once, numbered in the order they were made',
       );
-      t.strictSame(await log.get('k'), all[count - 1]!.value, 'the current value is the latest version');
+      t.strictSame(await log.get('k'), all[count - 1].value, 'the current value is the latest version');
       t.strictSame(backwardSteps(all), [], 'each version is stamped no earlier than the one before');
     });
 
@@ -287,9 +287,9 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
           );
         }
         t.strictSame(backwardSteps(all), [], 'each version is stamped no earlier than the one before');
-        t.strictSame(await log.get(key), all[all.length - 1]!.value, 'the current value is the latest version');
+        t.strictSame(await log.get(key), all[all.length - 1].value, 'the current value is the latest version');
         const interleaved = all.some(
-          (r, i) => i > 0 && r.value.writer !== all[i - 1]!.value.writer && i < all.length - 1,
+          (r, i) => i > 0 && r.value.writer !== all[i - 1].value.writer && i < all.length - 1,
         );
         t.comment(interleaved ? 'the writers interleaved' : 'the writers did not interleave this time');
       },
@@ -313,7 +313,7 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
         all.map((r) => r.version),
         [1, 2, 3],
       );
-      t.ok(all[1]!.timestamp >= before + ahead, 'that writer stamped its version by its own clock, an hour ahead');
+      t.ok(all[1].timestamp >= before + ahead, 'that writer stamped its version by its own clock, an hour ahead');
       t.strictSame(backwardSteps(all), [], 'the version after it, by a clock that is right, is not stamped earlier');
     });
 
@@ -331,7 +331,7 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
               for (let n = 0; n < count; n++) await stash.set(key, { lane, n });
             }),
           );
-          const all = (await lanes[0]!.getAll(key, { withMetadata: true })) as VersionRecord<{
+          const all = (await lanes[0].getAll(key, { withMetadata: true })) as VersionRecord<{
             lane: number;
             n: number;
           }>[];

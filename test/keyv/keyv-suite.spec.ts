@@ -39,6 +39,6 @@ for (const engine of engines) {
       await Promise.all(stores.map((opened) => opened.disconnect()));
     });
     keyvTestSuite(test, Keyv, store);
-    keyvIteratorTests(test, IteratingKeyv as typeof Keyv, store);
+    keyvIteratorTests(test, IteratingKeyv, store);
   });
 }

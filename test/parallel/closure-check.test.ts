@@ -5,7 +5,7 @@ import { outsideVariables, shippableSource } from '../../src/parallel/closure-ch
 import { STANDARD_GLOBALS } from '../../src/parallel/globals.js';
 
 /** The outside variables of a function written as source text. */
-const outside = (source: string) => outsideVariables(parse(`(${source})`, { ecmaVersion: 'latest' }) as never);
+const outside = (source: string) => outsideVariables(parse(`(${source})`, { ecmaVersion: 'latest' }));
 
 t.test('declarations of every kind are inside the function', async (t) => {
   t.strictSame(

@@ -112,8 +112,8 @@ t.test('values the serializer carries survive the thread boundary: Maps, Dates, 
   const stash = open(t.testdir());
   const [map] = await stash.map((x: number) => new Map([[x, new Date(x)]]), [5], { numProc: 1 }).all();
   t.ok(map instanceof Map);
-  t.ok(map!.get(5) instanceof Date);
-  t.equal(map!.get(5)!.getTime(), 5);
+  t.ok(map.get(5) instanceof Date);
+  t.equal(map.get(5)!.getTime(), 5);
   const [p] = await stash.map({ module: WORK, export: 'point' }, [3], { numProc: 1 }).all();
   t.ok(p instanceof Point, 'the class registered by the module comes back as itself');
   t.equal((p as Point).norm(), 5);
@@ -228,10 +228,10 @@ t.test('progress: true reports on stderr; without a terminal, a last line with t
   const stash = open(t.testdir());
   const written: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => {
+  process.stderr.write = (chunk: string) => {
     written.push(String(chunk));
     return true;
-  }) as typeof write;
+  };
   try {
     await stash.map((x: number) => x + 1, [1, 2, 3], { numProc: 1, progress: true, desc: 'Adding one' }).all();
   } finally {

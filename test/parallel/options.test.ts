@@ -48,11 +48,7 @@ t.test('every option is checked, and the error names it', async (t) => {
     [{ numproc: 2 }, /unknown stash.map option 'numproc'; valid options are numProc, args/],
   ];
   for (const [options, message] of bad) {
-    t.throws(
-      () => stash.map(twice, [1, 2], options as never),
-      { name: 'ConfigError', message },
-      JSON.stringify(options),
-    );
+    t.throws(() => stash.map(twice, [1, 2], options), { name: 'ConfigError', message }, JSON.stringify(options));
   }
   t.throws(() => stash.map(twice, [1], [] as never), { name: 'ConfigError', message: /options must be an object/ });
 });

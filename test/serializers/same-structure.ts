@@ -53,7 +53,7 @@ class Comparison {
       const entriesB = [...m];
       let i = 0;
       for (const [key, value] of a) {
-        const [keyB, valueB] = entriesB[i]!;
+        const [keyB, valueB] = entriesB[i];
         const d = this.compare(key, keyB, `${path}<key ${i}>`) ?? this.compare(value, valueB, `${path}<value ${i}>`);
         if (d !== undefined) return d;
         i++;

@@ -62,7 +62,7 @@ t.test('the printout shows the head and tail rows, the column names and the shap
   t.match(lines[11], /^199\s+k199\s+199$/);
   t.equal(lines[12], '[200 rows × 3 columns]');
   t.equal(lines.length, 13);
-  t.equal(lines[1]!.length, lines[11]!.length, 'numbers are right-aligned: 0 ends where 199 does');
+  t.equal(lines[1].length, lines[11].length, 'numbers are right-aligned: 0 ends where 199 does');
 });
 
 t.test('printout options: all rows, few columns, short cells; control characters escaped', async (t) => {

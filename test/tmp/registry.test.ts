@@ -40,7 +40,7 @@ function entryFor(root: string, id: string, pid: number, extra: Record<string, u
     owner: { ...currentProcess(), pid },
     createdAt: new Date().toISOString(),
     stashes: [{ options, clearThroughEngine: true }],
-  } as TmpEntry;
+  };
 }
 
 function writeEntryFile(root: string, entry: TmpEntry): void {
@@ -75,7 +75,7 @@ t.test('a sweep opens a stash with the recorded options only, whatever else the 
     (options) => new RecordingStash(options),
   );
   t.equal(removed, 1);
-  t.strictSame(Object.keys(opened[0]!).sort(), [
+  t.strictSame(Object.keys(opened[0]).sort(), [
     'appendMode',
     'b64',
     'compress',
@@ -85,5 +85,5 @@ t.test('a sweep opens a stash with the recorded options only, whatever else the 
     'serializer',
     'url',
   ]);
-  t.equal(opened[0]!.readonly, undefined, 'readonly from the file is not passed on');
+  t.equal(opened[0].readonly, undefined, 'readonly from the file is not passed on');
 });

@@ -42,7 +42,7 @@ async function assertGone(
 
 function optionsOf(stash: HashStash): HashStashOptions {
   const { root, name, engine, serializer, compress, b64, url } = stash.toJSON();
-  return { root, name, engine: engine as HashStashOptions['engine'], serializer, compress, b64, url };
+  return { root, name, engine: engine, serializer, compress, b64, url };
 }
 
 eachEngine(t, 'await using removes a temporary stash at scope exit', async (t, engine) => {
@@ -124,7 +124,7 @@ eachEngine(t, 'sub-stashes and stashed functions of a temporary stash go with it
   t.equal(await square(4), 16);
   t.equal(calls, 1, 'memoized inside the temporary stash');
   const subOptions = optionsOf(sub);
-  const memoOptions = optionsOf(square.stash as unknown as HashStash);
+  const memoOptions = optionsOf(square.stash);
   await tmp[Symbol.asyncDispose]();
   t.notOk(existsSync(join(stash.root, 'tmp', tmp.tmpId)));
   if (!engine.onDisk) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'lmdb';
 import type { RawChange } from '../engine.js';
-import { Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
+import { type Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
 
 /**
  * The lmdb engine's change feed: a change log kept in the same database as the entries, in a key space of its own

@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { loadDriver } from '../../drivers.js';
-import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../../errors.js';
+import { EngineUnavailableError, type HashStashError, ReadOnlyError } from '../../errors.js';
 import { hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
@@ -256,7 +256,7 @@ export class LmdbStore implements SyncStore {
         if (mayExpire(value)) markIfExpiring(db, value);
         db.putSync(k as Buffer, v as Buffer);
         logSet(db, key);
-      }, 2 as never),
+      }, 2),
     );
   }
 
@@ -392,7 +392,7 @@ export class LmdbStore implements SyncStore {
         continue;
       }
       if (page.length < PAGE) return;
-      after = page[page.length - 1]![0];
+      after = page[page.length - 1][0];
       exclusiveStart = true;
     }
   }

@@ -98,7 +98,7 @@ export function* versionsOf(db: Db, key: Uint8Array): Generator<RawVersion> {
     }));
     yield* page;
     if (page.length < PAGE) return;
-    start = versionKey(prefix, page[page.length - 1]!.version + 1);
+    start = versionKey(prefix, page[page.length - 1].version + 1);
   }
 }
 

@@ -78,12 +78,12 @@ export class Arena {
         ARENA_MAX_BYTES,
       );
     const ints = this.ints;
-    const head = ints[FREE_HEADS + order - MIN_ORDER]!;
+    const head = ints[FREE_HEADS + order - MIN_ORDER];
     if (head !== 0) {
       ints[FREE_HEADS + order - MIN_ORDER] = ints[head * 2]!;
       return head * 8;
     }
-    const offset = ints[END]! * 8;
+    const offset = ints[END] * 8;
     const end = offset + size;
     if (end > ARENA_MAX_BYTES) {
       throw new MemoryBudgetError(
@@ -140,7 +140,7 @@ export class Arena {
           Atomics.store(ints, base + 2, offset / 8);
           return offset;
         }
-        if (ints[base] === a && ints[base + 1] === b) return ints[base + 2]! * 8;
+        if (ints[base] === a && ints[base + 1] === b) return ints[base + 2] * 8;
       }
       throw new MemoryBudgetError(
         `the shared arena's directory is full (${DIRECTORY_ROWS} memory stash paths per process)`,

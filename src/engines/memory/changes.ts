@@ -1,6 +1,6 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { RawChange } from '../engine.js';
-import { Feeds, PushedChanges, type WatchOptions } from '../change-feed.js';
+import { type Feeds, PushedChanges, type WatchOptions } from '../change-feed.js';
 import { CONTROL } from './layout.js';
 import type { Table } from './table.js';
 

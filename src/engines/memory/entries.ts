@@ -32,8 +32,8 @@ export function* tableEntries(
       const bytes = arena.bytes;
       const seq = Atomics.load(ints, c + C.SEQ);
       if (seq & 1) continue;
-      if (i >= ints[c + C.CAPACITY]!) return;
-      const slot = ints[c + C.INDEX_REF]! * 2 + i * SLOT_INTS;
+      if (i >= ints[c + C.CAPACITY]) return;
+      const slot = ints[c + C.INDEX_REF] * 2 + i * SLOT_INTS;
       // Past the end of this thread's view: another thread grew the arena and put the index there.
       if (slot + SLOT_INTS > ints.length) continue;
       const version = Atomics.load(ints, slot);
@@ -44,10 +44,10 @@ export function* tableEntries(
         if (Atomics.load(ints, c + C.SEQ) !== seq) continue;
         break;
       }
-      const entry = ints[slot + REF]! * 8;
-      const keyLength = ints[entry >>> 2]!;
-      const valueLength = ints[(entry >>> 2) + 1]!;
-      const entryKind = ints[(entry >>> 2) + 2]! & 3;
+      const entry = ints[slot + REF] * 8;
+      const keyLength = ints[entry >>> 2];
+      const valueLength = ints[(entry >>> 2) + 1];
+      const entryKind = ints[(entry >>> 2) + 2] & 3;
       if (!(keyLength >= 0 && valueLength >= 0 && entry + valueOffset(keyLength) + valueLength <= bytes.length))
         continue;
       const key = entryKind === kind ? copyOut(bytes, entry + ENTRY_HEADER, keyLength) : empty;

@@ -19,7 +19,7 @@ const listOf = (c: number, capacity: number): number =>
 /** A zeroed block for an index of `capacity` slots, from the table's retired blocks or else the arena (may throw). */
 export function takeIndexBlock(arena: Arena, c: number, capacity: number): number {
   const list = listOf(c, capacity);
-  const head = arena.ints[list]!;
+  const head = arena.ints[list];
   let offset: number;
   if (head !== 0) {
     offset = head * 8;
@@ -54,7 +54,7 @@ export function rehash(
   let moved = 0;
   for (let n = 0, slot = from / 4; n < fromCapacity; n++, slot += SLOT_INTS) {
     if ((n & (BEAT_EVERY - 1)) === 0) beat(ints, c + C.LOCK);
-    const hash = ints[slot + HASH]!;
+    const hash = ints[slot + HASH];
     if (hash === EMPTY || hash === TOMBSTONE) continue;
     let i = hash & mask;
     while (ints[to / 4 + i * SLOT_INTS + HASH] !== EMPTY) i = (i + 1) & mask;

@@ -32,7 +32,7 @@ let acquisitions = 0;
 
 /** Marks progress of the hold on the lock at `base`: a waiter never takes over while the heartbeat moves. */
 export function beat(ints: Int32Array, base: number): void {
-  ints[base + BEAT] = (ints[base + BEAT]! + 1) | 0;
+  ints[base + BEAT] = (ints[base + BEAT] + 1) | 0;
 }
 
 export class SharedLock {

@@ -71,18 +71,18 @@ export class Segments {
       // Each round, as adding a segment may have grown the arena.
       const ints = this.#arena.ints;
       beat(ints, c + C.LOCK);
-      const head = ints[c + C.HEAD]!;
+      const head = ints[c + C.HEAD];
       if (head >= 0) {
         const r = this.#row(head);
-        const used = ints[r + SEG_USED]!;
-        if (used + size <= ints[r + SEG_SIZE]!) {
+        const used = ints[r + SEG_USED];
+        if (used + size <= ints[r + SEG_SIZE]) {
           ints[r + SEG_USED] = used + size;
           this.lastRow = head;
-          return ints[r + SEG_REF]! * 8 + used;
+          return ints[r + SEG_REF] * 8 + used;
         }
       }
       const segmentBytes = this.#nextSegmentSize(size, maxBytes);
-      if (!this.#arenaFull && this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES]! + segmentBytes <= maxBytes) {
+      if (!this.#arenaFull && this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES] + segmentBytes <= maxBytes) {
         const row = this.#addRow(segmentBytes);
         if (row >= 0) {
           ints[c + C.HEAD] = row;
@@ -91,11 +91,11 @@ export class Segments {
       }
       const victim = policy === NONE ? this.#mostDead() : this.#oldest();
       if (victim < 0) throw this.#full(size, maxBytes, policy === NONE ? "and evict is 'none'" : '');
-      const rows = Math.max(1, ints[c + C.ROWS]!);
+      const rows = Math.max(1, ints[c + C.ROWS]);
       const cycles = Math.floor(round / rows);
       const freed = this.#compact(victim, policy, cycles);
       const r = this.#row(victim);
-      if (ints[r + SEG_USED] === 0 && ints[r + SEG_SIZE]! < size) {
+      if (ints[r + SEG_USED] === 0 && ints[r + SEG_SIZE] < size) {
         this.#removeRow(victim);
         fruitless = 0;
       } else {
@@ -122,8 +122,8 @@ export class Segments {
   release(entry: number): void {
     const ints = this.#arena.ints;
     const header = entry >>> 2;
-    const size = entrySize(ints[header]!, ints[header + 1]!);
-    ints[this.#row(ints[header + 2]! >>> 2) + SEG_DEAD] += size;
+    const size = entrySize(ints[header], ints[header + 1]);
+    ints[this.#row(ints[header + 2] >>> 2) + SEG_DEAD] += size;
     this.#arena.floats[this.#c / 2 + C.F_BYTES_USED] -= size;
   }
 
@@ -131,9 +131,9 @@ export class Segments {
   releaseAll(): void {
     const ints = this.#arena.ints;
     const c = this.#c;
-    for (let row = 0, rows = ints[c + C.ROWS]!; row < rows; row++) {
+    for (let row = 0, rows = ints[c + C.ROWS]; row < rows; row++) {
       const r = this.#row(row);
-      if (ints[r + SEG_REF] !== 0) this.#arena.free(ints[r + SEG_REF]! * 8, ints[r + SEG_SIZE]!);
+      if (ints[r + SEG_REF] !== 0) this.#arena.free(ints[r + SEG_REF] * 8, ints[r + SEG_SIZE]);
       ints.fill(0, r, r + C.ROW_INTS);
     }
     ints[c + C.ROWS] = 0;
@@ -143,10 +143,10 @@ export class Segments {
 
   #nextSegmentSize(size: number, maxBytes: number): number {
     const ints = this.#arena.ints;
-    const held = this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES]!;
+    const held = this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES];
     const largestInBudget = 2 ** Math.floor(Math.log2(maxBytes));
     const preferred = Math.min(
-      ints[this.#c + C.MAX_SEGMENT]!,
+      ints[this.#c + C.MAX_SEGMENT],
       Math.max(MIN_SEGMENT, Arena.blockSize(held / 4)),
       largestInBudget,
     );
@@ -158,7 +158,7 @@ export class Segments {
     const ints = this.#arena.ints;
     const c = this.#c;
     let row = 0;
-    const rows = ints[c + C.ROWS]!;
+    const rows = ints[c + C.ROWS];
     while (row < rows && ints[this.#row(row) + SEG_REF] !== 0) row++;
     if (row === C.MAX_ROWS) return -1;
     let offset: number;
@@ -184,8 +184,8 @@ export class Segments {
   #removeRow(row: number): void {
     const ints = this.#arena.ints;
     const r = this.#row(row);
-    this.#arena.free(ints[r + SEG_REF]! * 8, ints[r + SEG_SIZE]!);
-    this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES] -= ints[r + SEG_SIZE]!;
+    this.#arena.free(ints[r + SEG_REF] * 8, ints[r + SEG_SIZE]);
+    this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES] -= ints[r + SEG_SIZE];
     ints.fill(0, r, r + C.ROW_INTS);
     if (ints[this.#c + C.HEAD] === row) ints[this.#c + C.HEAD] = -1;
   }
@@ -194,9 +194,9 @@ export class Segments {
     const ints = this.#arena.ints;
     let best = -1;
     let bestAge = Infinity;
-    for (let row = 0, rows = ints[this.#c + C.ROWS]!; row < rows; row++) {
+    for (let row = 0, rows = ints[this.#c + C.ROWS]; row < rows; row++) {
       const r = this.#row(row);
-      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_AGE]! < bestAge) {
+      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_AGE] < bestAge) {
         best = row;
         bestAge = ints[r + SEG_AGE]!;
       }
@@ -208,9 +208,9 @@ export class Segments {
     const ints = this.#arena.ints;
     let best = -1;
     let bestDead = 0;
-    for (let row = 0, rows = ints[this.#c + C.ROWS]!; row < rows; row++) {
+    for (let row = 0, rows = ints[this.#c + C.ROWS]; row < rows; row++) {
       const r = this.#row(row);
-      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_DEAD]! > bestDead) {
+      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_DEAD] > bestDead) {
         best = row;
         bestDead = ints[r + SEG_DEAD]!;
       }
@@ -227,15 +227,15 @@ export class Segments {
     const ints = this.#arena.ints;
     const c = this.#c;
     const r = this.#row(row);
-    const segment = ints[r + SEG_REF]! * 8;
-    const used = ints[r + SEG_USED]!;
+    const segment = ints[r + SEG_REF] * 8;
+    const used = ints[r + SEG_USED];
     let write = 0;
     for (let read = 0; read < used;) {
       const entry = segment + read;
       const header = entry >>> 2;
-      const size = entrySize(ints[header]!, ints[header + 1]!);
-      const kind = ints[header + 2]! & 3;
-      const slot = this.#slotOf(entry, ints[header + 3]!);
+      const size = entrySize(ints[header], ints[header + 1]);
+      const kind = ints[header + 2] & 3;
+      const slot = this.#slotOf(entry, ints[header + 3]);
       if (slot >= 0) {
         const keep =
           kind === KIND_COUNTER

@@ -30,7 +30,7 @@ export function parseByteSize(value: unknown, option = 'maxBytes'): number {
       const share = Number(match[1]);
       if (share > 0 && share <= 100) return Math.floor((totalmem() * share) / 100);
     } else if (match && unit in UNITS) {
-      const bytes = Math.floor(Number(match[1]) * UNITS[unit]!);
+      const bytes = Math.floor(Number(match[1]) * UNITS[unit]);
       if (bytes > 0) return bytes;
     }
     throw new ConfigError(`option '${option}' must be a size like 512mb, 1.5gb, 64kb or 25%, got '${value}'`);

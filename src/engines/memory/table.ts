@@ -105,10 +105,10 @@ export class Table {
   }
 
   get policy(): number {
-    return this.#arena.ints[this.#c + C.POLICY]!;
+    return this.#arena.ints[this.#c + C.POLICY];
   }
   get maxBytes(): number {
-    return this.#arena.floats[this.#c / 2 + C.F_MAX_BYTES]!;
+    return this.#arena.floats[this.#c / 2 + C.F_MAX_BYTES];
   }
 
   // ---- readers (lock-free) ----
@@ -132,8 +132,8 @@ export class Table {
         continue;
       }
       const version = this.#foundVersion;
-      const entry = ints[slot + REF]! * 8;
-      const valueLength = ints[(entry >>> 2) + 1]!;
+      const entry = ints[slot + REF] * 8;
+      const valueLength = ints[(entry >>> 2) + 1];
       const start = entry + valueOffset(key.length);
       if (!(valueLength >= 0 && start + valueLength <= bytes.length)) continue;
       let out: Uint8Array;
@@ -151,7 +151,7 @@ export class Table {
       }
       fence();
       if (Atomics.load(ints, slot) !== version || Atomics.load(ints, c + C.SEQ) !== seq) continue;
-      markRead(ints, slot + META, ints[c + C.POLICY]!);
+      markRead(ints, slot + META, ints[c + C.POLICY]);
       return out;
     }
   }
@@ -195,12 +195,12 @@ export class Table {
     const ints = this.#arena.ints;
     const f = this.#c / 2;
     return {
-      evictions: ints[this.#c + C.EVICTIONS]!,
-      entries: ints[this.#c + C.KEYS]!,
-      bytesUsed: this.#arena.floats[f + C.F_BYTES_USED]!,
+      evictions: ints[this.#c + C.EVICTIONS],
+      entries: ints[this.#c + C.KEYS],
+      bytesUsed: this.#arena.floats[f + C.F_BYTES_USED],
       bytesReserved:
-        this.#arena.floats[f + C.F_SEGMENT_BYTES]! +
-        ints[this.#c + C.CAPACITY]! * SLOT_INTS * 4 +
+        this.#arena.floats[f + C.F_SEGMENT_BYTES] +
+        ints[this.#c + C.CAPACITY] * SLOT_INTS * 4 +
         Arena.blockSize(CONTROL_BYTES),
     };
   }
@@ -257,7 +257,7 @@ export class Table {
 
     const slot = this.#find(key, kind, hash);
     if (slot !== MISS) {
-      const old = ints[slot + REF]! * 8;
+      const old = ints[slot + REF] * 8;
       Atomics.add(ints, slot, 1);
       fence();
       ints[slot + REF] = entry / 8;
@@ -283,7 +283,7 @@ export class Table {
     const slot = this.#find(key, kind, hashBytes(key, kind));
     if (slot === MISS) return false;
     const ints = this.#arena.ints;
-    const entry = ints[slot + REF]! * 8;
+    const entry = ints[slot + REF] * 8;
     Atomics.add(ints, slot, 1);
     fence();
     ints[slot + HASH] = TOMBSTONE;
@@ -303,7 +303,7 @@ export class Table {
     const slot = this.#find(key, kind, hashBytes(key, kind));
     if (slot === MISS) return false;
     const ints = this.#arena.ints;
-    const entry = ints[slot + REF]! * 8;
+    const entry = ints[slot + REF] * 8;
     if (ints[(entry >>> 2) + 1] !== value.length) return false;
     Atomics.add(ints, slot, 1);
     fence();
@@ -319,8 +319,8 @@ export class Table {
     // The new index first: when there is no memory for it, this throws with nothing changed.
     const index = takeIndexBlock(arena, c, INITIAL_CAPACITY);
     let ints = arena.ints;
-    const oldIndex = ints[c + C.INDEX_REF]! * 8;
-    const oldCapacity = ints[c + C.CAPACITY]!;
+    const oldIndex = ints[c + C.INDEX_REF] * 8;
+    const oldCapacity = ints[c + C.CAPACITY];
     if (!(Atomics.load(ints, c + C.SEQ) & 1)) Atomics.add(ints, c + C.SEQ, 1);
     fence();
     this.#segments.releaseAll();
@@ -340,8 +340,8 @@ export class Table {
   /** Probes for key and kind without the lock: the slot's int index (its version in #foundVersion), MISS or RETRY. */
   #probe(key: Uint8Array, kind: number, hash: number): number {
     const ints = this.#arena.ints;
-    const index = ints[this.#c + C.INDEX_REF]! * 2;
-    const mask = ints[this.#c + C.CAPACITY]! - 1;
+    const index = ints[this.#c + C.INDEX_REF] * 2;
+    const mask = ints[this.#c + C.CAPACITY] - 1;
     if (!(mask >= 0 && index + (mask + 1) * SLOT_INTS <= ints.length)) return RETRY;
     for (let n = 0, i = hash & mask; n <= mask; n++, i = (i + 1) & mask) {
       const slot = index + i * SLOT_INTS;
@@ -350,7 +350,7 @@ export class Table {
       const slotHash = ints[slot + HASH];
       if (slotHash === EMPTY) return MISS;
       if (slotHash === hash) {
-        const entry = ints[slot + REF]! * 8;
+        const entry = ints[slot + REF] * 8;
         // A ref past the end of this thread's view: the arena grew in another thread (or the slot is mid-change).
         if (entry + ENTRY_HEADER + key.length > ints.length * 4) return RETRY;
         if (this.#matches(entry, key, kind)) {
@@ -369,7 +369,7 @@ export class Table {
     const bytes = this.#arena.bytes;
     const header = entry >>> 2;
     const length = key.length;
-    if (ints[header] !== length || (ints[header + 2]! & 3) !== kind) return false;
+    if (ints[header] !== length || (ints[header + 2] & 3) !== kind) return false;
     const start = entry + ENTRY_HEADER;
     for (let i = 0; i < length; i++) if (bytes[start + i] !== key[i]) return false;
     return true;
@@ -378,8 +378,8 @@ export class Table {
   /** The live slot of key and kind, or MISS with the slot to insert at in #insertAt. Lock held. */
   #find(key: Uint8Array, kind: number, hash: number): number {
     const ints = this.#arena.ints;
-    const index = ints[this.#c + C.INDEX_REF]! * 2;
-    const mask = ints[this.#c + C.CAPACITY]! - 1;
+    const index = ints[this.#c + C.INDEX_REF] * 2;
+    const mask = ints[this.#c + C.CAPACITY] - 1;
     let insertAt = -1;
     for (let n = 0, i = hash & mask; n <= mask; n++, i = (i + 1) & mask) {
       const slot = index + i * SLOT_INTS;
@@ -390,7 +390,7 @@ export class Table {
       }
       if (slotHash === TOMBSTONE) {
         if (insertAt < 0) insertAt = slot;
-      } else if (slotHash === hash && this.#matches(ints[slot + REF]! * 8, key, kind)) {
+      } else if (slotHash === hash && this.#matches(ints[slot + REF] * 8, key, kind)) {
         return slot;
       }
     }
@@ -401,8 +401,8 @@ export class Table {
   /** The slot pointing at the entry at byte offset `entry` (found by its hash), or -1 when none does: it is dead. */
   #slotOf(entry: number, hash: number): number {
     const ints = this.#arena.ints;
-    const index = ints[this.#c + C.INDEX_REF]! * 2;
-    const mask = ints[this.#c + C.CAPACITY]! - 1;
+    const index = ints[this.#c + C.INDEX_REF] * 2;
+    const mask = ints[this.#c + C.CAPACITY] - 1;
     const ref = entry / 8;
     for (let n = 0, i = hash & mask; n <= mask; n++, i = (i + 1) & mask) {
       const slot = index + i * SLOT_INTS;
@@ -419,11 +419,11 @@ export class Table {
    */
   #counterInUse(entry: number): boolean {
     const ints = this.#arena.ints;
-    const keyLength = ints[entry >>> 2]!;
+    const keyLength = ints[entry >>> 2];
     const key = copyOut(this.#arena.bytes, entry + ENTRY_HEADER, keyLength);
     if (this.#find(key, KIND_VALUE, hashBytes(key, KIND_VALUE)) !== MISS) return true;
     // Newest first: versions are evicted roughly oldest first, so a live one is usually found at once.
-    for (let version = ints[(entry + valueOffset(keyLength)) >>> 2]! >>> 0; version >= 1; version--) {
+    for (let version = ints[(entry + valueOffset(keyLength)) >>> 2] >>> 0; version >= 1; version--) {
       const versioned = versionKey(key, version);
       if (this.#find(versioned, KIND_VERSION, hashBytes(versioned, KIND_VERSION)) !== MISS) return true;
     }
@@ -434,9 +434,9 @@ export class Table {
   #reserveSlot(): void {
     const ints = this.#arena.ints;
     const c = this.#c;
-    const capacity = ints[c + C.CAPACITY]!;
-    if ((ints[c + C.OCCUPIED]! + 1) * 4 <= capacity * 3) return;
-    const grow = (ints[c + C.ENTRIES]! + 1) * 2 > capacity;
+    const capacity = ints[c + C.CAPACITY];
+    if ((ints[c + C.OCCUPIED] + 1) * 4 <= capacity * 3) return;
+    const grow = (ints[c + C.ENTRIES] + 1) * 2 > capacity;
     this.#replaceIndex(grow ? capacity * 2 : capacity);
   }
 
@@ -449,8 +449,8 @@ export class Table {
     const arena = this.#arena;
     const index = takeIndexBlock(arena, c, capacity);
     const ints = arena.ints;
-    const oldIndex = ints[c + C.INDEX_REF]! * 8;
-    const oldCapacity = ints[c + C.CAPACITY]!;
+    const oldIndex = ints[c + C.INDEX_REF] * 8;
+    const oldCapacity = ints[c + C.CAPACITY];
     Atomics.add(ints, c + C.SEQ, 1);
     fence();
     ints[c + C.OCCUPIED] = rehash(arena, c, oldIndex, oldCapacity, index, capacity);
@@ -472,8 +472,8 @@ export class Table {
       return;
     }
     if (!stale) return;
-    const index = ints[c + C.INDEX_REF]! * 2;
-    for (let slot = index, end = index + ints[c + C.CAPACITY]! * SLOT_INTS; slot < end; slot += SLOT_INTS) {
+    const index = ints[c + C.INDEX_REF] * 2;
+    for (let slot = index, end = index + ints[c + C.CAPACITY] * SLOT_INTS; slot < end; slot += SLOT_INTS) {
       if (((slot - index) & 0x3ffff) === 0) beat(ints, c + C.LOCK);
       if (Atomics.load(ints, slot) & 1) {
         ints[slot + HASH] = TOMBSTONE;

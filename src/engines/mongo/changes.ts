@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { RawChange } from '../engine.js';
-import { ended, Feeds, pause, PushedChanges, readyFeed, type WatchOptions } from '../change-feed.js';
+import { ended, type Feeds, pause, PushedChanges, readyFeed, type WatchOptions } from '../change-feed.js';
 
 /**
  * The mongo engine's change feed, by polling: FerretDB 1.x has no change streams (and no capped collections), so a

@@ -540,7 +540,7 @@ class MongoEngine implements Engine {
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
     if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY))
       this.#fail(error, 'write');
-    return writeErrors.map((writeError) => documents[writeError.index]!);
+    return writeErrors.map((writeError) => documents[writeError.index]);
   }
 
   /**
@@ -622,7 +622,7 @@ async function eachLimited<T>(items: readonly T[], work: (item: T, index: number
     while (!failed && next < items.length) {
       const index = next++;
       try {
-        await work(items[index]!, index);
+        await work(items[index], index);
       } catch (error) {
         failed = true;
         throw error;

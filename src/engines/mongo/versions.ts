@@ -128,7 +128,7 @@ async function newestVersion(versions: Collection<VersionDocument>, id: string):
   const named = counter ? await versionAt(versions, id, counter.n) : undefined;
   if (named) return named;
   const highest = await highestVersion(versions, id);
-  if (counter) await versions.updateOne({ _id: id, n: counter.n } as never, { $set: { n: highest.n } });
+  if (counter) await versions.updateOne({ _id: id, n: counter.n }, { $set: { n: highest.n } });
   return highest;
 }
 
@@ -167,7 +167,7 @@ async function setCurrent(
   const olderOrPlain = { _id: document._id, $or: [{ n: { $lt: version } }, { n: { $exists: false } }] };
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      await entries.updateOne(olderOrPlain as never, { $set: current, ...unset } as never, { upsert: true });
+      await entries.updateOne(olderOrPlain, { $set: current, ...unset } as never, { upsert: true });
       return;
     } catch (error) {
       // The entry exists with a newer version (nothing matched, and the upsert met its _id), or a first append of
@@ -195,7 +195,7 @@ async function replaceStale(
   const n = entry?.n;
   if (typeof n !== 'number' || n < version) return;
   if (n !== version && (await versions.findOne({ _id: versionId(id, n) }, { projection: { _id: 1 } }))) return;
-  await entries.updateOne({ _id: id, n } as never, { $set: current, ...unset } as never);
+  await entries.updateOne({ _id: id, n }, { $set: current, ...unset });
 }
 
 /** The newest version after `version`, by `_id` lookups (the ones FerretDB answers from its index); none when there is none. */
@@ -229,7 +229,7 @@ export async function* versionsOf(versions: Collection<VersionDocument>, id: str
       };
     }
     if (page.length < PAGE) return;
-    after = page[page.length - 1]!._id;
+    after = page[page.length - 1]._id;
   }
 }
 

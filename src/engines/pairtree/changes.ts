@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RawChange } from '../engine.js';
-import { Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
+import { type Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
 import { errorCode } from '../fs-errors.js';
 
 /**

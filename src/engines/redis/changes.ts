@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RawChange } from '../engine.js';
-import { Feeds, pause, PushedChanges, readyFeed, type WatchOptions } from '../change-feed.js';
+import { type Feeds, pause, PushedChanges, readyFeed, type WatchOptions } from '../change-feed.js';
 
 /**
  * The redis engine's change feed: every write of a watched stash PUBLISHes what it changed on the stash's channel,
@@ -253,7 +253,7 @@ class RedisWatcher {
     if (last <= this.#last) return;
     if (first > this.#last + 1) this.feed.push({ type: 'missed', count: first - this.#last - 1 });
     const skip = Math.max(0, this.#last + 1 - first);
-    for (let i = skip; i < changes.length; i++) this.feed.push(changes[i]!);
+    for (let i = skip; i < changes.length; i++) this.feed.push(changes[i]);
     this.#last = last;
   }
 

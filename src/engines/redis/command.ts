@@ -42,7 +42,7 @@ export function encodeCommand(name: string, args: readonly Arg[]): Buffer {
   const lengths = new Array<number>(args.length);
   let size = 1 + decimalDigits(args.length + 1) + 2 + 1 + decimalDigits(name.length) + 2 + name.length + 2;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     const length = typeof arg === 'string' ? Buffer.byteLength(arg) : arg.byteLength;
     lengths[i] = length;
     size += 1 + decimalDigits(length) + 2 + length + 2;
@@ -55,8 +55,8 @@ export function encodeCommand(name: string, args: readonly Arg[]): Buffer {
   out[at++] = CR;
   out[at++] = LF;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    at = writeLength(out, at, DOLLAR, lengths[i]!);
+    const arg = args[i];
+    at = writeLength(out, at, DOLLAR, lengths[i]);
     if (typeof arg === 'string') {
       at += out.write(arg, at, 'utf8');
     } else {

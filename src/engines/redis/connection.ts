@@ -111,7 +111,7 @@ export class SharedConnection {
       this.#probeFieldExpiry(client);
       // Before any operation is sent: an EVALSHA that met NOSCRIPT and went again as EVAL would land after the
       // operations sent meanwhile.
-      for (const script of SCRIPTS) (client.call('SCRIPT', 'LOAD', script.source) as Promise<unknown>).catch(noop);
+      for (const script of SCRIPTS) client.call('SCRIPT', 'LOAD', script.source).catch(noop);
     });
     this.#watchdog = new ReplyWatchdog(client, SOCKET_TIMEOUT_MS);
   }
@@ -183,7 +183,7 @@ export class SharedConnection {
 
   /** The server's `proto-max-bulk-len`, read once per connection. */
   maxBulkBytes(client: Redis): Promise<number> {
-    this.#maxBulkBytes ??= (client.call('CONFIG', 'GET', 'proto-max-bulk-len') as Promise<unknown>).then(
+    this.#maxBulkBytes ??= client.call('CONFIG', 'GET', 'proto-max-bulk-len').then(
       (reply) => {
         const value = Array.isArray(reply) ? Number(reply[1]) : NaN;
         return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_BULK_BYTES;
@@ -200,7 +200,7 @@ export class SharedConnection {
 
   /** Asks the server whether it knows HPEXPIRE; a server that forbids COMMAND is taken not to. */
   #probeFieldExpiry(client: Redis): void {
-    (client.call('COMMAND', 'INFO', 'HPEXPIRE') as Promise<unknown>).then((reply) => {
+    client.call('COMMAND', 'INFO', 'HPEXPIRE').then((reply) => {
       this.fieldExpiry = Array.isArray(reply) && Array.isArray(reply[0]);
     }, noop);
   }
@@ -240,7 +240,7 @@ export class SharedConnection {
         fail: undefined,
         live: undefined,
         command,
-        resolve: resolve as (result: unknown) => void,
+        resolve: resolve,
         reject,
       });
       this.flush();
@@ -335,10 +335,10 @@ export class SharedConnection {
     let runs: number[] = [];
     for (let start = 0; start < queue.length;) {
       const end = runEnd(queue, start);
-      if (queue[start]!.op === Op.Command) {
+      if (queue[start].op === Op.Command) {
         this.#sendRuns(queue, runs);
         runs = [];
-        const { command, resolve, reject } = queue[start]!;
+        const { command, resolve, reject } = queue[start];
         command!(this.client).then(resolve, reject);
       } else {
         runs.push(start, end);
@@ -352,27 +352,27 @@ export class SharedConnection {
   #sendRuns(queue: Queued[], runs: number[]): void {
     if (runs.length === 0) return;
     if (runs.length === 2) {
-      this.#send(this.client, queue, runs[0]!, runs[1]!);
+      this.#send(this.client, queue, runs[0], runs[1]);
       return;
     }
     const pipeline = this.client.pipeline();
-    for (let r = 0; r < runs.length; r += 2) this.#send(pipeline, queue, runs[r]!, runs[r + 1]!);
+    for (let r = 0; r < runs.length; r += 2) this.#send(pipeline, queue, runs[r], runs[r + 1]);
     pipeline.exec().then(
       (results) => {
         for (let r = 0; r < runs.length; r += 2) {
-          const [error, reply] = results![r / 2]!;
-          settle(queue, runs[r]!, runs[r + 1]!, error, reply);
+          const [error, reply] = results![r / 2];
+          settle(queue, runs[r], runs[r + 1], error, reply);
         }
       },
       (error: unknown) => {
-        for (let r = 0; r < runs.length; r += 2) settle(queue, runs[r]!, runs[r + 1]!, error, undefined);
+        for (let r = 0; r < runs.length; r += 2) settle(queue, runs[r], runs[r + 1], error, undefined);
       },
     );
   }
 
   /** Sends one run: on the client (its reply settles the run) or into a pipeline (exec settles it). */
   #send(target: Redis | ChainableCommander, queue: Queued[], start: number, end: number): void {
-    const { op, hash, field } = queue[start]!;
+    const { op, hash, field } = queue[start];
     const one = end - start === 1;
     const reply =
       op === Op.Get
@@ -383,7 +383,7 @@ export class SharedConnection {
             true,
           )
         : op === Op.Set
-          ? this.#sendSet(target, hash, one ? [field, queue[start]!.value!] : pairsOf(queue, start, end))
+          ? this.#sendSet(target, hash, one ? [field, queue[start].value!] : pairsOf(queue, start, end))
           : this.#sendCommand(target, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false);
     // In a pipeline, exec settles the run (with every command's error or reply).
     if (target !== this.client) {

@@ -212,13 +212,13 @@ export async function expiredFields(
   const due: Buffer[] = [];
   for (let i = 0; i < fields.length; i++) {
     const score = scores[i];
-    if (score !== null && score !== undefined && Number(score) <= now) due.push(fields[i]!);
+    if (score !== null && score !== undefined && Number(score) <= now) due.push(fields[i]);
   }
   if (due.length === 0) return expired;
   const blobs = await client.hmgetBuffer(hash, ...due);
   for (let i = 0; i < due.length; i++) {
     const blob = blobs[i];
-    if (blob && isExpired(blob, now)) expired.add(due[i]!);
+    if (blob && isExpired(blob, now)) expired.add(due[i]);
   }
   return expired;
 }

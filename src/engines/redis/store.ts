@@ -283,9 +283,9 @@ class RedisEngine implements Engine {
     return this.#command('write to', () => {
       const args: (Buffer | string)[] = [shared.fieldExpiry ? '1' : '0', this.#versionNames.changes.channel];
       for (let i = 0; i < expiresAt.length; i++) {
-        args.push(fields[2 * i]!, fields[2 * i + 1]!, String(expiresAt[i]!), String(fieldTtlMs(expiresAt[i]!, now)));
+        args.push(fields[2 * i], fields[2 * i + 1], String(expiresAt[i]), String(fieldTtlMs(expiresAt[i], now)));
       }
-      return shared.script(SET_EXPIRING, this.#writeKeys, args) as Promise<unknown> as Promise<void>;
+      return shared.script(SET_EXPIRING, this.#writeKeys, args) as Promise<void>;
     });
   }
 
@@ -438,7 +438,7 @@ class RedisEngine implements Engine {
       chunks.push(chunk);
     }
     const replies = await Promise.all(chunks);
-    const values = replies.length === 1 ? replies[0]! : replies.flat();
+    const values = replies.length === 1 ? replies[0] : replies.flat();
     // Canonical key bytes are never empty, so a field sent as EMPTY reads as absent.
     return values.map(this.#live);
   }
@@ -567,12 +567,12 @@ class RedisEngine implements Engine {
         } catch (error) {
           throw this.#failure(error, 'read from');
         }
-        for (let i = 0; i < items.length; i++) if (!expired.has(items[i]!)) yield items[i] as Item;
+        for (let i = 0; i < items.length; i++) if (!expired.has(items[i])) yield items[i] as Item;
       } else if (keysOnly) {
-        for (let i = 0; i < items.length; i += 2) if (!isExpired(items[i + 1]!, now)) yield items[i] as Item;
+        for (let i = 0; i < items.length; i += 2) if (!isExpired(items[i + 1], now)) yield items[i] as Item;
       } else {
         for (let i = 0; i < items.length; i += 2)
-          if (!isExpired(items[i + 1]!, now)) yield [items[i]!, items[i + 1]!] as Item;
+          if (!isExpired(items[i + 1], now)) yield [items[i], items[i + 1]] as Item;
       }
       if (done) return;
     }

@@ -156,7 +156,7 @@ export async function* versionsOf(
     const page = await pending;
     if (page.length === PAGE) pending = request(start + PAGE);
     for (let i = 0; i < page.length; i++) {
-      const stored = page[i]!;
+      const stored = page[i];
       yield { version: start + i + 1, timestamp: stored.readDoubleLE(0), value: stored.subarray(8) };
     }
     if (page.length < PAGE) return;

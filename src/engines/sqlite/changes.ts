@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReadOnlyError } from '../../errors.js';
 import type { RawChange } from '../engine.js';
-import { Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
+import { type Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
 import type { Database, Statement } from './driver.js';
 import { DATABASE_FILE } from './limits.js';
 import { connect, prepareForWrites, retryWhileLocked } from './open.js';
@@ -105,8 +105,8 @@ class SqliteWatcher implements PolledSource {
     }
     // A full page may have more behind it: read again at once (the data version is not taken as seen).
     if (rows.length < READ_LIMIT) this.#version = version;
-    if (rows.length && rows[0]![0] > this.#last + 1)
-      changes.push({ type: 'missed', count: rows[0]![0] - this.#last - 1 });
+    if (rows.length && rows[0][0] > this.#last + 1)
+      changes.push({ type: 'missed', count: rows[0][0] - this.#last - 1 });
     for (const [seq, type, key] of rows) {
       this.#last = seq;
       changes.push(type === CLEAR ? { type: 'clear' } : { type: type === SET ? 'set' : 'delete', key: key! });

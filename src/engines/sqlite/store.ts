@@ -123,10 +123,10 @@ class Connection {
     // IMMEDIATE takes the write lock first, so a concurrent writer makes this wait (busy timeout) rather than fail.
     this.setRange = expiry
       ? db.transaction((entries: readonly RawEntry[], start: number, end: number) => {
-          for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1], expiryColumn(entries[i]![1]));
+          for (let i = start; i < end; i++) upsert.run(entries[i][0], entries[i][1], expiryColumn(entries[i][1]));
         }).immediate
       : db.transaction((entries: readonly RawEntry[], start: number, end: number) => {
-          for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1]);
+          for (let i = start; i < end; i++) upsert.run(entries[i][0], entries[i][1]);
         }).immediate;
     if (expiry) {
       const purgeEntries = db.prepare('DELETE FROM entries WHERE expires_at <= ?');
@@ -334,7 +334,7 @@ class SqliteStore implements SyncStore {
     try {
       return connection
         .getMany(keys, this.#now())
-        .map((value, i) => (value === undefined ? undefined : storedValue(value, keys[i]!, this.#file)));
+        .map((value, i) => (value === undefined ? undefined : storedValue(value, keys[i], this.#file)));
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -405,7 +405,7 @@ class SqliteStore implements SyncStore {
       const { page, complete } = this.#page(scan, after);
       yield* page;
       if (complete) return;
-      after = scan.keyOf(page[page.length - 1]!);
+      after = scan.keyOf(page[page.length - 1]);
     }
   }
 
@@ -465,7 +465,7 @@ class SqliteStore implements SyncStore {
       for (const version of page.versions) storedValue(version.value, key, this.#file);
       yield* page.versions;
       if (page.complete) return;
-      after = page.versions[page.versions.length - 1]!.version;
+      after = page.versions[page.versions.length - 1].version;
     }
   }
 

@@ -277,12 +277,12 @@ export class TreeWriter {
     let i = 0;
     try {
       for (; i < keys.length; i++) {
-        const key = keys[i]!;
+        const key = keys[i];
         if (i > 0) text += ',';
         text += JSON.stringify(key) + ':' + this.value(values[key]);
       }
     } catch (error) {
-      throw withSegment(error, propertySegment(keys[i]!));
+      throw withSegment(error, propertySegment(keys[i]));
     }
     return text + '}';
   }
@@ -314,7 +314,7 @@ export class TreeWriter {
     let i = 0;
     try {
       for (; i < keys.length; i++) {
-        const key = keys[i]!;
+        const key = keys[i];
         const index = +key;
         if (!(index < length && String(index) === key)) break;
         if (i > 0) text += ',';
