@@ -14,6 +14,7 @@ export function shown(text: string): string {
   const chars = Array.from(text);
   const long = chars.length > 240;
   const escaped = (long ? `${chars.slice(0, 200).join('')}…` : text).replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what this shows escaped
     /[\u0000-\u001f\u007f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
@@ -26,6 +27,7 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return Object.prototype.toString.call(value);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives and functions are left, not objects
   return `${typeof value} ${String(value)}`;
 }
 

@@ -230,7 +230,7 @@ export class StashCore {
   /** ReadOnlyError for a write on a readonly stash. */
   writable(operation: string): void {
     if (this.options.readonly)
-      throw new ReadOnlyError(`cannot ${operation}: ${this.#label} was opened with readonly: true`);
+      throw new ReadOnlyError(`cannot ${operation}: ${String(this.#label)} was opened with readonly: true`);
   }
 
   /** The clear-on-open gate: the first operation of a stash opened with `clear: true` empties it first. */
@@ -427,13 +427,19 @@ export class StashCore {
 
   /** The entries of `entries` that have not expired, where the engine leaves them to us. */
   *liveEntries(entries: Iterable<RawEntry>): Generator<RawEntry> {
-    if (!this.#filters) return yield* entries;
+    if (!this.#filters) {
+      yield* entries;
+      return;
+    }
     for (const entry of entries) if (this.live(entry[1]) !== undefined) yield entry;
   }
 
   /** Every key whose entry has not expired, from `store`: its keys, or its entries where values must be read. */
   *liveKeys(store: { keys(): Iterable<Uint8Array>; entries(): Iterable<RawEntry> }): Generator<Uint8Array> {
-    if (!this.#readsValues) return yield* store.keys();
+    if (!this.#readsValues) {
+      yield* store.keys();
+      return;
+    }
     for (const [key, blob] of store.entries()) if (this.live(blob) !== undefined) yield key;
   }
 
@@ -552,14 +558,20 @@ export class StashCore {
   /** `stash.rawEntries()` */
   async *rawEntries(): AsyncGenerator<RawEntry> {
     await this.ready(this.storage);
-    if (!this.#filters) return yield* this.storage.entries();
+    if (!this.#filters) {
+      yield* this.storage.entries();
+      return;
+    }
     for await (const entry of this.storage.entries()) if (this.live(entry[1]) !== undefined) yield entry;
   }
 
   /** `stash.rawKeys()` */
   async *rawKeys(): AsyncGenerator<Uint8Array> {
     await this.ready(this.storage);
-    if (!this.#readsValues) return yield* this.storage.keys();
+    if (!this.#readsValues) {
+      yield* this.storage.keys();
+      return;
+    }
     for await (const [key, blob] of this.storage.entries()) if (this.live(blob) !== undefined) yield key;
   }
 

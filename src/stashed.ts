@@ -2,6 +2,7 @@
  * The standalone `stashed`: memoizes on a stash of its own, opened from the options. At the facade's level (it opens
  * a HashStash); lazy-exports.ts loads it on its first call.
  */
+import type { AnyFunction } from './any-function.js';
 import { memoOrDecorator } from './memo/decorator.js';
 import { splitMemoOptions, validateMemoOptions, type MemoOptions } from './memo/options.js';
 import type { Memoized, StashedDecorator } from './stash.js';
@@ -9,9 +10,10 @@ import { resolveOptions, type HashStashOptions } from './options.js';
 import { HashStash } from './stash.js';
 
 /** One options object for both: the stash's options, and beside them the memo's (`name` is the function's). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as MemoOptions: an undeclared `this` takes any keyThis
 export type StashedOptions<This = any> = Omit<HashStashOptions, 'name'> & MemoOptions<This>;
 
-function memoOnOwnStash(fn: Function, options: StashedOptions): Function {
+function memoOnOwnStash(fn: AnyFunction, options: StashedOptions): AnyFunction {
   const { stashOptions, memoOptions } = splitMemoOptions(options);
   return new HashStash(stashOptions as HashStashOptions).stashed(fn as (...args: unknown[]) => unknown, memoOptions);
 }

@@ -17,7 +17,7 @@ export type UpdateSource<K, V> = SyncUpdateSource<K, V> | AsyncIterable<readonly
 const ACCEPTED = 'a Map, an iterable or async iterable of [key, value] pairs, a plain object, or another stash';
 
 function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
+  const proto = Object.getPrototypeOf(value) as object | null;
   return proto === Object.prototype || proto === null;
 }
 

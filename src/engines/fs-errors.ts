@@ -9,7 +9,8 @@ import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors
  */
 
 /** The `code` of a Node or driver error (`'EROFS'`, `'SQLITE_BUSY'`…), or `''`. */
-export const errorCode = (error: unknown): string => String((error as { code?: unknown } | undefined)?.code ?? '');
+export const errorCode = (error: unknown): string =>
+  String((error as { code?: string | number } | undefined)?.code ?? '');
 
 /** File-system codes that mean the process may not write there: a read-only mount, or no permission. */
 export const isReadOnlyCode = (code: string): boolean => code === 'EROFS' || code === 'EACCES' || code === 'EPERM';

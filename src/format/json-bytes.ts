@@ -238,6 +238,7 @@ function maker(keys: readonly string[]): ((values: unknown[]) => object) | undef
   // JSON.stringify of a string is a JavaScript string literal (JSON is a subset of JavaScript since ES2019).
   const body = `return {${keys.map((key, i) => `${JSON.stringify(key)}: v[${i}]`).join(', ')}};`;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated object builder on purpose; keys are JSON-quoted
     return new Function('v', body) as (values: unknown[]) => object;
   } catch {
     canMake = false;

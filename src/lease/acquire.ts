@@ -21,7 +21,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     };
     const aborted = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(signal!.reason as unknown);
     };
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', aborted, { once: true });

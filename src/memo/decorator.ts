@@ -1,8 +1,9 @@
+import { isFunction, type AnyFunction } from '../any-function.js';
 import { ConfigError } from '../errors.js';
 import { validateMemoOptions, type MemoOptions } from './options.js';
 
 /** Wraps one function with the memo options given; which stash it goes to is the caller's. */
-export type MakeMemo = (fn: Function, options: MemoOptions) => Function;
+export type MakeMemo = (fn: AnyFunction, options: MemoOptions) => AnyFunction;
 
 /** True for the second argument a decorator receives: `{ kind, name, addInitializer, … }`. */
 export function isDecoratorContext(value: unknown): value is DecoratorContext {
@@ -20,14 +21,13 @@ export function decorateMethod(
   context: DecoratorContext,
   options: MemoOptions,
   make: MakeMemo,
-): Function {
+): AnyFunction {
   const name = String(context.name ?? 'the class');
   if (context.kind !== 'method') {
     const advice = context.kind === 'getter' ? ': a getter takes no arguments to key by; make it a method' : '';
     throw new ConfigError(`@stashed decorates methods, and '${name}' is a ${context.kind}${advice}`);
   }
-  if (typeof method !== 'function')
-    throw new ConfigError(`@stashed was given a method '${name}' that is not a function`);
+  if (!isFunction(method)) throw new ConfigError(`@stashed was given a method '${name}' that is not a function`);
   return make(method, options);
 }
 
@@ -43,7 +43,7 @@ export function memoOrDecorator(
   make: MakeMemo,
   check: (options: object) => void = validateMemoOptions,
 ): unknown {
-  if (typeof first === 'function') {
+  if (isFunction(first)) {
     if (isDecoratorContext(second)) return decorateMethod(first, second, {}, make);
     if (second !== undefined && (typeof second !== 'object' || second === null)) {
       throw new ConfigError(

@@ -8,6 +8,7 @@ import { registeredClassOf } from '../serializers/classes.js';
  *
  * @typeParam This - `this` of a decorated method, as `keyThis` receives it.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- public default: without `This`, keyThis may take any instance type
 export interface MemoOptions<This = any> {
   /** Recompute and overwrite instead of reading a stored result. */
   force?: boolean | undefined;

@@ -11,6 +11,7 @@ import type {
 import type * as Acorn from 'acorn';
 import type * as AcornWalk from 'acorn-walk';
 import type { RecursiveVisitors } from 'acorn-walk';
+import type { AnyConstructor, AnyFunction } from '../any-function.js';
 import { loadDriver } from '../drivers.js';
 import { ConfigError } from '../errors.js';
 import { ClosureError } from './errors.js';
@@ -44,14 +45,11 @@ class Scope {
 
   /** The nearest function scope, where `var` and function declarations land. */
   get varScope(): Scope {
-    let scope: Scope = this;
-    while (!scope.isFunction && scope.parent) scope = scope.parent;
-    return scope;
+    return this.isFunction || !this.parent ? this : this.parent.varScope;
   }
 
   declares(name: string): boolean {
-    for (let scope: Scope | undefined = this; scope; scope = scope.parent) if (scope.names.has(name)) return true;
-    return false;
+    return this.names.has(name) || (this.parent?.declares(name) ?? false);
   }
 }
 
@@ -68,7 +66,8 @@ interface Reference {
 
 /** acorn-walk's callback; its typings leave out the third argument, the node type to visit the node as. */
 type Visit = (node: Node, state: WalkState, type?: string) => void;
-type Visitor = (node: any, state: WalkState, visit: Visit) => void;
+// `never`: each visitor declares the node type it is registered for (acorn-walk calls it with nodes of that type).
+type Visitor = (node: never, state: WalkState, visit: Visit) => void;
 
 function walkFunction(node: FunctionNode, state: WalkState, visit: Visit): void {
   if (node.type === 'FunctionDeclaration' && node.id) {
@@ -188,7 +187,10 @@ function tryParse(code: string): AnyNode | undefined {
  * The source of `fn` as an expression a worker can evaluate, after checking that it refers to nothing outside
  * itself. Functions, arrows and methods (`name(x) { … }`) are accepted; classes, bound and native functions are not.
  */
-export function shippableSource(fn: Function, what = 'the function given to stash.map'): ShippedSource {
+export function shippableSource(
+  fn: AnyFunction | AnyConstructor,
+  what = 'the function given to stash.map',
+): ShippedSource {
   const source = Function.prototype.toString.call(fn);
   const name = fn.name.trim() || 'anonymous';
   if (/^class\b/.test(source)) throw new ConfigError(`${what} is a class (${name}); pass a function`);

@@ -1,3 +1,4 @@
+import type { AnyFunction } from '../any-function.js';
 import { ConfigError, HashStashError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type { Serializer } from '../serializers/serializer.js';
@@ -185,7 +186,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   }
 
   #start(): void {
-    this.#running ??= this.#run().catch((error: unknown) => this.#board.stop(error));
+    if (this.#running === undefined) this.#running = this.#run().catch((error: unknown) => this.#board.stop(error));
   }
 
   #callArgs(index: number): unknown[] {
@@ -237,7 +238,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     }
   }
 
-  #mapKey(fn: Function): unknown {
+  #mapKey(fn: AnyFunction): unknown {
     const { args, options } = this.#options;
     return { map: memo().functionIdentity(fn, {}), items: this.#items, args, ...(options ? { options } : {}) };
   }

@@ -69,7 +69,10 @@ export class WorkerPool {
 
   /** Calls the function with the serialized arguments in some worker. */
   run(args: Uint8Array): Promise<TaskOutcome> {
+    // The pool rejects with its own outcome classes, not Errors: the map tells them apart by class and users never see them.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an internal outcome (see above)
     if (this.#closed) return Promise.reject(new PoolClosed());
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an internal outcome (see above)
     if (this.#loadFailure) return Promise.reject(this.#loadFailure);
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, args, resolve, reject });

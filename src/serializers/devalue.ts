@@ -4,6 +4,7 @@ import { types } from 'node:util';
 import { DecodeError, SerializationError } from '../errors.js';
 import { registeredClassNamed, registeredClassOf, type RegisteredClass } from './classes.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
+import { isFunction } from '../any-function.js';
 import { evaluateFunctionSource, functionSource, StoredFunction } from './stored-function.js';
 import { isRevokedProxy } from './revoked-proxy.js';
 import { isStackOverflow, tooDeep } from './tagged-tree/paths.js';
@@ -87,7 +88,7 @@ const reducers: Record<string, (value: unknown) => unknown> = {
       throw error;
     }
     if (prototype === Object.prototype || prototype === Array.prototype) return undefined; // the common case, fast
-    const registered = registeredClassOf(prototype as object);
+    const registered = registeredClassOf(prototype);
     if (registered === undefined || !hasOwnHooks(registered)) return undefined;
     const data = customData(registered, value);
     return isSelfContaining(value, [data]) ? undefined : [registered.name, data];
@@ -98,7 +99,7 @@ const reducers: Record<string, (value: unknown) => unknown> = {
     return isSelfContaining(value, [payload.cause, payload.errors, payload.p]) ? undefined : payload;
   },
   [FUNCTION_TYPE](value) {
-    if (typeof value !== 'function') return value instanceof StoredFunction ? [value.name, value.source] : undefined;
+    if (!isFunction(value)) return value instanceof StoredFunction ? [value.name, value.source] : undefined;
     const source = functionSource(value);
     // No source (native or bound): declining lets devalue report the path.
     return source === undefined ? undefined : [value.name, source];
@@ -115,17 +116,18 @@ const defaultShapeOf: StringifyOperations['shapeOf'] = defaultStringifyOperation
 
 const markedStringifyOptions: StringifyOptions = {
   operations: {
-    shapeOf(value) {
+    shapeOf(value: unknown) {
       const shape = defaultShapeOf(value);
       if (shape.kind === 'plain' || shape.kind === 'null-proto') {
         return hasNulKey(shape.keys) ? { kind: shape.kind, keys: shape.keys.map(escapeKey) } : shape;
       }
-      if (shape.kind === 'not-plain' && needsMarker(value)) {
-        return { kind: 'plain', keys: [...Object.keys(value).map(escapeKey), CLASS_MARKER] };
+      // Not plain: an object (devalue's shapeOf says so).
+      if (shape.kind === 'not-plain' && needsMarker(value as object)) {
+        return { kind: 'plain', keys: [...Object.keys(value as object).map(escapeKey), CLASS_MARKER] };
       }
       return shape;
     },
-    get(value, key) {
+    get(value: Record<string | number, unknown>, key) {
       if (typeof key === 'string' && key.charCodeAt(0) === NUL) {
         return key === CLASS_MARKER ? registeredClassOf(Object.getPrototypeOf(value))!.name : value[key.slice(1)];
       }
@@ -136,7 +138,7 @@ const markedStringifyOptions: StringifyOptions = {
 
 const markedParseOptions: ParseOptions = {
   operations: {
-    set(target, key, value) {
+    set(target: Record<string | number, unknown>, key, value: unknown) {
       if (typeof key === 'string' && key.charCodeAt(0) === NUL) setMarkedKey(target, key, value);
       else target[key] = value;
     },
@@ -174,9 +176,11 @@ export const devalueSerializer: Serializer = {
     const revivers = options?.trustCode ? trustedRevivers : untrustedRevivers;
     try {
       const text = utf8.decode(bytes);
-      return text.charCodeAt(0) === MARKED_PREFIX_CODE
-        ? parse(text.slice(1), revivers, markedParseOptions)
-        : parse(text, revivers);
+      const value: unknown =
+        text.charCodeAt(0) === MARKED_PREFIX_CODE
+          ? parse(text.slice(1), revivers, markedParseOptions)
+          : parse(text, revivers);
+      return value;
     } catch (cause) {
       if (cause instanceof DecodeError) throw cause;
       throw new DecodeError(`devalue: cannot deserialize ${bytes.byteLength} bytes: ${(cause as Error).message}`, {
@@ -188,7 +192,7 @@ export const devalueSerializer: Serializer = {
 
 function makeRevivers(
   reviveFunction: (name: string, source: string) => unknown,
-): Record<string, (payload: any) => unknown> {
+): Record<string, (payload: unknown) => unknown> {
   // A payload revived twice means devalue met the value again inside its own payload (see above): refuse to guess.
   const revived = new WeakSet<object>();
   const once = (payload: unknown, what: string): void => {
@@ -291,7 +295,7 @@ function malformedError(field: string): DecodeError {
   return new DecodeError(`devalue: a stored Error has a malformed "${field}" field`);
 }
 
-function setMarkedKey(target: any, key: string, value: unknown): void {
+function setMarkedKey(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key.charCodeAt(1) === NUL) {
     target[key.slice(1)] = value;
   } else if (key === CLASS_MARKER) {
@@ -368,7 +372,11 @@ function isError(value: object): value is Error {
 
 /** The nearest built-in error class on the prototype chain: the class an error is rebuilt with. */
 function builtinErrorName(error: object): string {
-  for (let prototype = Object.getPrototypeOf(error); prototype !== null; prototype = Object.getPrototypeOf(prototype)) {
+  for (
+    let prototype = Object.getPrototypeOf(error) as object | null;
+    prototype !== null;
+    prototype = Object.getPrototypeOf(prototype) as object | null
+  ) {
     const name = BUILTIN_ERROR_NAMES.get(prototype);
     if (name !== undefined) return name;
   }
@@ -428,8 +436,8 @@ function describeRefusal(error: DevalueError): string {
     }
     if (typeof (value as { then?: unknown }).then === 'function') return 'a Promise or thenable: await it first';
     if (error.message.startsWith('Cannot stringify arbitrary non-POJOs')) {
-      const ctor: unknown = Object.getPrototypeOf(value)?.constructor;
-      if (typeof ctor !== 'function') return 'an object of an unknown class';
+      const ctor: unknown = (Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor;
+      if (!isFunction(ctor)) return 'an object of an unknown class';
       if (functionSource(ctor) === undefined) return `a ${ctor.name || 'built-in object'}, which devalue cannot carry`;
       return `an instance of ${ctor.name || 'an anonymous class'}: register the class with registerClass`;
     }

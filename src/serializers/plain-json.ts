@@ -48,7 +48,7 @@ function isPlainObject(o: object, seen: Seen): boolean {
     if (set.has(o)) return false;
     set.add(o);
   }
-  const prototype = Object.getPrototypeOf(o);
+  const prototype = Object.getPrototypeOf(o) as object | null;
   if (prototype === Array.prototype) {
     const array = o as unknown[];
     for (let i = 0; i < array.length; i++) {

@@ -45,7 +45,8 @@ export const v8Serializer: Serializer = {
     try {
       const deserializer = new OwningDeserializer(bytes);
       deserializer.readHeader();
-      return deserializer.readValue();
+      const value: unknown = deserializer.readValue();
+      return value;
     } catch (cause) {
       throw new DecodeError(`v8: cannot deserialize ${bytes.byteLength} bytes: ${(cause as Error).message}`, { cause });
     }
@@ -138,7 +139,7 @@ function isCloneableLeaf(object: object): boolean {
 }
 
 function isPlainObject(object: object): boolean {
-  const prototype = Object.getPrototypeOf(object);
+  const prototype = Object.getPrototypeOf(object) as object | null;
   return prototype === Object.prototype || prototype === null;
 }
 

@@ -13,6 +13,7 @@ export interface PrintOptions {
 
 const DEFAULT_PRINT = { maxRows: 10, maxColumns: 12, maxWidth: 24 } as const;
 const ELLIPSIS = '…';
+// eslint-disable-next-line no-control-regex -- control characters are what this finds, to show them escaped
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {

@@ -10,9 +10,9 @@ export interface WritableTarget {
   /** Takes a chunk of text; false when the caller should wait for `'drain'` before writing more. */
   write(chunk: string): boolean;
   /** Calls `listener` once at the next `'drain'`, `'error'` or `'close'`. */
-  once(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
+  once(event: 'drain' | 'error' | 'close', listener: (...args: unknown[]) => void): unknown;
   /** Removes a listener that `once` added. */
-  removeListener(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
+  removeListener(event: 'drain' | 'error' | 'close', listener: (...args: unknown[]) => void): unknown;
   /** Node streams say when they take no more writes; a target without these is taken as writable. */
   readonly destroyed?: boolean;
   /** True once `end()` was called; see `destroyed`. */
@@ -211,6 +211,7 @@ function drained(stream: WritableTarget): Promise<void> {
       stream.removeListener('drain', onDrain);
       stream.removeListener('error', onError);
       stream.removeListener('close', onClose);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what the stream emitted with 'error', passed on as it is
       if (error) reject(error);
       else resolve();
     };

@@ -4,7 +4,7 @@ import { KeyNotFoundError, SerializationError } from '../errors.js';
 import { bigValues, collect, MB, type SuiteConfig, type SuiteTest } from './stash-support.js';
 
 /** Registers these tests of the facade conformance suite (see `stashConformance`). */
-export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
+export function dictionaryCases(test: SuiteTest, _config: SuiteConfig): void {
   // ---- the dictionary ----
 
   test('set, get, has, delete and size behave like a Map', async (h) => {
@@ -122,7 +122,7 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
   });
 
   test('concurrent writes from one process are all kept', async (h) => {
-    const stash = h.open();
+    const stash = h.open<string, { i: number; round: number }>();
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 300; i++) writes.push(stash.set(`k${i % 100}`, { i, round: Math.floor(i / 100) }));
     await Promise.all(writes);
@@ -326,7 +326,7 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
     assert.ok(Buffer.from(gotBytes).equals(bytes), 'with the same contents');
 
     await stash.set('holes', { a: undefined, b: [undefined, 1] });
-    const holes = await stash.get('holes');
+    const holes = (await stash.get('holes')) as { a?: undefined; b?: unknown } | undefined;
     assert.ok(holes && 'a' in holes, 'a property holding undefined is kept');
     assert.equal(holes?.a, undefined);
     assert.deepStrictEqual(holes?.b, [undefined, 1], 'undefined inside an array is kept');
@@ -340,7 +340,7 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
       { list: [1, 2], map: new Map([['k', 1]]) },
       'a stored value does not follow later changes of the object',
     );
-    const read = await stash.get('snapshot');
+    const read = (await stash.get('snapshot')) as { list: number[] };
     read.list.push(9);
     assert.deepStrictEqual(
       await stash.get('snapshot'),

@@ -43,7 +43,7 @@ async function everyReadPath(
   candidates: readonly string[],
   label: string,
 ): Promise<Map<string, unknown>> {
-  const byEntries = new Map<string, unknown>(await collect(stash.entries()));
+  const byEntries = new Map((await collect(stash.entries())) as [string, unknown][]);
   const expected = sorted([...byEntries.keys()]);
   assert.deepEqual(sorted(await collect(stash.keys())), expected, `${label}: keys() agrees with entries()`);
   assert.deepEqual(

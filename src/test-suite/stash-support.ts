@@ -32,13 +32,14 @@ export interface StashConformanceOptions {
   readonly heapGrowthLimit?: number | undefined;
 }
 
-export type AnyStash = HashStash<any, any>;
+/** A stash of the suite: keys and values of any kind, which each test narrows where it reads them. */
+export type AnyStash = HashStash<unknown, unknown>;
 
 /** What one test works with: a fresh root, and stashes over it that are closed when the test ends. */
 export interface Harness {
   readonly root: string;
   /** A stash on the suite's engine in this test's root; `extra` overrides the base options. */
-  open(extra?: Partial<HashStashOptions>): AnyStash;
+  open<K = unknown, V = unknown>(extra?: Partial<HashStashOptions>): HashStash<K, V>;
   /**
    * The same data seen by a new stash: on a persistent engine `previous` is closed first, so this proves the data
    * outlives it; on a non-persistent one it stays open (its entries live only as long as the process holds them).

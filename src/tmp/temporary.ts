@@ -33,6 +33,8 @@ export interface TmpMember {
   };
   clear(): Promise<void>;
   close(): Promise<void>;
+  /** The stash as messages name it. */
+  toString(): string;
 }
 
 /** What `tmp()` adds to the stash it opens. */
@@ -147,14 +149,14 @@ export function planTmp(
   const { root, engine, serializer, compress, b64, appendMode, trustCode, readonly, ttl, clock } = parent.toJSON();
   if (readonly) {
     throw new ReadOnlyError(
-      `cannot open a temporary stash: ${parent} was opened with readonly: true, and a temporary stash is written in its root; ` +
+      `cannot open a temporary stash: ${String(parent)} was opened with readonly: true, and a temporary stash is written in its root; ` +
         `call tmp() on a writable stash (another root, or engine: 'memory')`,
     );
   }
   if (!isEngineName(engine)) {
     throw new UnsupportedError(
       `stash.tmp() needs an engine by name (${engineNames().join(', ')}, or one added with registerEngine); ` +
-        `this stash runs on an engine object '${engine}'`,
+        `this stash runs on an engine object '${engine as string}'`,
     );
   }
   void sweepOnce({ root, engine, url }, open);

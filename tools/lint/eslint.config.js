@@ -38,6 +38,16 @@ export default tseslint.config(
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
+      // Narrowed: `catch (error) { return Promise.reject(error); }` passes on what was thrown, typed `unknown`, as the
+      // rejection (how a synchronous throw becomes a rejection here); rejecting with a value known not to be an Error
+      // is still reported.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+      // Narrowed: the tagged-tree writer unwinds with UnsupportedAtPath, a plain object (no stack captured) collecting
+      // the path on its way out; the serializer turns it into a SerializationError before anyone sees it.
+      '@typescript-eslint/only-throw-error': [
+        'error',
+        { allow: [{ from: 'file', name: 'UnsupportedAtPath', path: 'src/serializers/tagged-tree/paths.ts' }] },
+      ],
       // Off: an `async` function without `await` is how this code turns a synchronous throw into a rejection.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/consistent-type-imports': [

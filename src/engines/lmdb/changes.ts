@@ -138,7 +138,8 @@ class LmdbWatcher implements PolledSource {
   #register(): void {
     const db = this.#db;
     this.#last = db.transactionSync(() => {
-      let [seq, count] = readMeta(db);
+      const [seq, metaCount] = readMeta(db);
+      let count = metaCount;
       if (count === 0) count = 1;
       count -= this.#removeStale();
       if (!isWatched(db)) {
@@ -229,8 +230,8 @@ class LmdbWatcher implements PolledSource {
       db.transactionSync(() => {
         if (db.getBinary(this.#row) === undefined) return;
         db.removeSync(this.#row);
-        let [seq, count] = readMeta(db);
-        count -= 1;
+        const [seq, metaCount] = readMeta(db);
+        let count = metaCount - 1;
         const others = db.getKeys({ start: WATCHERS_START, end: WATCHERS_END, limit: 1 });
         if (Array.from(others).length === 0 && db.removeSync(WATCHED)) count -= 1;
         writeMeta(db, seq, count);

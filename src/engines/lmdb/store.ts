@@ -27,7 +27,6 @@ import {
   watchSpaceEntries,
 } from './changes.js';
 import {
-  AFTER_VERSION_SPACE,
   appendInTransaction,
   hasVersionSpace,
   removeVersions,
@@ -243,7 +242,7 @@ export class LmdbStore implements SyncStore {
   }
 
   /** A write record: the key LMDB sees and the bytes it stores. */
-  static record(key: Uint8Array, value: Uint8Array): [Uint8Array, Uint8Array] {
+  static record(this: void, key: Uint8Array, value: Uint8Array): [Uint8Array, Uint8Array] {
     return key.length <= MAX_DIRECT_KEY ? [recordKey(key), value] : [recordKey(key), wrapLongValue(key, value)];
   }
 

@@ -21,7 +21,7 @@ export type EvictionPolicy = 'lru' | 'lfu' | 'fifo' | 'none';
 // Written out rather than derived from EVICTION_POLICIES, so that the API reference shows the names; this keeps the two
 // equal (`satisfies` above checks the other direction).
 type Listed<T extends true> = T;
-type EveryPolicyListed = Listed<EvictionPolicy extends (typeof EVICTION_POLICIES)[number] ? true : false>;
+type _EveryPolicyListed = Listed<EvictionPolicy extends (typeof EVICTION_POLICIES)[number] ? true : false>;
 
 export const LRU = 0;
 export const LFU = 1;

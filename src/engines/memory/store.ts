@@ -98,7 +98,7 @@ class MemoryVersions implements SyncAppendStore {
 
 /** The lock is never held while the caller's code runs, so a lazy iterable is drained before it is taken. */
 const materialized = (entries: Iterable<RawEntry>): readonly RawEntry[] =>
-  Array.isArray(entries) ? entries : [...entries];
+  Array.isArray(entries) ? (entries as readonly RawEntry[]) : [...entries];
 
 function versionCount(table: Table, key: Uint8Array): number {
   const counter = table.get(key, KIND_COUNTER, true);

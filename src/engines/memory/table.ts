@@ -63,7 +63,7 @@ export class Table {
   readonly #segments: Segments;
   readonly #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   readonly #scratchWords = new Int32Array(this.#scratch.buffer, this.#scratch.byteOffset, SCRATCH_BYTES / 4);
-  readonly #views: (Buffer | undefined)[] = new Array(CACHED_VIEWS + 1).fill(undefined);
+  readonly #views: (Buffer | undefined)[] = new Array<Buffer | undefined>(CACHED_VIEWS + 1).fill(undefined);
   #foundVersion = 0;
   #insertAt = 0;
 

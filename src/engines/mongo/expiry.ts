@@ -71,6 +71,8 @@ export async function ensureExpiryIndexes(collection: Collection<StoredDocument>
     .listIndexes()
     .toArray()
     .catch(() => []);
-  const kept = indexes.find((index) => index.name === TTL_INDEX);
+  const kept = (indexes as { name?: unknown; expireAfterSeconds?: unknown }[]).find(
+    (index) => index.name === TTL_INDEX,
+  );
   return { ttl: kept !== undefined && kept.expireAfterSeconds === 0 };
 }

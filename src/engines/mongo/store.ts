@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import type { Collection, MongoClient } from 'mongodb';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
 import type {
@@ -226,7 +225,7 @@ class MongoEngine implements Engine {
           : `the server is unreachable: ${error.message}`;
       throw new EngineUnavailableError(`mongo cannot ${doing} ${where}: ${reason}`, location, { cause: error });
     }
-    const code = (error as { code?: unknown }).code;
+    const code = (error as { code?: number | string }).code;
     if (code === 18) {
       throw new EngineUnavailableError(
         `mongo cannot ${doing} ${where}: authentication failed: ${error.message}`,
@@ -537,7 +536,10 @@ class MongoEngine implements Engine {
   #duplicates(error: unknown, documents: readonly StoredDocument[]): StoredDocument[] {
     const mongo = loadedDriver()!;
     if (!(error instanceof mongo.MongoBulkWriteError)) this.#fail(error, 'write');
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    const writeErrors = (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]) as {
+      code?: unknown;
+      index: number;
+    }[];
     if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY))
       this.#fail(error, 'write');
     return writeErrors.map((writeError) => documents[writeError.index]);

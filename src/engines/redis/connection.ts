@@ -1,6 +1,6 @@
 import type { ChainableCommander, Command as IoredisCommand, Redis, RedisOptions } from 'ioredis';
 import { loadDriver } from '../../drivers.js';
-import { EngineUnavailableError, type HashStashError } from '../../errors.js';
+import { EngineUnavailableError } from '../../errors.js';
 import { SharedResources } from '../shared-resources.js';
 import {
   DOING,
@@ -212,7 +212,30 @@ export class SharedConnection {
    * sequential caller), it goes out at once, with no queue and no microtask; otherwise it is queued, and what one
    * tick queues is sent together, in order, at the tick's end (1,000 gets started together: one HGET, then one HMGET).
    */
-  enqueue(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure, live?: Live): Promise<any> {
+  enqueue(
+    op: typeof Op.Get,
+    hash: Buffer,
+    field: Buffer,
+    value: undefined,
+    fail: Failure,
+    live?: Live,
+  ): Promise<Buffer | undefined>;
+  enqueue(op: typeof Op.Set, hash: Buffer, field: Buffer, value: Buffer, fail: Failure): Promise<void>;
+  enqueue(
+    op: typeof Op.Has | typeof Op.Delete,
+    hash: Buffer,
+    field: Buffer,
+    value: undefined,
+    fail: Failure,
+  ): Promise<boolean>;
+  enqueue(
+    op: KeyOp,
+    hash: Buffer,
+    field: Buffer,
+    value: Buffer | undefined,
+    fail: Failure,
+    live?: Live,
+  ): Promise<unknown> {
     const client = this.client;
     if (this.#queue.length === 0 && client.status === 'ready' && client.commandQueue.length === 0) {
       return this.#sendNow(op, hash, field, value, fail, live);
@@ -267,7 +290,8 @@ export class SharedConnection {
       throw fail(error, DOING[op]);
     };
     const client = this.client;
-    if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
+    if (op === Op.Get)
+      return this.#sendCommand<Buffer | null>(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
     if (op === Op.Set) {
       // A stash that may be watched logs the set in the same step (changes.ts).
       const logged = mustLog(client, hash);
@@ -277,7 +301,10 @@ export class SharedConnection {
           : this.#sendCommand(client, 'hset', [hash, field, value!], false)
       ).then(noop, failed);
     }
-    return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
+    return this.#sendCommand<number>(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(
+      isOne,
+      failed,
+    );
   }
 
   /** Commands on the ready client in one write (see sendCommands); replies as strings and numbers. */
@@ -298,13 +325,14 @@ export class SharedConnection {
     });
   }
 
-  #sendCommand(
+  /** `R`: the reply the caller knows the command gives (a Buffer or null for HGET with `bufferReply`, …). */
+  #sendCommand<R = unknown>(
     target: Redis | ChainableCommander,
     name: string,
     args: (Buffer | string)[],
     bufferReply: boolean,
-  ): Promise<any> {
-    return sendCommand(target, this.#ioredis.Command, name, args, bufferReply);
+  ): Promise<R> {
+    return sendCommand(target, this.#ioredis.Command, name, args, bufferReply) as Promise<R>;
   }
 
   /**
@@ -338,6 +366,7 @@ export class SharedConnection {
       if (queue[start].op === Op.Command) {
         this.#sendRuns(queue, runs);
         runs = [];
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- a Promise executor's resolve and reject need no `this`
         const { command, resolve, reject } = queue[start];
         command!(this.client).then(resolve, reject);
       } else {

@@ -1,7 +1,6 @@
 import { isExpiredAt as isExpired } from '../expiry.js';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { expiresAtOf } from '../../format/header.js';
 import { CHANGE_TYPE, PUBLISH_LUA, type RedisChangeNames } from './changes.js';
 
 /**

@@ -82,7 +82,7 @@ export function stashKeyName(namespace: string): string {
 
 /** ioredis sends a Uint8Array that is not a Buffer as its `String()`, so every byte argument goes as a Buffer view. */
 const asBuffer = (bytes: Uint8Array): Buffer =>
-  bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  bytes instanceof Buffer ? (bytes as Buffer) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
@@ -380,7 +380,7 @@ class RedisEngine implements Engine {
   }
 
   /** A key over 1 MB: one the server could not take was never stored (absent, nothing deleted) and is not sent. */
-  async #readLargeKey(key: Uint8Array, op: typeof Op.Get): Promise<any> {
+  async #readLargeKey(key: Uint8Array, op: typeof Op.Get): Promise<Buffer | undefined> {
     const client = await this.#client();
     if (key.byteLength > (await this.#maxBulkBytes(client, 'read from'))) return undefined;
     return this.#shared.enqueue(op, this.#hash, asBuffer(key), undefined, this.#failure, this.#live);

@@ -147,7 +147,7 @@ class Connection {
 interface Scan<Row> {
   /** The statements, and the clock's now when they take it (after the key, before the limit). */
   statements(connection: Connection): [first: Statement, next: Statement, now?: number];
-  row(raw: any): Row;
+  row(raw: unknown): Row;
   keyOf(row: Row): Uint8Array;
   bytesOf(row: Row): number;
 }
