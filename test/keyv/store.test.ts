@@ -38,15 +38,47 @@ t.test(
   },
 );
 
+t.test(
+  'setMany groups entries by ttl, each group expiring with its own; hasMany and deleteMany answer per key',
+  async (t) => {
+    const now = 1_900_000_000_000;
+    const stash = new HashStash({ root: t.testdir(), engine: 'lmdb', clock: () => now });
+    const store = new KeyvHashStash({ stash });
+    t.teardown(async () => {
+      await store.disconnect();
+      await stash.close();
+    });
+    await store.setMany([
+      { key: 'a', value: 1, ttl: 1_000 },
+      { key: 'b', value: 2 },
+      { key: 'c', value: 3, ttl: 5_000 },
+      { key: 'd', value: 4, ttl: 1_000 },
+      { key: 'e', value: 5, ttl: 0 },
+    ]);
+    t.same(
+      await Promise.all(['a', 'b', 'c', 'd', 'e'].map((key) => stash.expiresAt(key))),
+      [now + 1_000, null, now + 5_000, now + 1_000, null],
+      'each entry expires with its own ttl; none or 0 never',
+    );
+    t.same(await store.getMany(['a', 'b', 'zz', 'e']), [1, 2, undefined, 5]);
+    t.same(await store.hasMany(['a', 'zz', 'c']), [true, false, true]);
+    t.equal(await store.deleteMany(['a', 'zz']), true, 'true when something was deleted');
+    t.equal(await store.deleteMany(['zz']), false, 'false when nothing was');
+    t.same(await store.hasMany(['a', 'b']), [false, true]);
+  },
+);
+
 t.test('purgeInterval removes expired entries from storage in the background, and disconnect stops it', async (t) => {
   const store = new KeyvHashStash({ root: t.testdir(), engine: 'sqlite', purgeInterval: 20 });
   const keyv = new Keyv({ store });
   await keyv.set('a', 1, 30);
   await keyv.set('b', 2);
   // Rows in the table itself, expired or not: what only a purge removes.
-  const db = new (createRequire(import.meta.url)('better-sqlite3'))(join(store.stash.path, DATABASE_FILE), {
-    readonly: true,
-  });
+  const Database = createRequire(import.meta.url)('better-sqlite3') as new (
+    file: string,
+    options: { readonly: boolean },
+  ) => { prepare(sql: string): { get(): unknown }; close(): void };
+  const db = new Database(join(store.stash.path, DATABASE_FILE), { readonly: true });
   const rows = () => (db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n;
   t.equal(rows(), 2);
   const deadline = Date.now() + 10_000;
