@@ -5,7 +5,8 @@ import type { MemoHost } from './memo/cache.js';
 import { memoOrDecorator } from './memo/decorator.js';
 import { syncMemoize, syncRunOn } from './memo/memoize.js';
 import type { MemoOptions } from './memo/options.js';
-import type { StashCore, WriteOptions } from './stash-core.js';
+import { HashStashError } from './errors.js';
+import { isPromise, type Maybe, type StashCore, type WriteOptions } from './stash-core.js';
 import { toSyncEntries, type SyncUpdateSource } from './update-source.js';
 import { setIfAbsent, type SetIfAbsentOptions } from './set-if-absent.js';
 
@@ -35,6 +36,18 @@ export type SyncStashedDecorator = <This, A extends unknown[], R>(
     (R extends PromiseLike<unknown> ? { 'stash.sync.stashed needs a synchronous method': never } : unknown),
 ) => SyncMemoized<A, R, This>;
 
+/**
+ * A step of the shared core (a write, a clear, the clear-on-open gate) run against the engine's SyncStore, whose
+ * methods return values: it has completed when this returns. A promise would come from a sync store that breaks its
+ * contract; it is refused with an error rather than left floating, its rejection unhandled.
+ */
+function completed(step: Maybe<void>): void {
+  if (isPromise(step)) {
+    step.catch(() => {}); // reported by the error below
+    throw new HashStashError("stash.sync: the engine's synchronous store returned a promise");
+  }
+}
+
 /** What the sync view needs of its stash, beyond the shared core: its path and name, and its memo cache. */
 export interface SyncViewHost {
   readonly path: string;
@@ -53,6 +66,7 @@ export interface SyncViewHost {
  * for (const [key, value] of stash.sync) console.log(key, value);
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- public default, as HashStash: an untyped stash takes any key and value
 export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   readonly #owner: SyncViewHost;
   readonly #core: StashCore;
@@ -97,7 +111,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link ConfigError} for a ttl that is not a positive duration, or an unknown option.
    */
   set(key: K, value: V, options?: WriteOptions): void {
-    this.#core.set(this.#store, this.#core.encode(key), value, options);
+    completed(this.#core.set(this.#store, this.#core.encode(key), value, options));
   }
 
   /**
@@ -115,7 +129,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
 
   /** `set` under a key already encoded with {@link encodeKey} (see {@link HashStash.setByEncodedKey}). */
   setByEncodedKey(rawKey: Uint8Array, value: V, options?: WriteOptions): void {
-    this.#core.set(this.#store, rawKey, value, options);
+    completed(this.#core.set(this.#store, rawKey, value, options));
   }
 
   /**
@@ -216,7 +230,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
     const core = this.#core;
     core.writable(operation);
     const ttl = core.ttlFor(options, operation);
-    core.ready(this.#store);
+    completed(core.ready(this.#store));
     if (core.options.appendMode) return appendEntriesSync(core, this.#store, entries, ttl);
     const packed = core.packed(entries, false, ttl);
     for (let batch = take(packed, WRITE_BATCH); batch.length; batch = take(packed, WRITE_BATCH))
@@ -234,7 +248,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   /** Every version of `key`, oldest first: values, or with `withMetadata` `{ version, timestamp, value }` records. */
   getAll(key: K, options?: GetAllOptions): V[] | VersionRecord<V>[];
   getAll(key: K, options: GetAllOptions = {}): V[] | VersionRecord<V>[] {
-    this.#core.ready(this.#store);
+    completed(this.#core.ready(this.#store));
     return allVersionsSync(this.#core, this.#store, key, options) as V[] | VersionRecord<V>[];
   }
 
@@ -244,7 +258,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
   clear(): void {
-    this.#core.clear(this.#store);
+    completed(this.#core.clear(this.#store));
   }
 
   /** How many keys (in append mode: keys, not versions), expired ones left out. */
@@ -274,13 +288,13 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
 
   /** Keys and values as stored: key bytes and blobs; {@link decodeKey} and {@link decodeValue} read them. */
   *rawEntries(): Generator<RawEntry> {
-    this.#core.ready(this.#store);
+    completed(this.#core.ready(this.#store));
     yield* this.#core.liveEntries(this.#store.entries());
   }
 
   /** Keys as stored: the bytes of {@link encodeKey}. */
   *rawKeys(): Generator<Uint8Array> {
-    this.#core.ready(this.#store);
+    completed(this.#core.ready(this.#store));
     yield* this.#core.liveKeys(this.#store);
   }
 
@@ -332,6 +346,6 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
 
   /** The owner's `String(stash)` followed by `.sync`. */
   toString(): string {
-    return `${this.#owner}.sync`;
+    return `${String(this.#owner)}.sync`;
   }
 }

@@ -45,7 +45,8 @@ export class Feeds {
     controller.abort();
     const open = [...this.#open];
     this.#open.clear();
-    await Promise.allSettled(open.map((source) => source.stop()));
+    // Async: a stop() that throws synchronously (or returns nothing) becomes a settled promise, so every source is stopped.
+    await Promise.allSettled(open.map(async (source) => source.stop()));
   }
 }
 
@@ -142,7 +143,6 @@ export async function* pollChanges(
 export class PushedChanges implements AsyncIterableIterator<RawChange> {
   readonly #capacity: number;
   readonly #signal: AbortSignal | undefined;
-  readonly #closed: AbortSignal;
   readonly #onEnd: () => Promise<void>;
   #queue: RawChange[] = [];
   #head = 0;
@@ -155,7 +155,6 @@ export class PushedChanges implements AsyncIterableIterator<RawChange> {
   constructor(capacity: number, options: WatchOptions, closed: AbortSignal, onEnd: () => Promise<void>) {
     this.#capacity = capacity;
     this.#signal = options.signal;
-    this.#closed = closed;
     this.#onEnd = onEnd;
     const end = () => {
       void this.return();
