@@ -74,7 +74,12 @@ export class Recorder {
     const id = Recorder.caseId(key);
     let found = this.cases.get(id);
     if (!found) {
-      found = { key, opsPerSec: Array(this.rounds).fill(null), mbPerSec: Array(this.rounds).fill(null), notes: {} };
+      found = {
+        key,
+        opsPerSec: Array<number | null>(this.rounds).fill(null),
+        mbPerSec: Array<number | null>(this.rounds).fill(null),
+        notes: {},
+      };
       this.cases.set(id, found);
     }
     return found;

@@ -222,7 +222,7 @@ async function main(): Promise<number> {
         const written = await drawFigures(files[0]);
         console.log(`figures: ${written.map((file) => relative(process.cwd(), file)).join(', ')}`);
       } catch (error) {
-        console.log(`figures FAILED: ${(error as Error)?.stack ?? error}`);
+        console.log(`figures FAILED: ${(error as Error)?.stack ?? String(error)}`);
       }
     } else {
       console.log('figures: not drawn for a quick or filtered run (add --figures, or run with --figures-only later)');

@@ -123,7 +123,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       await using stash = new HashStash({ root, engine: 'json-file' });
       await stash.set({ city: 'Lyon' }, { rivers: new Set(['Rhône', 'Saône']) });
       await stash.set(['any', 'key'], 42n);
-      console.log(`${stash} holds ${await stash.size()} entries`);
+      console.log(`${String(stash)} holds ${await stash.size()} entries`);
     }
     await using again = new HashStash({ root, engine: 'json-file' });
     const { rivers } = (await again.get({ city: 'Lyon' })) as { rivers: Set<string> };
@@ -131,7 +131,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       `after reopening: rivers ${[...rivers].join(', ')}; ['any', 'key'] -> ${String(await again.get(['any', 'key']))}`,
     );
     console.log(
-      `the snapshot: ${Object.keys(JSON.parse(readFileSync(join(again.path, 'snapshot.json'), 'utf8'))).length} entries`,
+      `the snapshot: ${Object.keys(JSON.parse(readFileSync(join(again.path, 'snapshot.json'), 'utf8')) as object).length} entries`,
     );
   } finally {
     rmSync(root, { recursive: true, force: true });

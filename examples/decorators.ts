@@ -46,6 +46,7 @@ console.log(`two concurrent calls for day 2: ${first} and ${second} (bodies run:
 console.log(`describe(19): ${mine.describe(19)}, again: ${yours.describe(19)} (bodies run: ${bodiesRun})`);
 
 // Each decorated method has a sub-stash of its own, keyed as [keyThis(this), ...args].
+// eslint-disable-next-line @typescript-eslint/unbound-method -- stashOf takes the decorated method itself; it is not called
 const stored = stashOf(Forecast.prototype.temperature);
 console.log(
   `temperature's stash holds ${await stored.size()} results; Oslo day 1 is ${await stored.getFunc(new Forecast('Oslo', 'anyone'), 1)}`,

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { Cacheable } from 'cacheable';
 import { HashStash } from 'hashstash';
 import { createKeyv, KeyvHashStash } from 'hashstash/keyv';
@@ -23,10 +24,11 @@ console.log(
 await keyv.set('session:2', { user: 'bo', since: new Date(), roles: new Set() }, 50);
 await new Promise((resolve) => setTimeout(resolve, 80));
 console.log(
-  `after its ttl: ${String(await keyv.get('session:2'))}; purged from storage: ${await store.purgeExpired()}`,
+  `after its ttl: ${inspect(await keyv.get('session:2'))}; purged from storage: ${await store.purgeExpired()}`,
 );
 
-for await (const [key, value] of keyv.iterator!('web')) console.log(`iterator: ${String(key)} -> ${value.user}`);
+for await (const [key, value] of keyv.iterator!('web') as AsyncIterable<[string, { user: string }]>)
+  console.log(`iterator: ${key} -> ${value.user}`);
 
 // The entries are an ordinary stash: one sub-stash per keyv namespace.
 await using sessions = new HashStash({ engine: 'lmdb', root, name: 'sessions' });
@@ -36,5 +38,5 @@ console.log(`the 'web' namespace as a HashStash holds ${await stash.size()} entr
 // cacheable (and cache-manager) take any keyv as their second layer.
 const cache = new Cacheable({ secondary: createKeyv(new KeyvHashStash({ engine: 'sqlite', root, name: 'pages' })) });
 await cache.set('/home', '<h1>home</h1>', '1h');
-console.log(`cacheable over sqlite: ${await cache.get('/home')}`);
+console.log(`cacheable over sqlite: ${await cache.get<string>('/home')}`);
 await cache.disconnect();

@@ -27,7 +27,7 @@ const first = stash.map(collatzSteps, [27, 97, 871], { numProc: 2 });
 console.log('first map:', await first.all(), `(${counts(first.progress)})`);
 
 const second = stash.map(collatzSteps, [27, 97, 871, 6171, 77031], { numProc: 2 });
-for await (const [[item], steps] of second.entries()) console.log(`  collatzSteps(${item}) = ${steps}`);
+for await (const [[item], steps] of second.entries()) console.log(`  collatzSteps(${item as number}) = ${steps}`);
 await second.all(); // resolves once every result is also stored (iteration ends when the last one is ready)
 console.log(`second map: ${counts(second.progress)}`);
 

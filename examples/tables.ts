@@ -24,5 +24,5 @@ const table = await stash.table();
 console.log(table); // the printout: first and last rows, and the shape
 console.log('columns:', table.columns);
 const byKey = [...table.rows].sort((a, b) => String(a._key).localeCompare(String(b._key)));
-console.log('ages, sorted by key:', byKey.map((row) => `${row._key} ${row.age}`).join(', '));
+console.log('ages, sorted by key:', byKey.map((row) => `${String(row._key)} ${String(row.age)}`).join(', '));
 console.log('CSV header:', table.toCSV().split('\r\n')[0]);

@@ -212,7 +212,10 @@ t.test('bad input', async (t) => {
       'getMany',
       'setMany',
       'close',
-    ].map((m) => [m, typeof (inner as any)[m] === 'function' ? (inner as any)[m].bind(inner) : (inner as any)[m]]),
+    ].map((m) => {
+      const member = (inner as unknown as Record<string, unknown>)[m];
+      return [m, typeof member === 'function' ? (member as (...args: never[]) => unknown).bind(inner) : member];
+    }),
   ) as Record<string, unknown>;
   const plain = {
     ...rest,

@@ -91,9 +91,9 @@ for (const engine of ['memory', 'lmdb', 'sqlite', 'pairtree'] as const satisfies
               throw new Error(`step ${step}: expiresAt(${name})`);
           }
           const entries = new Map<string, number>();
-          for await (const [key, value] of stash.entries()) entries.set(key, value);
+          for await (const [key, value] of stash.entries()) entries.set(key as string, value as number);
           const keys = new Set<string>();
-          for await (const key of stash.keys()) keys.add(key);
+          for await (const key of stash.keys()) keys.add(key as string);
           const same = (seen: Iterable<string>) => [...seen].sort().join() === [...expected.keys()].sort().join();
           if (!same(entries.keys()) || [...entries].some(([key, value]) => expected.get(key) !== value))
             throw new Error(`step ${step}: entries()`);

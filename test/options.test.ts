@@ -87,7 +87,7 @@ t.test('String(stash), toJSON and the engine name', async (t) => {
   const json = stash.toJSON();
   t.equal(json.engine, 'pairtree');
   t.equal(json.path, stash.path);
-  t.equal(JSON.parse(JSON.stringify(stash)).serializer, 'hashstash');
+  t.equal((JSON.parse(JSON.stringify(stash)) as { serializer: string }).serializer, 'hashstash');
 });
 
 t.test('the root as given is kept beside the resolved one (server engines namespace by it)', async (t) => {

@@ -65,7 +65,7 @@ export function runPythonPeer(python: string, spec: PythonSpec): Promise<PythonR
       const text = Buffer.concat(out).toString('utf8').trim();
       let parsed: (PythonResult & { error?: undefined }) | { error: string } | undefined;
       try {
-        parsed = text ? JSON.parse(text.split('\n').at(-1)!) : undefined;
+        parsed = text ? (JSON.parse(text.split('\n').at(-1)!) as typeof parsed) : undefined;
       } catch {
         parsed = undefined;
       }

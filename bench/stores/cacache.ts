@@ -29,7 +29,7 @@ export const cacacheStore: BenchStore = {
     const cacache = createRequire(import.meta.url)('cacache') as Cacache;
     return {
       set: (key, value) => cacache.put(root, key, Buffer.from(JSON.stringify(value))),
-      get: async (key) => JSON.parse((await cacache.get(root, key)).data.toString('utf8')),
+      get: async (key) => JSON.parse((await cacache.get(root, key)).data.toString('utf8')) as unknown,
       async iterate(visit) {
         let count = 0;
         for (const { integrity } of Object.values(await cacache.ls(root))) {

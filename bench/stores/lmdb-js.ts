@@ -97,7 +97,7 @@ export const lmdbJsBinary: BenchStore = {
         db.transactionSync(() => {
           for (const [key, value] of pairs) db.putSync(key, Buffer.from(JSON.stringify(value)));
         }),
-      getSync: (key) => JSON.parse(db.getBinary(key)!.toString()),
+      getSync: (key) => JSON.parse(db.getBinary(key)!.toString()) as unknown,
       path: root,
       close: () => db.close(),
     };

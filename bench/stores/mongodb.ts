@@ -25,10 +25,10 @@ function databaseOf(url: string): string | undefined {
  * `findOne({ _id })` and written with `replaceOne({ _id }, doc, { upsert: true })`. `v` is the value as JSON text
  * (`mongodb`) or as a BSON sub-document (`mongodb-bson`); either way encoding and decoding happen in the timed ops.
  */
-function mongodbStore(
+function mongodbStore<S>(
   name: string,
-  encode: (value: unknown) => unknown,
-  decode: (stored: any) => unknown,
+  encode: (value: unknown) => S,
+  decode: (stored: S) => unknown,
   what: string,
 ): BenchStore {
   return {
@@ -74,7 +74,7 @@ function mongodbStore(
             await collection.insertMany(docs, { ordered: false });
           }
         },
-        get: async (key) => decode((await collection.findOne({ _id: key }))!.v),
+        get: async (key) => decode((await collection.findOne({ _id: key }))!.v as S),
         path: undefined,
         async close() {
           try {

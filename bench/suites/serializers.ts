@@ -20,7 +20,7 @@ const json: SerializerSubject<string> = {
   name: 'JSON',
   yardstick: true,
   serialize: (value) => JSON.stringify(value),
-  deserialize: (text) => JSON.parse(text),
+  deserialize: (text) => JSON.parse(text) as unknown,
   byteLength: (text) => Buffer.byteLength(text),
 };
 
@@ -28,7 +28,7 @@ const nodeV8: SerializerSubject<Uint8Array> = {
   name: 'node:v8',
   yardstick: true,
   serialize: (value) => v8.serialize(value),
-  deserialize: (bytes) => v8.deserialize(bytes),
+  deserialize: (bytes) => v8.deserialize(bytes) as unknown,
   byteLength: (bytes) => bytes.byteLength,
 };
 

@@ -11,7 +11,6 @@ import {
   corruptSerialized,
   garbageBody,
   mutateBytes,
-  type ByteMutation,
   type Mutation,
 } from './mutations.js';
 import { Random } from './random.js';

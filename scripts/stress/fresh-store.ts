@@ -117,7 +117,7 @@ export async function runRound(options: RoundOptions): Promise<RoundResult> {
     const outcomes = await Promise.all(writers.map((w) => w.outcome));
 
     const lost: string[] = [];
-    await using stash = new HashStash({ root, engine: options.engine });
+    await using stash = new HashStash<[number, number], unknown>({ root, engine: options.engine });
     for (const [writer, outcome] of outcomes.entries()) {
       for (const [i, length] of outcome.acknowledged) {
         const value = await stash.get([writer, i]);

@@ -12,6 +12,7 @@ t.test("base64 slices its text, so a blob past V8's string limit still encodes a
   let encoded: Uint8Array | undefined = base64Codec.encode(input);
   t.equal(encoded.length, (size / 3) * 4);
   const decoded = base64Codec.decode(encoded);
+  // eslint-disable-next-line no-useless-assignment -- drops the reference, so the encoded copy can be collected
   encoded = undefined;
   t.equal(decoded.length, size);
   t.equal(Buffer.compare(decoded, input), 0, 'the same bytes back');

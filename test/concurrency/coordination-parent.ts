@@ -88,8 +88,8 @@ export function startThread(job: CoordinationJob): Racer {
 
 /** The participant's next message; an error message when it ended without one. */
 export async function nextMessage(racer: Racer): Promise<ChildMessage> {
-  const { value, done } = await racer.messages.next();
-  return done ? { error: 'the racer ended without a word' } : value;
+  const next = await racer.messages.next();
+  return next.done ? { error: 'the racer ended without a word' } : next.value;
 }
 
 /** What {@link runTogether} hands back: the parent's stash, each participant's last message, and the time they took. */

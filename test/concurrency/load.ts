@@ -68,7 +68,8 @@ export function problemWith(key: unknown, value: unknown): string | undefined {
   const writer = Number(match[1]);
   const i = Number(match[2]);
   if (!isIndex(writer, WRITERS) || !isIndex(i, WRITES_PER_WRITER)) return `unexpected key ${preview(key)}`;
-  if (!isDeepStrictEqual(value, distinctValue(writer, i))) return `'${key}' holds a wrong value: ${preview(value)}`;
+  if (!isDeepStrictEqual(value, distinctValue(writer, i)))
+    return `'${match[0]}' holds a wrong value: ${preview(value)}`;
   return undefined;
 }
 
@@ -91,7 +92,7 @@ export interface ReadReport {
  * nobody awaits the result until the writers are done). Yields a macrotask between passes so the caller's worker
  * and child-process events (which end `writing()`) are delivered.
  */
-export async function readWhileWriting(stash: HashStash, writing: () => boolean): Promise<ReadReport> {
+export async function readWhileWriting(stash: HashStash<string, unknown>, writing: () => boolean): Promise<ReadReport> {
   const report: ReadReport = { passes: 0, entriesRead: 0, problems: [] };
   const note = (problem: string) => {
     if (report.problems.length < 20) report.problems.push(problem);

@@ -19,7 +19,7 @@ for (const engine of PERSISTENT_ENGINES) {
     t.setTimeout(90_000);
     // Registered before t.testdir(), so it runs before the test folder is removed.
     const children: ChildProcess[] = [];
-    let stash: HashStash | undefined;
+    let stash: HashStash<string, unknown> | undefined;
     t.teardown(async () => {
       await Promise.all(children.map(killAndWait));
       await stash?.close();
@@ -60,7 +60,7 @@ for (const engine of PERSISTENT_ENGINES) {
       });
     }
 
-    stash = new HashStash({ root, engine });
+    stash = new HashStash<string, unknown>({ root, engine });
     await allReady;
     t.strictSame(errors, [], 'every writer opened the stash');
     if (errors.length) return;

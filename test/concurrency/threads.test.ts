@@ -16,7 +16,7 @@ for (const engine of PERSISTENT_ENGINES) {
     t.setTimeout(90_000);
     // Registered before t.testdir(), so it runs before the test folder is removed.
     const workers: Worker[] = [];
-    let stash: HashStash | undefined;
+    let stash: HashStash<string, unknown> | undefined;
     t.teardown(async () => {
       await Promise.all(workers.map((worker) => worker.terminate()));
       await stash?.close();
@@ -52,7 +52,7 @@ for (const engine of PERSISTENT_ENGINES) {
       });
     }
 
-    stash = new HashStash({ root, engine });
+    stash = new HashStash<string, unknown>({ root, engine });
     await allReady;
     t.strictSame(errors, [], 'every writer opened the stash');
     if (errors.length) return;

@@ -79,7 +79,7 @@ for (const entry of ENTRY_POINTS) {
       t.ok(module, `the reference has a module ${entry.module}`);
       const documented = new Map((module?.children ?? []).map((child) => [child.name, child]));
 
-      const runtime = Object.keys(await import(pathToFileURL(join(repoRoot, `${entry.compiled}.js`)).href));
+      const runtime = Object.keys((await import(pathToFileURL(join(repoRoot, `${entry.compiled}.js`)).href)) as object);
       const declared = declaredExportsOf(join(repoRoot, `${entry.compiled}.d.ts`));
       t.ok(runtime.length > 0 && declared.length >= runtime.length, 'the entry point exports values (and types)', {
         runtime,

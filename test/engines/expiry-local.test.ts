@@ -21,7 +21,7 @@ type Db = {
   exec(sql: string): void;
   close(): void;
 };
-const openSqlite = (file: string): Db => new (require('better-sqlite3'))(file);
+const openSqlite = (file: string): Db => new (require('better-sqlite3') as new (file: string) => Db)(file);
 
 function clockAt(start = 1_800_000_000_000) {
   let now = start;
@@ -50,7 +50,7 @@ for (const engine of ['lmdb', 'sqlite', 'pairtree', 'memory'] as const satisfies
     t.strictSame(await stash.getAll('log'), [], 'no version of a purged key is left');
     await stash.set('log', 4);
     t.strictSame(
-      await stash.getAll('log', { withMetadata: true }).then((all) => all.map((v) => [v.version, v.value])),
+      await stash.getAll('log', { withMetadata: true }).then((all) => all.map((v) => [v.version, v.value as unknown])),
       [[1, 4]],
       'numbering starts over, as after a delete',
     );

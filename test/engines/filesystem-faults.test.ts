@@ -76,7 +76,12 @@ for (const engine of engines) {
       );
       t.match((failure as Error).message, fs.dir, 'the message names the path');
       for (let i = 0; i < 20; i++) t.same(await stash.get(`small-${i}`), { i }, `small-${i} survives`);
-      for (let i = 0; i < stored; i++) t.equal((await stash.get(`big-${i}`))?.length, 100_000, `big-${i} survives`);
+      for (let i = 0; i < stored; i++)
+        t.equal(
+          ((await stash.get(`big-${i}`)) as { length: number } | undefined)?.length,
+          100_000,
+          `big-${i} survives`,
+        );
       // Sets fired together on the full disk (one shared commit on lmdb) each reject with a typed error.
       const together = await Promise.allSettled(
         Array.from({ length: 10 }, (_, i) => stash.set(`burst-${i}`, text(50_000))),

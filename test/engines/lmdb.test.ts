@@ -152,7 +152,7 @@ t.test('a delete issued while appends are pending removes their versions too', a
     await plain.set('k', 0); // no version space yet when the delete looks
     const [, , deleted] = await Promise.all([log.set('k', 1), log.set('k', 2), remove()]);
     t.equal(deleted, true, `${label}: the key was there`);
-    const value = await log.get('k');
+    const value: unknown = await log.get('k');
     const versions = await log.getAll('k');
     if (value === undefined) t.strictSame(versions, [], `${label}: the key is gone, and so are its versions`);
     else t.equal(versions.at(-1), value, `${label}: get reads the newest version getAll lists`);

@@ -41,7 +41,7 @@ function run<T>(workerData: object): { worker: Worker; reply: Promise<T> } {
 t.test('4 threads writing and reading 10,000 overlapping keys each never read a mix of two writes', async (t) => {
   const root = t.testdir();
   const name = 'hammer';
-  const stash = new HashStash({ root, name, engine: 'memory' });
+  const stash = new HashStash<string, { writer: number }>({ root, name, engine: 'memory' });
   t.teardown(() => stash.close());
   const range = 20_000;
   const start = new Int32Array(new SharedArrayBuffer(8));
@@ -120,7 +120,7 @@ t.test('a worker started by piscina shares the table', async (t) => {
     maxThreads: 2,
   });
   t.teardown(() => pool.destroy());
-  const result = await pool.run({ root, name: 'pool' });
+  const result = (await pool.run({ root, name: 'pool' })) as unknown;
   t.equal(result, 'hello', 'the pool worker reads what the main thread wrote');
   t.equal(await stash.get('from pool'), 'written in a pool worker', 'the main thread reads what the pool worker wrote');
 });

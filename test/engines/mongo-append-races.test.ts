@@ -81,7 +81,7 @@ if (sharedUrl) {
       await stash.set('k', 4);
       const records = await stash.getAll('k', { withMetadata: true });
       t.strictSame(
-        records.map((r) => [r.version, r.value]),
+        records.map((r) => [r.version, r.value as unknown]),
         [
           [1, 1],
           [2, 2],
@@ -106,9 +106,10 @@ if (sharedUrl) {
     const { versions } = collections(stash);
     t.equal(await versions.countDocuments({}), 0, 'no version or counter document is left');
     await stash.set('k', 'again');
-    t.strictSame(await stash.getAll('k', { withMetadata: true }).then((r) => r.map((v) => [v.version, v.value])), [
-      [1, 'again'],
-    ]);
+    t.strictSame(
+      await stash.getAll('k', { withMetadata: true }).then((r) => r.map((v) => [v.version, v.value as unknown])),
+      [[1, 'again']],
+    );
   });
 
   t.test('deletes racing appends from two stashes: afterwards get reads the newest version getAll lists', async (t) => {

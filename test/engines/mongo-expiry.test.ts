@@ -111,7 +111,11 @@ if (sharedUrl) {
     const { engine, collection } = open(t);
     await engine.set(bytes('k'), blob('v', START + 1_000));
     const offered = await (engine as Engine & { expiryIndexes(): Promise<ExpiryIndexes | undefined> }).expiryIndexes();
-    const indexes = await collection.listIndexes().toArray();
+    const indexes = (await collection.listIndexes().toArray()) as {
+      name?: string;
+      key?: unknown;
+      expireAfterSeconds?: number;
+    }[];
     const ttl = indexes.find((index) => index.name === 'hashstash_purge_at');
     const build = await raw
       .db('admin')

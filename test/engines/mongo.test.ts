@@ -199,6 +199,7 @@ if (url) {
           ? stored.find((d) => d._id === text)
           : stored.find((d) => d.k !== undefined && Buffer.from((d.k as { buffer: Uint8Array }).buffer).equals(key));
       t.ok(document, `${label}: stored as ${form}`);
+      // eslint-disable-next-line no-control-regex -- \u0001 is the marker byte of a hashed _id
       if (form === 'hashed') t.match(document?._id, /^\u0001[A-Za-z0-9_-]{43}$/, `${label}: under a marked sha256`);
     }
     const iterated = (await collect(engine.keys())).map((key) => Buffer.from(key).toString('hex')).sort();
@@ -241,7 +242,7 @@ if (url) {
     t.equal(await other.size(), 200, 'by every client');
     const values = await two.getMany(Array.from({ length: 200 }, (_, i) => `k${i}`));
     t.strictSame(
-      values.filter((value, i) => value?.i !== i),
+      (values as ({ i: number } | undefined)[]).filter((value, i) => value?.i !== i),
       [],
       'each key holds one of its own writes',
     );

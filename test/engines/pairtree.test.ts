@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { DecodeError, encodeKey, hashKey, HashStash, HashStashError, type HashStashOptions } from '../../src/index.js';
 import { collect } from '../helpers/collect.js';
 import { appendSuite } from '../helpers/append-suite.js';
@@ -33,8 +34,15 @@ appendSuite(t, { engine: 'pairtree', persistent: true, sync: true });
 
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;
 
-function open(t: Test, options: Partial<HashStashOptions> = {}): HashStash {
-  const stash = new HashStash({ root: t.testdir(), engine: 'pairtree', ...options });
+/** The value the concurrent writers store under `shared-<i>`. */
+interface Shared {
+  readonly i: number;
+  readonly worker: number;
+  readonly pad: string;
+}
+
+function open<K = unknown, V = unknown>(t: Test, options: Partial<HashStashOptions> = {}): HashStash<K, V> {
+  const stash = new HashStash<K, V>({ root: t.testdir(), engine: 'pairtree', ...options });
   t.teardown(() => stash.close());
   return stash;
 }
@@ -140,9 +148,14 @@ t.test('four processes writing at once lose nothing, and a reader never sees a t
   for (const c of children) t.equal(await nextLine(c.lines), 'ready', 'a writer started');
   writeFileSync(go, '');
 
-  const reader = new HashStash({ root, name: 'concurrent', engine: 'pairtree', compress: 'raw' });
+  const reader = new HashStash<string, Shared | undefined>({
+    root,
+    name: 'concurrent',
+    engine: 'pairtree',
+    compress: 'raw',
+  });
   t.teardown(() => reader.close());
-  const validShared = (value: any, i: number) =>
+  const validShared = (value: Shared | undefined, i: number) =>
     value?.i === i && value.worker >= 0 && value.worker < writers && value.pad === String(value.worker).repeat(65536);
   let running = true;
   const exits = Promise.all(children.map((c) => c.exit)).finally(() => {
@@ -181,7 +194,7 @@ t.test('four processes writing at once lose nothing, and a reader never sees a t
     for (let i = 0; i < perWriter; i++) distinctKeys.push(`w${worker}-${i}`);
   const values = await reader.getMany(distinctKeys);
   const lost = distinctKeys.filter(
-    (key, n) => values[n]?.i !== Number(key.split('-')[1]) || `w${values[n].worker}` !== key.split('-')[0],
+    (key, n) => values[n]?.i !== Number(key.split('-')[1]) || `w${values[n]?.worker}` !== key.split('-')[0],
   );
   t.strictSame(lost, [], `all ${writers * perWriter} distinct keys read back their own value`);
   const sharedValues = await reader.getMany(Array.from({ length: shared }, (_, i) => `shared-${i}`));
@@ -228,7 +241,13 @@ t.test('a corrupt value file gives DecodeError for that key while the others sti
         corrupt(join(entryFolder(stash, 'victim'), 'value'));
         await t.rejects(() => stash.get('victim'), DecodeError, 'get rejects with DecodeError');
         await t.rejects(() => stash.get('victim', 'fallback'), DecodeError, 'a fallback does not hide corruption');
-        t.throws(() => stash.sync.get('victim'), DecodeError, 'so does the sync view');
+        t.throws(
+          () => {
+            stash.sync.get('victim');
+          },
+          DecodeError,
+          'so does the sync view',
+        );
         t.equal(await stash.get('neighbour'), 'fine', 'other keys still read');
         t.strictSame(await stash.get({ other: 1 }), [1]);
         t.equal(await stash.size(), 3, 'size still counts the damaged entry');
@@ -258,7 +277,7 @@ t.test('size, has and keys never read value files', async (t) => {
   for (const key of keys)
     t.ok(
       listed.some((got) => Buffer.from(encodeKey(got)).equals(Buffer.from(encodeKey(key)))),
-      `keys() lists ${String(key)}`,
+      `keys() lists ${inspect(key)}`,
     );
   t.equal(await stash.has('a'), true, 'has works');
   // Not t.rejects(fn, HashStashError): tap matches an error class by name, so a subclass would not match.
@@ -375,7 +394,11 @@ t.test('temp files', async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     writer.process.kill('SIGKILL');
     await writer.exit;
-    const stash = new HashStash({ root, engine: 'pairtree', compress: 'raw' });
+    const stash = new HashStash<string, { payload: string; n: number } | undefined>({
+      root,
+      engine: 'pairtree',
+      compress: 'raw',
+    });
     t.teardown(() => stash.close());
     const value = await stash.get('hot');
     t.ok(value && value.payload === String(value.n % 10).repeat(1 << 20), `a whole value (write #${value?.n})`);

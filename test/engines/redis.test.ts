@@ -72,8 +72,8 @@ async function failure(operation: () => unknown): Promise<unknown> {
 }
 
 /** A stash on the redis engine, closed when the test ends. */
-function open(t: Test, options: Partial<HashStashOptions>): HashStash {
-  const stash = new HashStash({ engine: 'redis', root: t.testdirName, ...options });
+function open<K = unknown, V = unknown>(t: Test, options: Partial<HashStashOptions>): HashStash<K, V> {
+  const stash = new HashStash<K, V>({ engine: 'redis', root: t.testdirName, ...options });
   t.teardown(() => stash.close());
   return stash;
 }
@@ -406,7 +406,7 @@ t.test('on a private server', { skip: privateServerSkip('redis') }, async (t) =>
 
   t.test('iteration streams: it reads the hash a bounded batch at a time', async (t) => {
     const raw = rawClient(t, server.url);
-    const stash = open(t, { url: server.url, compress: 'raw' });
+    const stash = open<number, string>(t, { url: server.url, compress: 'raw' });
     const count = 20_000;
     const valueOf = (i: number) => `${i}:${'v'.repeat(2_000)}`;
     await stash.setMany(
@@ -442,7 +442,7 @@ t.test('on a private server', { skip: privateServerSkip('redis') }, async (t) =>
 
   t.test('large values are read a few at a time', async (t) => {
     const raw = rawClient(t, server.url);
-    const stash = open(t, { url: server.url, compress: 'raw' });
+    const stash = open<number, string>(t, { url: server.url, compress: 'raw' });
     const count = 24;
     const valueOf = (i: number) => String(i % 10).repeat(1.5 * MB);
     for (let i = 0; i < count; i++) await stash.set(i, valueOf(i));

@@ -60,9 +60,9 @@ t.test('a value stored as TEXT or as a number', async (t) => {
       const names = new RegExp(`key "bad" in .* is ${label}`);
       const reads: [string, () => unknown][] = [
         ['get', () => stash.get('bad')],
-        ['sync get', () => stash.sync.get('bad')],
+        ['sync get', (): unknown => stash.sync.get('bad')],
         ['getMany', () => stash.getMany(['good', 'bad'])],
-        ['sync getMany', () => stash.sync.getMany(['bad'])],
+        ['sync getMany', (): unknown => stash.sync.getMany(['bad'])],
         ['entries', () => collect(stash.entries())],
         ['values', () => collect(stash.values())],
         ['for await', () => collect(stash)],
@@ -94,7 +94,7 @@ t.test('a key stored as TEXT', async (t) => {
     ['rawKeys', () => collect(stash.rawKeys())],
     ['entries', () => collect(stash.entries())],
     ['values', () => collect(stash.values())],
-    ['sync keys', () => [...stash.sync.keys()]],
+    ['sync keys', (): unknown => [...stash.sync.keys()]],
     ['records', () => stash.records()],
     ['table', () => stash.table()],
   ] as const)

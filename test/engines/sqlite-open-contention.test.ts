@@ -106,8 +106,8 @@ t.test(
       });
       const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
       const next = async (): Promise<string> => {
-        const { value, done } = await lines.next();
-        return done ? `opener ${opener} ended early: ${stderr}` : value;
+        const line = await lines.next();
+        return line.done ? `opener ${opener} ended early: ${stderr}` : line.value;
       };
       return { child, next };
     });
@@ -191,7 +191,9 @@ t.test(
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(holder);
-    const { value } = await createInterface({ input: holder.stdout })[Symbol.asyncIterator]().next();
+    const { value } = (await createInterface({ input: holder.stdout })[Symbol.asyncIterator]().next()) as {
+      value: unknown;
+    };
     t.equal(value, 'locked', 'another process holds the write lock');
 
     writeFileSync(go, '');

@@ -43,7 +43,7 @@ t.test('reading a closed stash and closing leaves its folder and database file a
   const reader = openReader(t, root);
   t.equal(await reader.get('a'), 1);
   t.strictSame(await reader.getMany(['a', 'b', 'c']), [1, { nested: [2] }, undefined]);
-  t.equal(reader.sync.get('b').nested[0], 2);
+  t.equal((reader.sync.get('b') as { nested: number[] }).nested[0], 2);
   t.equal(await reader.has('b'), true);
   t.equal(await reader.size(), 2);
   t.strictSame((await collect(reader.keys())).sort(), ['a', 'b']);
@@ -105,7 +105,9 @@ t.test('after a writer was killed mid-run, a reader reads every commit it made',
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   t.teardown(() => killAndWait(writer));
-  const { value } = await createInterface({ input: writer.stdout })[Symbol.asyncIterator]().next();
+  const { value } = (await createInterface({ input: writer.stdout })[Symbol.asyncIterator]().next()) as {
+    value: unknown;
+  };
   t.equal(value, 'written');
   await killAndWait(writer);
   const reader = openReader(t, root);

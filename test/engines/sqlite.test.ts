@@ -38,7 +38,7 @@ const betterSqlite3Path = createRequire(import.meta.url).resolve('better-sqlite3
 
 /** The few better-sqlite3 calls these tests make on their own connections. */
 interface RawDatabase {
-  prepare(sql: string): { get(...params: unknown[]): any; all(...params: unknown[]): any[] };
+  prepare(sql: string): { get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] };
   pragma(sql: string, options?: { simple: boolean }): unknown;
   close(): void;
 }
@@ -48,8 +48,8 @@ const RawDatabase = createRequire(import.meta.url)('better-sqlite3') as new (
 ) => RawDatabase;
 
 /** A stash closed when the test ends; in `t.testdir()` unless `options.root` says (each testdir() call empties it). */
-function open(t: Test, options: Partial<HashStashOptions> = {}): HashStash {
-  const stash = new HashStash({ engine: 'sqlite', ...options, root: options.root ?? t.testdir() });
+function open<K = unknown, V = unknown>(t: Test, options: Partial<HashStashOptions> = {}): HashStash<K, V> {
+  const stash = new HashStash<K, V>({ engine: 'sqlite', ...options, root: options.root ?? t.testdir() });
   t.teardown(() => stash.close());
   return stash;
 }
@@ -118,7 +118,7 @@ t.test('a stash is one WAL-mode database file holding the encoded keys and the s
   const db = new RawDatabase(databaseOf(stash), { readonly: true });
   t.teardown(() => db.close());
   t.equal(db.pragma('journal_mode', { simple: true }), 'wal', 'WAL mode is on');
-  const rows = db.prepare('SELECT key, value FROM entries').all();
+  const rows = db.prepare('SELECT key, value FROM entries').all() as { key: Buffer; value: Buffer }[];
   t.equal(rows.length, 1);
   t.ok(Buffer.from(encodeKey(key)).equals(rows[0].key), 'key holds the encoded key');
   const [[, blob]] = await collect(stash.rawEntries());
@@ -268,14 +268,16 @@ t.test('readonly', async (t) => {
     while (running) {
       for (const [r, reader] of readers.entries()) {
         try {
-          const counters = await reader.getMany(Array.from({ length: writers }, (_, w) => `counter-${w}`));
+          const counters = (await reader.getMany(Array.from({ length: writers }, (_, w) => `counter-${w}`))) as (
+            number | undefined
+          )[];
           for (const [w, counter] of counters.entries()) {
             if (counter === undefined) continue;
             if (counter < lastCounter[r][w])
               failures.push(`reader ${r} saw counter-${w} go back from ${lastCounter[r][w]} to ${counter}`);
             lastCounter[r][w] = counter;
           }
-          const shared = reader.sync.get('shared');
+          const shared = reader.sync.get('shared') as { worker: number; pad: string } | undefined;
           if (shared !== undefined && shared.pad !== String(shared.worker).repeat(10000))
             failures.push(`reader ${r} read a torn value`);
           const size = await reader.size();
@@ -319,7 +321,7 @@ t.test('writes during paged iteration', async (t) => {
   const original = (i: number) => `orig-${String(i).padStart(5, '0')}`;
 
   t.test('through the async stash', async (t) => {
-    const stash = open(t);
+    const stash = open<string, number>(t);
     await stash.setMany(Array.from({ length: count }, (_, i) => [original(i), i] as [string, number]));
     const seen = new Map<string, number>();
     let step = 0;
@@ -341,7 +343,7 @@ t.test('writes during paged iteration', async (t) => {
   });
 
   t.test('through stash.sync', async (t) => {
-    const stash = open(t);
+    const stash = open<string, number>(t);
     const view = stash.sync;
     view.update(Array.from({ length: count }, (_, i) => [original(i), i] as [string, number]));
     let seen = 0;
@@ -358,7 +360,7 @@ t.test('writes during paged iteration', async (t) => {
   });
 
   t.test('values larger than a page of bytes stream whole, once each', async (t) => {
-    const stash = open(t, { compress: 'raw' });
+    const stash = open<number, string>(t, { compress: 'raw' });
     const large = (i: number) => String(i % 10).repeat(300_000 + i);
     const n = 40;
     await stash.setMany(Array.from({ length: n }, (_, i) => [i, large(i)] as [number, string]));

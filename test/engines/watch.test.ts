@@ -8,6 +8,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { engineWatchConformance } from 'hashstash/test-suite';
+import type { RawChange } from '../../src/engines/engine.js';
 import { engineFactory } from '../../src/engines/index.js';
 import { HashStash, UnsupportedError, type StashChange } from '../../src/index.js';
 import { mongoUrl, redisUrl, serverSkip } from '../helpers/servers.js';
@@ -147,7 +148,7 @@ t.test('an engine without a change feed: UnsupportedError naming it', async (t) 
       if (property === 'watch') return undefined;
       if (property === 'name') return 'plain';
       const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value as (...args: never[]) => unknown).bind(target) : value;
     },
   });
   const stash = new HashStash({ engine, root: t.testdir() });
@@ -179,7 +180,7 @@ t.test(
     log.log(PAIRTREE_CHANGE.set, Buffer.from('after'));
     const seen: string[] = [];
     for (;;) {
-      const { value } = await changes.next();
+      const value = (await changes.next()).value as RawChange | undefined;
       seen.push(value!.type === 'set' ? `set ${Buffer.from(value!.key).toString()}` : value!.type);
       if (seen.at(-1) === 'set after') break;
     }
@@ -208,7 +209,7 @@ t.test('pairtree: a watcher follows the log across a rotation and misses nothing
   let sets = 0;
   let missed = 0;
   for (;;) {
-    const { value } = await changes.next();
+    const value = (await changes.next()).value as RawChange | undefined;
     if (value!.type === 'missed') missed++;
     if (value!.type !== 'set') continue;
     const key = Buffer.from(value!.key).toString();

@@ -74,7 +74,7 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
         'versions count from 1',
       );
       t.strictSame(
-        records.map((r) => r.value),
+        records.map((r) => r.value as unknown),
         [{ goodness: 'good' }, { goodness: 'bad' }, [3]],
       );
       for (const record of records) {
@@ -118,9 +118,10 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
       t.strictSame(await log.getAll('k'), []);
       t.equal(await log.size(), 1);
       await log.set('k', 3);
-      t.strictSame(await log.getAll('k', { withMetadata: true }).then((all) => all.map((r) => [r.version, r.value])), [
-        [1, 3],
-      ]);
+      t.strictSame(
+        await log.getAll('k', { withMetadata: true }).then((all) => all.map((r) => [r.version, r.value as unknown])),
+        [[1, 3]],
+      );
       t.strictSame(await log.getAll('other'), ['kept'], 'other keys keep their versions');
       t.equal(await log.pop('k'), 3);
       t.strictSame(await log.getAll('k'), [], 'pop removes the versions too');
@@ -191,7 +192,7 @@ export function appendSuite(t: Test, config: AppendSuiteConfig): void {
         Array.from({ length: count }, (_, i) => i + 1),
       );
       t.strictSame(
-        all.map((r) => r.value),
+        all.map((r) => r.value as unknown),
         Array.from({ length: count }, (_, i) => i),
         'every value once, numbered in the order they were made',
       );

@@ -108,11 +108,17 @@ t.test('a decorator factory checks its options when the class is defined', async
   t.throws(() => stashed({ forse: true } as never), ConfigError);
   t.throws(() => stashed({ engine: 'nope' } as never), ConfigError);
   t.throws(() => new HashStash({ engine: 'memory' }).stashed({ keyThis: 'id' } as never), ConfigError);
-  t.throws(() => (stashed as Function)({}, {}), ConfigError, 'two arguments without a function are refused');
+  t.throws(
+    () => (stashed as (...args: unknown[]) => unknown)({}, {}),
+    ConfigError,
+    'two arguments without a function are refused',
+  );
 });
 
 t.test('getters, setters, fields and classes are refused with a clear error', async (t) => {
   const stash = new HashStash({ root: t.testdir(), engine: 'memory' });
+  // `any`: applied where TypeScript refuses a method decorator (a getter, a field, a class, by hand), to see it throw.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
   const decorate: any = stash.stashed();
   t.throws(
     () => {
@@ -138,6 +144,7 @@ t.test('getters, setters, fields and classes are refused with a clear error', as
     class Shape {}
     return Shape;
   }, ConfigError);
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- `decorate` is `any` (above)
   t.throws(() => decorate(() => 1, { name: 'x' }), ConfigError, 'the decorator applied by hand without a context');
 });
 

@@ -115,7 +115,7 @@ t.test('a project without the optional drivers: the default path works, the othe
       timeout: 60_000,
     });
     t.equal(stderr, '', `${script}: nothing on stderr`);
-    return JSON.parse(stdout) as Record<string, any>;
+    return JSON.parse(stdout) as Record<string, unknown>;
   };
 
   t.strictSame(

@@ -12,8 +12,12 @@ t.test('the tarball holds what package.json points at, the usual files, and maps
   const shipped = new Set(files);
 
   for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) t.ok(shipped.has(file), `ships ${file}`);
-  const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'));
-  const conditions = (Object.values(manifest.exports) as (string | Record<string, string>)[]).flatMap((target) =>
+  const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as {
+    main: string;
+    types: string;
+    exports: Record<string, string | Record<string, string>>;
+  };
+  const conditions = Object.values(manifest.exports).flatMap((target) =>
     typeof target === 'string' ? [target] : Object.values(target),
   );
   const entries = [manifest.main, manifest.types, ...conditions];

@@ -80,7 +80,7 @@ t.test('a worker out of memory is replaced and its item fails with reason out-of
   const hungry = (x: number) => {
     if (x === 1) {
       const hoard: number[][] = [];
-      for (;;) hoard.push(new Array(100_000).fill(x));
+      for (;;) hoard.push(new Array<number>(100_000).fill(x));
     }
     return x;
   };

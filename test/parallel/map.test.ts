@@ -66,7 +66,7 @@ t.test('results are stored like stash.run: a later run hits, and a map finds wha
   t.equal(await memo.stash.getFunc(2), 8);
 
   const log = join(dir, 'calls.log');
-  const { loggedSquare: square } = await import(WORK.href);
+  const { loggedSquare: square } = (await import(WORK.href)) as typeof import('../fixtures/parallel/work.js');
   await stash.map(loggedSquare, [8], { numProc: 1, args: [log] }).all();
   t.equal(await stash.run(square, 8, log), 64);
   t.strictSame(calls(log), [8], 'stash.run read what the map stored');
@@ -86,7 +86,7 @@ t.test('iteration ends once every result is stored', async (t) => {
   const seen: unknown[] = [];
   for await (const value of stash.map(loggedSquare, [1, 2, 3, 4, 5], { numProc: 2, args: [log] })) seen.push(value);
   t.strictSame(seen, [1, 4, 9, 16, 25]);
-  const { loggedSquare: square } = await import(WORK.href);
+  const { loggedSquare: square } = (await import(WORK.href)) as typeof import('../fixtures/parallel/work.js');
   t.equal(await stash.stashed(square).stash.size(), 5, 'every result is stored when the loop ends');
   await stash.close();
 });

@@ -109,7 +109,7 @@ t.test('errors come back as real errors of their class, with message, stack, cau
 
   const aggregate = roundTrip(new AggregateError([new Error('one')], 'many'));
   t.ok(aggregate instanceof AggregateError);
-  t.equal(aggregate.errors[0].message, 'one');
+  t.equal((aggregate.errors[0] as Error).message, 'one');
 
   t.notOk(Object.hasOwn(roundTrip(new Error()), 'message'), 'an error made without a message has none of its own');
 

@@ -99,7 +99,8 @@ class Comparison {
     }
     const keysA = Object.keys(a);
     const keysB = Object.keys(b);
-    if (keysA.join('\u0000') !== keysB.join('\u0000')) return `${path}: property names differ (${keysA} vs ${keysB})`;
+    if (keysA.join('\u0000') !== keysB.join('\u0000'))
+      return `${path}: property names differ (${keysA.join(',')} vs ${keysB.join(',')})`;
     for (const key of keysA) {
       const d = this.compare(
         (a as Record<string, unknown>)[key],

@@ -71,7 +71,7 @@ t.test('what v8 loses, as the serializer documents it', async (t) => {
   t.notOk(point instanceof Point, 'class instances come back as plain objects');
   t.same(point, { x: 1 });
   const error = Object.assign(new Error('x'), { code: 'E1' });
-  t.equal((roundTrip(error) as typeof error).code, undefined, 'own properties of errors are lost');
+  t.equal(roundTrip<typeof error>(error).code, undefined, 'own properties of errors are lost');
   t.same(roundTrip(new URL('https://example.com/')), {}, 'a URL comes back as {}');
 });
 

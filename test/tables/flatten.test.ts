@@ -108,7 +108,7 @@ t.test('metadata follows the key', async (t) => {
 });
 
 t.test('a field named __proto__ is a column, not a prototype change', async (t) => {
-  const value = JSON.parse('{"__proto__": {"polluted": 1}, "ok": 2}');
+  const value = JSON.parse('{"__proto__": {"polluted": 1}, "ok": 2}') as unknown;
   const record = flattenRecord('k', value);
   t.equal(Object.getPrototypeOf(record), Object.prototype);
   t.equal((record as { polluted?: unknown }).polluted, undefined);
@@ -124,6 +124,6 @@ t.test('a cycle stops flattening where the object meets itself', async (t) => {
 });
 
 t.test('null-prototype objects are plain objects', async (t) => {
-  const value = Object.assign(Object.create(null), { a: { b: 1 } });
+  const value = Object.assign(Object.create(null) as object, { a: { b: 1 } });
   t.strictSame(flattenRecord('k', value), { _key: 'k', 'a.b': 1 });
 });

@@ -49,9 +49,9 @@ eachEngine(t, 'await using removes a temporary stash at scope exit', async (t, e
   const base = engineOptions(t, engine);
   const stash = open(t, { ...base, compress: 'zlib' });
   await stash.set('keep', 'parent value');
-  let id = '';
-  let path = '';
-  let tmpOptions: HashStashOptions = {};
+  let id: string;
+  let path: string;
+  let tmpOptions: HashStashOptions;
   {
     await using tmp = stash.tmp<string, number>();
     id = tmp.tmpId;
@@ -65,7 +65,7 @@ eachEngine(t, 'await using removes a temporary stash at scope exit', async (t, e
     t.equal(await tmp.size(), 50);
     t.equal(await tmp.get('keep'), undefined, 'a fresh location');
     if (engine.engine !== 'memory') {
-      const entry = JSON.parse(readFileSync(registryFile(stash.root, id), 'utf8'));
+      const entry = JSON.parse(readFileSync(registryFile(stash.root, id), 'utf8')) as { owner: { pid: number } };
       t.equal(entry.owner.pid, process.pid, 'registered with this process');
     }
     if (engine.onDisk) t.ok(existsSync(tmp.path), 'data on disk while in scope');
@@ -90,11 +90,11 @@ eachEngine(t, 'a temporary stash is removed when its scope exits by an exception
 eachEngine(t, 'withTmp removes the stash after the callback, whether it returns or throws', async (t, engine) => {
   const stash = open(t, engineOptions(t, engine));
   let seen: { id: string; path: string; options: HashStashOptions } | undefined;
-  const result = await stash.withTmp(async (tmp) => {
+  const result = await stash.withTmp<number, string, number>(async (tmp) => {
     seen = { id: tmp.tmpId, path: tmp.path, options: optionsOf(tmp) };
     await tmp.set('a', 1);
     await tmp.set('b', 2);
-    return (await tmp.get('a')) + (await tmp.get('b'));
+    return (await tmp.get('a'))! + (await tmp.get('b'))!;
   });
   t.equal(result, 3, 'the callback result');
   await assertGone(t, engine, stash.root, seen!.id, seen!.options, seen!.path);
