@@ -3,6 +3,7 @@
 import t from 'tap';
 import { EngineUnavailableError, ReadOnlyError } from '../../src/index.js';
 import { storageError } from '../../src/engines/fs-errors.js';
+import { Feeds } from '../../src/engines/change-feed.js';
 import { SharedResources } from '../../src/engines/shared-resources.js';
 
 t.test('SharedResources makes a resource once per key and closes it on the last release', async (t) => {
@@ -70,3 +71,26 @@ t.test(
     );
   },
 );
+
+t.test('Feeds.closeAll stops every feed, even after one whose stop() throws synchronously', async (t) => {
+  const feeds = new Feeds();
+  const stopped: string[] = [];
+  feeds.add({
+    stop() {
+      throw new Error('this source fails to stop');
+    },
+  });
+  feeds.add({
+    stop() {
+      stopped.push('second');
+    },
+  });
+  feeds.add({
+    async stop() {
+      stopped.push('third');
+    },
+  });
+  await feeds.closeAll();
+  t.same(stopped, ['second', 'third'], 'the sources after the failing one are stopped too');
+  t.ok(feeds.closed instanceof AbortSignal && !feeds.closed.aborted, 'a fresh signal for feeds started later');
+});
