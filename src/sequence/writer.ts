@@ -1,0 +1,97 @@
+import { ConfigError } from '../errors.js';
+
+/** What `stash.sequence` takes: a function returning a fresh iterable (sync or async) of the items, in the same order every time. */
+export type IterableFactory<T> = () => Iterable<T> | AsyncIterable<T>;
+
+/**
+ * The one iterator of a sequence in this process, moved to where a shard starts: forward by pulling and dropping
+ * items, backward by starting a fresh iterable (a new `run`). One shard is produced at a time (`exclusive`); items
+ * pulled to estimate a shard size wait in `#buffered` for the shard they belong to.
+ */
+export class Writer<T> {
+  readonly #factory: IterableFactory<T>;
+  #iterator: Iterator<T> | AsyncIterator<T> | undefined;
+  /** Index of the next item `pull` returns. */
+  #position = 0;
+  #ended = false;
+  readonly #buffered: T[] = [];
+  #queue: Promise<unknown> = Promise.resolve();
+  /** How many times the factory was called. */
+  runs = 0;
+
+  constructor(factory: IterableFactory<T>) {
+    this.#factory = factory;
+  }
+
+  /** Index of the next item `pull` returns; where the iterable ended, once it has. */
+  get position(): number { return this.#position; }
+
+  /** Runs `work` when the producers before it are done. */
+  exclusive<R>(work: () => Promise<R>): Promise<R> {
+    const result = this.#queue.then(work);
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  /** Pulls the first `count` items (or fewer, when the iterable ends) and keeps them for the shard that needs them. */
+  async sample(count: number): Promise<readonly T[]> {
+    await this.seek(0);
+    while (this.#buffered.length < count) {
+      const next = await this.#next();
+      if (next.done) break;
+      this.#buffered.push(next.value);
+    }
+    return this.#buffered;
+  }
+
+  /** Moves to item `index`; false when the iterable ends before it. */
+  async seek(index: number): Promise<boolean> {
+    if (this.#iterator === undefined || this.#position > index) this.#restart();
+    while (this.#position < index) {
+      const next = await this.pull();
+      if (next.done) return false;
+    }
+    return true;
+  }
+
+  /** The next item (a step of the iterator, or one pulled ahead by `sample`). */
+  async pull(): Promise<IteratorResult<T, unknown>> {
+    if (this.#buffered.length > 0) {
+      this.#position++;
+      return { done: false, value: this.#buffered.shift()! };
+    }
+    const next = await this.#next();
+    if (!next.done) this.#position++;
+    return next;
+  }
+
+  /** Drops the iterator (after it threw, say): the next shard starts a fresh one. */
+  reset(): void {
+    const iterator = this.#iterator;
+    this.#iterator = undefined;
+    this.#buffered.length = 0;
+    this.#ended = false;
+    try { void iterator?.return?.(); } catch { /* closing a failed iterator may throw again */ }
+  }
+
+  async #next(): Promise<IteratorResult<T, unknown>> {
+    if (this.#ended) return { done: true, value: undefined };
+    if (this.#iterator === undefined) this.#restart();
+    const next = await this.#iterator!.next();
+    if (next.done) this.#ended = true;
+    return next;
+  }
+
+  #restart(): void {
+    this.reset();
+    const iterable = this.#factory() as Partial<Iterable<T> & AsyncIterable<T>> | null | undefined;
+    this.runs++;
+    const asyncIterator = iterable?.[Symbol.asyncIterator];
+    const syncIterator = iterable?.[Symbol.iterator];
+    if (typeof asyncIterator === 'function') this.#iterator = asyncIterator.call(iterable);
+    else if (typeof syncIterator === 'function') this.#iterator = syncIterator.call(iterable);
+    else throw new ConfigError(`a sequence's factory must return an iterable or async iterable, got ${iterable === null ? 'null' : typeof iterable}`);
+    this.#position = 0;
+    this.#ended = false;
+  }
+}
