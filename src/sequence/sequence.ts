@@ -294,6 +294,14 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     };
   }
 
+  /**
+   * Resolves once the shards this object is reading or generating now are done: stored (and counted in
+   * {@link stats}), or failed. An item resolves as soon as it is produced, before its shard is stored.
+   */
+  async settled(): Promise<void> {
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks.values()].map((task) => task.done));
+  }
+
   /** Counts of this object's reads and generations, with the shards and bytes stored now. */
   async stats(): Promise<SequenceStats> {
     const meta = await this.#store.meta();
@@ -552,20 +560,28 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       const token = randomBytes(9).toString('base64url');
       await store.putGen(k, token);
       if (dead !== undefined) await store.dropPieces(k, dead);
+      // A rebuild (the shard was generated before) is checked against the first run before any item of it is served.
+      const before = await store.info(k);
+      const held: unknown[] | undefined = before === undefined ? undefined : [];
       const encoded: Uint8Array[] = [];
+      // Items not yet stored as a piece for other processes: the first goes at once, the rest at most PIECE_MS later.
       let unsent: Uint8Array[] = [];
       let sent = 0;
       let sending: Promise<void> | undefined;
       let failedSend: unknown;
-      let lastSend = 0;
+      let timer: NodeJS.Timeout | undefined;
+      let finished = false;
       const send = () => {
-        if (sending !== undefined || unsent.length === 0) return;
+        if (sending !== undefined || unsent.length === 0 || finished) return;
         const bytes = frames(unsent);
         unsent = [];
         sending = store.putPiece(k, token, sent++, bytes).then(
-          () => { sending = undefined; lastSend = performance.now(); },
+          () => { sending = undefined; if (unsent.length > 0) schedule(); },
           (error: unknown) => { sending = undefined; failedSend = error; },
         );
+      };
+      const schedule = () => {
+        if (timer === undefined && !finished) timer = setTimeout(() => { timer = undefined; send(); }, PIECE_MS);
       };
       try {
         let count = 0;
@@ -577,21 +593,24 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
             if (next.done) break;
             const bytes = this.#serializer.serialize(next.value);
             encoded.push(bytes);
-            unsent.push(bytes);
-            stream.push(bytes, next.value);
             count++;
-            if ((count & 31) === 1) {
-              const now = performance.now();
-              if (count === 1 || now - lastSend >= PIECE_MS) send();
-              if (now - lastTurn >= TURN_MS) {
-                await nextTurn();
-                lastTurn = performance.now();
-              }
+            if (held !== undefined) held.push(next.value);
+            else {
+              unsent.push(bytes);
+              stream.push(bytes, next.value);
+              if (count === 1) send();
+              else if (sending === undefined) schedule();
+            }
+            if ((count & 31) === 0 && performance.now() - lastTurn >= TURN_MS) {
+              await nextTurn();
+              lastTurn = performance.now();
             }
           }
         } else {
           await this.#learnLength(writer.position, k);
         }
+        finished = true;
+        clearTimeout(timer);
         await sending;
         if (failedSend !== undefined) throw failedSend;
         if (count === 0) {
@@ -601,7 +620,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         }
         const blob = encodeShard(encoded);
         const view = new ShardView(blob, `shard ${k} of sequence '${this.name}'`);
-        const info = await store.info(k);
+        const info = before;
         if (info !== undefined && (info.crc !== view.crc || info.count !== view.count)) {
           throw new NondeterministicIterableError(
             `shard ${k} of sequence '${this.name}' was generated again with other items than the first time ` +
@@ -609,6 +628,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
             k,
           );
         }
+        if (held !== undefined) for (let j = 0; j < count; j++) stream.push(encoded[j]!, held[j]);
         if (lease.lost) throw lease.signal.reason;
         await store.putShard(k, blob);
         if (info === undefined) await store.putInfo(k, { count: view.count, crc: view.crc, bytes: blob.length });
@@ -627,6 +647,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         await this.#evictOverBudget(k);
         return view;
       } catch (error) {
+        finished = true;
+        clearTimeout(timer);
         writer.reset();
         await sending;
         await store.dropPieces(k, token).catch(() => {});
