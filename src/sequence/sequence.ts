@@ -444,11 +444,10 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     if (running !== undefined) return running;
     const stream = new StreamingShard();
     const done = this.#obtain(k, index, stream).then(
-      (view) => {
+      (entry) => {
         this.#tasks.delete(k);
-        if (view === null) return null;
-        if (view.count < this.#shardLength!) this.#length ??= k * this.#shardLength! + view.count;
-        return this.#remember(k, view, stream);
+        if (entry !== null && entry.view.count < this.#shardLength!) this.#length ??= k * this.#shardLength! + entry.view.count;
+        return entry;
       },
       (error: unknown) => {
         this.#tasks.delete(k);
@@ -476,7 +475,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
    * Shard k: read from storage; else generated here under its lease; else followed while the lease's holder (another
    * thread or process) generates it, its items passed on as they are stored. Null when the sequence ends before it.
    */
-  async #obtain(k: number, index: number, stream: StreamingShard): Promise<ShardView | null> {
+  async #obtain(k: number, index: number, stream: StreamingShard): Promise<ShardEntry | null> {
     const shardLength = this.#shardLength!;
     let token: string | undefined;
     let piece = 0;
@@ -532,15 +531,19 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     return null;
   }
 
-  /** Shard k from storage, its items passed to `stream` (after those it has); undefined when it is not stored. */
-  async #load(k: number, stream: StreamingShard): Promise<ShardView | undefined> {
+  /**
+   * Shard k from storage, held in RAM, its items passed to `stream` (after those it has); undefined when it is not
+   * stored. It is in RAM before any reader of the stream resumes, so the order of reads is the order of the LRU.
+   */
+  async #load(k: number, stream: StreamingShard): Promise<ShardEntry | undefined> {
     const view = await this.#store.shard(k);
     if (view === undefined) return undefined;
     this.#loads++;
     this.#touch(k, view.blob.length);
+    const entry = this.#remember(k, view, undefined);
     for (let j = stream.available; j < view.count; j++) stream.push(view.item(j));
     stream.finish();
-    return view;
+    return entry;
   }
 
   /** Marks shard k (of `bytes` stored) as just used by this process, for the disk budget. */
@@ -550,7 +553,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   }
 
   /** Runs the iterable over shard k, under its lease: items go to `stream` as they come and to other processes in pieces; the whole shard is stored at the end. */
-  #generate(k: number, stream: StreamingShard, lease: Lease): Promise<ShardView | null> {
+  #generate(k: number, stream: StreamingShard, lease: Lease): Promise<ShardEntry | null> {
     const writer = this.#writer!;
     const shardLength = this.#shardLength!;
     return writer.exclusive(async () => {
@@ -642,10 +645,11 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         this.#learnMeta(meta!);
         if (count < shardLength) await this.#learnLength(k * shardLength + count, k);
         await store.dropPieces(k, token);
+        const entry = this.#remember(k, view, stream);
         stream.finish();
         this.#touch(k, blob.length);
         await this.#evictOverBudget(k);
-        return view;
+        return entry;
       } catch (error) {
         finished = true;
         clearTimeout(timer);
