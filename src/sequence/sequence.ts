@@ -600,7 +600,9 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
             if (held !== undefined) held.push(next.value);
             else {
               unsent.push(bytes);
-              stream.push(bytes, next.value);
+              // Items already passed on from a generator that died before this one took over must be these.
+              if (count <= stream.available) this.#sameAsStreamed(k, stream, count - 1, bytes);
+              else stream.push(bytes, next.value);
               if (count === 1) send();
               else if (sending === undefined) schedule();
             }
@@ -631,7 +633,12 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
             k,
           );
         }
-        if (held !== undefined) for (let j = 0; j < count; j++) stream.push(encoded[j]!, held[j]);
+        if (held !== undefined) {
+          for (let j = 0; j < count; j++) {
+            if (j < stream.available) this.#sameAsStreamed(k, stream, j, encoded[j]!);
+            else stream.push(encoded[j]!, held[j]);
+          }
+        }
         if (lease.lost) throw lease.signal.reason;
         await store.putShard(k, blob);
         if (info === undefined) await store.putInfo(k, { count: view.count, crc: view.crc, bytes: blob.length });
@@ -659,6 +666,14 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         throw error;
       }
     });
+  }
+
+  #sameAsStreamed(k: number, stream: StreamingShard, j: number, bytes: Uint8Array): void {
+    if (Buffer.compare(stream.peek(j)!, bytes) !== 0) {
+      throw new NondeterministicIterableError(
+        `item ${j} of shard ${k} of sequence '${this.name}' differs from the one a generator before produced: the iterable is not deterministic`, k,
+      );
+    }
   }
 
   /** Removes the shards this process used least recently from storage until the stored bytes are within `maxDiskBytes`. */
