@@ -12,9 +12,10 @@ import { memorySuite } from './memory.js';
 import { expirySuite } from './expiry.js';
 import { ttlServersSuite } from './ttl-servers.js';
 import { watchSuite } from './watch.js';
+import { sequenceSuite } from './sequence.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
 export const SUITES: readonly Suite[] = [
   serializersSuite, codecsSuite, stashSuite, profilesSuite, peersSuite, memoSuite, recordsSuite, appendSuite, mapSuite, memorySuite,
-  expirySuite, ttlServersSuite, watchSuite,
+  expirySuite, ttlServersSuite, watchSuite, sequenceSuite,
 ];
