@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ConfigError, IndexOutOfRangeError, NondeterministicIterableError, SequenceIncompleteError } from '../errors.js';
+import { ConfigError, DecodeError, IndexOutOfRangeError, NondeterministicIterableError, SequenceIncompleteError } from '../errors.js';
 import type { Lease } from '../lease/lease.js';
 import { getSerializer } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { ChangeSignal } from './changes.js';
 import type { SequenceParent, SequenceStash } from './host.js';
 import { resolveSequenceOptions, SIZE_SAMPLE_ITEMS, type ResolvedSequenceOptions, type SequenceOptions } from './options.js';
-import { encodeShard, ShardView } from './shard-format.js';
+import { encodeShard, isPlainJsonText, ShardView } from './shard-format.js';
 import { ShardCache } from './shard-cache.js';
 import { SequenceStore, type SequenceMeta } from './store.js';
 import { frames, HOLE, StreamingShard } from './streaming-shard.js';
@@ -102,6 +102,10 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   readonly #changes: ChangeSignal;
   /** Shards stored, by when this process last stored or read them (least recent first), with their bytes. */
   readonly #diskUse = new Map<number, number>();
+  /** Background work (see #background). */
+  readonly #pending = new Set<Promise<unknown>>();
+  /** Items are encoded by the hashstash serializer, which writes plain values as JSON: shards may be JSON arrays. */
+  readonly #jsonItems: boolean;
   #ready: Promise<number | undefined> | undefined;
   #shardLength: number | undefined;
   #length: number | null = null;
@@ -125,6 +129,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     this.#store = new SequenceStore(this.#stash.engine, this.name);
     this.#writer = factory === null ? undefined : new Writer(factory);
     this.#serializer = getSerializer(this.#stash.options.serializer);
+    this.#jsonItems = this.#stash.options.serializer === 'hashstash';
     this.#readOptions = { trustCode: this.#stash.options.trustCode };
     this.#cache = new ShardCache(this.#options.memoryShards);
     this.#changes = new ChangeSignal(this.#stash.engine);
@@ -211,34 +216,63 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   }
 
   /** `for await (const item of seq)`: every item in order, shards read (or generated) `prefetch` ahead. */
-  [Symbol.asyncIterator](): AsyncIterator<T> { return this.#iterate(); }
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    // Items come in batches, a whole shard once it is in RAM, and are handed out without a step of a generator each.
+    const batches = this.#batches();
+    let batch: readonly unknown[] = [];
+    let j = 0;
+    const pull = async (): Promise<IteratorResult<T, undefined>> => {
+      for (;;) {
+        const next = await batches.next();
+        if (next.done) return { done: true, value: undefined };
+        batch = next.value;
+        j = 0;
+        if (batch.length > 0) return { done: false, value: batch[j++] as T };
+      }
+    };
+    return {
+      next: () => (j < batch.length ? Promise.resolve({ done: false, value: batch[j++] as T }) : pull()),
+      return: async () => {
+        batch = [];
+        await batches.return(undefined);
+        return { done: true, value: undefined };
+      },
+    };
+  }
 
-  async *#iterate(): AsyncGenerator<T> {
+  /** The items in order: each shard's decoded items at once when it is in RAM, one by one while it is produced. */
+  async *#batches(): AsyncGenerator<readonly unknown[], undefined> {
     const length = await this.#shardLengthOrFail(0);
     for (let k = 0; ; k++) {
       if (this.#length !== null && k * length >= this.#length) return;
-      this.#prefetchAfter(k, length);
-      const entry = this.#cache.get(k);
+      let entry = this.#cache.get(k);
+      let j = 0;
       if (entry !== undefined) {
         this.#hits++;
-        const count = entry.view.count;
-        for (let j = 0; j < count; j++) yield this.#decode(entry, j) as T;
-        if (count < length) return;
-        continue;
+        this.#prefetchAfter(k, length);
+      } else {
+        this.#misses++;
+        const task = this.#ensure(k, k * length);
+        this.#prefetchAfter(k, length);
+        const { stream } = task;
+        // Items as they come while the shard is generated (or followed); the shard in RAM once it is there.
+        for (; j < length; j++) {
+          entry = this.#cache.peek(k);
+          if (entry !== undefined) break;
+          const bytes = stream.peek(j) ?? await stream.item(j);
+          if (bytes === undefined) {
+            await task.done;
+            return;
+          }
+          yield [this.#valueOf(k, stream, j, bytes)];
+        }
+        if (entry === undefined) continue;
       }
-      this.#misses++;
-      const task = this.#ensure(k, k * length);
-      const { stream } = task;
-      let j = 0;
-      for (; ; j++) {
-        const bytes = stream.peek(j) ?? await stream.item(j);
-        if (bytes === undefined) break;
-        yield this.#valueOf(k, stream, j, bytes) as T;
-      }
-      if (j < length) {
-        await task.done;
-        return;
-      }
+      const count = entry.view.count;
+      this.#decodeAll(entry);
+      for (let i = j; i < count; i++) this.#decode(entry, i);
+      yield j === 0 ? entry.values : entry.values.slice(j);
+      if (count < length) return;
     }
   }
 
@@ -299,7 +333,9 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
    * {@link stats}), or failed. An item resolves as soon as it is produced, before its shard is stored.
    */
   async settled(): Promise<void> {
-    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks.values()].map((task) => task.done));
+    while (this.#tasks.size > 0 || this.#pending.size > 0) {
+      await Promise.allSettled([...[...this.#tasks.values()].map((task) => task.done), ...this.#pending]);
+    }
   }
 
   /** Counts of this object's reads and generations, with the shards and bytes stored now. */
@@ -328,7 +364,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     if (this.#closed) return;
     this.#closed = true;
     this.#changes.close();
-    await Promise.allSettled([...this.#tasks.values()].map((task) => task.done));
+    await this.settled();
     this.#cache.clear();
     await this.#stash.close();
   }
@@ -383,7 +419,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
 
   /** Items per shard for shards of about `bytes`, from the encoded size of the first items. */
   #estimate(writer: Writer<T>, bytes: number): Promise<number> {
-    return writer.exclusive(async () => {
+    return writer.exclusive(0, async () => {
       const sample = await writer.sample(SIZE_SAMPLE_ITEMS);
       if (sample.length === 0) return 1;
       let total = 0;
@@ -420,6 +456,22 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       entry.values[j] = value;
     }
     return value;
+  }
+
+  /** Every item of a shard not decoded yet, in one JSON.parse where the shard is a JSON array. */
+  #decodeAll(entry: ShardEntry): void {
+    const { view, values } = entry;
+    if (!view.jsonArray || values[0] !== HOLE || values[values.length - 1] !== HOLE) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(view.arrayText()!);
+    } catch (error) {
+      throw new DecodeError(`a shard of sequence '${this.name}' is marked as a JSON array but does not parse as one`, { cause: error });
+    }
+    if (!Array.isArray(parsed) || parsed.length !== view.count) {
+      throw new DecodeError(`a shard of sequence '${this.name}' holds ${view.count} items but its JSON array has ${Array.isArray(parsed) ? parsed.length : 'none'}`);
+    }
+    for (let j = 0; j < parsed.length; j++) if (values[j] === HOLE) values[j] = parsed[j];
   }
 
   /** Item j of shard k as a task produced it: the producer's value, the decoded one in RAM, or decoded now. */
@@ -480,6 +532,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     let token: string | undefined;
     let piece = 0;
     let parsed = new StreamingShard();
+    let wantSent = false;
     for (let wait = FIRST_WAIT_MS; ; wait = Math.min(LAST_WAIT_MS, wait * 2)) {
       const stored = await this.#load(k, stream);
       if (stored !== undefined) return stored;
@@ -505,10 +558,15 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           if (this.#length !== null && k * shardLength >= this.#length) return this.#ended(stream);
           return await this.#generate(k, stream, lease);
         } finally {
-          await lease.release();
+          // Readers look for the stored shard before the lease, so nobody waits on this release.
+          this.#background(lease.release());
         }
       }
       // Another holds the lease: pass on the items it has stored so far, then wait for more (or for its lease to lapse).
+      if (!wantSent) {
+        wantSent = true;
+        await this.#store.putWant(k);
+      }
       const current = await this.#store.gen(k);
       if (current !== undefined) {
         if (current !== token) {
@@ -541,8 +599,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     this.#loads++;
     this.#touch(k, view.blob.length);
     const entry = this.#remember(k, view, undefined);
-    for (let j = stream.available; j < view.count; j++) stream.push(view.item(j));
-    stream.finish();
+    stream.adopt(view);
     return entry;
   }
 
@@ -552,49 +609,74 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     this.#diskUse.set(k, bytes);
   }
 
-  /** Runs the iterable over shard k, under its lease: items go to `stream` as they come and to other processes in pieces; the whole shard is stored at the end. */
-  #generate(k: number, stream: StreamingShard, lease: Lease): Promise<ShardEntry | null> {
+  /**
+   * Runs the iterable over shard k, under its lease: items go to `stream` as they come and to other processes in
+   * pieces; the whole shard is stored at the end. The iterator is held only while items are pulled, so the next shard's
+   * generation overlaps this one's storing; cleaning up the pieces happens in the background.
+   */
+  async #generate(k: number, stream: StreamingShard, lease: Lease): Promise<ShardEntry | null> {
     const writer = this.#writer!;
     const shardLength = this.#shardLength!;
-    return writer.exclusive(async () => {
-      const store = this.#store;
-      // A generator that died here left its record and pieces: nobody reads them once this one's record is stored.
-      const dead = await store.gen(k);
-      const token = randomBytes(9).toString('base64url');
-      await store.putGen(k, token);
-      if (dead !== undefined) await store.dropPieces(k, dead);
-      // A rebuild (the shard was generated before) is checked against the first run before any item of it is served.
-      const before = await store.info(k);
-      const held: unknown[] | undefined = before === undefined ? undefined : [];
-      const encoded: Uint8Array[] = [];
-      // Items not yet stored as a piece for other processes: the first goes at once, the rest at most PIECE_MS later.
-      let unsent: Uint8Array[] = [];
-      let sent = 0;
-      let sending: Promise<void> | undefined;
-      let failedSend: unknown;
-      let timer: NodeJS.Timeout | undefined;
-      let finished = false;
-      const send = () => {
-        if (sending !== undefined || unsent.length === 0 || finished) return;
-        const bytes = frames(unsent);
-        unsent = [];
-        sending = store.putPiece(k, token, sent++, bytes).then(
-          () => { sending = undefined; if (unsent.length > 0) schedule(); },
-          (error: unknown) => { sending = undefined; failedSend = error; },
-        );
-      };
-      const schedule = () => {
-        if (timer === undefined && !finished) timer = setTimeout(() => { timer = undefined; send(); }, PIECE_MS);
-      };
-      try {
-        let count = 0;
-        if (await writer.seek(k * shardLength)) {
+    const store = this.#store;
+    // A rebuild (the shard was generated before) is checked against the first run before any item of it is served.
+    const [dead, before, wantedAtStart] = await Promise.all([store.gen(k), store.info(k), store.wanted(k)]);
+    const token = randomBytes(9).toString('base64url');
+    // A generator that died here left its record and pieces: nobody reads them once this one's record is stored.
+    if (dead !== undefined) this.#background(store.dropPieces(k, dead));
+    const held: unknown[] | undefined = before === undefined ? undefined : [];
+    const encoded: Uint8Array[] = [];
+    let jsonArray = this.#jsonItems;
+    // Items for readers in other threads or processes, once one wants the shard (it says so with a 'want' record,
+    // looked for every PIECE_MS): the generator's record, then pieces of what it produced, the first at once, the rest
+    // at most PIECE_MS apart. Nobody waiting, nothing is written before the shard.
+    let wanted = wantedAtStart;
+    let announced: Promise<void> | undefined;
+    let unsent: Uint8Array[] = [];
+    let sent = 0;
+    let sending: Promise<void> | undefined;
+    let failedSend: unknown;
+    let finished = false;
+    const send = () => {
+      if (!wanted || sending !== undefined || unsent.length === 0 || finished) return;
+      announced ??= store.putGen(k, token);
+      const bytes = frames(unsent);
+      unsent = [];
+      const piece = sent++;
+      sending = announced.then(() => store.putPiece(k, token, piece, bytes)).then(
+        () => { sending = undefined; },
+        (error: unknown) => { sending = undefined; failedSend = error; },
+      );
+    };
+    let looking = false;
+    const ticker = setInterval(() => {
+      if (wanted) send();
+      else if (!looking) {
+        looking = true;
+        store.wanted(k).then((yes) => { looking = false; wanted = yes; send(); }, () => { looking = false; });
+      }
+    }, PIECE_MS);
+    const stop = async () => {
+      finished = true;
+      clearInterval(ticker);
+      await sending;
+      await announced?.catch(() => {});
+    };
+    let count = 0;
+    let endedAt: number | undefined;
+    try {
+      await writer.exclusive(k * shardLength, async () => {
+        try {
+          if (!(await writer.seek(k * shardLength))) {
+            endedAt = writer.position;
+            return;
+          }
           let lastTurn = performance.now();
           while (count < shardLength) {
             if (lease.lost) throw lease.signal.reason;
             const next = await writer.pull();
             if (next.done) break;
             const bytes = this.#serializer.serialize(next.value);
+            if (jsonArray && !isPlainJsonText(bytes)) jsonArray = false;
             encoded.push(bytes);
             count++;
             if (held !== undefined) held.push(next.value);
@@ -604,68 +686,68 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
               if (count <= stream.available) this.#sameAsStreamed(k, stream, count - 1, bytes);
               else stream.push(bytes, next.value);
               if (count === 1) send();
-              else if (sending === undefined) schedule();
             }
             if ((count & 31) === 0 && performance.now() - lastTurn >= TURN_MS) {
               await nextTurn();
               lastTurn = performance.now();
             }
           }
-        } else {
-          await this.#learnLength(writer.position, k);
+        } catch (error) {
+          writer.reset();
+          throw error;
         }
-        finished = true;
-        clearTimeout(timer);
-        await sending;
-        if (failedSend !== undefined) throw failedSend;
-        if (count === 0) {
-          if (this.#length === null) await this.#learnLength(k * shardLength, k);
-          await store.dropPieces(k, token);
-          return this.#ended(stream);
-        }
-        const blob = encodeShard(encoded);
-        const view = new ShardView(blob, `shard ${k} of sequence '${this.name}'`);
-        const info = before;
-        if (info !== undefined && (info.crc !== view.crc || info.count !== view.count)) {
-          throw new NondeterministicIterableError(
-            `shard ${k} of sequence '${this.name}' was generated again with other items than the first time ` +
-            `(${view.count} items, crc ${view.crc.toString(16)}; before: ${info.count}, crc ${info.crc.toString(16)}): the iterable is not deterministic`,
-            k,
-          );
-        }
-        if (held !== undefined) {
-          for (let j = 0; j < count; j++) {
-            if (j < stream.available) this.#sameAsStreamed(k, stream, j, encoded[j]!);
-            else stream.push(encoded[j]!, held[j]);
-          }
-        }
-        if (lease.lost) throw lease.signal.reason;
-        await store.putShard(k, blob);
-        if (info === undefined) await store.putInfo(k, { count: view.count, crc: view.crc, bytes: blob.length });
-        else this.#rebuilds++;
-        this.#generated++;
-        const meta = await store.updateMeta((current) => ({
-          ...current!,
-          diskBytes: current!.diskBytes + blob.length,
-          diskShards: current!.diskShards + 1,
-        }));
-        this.#learnMeta(meta!);
-        if (count < shardLength) await this.#learnLength(k * shardLength + count, k);
-        await store.dropPieces(k, token);
-        const entry = this.#remember(k, view, stream);
-        stream.finish();
-        this.#touch(k, blob.length);
-        await this.#evictOverBudget(k);
-        return entry;
-      } catch (error) {
-        finished = true;
-        clearTimeout(timer);
-        writer.reset();
-        await sending;
-        await store.dropPieces(k, token).catch(() => {});
-        throw error;
+      });
+      await stop();
+      if (failedSend !== undefined) throw failedSend;
+      if (endedAt !== undefined) await this.#learnLength(endedAt, k);
+      if (count === 0) {
+        if (this.#length === null) await this.#learnLength(k * shardLength, k);
+        this.#background(store.dropPieces(k, token, true));
+        return this.#ended(stream);
       }
-    });
+      const blob = encodeShard(encoded, jsonArray);
+      const view = new ShardView(blob, `shard ${k} of sequence '${this.name}'`);
+      if (before !== undefined && (before.crc !== view.crc || before.count !== view.count)) {
+        throw new NondeterministicIterableError(
+          `shard ${k} of sequence '${this.name}' was generated again with other items than the first time ` +
+          `(${view.count} items, crc ${view.crc.toString(16)}; before: ${before.count}, crc ${before.crc.toString(16)}): the iterable is not deterministic`,
+          k,
+        );
+      }
+      if (held !== undefined) {
+        for (let j = 0; j < count; j++) {
+          if (j < stream.available) this.#sameAsStreamed(k, stream, j, encoded[j]!);
+          else stream.push(encoded[j]!, held[j]);
+        }
+      }
+      if (lease.lost) throw lease.signal.reason;
+      await store.putShard(k, blob, before === undefined ? { count: view.count, crc: view.crc, bytes: blob.length } : undefined);
+      if (before !== undefined) this.#rebuilds++;
+      this.#generated++;
+      const meta = await store.updateMeta((current) => ({
+        ...current!,
+        diskBytes: current!.diskBytes + blob.length,
+        diskShards: current!.diskShards + 1,
+      }));
+      this.#learnMeta(meta!);
+      if (count < shardLength) await this.#learnLength(k * shardLength + count, k);
+      const entry = this.#remember(k, view, stream);
+      stream.finish();
+      this.#touch(k, blob.length);
+      if (wanted || announced !== undefined) this.#background(store.dropPieces(k, token, true));
+      await this.#evictOverBudget(k);
+      return entry;
+    } catch (error) {
+      await stop();
+      if (announced !== undefined) this.#background(store.dropPieces(k, token));
+      throw error;
+    }
+  }
+
+  /** Work nobody waits for (cleaning up, releasing a lease), awaited by {@link settled} and {@link close}; its failure is ignored. */
+  #background(work: Promise<unknown>): void {
+    const tracked: Promise<unknown> = work.catch(() => {}).finally(() => this.#pending.delete(tracked));
+    this.#pending.add(tracked);
   }
 
   #sameAsStreamed(k: number, stream: StreamingShard, j: number, bytes: Uint8Array): void {

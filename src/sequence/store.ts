@@ -9,8 +9,10 @@ import { ShardView } from './shard-format.js';
  * - `['shard', k]`: shard k, complete (shard-format.ts); removed when evicted from disk, rebuilt when read again;
  * - `['info', k]`: what shard k held when first generated (count, crc, bytes): kept after eviction, so a rebuild that
  *   differs is caught;
- * - `['gen', k]` and `['piece', k, token, j]`: while shard k is generated, the generator's token and its items so far
- *   in pieces (framed, streaming-shard.ts), for readers in other threads and processes; removed once it is stored.
+ * - `['want', k]`: a reader in another thread or process waits for shard k, so its generator stores what it produces
+ *   as it goes (without one nothing is written before the whole shard);
+ * - `['gen', k]` and `['piece', k, token, j]`: while shard k is generated and wanted, the generator's token and its
+ *   items so far in pieces (framed, streaming-shard.ts), for those readers; removed once it is stored.
  */
 export interface SequenceMeta {
   readonly version: 1;
@@ -30,6 +32,7 @@ export interface ShardInfo {
 }
 
 const META_KEY = encodeKey(['meta']);
+const WANTED = Buffer.from('1');
 const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
 
 function parse<T>(bytes: Uint8Array, what: string): T {
@@ -51,6 +54,10 @@ export class SequenceStore {
 
   shardKey(k: number): Uint8Array { return encodeKey(['shard', k]); }
   genKey(k: number): Uint8Array { return encodeKey(['gen', k]); }
+  wantKey(k: number): Uint8Array { return encodeKey(['want', k]); }
+
+  putWant(k: number): Promise<void> { return this.engine.set(this.wantKey(k), WANTED); }
+  async wanted(k: number): Promise<boolean> { return (await this.engine.get(this.wantKey(k))) !== undefined; }
   pieceKey(k: number, token: string, j: number): Uint8Array { return encodeKey(['piece', k, token, j]); }
 
   async meta(): Promise<SequenceMeta | undefined> {
@@ -91,7 +98,16 @@ export class SequenceStore {
     return blob === undefined ? undefined : new ShardView(blob, `shard ${k} of sequence '${this.#name}'`);
   }
 
-  putShard(k: number, blob: Uint8Array): Promise<void> { return this.engine.set(this.shardKey(k), blob); }
+  /**
+   * Stores shard k, and with it what it holds when it is generated the first time. Two `set`s rather than a `setMany`:
+   * lmdb batches concurrent sets into one asynchronous commit, where its setMany commits synchronously, on this thread.
+   */
+  async putShard(k: number, blob: Uint8Array, info: ShardInfo | undefined): Promise<void> {
+    await Promise.all([
+      this.engine.set(this.shardKey(k), blob),
+      info === undefined ? undefined : this.engine.set(encodeKey(['info', k]), json(info)),
+    ]);
+  }
   deleteShard(k: number): Promise<boolean> { return this.engine.delete(this.shardKey(k)); }
 
   async info(k: number): Promise<ShardInfo | undefined> {
@@ -99,7 +115,6 @@ export class SequenceStore {
     return bytes === undefined ? undefined : parse<ShardInfo>(bytes, `info of shard ${k}`);
   }
 
-  putInfo(k: number, info: ShardInfo): Promise<void> { return this.engine.set(encodeKey(['info', k]), json(info)); }
 
   async gen(k: number): Promise<string | undefined> {
     const bytes = await this.engine.get(this.genKey(k));
@@ -111,8 +126,12 @@ export class SequenceStore {
   piece(k: number, token: string, j: number): Promise<Uint8Array | undefined> { return this.engine.get(this.pieceKey(k, token, j)); }
   putPiece(k: number, token: string, j: number, bytes: Uint8Array): Promise<void> { return this.engine.set(this.pieceKey(k, token, j), bytes); }
 
-  /** Removes the generator record of shard k if it is still `token`'s, and `token`'s pieces (counted from 0 until one is missing). */
-  async dropPieces(k: number, token: string): Promise<void> {
+  /**
+   * Removes the generator record of shard k if it is still `token`'s, and `token`'s pieces (counted from 0 until one is
+   * missing); with `served`, the readers' wish for the shard too.
+   */
+  async dropPieces(k: number, token: string, served = false): Promise<void> {
+    if (served) await this.engine.delete(this.wantKey(k));
     const genKey = this.genKey(k);
     const record = await this.engine.get(genKey);
     if (record !== undefined && parse<{ token: string }>(record, `generator of shard ${k}`).token === token) {

@@ -17,12 +17,14 @@ export class StreamingShard {
   readonly #waiters = new Map<number, { resolve: (bytes: Uint8Array | undefined) => void; reject: (error: unknown) => void }[]>();
   /** Bytes of an incomplete frame, kept until the rest arrives. */
   #carry: Uint8Array = EMPTY;
+  /** A stored shard adopted whole: its items past those pushed are read from it, without a copy each. */
+  #view: ItemSource | undefined;
   #finished = false;
   #error: unknown = undefined;
   #failed = false;
 
   /** Items complete so far. */
-  get available(): number { return this.#items.length; }
+  get available(): number { return Math.max(this.#items.length, this.#view?.count ?? 0); }
   /** True once finished: no more items will come. */
   get finished(): boolean { return this.#finished; }
   /** True once failed. */
@@ -65,7 +67,27 @@ export class StreamingShard {
   }
 
   /** Item j's encoded bytes if it is here already, else undefined (see {@link item} to wait for it). */
-  peek(j: number): Uint8Array | undefined { return this.#items[j]; }
+  peek(j: number): Uint8Array | undefined {
+    if (j < this.#items.length) return this.#items[j];
+    const view = this.#view;
+    return view !== undefined && j >= 0 && j < view.count ? view.item(j) : undefined;
+  }
+
+  /**
+   * The whole shard, stored: every item it has that was not pushed comes from `view`, and the stream is finished.
+   * Waiters get their items (or undefined past its end) at once.
+   */
+  adopt(view: ItemSource): void {
+    this.#assertOpen();
+    this.#view = view;
+    this.#carry = EMPTY;
+    for (const [j, list] of this.#waiters) {
+      const bytes = this.peek(j);
+      for (const waiter of list) waiter.resolve(bytes);
+    }
+    this.#waiters.clear();
+    this.#finished = true;
+  }
 
   /** Item j's value as the producer gave it, or {@link HOLE} when it must be decoded from its bytes. */
   value(j: number): unknown { return j < this.#values.length ? this.#values[j] : HOLE; }
@@ -76,7 +98,7 @@ export class StreamingShard {
    * @throws What `fail` was given, for every waiter.
    */
   item(j: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
-    const ready = this.#items[j];
+    const ready = this.peek(j);
     if (ready !== undefined) return Promise.resolve(ready);
     if (this.#failed) return Promise.reject(this.#error);
     if (this.#finished) return Promise.resolve(undefined);
@@ -129,6 +151,12 @@ export class StreamingShard {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** What {@link StreamingShard.adopt} reads items from: a stored shard. */
+export interface ItemSource {
+  readonly count: number;
+  item(j: number): Uint8Array;
+}
 
 /** Marks a value not decoded yet (items may be undefined themselves). */
 export const HOLE: unique symbol = Symbol('not decoded');

@@ -15,7 +15,8 @@ export class Writer<T> {
   #position = 0;
   #ended = false;
   readonly #buffered: T[] = [];
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #waiting: { readonly start: number; readonly run: () => void }[] = [];
+  #busy = false;
   /** How many times the factory was called. */
   runs = 0;
 
@@ -26,11 +27,40 @@ export class Writer<T> {
   /** Index of the next item `pull` returns; where the iterable ended, once it has. */
   get position(): number { return this.#position; }
 
-  /** Runs `work` when the producers before it are done. */
-  exclusive<R>(work: () => Promise<R>): Promise<R> {
-    const result = this.#queue.then(work);
-    this.#queue = result.catch(() => {});
-    return result;
+  /**
+   * Runs `work`, which reads from item `start` on, alone: when the writer is free, the waiting work that starts
+   * nearest ahead of where the iterator is goes first (so shards requested out of order, by prefetching say, do not
+   * make it skip one and start over for it), and work behind it (a restart) only when none is ahead.
+   */
+  exclusive<R>(start: number, work: () => Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#waiting.push({
+        start,
+        run: () => {
+          work().then(resolve, reject).finally(() => {
+            this.#busy = false;
+            this.#runNext();
+          });
+        },
+      });
+      this.#runNext();
+    });
+  }
+
+  #runNext(): void {
+    if (this.#busy || this.#waiting.length === 0) return;
+    const position = this.#iterator === undefined ? 0 : this.#position;
+    let best = 0;
+    for (let i = 1; i < this.#waiting.length; i++) {
+      const a = this.#waiting[i]!.start;
+      const b = this.#waiting[best]!.start;
+      const aAhead = a >= position;
+      const bAhead = b >= position;
+      if (aAhead !== bAhead ? aAhead : a < b) best = i;
+    }
+    const [chosen] = this.#waiting.splice(best, 1);
+    this.#busy = true;
+    chosen!.run();
   }
 
   /** Pulls the first `count` items (or fewer, when the iterable ends) and keeps them for the shard that needs them. */

@@ -42,6 +42,7 @@ for (const engine of ENGINES) {
       t.same(await seq.at(-10), itemAt(size - 10), 'at(-10)');
       t.equal(await seq.length(), size, 'length of a finite iterable');
       t.same((await collect(seq)).map((item) => item.i), Array.from({ length: size }, (_, i) => i), 'iteration equals the iterable');
+      await seq.settled();
       const stats = await seq.stats();
       t.equal(stats.generated, Math.ceil(size / 64), 'each shard generated once');
       t.equal(stats.length, size);
