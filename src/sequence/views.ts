@@ -2,8 +2,11 @@ import { ConfigError, IndexOutOfRangeError } from '../errors.js';
 
 /** What a view reads from: a sequence, or another view. */
 export interface IndexSource<T> {
+  /** Item `index` (negative counts from the end). */
   at(index: number): Promise<T>;
+  /** The number of items, found if need be. */
   length(options?: { readonly signal?: AbortSignal | undefined }): Promise<number>;
+  /** The number of items when known without reading; null otherwise. */
   readonly knownLength: number | null;
 }
 

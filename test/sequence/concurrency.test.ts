@@ -38,6 +38,10 @@ const job = (root: string, engine: EngineName, name: string, extra: Partial<Sequ
 for (const engine of ['lmdb', 'sqlite', 'memory'] as EngineName[]) {
   t.test(`4 worker threads on one new sequence (${engine})`, async (t) => {
     const root = t.testdir();
+    // The memory engine's arena is laid out by the first memory stash: made here, the workers share it.
+    const arena = new HashStash({ root, engine });
+    t.teardown(() => arena.close());
+    await arena.get('nothing');
     await together(t, Array.from({ length: 4 }, () => startThread(job(root, engine, 'shared'))));
   });
 }

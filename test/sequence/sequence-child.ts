@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       count++;
     }
   }
+  await seq.settled(); // the last shard's items are read before it is stored and counted
   const stats = await seq.stats();
   await seq.close();
   await stash.close();
