@@ -258,16 +258,20 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         const task = this.#ensure(k, k * length);
         this.#prefetchAfter(k, length);
         const { stream } = task;
-        // Items as they come while the shard is generated (or followed); the shard in RAM once it is there.
-        for (; j < length; j++) {
+        // Items as they come while the shard is generated (or followed), all those there at each step; the shard in
+        // RAM once it is there.
+        while (j < length) {
           entry = this.#cache.peek(k);
           if (entry !== undefined) break;
-          const bytes = stream.peek(j) ?? await stream.item(j);
-          if (bytes === undefined) {
+          if (stream.peek(j) === undefined && await stream.item(j) === undefined) {
             await task.done;
             return;
           }
-          yield [this.#valueOf(k, stream, j, bytes)];
+          const end = Math.min(length, stream.available);
+          const batch = new Array<unknown>(end - j);
+          for (let i = j; i < end; i++) batch[i - j] = this.#valueOf(k, stream, i, stream.peek(i)!);
+          j = end;
+          yield batch;
         }
         if (entry === undefined) continue;
       }
@@ -634,16 +638,18 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     // at most PIECE_MS apart. Nobody waiting, nothing is written before the shard.
     let wanted = wantedAtStart;
     let announced: Promise<void> | undefined;
-    let unsent: Uint8Array[] = [];
+    /** Items passed on in pieces so far (of those in `encoded`), and pieces stored. */
+    let passed = 0;
     let sent = 0;
     let sending: Promise<void> | undefined;
     let failedSend: unknown;
     let finished = false;
     const send = () => {
-      if (!wanted || sending !== undefined || unsent.length === 0 || finished) return;
+      const ready = held === undefined ? encoded.length : 0;
+      if (!wanted || sending !== undefined || passed >= ready || finished) return;
       announced ??= store.putGen(k, token);
-      const bytes = frames(unsent);
-      unsent = [];
+      const bytes = frames(encoded.slice(passed, ready));
+      passed = ready;
       const piece = sent++;
       sending = announced.then(() => store.putPiece(k, token, piece, bytes)).then(
         () => { sending = undefined; },
@@ -676,7 +682,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           let lastTurn = performance.now();
           while (count < shardLength) {
             if (lease.lost) throw lease.signal.reason;
-            const next = await writer.pull();
+            const pulled = writer.pull();
+            const next = pulled instanceof Promise ? await pulled : pulled;
             if (next.done) break;
             const bytes = this.#serializer.serialize(next.value);
             if (jsonArray && !isPlainJsonText(bytes)) jsonArray = false;
@@ -684,15 +691,19 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
             count++;
             if (held !== undefined) held.push(next.value);
             else {
-              unsent.push(bytes);
               // Items already passed on from a generator that died before this one took over must be these.
               if (count <= stream.available) this.#sameAsStreamed(k, stream, count - 1, bytes);
               else stream.push(bytes, next.value);
               if (count === 1) send();
             }
-            if ((count & 31) === 0 && performance.now() - lastTurn >= TURN_MS) {
-              await nextTurn();
-              lastTurn = performance.now();
+            // Readers of the items pushed (this thread's) resume at the next await: one after the first item, then one
+            // every 32 (a synchronous iterable gives no other), and a turn of the event loop every TURN_MS for timers and I/O.
+            if (count === 1) await null;
+            else if ((count & 31) === 0) {
+              if (performance.now() - lastTurn >= TURN_MS) {
+                await nextTurn();
+                lastTurn = performance.now();
+              } else await null;
             }
           }
         } catch (error) {

@@ -84,14 +84,24 @@ export class Writer<T> {
     return true;
   }
 
-  /** The next item (a step of the iterator, or one pulled ahead by `sample`). */
-  async pull(): Promise<IteratorResult<T, unknown>> {
+  /**
+   * The next item (a step of the iterator, or one pulled ahead by `sample`): at once from a synchronous iterable, as a
+   * promise from an asynchronous one.
+   */
+  pull(): IteratorResult<T, unknown> | Promise<IteratorResult<T, unknown>> {
     if (this.#buffered.length > 0) {
       this.#position++;
       return { done: false, value: this.#buffered.shift()! };
     }
-    const next = await this.#next();
-    if (!next.done) this.#position++;
+    if (this.#ended) return { done: true, value: undefined };
+    if (this.#iterator === undefined) this.#restart();
+    const next = this.#iterator!.next();
+    return this.#sync ? this.#took(next as IteratorResult<T, unknown>) : (next as Promise<IteratorResult<T, unknown>>).then((result) => this.#took(result));
+  }
+
+  #took(next: IteratorResult<T, unknown>): IteratorResult<T, unknown> {
+    if (next.done) this.#ended = true;
+    else this.#position++;
     return next;
   }
 
@@ -112,12 +122,16 @@ export class Writer<T> {
     return next;
   }
 
+  /** The iterator is synchronous: `pull` answers at once. */
+  #sync = false;
+
   #restart(): void {
     this.reset();
     const iterable = this.#factory() as Partial<Iterable<T> & AsyncIterable<T>> | null | undefined;
     this.runs++;
     const asyncIterator = iterable?.[Symbol.asyncIterator];
     const syncIterator = iterable?.[Symbol.iterator];
+    this.#sync = typeof asyncIterator !== 'function';
     if (typeof asyncIterator === 'function') this.#iterator = asyncIterator.call(iterable);
     else if (typeof syncIterator === 'function') this.#iterator = syncIterator.call(iterable);
     else throw new ConfigError(`a sequence's factory must return an iterable or async iterable, got ${iterable === null ? 'null' : typeof iterable}`);
