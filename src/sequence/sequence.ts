@@ -745,7 +745,9 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       }));
       this.#learnMeta(meta!);
       if (count < shardLength) await this.#learnLength(k * shardLength + count, k);
-      const entry = this.#remember(k, view, stream);
+      // Held as stored, decoded when read: the producer's objects would outlive the young generation in RAM, and a
+      // cold pass leave old-generation garbage behind (RSS) that the collector clears only late.
+      const entry = this.#remember(k, view, undefined);
       stream.finish();
       this.#touch(k, blob.length);
       if (wanted || announced !== undefined) this.#background(store.dropPieces(k, token, true));
