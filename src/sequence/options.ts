@@ -9,7 +9,7 @@ export interface SequenceOptions {
   readonly name: string;
   /**
    * Items per shard (a positive integer), or a size like `'32mb'`: the count is then estimated from the encoded size of
-   * the first {@link SIZE_SAMPLE_ITEMS} items. Fixed when the sequence is first created; a stored sequence keeps its
+   * the first 16 items. Fixed when the sequence is first created; a stored sequence keeps its
    * own (a different count given when reopening is a ConfigError). Default 512.
    */
   readonly shardLength?: number | string | undefined;
