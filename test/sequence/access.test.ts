@@ -6,7 +6,8 @@
  */
 import t from 'tap';
 import {
-  ConfigError, HashStash, IndexOutOfRangeError, NondeterministicIterableError, SequenceIncompleteError, type EngineName,
+  ConfigError, HashStash, IndexOutOfRangeError, NondeterministicIterableError, ReadOnlyError, SequenceIncompleteError,
+  type EngineName,
 } from '../../src/index.js';
 import { itemAt } from './items.js';
 
@@ -178,6 +179,19 @@ for (const engine of ENGINES) {
       t.equal((await seq.stats()).generated, 1, 'one generation served every reader');
     });
 
+    t.test('on a readonly stash: what is stored reads, generating is a ReadOnlyError', async (t) => {
+      const seq = stash.sequence(records(200), { name: 'readonly', shardLength: 50 });
+      t.same(await seq.at(60), itemAt(60));
+      await seq.close();
+      const readonly = new HashStash({ root, engine, readonly: true });
+      t.teardown(() => readonly.close());
+      await using stored = readonly.sequence<ReturnType<typeof itemAt>>(null, { name: 'readonly' });
+      t.same(await stored.at(99), itemAt(99));
+      await using generating = readonly.sequence(records(200), { name: 'readonly' });
+      t.same(await generating.at(51), itemAt(51), 'a stored shard, with the iterable too');
+      await t.rejects(generating.at(150), ReadOnlyError, 'a shard to generate');
+    });
+
     t.test('async iterables, byte-sized shards, options', async (t) => {
       await using seq = stash.sequence(async function* () {
         for (let i = 0; i < 2024; i++) yield { i, data: Array.from({ length: 128 }, (_, j) => i + j) };
@@ -193,6 +207,8 @@ for (const engine of ENGINES) {
       t.throws(() => stash.sequence(records(10), { name: 'x', prefetch: 1.5 }), ConfigError);
       t.throws(() => stash.sequence(records(10), { name: 'x', bogus: 1 } as never), ConfigError);
       t.throws(() => stash.sequence('nope' as never, { name: 'x' }), ConfigError);
+      t.throws(() => stash.sequence(records(10), { name: 'x', leaseTtl: -5 }), ConfigError);
+      t.throws(() => stash.sequence(records(10), { name: '' }), ConfigError);
     });
   });
 }
