@@ -267,6 +267,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
             await task.done;
             return;
           }
+          entry = this.#cache.peek(k);
+          if (entry !== undefined) break;
           const end = Math.min(length, stream.available);
           const batch = new Array<unknown>(end - j);
           for (let i = j; i < end; i++) batch[i - j] = this.#valueOf(k, stream, i, stream.peek(i)!);
@@ -276,9 +278,12 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         if (entry === undefined) continue;
       }
       const count = entry.view.count;
-      this.#decodeAll(entry);
-      for (let i = j; i < count; i++) this.#decode(entry, i);
-      yield j === 0 ? entry.values : entry.values.slice(j);
+      const parsed = j === 0 && entry.values[0] === HOLE ? this.#parseAll(entry.view) : undefined;
+      if (parsed !== undefined) yield parsed;
+      else {
+        for (let i = j; i < count; i++) this.#decode(entry, i);
+        yield j === 0 ? entry.values : entry.values.slice(j);
+      }
       if (count < length) return;
     }
   }
@@ -465,10 +470,13 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     return value;
   }
 
-  /** Every item of a shard not decoded yet, in one JSON.parse where the shard is a JSON array. */
-  #decodeAll(entry: ShardEntry): void {
-    const { view, values } = entry;
-    if (!view.jsonArray || values[0] !== HOLE || values[values.length - 1] !== HOLE) return;
+  /**
+   * Every item of a shard in one JSON.parse, where it is a JSON array; undefined otherwise. Iteration takes these and
+   * keeps none in RAM: items that die young cost the collector little, where 128 shards of them held would outlive the
+   * young generation (the shard itself stays in RAM, and `at` decodes and keeps single items).
+   */
+  #parseAll(view: ShardView): unknown[] | undefined {
+    if (!view.jsonArray) return undefined;
     let parsed: unknown;
     try {
       parsed = JSON.parse(view.arrayText()!);
@@ -478,7 +486,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     if (!Array.isArray(parsed) || parsed.length !== view.count) {
       throw new DecodeError(`a shard of sequence '${this.name}' holds ${view.count} items but its JSON array has ${Array.isArray(parsed) ? parsed.length : 'none'}`);
     }
-    for (let j = 0; j < parsed.length; j++) if (values[j] === HOLE) values[j] = parsed[j];
+    return parsed;
   }
 
   /** Item j of shard k as a task produced it: the producer's value, the decoded one in RAM, or decoded now. */
