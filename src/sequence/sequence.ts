@@ -105,6 +105,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   readonly #changes: ChangeSignal;
   /** Shards stored, by when this process last stored or read them (least recent first), with their bytes. */
   readonly #diskUse = new Map<number, number>();
+  /** Shards stored by this object and their bytes, not yet added to the meta record's counts. */
+  readonly #unrecorded = { bytes: 0, shards: 0 };
   /** Background work (see #background). */
   readonly #pending = new Set<Promise<unknown>>();
   /** Items are encoded by the hashstash serializer, which writes plain values as JSON: shards may be JSON arrays. */
@@ -261,14 +263,19 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         // Items as they come while the shard is generated (or followed), all those there at each step; the shard in
         // RAM once it is there.
         while (j < length) {
-          entry = this.#cache.peek(k);
-          if (entry !== undefined) break;
-          if (stream.peek(j) === undefined && await stream.item(j) === undefined) {
-            await task.done;
-            return;
+          if (stream.peek(j) === undefined) {
+            entry = this.#cache.peek(k);
+            if (entry !== undefined) break;
+            if (await stream.item(j) === undefined) {
+              await task.done;
+              return;
+            }
           }
-          entry = this.#cache.peek(k);
-          if (entry !== undefined) break;
+          // A shard read from storage is parsed at once; a generated one's items are taken as they were produced.
+          if (stream.value(j) === HOLE) {
+            entry = this.#cache.peek(k);
+            if (entry !== undefined) break;
+          }
           const end = Math.min(length, stream.available);
           const batch = new Array<unknown>(end - j);
           for (let i = j; i < end; i++) batch[i - j] = this.#valueOf(k, stream, i, stream.peek(i)!);
@@ -348,10 +355,32 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     while (this.#tasks.size > 0 || this.#pending.size > 0) {
       await Promise.allSettled([...[...this.#tasks.values()].map((task) => task.done), ...this.#pending]);
     }
+    await this.#recordDiskUse();
+  }
+
+  /** Adds the shards stored (and their bytes) not yet counted in the meta record, in one compare-and-set. */
+  async #recordDiskUse(): Promise<void> {
+    const { bytes, shards } = this.#unrecorded;
+    if (shards === 0 && bytes === 0) return;
+    this.#unrecorded.bytes = 0;
+    this.#unrecorded.shards = 0;
+    try {
+      const meta = await this.#store.updateMeta((current) => ({
+        ...current!,
+        diskBytes: current!.diskBytes + bytes,
+        diskShards: current!.diskShards + shards,
+      }));
+      this.#learnMeta(meta!);
+    } catch (error) {
+      this.#unrecorded.bytes += bytes;
+      this.#unrecorded.shards += shards;
+      throw error;
+    }
   }
 
   /** Counts of this object's reads and generations, with the shards and bytes stored now. */
   async stats(): Promise<SequenceStats> {
+    await this.#recordDiskUse();
     const meta = await this.#store.meta();
     if (meta !== undefined) this.#learnMeta(meta);
     return {
@@ -746,12 +775,11 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       await store.putShard(k, blob, before === undefined ? { count: view.count, crc: view.crc, bytes: blob.length } : undefined);
       if (before !== undefined) this.#rebuilds++;
       this.#generated++;
-      const meta = await store.updateMeta((current) => ({
-        ...current!,
-        diskBytes: current!.diskBytes + blob.length,
-        diskShards: current!.diskShards + 1,
-      }));
-      this.#learnMeta(meta!);
+      this.#unrecorded.bytes += blob.length;
+      this.#unrecorded.shards++;
+      // With a disk budget every shard is counted at once (eviction reads the count); without, every 16th, and on
+      // stats(), settled() and close().
+      if (Number.isFinite(this.#options.maxDiskBytes) || this.#unrecorded.shards >= 16) await this.#recordDiskUse();
       if (count < shardLength) await this.#learnLength(k * shardLength + count, k);
       // Held as stored, decoded when read: the producer's objects would outlive the young generation in RAM, and a
       // cold pass leave old-generation garbage behind (RSS) that the collector clears only late.
