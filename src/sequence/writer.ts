@@ -1,5 +1,8 @@
 import { ConfigError } from '../errors.js';
 
+/** How many times work waiting for the writer may see other work go first. */
+const MAX_PASSED = 8;
+
 /** What `stash.sequence` takes: a function returning a fresh iterable (sync or async) of the items, in the same order every time. */
 export type IterableFactory<T> = () => Iterable<T> | AsyncIterable<T>;
 
@@ -15,7 +18,7 @@ export class Writer<T> {
   #position = 0;
   #ended = false;
   readonly #buffered: T[] = [];
-  readonly #waiting: { readonly start: number; readonly run: () => void }[] = [];
+  readonly #waiting: { readonly start: number; readonly run: () => void; passed: number }[] = [];
   #busy = false;
   /** How many times the factory was called. */
   runs = 0;
@@ -36,6 +39,7 @@ export class Writer<T> {
     return new Promise<R>((resolve, reject) => {
       this.#waiting.push({
         start,
+        passed: 0,
         run: () => {
           work().then(resolve, reject).finally(() => {
             this.#busy = false;
@@ -50,15 +54,20 @@ export class Writer<T> {
   #runNext(): void {
     if (this.#busy || this.#waiting.length === 0) return;
     const position = this.#iterator === undefined ? 0 : this.#position;
-    let best = 0;
-    for (let i = 1; i < this.#waiting.length; i++) {
-      const a = this.#waiting[i]!.start;
-      const b = this.#waiting[best]!.start;
-      const aAhead = a >= position;
-      const bAhead = b >= position;
-      if (aAhead !== bAhead ? aAhead : a < b) best = i;
+    // Work passed over MAX_PASSED times goes next, so a restart is not put off for ever by work always ahead.
+    let best = this.#waiting.findIndex((waiting) => waiting.passed >= MAX_PASSED);
+    if (best < 0) {
+      best = 0;
+      for (let i = 1; i < this.#waiting.length; i++) {
+        const a = this.#waiting[i]!.start;
+        const b = this.#waiting[best]!.start;
+        const aAhead = a >= position;
+        const bAhead = b >= position;
+        if (aAhead !== bAhead ? aAhead : a < b) best = i;
+      }
     }
     const [chosen] = this.#waiting.splice(best, 1);
+    for (const waiting of this.#waiting) waiting.passed++;
     this.#busy = true;
     chosen!.run();
   }
