@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ConfigError, DecodeError, IndexOutOfRangeError, NondeterministicIterableError, SequenceIncompleteError } from '../errors.js';
+import { LeaseLostError } from '../lease/errors.js';
 import type { Lease } from '../lease/lease.js';
 import { getSerializer } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
@@ -601,10 +602,15 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           if (meta !== undefined) this.#learnMeta(meta);
           if (this.#length !== null && k * shardLength >= this.#length) return this.#ended(stream);
           return await this.#generate(k, stream, lease);
+        } catch (error) {
+          // Lost while generating (this process stalled past the ttl, say): another has the shard now; follow it. The
+          // items already passed on stay, and the other generator's are checked against them.
+          if (!(error instanceof LeaseLostError)) throw error;
         } finally {
           // Readers look for the stored shard before the lease, so nobody waits on this release.
           this.#background(lease.release());
         }
+        continue;
       }
       // Another holds the lease: pass on the items it has stored so far, then wait for more (or for its lease to lapse).
       if (!wantSent) {
@@ -620,7 +626,10 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         }
         for (let bytes = await this.#store.piece(k, token, piece); bytes !== undefined; bytes = await this.#store.piece(k, token, piece)) {
           piece++;
-          for (const j of parsed.append(bytes)) if (j === stream.available) stream.push(parsed.peek(j)!);
+          for (const j of parsed.append(bytes)) {
+            if (j < stream.available) this.#sameAsStreamed(k, stream, j, parsed.peek(j)!);
+            else stream.push(parsed.peek(j)!);
+          }
           wait = FIRST_WAIT_MS;
         }
       }
@@ -642,6 +651,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     if (view === undefined) return undefined;
     this.#loads++;
     this.#touch(k, view.blob.length);
+    // Items passed on before (from a generator that then died or lost its lease) must be the stored ones.
+    for (let j = 0; j < Math.min(stream.available, view.count); j++) this.#sameAsStreamed(k, stream, j, view.item(j));
     const entry = this.#remember(k, view, undefined);
     stream.adopt(view);
     return entry;
