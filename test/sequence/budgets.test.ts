@@ -1,7 +1,7 @@
 /**
  * The two budgets: decoded shards in RAM (an LRU, exact hit and miss counts for a scripted access pattern) and bytes
  * in storage (shards evicted beyond `maxDiskBytes`, rebuilt by running the iterable again: counted iterator runs),
- * on lmdb and sqlite. Prefetch is off so that every count is the script's.
+ * on every local engine. Prefetch is off so that every count is the script's.
  */
 import t from 'tap';
 import { HashStash, type EngineName } from '../../src/index.js';
@@ -16,7 +16,7 @@ function source(size: number, counter: { runs: number }) {
   };
 }
 
-for (const engine of ['lmdb', 'sqlite'] as EngineName[]) {
+for (const engine of ['lmdb', 'sqlite', 'pairtree', 'memory'] as EngineName[]) {
   t.test(engine, async (t) => {
     const stash = new HashStash({ root: t.testdir(), engine });
     t.teardown(() => stash.close());
