@@ -11,7 +11,8 @@ import { resolveSequenceOptions, SIZE_SAMPLE_ITEMS, type ResolvedSequenceOptions
 import { encodeShard, isPlainJsonText, ShardView } from './shard-format.js';
 import { ShardCache } from './shard-cache.js';
 import { SequenceStore, type SequenceMeta } from './store.js';
-import { frames, HOLE, StreamingShard } from './streaming-shard.js';
+import { PieceFollower, PieceSender } from './pieces.js';
+import { HOLE, StreamingShard } from './streaming-shard.js';
 import { SequenceView, type IndexSource } from './views.js';
 import { Writer, type IterableFactory } from './writer.js';
 
@@ -71,8 +72,6 @@ interface Task {
 /** Pause bounds while another thread or process generates a shard (woken sooner by the change feed). */
 const FIRST_WAIT_MS = 2;
 const LAST_WAIT_MS = 100;
-/** The generator stores the items it has produced for other processes at most this often (and the first at once). */
-const PIECE_MS = 4;
 /** A generator running a synchronous iterable lets timers and I/O run (lease renewals, piece writes) this often. */
 const TURN_MS = 8;
 
@@ -574,10 +573,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
    */
   async #obtain(k: number, index: number, stream: StreamingShard): Promise<ShardEntry | null> {
     const shardLength = this.#shardLength!;
-    let token: string | undefined;
-    let piece = 0;
-    let parsed = new StreamingShard();
-    let wantSent = false;
+    const follower = new PieceFollower(this.#store, k, stream, (j, bytes) => this.#sameAsStreamed(k, stream, j, bytes));
     for (let wait = FIRST_WAIT_MS; ; wait = Math.min(LAST_WAIT_MS, wait * 2)) {
       const stored = await this.#load(k, stream);
       if (stored !== undefined) return stored;
@@ -613,26 +609,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         continue;
       }
       // Another holds the lease: pass on the items it has stored so far, then wait for more (or for its lease to lapse).
-      if (!wantSent) {
-        wantSent = true;
-        await this.#store.putWant(k);
-      }
-      const current = await this.#store.gen(k);
-      if (current !== undefined) {
-        if (current !== token) {
-          token = current;
-          piece = 0;
-          parsed = new StreamingShard();
-        }
-        for (let bytes = await this.#store.piece(k, token, piece); bytes !== undefined; bytes = await this.#store.piece(k, token, piece)) {
-          piece++;
-          for (const j of parsed.append(bytes)) {
-            if (j < stream.available) this.#sameAsStreamed(k, stream, j, parsed.peek(j)!);
-            else stream.push(parsed.peek(j)!);
-          }
-          wait = FIRST_WAIT_MS;
-        }
-      }
+      if (await follower.follow()) wait = FIRST_WAIT_MS;
       await this.#changes.wait(wait);
     }
   }
@@ -681,43 +658,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const held: unknown[] | undefined = before === undefined ? undefined : [];
     const encoded: Uint8Array[] = [];
     let jsonArray = this.#jsonItems;
-    // Items for readers in other threads or processes, once one wants the shard (it says so with a 'want' record,
-    // looked for every PIECE_MS): the generator's record, then pieces of what it produced, the first at once, the rest
-    // at most PIECE_MS apart. Nobody waiting, nothing is written before the shard.
-    let wanted = wantedAtStart;
-    let announced: Promise<void> | undefined;
-    /** Items passed on in pieces so far (of those in `encoded`), and pieces stored. */
-    let passed = 0;
-    let sent = 0;
-    let sending: Promise<void> | undefined;
-    let failedSend: unknown;
-    let finished = false;
-    const send = () => {
-      const ready = held === undefined ? encoded.length : 0;
-      if (!wanted || sending !== undefined || passed >= ready || finished) return;
-      announced ??= store.putGen(k, token);
-      const bytes = frames(encoded.slice(passed, ready));
-      passed = ready;
-      const piece = sent++;
-      sending = announced.then(() => store.putPiece(k, token, piece, bytes)).then(
-        () => { sending = undefined; },
-        (error: unknown) => { sending = undefined; failedSend = error; },
-      );
-    };
-    let looking = false;
-    const ticker = setInterval(() => {
-      if (wanted) send();
-      else if (!looking) {
-        looking = true;
-        store.wanted(k).then((yes) => { looking = false; wanted = yes; send(); }, () => { looking = false; });
-      }
-    }, PIECE_MS);
-    const stop = async () => {
-      finished = true;
-      clearInterval(ticker);
-      await sending;
-      await announced?.catch(() => {});
-    };
+    // A rebuild's items are passed on to no one before they are checked: the sender gets an empty list then.
+    const sender = new PieceSender(store, k, token, held === undefined ? encoded : [], wantedAtStart);
     let count = 0;
     let endedAt: number | undefined;
     try {
@@ -742,7 +684,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
               // Items already passed on from a generator that died before this one took over must be these.
               if (count <= stream.available) this.#sameAsStreamed(k, stream, count - 1, bytes);
               else stream.push(bytes, next.value);
-              if (count === 1) send();
+              if (count === 1) sender.send();
             }
             // Readers of the items pushed (this thread's) resume at the next await: one after the first item, then one
             // every 32 (a synchronous iterable gives no other), and a turn of the event loop every TURN_MS for timers and I/O.
@@ -759,8 +701,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           throw error;
         }
       });
-      await stop();
-      if (failedSend !== undefined) throw failedSend;
+      await sender.stop();
       if (endedAt !== undefined) await this.#learnLength(endedAt, k);
       if (count === 0) {
         if (this.#length === null) await this.#learnLength(k * shardLength, k);
@@ -797,12 +738,12 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       const entry = this.#remember(k, view, undefined);
       stream.finish();
       this.#touch(k, blob.length);
-      if (wanted || announced !== undefined) this.#background(store.dropPieces(k, token, true));
+      if (sender.wanted || sender.announced) this.#background(store.dropPieces(k, token, true));
       await this.#evictOverBudget(k);
       return entry;
     } catch (error) {
-      await stop();
-      if (announced !== undefined) this.#background(store.dropPieces(k, token));
+      await sender.stop().catch(() => {});
+      if (sender.announced) this.#background(store.dropPieces(k, token));
       throw error;
     }
   }

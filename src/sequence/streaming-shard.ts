@@ -161,14 +161,6 @@ export interface ItemSource {
 /** Marks a value not decoded yet (items may be undefined themselves). */
 export const HOLE: unique symbol = Symbol('not decoded');
 
-/** The framed form of one encoded item: its length (uint32 little-endian), then its bytes. */
-export function frame(bytes: Uint8Array): Uint8Array {
-  const framed = Buffer.allocUnsafe(4 + bytes.length);
-  framed.writeUInt32LE(bytes.length, 0);
-  framed.set(bytes, 4);
-  return framed;
-}
-
 /** The framed stream of several items at once. */
 export function frames(items: readonly Uint8Array[]): Uint8Array {
   let total = 0;
