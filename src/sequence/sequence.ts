@@ -6,6 +6,7 @@ import type { Lease } from '../lease/lease.js';
 import { getSerializer } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { ChangeSignal } from './changes.js';
+import { DiskBudget } from './disk-budget.js';
 import type { SequenceParent, SequenceStash } from './host.js';
 import { resolveSequenceOptions, SIZE_SAMPLE_ITEMS, type ResolvedSequenceOptions, type SequenceOptions } from './options.js';
 import { encodeShard, isPlainJsonText, ShardView } from './shard-format.js';
@@ -103,8 +104,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   readonly #cache: ShardCache<ShardEntry>;
   readonly #tasks = new Map<number, Task>();
   readonly #changes: ChangeSignal;
-  /** Shards stored, by when this process last stored or read them (least recent first), with their bytes. */
-  readonly #diskUse = new Map<number, number>();
+  readonly #disk: DiskBudget;
   /** Shards stored by this object and their bytes, not yet added to the meta record's counts. */
   readonly #unrecorded = { bytes: 0, shards: 0 };
   /** Background work (see #background). */
@@ -137,6 +137,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     this.#jsonItems = this.#stash.options.serializer === 'hashstash';
     this.#readOptions = { trustCode: this.#stash.options.trustCode };
     this.#cache = new ShardCache(this.#options.memoryShards);
+    this.#disk = new DiskBudget(this.#store, this.#options.maxDiskBytes);
     this.#changes = new ChangeSignal(this.#stash.engine);
   }
 
@@ -337,7 +338,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           const view = store.shardSync(k);
           if (view === undefined) throw new SequenceIncompleteError(`shard ${k} of sequence '${this.name}' is not stored yet: await seq.at(${index}) generates it`, i, k);
           this.#loads++;
-          this.#touch(k, view.blob.length);
+          this.#disk.touch(k, view.blob.length);
           entry = this.#remember(k, view, undefined);
         }
         const j = i - k * shardLength;
@@ -627,18 +628,12 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const view = await this.#store.shard(k);
     if (view === undefined) return undefined;
     this.#loads++;
-    this.#touch(k, view.blob.length);
+    this.#disk.touch(k, view.blob.length);
     // Items passed on before (from a generator that then died or lost its lease) must be the stored ones.
     for (let j = 0; j < Math.min(stream.available, view.count); j++) this.#sameAsStreamed(k, stream, j, view.item(j));
     const entry = this.#remember(k, view, undefined);
     stream.adopt(view);
     return entry;
-  }
-
-  /** Marks shard k (of `bytes` stored) as just used by this process, for the disk budget. */
-  #touch(k: number, bytes: number): void {
-    this.#diskUse.delete(k);
-    this.#diskUse.set(k, bytes);
   }
 
   /**
@@ -731,15 +726,15 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       this.#unrecorded.shards++;
       // With a disk budget every shard is counted at once (eviction reads the count); without, every 16th, and on
       // stats(), settled() and close().
-      if (Number.isFinite(this.#options.maxDiskBytes) || this.#unrecorded.shards >= 16) await this.#recordDiskUse();
+      if (this.#disk.bounded || this.#unrecorded.shards >= 16) await this.#recordDiskUse();
       if (count < shardLength) await this.#learnLength(k * shardLength + count, k);
       // Held as stored, decoded when read: the producer's objects would outlive the young generation in RAM, and a
       // cold pass leave old-generation garbage behind (RSS) that the collector clears only late.
       const entry = this.#remember(k, view, undefined);
       stream.finish();
-      this.#touch(k, blob.length);
+      this.#disk.touch(k, blob.length);
       if (sender.wanted || sender.announced) this.#background(store.dropPieces(k, token, true));
-      await this.#evictOverBudget(k);
+      this.#evictions += await this.#disk.evict(k, (shard) => this.#tasks.has(shard));
       return entry;
     } catch (error) {
       await sender.stop().catch(() => {});
@@ -759,29 +754,6 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       throw new NondeterministicIterableError(
         `item ${j} of shard ${k} of sequence '${this.name}' differs from the one a generator before produced: the iterable is not deterministic`, k,
       );
-    }
-  }
-
-  /** Removes the shards this process used least recently from storage until the stored bytes are within `maxDiskBytes`. */
-  async #evictOverBudget(keep: number): Promise<void> {
-    const budget = this.#options.maxDiskBytes;
-    if (!Number.isFinite(budget)) return;
-    let meta = await this.#store.meta();
-    while (meta !== undefined && meta.diskBytes > budget) {
-      let victim: number | undefined;
-      for (const k of this.#diskUse.keys()) {
-        if (k !== keep && !this.#tasks.has(k)) { victim = k; break; }
-      }
-      if (victim === undefined) return;
-      const bytes = this.#diskUse.get(victim)!;
-      this.#diskUse.delete(victim);
-      if (!(await this.#store.deleteShard(victim))) continue;
-      this.#evictions++;
-      meta = await this.#store.updateMeta((current) => ({
-        ...current!,
-        diskBytes: current!.diskBytes - bytes,
-        diskShards: current!.diskShards - 1,
-      }));
     }
   }
 }
