@@ -97,7 +97,7 @@ for (const engine of ['lmdb', 'sqlite'] as EngineName[]) {
 
 for (const engine of ['lmdb', 'sqlite'] as EngineName[]) t.test(`the generator SIGKILLed mid-shard: nothing partial visible, taken over after the lease ttl (${engine})`, async (t) => {
   const root = t.testdir();
-  const leaseTtl = 1_000;
+  const leaseTtl = 2_000;
   const generator = startProcess({
     mode: 'gated', root, engine, name: 'killed', items: ITEMS, shardLength: 200, gate: join(root, 'never'), gateAfter: 30, index: 150, leaseTtl,
   });
