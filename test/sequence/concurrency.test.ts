@@ -4,7 +4,7 @@
  *   exactly once in all (the participants' generation counts add up to the number of shards);
  * - a process opens a complete sequence without the iterable and reads it all; one that is not complete gives a
  *   typed error;
- * - a reader in another process gets the items of a shard a process is still generating (its generator held at a
+ * - a reader gets the items of a shard another process or worker thread is still generating (its generator held at a
  *   gate, so no timing is assumed), and the rest once the gate opens;
  * - the generator SIGKILLed mid-shard: nothing of it is visible to a later reader, another takes the shard over once
  *   the lease's ttl has run out, and its pieces are removed.
@@ -69,11 +69,22 @@ t.test('a process without the iterable on an incomplete sequence: a typed error'
   await t.rejects(reader.next('done'), /SequenceIncompleteError/);
 });
 
-for (const engine of ['lmdb', 'sqlite'] as EngineName[]) {
-  t.test(`readers in another process get the items of a shard being generated (${engine})`, async (t) => {
+const streamedCases: { engine: EngineName; start: typeof startProcess | typeof startThread; where: string }[] = [
+  { engine: 'lmdb', start: startProcess, where: 'process' },
+  { engine: 'sqlite', start: startProcess, where: 'process' },
+  { engine: 'memory', start: startThread, where: 'worker thread' },
+  { engine: 'lmdb', start: startThread, where: 'worker thread' },
+];
+for (const { engine, start, where } of streamedCases) {
+  t.test(`readers get the items of a shard another ${where} is generating (${engine})`, async (t) => {
     const root = t.testdir();
     const gate = join(root, 'gate');
-    const generator = startProcess({
+    if (engine === 'memory') {
+      const arena = new HashStash({ root, engine });
+      t.teardown(() => arena.close());
+      await arena.get('nothing');
+    }
+    const generator = start({
       mode: 'gated', root, engine, name: 'streamed', items: ITEMS, shardLength: 200, gate, gateAfter: 25, index: 150,
     });
     t.teardown(() => generator.kill());
