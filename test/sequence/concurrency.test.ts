@@ -106,6 +106,31 @@ for (const { engine, start, where } of streamedCases) {
   });
 }
 
+t.test('a generator that throws in another process: its waiters elsewhere are rejected too, nothing is stored', async (t) => {
+  const root = t.testdir();
+  const gate = join(root, 'gate');
+  const generator = startProcess({
+    mode: 'gated', root, engine: 'lmdb', name: 'broken', items: ITEMS, shardLength: 200, gate, gateAfter: 25, index: 150, throwAt: 25,
+  });
+  t.teardown(() => generator.kill());
+  await generator.next('started');
+  const stash = new HashStash({ root, engine: 'lmdb' });
+  t.teardown(() => stash.close());
+  await using seq = stash.sequence(function* () {
+    for (let i = 0; i < ITEMS; i++) {
+      if (i === 25) throw new Error(`source broke at ${i}`);
+      yield itemAt(i);
+    }
+  }, { name: 'broken', shardLength: 200, prefetch: 0 });
+  t.same(await seq.at(3), itemAt(3), 'an item produced before the failure');
+  const waiting = [seq.at(100), seq.at(199)];
+  writeFileSync(gate, '');
+  await t.rejects(generator.next('done'), /source broke at 25/, 'the generating process fails');
+  for (const read of waiting) await t.rejects(read, { message: 'source broke at 25' }, 'a waiter here, after taking the shard over');
+  await seq.settled();
+  t.equal((await seq.stats()).shardsOnDisk, 0, 'nothing stored');
+});
+
 for (const engine of ['lmdb', 'sqlite'] as EngineName[]) t.test(`the generator SIGKILLed mid-shard: nothing partial visible, taken over after the lease ttl (${engine})`, async (t) => {
   const root = t.testdir();
   const leaseTtl = 2_000;

@@ -28,6 +28,8 @@ export interface SequenceJob {
   readonly gateAfter?: number;
   readonly index?: number;
   readonly leaseTtl?: number;
+  /** The iterable throws `source broke at <i>` when it reaches this item (after the gate, if any). */
+  readonly throwAt?: number;
 }
 
 export interface SequenceReport {
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
         send({ type: 'started' });
         while (!existsSync(job.gate)) await delay(10);
       }
+      if (i === job.throwAt) throw new Error(`source broke at ${i}`);
       if (job.workUs) busy(job.workUs);
       yielded++;
       yield itemAt(i);
