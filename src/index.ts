@@ -32,12 +32,26 @@ export type { RecordOptions } from './tables/records.js';
 export type { PrintOptions } from './tables/print.js';
 export type { ArqueroTable } from './tables/arquero.js';
 export {
-  cacheHome, DEFAULTS, ENGINE_NAMES, SERIALIZER_NAMES, COMPRESS_NAMES,
-  type HashStashOptions, type ResolvedOptions, type EngineName, type SerializerName, type CompressName,
+  cacheHome,
+  DEFAULTS,
+  ENGINE_NAMES,
+  SERIALIZER_NAMES,
+  COMPRESS_NAMES,
+  type HashStashOptions,
+  type ResolvedOptions,
+  type EngineName,
+  type SerializerName,
+  type CompressName,
 } from './options.js';
 export {
-  HashStashError, ConfigError, SerializationError, DecodeError, KeyNotFoundError, EngineUnavailableError,
-  ReadOnlyError, UnsupportedError,
+  HashStashError,
+  ConfigError,
+  SerializationError,
+  DecodeError,
+  KeyNotFoundError,
+  EngineUnavailableError,
+  ReadOnlyError,
+  UnsupportedError,
 } from './errors.js';
 export { DriverMissingError } from './errors.js';
 export { IndexOutOfRangeError, NondeterministicIterableError, SequenceIncompleteError } from './errors.js';
@@ -51,7 +65,16 @@ export type { StashStats } from './read-counts.js';
 export type { StashChange, StashWatch, WatchOptions } from './watch/change.js';
 // Functions whose modules load on first call: see lazy-exports.ts.
 export {
-  serialize, deserialize, serializerNames, encode, decode, codecNames, encodeKey, decodeKey, hashKey, stashed,
+  serialize,
+  deserialize,
+  serializerNames,
+  encode,
+  decode,
+  codecNames,
+  encodeKey,
+  decodeKey,
+  hashKey,
+  stashed,
 } from './lazy-exports.js';
 export { registerClass, unregisterClass, type RegisterClassOptions } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
@@ -59,7 +82,16 @@ export type { Serializer, DeserializeOptions } from './serializers/serializer.js
 export type { Codec } from './codecs/codec.js';
 export type { EncodeOptions } from './codecs/index.js';
 export type {
-  Engine, EngineCapabilities, EngineContext, EngineFactory, SyncStore, RawEntry, RawChange, EngineStats, AppendStore, SyncAppendStore,
+  Engine,
+  EngineCapabilities,
+  EngineContext,
+  EngineFactory,
+  SyncStore,
+  RawEntry,
+  RawChange,
+  EngineStats,
+  AppendStore,
+  SyncAppendStore,
   RawVersion,
 } from './engines/engine.js';
 export { registerEngine } from './engines/index.js';

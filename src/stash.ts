@@ -120,13 +120,21 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   /** The storage engine this stash runs on. */
-  get engine(): Engine { return this.#core.engine; }
+  get engine(): Engine {
+    return this.#core.engine;
+  }
   /** The stash's name inside its root, as given (`'main'` by default; `'<parent>/<sub>'` for a sub-stash). */
-  get name(): string { return this.#core.options.name; }
+  get name(): string {
+    return this.#core.options.name;
+  }
   /** The root folder, absolute: a relative `root` option resolved inside the cache home ({@link cacheHome}). */
-  get root(): string { return this.#core.options.root; }
+  get root(): string {
+    return this.#core.options.root;
+  }
   /** The options this stash runs with, after defaults and validation; a server URL's password shows as `***`. */
-  get options(): ResolvedOptions { return this.#core.shownOptions; }
+  get options(): ResolvedOptions {
+    return this.#core.shownOptions;
+  }
 
   /**
    * The same stash, synchronously, for local engines (memory, pairtree, lmdb, sqlite): the same data and settings
@@ -135,7 +143,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link UnsupportedError} on an engine that is only asynchronous (redis, mongo).
    */
   get sync(): SyncHashStash<K, V> {
-    this.#syncView ??= new (syncView().SyncHashStash)<K, V>(this, this.#core, this.#core.syncStore, () => this.#memoHost());
+    this.#syncView ??= new (syncView().SyncHashStash)<K, V>(this, this.#core, this.#core.syncStore, () =>
+      this.#memoHost(),
+    );
     return this.#syncView;
   }
 
@@ -191,7 +201,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link DecodeError} when the stored blob is corrupt, truncated or written with other settings.
    */
   get<F>(key: K, fallback: F): Promise<V | F>;
-  get(key: K, fallback?: unknown): Promise<unknown> { return this.#core.getAsync(key, fallback); }
+  get(key: K, fallback?: unknown): Promise<unknown> {
+    return this.#core.getAsync(key, fallback);
+  }
 
   /**
    * Stores `value` under `key`, replacing what was there (in append mode: adding a version). Resolves once it is
@@ -206,7 +218,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * await stash.set('session', token, { ttl: '15m' });   // gone from every read 15 minutes from now
    * ```
    */
-  set(key: K, value: V, options?: WriteOptions): Promise<void> { return this.#core.setAsync(key, value, undefined, options); }
+  set(key: K, value: V, options?: WriteOptions): Promise<void> {
+    return this.#core.setAsync(key, value, undefined, options);
+  }
 
   /**
    * Stores `value` under `key` only when nothing live is stored there (nothing, or an expired entry); true when this
@@ -240,7 +254,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   async lease(name: string, options?: LeaseOptions): Promise<Lease | null> {
     this.#core.writable('lease');
     const lease = leases();
-    return lease.acquireLease(this.#leases ??= lease.openLeaseStore(this, this.#core.now), name, options);
+    return lease.acquireLease((this.#leases ??= lease.openLeaseStore(this, this.#core.now)), name, options);
   }
 
   /**
@@ -256,14 +270,18 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   /** True when something is stored under `key` (and has not expired). */
-  async has(key: K): Promise<boolean> { return this.#core.has(this.#core.storage, key); }
+  async has(key: K): Promise<boolean> {
+    return this.#core.has(this.#core.storage, key);
+  }
 
   /**
    * When the entry under `key` expires.
    *
    * @returns Milliseconds since the epoch; null when it never expires; undefined when `key` is absent or has expired.
    */
-  async expiresAt(key: K): Promise<number | null | undefined> { return this.#core.expiresAt(this.#core.storage, key); }
+  async expiresAt(key: K): Promise<number | null | undefined> {
+    return this.#core.expiresAt(this.#core.storage, key);
+  }
 
   /**
    * Removes every entry that has expired by now (expired entries are hidden from every read already; this frees their
@@ -272,7 +290,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @returns How many entries it removed.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async purgeExpired(): Promise<number> { return this.#core.purgeExpired(this.#core.storage); }
+  async purgeExpired(): Promise<number> {
+    return this.#core.purgeExpired(this.#core.storage);
+  }
 
   /**
    * Removes `key` (in append mode: every version of it).
@@ -280,7 +300,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @returns True when something was removed.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async delete(key: K): Promise<boolean> { return this.#core.delete(this.#core.storage, key); }
+  async delete(key: K): Promise<boolean> {
+    return this.#core.delete(this.#core.storage, key);
+  }
 
   /**
    * The value stored under `key`, removed.
@@ -295,14 +317,18 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
   async pop<F>(key: K, fallback: F): Promise<V | F>;
-  async pop(key: K, ...fallback: unknown[]): Promise<unknown> { return this.#core.pop(this.#core.storage, key, fallback); }
+  async pop(key: K, ...fallback: unknown[]): Promise<unknown> {
+    return this.#core.pop(this.#core.storage, key, fallback);
+  }
 
   /**
    * The stored value; when absent, stores `value` first and returns it.
    *
    * @throws {@link ReadOnlyError} on a readonly stash when `key` is absent.
    */
-  async setDefault(key: K, value: V): Promise<V> { return this.#core.setDefault(this.#core.storage, key, value) as Promise<V>; }
+  async setDefault(key: K, value: V): Promise<V> {
+    return this.#core.setDefault(this.#core.storage, key, value) as Promise<V>;
+  }
 
   /**
    * Stores every entry of a Map, an iterable or async iterable of [key, value], a plain object, or another stash,
@@ -322,7 +348,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link DecodeError} when a stored blob is corrupt, truncated or written with other settings.
    */
-  async getMany(wanted: Iterable<K>): Promise<(V | undefined)[]> { return this.#core.getMany(this.#core.storage, wanted) as Promise<V[]>; }
+  async getMany(wanted: Iterable<K>): Promise<(V | undefined)[]> {
+    return this.#core.getMany(this.#core.storage, wanted) as Promise<V[]>;
+  }
 
   /**
    * `setMany` under keys already encoded with {@link encodeKey} (as {@link setByEncodedKey}): stash.map fixes each key
@@ -345,7 +373,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link SerializationError} for a key or value the serializer cannot carry; batches before it are stored.
    * @throws {@link ConfigError} for a ttl that is not a positive duration, or an unknown option.
    */
-  async setMany(entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>, options?: WriteOptions): Promise<void> {
+  async setMany(
+    entries: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>,
+    options?: WriteOptions,
+  ): Promise<void> {
     await this.#core.setMany(entries, false, options);
   }
 
@@ -369,7 +400,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  async clear(): Promise<void> { await this.#core.clear(this.#core.storage); }
+  async clear(): Promise<void> {
+    await this.#core.clear(this.#core.storage);
+  }
 
   /**
    * Changes to this stash made from now on by any thread or process (machine, on redis and mongo), until `signal`
@@ -388,21 +421,29 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @throws {@link ReadOnlyError} on a readonly stash on lmdb, sqlite, pairtree, redis or mongo: a watcher registers
    * itself in the stash's storage.
    */
-  watch(options?: WatchOptions): StashWatch<K> { return watching().watchStash<K>(this.#core, options); }
+  watch(options?: WatchOptions): StashWatch<K> {
+    return watching().watchStash<K>(this.#core, options);
+  }
 
   /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
-  async stats(): Promise<StashStats> { return this.#core.stats(); }
+  async stats(): Promise<StashStats> {
+    return this.#core.stats();
+  }
 
   /**
    * How many keys (in append mode: keys, not versions), expired ones left out (see the README's Expiry section for
    * what each engine counts).
    */
-  async size(): Promise<number> { return this.#core.size(this.#core.storage); }
+  async size(): Promise<number> {
+    return this.#core.size(this.#core.storage);
+  }
 
   // ---- iteration: streams, holding a bounded amount whatever the size ----
 
   /** `for await (const [key, value] of stash)`: the same as {@link entries}. */
-  [Symbol.asyncIterator](): AsyncIterator<[K, V]> { return this.entries(); }
+  [Symbol.asyncIterator](): AsyncIterator<[K, V]> {
+    return this.entries();
+  }
 
   /**
    * Every `[key, value]`, keys decoded back to the values they were; streamed, holding a bounded amount in memory
@@ -423,10 +464,14 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   /** Keys and values as stored: key bytes and blobs; {@link decodeKey} and {@link decodeValue} read them. */
-  rawEntries(): AsyncGenerator<RawEntry> { return this.#core.rawEntries(); }
+  rawEntries(): AsyncGenerator<RawEntry> {
+    return this.#core.rawEntries();
+  }
 
   /** Keys as stored: the bytes of {@link encodeKey}. */
-  rawKeys(): AsyncGenerator<Uint8Array> { return this.#core.rawKeys(); }
+  rawKeys(): AsyncGenerator<Uint8Array> {
+    return this.#core.rawKeys();
+  }
 
   /** Values as stored: blobs with their header, serialized and compressed. */
   async *rawValues(): AsyncGenerator<Uint8Array> {
@@ -439,13 +484,17 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link DecodeError} for bytes that are not a key encoding.
    */
-  decodeKey(rawKey: Uint8Array): K { return this.#core.decodeKey(rawKey) as K; }
+  decodeKey(rawKey: Uint8Array): K {
+    return this.#core.decodeKey(rawKey) as K;
+  }
   /**
    * The value a stored blob holds.
    *
    * @throws {@link DecodeError} for a corrupt or truncated blob, or one written with another serializer or codec.
    */
-  decodeValue(rawValue: Uint8Array): V { return this.#core.format.unpack(rawValue) as V; }
+  decodeValue(rawValue: Uint8Array): V {
+    return this.#core.format.unpack(rawValue) as V;
+  }
 
   // ---- records and tables (src/tables) ----
 
@@ -455,13 +504,19 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    *
    * @throws {@link ConfigError} for an unknown option.
    */
-  records(options: RecordOptions = {}): Promise<FlatRecord[]> { return records().collectRecords(this, options); }
+  records(options: RecordOptions = {}): Promise<FlatRecord[]> {
+    return records().collectRecords(this, options);
+  }
 
   /** The same records, streamed in bounded memory. */
-  iterRecords(options: RecordOptions = {}): AsyncGenerator<FlatRecord> { return records().iterRecords(this, options); }
+  iterRecords(options: RecordOptions = {}): AsyncGenerator<FlatRecord> {
+    return records().iterRecords(this, options);
+  }
 
   /** The records as a table: columns in first-seen order, a readable printout, CSV, `toArquero()`. */
-  table(options: RecordOptions = {}): Promise<Table> { return tables().Table.fromAsync(records().iterRecords(this, options)); }
+  table(options: RecordOptions = {}): Promise<Table> {
+    return tables().Table.fromAsync(records().iterRecords(this, options));
+  }
 
   // ---- memoized functions (src/memo, on this stash's memo cache) ----
 
@@ -504,7 +559,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return decorator().memoOrDecorator(first, second, (fn, options) => memo().memoize(this.#memoHost(), fn, options));
   }
 
-  #memoHost(): MemoCache { return (this.#memos ??= new (memoCache().MemoCache)((name) => this.sub(name))); }
+  #memoHost(): MemoCache {
+    return (this.#memos ??= new (memoCache().MemoCache)((name) => this.sub(name)));
+  }
 
   /**
    * `fn` over `items` on worker threads; stored results are read, only missing items are computed (see
@@ -546,7 +603,9 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   /** The engine and {@link HashStash.path}: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */
-  toString(): string { return this.#core.describe(); }
+  toString(): string {
+    return this.#core.describe();
+  }
 
   /**
    * The resolved options (without `clear`, `maxBytes` and `evict`) and {@link HashStash.path}: for logs and
@@ -563,14 +622,24 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * Closes the engine (files, connections) and the sub-stashes of this stash's memos. Nothing is lost by not
    * closing: writes are stored when they resolve.
    */
-  async close(): Promise<void> { await this.#memos?.close(); await this.#leases?.close(); await this.#core.engine.close(); }
+  async close(): Promise<void> {
+    await this.#memos?.close();
+    await this.#leases?.close();
+    await this.#core.engine.close();
+  }
 
   /** {@link close}, for `await using stash = new HashStash(…)`; a temporary stash is removed instead ({@link tmp}). */
-  async [Symbol.asyncDispose](): Promise<void> { await (this.#lifetime ? this.#lifetime.remove() : this.close()); }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await (this.#lifetime ? this.#lifetime.remove() : this.close());
+  }
 
   /** The same as {@link setByEncodedKey}. @deprecated The key is encoded, the value is not: use {@link setByEncodedKey}. */
-  setRaw(rawKey: Uint8Array, value: V): Promise<void> { return this.setByEncodedKey(rawKey, value); }
+  setRaw(rawKey: Uint8Array, value: V): Promise<void> {
+    return this.setByEncodedKey(rawKey, value);
+  }
 
   /** The same as {@link setManyByEncodedKey}. @deprecated The keys are encoded: use {@link setManyByEncodedKey}. */
-  setManyRaw(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> { return this.setManyByEncodedKey(entries); }
+  setManyRaw(entries: Iterable<readonly [Uint8Array, V]>): Promise<void> {
+    return this.setManyByEncodedKey(entries);
+  }
 }

@@ -37,14 +37,25 @@ function venvPython(venv: string): string {
 
 /** The last non-empty line a failed command printed, for the reason. */
 function lastLine(text: string | Buffer | null | undefined): string {
-  const lines = String(text ?? '').split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = String(text ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines.at(-1) ?? '';
 }
 
 function run(command: string, args: readonly string[], timeout: number) {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
+  });
   if (result.error) return { ok: false as const, why: result.error.message };
-  if (result.status !== 0) return { ok: false as const, why: lastLine(result.stderr) || lastLine(result.stdout) || `exit code ${result.status}` };
+  if (result.status !== 0)
+    return {
+      ok: false as const,
+      why: lastLine(result.stderr) || lastLine(result.stdout) || `exit code ${result.status}`,
+    };
   return { ok: true as const, stdout: result.stdout };
 }
 
@@ -63,7 +74,8 @@ function readMarker(venv: string): { requirement: string; versions: string } | u
 export function ensurePythonPeer(log: (line: string) => void = () => {}, venv = VENV_DIR): PythonPeer {
   const python = venvPython(venv);
   const marker = readMarker(venv);
-  if (marker?.requirement === REQUIREMENTS.join(' ') && existsSync(python)) return { python, versions: marker.versions };
+  if (marker?.requirement === REQUIREMENTS.join(' ') && existsSync(python))
+    return { python, versions: marker.versions };
 
   const basePython = process.env.PYTHON ?? 'python3';
   if (!existsSync(python)) {
@@ -73,10 +85,15 @@ export function ensurePythonPeer(log: (line: string) => void = () => {}, venv = 
   }
   const shown = REQUIREMENTS.map((requirement) => `'${requirement}'`).join(' ');
   log(`  python peer: pip install ${shown}`);
-  const installed = run(python, ['-m', 'pip', 'install', '--quiet', '--retries', '2', '--timeout', '20', ...REQUIREMENTS], PIP_TIMEOUT_MS);
+  const installed = run(
+    python,
+    ['-m', 'pip', 'install', '--quiet', '--retries', '2', '--timeout', '20', ...REQUIREMENTS],
+    PIP_TIMEOUT_MS,
+  );
   if (!installed.ok) return { missing: `pip install ${shown} failed: ${installed.why}` };
 
-  const check = `import sys, importlib.metadata as m; ${REQUIRED_MODULES.map((name) => `import ${name}`).join('; ')}; ` +
+  const check =
+    `import sys, importlib.metadata as m; ${REQUIRED_MODULES.map((name) => `import ${name}`).join('; ')}; ` +
     `print(f"Python {sys.version.split()[0]}, hashstash {m.version('hashstash')}, loadit {m.version('loadit')}, numpy {m.version('numpy')}")`;
   const imported = run(python, ['-c', check], 60_000);
   if (!imported.ok) return { missing: `the installed hashstash does not import: ${imported.why}` };

@@ -16,6 +16,18 @@ import { sequenceSuite } from './sequence.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
 export const SUITES: readonly Suite[] = [
-  serializersSuite, codecsSuite, stashSuite, profilesSuite, peersSuite, memoSuite, recordsSuite, appendSuite, mapSuite, memorySuite,
-  expirySuite, ttlServersSuite, watchSuite, sequenceSuite,
+  serializersSuite,
+  codecsSuite,
+  stashSuite,
+  profilesSuite,
+  peersSuite,
+  memoSuite,
+  recordsSuite,
+  appendSuite,
+  mapSuite,
+  memorySuite,
+  expirySuite,
+  ttlServersSuite,
+  watchSuite,
+  sequenceSuite,
 ];

@@ -47,16 +47,54 @@ const SUBJECTS: readonly Subject[] = [
 
 const id = (subject: string, op: string) => `${GROUP}/${subject}/${op}`;
 const FIGURES: readonly FigureSpec[] = [
-  { name: 'sequence: cached sequential iteration, stash.sequence (lmdb) / loadit', numerator: [id('sequence', 'iterate')], denominator: [id('loadit', 'iterate')], target: 3 },
-  { name: 'sequence: random access, stash.sequence (lmdb) / loadit', numerator: [id('sequence', 'random')], denominator: [id('loadit', 'random')], target: 5 },
-  { name: 'sequence: cached iteration / a JS array of the same items (both for await)', numerator: [id('sequence', 'iterate')], denominator: [id('array', 'iterate')], target: 0.3 },
-  { name: 'sequence: first (cold) pass / a plain pass over the generator (20 µs an item)', numerator: [id('sequence', 'cold')], denominator: [id('generator', 'iterate')], target: 0.8 },
-  { name: 'sequence: first item of a shard being generated: 10 % of the shard time / time to the first item', numerator: [id('sequence', 'first-item-budget-ms')], denominator: [id('sequence', 'first-item-ms')], target: 1 },
-  { name: 'sequence: RSS over a cold pass, (2 × memoryShards × shard + 50 MiB) / growth', numerator: [id('sequence', 'rss-budget-mib')], denominator: [id('sequence', 'rss-growth-mib')], target: 1 },
-  { name: 'sequence: loadit cold pass / plain generator (for information)', numerator: [id('loadit', 'cold')], denominator: [id('generator', 'iterate')] },
+  {
+    name: 'sequence: cached sequential iteration, stash.sequence (lmdb) / loadit',
+    numerator: [id('sequence', 'iterate')],
+    denominator: [id('loadit', 'iterate')],
+    target: 3,
+  },
+  {
+    name: 'sequence: random access, stash.sequence (lmdb) / loadit',
+    numerator: [id('sequence', 'random')],
+    denominator: [id('loadit', 'random')],
+    target: 5,
+  },
+  {
+    name: 'sequence: cached iteration / a JS array of the same items (both for await)',
+    numerator: [id('sequence', 'iterate')],
+    denominator: [id('array', 'iterate')],
+    target: 0.3,
+  },
+  {
+    name: 'sequence: first (cold) pass / a plain pass over the generator (20 µs an item)',
+    numerator: [id('sequence', 'cold')],
+    denominator: [id('generator', 'iterate')],
+    target: 0.8,
+  },
+  {
+    name: 'sequence: first item of a shard being generated: 10 % of the shard time / time to the first item',
+    numerator: [id('sequence', 'first-item-budget-ms')],
+    denominator: [id('sequence', 'first-item-ms')],
+    target: 1,
+  },
+  {
+    name: 'sequence: RSS over a cold pass, (2 × memoryShards × shard + 50 MiB) / growth',
+    numerator: [id('sequence', 'rss-budget-mib')],
+    denominator: [id('sequence', 'rss-growth-mib')],
+    target: 1,
+  },
+  {
+    name: 'sequence: loadit cold pass / plain generator (for information)',
+    numerator: [id('loadit', 'cold')],
+    denominator: [id('generator', 'iterate')],
+  },
 ];
 
-interface Item { readonly i: number; readonly label: string; readonly square: number }
+interface Item {
+  readonly i: number;
+  readonly label: string;
+  readonly square: number;
+}
 
 function busy(us: number): void {
   if (us <= 0) return;
@@ -77,7 +115,9 @@ function generator(items: number, workUs: number): () => Generator<Item> {
 function randomIndices(count: number, below: number): number[] {
   let state = 0x2545f491;
   return Array.from({ length: count }, () => {
-    state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
     return (state >>> 0) % below;
   });
 }
@@ -89,56 +129,95 @@ async function timed(work: () => Promise<number> | number): Promise<Timing> {
   return { ops, seconds: (performance.now() - start) / 1000 };
 }
 
-const options = (name: string) => ({ name, shardLength: SHARD_LENGTH, memoryShards: MEMORY_SHARDS, prefetch: PREFETCH });
+const options = (name: string) => ({
+  name,
+  shardLength: SHARD_LENGTH,
+  memoryShards: MEMORY_SHARDS,
+  prefetch: PREFETCH,
+});
 
 /** One round of the Node side in `root`. */
-async function nodeRound(root: string, items: number, indices: readonly number[], round: number, recorder: Recorder, rss: boolean, rssItems: number, log: (line: string) => void): Promise<void> {
+async function nodeRound(
+  root: string,
+  items: number,
+  indices: readonly number[],
+  round: number,
+  recorder: Recorder,
+  rss: boolean,
+  rssItems: number,
+  log: (line: string) => void,
+): Promise<void> {
   const { HashStash } = await import('../../src/index.js');
   const stash = new HashStash({ root, engine: 'lmdb' });
-  const sample = (subject: string, op: string, timing: Timing) => recorder.sample({ group: GROUP, subject, op, yardstick: subject !== 'sequence' }, round, timing);
+  const sample = (subject: string, op: string, timing: Timing) =>
+    recorder.sample({ group: GROUP, subject, op, yardstick: subject !== 'sequence' }, round, timing);
   try {
-    sample('generator', 'iterate', await timed(() => {
-      let n = 0;
-      for (const _ of generator(items, WORK_US)()) n++;
-      return n;
-    }));
+    sample(
+      'generator',
+      'iterate',
+      await timed(() => {
+        let n = 0;
+        for (const _ of generator(items, WORK_US)()) n++;
+        return n;
+      }),
+    );
 
     const cold = stash.sequence(generator(items, WORK_US), options('records'));
-    sample('sequence', 'cold', await timed(async () => {
-      let n = 0;
-      for await (const _ of cold) n++;
-      await cold.settled();
-      return n;
-    }));
+    sample(
+      'sequence',
+      'cold',
+      await timed(async () => {
+        let n = 0;
+        for await (const _ of cold) n++;
+        await cold.settled();
+        return n;
+      }),
+    );
     await cold.close();
 
     const reader = stash.sequence<Item>(null, options('records'));
-    sample('sequence', 'iterate', await timed(async () => {
-      let n = 0;
-      for await (const item of reader) if (item.i === n) n++;
-      return n;
-    }));
+    sample(
+      'sequence',
+      'iterate',
+      await timed(async () => {
+        let n = 0;
+        for await (const item of reader) if (item.i === n) n++;
+        return n;
+      }),
+    );
     const array: Item[] = [];
     for await (const item of reader) array.push(item);
     await reader.close();
-    sample('array', 'iterate', await timed(async () => {
-      let n = 0;
-      for await (const item of array) if (item.i === n) n++;
-      return n;
-    }));
-    sample('array', 'iterate-sync', await timed(() => {
-      let n = 0;
-      for (const item of array) if (item.i === n) n++;
-      return n;
-    }));
+    sample(
+      'array',
+      'iterate',
+      await timed(async () => {
+        let n = 0;
+        for await (const item of array) if (item.i === n) n++;
+        return n;
+      }),
+    );
+    sample(
+      'array',
+      'iterate-sync',
+      await timed(() => {
+        let n = 0;
+        for (const item of array) if (item.i === n) n++;
+        return n;
+      }),
+    );
 
     const random = stash.sequence<Item>(null, options('records'));
-    sample('sequence', 'random', await timed(async () => {
-      let n = 0;
-      for (const i of indices) if ((await random.at(i)).i === i) n++;
-      if (n !== indices.length) throw new Error('stash.sequence read a wrong item');
-      return n;
-    }));
+    sample(
+      'sequence',
+      'random',
+      await timed(async () => {
+        let n = 0;
+        for (const i of indices) if ((await random.at(i)).i === i) n++;
+        if (n !== indices.length) throw new Error('stash.sequence read a wrong item');
+        return n;
+      }),
+    );
     await random.close();
 
     const fresh = stash.sequence(generator(items, WORK_US), options('first-item'));
@@ -175,22 +254,33 @@ async function nodeRound(root: string, items: number, indices: readonly number[]
       sample('sequence', 'rss-growth-mib', { ops: growthMiB, seconds: 1 });
       sample('sequence', 'rss-budget-mib', { ops: budget, seconds: 1 });
       recorder.note({ group: GROUP, subject: 'sequence', op: 'rss-growth-mib' }, 'items', rssItems);
-      log(`  sequence: RSS grew ${growthMiB.toFixed(1)} MiB over ${rssItems} items (budget ${budget.toFixed(1)} MiB, shards of ${(shardMiB * 1024).toFixed(1)} KiB)`);
+      log(
+        `  sequence: RSS grew ${growthMiB.toFixed(1)} MiB over ${rssItems} items (budget ${budget.toFixed(1)} MiB, shards of ${(shardMiB * 1024).toFixed(1)} KiB)`,
+      );
     }
   } finally {
     await stash.close();
   }
 }
 
-interface LoaditResult { readonly generator: Timing; readonly cold: Timing; readonly iterate: Timing; readonly random: Timing }
+interface LoaditResult {
+  readonly generator: Timing;
+  readonly cold: Timing;
+  readonly iterate: Timing;
+  readonly random: Timing;
+}
 
 function runLoadit(python: string, spec: object): Promise<LoaditResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, [LOADIT_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(JSON.parse(out) as LoaditResult);
@@ -224,15 +314,34 @@ export const sequenceSuite: Suite = {
         const root = makeTempRoot();
         roots.push(root);
         if (selected.has('sequence')) {
-          await nodeRound(root, items, indices, round, recorder, round === 0, config.quick ? QUICK_RSS_ITEMS : RSS_ITEMS, config.log);
+          await nodeRound(
+            root,
+            items,
+            indices,
+            round,
+            recorder,
+            round === 0,
+            config.quick ? QUICK_RSS_ITEMS : RSS_ITEMS,
+            config.log,
+          );
         }
         if (python) {
           try {
             const result = await runLoadit(python, {
-              root: join(root, 'loadit'), items, shardLength: SHARD_LENGTH, memoryShards: MEMORY_SHARDS, workUs: WORK_US, indices,
+              root: join(root, 'loadit'),
+              items,
+              shardLength: SHARD_LENGTH,
+              memoryShards: MEMORY_SHARDS,
+              workUs: WORK_US,
+              indices,
             });
-            for (const op of ['cold', 'iterate', 'random'] as const) recorder.sample({ group: GROUP, subject: 'loadit', op, yardstick: true }, round, result[op]);
-            recorder.sample({ group: GROUP, subject: 'loadit', op: 'generator', yardstick: true }, round, result.generator);
+            for (const op of ['cold', 'iterate', 'random'] as const)
+              recorder.sample({ group: GROUP, subject: 'loadit', op, yardstick: true }, round, result[op]);
+            recorder.sample(
+              { group: GROUP, subject: 'loadit', op: 'generator', yardstick: true },
+              round,
+              result.generator,
+            );
           } catch (error) {
             recorder.missing('loadit', (error as Error).message);
             python = undefined;

@@ -16,7 +16,9 @@ export class DiskBudget {
   }
 
   /** True when there is a budget: then every stored shard must be counted at once. */
-  get bounded(): boolean { return Number.isFinite(this.#maxBytes); }
+  get bounded(): boolean {
+    return Number.isFinite(this.#maxBytes);
+  }
 
   /** Marks shard k (of `bytes` stored) as just used. */
   touch(k: number, bytes: number): void {
@@ -35,7 +37,10 @@ export class DiskBudget {
     while (meta !== undefined && meta.diskBytes > this.#maxBytes) {
       let victim: number | undefined;
       for (const k of this.#used.keys()) {
-        if (k !== keep && !busy(k)) { victim = k; break; }
+        if (k !== keep && !busy(k)) {
+          victim = k;
+          break;
+        }
       }
       if (victim === undefined) break;
       const bytes = this.#used.get(victim)!;

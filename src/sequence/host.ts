@@ -16,5 +16,8 @@ export interface SequenceStash {
 
 /** What a sequence uses of the stash it is opened on: a sub-stash, written uncompressed (shards are read in place). */
 export interface SequenceParent {
-  sub(name: string, overrides: { readonly compress: 'raw'; readonly b64: false; readonly appendMode: false }): SequenceStash;
+  sub(
+    name: string,
+    overrides: { readonly compress: 'raw'; readonly b64: false; readonly appendMode: false },
+  ): SequenceStash;
 }

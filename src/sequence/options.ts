@@ -58,11 +58,13 @@ const SCOPE = 'sequence';
 
 /** The options with defaults; ConfigError naming a bad one. */
 export function resolveSequenceOptions(options: unknown): ResolvedSequenceOptions {
-  if (options === undefined) throw new ConfigError(`stash.sequence needs options with a 'name': the sub-stash it is kept in`);
+  if (options === undefined)
+    throw new ConfigError(`stash.sequence needs options with a 'name': the sub-stash it is kept in`);
   checkOptionsObject(SCOPE, options, KNOWN);
   const given = options as SequenceOptions;
   const { name } = given;
-  if (typeof name !== 'string' || name === '') failOption(SCOPE, 'name', 'a non-empty string (the sub-stash it is kept in)', name);
+  if (typeof name !== 'string' || name === '')
+    failOption(SCOPE, 'name', 'a non-empty string (the sub-stash it is kept in)', name);
   checkInteger(SCOPE, 'memoryShards', given.memoryShards, 1);
   checkInteger(SCOPE, 'prefetch', given.prefetch, 0);
   return {
@@ -70,9 +72,13 @@ export function resolveSequenceOptions(options: unknown): ResolvedSequenceOption
     shardLength: shardLengthOf(given.shardLength),
     shardLengthGiven: given.shardLength !== undefined,
     memoryShards: given.memoryShards ?? SEQUENCE_DEFAULTS.memoryShards,
-    maxDiskBytes: given.maxDiskBytes === undefined ? SEQUENCE_DEFAULTS.maxDiskBytes : bytesOf('maxDiskBytes', given.maxDiskBytes),
+    maxDiskBytes:
+      given.maxDiskBytes === undefined ? SEQUENCE_DEFAULTS.maxDiskBytes : bytesOf('maxDiskBytes', given.maxDiskBytes),
     prefetch: given.prefetch ?? SEQUENCE_DEFAULTS.prefetch,
-    leaseTtl: given.leaseTtl === undefined ? SEQUENCE_DEFAULTS.leaseTtl : parseTtl(given.leaseTtl, `${SCOPE} option 'leaseTtl'`),
+    leaseTtl:
+      given.leaseTtl === undefined
+        ? SEQUENCE_DEFAULTS.leaseTtl
+        : parseTtl(given.leaseTtl, `${SCOPE} option 'leaseTtl'`),
   };
 }
 
@@ -87,7 +93,8 @@ function shardLengthOf(value: unknown): ResolvedSequenceOptions['shardLength'] {
 }
 
 function bytesOf(option: string, value: unknown): number {
-  if (typeof value === 'string' && value.trim().endsWith('%')) failOption(SCOPE, option, "a number of bytes or a size like '16gb'", value);
+  if (typeof value === 'string' && value.trim().endsWith('%'))
+    failOption(SCOPE, option, "a number of bytes or a size like '16gb'", value);
   try {
     return parseByteSize(value, option);
   } catch (error) {

@@ -37,23 +37,34 @@ export class PieceSender {
   }
 
   /** True once the record is stored or being stored: the pieces must be removed afterwards. */
-  get announced(): boolean { return this.#announced !== undefined; }
+  get announced(): boolean {
+    return this.#announced !== undefined;
+  }
   /** True when a reader elsewhere asked for the shard. */
-  get wanted(): boolean { return this.#wanted; }
+  get wanted(): boolean {
+    return this.#wanted;
+  }
 
   /** Stores what was produced since the last piece, if someone wants it and no write is under way. */
   send(): void {
     const ready = this.#items.length;
     if (!this.#wanted || this.#sending !== undefined || this.#passed >= ready || this.#stopped) return;
     const store = this.#store;
-    const announced = this.#announced ??= store.putGen(this.#shard, this.#token);
+    const announced = (this.#announced ??= store.putGen(this.#shard, this.#token));
     const bytes = frames(this.#items.slice(this.#passed, ready));
     this.#passed = ready;
     const piece = this.#sent++;
-    this.#sending = announced.then(() => store.putPiece(this.#shard, this.#token, piece, bytes)).then(
-      () => { this.#sending = undefined; },
-      (error: unknown) => { this.#sending = undefined; this.#failed = { error }; },
-    );
+    this.#sending = announced
+      .then(() => store.putPiece(this.#shard, this.#token, piece, bytes))
+      .then(
+        () => {
+          this.#sending = undefined;
+        },
+        (error: unknown) => {
+          this.#sending = undefined;
+          this.#failed = { error };
+        },
+      );
   }
 
   /** Stops sending and waits for the write under way; throws what a write failed with. */
@@ -73,8 +84,14 @@ export class PieceSender {
     if (this.#looking) return;
     this.#looking = true;
     this.#store.wanted(this.#shard).then(
-      (yes) => { this.#looking = false; this.#wanted = yes; this.send(); },
-      () => { this.#looking = false; },
+      (yes) => {
+        this.#looking = false;
+        this.#wanted = yes;
+        this.send();
+      },
+      () => {
+        this.#looking = false;
+      },
     );
   }
 }
@@ -94,7 +111,12 @@ export class PieceFollower {
   #piece = 0;
   #parsed = new StreamingShard();
 
-  constructor(store: SequenceStore, shard: number, stream: StreamingShard, check: (j: number, bytes: Uint8Array) => void) {
+  constructor(
+    store: SequenceStore,
+    shard: number,
+    stream: StreamingShard,
+    check: (j: number, bytes: Uint8Array) => void,
+  ) {
     this.#store = store;
     this.#shard = shard;
     this.#stream = stream;
@@ -117,7 +139,11 @@ export class PieceFollower {
       this.#parsed = new StreamingShard();
     }
     let any = false;
-    for (let bytes = await store.piece(k, current, this.#piece); bytes !== undefined; bytes = await store.piece(k, current, this.#piece)) {
+    for (
+      let bytes = await store.piece(k, current, this.#piece);
+      bytes !== undefined;
+      bytes = await store.piece(k, current, this.#piece)
+    ) {
       this.#piece++;
       any = true;
       for (const j of this.#parsed.append(bytes)) {

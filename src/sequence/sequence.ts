@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ConfigError, DecodeError, IndexOutOfRangeError, NondeterministicIterableError, SequenceIncompleteError } from '../errors.js';
+import {
+  ConfigError,
+  DecodeError,
+  IndexOutOfRangeError,
+  NondeterministicIterableError,
+  SequenceIncompleteError,
+} from '../errors.js';
 import { LeaseLostError } from '../lease/errors.js';
 import type { Lease } from '../lease/lease.js';
 import { getSerializer } from '../serializers/index.js';
@@ -8,7 +14,12 @@ import type { Serializer } from '../serializers/serializer.js';
 import { ChangeSignal } from './changes.js';
 import { DiskBudget } from './disk-budget.js';
 import type { SequenceParent, SequenceStash } from './host.js';
-import { resolveSequenceOptions, SIZE_SAMPLE_ITEMS, type ResolvedSequenceOptions, type SequenceOptions } from './options.js';
+import {
+  resolveSequenceOptions,
+  SIZE_SAMPLE_ITEMS,
+  type ResolvedSequenceOptions,
+  type SequenceOptions,
+} from './options.js';
 import { encodeShard, isPlainJsonText, ShardView } from './shard-format.js';
 import { ShardCache } from './shard-cache.js';
 import { SequenceStore, type SequenceMeta } from './store.js';
@@ -78,9 +89,12 @@ const TURN_MS = 8;
 
 function outOfRange(index: unknown, length: number | null): IndexOutOfRangeError {
   const shown = typeof index === 'number' ? String(index) : typeof index;
-  const why = typeof index !== 'number' || !Number.isSafeInteger(index)
-    ? `a sequence index must be an integer, got ${shown}`
-    : length === null ? `index ${shown} is past the end of the sequence` : `index ${shown} is out of range for a sequence of ${length} items`;
+  const why =
+    typeof index !== 'number' || !Number.isSafeInteger(index)
+      ? `a sequence index must be an integer, got ${shown}`
+      : length === null
+        ? `index ${shown} is past the end of the sequence`
+        : `index ${shown} is out of range for a sequence of ${length} items`;
   return new IndexOutOfRangeError(why, index, length ?? undefined);
 }
 
@@ -126,7 +140,9 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   /** @internal Made by `stash.sequence(iterable, options)`. */
   constructor(parent: SequenceParent, factory: IterableFactory<T> | null, options: SequenceOptions) {
     if (factory !== null && typeof factory !== 'function') {
-      throw new ConfigError(`stash.sequence takes a function returning a fresh iterable (or null to read what is stored), got ${typeof factory}`);
+      throw new ConfigError(
+        `stash.sequence takes a function returning a fresh iterable (or null to read what is stored), got ${typeof factory}`,
+      );
     }
     this.#options = resolveSequenceOptions(options);
     this.name = this.#options.name;
@@ -142,7 +158,9 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   }
 
   /** The number of items when known already (without running anything); null otherwise. */
-  get knownLength(): number | null { return this.#length; }
+  get knownLength(): number | null {
+    return this.#length;
+  }
 
   /**
    * Item `index`; a negative index counts from the end (which needs the length: the iterable may run to its end).
@@ -267,7 +285,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           if (stream.peek(j) === undefined) {
             entry = this.#cache.peek(k);
             if (entry !== undefined) break;
-            if (await stream.item(j) === undefined) {
+            if ((await stream.item(j)) === undefined) {
               await task.done;
               return;
             }
@@ -302,10 +320,14 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
    *
    * @throws {@link ConfigError} for a step of 0 or bounds that are not integers.
    */
-  slice(start?: number, stop?: number, step?: number): SequenceView<T> { return SequenceView.slice(this, start, stop, step); }
+  slice(start?: number, stop?: number, step?: number): SequenceView<T> {
+    return SequenceView.slice(this, start, stop, step);
+  }
 
   /** A lazy view of the items at `indices`, in that order (repeats allowed; negative counts from the end). */
-  pick(indices: Iterable<number>): SequenceView<T> { return SequenceView.pick(this, indices); }
+  pick(indices: Iterable<number>): SequenceView<T> {
+    return SequenceView.pick(this, indices);
+  }
 
   /**
    * Synchronous reads of what is stored, on an engine with a synchronous store (lmdb, sqlite, pairtree, memory);
@@ -322,10 +344,16 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           if (meta !== undefined) this.#learnMeta(meta);
         }
         const shardLength = this.#shardLength;
-        if (shardLength === undefined) throw new SequenceIncompleteError(`sequence '${this.name}' has nothing stored yet`, index, 0);
+        if (shardLength === undefined)
+          throw new SequenceIncompleteError(`sequence '${this.name}' has nothing stored yet`, index, 0);
         let i = index;
         if (i < 0) {
-          if (this.#length === null) throw new SequenceIncompleteError(`the length of sequence '${this.name}' is not known yet: await seq.length() first`, index, 0);
+          if (this.#length === null)
+            throw new SequenceIncompleteError(
+              `the length of sequence '${this.name}' is not known yet: await seq.length() first`,
+              index,
+              0,
+            );
           i += this.#length;
           if (i < 0) throw outOfRange(index, this.#length);
         }
@@ -336,7 +364,12 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         else {
           this.#misses++;
           const view = store.shardSync(k);
-          if (view === undefined) throw new SequenceIncompleteError(`shard ${k} of sequence '${this.name}' is not stored yet: await seq.at(${index}) generates it`, i, k);
+          if (view === undefined)
+            throw new SequenceIncompleteError(
+              `shard ${k} of sequence '${this.name}' is not stored yet: await seq.at(${index}) generates it`,
+              i,
+              k,
+            );
           this.#loads++;
           this.#disk.touch(k, view.blob.length);
           entry = this.#remember(k, view, undefined);
@@ -412,7 +445,9 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   }
 
   /** {@link close}, for `await using seq = stash.sequence(…)`. */
-  async [Symbol.asyncDispose](): Promise<void> { await this.close(); }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 
   // ---- indices and lengths ----
 
@@ -435,7 +470,11 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const length = await this.#ready;
     if (length === undefined) {
       this.#ready = undefined;
-      throw new SequenceIncompleteError(`sequence '${this.name}' has nothing stored, and was opened without its iterable`, index, 0);
+      throw new SequenceIncompleteError(
+        `sequence '${this.name}' has nothing stored, and was opened without its iterable`,
+        index,
+        0,
+      );
     }
     return length;
   }
@@ -446,7 +485,9 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const wanted = this.#options.shardLength;
     if (stored !== undefined) {
       if (this.#options.shardLengthGiven && 'items' in wanted && wanted.items !== stored.shardLength) {
-        throw new ConfigError(`sequence '${this.name}' is stored with shardLength ${stored.shardLength}; it was opened with ${wanted.items}`);
+        throw new ConfigError(
+          `sequence '${this.name}' is stored with shardLength ${stored.shardLength}; it was opened with ${wanted.items}`,
+        );
       }
       this.#learnMeta(stored);
       return stored.shardLength;
@@ -454,7 +495,9 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const writer = this.#writer;
     if (writer === undefined) return undefined;
     const shardLength = 'items' in wanted ? wanted.items : await this.#estimate(writer, wanted.bytes);
-    const meta = await this.#store.updateMeta((current) => current ?? { version: 1, shardLength, length: null, diskBytes: 0, diskShards: 0 });
+    const meta = await this.#store.updateMeta(
+      (current) => current ?? { version: 1, shardLength, length: null, diskBytes: 0, diskShards: 0 },
+    );
     this.#learnMeta(meta!);
     return meta!.shardLength;
   }
@@ -480,7 +523,10 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const meta = await this.#store.updateMeta((current) => {
       if (current === undefined || current.length === length) return undefined;
       if (current.length !== null) {
-        throw new NondeterministicIterableError(`sequence '${this.name}' ended at ${length} items this time, at ${current.length} before (shard ${shard})`, shard);
+        throw new NondeterministicIterableError(
+          `sequence '${this.name}' ended at ${length} items this time, at ${current.length} before (shard ${shard})`,
+          shard,
+        );
       }
       return { ...current, length };
     });
@@ -511,10 +557,14 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     try {
       parsed = JSON.parse(view.arrayText()!);
     } catch (error) {
-      throw new DecodeError(`a shard of sequence '${this.name}' is marked as a JSON array but does not parse as one`, { cause: error });
+      throw new DecodeError(`a shard of sequence '${this.name}' is marked as a JSON array but does not parse as one`, {
+        cause: error,
+      });
     }
     if (!Array.isArray(parsed) || parsed.length !== view.count) {
-      throw new DecodeError(`a shard of sequence '${this.name}' holds ${view.count} items but its JSON array has ${Array.isArray(parsed) ? parsed.length : 'none'}`);
+      throw new DecodeError(
+        `a shard of sequence '${this.name}' holds ${view.count} items but its JSON array has ${Array.isArray(parsed) ? parsed.length : 'none'}`,
+      );
     }
     return parsed;
   }
@@ -543,7 +593,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const done = this.#obtain(k, index, stream).then(
       (entry) => {
         this.#tasks.delete(k);
-        if (entry !== null && entry.view.count < this.#shardLength!) this.#length ??= k * this.#shardLength! + entry.view.count;
+        if (entry !== null && entry.view.count < this.#shardLength!)
+          this.#length ??= k * this.#shardLength! + entry.view.count;
         return entry;
       },
       (error: unknown) => {
@@ -587,7 +638,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           this.#closed
             ? `sequence '${this.name}' was closed before shard ${k} was stored`
             : `shard ${k} of sequence '${this.name}' is not stored, and the sequence was opened without its iterable`,
-          index, k,
+          index,
+          k,
         );
       }
       const lease = await this.#stash.lease(`shard-${k}`, { ttl: this.#options.leaseTtl, wait: false });
@@ -708,7 +760,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       if (before !== undefined && (before.crc !== view.crc || before.count !== view.count)) {
         throw new NondeterministicIterableError(
           `shard ${k} of sequence '${this.name}' was generated again with other items than the first time ` +
-          `(${view.count} items, crc ${view.crc.toString(16)}; before: ${before.count}, crc ${before.crc.toString(16)}): the iterable is not deterministic`,
+            `(${view.count} items, crc ${view.crc.toString(16)}; before: ${before.count}, crc ${before.crc.toString(16)}): the iterable is not deterministic`,
           k,
         );
       }
@@ -719,7 +771,11 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         }
       }
       if (lease.lost) throw lease.signal.reason;
-      await store.putShard(k, blob, before === undefined ? { count: view.count, crc: view.crc, bytes: blob.length } : undefined);
+      await store.putShard(
+        k,
+        blob,
+        before === undefined ? { count: view.count, crc: view.crc, bytes: blob.length } : undefined,
+      );
       if (before !== undefined) this.#rebuilds++;
       this.#generated++;
       this.#unrecorded.bytes += blob.length;
@@ -752,7 +808,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   #sameAsStreamed(k: number, stream: StreamingShard, j: number, bytes: Uint8Array): void {
     if (Buffer.compare(stream.peek(j)!, bytes) !== 0) {
       throw new NondeterministicIterableError(
-        `item ${j} of shard ${k} of sequence '${this.name}' differs from the one a generator before produced: the iterable is not deterministic`, k,
+        `item ${j} of shard ${k} of sequence '${this.name}' differs from the one a generator before produced: the iterable is not deterministic`,
+        k,
       );
     }
   }
@@ -763,11 +820,20 @@ function abortable<V>(promise: Promise<V>, signal: AbortSignal | undefined): Pro
   if (signal === undefined) return promise;
   return new Promise<V>((resolve, reject) => {
     const aborted = () => reject(signal.reason);
-    if (signal.aborted) { aborted(); return; }
+    if (signal.aborted) {
+      aborted();
+      return;
+    }
     signal.addEventListener('abort', aborted, { once: true });
     promise.then(
-      (value) => { signal.removeEventListener('abort', aborted); resolve(value); },
-      (error: unknown) => { signal.removeEventListener('abort', aborted); reject(error); },
+      (value) => {
+        signal.removeEventListener('abort', aborted);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', aborted);
+        reject(error);
+      },
     );
   });
 }

@@ -10,7 +10,9 @@ export class ShardCache<V> {
     this.capacity = capacity;
   }
 
-  get size(): number { return this.#shards.size; }
+  get size(): number {
+    return this.#shards.size;
+  }
 
   /** The shard, marked as just used; undefined when not held. */
   get(shard: number): V | undefined {
@@ -23,9 +25,13 @@ export class ShardCache<V> {
   }
 
   /** The shard without marking it used. */
-  peek(shard: number): V | undefined { return this.#shards.get(shard); }
+  peek(shard: number): V | undefined {
+    return this.#shards.get(shard);
+  }
 
-  has(shard: number): boolean { return this.#shards.has(shard); }
+  has(shard: number): boolean {
+    return this.#shards.has(shard);
+  }
 
   /** Holds `value` as the most recently used, dropping the least recently used beyond the capacity. */
   set(shard: number, value: V): void {
@@ -34,7 +40,11 @@ export class ShardCache<V> {
     while (this.#shards.size > this.capacity) this.#shards.delete(this.#shards.keys().next().value!);
   }
 
-  delete(shard: number): boolean { return this.#shards.delete(shard); }
+  delete(shard: number): boolean {
+    return this.#shards.delete(shard);
+  }
 
-  clear(): void { this.#shards.clear(); }
+  clear(): void {
+    this.#shards.clear();
+  }
 }

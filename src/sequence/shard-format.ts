@@ -77,7 +77,9 @@ export class ShardView {
 
   /** @throws {@link DecodeError} for bytes that are not a whole, intact shard (`what` names it in the message). */
   constructor(blob: Uint8Array, what: string) {
-    const fail = (why: string): never => { throw new DecodeError(`${what} is not a readable shard: ${why}`); };
+    const fail = (why: string): never => {
+      throw new DecodeError(`${what} is not a readable shard: ${why}`);
+    };
     if (blob.length < SHARD_HEADER_SIZE + 4) fail(`${blob.length} bytes is too short`);
     if (blob[0] !== MAGIC_0 || blob[1] !== MAGIC_1) fail('no shard magic');
     if (blob[2] !== VERSION) fail(`format version ${blob[2]}, this hashstash reads ${VERSION}`);
@@ -86,7 +88,10 @@ export class ShardView {
     const itemsStart = SHARD_HEADER_SIZE + 4 * (count + 1);
     if (itemsStart > blob.length) fail(`an offset table of ${count} items does not fit in ${blob.length} bytes`);
     const jsonArray = (blob[3]! & JSON_ARRAY) !== 0;
-    if (view.getUint32(SHARD_HEADER_SIZE, true) !== (jsonArray ? 1 : 0) || view.getUint32(itemsStart - 4, true) !== blob.length - itemsStart) {
+    if (
+      view.getUint32(SHARD_HEADER_SIZE, true) !== (jsonArray ? 1 : 0) ||
+      view.getUint32(itemsStart - 4, true) !== blob.length - itemsStart
+    ) {
       fail('its offsets do not span its items');
     }
     const crc = view.getUint32(8, true);
@@ -103,7 +108,11 @@ export class ShardView {
   /** With JSON_ARRAY, the text of all items as one JSON array; undefined otherwise. */
   arrayText(): string | undefined {
     if (!this.jsonArray) return undefined;
-    return Buffer.from(this.blob.buffer, this.blob.byteOffset, this.blob.byteLength).toString('utf8', this.#itemsStart, this.blob.length);
+    return Buffer.from(this.blob.buffer, this.blob.byteOffset, this.blob.byteLength).toString(
+      'utf8',
+      this.#itemsStart,
+      this.blob.length,
+    );
   }
 
   /** Item `j`'s encoded bytes, a view into the shard (0 <= j < count). */

@@ -52,13 +52,25 @@ export class SequenceStore {
     this.#name = name;
   }
 
-  shardKey(k: number): Uint8Array { return encodeKey(['shard', k]); }
-  genKey(k: number): Uint8Array { return encodeKey(['gen', k]); }
-  wantKey(k: number): Uint8Array { return encodeKey(['want', k]); }
+  shardKey(k: number): Uint8Array {
+    return encodeKey(['shard', k]);
+  }
+  genKey(k: number): Uint8Array {
+    return encodeKey(['gen', k]);
+  }
+  wantKey(k: number): Uint8Array {
+    return encodeKey(['want', k]);
+  }
 
-  putWant(k: number): Promise<void> { return this.engine.set(this.wantKey(k), WANTED); }
-  async wanted(k: number): Promise<boolean> { return (await this.engine.get(this.wantKey(k))) !== undefined; }
-  pieceKey(k: number, token: string, j: number): Uint8Array { return encodeKey(['piece', k, token, j]); }
+  putWant(k: number): Promise<void> {
+    return this.engine.set(this.wantKey(k), WANTED);
+  }
+  async wanted(k: number): Promise<boolean> {
+    return (await this.engine.get(this.wantKey(k))) !== undefined;
+  }
+  pieceKey(k: number, token: string, j: number): Uint8Array {
+    return encodeKey(['piece', k, token, j]);
+  }
 
   async meta(): Promise<SequenceMeta | undefined> {
     const bytes = await this.engine.get(META_KEY);
@@ -74,10 +86,14 @@ export class SequenceStore {
    * Applies `change` to the stored meta by compare-and-set, again from the newer record when another writer got in
    * first; `change` gets undefined when there is none yet and returns the record to store (or undefined: leave it).
    */
-  async updateMeta(change: (meta: SequenceMeta | undefined) => SequenceMeta | undefined): Promise<SequenceMeta | undefined> {
+  async updateMeta(
+    change: (meta: SequenceMeta | undefined) => SequenceMeta | undefined,
+  ): Promise<SequenceMeta | undefined> {
     const { engine } = this;
     if (typeof engine.compareAndSet !== 'function') {
-      throw new UnsupportedError(`the ${engine.name} engine has no compareAndSet, which sequences need to share their metadata`);
+      throw new UnsupportedError(
+        `the ${engine.name} engine has no compareAndSet, which sequences need to share their metadata`,
+      );
     }
     for (;;) {
       const before = await engine.get(META_KEY);
@@ -108,23 +124,30 @@ export class SequenceStore {
       info === undefined ? undefined : this.engine.set(encodeKey(['info', k]), json(info)),
     ]);
   }
-  deleteShard(k: number): Promise<boolean> { return this.engine.delete(this.shardKey(k)); }
+  deleteShard(k: number): Promise<boolean> {
+    return this.engine.delete(this.shardKey(k));
+  }
 
   async info(k: number): Promise<ShardInfo | undefined> {
     const bytes = await this.engine.get(encodeKey(['info', k]));
     return bytes === undefined ? undefined : parse<ShardInfo>(bytes, `info of shard ${k}`);
   }
 
-
   async gen(k: number): Promise<string | undefined> {
     const bytes = await this.engine.get(this.genKey(k));
     return bytes === undefined ? undefined : parse<{ token: string }>(bytes, `generator of shard ${k}`).token;
   }
 
-  putGen(k: number, token: string): Promise<void> { return this.engine.set(this.genKey(k), json({ token })); }
+  putGen(k: number, token: string): Promise<void> {
+    return this.engine.set(this.genKey(k), json({ token }));
+  }
 
-  piece(k: number, token: string, j: number): Promise<Uint8Array | undefined> { return this.engine.get(this.pieceKey(k, token, j)); }
-  putPiece(k: number, token: string, j: number, bytes: Uint8Array): Promise<void> { return this.engine.set(this.pieceKey(k, token, j), bytes); }
+  piece(k: number, token: string, j: number): Promise<Uint8Array | undefined> {
+    return this.engine.get(this.pieceKey(k, token, j));
+  }
+  putPiece(k: number, token: string, j: number, bytes: Uint8Array): Promise<void> {
+    return this.engine.set(this.pieceKey(k, token, j), bytes);
+  }
 
   /**
    * Removes the generator record of shard k if it is still `token`'s, and `token`'s pieces (counted from 0 until one is
@@ -135,7 +158,9 @@ export class SequenceStore {
     const genKey = this.genKey(k);
     const record = await this.engine.get(genKey);
     if (record !== undefined && parse<{ token: string }>(record, `generator of shard ${k}`).token === token) {
-      await (this.engine.compareAndSet ? this.engine.compareAndSet(genKey, record, undefined) : this.engine.delete(genKey));
+      await (this.engine.compareAndSet
+        ? this.engine.compareAndSet(genKey, record, undefined)
+        : this.engine.delete(genKey));
     }
     for (let j = 0; await this.engine.delete(this.pieceKey(k, token, j)); j++);
   }

@@ -14,7 +14,10 @@ export class StreamingShard {
   readonly #items: Uint8Array[] = [];
   /** Decoded values given with `push`, where the producer had them (no decoding needed to read them). */
   readonly #values: unknown[] = [];
-  readonly #waiters = new Map<number, { resolve: (bytes: Uint8Array | undefined) => void; reject: (error: unknown) => void }[]>();
+  readonly #waiters = new Map<
+    number,
+    { resolve: (bytes: Uint8Array | undefined) => void; reject: (error: unknown) => void }[]
+  >();
   /** Bytes of an incomplete frame, kept until the rest arrives. */
   #carry: Uint8Array = EMPTY;
   /** A stored shard adopted whole: its items past those pushed are read from it, without a copy each. */
@@ -24,11 +27,17 @@ export class StreamingShard {
   #failed = false;
 
   /** Items complete so far. */
-  get available(): number { return Math.max(this.#items.length, this.#view?.count ?? 0); }
+  get available(): number {
+    return Math.max(this.#items.length, this.#view?.count ?? 0);
+  }
   /** True once finished: no more items will come. */
-  get finished(): boolean { return this.#finished; }
+  get finished(): boolean {
+    return this.#finished;
+  }
   /** True once failed. */
-  get failed(): boolean { return this.#failed; }
+  get failed(): boolean {
+    return this.#failed;
+  }
 
   /** Adds one whole item (its encoded bytes, and its value when the producer has it); returns its index. */
   push(bytes: Uint8Array, value: unknown = HOLE): number {
@@ -90,7 +99,9 @@ export class StreamingShard {
   }
 
   /** Item j's value as the producer gave it, or {@link HOLE} when it must be decoded from its bytes. */
-  value(j: number): unknown { return j < this.#values.length ? this.#values[j] : HOLE; }
+  value(j: number): unknown {
+    return j < this.#values.length ? this.#values[j] : HOLE;
+  }
 
   /**
    * Item j's encoded bytes once it is complete; undefined when the shard finished with fewer items.
@@ -103,17 +114,24 @@ export class StreamingShard {
     if (this.#failed) return Promise.reject(this.#error);
     if (this.#finished) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) { reject(signal.reason); return; }
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
       const waiter = { resolve, reject };
       const list = this.#waiters.get(j);
       if (list) list.push(waiter);
       else this.#waiters.set(j, [waiter]);
-      signal?.addEventListener('abort', () => {
-        const waiting = this.#waiters.get(j);
-        const at = waiting?.indexOf(waiter) ?? -1;
-        if (at >= 0) waiting!.splice(at, 1);
-        reject(signal.reason);
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const waiting = this.#waiters.get(j);
+          const at = waiting?.indexOf(waiter) ?? -1;
+          if (at >= 0) waiting!.splice(at, 1);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
     });
   }
 
@@ -146,7 +164,8 @@ export class StreamingShard {
   }
 
   #assertOpen(): void {
-    if (this.#finished || this.#failed) throw new DecodeError('an item arrived for a streamed shard that was already finished');
+    if (this.#finished || this.#failed)
+      throw new DecodeError('an item arrived for a streamed shard that was already finished');
   }
 }
 

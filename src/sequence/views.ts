@@ -20,7 +20,9 @@ const isInteger = (value: unknown): value is number => typeof value === 'number'
 
 function checkBound(name: string, value: unknown): void {
   if (value !== undefined && !isInteger(value)) {
-    throw new ConfigError(`slice ${name} must be an integer or undefined, got ${typeof value === 'number' ? value : typeof value}`);
+    throw new ConfigError(
+      `slice ${name} must be an integer or undefined, got ${typeof value === 'number' ? value : typeof value}`,
+    );
   }
 }
 
@@ -58,10 +60,18 @@ export class SequenceView<T> implements AsyncIterable<T>, IndexSource<T> {
   }
 
   /** @internal `seq.slice(start, stop, step)`. */
-  static slice<T>(source: IndexSource<T>, start: number | undefined, stop: number | undefined, step = 1): SequenceView<T> {
+  static slice<T>(
+    source: IndexSource<T>,
+    start: number | undefined,
+    stop: number | undefined,
+    step = 1,
+  ): SequenceView<T> {
     checkBound('start', start);
     checkBound('stop', stop);
-    if (!isInteger(step) || step === 0) throw new ConfigError(`slice step must be a non-zero integer, got ${typeof step === 'number' ? step : typeof step}`);
+    if (!isInteger(step) || step === 0)
+      throw new ConfigError(
+        `slice step must be a non-zero integer, got ${typeof step === 'number' ? step : typeof step}`,
+      );
     const planFor = (length: number) => slicePlan(start, stop, step, length);
     const known = source.knownLength;
     const needsLength = step < 0 || (start !== undefined && start < 0) || (stop !== undefined && stop < 0);
@@ -69,7 +79,10 @@ export class SequenceView<T> implements AsyncIterable<T>, IndexSource<T> {
     if (known !== null) plan = planFor(known);
     else if (!needsLength) {
       const first = start ?? 0;
-      plan = { count: stop === undefined ? null : Math.max(0, Math.ceil((stop - first) / step)), index: (n) => first + n * step };
+      plan = {
+        count: stop === undefined ? null : Math.max(0, Math.ceil((stop - first) / step)),
+        index: (n) => first + n * step,
+      };
     }
     return new SequenceView(source, plan, planFor);
   }
@@ -78,18 +91,26 @@ export class SequenceView<T> implements AsyncIterable<T>, IndexSource<T> {
   static pick<T>(source: IndexSource<T>, indices: Iterable<number>): SequenceView<T> {
     const list = [...indices];
     for (const index of list) {
-      if (!isInteger(index)) throw new IndexOutOfRangeError(`a sequence index must be an integer, got ${typeof index === 'number' ? index : typeof index}`, index, undefined);
+      if (!isInteger(index))
+        throw new IndexOutOfRangeError(
+          `a sequence index must be an integer, got ${typeof index === 'number' ? index : typeof index}`,
+          index,
+          undefined,
+        );
     }
     const plan: Plan = { count: list.length, index: (n) => list[n]! };
     return new SequenceView(source, plan, () => plan);
   }
 
   /** The number of items when known without reading; null otherwise (or for a view running to an unknown end). */
-  get knownLength(): number | null { return this.#plan?.count ?? null; }
+  get knownLength(): number | null {
+    return this.#plan?.count ?? null;
+  }
 
   /** The number of items (the source's length is found first when the view's bounds need it). */
   async length(options: { readonly signal?: AbortSignal | undefined } = {}): Promise<number> {
-    const plan = this.#plan?.count === null || this.#plan === undefined ? await this.#fullPlan(options.signal) : this.#plan;
+    const plan =
+      this.#plan?.count === null || this.#plan === undefined ? await this.#fullPlan(options.signal) : this.#plan;
     return plan.count!;
   }
 
@@ -99,19 +120,25 @@ export class SequenceView<T> implements AsyncIterable<T>, IndexSource<T> {
    * @throws {@link IndexOutOfRangeError} outside the view, or for an index that is not an integer.
    */
   async at(n: number): Promise<T> {
-    if (!isInteger(n)) throw new IndexOutOfRangeError(`a sequence index must be an integer, got ${typeof n === 'number' ? n : typeof n}`, n, this.knownLength ?? undefined);
+    if (!isInteger(n))
+      throw new IndexOutOfRangeError(
+        `a sequence index must be an integer, got ${typeof n === 'number' ? n : typeof n}`,
+        n,
+        this.knownLength ?? undefined,
+      );
     let plan = this.#plan;
     if (plan === undefined || (n < 0 && plan.count === null)) plan = await this.#fullPlan();
     const count = plan.count;
     const i = n < 0 ? n + count! : n;
-    if (i < 0 || (count !== null && i >= count)) throw new IndexOutOfRangeError(`index ${n} is out of range for a view of ${count} items`, n, count ?? undefined);
+    if (i < 0 || (count !== null && i >= count))
+      throw new IndexOutOfRangeError(`index ${n} is out of range for a view of ${count} items`, n, count ?? undefined);
     // A picked negative index counts from the source's end: the source resolves it.
     return this.#source.at(plan.index(i));
   }
 
   /** Every item of the view in order; a view without an end stops where the source ends. */
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    const plan = this.#plan ?? await this.#fullPlan();
+    const plan = this.#plan ?? (await this.#fullPlan());
     for (let n = 0; plan.count === null || n < plan.count; n++) {
       const index = plan.index(n);
       if (plan.count === null) {
@@ -128,10 +155,14 @@ export class SequenceView<T> implements AsyncIterable<T>, IndexSource<T> {
   }
 
   /** A view of this view, as {@link Sequence.slice}. */
-  slice(start?: number, stop?: number, step?: number): SequenceView<T> { return SequenceView.slice(this, start, stop, step); }
+  slice(start?: number, stop?: number, step?: number): SequenceView<T> {
+    return SequenceView.slice(this, start, stop, step);
+  }
 
   /** A view of this view's items at `indices`, as {@link Sequence.pick}. */
-  pick(indices: Iterable<number>): SequenceView<T> { return SequenceView.pick(this, indices); }
+  pick(indices: Iterable<number>): SequenceView<T> {
+    return SequenceView.pick(this, indices);
+  }
 
   async #fullPlan(signal?: AbortSignal): Promise<Plan> {
     const plan = this.#planFor(await this.#source.length({ signal }));

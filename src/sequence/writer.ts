@@ -28,7 +28,9 @@ export class Writer<T> {
   }
 
   /** Index of the next item `pull` returns; where the iterable ended, once it has. */
-  get position(): number { return this.#position; }
+  get position(): number {
+    return this.#position;
+  }
 
   /**
    * Runs `work`, which reads from item `start` on, alone: when the writer is free, the waiting work that starts
@@ -41,10 +43,12 @@ export class Writer<T> {
         start,
         passed: 0,
         run: () => {
-          work().then(resolve, reject).finally(() => {
-            this.#busy = false;
-            this.#runNext();
-          });
+          work()
+            .then(resolve, reject)
+            .finally(() => {
+              this.#busy = false;
+              this.#runNext();
+            });
         },
       });
       this.#runNext();
@@ -105,7 +109,9 @@ export class Writer<T> {
     if (this.#ended) return { done: true, value: undefined };
     if (this.#iterator === undefined) this.#restart();
     const next = this.#iterator!.next();
-    return this.#sync ? this.#took(next as IteratorResult<T, unknown>) : (next as Promise<IteratorResult<T, unknown>>).then((result) => this.#took(result));
+    return this.#sync
+      ? this.#took(next as IteratorResult<T, unknown>)
+      : (next as Promise<IteratorResult<T, unknown>>).then((result) => this.#took(result));
   }
 
   #took(next: IteratorResult<T, unknown>): IteratorResult<T, unknown> {
@@ -120,7 +126,11 @@ export class Writer<T> {
     this.#iterator = undefined;
     this.#buffered.length = 0;
     this.#ended = false;
-    try { void iterator?.return?.(); } catch { /* closing a failed iterator may throw again */ }
+    try {
+      void iterator?.return?.();
+    } catch {
+      /* closing a failed iterator may throw again */
+    }
   }
 
   async #next(): Promise<IteratorResult<T, unknown>> {
@@ -143,7 +153,10 @@ export class Writer<T> {
     this.#sync = typeof asyncIterator !== 'function';
     if (typeof asyncIterator === 'function') this.#iterator = asyncIterator.call(iterable);
     else if (typeof syncIterator === 'function') this.#iterator = syncIterator.call(iterable);
-    else throw new ConfigError(`a sequence's factory must return an iterable or async iterable, got ${iterable === null ? 'null' : typeof iterable}`);
+    else
+      throw new ConfigError(
+        `a sequence's factory must return an iterable or async iterable, got ${iterable === null ? 'null' : typeof iterable}`,
+      );
     this.#position = 0;
     this.#ended = false;
   }

@@ -6,7 +6,12 @@
  */
 import t from 'tap';
 import {
-  ConfigError, HashStash, IndexOutOfRangeError, NondeterministicIterableError, ReadOnlyError, SequenceIncompleteError,
+  ConfigError,
+  HashStash,
+  IndexOutOfRangeError,
+  NondeterministicIterableError,
+  ReadOnlyError,
+  SequenceIncompleteError,
   type EngineName,
 } from '../../src/index.js';
 import { itemAt } from './items.js';
@@ -42,7 +47,11 @@ for (const engine of ENGINES) {
       t.same(await seq.at(-1), itemAt(size - 1), 'at(-1) is the last item');
       t.same(await seq.at(-10), itemAt(size - 10), 'at(-10)');
       t.equal(await seq.length(), size, 'length of a finite iterable');
-      t.same((await collect(seq)).map((item) => item.i), Array.from({ length: size }, (_, i) => i), 'iteration equals the iterable');
+      t.same(
+        (await collect(seq)).map((item) => item.i),
+        Array.from({ length: size }, (_, i) => i),
+        'iteration equals the iterable',
+      );
       await seq.settled();
       const stats = await seq.stats();
       t.equal(stats.generated, Math.ceil(size / 64), 'each shard generated once');
@@ -80,11 +89,20 @@ for (const engine of ENGINES) {
 
     t.test('an endless iterable: items far out, length never asked', async (t) => {
       let yielded = 0;
-      await using seq = stash.sequence(function* () {
-        for (let i = 0; ; i++) { yielded++; yield itemAt(i); }
-      }, { name: 'endless', shardLength: 100, prefetch: 1 });
+      await using seq = stash.sequence(
+        function* () {
+          for (let i = 0; ; i++) {
+            yielded++;
+            yield itemAt(i);
+          }
+        },
+        { name: 'endless', shardLength: 100, prefetch: 1 },
+      );
       t.same(await seq.at(12_345), itemAt(12_345));
-      t.same((await collect(seq.slice(50_000, 50_010, 3))).map((item) => item.i), [50_000, 50_003, 50_006, 50_009]);
+      t.same(
+        (await collect(seq.slice(50_000, 50_010, 3))).map((item) => item.i),
+        [50_000, 50_003, 50_006, 50_009],
+      );
       const controller = new AbortController();
       const measuring = seq.length({ signal: controller.signal });
       setTimeout(() => controller.abort(new Error('stop measuring')), 50);
@@ -116,13 +134,16 @@ for (const engine of ENGINES) {
 
     t.test('a generator that throws rejects every waiter, and again on the next read', async (t) => {
       let runs = 0;
-      await using seq = stash.sequence(function* () {
-        runs++;
-        for (let i = 0; i < 100; i++) {
-          if (i === 30) throw new Error('source broke');
-          yield itemAt(i);
-        }
-      }, { name: 'throws', shardLength: 64, prefetch: 0 });
+      await using seq = stash.sequence(
+        function* () {
+          runs++;
+          for (let i = 0; i < 100; i++) {
+            if (i === 30) throw new Error('source broke');
+            yield itemAt(i);
+          }
+        },
+        { name: 'throws', shardLength: 64, prefetch: 0 },
+      );
       const waiters = [seq.at(40), seq.at(50), seq.at(63), collect(seq)];
       const results = await Promise.allSettled(waiters);
       for (const result of results) {
@@ -136,10 +157,13 @@ for (const engine of ENGINES) {
 
     t.test('a non-deterministic iterable is caught when a shard is rebuilt', async (t) => {
       let run = 0;
-      const seq = stash.sequence(function* () {
-        run++;
-        for (let i = 0; i < 40; i++) yield { i, run: i >= 10 && run > 1 ? run : 1 };
-      }, { name: 'nondeterministic', shardLength: 10, memoryShards: 1, maxDiskBytes: 1, prefetch: 0 });
+      const seq = stash.sequence(
+        function* () {
+          run++;
+          for (let i = 0; i < 40; i++) yield { i, run: i >= 10 && run > 1 ? run : 1 };
+        },
+        { name: 'nondeterministic', shardLength: 10, memoryShards: 1, maxDiskBytes: 1, prefetch: 0 },
+      );
       t.same(await seq.at(15), { i: 15, run: 1 }, 'first run');
       await seq.settled();
       t.same(await seq.at(25), { i: 25, run: 1 }, 'shard 2; shard 1 evicted from disk (the budget holds one shard)');
@@ -156,21 +180,28 @@ for (const engine of ENGINES) {
 
     t.test('readers of a shard being generated get its items as they are produced', async (t) => {
       let open!: () => void;
-      const gate = new Promise<void>((resolve) => { open = resolve; });
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
       let produced = 0;
-      await using seq = stash.sequence(async function* () {
-        for (let i = 0; i < 500; i++) {
-          if (i === 20) await gate;
-          produced++;
-          yield itemAt(i);
-        }
-      }, { name: 'streaming', shardLength: 200, prefetch: 0 });
+      await using seq = stash.sequence(
+        async function* () {
+          for (let i = 0; i < 500; i++) {
+            if (i === 20) await gate;
+            produced++;
+            yield itemAt(i);
+          }
+        },
+        { name: 'streaming', shardLength: 200, prefetch: 0 },
+      );
       const late = seq.at(150);
       for (let i = 0; i < 20; i++) t.same(await seq.at(i), itemAt(i), `item ${i} while the shard is incomplete`);
       t.equal(produced, 20, 'the generator is still held at its gate');
       t.equal((await seq.stats()).shardsOnDisk, 0, 'the shard is not stored yet');
       let lateDone = false;
-      void late.then(() => { lateDone = true; });
+      void late.then(() => {
+        lateDone = true;
+      });
       await new Promise((resolve) => setTimeout(resolve, 20));
       t.notOk(lateDone, 'an item not produced yet waits');
       open();
@@ -193,13 +224,20 @@ for (const engine of ENGINES) {
     });
 
     t.test('async iterables, byte-sized shards, options', async (t) => {
-      await using seq = stash.sequence(async function* () {
-        for (let i = 0; i < 2024; i++) yield { i, data: Array.from({ length: 128 }, (_, j) => i + j) };
-      }, { name: 'sized', shardLength: '64kb' });
+      await using seq = stash.sequence(
+        async function* () {
+          for (let i = 0; i < 2024; i++) yield { i, data: Array.from({ length: 128 }, (_, j) => i + j) };
+        },
+        { name: 'sized', shardLength: '64kb' },
+      );
       t.same((await seq.at(2023)).data[5], 2028);
       const stats = await seq.stats();
       t.ok(stats.shardLength! > 50 && stats.shardLength! < 200, `shardLength estimated as ${stats.shardLength}`);
-      await t.rejects(stash.sequence(records(10), { name: 'sized', shardLength: 7 }).at(0), ConfigError, 'another shardLength than stored');
+      await t.rejects(
+        stash.sequence(records(10), { name: 'sized', shardLength: 7 }).at(0),
+        ConfigError,
+        'another shardLength than stored',
+      );
       t.throws(() => stash.sequence(records(10), {} as never), ConfigError, 'no name');
       t.throws(() => stash.sequence(records(10), { name: 'x', memoryShards: 0 }), ConfigError);
       t.throws(() => stash.sequence(records(10), { name: 'x', shardLength: -1 }), ConfigError);

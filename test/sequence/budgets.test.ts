@@ -27,7 +27,12 @@ for (const engine of ['lmdb', 'sqlite', 'pairtree', 'memory'] as EngineName[]) {
       const first = stash.sequence(source(100, counter), { name: 'lru', shardLength: length, prefetch: 0 });
       t.equal(await first.length(), 100);
       await first.close();
-      await using seq = stash.sequence(source(100, counter), { name: 'lru', shardLength: length, memoryShards: 3, prefetch: 0 });
+      await using seq = stash.sequence(source(100, counter), {
+        name: 'lru',
+        shardLength: length,
+        memoryShards: 3,
+        prefetch: 0,
+      });
       const script = [0, 1, 2, 0, 3, 1, 4, 0, 0, 2];
       for (const shard of script) t.same(await seq.at(shard * length + 3), item(shard * length + 3));
       // LRU of 3: 0 1 2 miss, 0 hit, 3 1 4 0 miss, 0 hit, 2 miss.
@@ -38,7 +43,9 @@ for (const engine of ['lmdb', 'sqlite', 'pairtree', 'memory'] as EngineName[]) {
       t.equal(stats.shardsInMemory, 3, 'never more than memoryShards');
       t.equal(stats.generated, 0, 'nothing generated: all stored');
       t.equal(counter.runs, 1, 'the iterable ran once, for the first pass');
-      for await (const _ of seq.slice(40, 60)) { /* shards 4 and 5 */ }
+      for await (const _ of seq.slice(40, 60)) {
+        /* shards 4 and 5 */
+      }
       stats = await seq.stats();
       t.equal(stats.hits + stats.misses, 10 + 20, 'a view reads through at(): one lookup per item');
       t.equal(stats.misses, 9, 'shard 4 was held, shard 5 missed once');
@@ -55,7 +62,11 @@ for (const engine of ['lmdb', 'sqlite', 'pairtree', 'memory'] as EngineName[]) {
 
       const counter = { runs: 0 };
       await using seq = stash.sequence(source(10_000, counter), {
-        name: 'disk', shardLength: length, memoryShards: 10, maxDiskBytes: 20 * shardBytes + shardBytes / 2, prefetch: 0,
+        name: 'disk',
+        shardLength: length,
+        memoryShards: 10,
+        maxDiskBytes: 20 * shardBytes + shardBytes / 2,
+        prefetch: 0,
       });
       for (let shard = 0; shard <= 20; shard++) {
         t.same(await seq.at(shard * length), item(shard * length));

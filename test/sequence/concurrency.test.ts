@@ -25,14 +25,33 @@ async function together(t: Test, participants: Participant[]): Promise<void> {
   await Promise.all(participants.map((p) => p.next('ready')));
   for (const p of participants) p.go();
   const reports = await Promise.all(participants.map((p) => p.next('done')));
-  t.ok(reports.every((r) => r.count === ITEMS), 'every participant read every item, each checked');
+  t.ok(
+    reports.every((r) => r.count === ITEMS),
+    'every participant read every item, each checked',
+  );
   const generated = reports.reduce((sum, r) => sum + r.generated!, 0);
-  t.equal(generated, ITEMS / SHARD, `each of the ${ITEMS / SHARD} shards generated exactly once in all (${reports.map((r) => r.generated).join(' + ')})`);
-  t.equal(reports.reduce((sum, r) => sum + r.rebuilds!, 0), 0, 'no rebuilds');
+  t.equal(
+    generated,
+    ITEMS / SHARD,
+    `each of the ${ITEMS / SHARD} shards generated exactly once in all (${reports.map((r) => r.generated).join(' + ')})`,
+  );
+  t.equal(
+    reports.reduce((sum, r) => sum + r.rebuilds!, 0),
+    0,
+    'no rebuilds',
+  );
 }
 
 const job = (root: string, engine: EngineName, name: string, extra: Partial<SequenceJob> = {}): SequenceJob => ({
-  mode: 'read-all', root, engine, name, items: ITEMS, shardLength: SHARD, prefetch: 1, workUs: 30, ...extra,
+  mode: 'read-all',
+  root,
+  engine,
+  name,
+  items: ITEMS,
+  shardLength: SHARD,
+  prefetch: 1,
+  workUs: 30,
+  ...extra,
 });
 
 for (const engine of ['lmdb', 'sqlite', 'memory'] as EngineName[]) {
@@ -42,14 +61,20 @@ for (const engine of ['lmdb', 'sqlite', 'memory'] as EngineName[]) {
     const arena = new HashStash({ root, engine });
     t.teardown(() => arena.close());
     await arena.get('nothing');
-    await together(t, Array.from({ length: 4 }, () => startThread(job(root, engine, 'shared'))));
+    await together(
+      t,
+      Array.from({ length: 4 }, () => startThread(job(root, engine, 'shared'))),
+    );
   });
 }
 
 for (const engine of ['lmdb', 'sqlite', 'pairtree'] as EngineName[]) {
   t.test(`4 processes on one new sequence (${engine})`, async (t) => {
     const root = t.testdir();
-    await together(t, Array.from({ length: 4 }, () => startProcess(job(root, engine, 'shared'))));
+    await together(
+      t,
+      Array.from({ length: 4 }, () => startProcess(job(root, engine, 'shared'))),
+    );
 
     const reader = startProcess(job(root, engine, 'shared', { mode: 'read-null' }));
     t.teardown(() => reader.kill());
@@ -60,7 +85,12 @@ for (const engine of ['lmdb', 'sqlite', 'pairtree'] as EngineName[]) {
 t.test('a process without the iterable on an incomplete sequence: a typed error', async (t) => {
   const root = t.testdir();
   const stash = new HashStash({ root, engine: 'lmdb' });
-  const seq = stash.sequence(function* () { for (let i = 0; i < ITEMS; i++) yield itemAt(i); }, { name: 'partial', shardLength: SHARD });
+  const seq = stash.sequence(
+    function* () {
+      for (let i = 0; i < ITEMS; i++) yield itemAt(i);
+    },
+    { name: 'partial', shardLength: SHARD },
+  );
   await seq.at(100);
   await seq.close();
   await stash.close();
@@ -85,13 +115,26 @@ for (const { engine, start, where } of streamedCases) {
       await arena.get('nothing');
     }
     const generator = start({
-      mode: 'gated', root, engine, name: 'streamed', items: ITEMS, shardLength: 200, gate, gateAfter: 25, index: 150,
+      mode: 'gated',
+      root,
+      engine,
+      name: 'streamed',
+      items: ITEMS,
+      shardLength: 200,
+      gate,
+      gateAfter: 25,
+      index: 150,
     });
     t.teardown(() => generator.kill());
     await generator.next('started');
     const stash = new HashStash({ root, engine });
     t.teardown(() => stash.close());
-    const seq = stash.sequence(function* () { for (let i = 0; i < ITEMS; i++) yield itemAt(i); }, { name: 'streamed', shardLength: 200, prefetch: 0 });
+    const seq = stash.sequence(
+      function* () {
+        for (let i = 0; i < ITEMS; i++) yield itemAt(i);
+      },
+      { name: 'streamed', shardLength: 200, prefetch: 0 },
+    );
     t.teardown(() => seq.close());
     for (let i = 0; i < 25; i++) t.same(await seq.at(i), itemAt(i), `item ${i} while its shard is generated elsewhere`);
     const stats = await seq.stats();
@@ -106,60 +149,97 @@ for (const { engine, start, where } of streamedCases) {
   });
 }
 
-t.test('a generator that throws in another process: its waiters elsewhere are rejected too, nothing is stored', async (t) => {
-  const root = t.testdir();
-  const gate = join(root, 'gate');
-  const generator = startProcess({
-    mode: 'gated', root, engine: 'lmdb', name: 'broken', items: ITEMS, shardLength: 200, gate, gateAfter: 25, index: 150, throwAt: 25,
-  });
-  t.teardown(() => generator.kill());
-  await generator.next('started');
-  const stash = new HashStash({ root, engine: 'lmdb' });
-  t.teardown(() => stash.close());
-  await using seq = stash.sequence(function* () {
-    for (let i = 0; i < ITEMS; i++) {
-      if (i === 25) throw new Error(`source broke at ${i}`);
-      yield itemAt(i);
-    }
-  }, { name: 'broken', shardLength: 200, prefetch: 0 });
-  t.same(await seq.at(3), itemAt(3), 'an item produced before the failure');
-  const waiting = [seq.at(100), seq.at(199)];
-  writeFileSync(gate, '');
-  await t.rejects(generator.next('done'), /source broke at 25/, 'the generating process fails');
-  for (const read of waiting) await t.rejects(read, { message: 'source broke at 25' }, 'a waiter here, after taking the shard over');
-  await seq.settled();
-  t.equal((await seq.stats()).shardsOnDisk, 0, 'nothing stored');
-});
+t.test(
+  'a generator that throws in another process: its waiters elsewhere are rejected too, nothing is stored',
+  async (t) => {
+    const root = t.testdir();
+    const gate = join(root, 'gate');
+    const generator = startProcess({
+      mode: 'gated',
+      root,
+      engine: 'lmdb',
+      name: 'broken',
+      items: ITEMS,
+      shardLength: 200,
+      gate,
+      gateAfter: 25,
+      index: 150,
+      throwAt: 25,
+    });
+    t.teardown(() => generator.kill());
+    await generator.next('started');
+    const stash = new HashStash({ root, engine: 'lmdb' });
+    t.teardown(() => stash.close());
+    await using seq = stash.sequence(
+      function* () {
+        for (let i = 0; i < ITEMS; i++) {
+          if (i === 25) throw new Error(`source broke at ${i}`);
+          yield itemAt(i);
+        }
+      },
+      { name: 'broken', shardLength: 200, prefetch: 0 },
+    );
+    t.same(await seq.at(3), itemAt(3), 'an item produced before the failure');
+    const waiting = [seq.at(100), seq.at(199)];
+    writeFileSync(gate, '');
+    await t.rejects(generator.next('done'), /source broke at 25/, 'the generating process fails');
+    for (const read of waiting)
+      await t.rejects(read, { message: 'source broke at 25' }, 'a waiter here, after taking the shard over');
+    await seq.settled();
+    t.equal((await seq.stats()).shardsOnDisk, 0, 'nothing stored');
+  },
+);
 
-for (const engine of ['lmdb', 'sqlite'] as EngineName[]) t.test(`the generator SIGKILLed mid-shard: nothing partial visible, taken over after the lease ttl (${engine})`, async (t) => {
-  const root = t.testdir();
-  const leaseTtl = 2_000;
-  const generator = startProcess({
-    mode: 'gated', root, engine, name: 'killed', items: ITEMS, shardLength: 200, gate: join(root, 'never'), gateAfter: 30, index: 150, leaseTtl,
-  });
-  t.teardown(() => generator.kill());
-  await generator.next('started');
-  const stash = new HashStash({ root, engine });
-  t.teardown(() => stash.close());
-  const follower = stash.sequence(function* () { for (let i = 0; i < ITEMS; i++) yield itemAt(i); }, { name: 'killed', shardLength: 200, leaseTtl, prefetch: 0 });
-  t.same(await follower.at(10), itemAt(10), 'an item produced before the kill, read while the generator lives');
-  await generator.kill();
+for (const engine of ['lmdb', 'sqlite'] as EngineName[])
+  t.test(
+    `the generator SIGKILLed mid-shard: nothing partial visible, taken over after the lease ttl (${engine})`,
+    async (t) => {
+      const root = t.testdir();
+      const leaseTtl = 2_000;
+      const generator = startProcess({
+        mode: 'gated',
+        root,
+        engine,
+        name: 'killed',
+        items: ITEMS,
+        shardLength: 200,
+        gate: join(root, 'never'),
+        gateAfter: 30,
+        index: 150,
+        leaseTtl,
+      });
+      t.teardown(() => generator.kill());
+      await generator.next('started');
+      const stash = new HashStash({ root, engine });
+      t.teardown(() => stash.close());
+      const follower = stash.sequence(
+        function* () {
+          for (let i = 0; i < ITEMS; i++) yield itemAt(i);
+        },
+        { name: 'killed', shardLength: 200, leaseTtl, prefetch: 0 },
+      );
+      t.same(await follower.at(10), itemAt(10), 'an item produced before the kill, read while the generator lives');
+      await generator.kill();
 
-  await using later = stash.sequence<ReturnType<typeof itemAt>>(null, { name: 'killed' });
-  await t.rejects(later.at(10), SequenceIncompleteError, 'a later reader sees no partial shard');
-  t.equal((await later.stats()).shardsOnDisk, 0);
+      await using later = stash.sequence<ReturnType<typeof itemAt>>(null, { name: 'killed' });
+      await t.rejects(later.at(10), SequenceIncompleteError, 'a later reader sees no partial shard');
+      t.equal((await later.stats()).shardsOnDisk, 0);
 
-  t.same(await follower.at(150), itemAt(150), 'the follower takes the shard over once the lease expires');
-  await follower.settled();
-  const stats = await follower.stats();
-  t.equal(stats.generated, 1, 'generated once, by the taker');
-  t.equal(stats.shardsOnDisk, 1);
-  t.same(await later.at(199), itemAt(199), 'the whole shard is there for later readers');
-  await follower.close();
+      t.same(await follower.at(150), itemAt(150), 'the follower takes the shard over once the lease expires');
+      await follower.settled();
+      const stats = await follower.stats();
+      t.equal(stats.generated, 1, 'generated once, by the taker');
+      t.equal(stats.shardsOnDisk, 1);
+      t.same(await later.at(199), itemAt(199), 'the whole shard is there for later readers');
+      await follower.close();
 
-  const raw = new HashStash({ root, engine, name: 'main/killed', compress: 'raw' });
-  t.teardown(() => raw.close());
-  const kinds: string[] = [];
-  for await (const key of raw.rawKeys()) kinds.push((raw.decodeKey(key) as unknown[])[0] as string);
-  t.notOk(kinds.includes('piece') || kinds.includes('gen'), `no generator record or piece left (${[...new Set(kinds)].join(', ')})`);
-});
+      const raw = new HashStash({ root, engine, name: 'main/killed', compress: 'raw' });
+      t.teardown(() => raw.close());
+      const kinds: string[] = [];
+      for await (const key of raw.rawKeys()) kinds.push((raw.decodeKey(key) as unknown[])[0] as string);
+      t.notOk(
+        kinds.includes('piece') || kinds.includes('gen'),
+        `no generator record or piece left (${[...new Set(kinds)].join(', ')})`,
+      );
+    },
+  );

@@ -15,14 +15,26 @@ export interface Participant {
   kill(): Promise<unknown>;
 }
 
-function inbox(): { push(report: SequenceReport): void; end(why: string): void; next(type: SequenceReport['type']): Promise<SequenceReport> } {
+function inbox(): {
+  push(report: SequenceReport): void;
+  end(why: string): void;
+  next(type: SequenceReport['type']): Promise<SequenceReport>;
+} {
   const reports: SequenceReport[] = [];
   const waiting: (() => void)[] = [];
   let ended: string | undefined;
-  const wake = () => { for (const w of waiting.splice(0)) w(); };
+  const wake = () => {
+    for (const w of waiting.splice(0)) w();
+  };
   return {
-    push: (report) => { reports.push(report); wake(); },
-    end: (why) => { ended ??= why; wake(); },
+    push: (report) => {
+      reports.push(report);
+      wake();
+    },
+    end: (why) => {
+      ended ??= why;
+      wake();
+    },
     async next(type) {
       for (;;) {
         const at = reports.findIndex((r) => r.type === type || r.type === 'error');
@@ -42,7 +54,9 @@ export function startProcess(job: SequenceJob): Participant & { readonly child: 
   const child = spawn(process.execPath, [script, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const box = inbox();
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   createInterface({ input: child.stdout! }).on('line', (line) => box.push(JSON.parse(line) as SequenceReport));
   child.on('close', (code, signal) => box.end(`exit code ${code}, signal ${signal}: ${stderr}`));
   return {

@@ -41,14 +41,13 @@ export interface SequenceReport {
   readonly error?: string;
 }
 
-const job: SequenceJob = isMainThread ? JSON.parse(process.argv[2]!) as SequenceJob : workerData as SequenceJob;
+const job: SequenceJob = isMainThread ? (JSON.parse(process.argv[2]!) as SequenceJob) : (workerData as SequenceJob);
 const send = (report: SequenceReport) => {
   if (isMainThread) process.stdout.write(`${JSON.stringify(report)}\n`);
   else parentPort!.postMessage(report);
 };
-const go = (): Promise<unknown> => isMainThread
-  ? once(createInterface({ input: process.stdin }), 'line')
-  : once(parentPort!, 'message');
+const go = (): Promise<unknown> =>
+  isMainThread ? once(createInterface({ input: process.stdin }), 'line') : once(parentPort!, 'message');
 
 function busy(us: number): void {
   const until = performance.now() + us / 1000;
@@ -58,20 +57,26 @@ function busy(us: number): void {
 async function main(): Promise<void> {
   const stash = new HashStash({ root: job.root, engine: job.engine });
   let yielded = 0;
-  const factory = job.mode === 'read-null' ? null : async function* () {
-    for (let i = 0; i < job.items; i++) {
-      if (job.gate !== undefined && i === job.gateAfter) {
-        send({ type: 'started' });
-        while (!existsSync(job.gate)) await delay(10);
-      }
-      if (i === job.throwAt) throw new Error(`source broke at ${i}`);
-      if (job.workUs) busy(job.workUs);
-      yielded++;
-      yield itemAt(i);
-    }
-  };
+  const factory =
+    job.mode === 'read-null'
+      ? null
+      : async function* () {
+          for (let i = 0; i < job.items; i++) {
+            if (job.gate !== undefined && i === job.gateAfter) {
+              send({ type: 'started' });
+              while (!existsSync(job.gate)) await delay(10);
+            }
+            if (i === job.throwAt) throw new Error(`source broke at ${i}`);
+            if (job.workUs) busy(job.workUs);
+            yielded++;
+            yield itemAt(i);
+          }
+        };
   const seq = stash.sequence(factory, {
-    name: job.name, shardLength: job.shardLength, prefetch: job.prefetch ?? 0, leaseTtl: job.leaseTtl ?? 30_000,
+    name: job.name,
+    shardLength: job.shardLength,
+    prefetch: job.prefetch ?? 0,
+    leaseTtl: job.leaseTtl ?? 30_000,
   });
   let count = 0;
   if (job.mode === 'gated') {
@@ -82,14 +87,16 @@ async function main(): Promise<void> {
     const length = await seq.length();
     for (let i = 0; i < length; i++) {
       const item = await seq.at(i);
-      if (JSON.stringify(item) !== JSON.stringify(itemAt(i))) throw new Error(`item ${i} read as ${JSON.stringify(item)}`);
+      if (JSON.stringify(item) !== JSON.stringify(itemAt(i)))
+        throw new Error(`item ${i} read as ${JSON.stringify(item)}`);
       count++;
     }
   } else {
     send({ type: 'ready' });
     await go();
     for await (const item of seq) {
-      if (JSON.stringify(item) !== JSON.stringify(itemAt(count))) throw new Error(`item ${count} read as ${JSON.stringify(item)}`);
+      if (JSON.stringify(item) !== JSON.stringify(itemAt(count)))
+        throw new Error(`item ${count} read as ${JSON.stringify(item)}`);
       count++;
     }
   }
@@ -101,6 +108,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  send({ type: 'error', error: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error) });
+  send({
+    type: 'error',
+    error: error instanceof Error ? `${error.name}: ${error.message}\n${error.stack}` : String(error),
+  });
   if (isMainThread) process.exitCode = 1;
 });

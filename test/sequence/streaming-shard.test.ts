@@ -10,13 +10,18 @@ import { encodeShard, ShardView } from '../../src/sequence/shard-format.js';
 import { frames, StreamingShard } from '../../src/sequence/streaming-shard.js';
 
 /** Items of varied sizes, an empty one among them, some longer than a piece. */
-const items = Array.from({ length: 60 }, (_, i) => Uint8Array.from({ length: i === 7 ? 0 : (i * 37) % 300 + (i % 9 === 0 ? 5000 : 0) }, (_, j) => (i + j) & 0xff));
+const items = Array.from({ length: 60 }, (_, i) =>
+  Uint8Array.from({ length: i === 7 ? 0 : ((i * 37) % 300) + (i % 9 === 0 ? 5000 : 0) }, (_, j) => (i + j) & 0xff),
+);
 const stream = frames(items);
 /** Where each item's last byte is in the framed stream. */
 const ends: number[] = [];
 {
   let at = 0;
-  for (const item of items) { at += 4 + item.length; ends.push(at); }
+  for (const item of items) {
+    at += 4 + item.length;
+    ends.push(at);
+  }
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -25,7 +30,12 @@ for (const size of [1, 7, 4096]) {
   t.test(`pieces of ${size} bytes`, async (t) => {
     const shard = new StreamingShard();
     const resolved = new Set<number>();
-    const reads = items.map((_, i) => shard.item(i).then((bytes) => { resolved.add(i); return bytes; }));
+    const reads = items.map((_, i) =>
+      shard.item(i).then((bytes) => {
+        resolved.add(i);
+        return bytes;
+      }),
+    );
     let received = 0;
     let mismatches = 0;
     for (let at = 0; at < stream.length; at += size) {
@@ -39,9 +49,16 @@ for (const size of [1, 7, 4096]) {
       await flush();
       if (resolved.size !== expected) mismatches++;
     }
-    t.equal(mismatches, 0, 'after every piece: available, the indices returned and the reads resolved are exactly the items complete');
+    t.equal(
+      mismatches,
+      0,
+      'after every piece: available, the indices returned and the reads resolved are exactly the items complete',
+    );
     const got = await Promise.all(reads);
-    t.ok(got.every((bytes, i) => Buffer.compare(bytes!, items[i]!) === 0), 'every item read back byte for byte');
+    t.ok(
+      got.every((bytes, i) => Buffer.compare(bytes!, items[i]!) === 0),
+      'every item read back byte for byte',
+    );
     shard.finish();
     t.equal(await shard.item(items.length), undefined, 'past the end after finish: undefined');
   });
@@ -80,7 +97,10 @@ t.test('the stored shard format', async (t) => {
   const blob = encodeShard(items);
   const view = new ShardView(blob, 'test shard');
   t.equal(view.count, items.length);
-  t.ok(items.every((item, i) => Buffer.compare(view.item(i), item) === 0), 'each item through the offset table');
+  t.ok(
+    items.every((item, i) => Buffer.compare(view.item(i), item) === 0),
+    'each item through the offset table',
+  );
   t.equal(new ShardView(encodeShard(items), 'again').crc, view.crc, 'equal items, equal crc');
   t.not(new ShardView(encodeShard(items.slice(1)), 'other').crc, view.crc, 'other items, another crc');
   const damaged = Uint8Array.from(blob);

@@ -44,10 +44,14 @@ t.test('forward by pulling, backward by a new run', async (t) => {
 });
 
 t.test('a synchronous iterable is pulled without a promise, an asynchronous one with', async (t) => {
-  const sync = new Writer(function* () { yield 1; });
+  const sync = new Writer(function* () {
+    yield 1;
+  });
   await sync.seek(0);
   t.notOk(sync.pull() instanceof Promise);
-  const asynchronous = new Writer(async function* () { yield 1; });
+  const asynchronous = new Writer(async function* () {
+    yield 1;
+  });
   await asynchronous.seek(0);
   t.ok(asynchronous.pull() instanceof Promise);
 });
@@ -57,31 +61,61 @@ t.test('the shard nearest ahead goes first; a restart waits, but not for ever', 
   const writer = new Writer(factory);
   const order: number[] = [];
   let release!: () => void;
-  const gate = new Promise<void>((resolve) => { release = resolve; });
-  const first = writer.exclusive(0, async () => { await take(writer, 0, 10); await gate; order.push(0); });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const first = writer.exclusive(0, async () => {
+    await take(writer, 0, 10);
+    await gate;
+    order.push(0);
+  });
   // Asked out of order while the writer is busy, with a restart among them.
-  const rest = [300, 200, 5, 100].map((start) => writer.exclusive(start, async () => { order.push(start); await take(writer, start, 10); }));
+  const rest = [300, 200, 5, 100].map((start) =>
+    writer.exclusive(start, async () => {
+      order.push(start);
+      await take(writer, start, 10);
+    }),
+  );
   release();
   await Promise.all([first, ...rest]);
   t.same(order, [0, 100, 200, 300, 5], 'ahead in order, then the one behind (the first left the iterator at 10)');
   t.equal(counter.runs, 2, 'one restart, for the one behind');
 
   let open!: () => void;
-  const held = new Promise<void>((resolve) => { open = resolve; });
-  const holding = writer.exclusive(500, async () => { await take(writer, 500, 1); await held; });
+  const held = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const holding = writer.exclusive(500, async () => {
+    await take(writer, 500, 1);
+    await held;
+  });
   const ran: string[] = [];
-  const behind = writer.exclusive(0, async () => { ran.push('behind'); await take(writer, 0, 1); });
-  const ahead = Array.from({ length: 20 }, (_, i) => writer.exclusive(1_000 + i * 10, async () => { ran.push(`ahead ${i}`); await take(writer, 1_000 + i * 10, 1); }));
+  const behind = writer.exclusive(0, async () => {
+    ran.push('behind');
+    await take(writer, 0, 1);
+  });
+  const ahead = Array.from({ length: 20 }, (_, i) =>
+    writer.exclusive(1_000 + i * 10, async () => {
+      ran.push(`ahead ${i}`);
+      await take(writer, 1_000 + i * 10, 1);
+    }),
+  );
   open();
   await Promise.all([holding, behind, ...ahead]);
   t.equal(ran.indexOf('behind'), 8, 'a restart goes after 8 others that were ahead, not after all 20');
 });
 
-t.test('items pulled to estimate a size are the first shard\'s', async (t) => {
+t.test("items pulled to estimate a size are the first shard's", async (t) => {
   const { counter, factory } = counting(50);
   const writer = new Writer(factory);
-  t.same(await writer.sample(16), Array.from({ length: 16 }, (_, i) => i));
-  t.same(await take(writer, 0, 20), Array.from({ length: 20 }, (_, i) => i));
+  t.same(
+    await writer.sample(16),
+    Array.from({ length: 16 }, (_, i) => i),
+  );
+  t.same(
+    await take(writer, 0, 20),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
   t.equal(counter.runs, 1, 'no restart');
   t.equal(counter.pulled, 20, 'each item pulled once');
 });
