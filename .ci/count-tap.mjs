@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 
 const [log, status, ...steps] = process.argv.slice(2);
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 for (const line of readFileSync(log, 'utf8').split('\n')) {
   const match = /^ {4}(not )?ok \d+/.exec(line);
   if (!match) continue;

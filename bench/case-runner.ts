@@ -61,7 +61,9 @@ export async function openWithTimeout(store: BenchStore, root: string): Promise<
 export async function runCase(settings: CaseSettings): Promise<CaseOutcome> {
   const { store, workload, minMs, fillMs, ops, singleWriteFactor } = settings;
   const rss = new RssSampler();
-  const onCall = (i: number) => { if (i % RSS_EVERY === 0) rss.sample(); };
+  const onCall = (i: number) => {
+    if (i % RSS_EVERY === 0) rss.sample();
+  };
   const measured: Measured = new Map();
   let opened: OpenStore | undefined;
   try {

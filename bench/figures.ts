@@ -19,7 +19,9 @@ const PNG_ZOOM = 2;
 async function toSvg(spec: object): Promise<string> {
   const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   // vega-lite warns about every faceted figure with independent scales; errors still throw.
-  const compiled = vegaLite.compile(spec as Parameters<typeof vegaLite.compile>[0], { logger: vega.logger(vega.Error) }).spec;
+  const compiled = vegaLite.compile(spec as Parameters<typeof vegaLite.compile>[0], {
+    logger: vega.logger(vega.Error),
+  }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -40,7 +42,10 @@ async function toPng(svg: string): Promise<Buffer> {
 }
 
 /** Draws every figure the results have data for; returns the files written. */
-export async function drawFigures(resultsFile = join(RESULTS_DIR, 'latest.json'), outDir = FIGURES_DIR): Promise<string[]> {
+export async function drawFigures(
+  resultsFile = join(RESULTS_DIR, 'latest.json'),
+  outDir = FIGURES_DIR,
+): Promise<string[]> {
   const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults;
   mkdirSync(outDir, { recursive: true });
   const written: string[] = [];

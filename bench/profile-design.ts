@@ -1,4 +1,12 @@
-import { COMPRESS_NAMES, DEFAULTS, ENGINE_NAMES, SERIALIZER_NAMES, type CompressName, type EngineName, type SerializerName } from '../src/options.js';
+import {
+  COMPRESS_NAMES,
+  DEFAULTS,
+  ENGINE_NAMES,
+  SERIALIZER_NAMES,
+  type CompressName,
+  type EngineName,
+  type SerializerName,
+} from '../src/options.js';
 
 /** One engine × serializer × codec combination, named like the stash's settings folder: `lmdb.hashstash.lz4+b64`. */
 export interface Profile {
@@ -21,7 +29,9 @@ const B64 = [false, true] as const;
 /** Every combination: 6 engines × 3 serializers × 5 codecs × ±base64 = 180. */
 export function fullGrid(): Profile[] {
   return ENGINE_NAMES.flatMap((engine) =>
-    SERIALIZER_NAMES.flatMap((serializer) => COMPRESS_NAMES.flatMap((compress) => B64.map((b64) => profile(engine, serializer, compress, b64)))),
+    SERIALIZER_NAMES.flatMap((serializer) =>
+      COMPRESS_NAMES.flatMap((compress) => B64.map((b64) => profile(engine, serializer, compress, b64))),
+    ),
   );
 }
 

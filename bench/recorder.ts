@@ -74,7 +74,12 @@ export class Recorder {
     const id = Recorder.caseId(key);
     let found = this.cases.get(id);
     if (!found) {
-      found = { key, opsPerSec: Array(this.rounds).fill(null), mbPerSec: Array(this.rounds).fill(null), notes: {} };
+      found = {
+        key,
+        opsPerSec: Array<number | null>(this.rounds).fill(null),
+        mbPerSec: Array<number | null>(this.rounds).fill(null),
+        notes: {},
+      };
       this.cases.set(id, found);
     }
     return found;
@@ -131,7 +136,12 @@ export class Recorder {
 
   /** numerator / denominator in every round that measured both, then the median of those ratios. */
   figure(spec: FigureSpec): FigureResult {
-    return ratioFigure(spec, this.suite, (id) => this.cases.get(id)?.opsPerSec, (id) => `${this.suite}/${id}`);
+    return ratioFigure(
+      spec,
+      this.suite,
+      (id) => this.cases.get(id)?.opsPerSec,
+      (id) => `${this.suite}/${id}`,
+    );
   }
 }
 
@@ -155,16 +165,24 @@ export function ratioFigure(
   if (numerator && denominator) {
     const top = samplesOf(numerator)!;
     const bottom = samplesOf(denominator)!;
-    ratio = summarize(top.map((value, round) => (value !== null && bottom[round] ? value / bottom[round]! : null)));
+    ratio = summarize(top.map((value, round) => (value !== null && bottom[round] ? value / bottom[round] : null)));
   }
-  const verdict = !ratio ? 'NOT MEASURED' : spec.target === undefined ? 'INFO' : ratio.median >= spec.target ? 'PASS' : 'FAIL';
+  const verdict = !ratio
+    ? 'NOT MEASURED'
+    : spec.target === undefined
+      ? 'INFO'
+      : ratio.median >= spec.target
+        ? 'PASS'
+        : 'FAIL';
   return {
     name: spec.name,
     suite,
     numerator: numerator && fullId(numerator),
     denominator: denominator && fullId(denominator),
     target: spec.target,
-    substituted: (numerator !== undefined && numerator !== spec.numerator[0]) || (denominator !== undefined && denominator !== spec.denominator[0]),
+    substituted:
+      (numerator !== undefined && numerator !== spec.numerator[0]) ||
+      (denominator !== undefined && denominator !== spec.denominator[0]),
     ratio,
     unit: absolute ? 'ops/s' : '×',
     verdict,

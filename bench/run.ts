@@ -68,7 +68,10 @@ function parseCommandLine(args: string[]) {
     figuresOnly: values['figures-only'],
     resultsFile: values.results ?? join(RESULTS_DIR, 'latest.json'),
     resultsDir: values['results-dir'] ?? RESULTS_DIR,
-    filter: (values.filter ?? []).flatMap((terms) => terms.split(',')).map((term) => term.trim()).filter(Boolean),
+    filter: (values.filter ?? [])
+      .flatMap((terms) => terms.split(','))
+      .map((term) => term.trim())
+      .filter(Boolean),
     rounds: positiveInteger('rounds', values.rounds, defaults.rounds),
     minMs: positiveInteger('min-ms', values['min-ms'], defaults.minMs),
     smallCount: positiveInteger('small', values.small, defaults.small),
@@ -77,7 +80,7 @@ function parseCommandLine(args: string[]) {
 }
 
 function commandLine(): string {
-  const script = relative(process.cwd(), process.argv[1]!);
+  const script = relative(process.cwd(), process.argv[1]);
   const command = ['node', ...process.execArgv, script, ...process.argv.slice(2)].join(' ');
   return process.env.npm_lifecycle_event ? `${command}  (via npm run ${process.env.npm_lifecycle_event})` : command;
 }
@@ -101,7 +104,9 @@ async function main(): Promise<number> {
   }
   if (settings.figuresOnly) {
     const written = await drawFigures(settings.resultsFile);
-    console.log(`figures from ${relative(process.cwd(), settings.resultsFile)}: ${written.map((file) => relative(process.cwd(), file)).join(', ')}`);
+    console.log(
+      `figures from ${relative(process.cwd(), settings.resultsFile)}: ${written.map((file) => relative(process.cwd(), file)).join(', ')}`,
+    );
     return 0;
   }
 
@@ -110,8 +115,12 @@ async function main(): Promise<number> {
   const command = commandLine();
   console.log(`hashstash benchmarks, ${startedAt.toISOString()}`);
   console.log(`command: ${command}`);
-  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, ${machine.platform}, load ${machine.loadAverage.join(' ')}`);
-  console.log(`node ${machine.node} (V8 ${machine.v8}), gc between cases: ${machine.gcExposed ? 'yes' : 'NO (run node with --expose-gc)'}`);
+  console.log(
+    `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, ${machine.platform}, load ${machine.loadAverage.join(' ')}`,
+  );
+  console.log(
+    `node ${machine.node} (V8 ${machine.v8}), gc between cases: ${machine.gcExposed ? 'yes' : 'NO (run node with --expose-gc)'}`,
+  );
   console.log(`temp folders: ${machine.tmpdir} (${machine.tmpFileSystem ?? 'file system unknown'})`);
   console.log(
     `${settings.quick ? 'quick: ' : ''}${settings.rounds} interleaved rounds, timed loops ≥ ${settings.minMs} ms, ` +
@@ -151,7 +160,13 @@ async function main(): Promise<number> {
       console.log(`  FAILED: ${error}`);
     }
     const seconds = Math.round((performance.now() - start) / 100) / 10;
-    statuses.push({ name: suite.name, title: suite.title, status: error ? 'failed' : 'ok', seconds, ...(error ? { error } : {}) });
+    statuses.push({
+      name: suite.name,
+      title: suite.title,
+      status: error ? 'failed' : 'ok',
+      seconds,
+      ...(error ? { error } : {}),
+    });
     const suiteCases = recorder.results();
     cases.push(...suiteCases);
     missing.push(...recorder.missingList());
@@ -163,39 +178,51 @@ async function main(): Promise<number> {
 
   // Figures that compare cases of different suites: round r of one suite against round r of the other.
   const samplesById = new Map(cases.map((result) => [result.id, result.opsPerSec?.samples]));
-  figures.push(...acrossSuites.map(({ suite, spec }) => ratioFigure(spec, suite, (id) => samplesById.get(id), (id) => id)));
+  figures.push(
+    ...acrossSuites.map(({ suite, spec }) =>
+      ratioFigure(
+        spec,
+        suite,
+        (id) => samplesById.get(id),
+        (id) => id,
+      ),
+    ),
+  );
 
   if (missing.length) console.log(`Not measured:\n${missingLines(missing).join('\n')}\n`);
   if (figures.length) console.log(`${figuresTable(figures)}\n`);
 
   const finishedAt = new Date();
   if (settings.save) {
-    const files = writeResults({
-      schema: 1,
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      command,
-      settings: {
-        quick: settings.quick,
-        rounds: settings.rounds,
-        minMs: settings.minMs,
-        smallCount: settings.smallCount,
-        largeCount: settings.largeCount,
-        filter: settings.filter,
+    const files = writeResults(
+      {
+        schema: 1,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        command,
+        settings: {
+          quick: settings.quick,
+          rounds: settings.rounds,
+          minMs: settings.minMs,
+          smallCount: settings.smallCount,
+          largeCount: settings.largeCount,
+          filter: settings.filter,
+        },
+        machine,
+        suites: statuses,
+        figures,
+        missing,
+        cases,
       },
-      machine,
-      suites: statuses,
-      figures,
-      missing,
-      cases,
-    }, settings.resultsDir);
+      settings.resultsDir,
+    );
     console.log(`results: ${files.map((file) => relative(process.cwd(), file)).join(', ')}`);
     if (settings.figures) {
       try {
-        const written = await drawFigures(files[0]!);
+        const written = await drawFigures(files[0]);
         console.log(`figures: ${written.map((file) => relative(process.cwd(), file)).join(', ')}`);
       } catch (error) {
-        console.log(`figures FAILED: ${(error as Error)?.stack ?? error}`);
+        console.log(`figures FAILED: ${(error as Error)?.stack ?? String(error)}`);
       }
     } else {
       console.log('figures: not drawn for a quick or filtered run (add --figures, or run with --figures-only later)');

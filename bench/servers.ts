@@ -5,7 +5,8 @@ import type { ServerKind } from '../scripts/test-servers/server-kinds.js';
 
 export type { ServerKind };
 
-type Outcome = { readonly url: string; readonly server?: ServerProcess; readonly what: string } | { readonly reason: string };
+type Outcome =
+  { readonly url: string; readonly server?: ServerProcess; readonly what: string } | { readonly reason: string };
 
 const URL_ENV: Record<ServerKind, string> = { redis: 'REDIS_URL', mongo: 'MONGODB_URL' };
 
@@ -15,12 +16,16 @@ const outcomes = new Map<ServerKind, Outcome>();
 function binaryFor(kind: ServerKind): { binary: string } | { reason: string } {
   if (kind === 'redis') {
     const binary = findRedisServer();
-    return binary ? { binary } : { reason: 'redis-server is not installed (the bench installs nothing: run `npm test` once, or set REDIS_URL)' };
+    return binary
+      ? { binary }
+      : { reason: 'redis-server is not installed (the bench installs nothing: run `npm test` once, or set REDIS_URL)' };
   }
   const binary = findFerretDb();
   return binary
     ? { binary }
-    : { reason: `FerretDB ${FERRETDB_VERSION} is not built (the bench builds nothing: run \`npm test\` once, or set MONGODB_URL)` };
+    : {
+        reason: `FerretDB ${FERRETDB_VERSION} is not built (the bench builds nothing: run \`npm test\` once, or set MONGODB_URL)`,
+      };
 }
 
 async function obtain(kind: ServerKind): Promise<Outcome> {
@@ -28,14 +33,18 @@ async function obtain(kind: ServerKind): Promise<Outcome> {
   if (given) return { url: given, what: `${URL_ENV[kind]}` };
   const found = binaryFor(kind);
   if ('reason' in found) return found;
-  const created = kind === 'redis' ? await createRedisServer({ binary: found.binary }) : await createFerretDbServer(found.binary);
+  const created =
+    kind === 'redis' ? await createRedisServer({ binary: found.binary }) : await createFerretDbServer(found.binary);
   try {
     await created.server.start();
   } catch (error) {
     await created.server.dispose();
     return { reason: `${found.binary} would not start: ${(error as Error).message}` };
   }
-  return { ...created, what: `own ${kind === 'redis' ? 'redis-server' : `FerretDB ${FERRETDB_VERSION}`} (${found.binary})` };
+  return {
+    ...created,
+    what: `own ${kind === 'redis' ? 'redis-server' : `FerretDB ${FERRETDB_VERSION}`} (${found.binary})`,
+  };
 }
 
 /**
@@ -62,7 +71,9 @@ export function serverUrl(kind: ServerKind): string {
 
 /** Stops the servers of our own (ones named by a URL variable are left alone) and forgets them all. */
 export async function stopServers(): Promise<void> {
-  const ours = [...outcomes.values()].flatMap((outcome) => ('server' in outcome && outcome.server ? [outcome.server] : []));
+  const ours = [...outcomes.values()].flatMap((outcome) =>
+    'server' in outcome && outcome.server ? [outcome.server] : [],
+  );
   outcomes.clear();
   await Promise.all(ours.map((server) => server.dispose()));
 }

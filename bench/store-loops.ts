@@ -51,14 +51,21 @@ export interface LoopSettings {
 }
 
 const hooked = (run: (i: number) => unknown, onCall: ((i: number) => void) | undefined) =>
-  onCall ? (i: number) => { onCall(i); return run(i); } : run;
+  onCall
+    ? (i: number) => {
+        onCall(i);
+        return run(i);
+      }
+    : run;
 
 /**
  * Writes the first `count` entries in key order: all in one `setMany` for a store filled in bulk, else one by one,
  * awaited or synchronous, until all are written or `fillMs` has passed. The timing's ops are the entries written.
  */
 export async function fill(
-  store: BenchStore, opened: OpenStore, workload: Workload<unknown>,
+  store: BenchStore,
+  opened: OpenStore,
+  workload: Workload<unknown>,
   { count, fillMs = Infinity, onCall }: { count: number; fillMs?: number; onCall?: (i: number) => void },
 ): Promise<{ op: StoreOp; result: LoopResult }> {
   const { keys, values } = workload;
@@ -67,31 +74,49 @@ export async function fill(
   if (store.fill === 'bulk' && opened.setMany) {
     const setMany = opened.setMany;
     const pairs: Pairs = keys.slice(0, count).map((key, i) => [key, values[i]]);
-    return { op: 'set-many', result: counted(await timeOnce(async () => { await setMany(pairs); return count; })) };
+    return {
+      op: 'set-many',
+      result: counted(
+        await timeOnce(async () => {
+          await setMany(pairs);
+          return count;
+        }),
+      ),
+    };
   }
   const start = performance.now();
   const within = (i: number) => i < count && (i === 0 || performance.now() - start < fillMs);
   if (opened.set) {
     const set = opened.set;
-    return { op: 'set', result: counted(await timeOnce(async () => {
-      let i = 0;
-      for (; within(i); i++) {
-        onCall?.(i);
-        await set(keys[i]!, values[i]);
-      }
-      return i;
-    })) };
+    return {
+      op: 'set',
+      result: counted(
+        await timeOnce(async () => {
+          let i = 0;
+          for (; within(i); i++) {
+            onCall?.(i);
+            await set(keys[i], values[i]);
+          }
+          return i;
+        }),
+      ),
+    };
   }
   const setSync = opened.setSync;
   if (!setSync) throw new Error('the store offers no way to write');
-  return { op: 'set-sync', result: counted(await timeOnce(() => {
-    let i = 0;
-    for (; within(i); i++) {
-      onCall?.(i);
-      setSync(keys[i]!, values[i]);
-    }
-    return i;
-  })) };
+  return {
+    op: 'set-sync',
+    result: counted(
+      await timeOnce(() => {
+        let i = 0;
+        for (; within(i); i++) {
+          onCall?.(i);
+          setSync(keys[i], values[i]);
+        }
+        return i;
+      }),
+    ),
+  };
 }
 
 /**
@@ -103,46 +128,73 @@ export async function readLoops(opened: OpenStore, settings: LoopSettings): Prom
   const { keys, values } = workload;
   const wanted = (op: StoreOp) => !ops || ops.has(op);
   const order = entries === keys.length ? workload.readOrder : workload.readOrder.filter((index) => index < entries);
-  const probe = order[0]!;
-  const readBack = opened.getSync ? opened.getSync(keys[probe]!) : await opened.get?.(keys[probe]!);
-  if (!isDeepStrictEqual(readBack, values[probe])) throw new Error(`reading ${keys[probe]} gave back a different value`);
-  const keyAt = (i: number) => keys[order[i % order.length]!]!;
+  const probe = order[0];
+  const readBack = opened.getSync ? opened.getSync(keys[probe]) : await opened.get?.(keys[probe]);
+  if (!isDeepStrictEqual(readBack, values[probe]))
+    throw new Error(`reading ${keys[probe]} gave back a different value`);
+  const keyAt = (i: number) => keys[order[i % order.length]];
   const batchesOf = (size: number) =>
-    Array.from({ length: Math.floor(order.length / size) }, (_, b) => Array.from({ length: size }, (_, i) => keyAt(b * size + i)));
-  const loop = (op: StoreOp, run: (i: number) => unknown, opsPerCall = 1): StoreLoop =>
-    ({ op, run, sync: op === 'get-sync', opsPerCall, minMs, writes: false });
+    Array.from({ length: Math.floor(order.length / size) }, (_, b) =>
+      Array.from({ length: size }, (_, i) => keyAt(b * size + i)),
+    );
+  const loop = (op: StoreOp, run: (i: number) => unknown, opsPerCall = 1): StoreLoop => ({
+    op,
+    run,
+    sync: op === 'get-sync',
+    opsPerCall,
+    minMs,
+    writes: false,
+  });
 
   const loops: StoreLoop[] = [];
   if (wanted('get') && opened.get) {
     const get = opened.get;
-    loops.push(loop('get', hooked((i) => get(keyAt(i)), onCall)));
+    loops.push(
+      loop(
+        'get',
+        hooked((i) => get(keyAt(i)), onCall),
+      ),
+    );
   }
   if (wanted('get-sync') && opened.getSync) {
     const getSync = opened.getSync;
-    loops.push(loop('get-sync', hooked((i) => getSync(keyAt(i)), onCall)));
+    loops.push(
+      loop(
+        'get-sync',
+        hooked((i) => getSync(keyAt(i)), onCall),
+      ),
+    );
   }
   if (wanted('get-concurrent') && opened.getConcurrent) {
     const getConcurrent = opened.getConcurrent;
     const batches = batchesOf(Math.min(CONCURRENT_READS, order.length));
-    const first = await getConcurrent(batches[0]!);
-    if (!isDeepStrictEqual(first[0], values[probe])) throw new Error(`concurrent get of ${keys[probe]} gave back a different value`);
-    loops.push(loop('get-concurrent', (i) => getConcurrent(batches[i % batches.length]!), batches[0]!.length));
+    const first = await getConcurrent(batches[0]);
+    if (!isDeepStrictEqual(first[0], values[probe]))
+      throw new Error(`concurrent get of ${keys[probe]} gave back a different value`);
+    loops.push(loop('get-concurrent', (i) => getConcurrent(batches[i % batches.length]), batches[0].length));
   }
   if (wanted('get-many') && opened.getMany) {
     const getMany = opened.getMany;
     const batches = batchesOf(Math.min(GET_MANY_KEYS, order.length));
-    const first = await getMany(batches[0]!);
-    if (!isDeepStrictEqual(first[0], values[probe])) throw new Error(`getMany of ${keys[probe]} gave back a different value`);
-    loops.push(loop('get-many', (i) => getMany(batches[i % batches.length]!), batches[0]!.length));
+    const first = await getMany(batches[0]);
+    if (!isDeepStrictEqual(first[0], values[probe]))
+      throw new Error(`getMany of ${keys[probe]} gave back a different value`);
+    loops.push(loop('get-many', (i) => getMany(batches[i % batches.length]), batches[0].length));
   }
   if (wanted('iterate') && opened.iterate) {
     const iterate = opened.iterate;
     let seen = 0;
     const visit = onCall ? () => onCall(seen++) : () => {};
-    loops.push(loop('iterate', async () => {
-      const count = await iterate(visit);
-      if (count !== entries) throw new Error(`iteration gave ${count} entries, ${entries} were written`);
-    }, entries));
+    loops.push(
+      loop(
+        'iterate',
+        async () => {
+          const count = await iterate(visit);
+          if (count !== entries) throw new Error(`iteration gave ${count} entries, ${entries} were written`);
+        },
+        entries,
+      ),
+    );
   }
   return loops;
 }
@@ -156,25 +208,42 @@ export function writeLoops(opened: OpenStore, settings: LoopSettings): StoreLoop
   const { values } = workload;
   const wanted = (op: StoreOp) => !ops || ops.has(op);
   const valueAt = (i: number) => values[i % values.length];
-  const loop = (op: StoreOp, run: (i: number) => unknown, opsPerCall = 1): StoreLoop =>
-    ({ op, run, sync: op === 'set-sync', opsPerCall, minMs: minMs * writeFactor, writes: true });
+  const loop = (op: StoreOp, run: (i: number) => unknown, opsPerCall = 1): StoreLoop => ({
+    op,
+    run,
+    sync: op === 'set-sync',
+    opsPerCall,
+    minMs: minMs * writeFactor,
+    writes: true,
+  });
 
   const loops: StoreLoop[] = [];
   if (wanted('set') && opened.set) {
     const set = opened.set;
-    loops.push(loop('set', hooked((i) => set(`set-${i}`, valueAt(i)), onCall)));
+    loops.push(
+      loop(
+        'set',
+        hooked((i) => set(`set-${i}`, valueAt(i)), onCall),
+      ),
+    );
   }
   if (wanted('set-sync') && opened.setSync) {
     const setSync = opened.setSync;
-    loops.push(loop('set-sync', hooked((i) => setSync(`set-sync-${i}`, valueAt(i)), onCall)));
+    loops.push(
+      loop(
+        'set-sync',
+        hooked((i) => setSync(`set-sync-${i}`, valueAt(i)), onCall),
+      ),
+    );
   }
   if (wanted('set-concurrent') && opened.setConcurrent) {
     const setConcurrent = opened.setConcurrent;
     const together = CONCURRENT_WRITES[workload.name];
-    const batch = (call: number): Pairs => Array.from({ length: together }, (_, j) => {
-      const i = call * together + j;
-      return [`concurrent-${i}`, valueAt(i)] as const;
-    });
+    const batch = (call: number): Pairs =>
+      Array.from({ length: together }, (_, j) => {
+        const i = call * together + j;
+        return [`concurrent-${i}`, valueAt(i)] as const;
+      });
     // The timed loop is twice minMs at most (writeFactor applies to the single writes).
     loops.push({ ...loop('set-concurrent', (call) => setConcurrent(batch(call)), together), minMs });
   }
@@ -217,11 +286,17 @@ export interface InterleavedCase {
  * as each other. Sliced, a slow stretch slows all of them alike. A store that fails is reported through
  * `failed` and leaves the run; what it measured before stays in its `measured`.
  */
-export async function runInterleaved(cases: readonly InterleavedCase[], slices: number, failed: (name: string, error: unknown) => void): Promise<void> {
+export async function runInterleaved(
+  cases: readonly InterleavedCase[],
+  slices: number,
+  failed: (name: string, error: unknown) => void,
+): Promise<void> {
   const live = new Set(cases);
   const ops = [...new Set(cases.flatMap((c) => c.loops.map((loop) => loop.op)))];
   for (const op of ops) {
-    const runs = cases.flatMap((c) => c.loops.filter((loop) => loop.op === op).map((loop) => ({ c, loop, calls: 0, seconds: 0 })));
+    const runs = cases.flatMap((c) =>
+      c.loops.filter((loop) => loop.op === op).map((loop) => ({ c, loop, calls: 0, seconds: 0 })),
+    );
     collectGarbage();
     // One untimed slice each first: the first calls after a collection (and the first of an op) are the slowest, and
     // would otherwise always fall to whichever store goes first. A call of many operations (1,000 writes) carries its

@@ -55,9 +55,11 @@ export interface Suite {
  */
 export function selectSubjects(suite: Suite, terms: readonly string[]): Set<string> {
   if (terms.length === 0) return new Set(suite.subjects.map((s) => s.name));
-  const named = (s: Subject) => terms.some((term) => term === suite.name || term === s.name || term === `${suite.name}/${s.name}`);
+  const named = (s: Subject) =>
+    terms.some((term) => term === suite.name || term === s.name || term === `${suite.name}/${s.name}`);
   const matched = suite.subjects.filter(named);
   const library = new Set(matched.filter((s) => !s.yardstick).map((s) => s.name));
-  const comesAlong = (s: Subject) => s.yardstick && library.size > 0 && (!s.peers || s.peers.some((peer) => library.has(peer)));
+  const comesAlong = (s: Subject) =>
+    s.yardstick && library.size > 0 && (!s.peers || s.peers.some((peer) => library.has(peer)));
   return new Set([...matched, ...suite.subjects.filter(comesAlong)].map((s) => s.name));
 }

@@ -30,10 +30,19 @@ function formatNote(note: Note | undefined): string {
 }
 
 /** Columns padded to their widest cell; columns listed in `right` are right-aligned. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], right: ReadonlySet<number>): string {
-  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: ReadonlySet<number>,
+): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const line = (cells: readonly string[]) =>
-    cells.map((cell, column) => (right.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+    cells
+      .map((cell, column) => (right.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -51,7 +60,8 @@ export function casesTables(cases: readonly CaseResult[]): string[] {
     const withMb = rows.some((row) => row.mbPerSec);
     // Numbers first, in the order they were noted; descriptions (text only) after them, at the right edge.
     const allNames = [...new Set(rows.flatMap((row) => Object.keys(row.notes)))];
-    const isText = (name: string) => rows.every((row) => row.notes[name] === undefined || typeof row.notes[name] === 'string');
+    const isText = (name: string) =>
+      rows.every((row) => row.notes[name] === undefined || typeof row.notes[name] === 'string');
     const noteNames = [...allNames.filter((name) => !isText(name)), ...allNames.filter(isText)];
     const headers = ['subject', 'op', 'ops/s', 'time/op', 'spread', ...(withMb ? ['MB/s'] : []), ...noteNames];
     const body = rows.map((row) => [
@@ -71,12 +81,20 @@ export function casesTables(cases: readonly CaseResult[]): string[] {
 export function figuresTable(figures: readonly FigureResult[]): string {
   const rows = figures.map((figure) => [
     figure.name,
-    figure.ratio ? (figure.unit === 'ops/s' ? `${significant(figure.ratio.median)} ops/s` : `${significant(figure.ratio.median)}×`) : 'n/a',
+    figure.ratio
+      ? figure.unit === 'ops/s'
+        ? `${significant(figure.ratio.median)} ops/s`
+        : `${significant(figure.ratio.median)}×`
+      : 'n/a',
     figure.ratio ? formatPercent(figure.ratio.spread) : '',
     figure.target !== undefined ? `≥ ${figure.target}` : '',
     figure.substituted ? `${figure.verdict} (measured ${figure.numerator} / ${figure.denominator})` : figure.verdict,
   ]);
-  return renderTable(['headline ratio (median of per-round ratios)', 'ratio', 'spread', 'target', 'verdict'], rows, new Set([1, 2, 3]));
+  return renderTable(
+    ['headline ratio (median of per-round ratios)', 'ratio', 'spread', 'target', 'verdict'],
+    rows,
+    new Set([1, 2, 3]),
+  );
 }
 
 export function missingLines(missing: readonly MissingSubject[]): string[] {

@@ -17,10 +17,12 @@ export function makeTempRoot(): string {
  * as rmSync on this VM's disk, where deleting tens of thousands of small files takes seconds.
  */
 export async function removeTempRoots(roots: readonly string[]): Promise<void> {
-  await Promise.all(roots.map(async (root) => {
-    await rm(root, { recursive: true, force: true });
-    live.delete(root);
-  }));
+  await Promise.all(
+    roots.map(async (root) => {
+      await rm(root, { recursive: true, force: true });
+      live.delete(root);
+    }),
+  );
 }
 
 /** Removes every root not removed yet, synchronously: for an interrupted run. */

@@ -44,7 +44,7 @@ function shuffledIndexes(count: number, random: () => number): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
+    [order[i], order[j]] = [order[j], order[i]];
   }
   return order;
 }
@@ -65,7 +65,13 @@ export function smallRecord(): SmallRecord {
 
 export function smallWorkload(count: number): Workload<SmallRecord> {
   const values = Array.from({ length: count }, smallRecord);
-  return { name: 'small', keys: keysFor(count), values, readOrder: shuffledIndexes(count, seededRandom(1)), jsonBytes: jsonBytesOf(values) };
+  return {
+    name: 'small',
+    keys: keysFor(count),
+    values,
+    readOrder: shuffledIndexes(count, seededRandom(1)),
+    jsonBytes: jsonBytesOf(values),
+  };
 }
 
 /** A vocabulary of made-up lowercase words, 2 to 10 letters long. */
@@ -85,7 +91,7 @@ export function randomWords(chars: number, words: readonly string[], random: () 
   const parts: string[] = [];
   let length = 0;
   while (length < chars) {
-    const word = words[Math.floor(random() * words.length)]!;
+    const word = words[Math.floor(random() * words.length)];
     parts.push(word);
     length += word.length + 1;
   }
@@ -101,6 +107,15 @@ const VOCABULARY_SIZE = 2000;
 export function largeWorkload(count: number, chars = LARGE_TEXT_CHARS): Workload<LargeRecord> {
   const random = seededRandom(2);
   const words = vocabulary(VOCABULARY_SIZE, random);
-  const values = Array.from({ length: count }, (_, i) => ({ name: `text-${i}`, text: randomWords(chars, words, random) }));
-  return { name: 'large', keys: keysFor(count), values, readOrder: shuffledIndexes(count, seededRandom(3)), jsonBytes: jsonBytesOf(values) };
+  const values = Array.from({ length: count }, (_, i) => ({
+    name: `text-${i}`,
+    text: randomWords(chars, words, random),
+  }));
+  return {
+    name: 'large',
+    keys: keysFor(count),
+    values,
+    readOrder: shuffledIndexes(count, seededRandom(3)),
+    jsonBytes: jsonBytesOf(values),
+  };
 }

@@ -14,7 +14,13 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 export class JsonFileEngine implements Engine {
   readonly name = 'json-file';
-  readonly capabilities = { persistent: true, sync: false, sharedAcrossProcesses: false, sharedAcrossThreads: false, nativeAppend: false };
+  readonly capabilities = {
+    persistent: true,
+    sync: false,
+    sharedAcrossProcesses: false,
+    sharedAcrossThreads: false,
+    nativeAppend: false,
+  };
   readonly sync = undefined;
   readonly #file: string;
   #entries: Map<string, Uint8Array> | undefined;
@@ -43,16 +49,26 @@ export class JsonFileEngine implements Engine {
 
   /** Writes the whole Map to a temporary file, then renames it over the snapshot: a crash leaves the old one whole. */
   #save(): void {
-    const saved = Object.fromEntries([...this.#map()].map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
+    const saved = Object.fromEntries(
+      [...this.#map()].map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+    );
     mkdirSync(this.folder, { recursive: true });
     writeFileSync(`${this.#file}.tmp`, JSON.stringify(saved));
     renameSync(`${this.#file}.tmp`, this.#file);
   }
 
-  async get(key: Uint8Array) { return this.#map().get(hex(key)); }
-  async has(key: Uint8Array) { return this.#map().has(hex(key)); }
-  async size() { return this.#map().size; }
-  async getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.#map().get(hex(key))); }
+  async get(key: Uint8Array) {
+    return this.#map().get(hex(key));
+  }
+  async has(key: Uint8Array) {
+    return this.#map().has(hex(key));
+  }
+  async size() {
+    return this.#map().size;
+  }
+  async getMany(keys: readonly Uint8Array[]) {
+    return keys.map((key) => this.#map().get(hex(key)));
+  }
 
   async set(key: Uint8Array, value: Uint8Array) {
     this.#map().set(hex(key), value.slice()); // a copy: the caller may reuse its buffer
@@ -90,7 +106,9 @@ export class JsonFileEngine implements Engine {
     if (--shared.users === 0) open.delete(this.#file);
   }
 
-  async [Symbol.asyncDispose]() { await this.close(); }
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
 }
 
 /** What registerEngine takes: an engine for one stash's location. */
@@ -105,12 +123,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       await using stash = new HashStash({ root, engine: 'json-file' });
       await stash.set({ city: 'Lyon' }, { rivers: new Set(['Rhône', 'Saône']) });
       await stash.set(['any', 'key'], 42n);
-      console.log(`${stash} holds ${await stash.size()} entries`);
+      console.log(`${String(stash)} holds ${await stash.size()} entries`);
     }
     await using again = new HashStash({ root, engine: 'json-file' });
     const { rivers } = (await again.get({ city: 'Lyon' })) as { rivers: Set<string> };
-    console.log(`after reopening: rivers ${[...rivers].join(', ')}; ['any', 'key'] -> ${String(await again.get(['any', 'key']))}`);
-    console.log(`the snapshot: ${Object.keys(JSON.parse(readFileSync(join(again.path, 'snapshot.json'), 'utf8'))).length} entries`);
+    console.log(
+      `after reopening: rivers ${[...rivers].join(', ')}; ['any', 'key'] -> ${String(await again.get(['any', 'key']))}`,
+    );
+    console.log(
+      `the snapshot: ${Object.keys(JSON.parse(readFileSync(join(again.path, 'snapshot.json'), 'utf8')) as object).length} entries`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

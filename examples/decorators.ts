@@ -10,16 +10,19 @@ const root = mkdtempSync(join(tmpdir(), 'hashstash-decorators-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 
 const stash = new HashStash({ root });
-let bodiesRun = 0;   // how often a decorated method's body really ran
+let bodiesRun = 0; // how often a decorated method's body really ran
 
 class Forecast {
-  constructor(readonly city: string, readonly requestedBy: string) {}
+  constructor(
+    readonly city: string,
+    readonly requestedBy: string,
+  ) {}
 
   // Keyed by the city and the day: who asked does not change the weather, so it is left out of the key.
   @stash.stashed({ keyThis: (self: Forecast) => self.city })
   async temperature(day: number): Promise<number> {
     bodiesRun++;
-    await new Promise((resolve) => setTimeout(resolve, 200));   // a slow service
+    await new Promise((resolve) => setTimeout(resolve, 200)); // a slow service
     return 12 + ((this.city.length * 7 + day * 3) % 10);
   }
 
@@ -43,6 +46,9 @@ console.log(`two concurrent calls for day 2: ${first} and ${second} (bodies run:
 console.log(`describe(19): ${mine.describe(19)}, again: ${yours.describe(19)} (bodies run: ${bodiesRun})`);
 
 // Each decorated method has a sub-stash of its own, keyed as [keyThis(this), ...args].
+// eslint-disable-next-line @typescript-eslint/unbound-method -- stashOf takes the decorated method itself; it is not called
 const stored = stashOf(Forecast.prototype.temperature);
-console.log(`temperature's stash holds ${await stored.size()} results; Oslo day 1 is ${await stored.getFunc(new Forecast('Oslo', 'anyone'), 1)}`);
+console.log(
+  `temperature's stash holds ${await stored.size()} results; Oslo day 1 is ${await stored.getFunc(new Forecast('Oslo', 'anyone'), 1)}`,
+);
 await stash.close();

@@ -3,7 +3,7 @@
 import { HashStash } from 'hashstash';
 
 await using stash = new HashStash({ root: 'demo_stash', clear: true });
-console.log(`opened ${stash}`);
+console.log(`opened ${String(stash)}`);
 
 // Any value can be a key: structurally equal keys are the same entry.
 await stash.set('cat', { goodness: 'good', tags: ['fluffy'] });
@@ -28,6 +28,8 @@ await square.stash.clear();
 for (const attempt of ['first', 'second']) {
   const started = performance.now();
   const result = await square(12);
-  console.log(`${attempt} call square(12) = ${result} in ${(performance.now() - started).toFixed(1)} ms (computations: ${computations})`);
+  console.log(
+    `${attempt} call square(12) = ${result} in ${(performance.now() - started).toFixed(1)} ms (computations: ${computations})`,
+  );
 }
-console.log(`results live in ${square.stash}`);
+console.log(`results live in ${String(square.stash)}`);

@@ -12,7 +12,11 @@ process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 await using stash = new HashStash({ root });
 
 await stash.set({ animal: 'dog', size: 'big' }, 'loyal');
-console.log('get({ size, animal }) ->', await stash.get({ size: 'big', animal: 'dog' }), '(field order does not matter)');
+console.log(
+  'get({ size, animal }) ->',
+  await stash.get({ size: 'big', animal: 'dog' }),
+  '(field order does not matter)',
+);
 
 await stash.set(new Set(['zebra', 'okapi']), { stripes: true, seen: new Date('2024-05-01T00:00:00Z') });
 console.log('get(Set { okapi, zebra }) ->', await stash.get(new Set(['okapi', 'zebra'])));
@@ -25,7 +29,12 @@ console.log('a Date key is its instant:', await stash.get(new Date('2024-05-01T1
 
 console.log('has([1]):', await stash.has([1]), '| get("absent", "fallback"):', await stash.get('absent', 'fallback'));
 console.log('pop(1n):', await stash.pop(1n), '| has(1n) after pop:', await stash.has(1n));
-console.log('setDefault("k", "first"):', await stash.setDefault('k', 'first'), '| again with "second":', await stash.setDefault('k', 'second'));
+console.log(
+  'setDefault("k", "first"):',
+  await stash.setDefault('k', 'first'),
+  '| again with "second":',
+  await stash.setDefault('k', 'second'),
+);
 
 // The synchronous view does the same without promises, on local engines.
 console.log('sync.get([1]):', stash.sync.get([1]));

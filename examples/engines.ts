@@ -16,10 +16,14 @@ for (const engine of engines) {
   const { rivers } = (await stash.get({ city: 'Lyon' })) as { rivers: Set<string> };
   // Local engines also have a synchronous view.
   const population = (stash.sync.get({ city: 'Lyon' }) as { population: number }).population;
-  console.log(`${engine.padEnd(8)} rivers ${[...rivers].join(', ')}; population ${population}; data in <root>/${relative(root, stash.path)}`);
+  console.log(
+    `${engine.padEnd(8)} rivers ${[...rivers].join(', ')}; population ${population}; data in <root>/${relative(root, stash.path)}`,
+  );
 }
 
 // Same root and name, other settings: another folder, so nothing is shared by accident.
 await using lz4 = new HashStash({ root, name: 'cities' });
 await using zlib = new HashStash({ root, name: 'cities', compress: 'zlib' });
-console.log(`lmdb with lz4 holds ${await lz4.size()} entry, lmdb with zlib ${await zlib.size()}: it lives in <root>/${relative(root, zlib.path)}`);
+console.log(
+  `lmdb with lz4 holds ${await lz4.size()} entry, lmdb with zlib ${await zlib.size()}: it lives in <root>/${relative(root, zlib.path)}`,
+);

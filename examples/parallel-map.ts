@@ -16,20 +16,23 @@ function collatzSteps(start: number): number {
   let steps = 0;
   for (let n = start; n !== 1; steps++) n = n % 2 === 0 ? n / 2 : 3 * n + 1;
   const until = Date.now() + 100;
-  while (Date.now() < until);   // pretend this takes a while
+  while (Date.now() < until); // pretend this takes a while
   return steps;
 }
 
-const counts = ({ total, done, cached }: MapProgress) => `${total} items: computed ${done}, read from the stash ${cached}`;
+const counts = ({ total, done, cached }: MapProgress) =>
+  `${total} items: computed ${done}, read from the stash ${cached}`;
 
 const first = stash.map(collatzSteps, [27, 97, 871], { numProc: 2 });
 console.log('first map:', await first.all(), `(${counts(first.progress)})`);
 
 const second = stash.map(collatzSteps, [27, 97, 871, 6171, 77031], { numProc: 2 });
-for await (const [[item], steps] of second.entries()) console.log(`  collatzSteps(${item}) = ${steps}`);
-await second.all();   // resolves once every result is also stored (iteration ends when the last one is ready)
+for await (const [[item], steps] of second.entries()) console.log(`  collatzSteps(${item as number}) = ${steps}`);
+await second.all(); // resolves once every result is also stored (iteration ends when the last one is ready)
 console.log(`second map: ${counts(second.progress)}`);
 
 // The map stores each result where stash.run and stash.stashed look for it, so they read what the map computed.
 const memo = stash.stashed(collatzSteps);
-console.log(`collatzSteps's memo holds ${await memo.stash.size()} results; the stored one for 77031 is ${await memo.stash.getFunc(77031)}`);
+console.log(
+  `collatzSteps's memo holds ${await memo.stash.size()} results; the stored one for 77031 is ${await memo.stash.getFunc(77031)}`,
+);

@@ -2,7 +2,7 @@
 // (npm install hashstash) and run `node quick-start.mjs` (Node >= 20.19). Run it twice: the second run computes nothing.
 import { HashStash } from 'hashstash';
 
-const stash = new HashStash({ root: 'quick_start' });   // a relative root lives in ~/.cache/hashstash/
+const stash = new HashStash({ root: 'quick_start' }); // a relative root lives in ~/.cache/hashstash/
 
 // Any value can be a key: equal objects are the same key, whatever the order of their fields.
 await stash.set({ animal: 'dog', size: 'big' }, { goodness: 'good', born: new Date('2020-01-01') });

@@ -9,18 +9,31 @@ const root = mkdtempSync(join(tmpdir(), 'hashstash-serializers-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 
 class Point {
-  constructor(readonly x: number, readonly y: number) {}
-  norm(): number { return Math.hypot(this.x, this.y); }
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+  norm(): number {
+    return Math.hypot(this.x, this.y);
+  }
 }
 registerClass(Point);
 
-const value = { where: new Point(3, 4), when: new Date('2024-05-01T00:00:00Z'), big: 2n ** 70n, seen: new Map([[{ id: 1 }, true]]) };
+const value = {
+  where: new Point(3, 4),
+  when: new Date('2024-05-01T00:00:00Z'),
+  big: 2n ** 70n,
+  seen: new Map([[{ id: 1 }, true]]),
+};
 for (const serializer of serializerNames) {
   await using stash = new HashStash({ root, name: 'serializers', serializer });
   await stash.set('value', value);
   const back = (await stash.get('value')) as typeof value;
-  const where = back.where instanceof Point ? `a Point, norm ${back.where.norm()}` : `a plain ${JSON.stringify(back.where)}`;
-  console.log(`${serializer.padEnd(9)} where: ${where}; when: ${back.when.toISOString()}; big: ${back.big}n; seen: a ${back.seen.constructor.name}`);
+  const where =
+    back.where instanceof Point ? `a Point, norm ${back.where.norm()}` : `a plain ${JSON.stringify(back.where)}`;
+  console.log(
+    `${serializer.padEnd(9)} where: ${where}; when: ${back.when.toISOString()}; big: ${back.big}n; seen: a ${back.seen.constructor.name}`,
+  );
 }
 
 // What each codec stores for 100 KB of repetitive text, measured as the stored blob (header included).

@@ -14,12 +14,15 @@ await stash.set('bob', { age: 27, address: { city: 'Porto' } });
 await stash.set('cy', { age: 45, address: { city: 'Oslo', zip: '0150' }, tags: [] });
 
 const records = await stash.records();
-console.log('one record:', records.find((record) => record._key === 'bob'));
+console.log(
+  'one record:',
+  records.find((record) => record._key === 'bob'),
+);
 
 // Entries come in the engine's order (pairtree: by hash); sort the rows when order matters.
 const table = await stash.table();
-console.log(table);   // the printout: first and last rows, and the shape
+console.log(table); // the printout: first and last rows, and the shape
 console.log('columns:', table.columns);
 const byKey = [...table.rows].sort((a, b) => String(a._key).localeCompare(String(b._key)));
-console.log('ages, sorted by key:', byKey.map((row) => `${row._key} ${row.age}`).join(', '));
+console.log('ages, sorted by key:', byKey.map((row) => `${String(row._key)} ${String(row.age)}`).join(', '));
 console.log('CSV header:', table.toCSV().split('\r\n')[0]);

@@ -14,7 +14,11 @@ await stash.set('kept', 'in the parent');
 let scratchPath: string;
 {
   await using scratch = stash.tmp();
-  await scratch.setMany([['a', 1], ['b', 2], ['c', 3]]);
+  await scratch.setMany([
+    ['a', 1],
+    ['b', 2],
+    ['c', 3],
+  ]);
   scratchPath = scratch.path;
   console.log(`inside the block: ${await scratch.size()} entries, on disk: ${existsSync(scratchPath)}`);
 }
@@ -37,4 +41,6 @@ const total = await stash.withTmp(async (tmp) => {
   for await (const value of tmp.values()) sum += value as number;
   return sum;
 });
-console.log(`withTmp returned ${total}; the parent still holds only ${await stash.size()} entry: ${await stash.get('kept')}`);
+console.log(
+  `withTmp returned ${total}; the parent still holds only ${await stash.size()} entry: ${await stash.get('kept')}`,
+);

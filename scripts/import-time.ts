@@ -15,7 +15,8 @@ type Name = keyof typeof candidates;
 
 /** The child's code: the import, timed inside it too (0 for node alone). */
 const inProcess = (specifier: string) =>
-  specifier === '' ? 'process.stdout.write("0")'
+  specifier === ''
+    ? 'process.stdout.write("0")'
     : `const t = performance.now(); import(${JSON.stringify(specifier)}).then(() => process.stdout.write(String(performance.now() - t)))`;
 
 function once(specifier: string): { wall: number; import: number } {
@@ -29,11 +30,12 @@ function once(specifier: string): { wall: number; import: number } {
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-const samples = Object.fromEntries(Object.keys(candidates).map((name) => [name, { wall: [] as number[], import: [] as number[] }])) as
-  Record<Name, { wall: number[]; import: number[] }>;
+const samples = Object.fromEntries(
+  Object.keys(candidates).map((name) => [name, { wall: [] as number[], import: [] as number[] }]),
+) as Record<Name, { wall: number[]; import: number[] }>;
 for (let run = 0; run < runs; run++) {
   for (const name of Object.keys(candidates) as Name[]) {
     const { wall, import: imported } = once(candidates[name]);
@@ -47,10 +49,14 @@ const result = { runs, bare: row('bare'), hashstash: row('hashstash'), keyv: row
 console.log(`median of ${runs} processes each (ms)       process   import alone`);
 for (const name of Object.keys(candidates) as Name[]) {
   const command = name === 'bare' ? 'node -e "" (node alone)' : `node -e "import('${candidates[name]}')"`;
-  console.log(`  ${command.padEnd(36)} ${result[name].process.toFixed(1).padStart(7)} ${result[name].import.toFixed(1).padStart(9)}`);
+  console.log(
+    `  ${command.padEnd(36)} ${result[name].process.toFixed(1).padStart(7)} ${result[name].import.toFixed(1).padStart(9)}`,
+  );
 }
 /** Issue 14's figure: the whole process, hashstash at most 1.5 times keyv. */
 const TARGET = 1.5;
 const ratio = result.hashstash.process / result.keyv.process;
-console.log(`hashstash / keyv: process ${ratio.toFixed(2)}x (target <= ${TARGET}x: ${ratio <= TARGET ? 'PASS' : 'FAIL'}), ` +
-  `import alone ${(result.hashstash.import / result.keyv.import).toFixed(2)}x`);
+console.log(
+  `hashstash / keyv: process ${ratio.toFixed(2)}x (target <= ${TARGET}x: ${ratio <= TARGET ? 'PASS' : 'FAIL'}), ` +
+    `import alone ${(result.hashstash.import / result.keyv.import).toFixed(2)}x`,
+);

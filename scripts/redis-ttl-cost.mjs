@@ -12,7 +12,10 @@ const stash = new HashStash({ engine: 'redis', url, root: 'ttl-cost', name: `run
 const value = { name: 'cat', goodness: 'good', random: 0.4217, tags: ['a', 'b'] };
 const client = new Redis(url);
 const keyv = createKeyv(url, { namespace: `ttl-cost-${Date.now()}`, throwOnErrors: true });
-const sha = await client.script('LOAD', "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1]) return 0");
+const sha = await client.script(
+  'LOAD',
+  "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1]) return 0",
+);
 await stash.set('expiring', value, { ttl: '1h' });
 await stash.set('plain', value);
 const expiring = Buffer.from(await stash.engine.get(encodeKey('expiring')));
@@ -39,7 +42,8 @@ for (let round = 0; round < 5; round++) {
     results[name].push(((performance.now() - start) / 4_000) * 1_000);
   }
 }
-for (const [name, times] of Object.entries(results)) console.log(`${name.padEnd(34)} ${times.sort((a, b) => a - b)[2].toFixed(1)} µs`);
+for (const [name, times] of Object.entries(results))
+  console.log(`${name.padEnd(34)} ${times.sort((a, b) => a - b)[2].toFixed(1)} µs`);
 await client.del('ttl-cost:h', 'ttl-cost:z');
 await stash.clear();
 await keyv.clear();

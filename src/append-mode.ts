@@ -40,7 +40,12 @@ function versionOut(core: StashCore, version: RawVersion, withMetadata: boolean 
  * Every version of `key`, oldest first: empty when it has none (absent, or only written outside append mode). A
  * version written with a ttl is left out once it has expired.
  */
-export async function allVersions(core: StashCore, engine: Engine, key: unknown, options: GetAllOptions = {}): Promise<unknown[]> {
+export async function allVersions(
+  core: StashCore,
+  engine: Engine,
+  key: unknown,
+  options: GetAllOptions = {},
+): Promise<unknown[]> {
   const all: unknown[] = [];
   for await (const version of core.versions(engine).versions(encodeKey(key))) {
     if (!core.isExpired(version.value)) all.push(versionOut(core, version, options.withMetadata));
@@ -49,7 +54,12 @@ export async function allVersions(core: StashCore, engine: Engine, key: unknown,
 }
 
 /** {@link allVersions} for `stash.sync`. */
-export function allVersionsSync(core: StashCore, store: SyncStore, key: unknown, options: GetAllOptions = {}): unknown[] {
+export function allVersionsSync(
+  core: StashCore,
+  store: SyncStore,
+  key: unknown,
+  options: GetAllOptions = {},
+): unknown[] {
   const all: unknown[] = [];
   for (const version of core.versions(store).versions(encodeKey(key))) {
     if (!core.isExpired(version.value)) all.push(versionOut(core, version, options.withMetadata));
@@ -59,7 +69,9 @@ export function allVersionsSync(core: StashCore, store: SyncStore, key: unknown,
 
 /** Adds one version per entry, in order (two entries of one key become two versions). */
 export async function appendEntries(
-  core: StashCore, engine: Engine, entries: Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>,
+  core: StashCore,
+  engine: Engine,
+  entries: Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>,
   ttl?: number,
 ): Promise<void> {
   const store = core.versions(engine);
@@ -70,7 +82,12 @@ export async function appendEntries(
 }
 
 /** {@link appendEntries} for `stash.sync` (and for a synchronous source on a local engine): in batches where it can. */
-export function appendEntriesSync(core: StashCore, sync: SyncStore, entries: Iterable<readonly [unknown, unknown]>, ttl?: number): void {
+export function appendEntriesSync(
+  core: StashCore,
+  sync: SyncStore,
+  entries: Iterable<readonly [unknown, unknown]>,
+  ttl?: number,
+): void {
   const store = core.versions(sync);
   const packed = core.packed(entries, false, ttl);
   if (!store.appendMany) {

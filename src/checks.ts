@@ -13,8 +13,11 @@ import { parseTtl } from './ttl.js';
 export function shown(text: string): string {
   const chars = Array.from(text);
   const long = chars.length > 240;
-  const escaped = (long ? `${chars.slice(0, 200).join('')}…` : text)
-    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escaped = (long ? `${chars.slice(0, 200).join('')}…` : text).replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what this shows escaped
+    /[\u0000-\u001f\u007f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return long ? `'${escaped}' (${Buffer.byteLength(text)} bytes)` : `'${escaped}'`;
 }
 
@@ -24,6 +27,7 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'object') return Object.prototype.toString.call(value);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives and functions are left, not objects
   return `${typeof value} ${String(value)}`;
 }
 
@@ -40,26 +44,38 @@ export function failOption(scope: string, name: string, expected: string, value:
  * @param noun - What the object is called in a message: `<scope> options` unless given.
  */
 export function checkOptionsObject(
-  scope: string, options: unknown, known: Iterable<string>, noun = `${scope} options`,
+  scope: string,
+  options: unknown,
+  known: Iterable<string>,
+  noun = `${scope} options`,
 ): asserts options is object {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ConfigError(`${noun} must be an object, got ${describe(options)}`);
   }
   const names = [...known];
   for (const key of Object.keys(options)) {
-    if (!names.includes(key)) throw new ConfigError(`unknown ${label(scope, key)}; valid options are ${names.join(', ')}`);
+    if (!names.includes(key))
+      throw new ConfigError(`unknown ${label(scope, key)}; valid options are ${names.join(', ')}`);
   }
 }
 
 /** Checks `typeof value` (undefined passes). */
-export function checkType(scope: string, name: string, value: unknown, type: 'string' | 'boolean' | 'number' | 'function'): void {
-  if (value !== undefined && typeof value !== type) failOption(scope, name, type === 'function' ? 'a function' : `a ${type}`, value);
+export function checkType(
+  scope: string,
+  name: string,
+  value: unknown,
+  type: 'string' | 'boolean' | 'number' | 'function',
+): void {
+  if (value !== undefined && typeof value !== type)
+    failOption(scope, name, type === 'function' ? 'a function' : `a ${type}`, value);
 }
 
 /** `value` when it is one of `allowed`; otherwise ConfigError listing them. */
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(`unknown ${name} ${describe(value)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+    throw new ConfigError(
+      `unknown ${name} ${describe(value)}; expected one of ${allowed.map((a) => `'${a}'`).join(', ')}`,
+    );
   }
   return value as T;
 }

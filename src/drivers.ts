@@ -64,14 +64,22 @@ export function loadDriver<T>(name: DriverName): T {
 export function driverDidNotLoad(name: DriverName, cause: unknown): DriverMissingError {
   const version = installedVersion(name, here);
   const reason = (cause as Error)?.message ?? String(cause);
-  return missing(name, `${DRIVERS[name].neededBy} needs ${name}, and ${name} ${version} is installed but did not load (${reason}); ` +
-    `reinstall it`, version, cause);
+  return missing(
+    name,
+    `${DRIVERS[name].neededBy} needs ${name}, and ${name} ${version} is installed but did not load (${reason}); ` +
+      `reinstall it`,
+    version,
+    cause,
+  );
 }
 
 function missing(name: DriverName, message: string, found: string | undefined, cause?: unknown): DriverMissingError {
   const install = `npm i ${name}@${majorOf(DRIVERS[name].range)}`;
-  return new DriverMissingError(`${message}: ${install}`, { driver: name, neededBy: DRIVERS[name].neededBy, found, install },
-    cause === undefined ? undefined : { cause });
+  return new DriverMissingError(
+    `${message}: ${install}`,
+    { driver: name, neededBy: DRIVERS[name].neededBy, found, install },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -103,14 +111,14 @@ const numbers = (version: string): number[] | undefined => {
   return match ? match.slice(1).map(Number) : undefined;
 };
 
-const majorOf = (range: string): number => numbers(range.slice(1))![0]!;
+const majorOf = (range: string): number => numbers(range.slice(1))![0];
 
 /** Whether `version` is in the caret range `^M.m.p`: major M, and at least M.m.p. A prerelease counts as its release. */
 export function satisfies(version: string, range: `^${string}`): boolean {
   const found = numbers(version);
   const least = numbers(range.slice(1))!;
   if (!found || found[0] !== least[0]) return false;
-  for (let i = 1; i < 3; i++) if (found[i] !== least[i]) return found[i]! > least[i]!;
+  for (let i = 1; i < 3; i++) if (found[i] !== least[i]) return found[i] > least[i];
   return true;
 }
 

@@ -101,4 +101,5 @@ export function hashKey(keyBytes: Uint8Array): string {
  *
  * @function
  */
-export const stashed = ((...args: unknown[]) => (memo().stashed as (...all: unknown[]) => unknown)(...args)) as Stashed['stashed'];
+export const stashed = ((...args: unknown[]) =>
+  (memo().stashed as (...all: unknown[]) => unknown)(...args)) as Stashed['stashed'];

@@ -19,7 +19,7 @@ function load<T>(from: string, specifier: string): T {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw error;
     throw new UnsupportedError(
       `hashstash loads its parts on first use by require() of an ES module, which this Node does not allow ` +
-      `(it needs Node >= 20.19 without --no-experimental-require-module): ${(error as Error).message}`,
+        `(it needs Node >= 20.19 without --no-experimental-require-module): ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -2,13 +2,16 @@
  * `stashOf` and its type, which join the memo feature to both surfaces of the facade (`FunctionStash` of stash.ts,
  * `SyncFunctionStash` of sync-stash.ts); here so that neither facade file imports the other's memo types.
  */
+import type { AnyFunction } from './any-function.js';
 import { ConfigError } from './errors.js';
 import type { FunctionStash } from './stash.js';
 import type { SyncFunctionStash } from './sync-stash.js';
 
 /** The sub-stash of a memoized function or decorated method: asynchronous for async ones, synchronous for the rest. */
 export type StashOf<F> = F extends (...args: infer A) => infer R
-  ? R extends PromiseLike<infer T> ? FunctionStash<A, T> : SyncFunctionStash<A, R>
+  ? R extends PromiseLike<infer T>
+    ? FunctionStash<A, T>
+    : SyncFunctionStash<A, R>
   : never;
 
 /**
@@ -19,7 +22,7 @@ export type StashOf<F> = F extends (...args: infer A) => infer R
  *   one a {@link SyncFunctionStash}.
  * @throws {@link ConfigError} for anything that is not a memoized function or decorated method.
  */
-export function stashOf<F extends (...args: any[]) => unknown>(memoized: F): StashOf<F> {
+export function stashOf<F extends AnyFunction>(memoized: F): StashOf<F> {
   const stash = typeof memoized === 'function' ? (memoized as { stash?: unknown }).stash : undefined;
   if (stash === undefined) {
     const name = typeof memoized === 'function' ? `'${memoized.name || 'anonymous'}'` : `a ${typeof memoized}`;

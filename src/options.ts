@@ -6,7 +6,13 @@ import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
 import type { Ttl } from './ttl.js';
 import {
-  checkEngineOptions, engineNames, engineOptionDefaults, isEngineName, resolveEngineOptions, stashPathLimit, urlFromEnvironment,
+  checkEngineOptions,
+  engineNames,
+  engineOptionDefaults,
+  isEngineName,
+  resolveEngineOptions,
+  stashPathLimit,
+  urlFromEnvironment,
   type EvictionPolicy,
 } from './engines/index.js';
 
@@ -184,7 +190,10 @@ export { SQLITE_MAX_STASH_PATH_BYTES } from './engines/index.js';
 
 /** An absolute root folder from the `root` option; ConfigError for a NUL byte, or a relative root outside the cache home. */
 export function resolveRoot(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (root.includes('\0')) throw new ConfigError(`option 'root' must not hold a NUL byte (at character ${root.indexOf('\0')}), got ${shown(root)}`);
+  if (root.includes('\0'))
+    throw new ConfigError(
+      `option 'root' must not hold a NUL byte (at character ${root.indexOf('\0')}), got ${shown(root)}`,
+    );
   const expanded = expandHome(root);
   if (isAbsolute(expanded)) return resolve(expanded);
   const home = cacheHome(env);
@@ -194,19 +203,26 @@ export function resolveRoot(root: string, env: NodeJS.ProcessEnv = process.env):
   if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
     throw new ConfigError(
       `option 'root' ${shown(root)} is relative, so it names a folder inside the cache home ${home}, but it resolves to ${resolved}; ` +
-      `pass an absolute path to put a root elsewhere`,
+        `pass an absolute path to put a root elsewhere`,
     );
   }
   return resolved;
 }
 
 function isEngineObject(value: unknown): value is Engine {
-  return typeof value === 'object' && value !== null && typeof (value as Engine).get === 'function' &&
-    typeof (value as Engine).name === 'string' && typeof (value as Engine).capabilities === 'object';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Engine).get === 'function' &&
+    typeof (value as Engine).name === 'string' &&
+    typeof (value as Engine).capabilities === 'object'
+  );
 }
 
 /** Applies defaults and validates: an unknown option, engine, serializer or codec throws ConfigError naming it. */
-export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions & { engineObject: Engine | undefined; rootAsGiven: string } {
+export function resolveOptions(
+  options: HashStashOptions = {},
+): ResolvedOptions & { engineObject: Engine | undefined; rootAsGiven: string } {
   checkOptionsObject('', options, OPTION_NAMES, 'HashStash options');
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as HashStashOptions;
   const merged = { ...DEFAULTS, ...given };
@@ -223,7 +239,9 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
   const ttl = checkTtl('', 'ttl', merged.ttl);
   checkType('', 'clock', merged.clock, 'function');
   if (merged.readonly && merged.clear) {
-    throw new ConfigError(`options 'readonly' and 'clear' cannot both be true: clear empties the stash on first use, a write that readonly refuses`);
+    throw new ConfigError(
+      `options 'readonly' and 'clear' cannot both be true: clear empties the stash on first use, a write that readonly refuses`,
+    );
   }
 
   let engine: string;
@@ -233,7 +251,7 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
     engine = merged.engine.name;
   } else {
     if (!isEngineName(merged.engine)) checkOneOf('engine', merged.engine, engineNames());
-    engine = merged.engine as string;
+    engine = merged.engine;
   }
   const serializer = checkOneOf('serializer', merged.serializer, SERIALIZER_NAMES);
   const compress = merged.compress === false ? 'raw' : checkOneOf('compress', merged.compress, COMPRESS_NAMES);
@@ -266,10 +284,15 @@ export function resolveOptions(options: HashStashOptions = {}): ResolvedOptions 
 
 /** A stash name is one or more folder names below the root; it may not climb out of it. */
 function validateName(name: string): void {
-  if (name.includes('\0')) throw new ConfigError(`option 'name' must not hold a NUL byte (at character ${name.indexOf('\0')}), got ${shown(name)}`);
+  if (name.includes('\0'))
+    throw new ConfigError(
+      `option 'name' must not hold a NUL byte (at character ${name.indexOf('\0')}), got ${shown(name)}`,
+    );
   const parts = name.split('/');
   if (name === '' || parts.some((part) => part === '' || part === '.' || part === '..' || part.includes('\\'))) {
-    throw new ConfigError(`option 'name' must be a relative folder name inside the root (no '.', '..', empty parts or backslashes), got ${shown(name)}`);
+    throw new ConfigError(
+      `option 'name' must be a relative folder name inside the root (no '.', '..', empty parts or backslashes), got ${shown(name)}`,
+    );
   }
 }
 
@@ -278,9 +301,17 @@ function validateName(name: string): void {
  * The file system's limits hold on every engine, also those that keep no files there (servers, memory), so a name
  * works on all of them; only sqlite asks for a shorter path.
  */
-function checkLengths(root: string, name: string, settings: string, engineLimit: { bytes: number; why: string } | undefined): void {
+function checkLengths(
+  root: string,
+  name: string,
+  settings: string,
+  engineLimit: { bytes: number; why: string } | undefined,
+): void {
   const maxPathBytes = engineLimit?.bytes ?? MAX_STASH_PATH_BYTES;
-  for (const [option, folders] of [['root', root.split(sep)], ['name', name.split('/')]] as const) {
+  for (const [option, folders] of [
+    ['root', root.split(sep)],
+    ['name', name.split('/')],
+  ] as const) {
     const long = folders.find((folder) => Buffer.byteLength(folder) > MAX_FOLDER_NAME_BYTES);
     if (long !== undefined) {
       throw new ConfigError(
@@ -292,7 +323,9 @@ function checkLengths(root: string, name: string, settings: string, engineLimit:
   const bytes = Buffer.byteLength(path);
   if (bytes > maxPathBytes) {
     const why = engineLimit?.why ?? `the file system's 4096, less room for the engine's own files`;
-    throw new ConfigError(`options 'root' and 'name' make a stash path of ${bytes} bytes, over the limit of ${maxPathBytes} (${why}): ${shown(path)}`);
+    throw new ConfigError(
+      `options 'root' and 'name' make a stash path of ${bytes} bytes, over the limit of ${maxPathBytes} (${why}): ${shown(path)}`,
+    );
   }
 }
 

@@ -8,7 +8,12 @@ export interface ReadCounts {
 }
 
 /** The value of the blob a read found, or `fallback` when it found none; counted as a hit or a miss. */
-export function countedRead(reads: ReadCounts, format: BlobFormat, blob: Uint8Array | undefined, fallback: unknown): unknown {
+export function countedRead(
+  reads: ReadCounts,
+  format: BlobFormat,
+  blob: Uint8Array | undefined,
+  fallback: unknown,
+): unknown {
   if (blob === undefined) {
     reads.misses++;
     return fallback;

@@ -79,8 +79,12 @@ export function redactUrl(url: string): string {
 export function hasPassword(url: string): boolean {
   const pieces = splitUrl(url);
   if (!pieces) return false;
-  return (pieces.password !== undefined && pieces.password !== '') ||
-    pieces.query.split('&').some((pair) => pair.includes('=') && SECRET_PARAMETER.test(safeDecode(pair.slice(0, pair.indexOf('=')))));
+  return (
+    (pieces.password !== undefined && pieces.password !== '') ||
+    pieces.query
+      .split('&')
+      .some((pair) => pair.includes('=') && SECRET_PARAMETER.test(safeDecode(pair.slice(0, pair.indexOf('=')))))
+  );
 }
 
 /** The host names of a URL's host list, without ports or brackets. */
@@ -93,7 +97,10 @@ function hostNames(hosts: string): string[] {
 }
 
 const isLoopback = (host: string) =>
-  host === 'localhost' || host.endsWith('.localhost') || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+  host === 'localhost' ||
+  host.endsWith('.localhost') ||
+  host === '::1' ||
+  (isIP(host) === 4 && host.startsWith('127.'));
 
 function isTls(pieces: UrlPieces): boolean {
   if (pieces.scheme === 'rediss' || pieces.scheme === 'mongodb+srv') {
@@ -116,7 +123,7 @@ export function warnOnPlaintextPassword(url: string): void {
     warned.add(host);
     process.emitWarning(
       `hashstash: the ${pieces.scheme} URL for host '${host}' carries a password without TLS, so it crosses the network in clear; ` +
-      `use ${pieces.scheme === 'redis' ? 'rediss://' : 'mongodb+srv:// or ?tls=true'} for a server that is not on this machine`,
+        `use ${pieces.scheme === 'redis' ? 'rediss://' : 'mongodb+srv:// or ?tls=true'} for a server that is not on this machine`,
       { code: 'HASHSTASH_PLAINTEXT_PASSWORD' },
     );
   }
@@ -135,12 +142,19 @@ export function checkServerUrl(url: string, engine: string, schemes: readonly st
   for (const host of pieces.hosts.split(',')) {
     const bracketEnd = host.startsWith('[') ? host.indexOf(']') : -1;
     if (host.startsWith('[') && bracketEnd < 0) throw fail(`host '${host}' has no closing ']'`);
-    const name = bracketEnd >= 0 ? host.slice(1, bracketEnd) : host.split(':')[0]!;
-    const port = bracketEnd >= 0 ? host.slice(bracketEnd + 1).replace(/^:/, '') : host.includes(':') ? host.slice(host.indexOf(':') + 1) : '';
+    const name = bracketEnd >= 0 ? host.slice(1, bracketEnd) : host.split(':')[0];
+    const port =
+      bracketEnd >= 0
+        ? host.slice(bracketEnd + 1).replace(/^:/, '')
+        : host.includes(':')
+          ? host.slice(host.indexOf(':') + 1)
+          : '';
     if (name === '' || /[\s/\\@]/.test(name)) throw fail(`host '${name}' is not a host name`);
     if (port !== '' && (!PORT.test(port) || Number(port) > 65_535)) throw fail(`port '${port}' is not a port number`);
-    if (pieces.scheme === 'mongodb+srv' && port !== '') throw fail('a mongodb+srv:// URL names one host without a port');
+    if (pieces.scheme === 'mongodb+srv' && port !== '')
+      throw fail('a mongodb+srv:// URL names one host without a port');
   }
   if (pieces.scheme === 'mongodb+srv' && pieces.hosts.includes(',')) throw fail('a mongodb+srv:// URL names one host');
-  if (pieces.scheme !== 'mongodb' && pieces.scheme !== 'mongodb+srv' && pieces.hosts.includes(',')) throw fail('one host only');
+  if (pieces.scheme !== 'mongodb' && pieces.scheme !== 'mongodb+srv' && pieces.hosts.includes(','))
+    throw fail('one host only');
 }

@@ -18,7 +18,8 @@ type CompareAndSet = NonNullable<Engine['compareAndSet']>;
 export function noCompareAndSet(engine: { readonly name: string }, operation: string): UnsupportedError {
   return new UnsupportedError(
     `${operation} needs an engine with an atomic compareAndSet; the '${engine.name}' engine has none ` +
-    '(every built-in engine has it: lmdb, sqlite, pairtree, memory, redis, mongo)');
+      '(every built-in engine has it: lmdb, sqlite, pairtree, memory, redis, mongo)',
+  );
 }
 
 /** The ttl in ms of one write: the call's `ttl`, else the stash's `ttl` option (when it has one), else none. */
@@ -34,17 +35,25 @@ export function ttlOf(core: StashCore, ttl: Ttl | undefined): number | undefined
  * undefined, blob)`; true when this call stored it. Append mode has no such write (a value written outside the key's
  * history, or a version that is a first only by luck): UnsupportedError.
  */
-export function setIfAbsent(core: StashCore, access: Access, key: unknown, value: unknown, options: SetIfAbsentOptions | undefined): Maybe<boolean> {
+export function setIfAbsent(
+  core: StashCore,
+  access: Access,
+  key: unknown,
+  value: unknown,
+  options: SetIfAbsentOptions | undefined,
+): Maybe<boolean> {
   core.writable('setIfAbsent');
   const ttl = ttlOf(core, options?.ttl);
   if (core.options.appendMode) {
-    throw new UnsupportedError('setIfAbsent is not offered in append mode: use a stash without appendMode (a sub-stash, say) for it');
+    throw new UnsupportedError(
+      'setIfAbsent is not offered in append mode: use a stash without appendMode (a sub-stash, say) for it',
+    );
   }
   const compareAndSet = (access as { compareAndSet?: CompareAndSet }).compareAndSet;
   if (typeof compareAndSet !== 'function') throw noCompareAndSet(core.engine, 'setIfAbsent');
   const rawKey = core.encode(key);
   return core.gated(access, () => {
     const blob = core.format.pack(value, ttl === undefined ? undefined : core.now() + ttl);
-    return compareAndSet.call(access, rawKey, undefined, blob) as Maybe<boolean>;
+    return compareAndSet.call(access, rawKey, undefined, blob);
   });
 }

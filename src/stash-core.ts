@@ -51,7 +51,7 @@ export const isPromise = (value: unknown): value is Promise<unknown> =>
 
 /** `next(value)`, at once when `value` is not a promise, else when it resolves. */
 export function then<T, R>(value: Maybe<T>, next: (value: T) => Maybe<R>): Maybe<R> {
-  return isPromise(value) ? value.then(next) : next(value as T);
+  return isPromise(value) ? value.then(next) : next(value);
 }
 
 /** What the rules read and write: an {@link Engine} or its `SyncStore` (both fit). */
@@ -78,7 +78,8 @@ export interface PurgeAccess {
 /** UnsupportedError naming an engine that keeps no versions. */
 export function noVersions(engine: { readonly name: string }): UnsupportedError {
   return new UnsupportedError(
-    `appendMode needs an engine that keeps versions; the '${engine.name}' engine does not (engines that do: lmdb, sqlite, pairtree, memory, redis, mongo)`);
+    `appendMode needs an engine that keeps versions; the '${engine.name}' engine does not (engines that do: lmdb, sqlite, pairtree, memory, redis, mongo)`,
+  );
 }
 
 /** The state and rules of one stash object, shared by its asynchronous API and its sync view. */
@@ -128,7 +129,8 @@ export class StashCore {
     const { path } = this;
     const { readonly, url, maxBytes, evict } = options;
     this.now = options.clock ?? Date.now;
-    this.engine = engineObject ?? engineFactory(options.engine as never)({ path, namespace, readonly, url, maxBytes, evict, now: this.now });
+    this.engine =
+      engineObject ?? engineFactory(options.engine)({ path, namespace, readonly, url, maxBytes, evict, now: this.now });
     // Fails at once, naming the engine, when the engine keeps no versions.
     if (options.appendMode && !this.engine.append) throw noVersions(this.engine);
     this.format = formats().blobFormat(options);
@@ -154,18 +156,30 @@ export class StashCore {
   /** The engine's synchronous store, for `stash.sync`; UnsupportedError on an engine that is only asynchronous. */
   get syncStore(): SyncStore {
     const { engine } = this;
-    if (!engine.capabilities.sync || !engine.sync) throw new UnsupportedError(`stash.sync needs a local engine; '${engine.name}' is only asynchronous`);
+    if (!engine.capabilities.sync || !engine.sync)
+      throw new UnsupportedError(`stash.sync needs a local engine; '${engine.name}' is only asynchronous`);
     void this.storage;
     return engine.sync;
   }
 
   /** The options of the sub-stash `subName`: these settings, `overrides`, and the name `<name>/<subName>`. */
   subOptions(subName: string, overrides: Partial<HashStashOptions>): HashStashOptions {
-    const { name, engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict, ttl, clock } = this.options;
+    const { name, engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict, ttl, clock } =
+      this.options;
     // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
     return {
-      root: this.rootAsGiven, engine: engine as HashStashOptions['engine'], serializer, compress, b64, readonly, url, trustCode, maxBytes, evict,
-      ttl, clock,
+      root: this.rootAsGiven,
+      engine: engine,
+      serializer,
+      compress,
+      b64,
+      readonly,
+      url,
+      trustCode,
+      maxBytes,
+      evict,
+      ttl,
+      clock,
       ...overrides,
       name: `${name}/${subName}`,
     };
@@ -180,8 +194,23 @@ export class StashCore {
 
   /** `stash.toJSON()`: the resolved options without `clear`, `maxBytes` and `evict`, and the path; the URL redacted. */
   toJSON(): Omit<ResolvedOptions, 'clear' | 'maxBytes' | 'evict'> & { readonly path: string } {
-    const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, ttl, clock } = this.shownOptions;
-    return { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, ttl, clock, path: this.path };
+    const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, ttl, clock } =
+      this.shownOptions;
+    return {
+      root,
+      name,
+      engine,
+      serializer,
+      compress,
+      b64,
+      appendMode,
+      readonly,
+      url,
+      trustCode,
+      ttl,
+      clock,
+      path: this.path,
+    };
   }
 
   /** `String(stash)`: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */
@@ -200,7 +229,8 @@ export class StashCore {
 
   /** ReadOnlyError for a write on a readonly stash. */
   writable(operation: string): void {
-    if (this.options.readonly) throw new ReadOnlyError(`cannot ${operation}: ${this.#label} was opened with readonly: true`);
+    if (this.options.readonly)
+      throw new ReadOnlyError(`cannot ${operation}: ${String(this.#label)} was opened with readonly: true`);
   }
 
   /** The clear-on-open gate: the first operation of a stash opened with `clear: true` empties it first. */
@@ -223,10 +253,14 @@ export class StashCore {
     return access.clear();
   }
 
-  encode(key: unknown): Uint8Array { return keys().encodeKey(key); }
+  encode(key: unknown): Uint8Array {
+    return keys().encodeKey(key);
+  }
 
   /** The key stored key bytes stand for (a function key as a StoredFunction unless `trustCode`). */
-  decodeKey(rawKey: Uint8Array): unknown { return keys().decodeKey(rawKey, { trustCode: this.options.trustCode }); }
+  decodeKey(rawKey: Uint8Array): unknown {
+    return keys().decodeKey(rawKey, { trustCode: this.options.trustCode });
+  }
 
   /** The value of a blob a read found, or `fallback`; counted as a hit or a miss. An expired blob is not found. */
   found(blob: Uint8Array | undefined, fallback: unknown): unknown {
@@ -257,7 +291,9 @@ export class StashCore {
    * On an engine that does not hide expired entries, whether `has`, `keys` and `size` must read values to leave
    * expired ones out: once this object has a default ttl or has met an expiring entry.
    */
-  get #readsValues(): boolean { return this.#filters && this.#expiring; }
+  get #readsValues(): boolean {
+    return this.#filters && this.#expiring;
+  }
 
   /**
    * When a write made now with `options` expires, ms since the epoch; undefined for never. ConfigError, naming the
@@ -307,16 +343,21 @@ export class StashCore {
 
   /** `stash.expiresAt`: ms since the epoch, null when the entry never expires, undefined when absent or expired. */
   expiresAt(access: Access, key: unknown): Maybe<number | null | undefined> {
-    return this.gated(access, () => then(access.get(keys().encodeKey(key)), (blob) => {
-      if (blob === undefined) return undefined;
-      const at = expiresAtOf(blob);
-      return at !== null && isExpiredAt(blob, this.now()) ? undefined : at;
-    }));
+    return this.gated(access, () =>
+      then(access.get(keys().encodeKey(key)), (blob) => {
+        if (blob === undefined) return undefined;
+        const at = expiresAtOf(blob);
+        return at !== null && isExpiredAt(blob, this.now()) ? undefined : at;
+      }),
+    );
   }
 
   getMany(access: Access, wanted: Iterable<unknown>): Maybe<unknown[]> {
-    return this.gated(access, () => then(access.getMany(Array.from(wanted, (key) => keys().encodeKey(key))),
-      (blobs) => blobs.map((blob) => this.found(blob, undefined))));
+    return this.gated(access, () =>
+      then(access.getMany(Array.from(wanted, (key) => keys().encodeKey(key))), (blobs) =>
+        blobs.map((blob) => this.found(blob, undefined)),
+      ),
+    );
   }
 
   /** Stores `value` under an encoded key (in append mode: adds a version), expiring as `options` and the stash say. */
@@ -386,13 +427,19 @@ export class StashCore {
 
   /** The entries of `entries` that have not expired, where the engine leaves them to us. */
   *liveEntries(entries: Iterable<RawEntry>): Generator<RawEntry> {
-    if (!this.#filters) return yield* entries;
+    if (!this.#filters) {
+      yield* entries;
+      return;
+    }
     for (const entry of entries) if (this.live(entry[1]) !== undefined) yield entry;
   }
 
   /** Every key whose entry has not expired, from `store`: its keys, or its entries where values must be read. */
   *liveKeys(store: { keys(): Iterable<Uint8Array>; entries(): Iterable<RawEntry> }): Generator<Uint8Array> {
-    if (!this.#readsValues) return yield* store.keys();
+    if (!this.#readsValues) {
+      yield* store.keys();
+      return;
+    }
     for (const [key, blob] of store.entries()) if (this.live(blob) !== undefined) yield key;
   }
 
@@ -407,7 +454,7 @@ export class StashCore {
       if (access.purgeExpired) return access.purgeExpired();
       const entries = access.entries();
       const remove = (key: Uint8Array, blob: Uint8Array) =>
-        (access.compareAndSet ? access.compareAndSet(key, blob, undefined) : access.delete(key));
+        access.compareAndSet ? access.compareAndSet(key, blob, undefined) : access.delete(key);
       if (Symbol.iterator in entries) {
         // Gathered first: a store's iteration may not see its own deletes well while it runs.
         const doomed: RawEntry[] = [];
@@ -459,11 +506,12 @@ export class StashCore {
     const { format } = this;
     const { encodeKey } = keys();
     if (ttl === undefined) {
-      for (const [key, value] of entries) yield [encoded ? key as Uint8Array : encodeKey(key), format.pack(value)];
+      for (const [key, value] of entries) yield [encoded ? (key as Uint8Array) : encodeKey(key), format.pack(value)];
       return;
     }
     // The clock is read per entry: a long stream's later entries live as long as its first.
-    for (const [key, value] of entries) yield [encoded ? key as Uint8Array : encodeKey(key), format.pack(value, this.now() + ttl)];
+    for (const [key, value] of entries)
+      yield [encoded ? (key as Uint8Array) : encodeKey(key), format.pack(value, this.now() + ttl)];
   }
 
   /**
@@ -471,7 +519,9 @@ export class StashCore {
    * engine sees whole batches, not one promise per entry. `encoded`: the keys are encoded already.
    */
   async setMany(
-    entries: Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>, encoded = false, options?: WriteOptions,
+    entries: Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>,
+    encoded = false,
+    options?: WriteOptions,
     operation = 'setMany',
   ): Promise<void> {
     this.writable(operation);
@@ -487,7 +537,8 @@ export class StashCore {
     if (Symbol.iterator in entries) return engine.setMany(this.packed(entries, encoded, ttl));
     const batch: (readonly [unknown, unknown])[] = [];
     for await (const entry of entries) {
-      if (batch.push(entry) >= localEngine().WRITE_BATCH) await engine.setMany(this.packed(batch.splice(0), encoded, ttl));
+      if (batch.push(entry) >= localEngine().WRITE_BATCH)
+        await engine.setMany(this.packed(batch.splice(0), encoded, ttl));
     }
     if (batch.length) await engine.setMany(this.packed(batch, encoded, ttl));
   }
@@ -507,20 +558,26 @@ export class StashCore {
   /** `stash.rawEntries()` */
   async *rawEntries(): AsyncGenerator<RawEntry> {
     await this.ready(this.storage);
-    if (!this.#filters) return yield* this.storage.entries();
+    if (!this.#filters) {
+      yield* this.storage.entries();
+      return;
+    }
     for await (const entry of this.storage.entries()) if (this.live(entry[1]) !== undefined) yield entry;
   }
 
   /** `stash.rawKeys()` */
   async *rawKeys(): AsyncGenerator<Uint8Array> {
     await this.ready(this.storage);
-    if (!this.#readsValues) return yield* this.storage.keys();
+    if (!this.#readsValues) {
+      yield* this.storage.keys();
+      return;
+    }
     for await (const [key, blob] of this.storage.entries()) if (this.live(blob) !== undefined) yield key;
   }
 
   /** The version store of `access` (the engine's or the sync store's); UnsupportedError when it keeps none. */
   versions<A extends Access>(access: A): NonNullable<A['append']> {
     if (!access.append || !this.engine.append) throw noVersions(this.engine);
-    return access.append as NonNullable<A['append']>;
+    return access.append;
   }
 }

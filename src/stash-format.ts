@@ -5,7 +5,9 @@ import type { ResolvedOptions } from './options.js';
 import { getSerializer } from './serializers/index.js';
 
 /** The blob format of a stash's settings: its serializer, codec and base64 switch (loaded with the first stash). */
-export function blobFormat(options: Pick<ResolvedOptions, 'serializer' | 'compress' | 'b64' | 'trustCode'>): BlobFormat {
+export function blobFormat(
+  options: Pick<ResolvedOptions, 'serializer' | 'compress' | 'b64' | 'trustCode'>,
+): BlobFormat {
   return new BlobFormat({
     serializer: getSerializer(options.serializer),
     codec: getCodec(options.compress),

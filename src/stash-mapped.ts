@@ -5,7 +5,7 @@ import type { StashMap } from './parallel/map.js';
 import { resolveMapOptions, type MapOptions } from './parallel/options.js';
 
 /** A function of the items that maps `fn` over them on its own stash; `mapped.stash` is that stash. */
-export type StashMapped<T, R> = ((items: Iterable<T>, options?: MapOptions) => StashMap<T, R>) & {
+export type StashMapped<T, R> = ((items: Iterable<T> & object, options?: MapOptions) => StashMap<T, R>) & {
   /** The stash opened from `stashOptions`, where every call's results go. */
   readonly stash: HashStash;
 };
@@ -27,7 +27,8 @@ export function stashMapped(stashOptions: HashStashOptions = {}, mapOptions: Map
   resolveMapOptions(mapOptions, mapOptions.options?.length ?? 0);
   const stash = new HashStash(stashOptions);
   return <T, R>(fn: MapFunction<T, R>): StashMapped<T, Awaited<R>> => {
-    const mapped = (items: Iterable<T>, options: MapOptions = {}) => stash.map(fn, items, { ...mapOptions, ...options });
+    const mapped = (items: Iterable<T> & object, options: MapOptions = {}) =>
+      stash.map(fn, items, { ...mapOptions, ...options });
     return Object.assign(mapped, { stash }) as StashMapped<T, Awaited<R>>;
   };
 }

@@ -72,6 +72,7 @@ export type StashedDecorator = <This, A extends unknown[], R>(
 ) => Memoized<A, R, This>;
 
 /** A stash that is removed, data and all, when disposed (`stash.tmp()`); `close()` alone keeps the data. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- public default, as HashStash
 export interface TemporaryHashStash<K = any, V = any> extends HashStash<K, V>, TmpHandle {}
 
 /**
@@ -92,6 +93,7 @@ export interface TemporaryHashStash<K = any, V = any> extends HashStash<K, V>, T
  * await stash.get({ size: 'big', animal: 'dog' });   // { goodness: 'good' }: the same key
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- public default: an untyped stash takes any key and value
 export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterable<[K, V]> {
   /** Where the data lives: `<root>/<name>/<engine>.<serializer>.<compress>[+b64]`. */
   readonly path: string;
@@ -156,6 +158,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * @param overrides - Settings to change for the sub-stash; `name` is always `<name>/<subName>`.
    * @throws {@link ConfigError} for a `subName` or override the constructor refuses.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- public default, as HashStash: an untyped sub-stash
   sub<SK = any, SV = any>(subName: string, overrides: Partial<HashStashOptions> = {}): HashStash<SK, SV> {
     const sub = new HashStash<SK, SV>(this.#core.subOptions(subName, overrides));
     this.#lifetime?.adopt(sub);
@@ -578,7 +581,11 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * await results.all();   // [3, 3, 5]
    * ```
    */
-  map<T, R = unknown>(fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions): StashMap<T, Awaited<R>> {
+  map<T, R = unknown>(
+    fn: MapFunction<T, R>,
+    items: Iterable<T> & object,
+    options?: MapOptions,
+  ): StashMap<T, Awaited<R>> {
     return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
   }
 

@@ -2,6 +2,7 @@
  * The standalone `stashed`: memoizes on a stash of its own, opened from the options. At the facade's level (it opens
  * a HashStash); lazy-exports.ts loads it on its first call.
  */
+import type { AnyFunction } from './any-function.js';
 import { memoOrDecorator } from './memo/decorator.js';
 import { splitMemoOptions, validateMemoOptions, type MemoOptions } from './memo/options.js';
 import type { Memoized, StashedDecorator } from './stash.js';
@@ -9,9 +10,10 @@ import { resolveOptions, type HashStashOptions } from './options.js';
 import { HashStash } from './stash.js';
 
 /** One options object for both: the stash's options, and beside them the memo's (`name` is the function's). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as MemoOptions: an undeclared `this` takes any keyThis
 export type StashedOptions<This = any> = Omit<HashStashOptions, 'name'> & MemoOptions<This>;
 
-function memoOnOwnStash(fn: Function, options: StashedOptions): Function {
+function memoOnOwnStash(fn: AnyFunction, options: StashedOptions): AnyFunction {
   const { stashOptions, memoOptions } = splitMemoOptions(options);
   return new HashStash(stashOptions as HashStashOptions).stashed(fn as (...args: unknown[]) => unknown, memoOptions);
 }
@@ -19,7 +21,7 @@ function memoOnOwnStash(fn: Function, options: StashedOptions): Function {
 function checkOptions(options: object): void {
   const { stashOptions, memoOptions } = splitMemoOptions(options);
   validateMemoOptions(memoOptions);
-  resolveOptions(stashOptions as HashStashOptions);
+  resolveOptions(stashOptions);
 }
 
 /**
@@ -34,7 +36,10 @@ function checkOptions(options: object): void {
  * await cached('a', { n: 3 });
  * ```
  */
-export function stashed<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, options?: StashedOptions): Memoized<A, R>;
+export function stashed<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  options?: StashedOptions,
+): Memoized<A, R>;
 /**
  * A standard method decorator that memoizes an async method on a stash opened from `options`, on the first call.
  *

@@ -5,7 +5,8 @@ import type { MemoHost } from './memo/cache.js';
 import { memoOrDecorator } from './memo/decorator.js';
 import { syncMemoize, syncRunOn } from './memo/memoize.js';
 import type { MemoOptions } from './memo/options.js';
-import type { StashCore, WriteOptions } from './stash-core.js';
+import { HashStashError } from './errors.js';
+import { isPromise, type Maybe, type StashCore, type WriteOptions } from './stash-core.js';
 import { toSyncEntries, type SyncUpdateSource } from './update-source.js';
 import { setIfAbsent, type SetIfAbsentOptions } from './set-if-absent.js';
 
@@ -31,9 +32,21 @@ export type SyncMemoized<A extends unknown[], R, This = unknown> = ((this: This,
 /** What `@stash.sync.stashed(options)` returns: a method decorator for synchronous methods. */
 export type SyncStashedDecorator = <This, A extends unknown[], R>(
   method: (this: This, ...args: A) => R,
-  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R>
-    & (R extends PromiseLike<unknown> ? { 'stash.sync.stashed needs a synchronous method': never } : unknown),
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => R> &
+    (R extends PromiseLike<unknown> ? { 'stash.sync.stashed needs a synchronous method': never } : unknown),
 ) => SyncMemoized<A, R, This>;
+
+/**
+ * A step of the shared core (a write, a clear, the clear-on-open gate) run against the engine's SyncStore, whose
+ * methods return values: it has completed when this returns. A promise would come from a sync store that breaks its
+ * contract; it is refused with an error rather than left floating, its rejection unhandled.
+ */
+function completed(step: Maybe<void>): void {
+  if (isPromise(step)) {
+    step.catch(() => {}); // reported by the error below
+    throw new HashStashError("stash.sync: the engine's synchronous store returned a promise");
+  }
+}
 
 /** What the sync view needs of its stash, beyond the shared core: its path and name, and its memo cache. */
 export interface SyncViewHost {
@@ -53,6 +66,7 @@ export interface SyncViewHost {
  * for (const [key, value] of stash.sync) console.log(key, value);
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- public default, as HashStash: an untyped stash takes any key and value
 export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   readonly #owner: SyncViewHost;
   readonly #core: StashCore;
@@ -68,7 +82,9 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   }
 
   /** The owner's {@link HashStash.path}. */
-  get path(): string { return this.#owner.path; }
+  get path(): string {
+    return this.#owner.path;
+  }
 
   /**
    * The value stored under `key`, or undefined when there is none.
@@ -82,7 +98,9 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link DecodeError} when the stored blob is corrupt, truncated or written with other settings.
    */
   get<F>(key: K, fallback: F): V | F;
-  get(key: K, fallback?: unknown): unknown { return this.#core.get(this.#store, key, fallback); }
+  get(key: K, fallback?: unknown): unknown {
+    return this.#core.get(this.#store, key, fallback);
+  }
 
   /**
    * Stores `value` under `key`, replacing what was there (in append mode: adding a version); stored when it returns.
@@ -92,7 +110,9 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link SerializationError} for a value (or key) the serializer cannot carry, naming the path inside it.
    * @throws {@link ConfigError} for a ttl that is not a positive duration, or an unknown option.
    */
-  set(key: K, value: V, options?: WriteOptions): void { this.#core.set(this.#store, this.#core.encode(key), value, options); }
+  set(key: K, value: V, options?: WriteOptions): void {
+    completed(this.#core.set(this.#store, this.#core.encode(key), value, options));
+  }
 
   /**
    * Stores `value` under `key` only when nothing live is stored there (nothing, or an expired entry); true when this
@@ -108,20 +128,28 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   }
 
   /** `set` under a key already encoded with {@link encodeKey} (see {@link HashStash.setByEncodedKey}). */
-  setByEncodedKey(rawKey: Uint8Array, value: V, options?: WriteOptions): void { this.#core.set(this.#store, rawKey, value, options); }
+  setByEncodedKey(rawKey: Uint8Array, value: V, options?: WriteOptions): void {
+    completed(this.#core.set(this.#store, rawKey, value, options));
+  }
 
   /**
    * The same as {@link setByEncodedKey}.
    *
    * @deprecated The key is encoded, the value is not: use {@link setByEncodedKey}.
    */
-  setRaw(rawKey: Uint8Array, value: V): void { this.setByEncodedKey(rawKey, value); }
+  setRaw(rawKey: Uint8Array, value: V): void {
+    this.setByEncodedKey(rawKey, value);
+  }
 
   /** True when something is stored under `key` (and has not expired). */
-  has(key: K): boolean { return this.#core.has(this.#store, key) as boolean; }
+  has(key: K): boolean {
+    return this.#core.has(this.#store, key) as boolean;
+  }
 
   /** When the entry under `key` expires: ms since the epoch, null for never, undefined when absent or expired. */
-  expiresAt(key: K): number | null | undefined { return this.#core.expiresAt(this.#store, key) as number | null | undefined; }
+  expiresAt(key: K): number | null | undefined {
+    return this.#core.expiresAt(this.#store, key) as number | null | undefined;
+  }
 
   /**
    * Removes every entry that has expired by now; an entry set again meanwhile stays.
@@ -129,7 +157,9 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @returns How many entries it removed.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  purgeExpired(): number { return this.#core.purgeExpired(this.#store) as number; }
+  purgeExpired(): number {
+    return this.#core.purgeExpired(this.#store) as number;
+  }
 
   /**
    * Removes `key` (in append mode: every version of it).
@@ -137,7 +167,9 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @returns True when something was removed.
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  delete(key: K): boolean { return this.#core.delete(this.#store, key) as boolean; }
+  delete(key: K): boolean {
+    return this.#core.delete(this.#store, key) as boolean;
+  }
 
   /**
    * The value stored under `key`, removed.
@@ -152,14 +184,18 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
   pop<F>(key: K, fallback: F): V | F;
-  pop(key: K, ...fallback: unknown[]): unknown { return this.#core.pop(this.#store, key, fallback); }
+  pop(key: K, ...fallback: unknown[]): unknown {
+    return this.#core.pop(this.#store, key, fallback);
+  }
 
   /**
    * The stored value; when absent, stores `value` first and returns it.
    *
    * @throws {@link ReadOnlyError} on a readonly stash when `key` is absent.
    */
-  setDefault(key: K, value: V): V { return this.#core.setDefault(this.#store, key, value) as V; }
+  setDefault(key: K, value: V): V {
+    return this.#core.setDefault(this.#store, key, value) as V;
+  }
 
   /**
    * Stores every entry of a Map, an iterable of [key, value] or a plain object, in batches as {@link setMany} does.
@@ -174,7 +210,9 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   }
 
   /** Values for many keys at once, in the order asked (undefined where absent). */
-  getMany(keys: Iterable<K>): (V | undefined)[] { return this.#core.getMany(this.#store, keys) as (V | undefined)[]; }
+  getMany(keys: Iterable<K>): (V | undefined)[] {
+    return this.#core.getMany(this.#store, keys) as (V | undefined)[];
+  }
 
   /**
    * Stores many [key, value] entries in batches (a commit per 10,000), so a large source never sits in memory whole.
@@ -184,16 +222,19 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    * @throws {@link ReadOnlyError} on a readonly stash.
    * @throws {@link SerializationError} for a key or value the serializer cannot carry; batches before it are stored.
    */
-  setMany(entries: Iterable<readonly [K, V]>, options?: WriteOptions): void { this.#setMany(entries, options, 'setMany'); }
+  setMany(entries: Iterable<readonly [K, V]>, options?: WriteOptions): void {
+    this.#setMany(entries, options, 'setMany');
+  }
 
   #setMany(entries: Iterable<readonly [unknown, unknown]>, options: WriteOptions | undefined, operation: string): void {
     const core = this.#core;
     core.writable(operation);
     const ttl = core.ttlFor(options, operation);
-    core.ready(this.#store);
+    completed(core.ready(this.#store));
     if (core.options.appendMode) return appendEntriesSync(core, this.#store, entries, ttl);
     const packed = core.packed(entries, false, ttl);
-    for (let batch = take(packed, WRITE_BATCH); batch.length; batch = take(packed, WRITE_BATCH)) this.#store.setMany(batch);
+    for (let batch = take(packed, WRITE_BATCH); batch.length; batch = take(packed, WRITE_BATCH))
+      this.#store.setMany(batch);
   }
 
   /**
@@ -207,7 +248,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   /** Every version of `key`, oldest first: values, or with `withMetadata` `{ version, timestamp, value }` records. */
   getAll(key: K, options?: GetAllOptions): V[] | VersionRecord<V>[];
   getAll(key: K, options: GetAllOptions = {}): V[] | VersionRecord<V>[] {
-    this.#core.ready(this.#store);
+    completed(this.#core.ready(this.#store));
     return allVersionsSync(this.#core, this.#store, key, options) as V[] | VersionRecord<V>[];
   }
 
@@ -216,13 +257,19 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    *
    * @throws {@link ReadOnlyError} on a readonly stash.
    */
-  clear(): void { this.#core.clear(this.#store); }
+  clear(): void {
+    completed(this.#core.clear(this.#store));
+  }
 
   /** How many keys (in append mode: keys, not versions), expired ones left out. */
-  size(): number { return this.#core.size(this.#store) as number; }
+  size(): number {
+    return this.#core.size(this.#store) as number;
+  }
 
   /** `for (const [key, value] of stash.sync)`: the same as {@link entries}. */
-  [Symbol.iterator](): Iterator<[K, V]> { return this.entries(); }
+  [Symbol.iterator](): Iterator<[K, V]> {
+    return this.entries();
+  }
 
   /** Every `[key, value]`, keys decoded; streamed, holding a bounded amount in memory whatever the stash's size. */
   *entries(): Generator<[K, V]> {
@@ -241,13 +288,13 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
 
   /** Keys and values as stored: key bytes and blobs; {@link decodeKey} and {@link decodeValue} read them. */
   *rawEntries(): Generator<RawEntry> {
-    this.#core.ready(this.#store);
+    completed(this.#core.ready(this.#store));
     yield* this.#core.liveEntries(this.#store.entries());
   }
 
   /** Keys as stored: the bytes of {@link encodeKey}. */
   *rawKeys(): Generator<Uint8Array> {
-    this.#core.ready(this.#store);
+    completed(this.#core.ready(this.#store));
     yield* this.#core.liveKeys(this.#store);
   }
 
@@ -261,18 +308,24 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
    *
    * @throws {@link DecodeError} for bytes that are not a key encoding.
    */
-  decodeKey(rawKey: Uint8Array): K { return this.#core.decodeKey(rawKey) as K; }
+  decodeKey(rawKey: Uint8Array): K {
+    return this.#core.decodeKey(rawKey) as K;
+  }
   /**
    * The value a stored blob holds.
    *
    * @throws {@link DecodeError} for a corrupt or truncated blob, or one written with another serializer or codec.
    */
-  decodeValue(rawValue: Uint8Array): V { return this.#core.format.unpack(rawValue) as V; }
+  decodeValue(rawValue: Uint8Array): V {
+    return this.#core.format.unpack(rawValue) as V;
+  }
 
   // ---- memoized functions, kept synchronous ----
 
   /** `fn(...args)` for a synchronous `fn`, computed once and read from the stash after. */
-  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R { return syncRunOn(this.#memos(), fn, args) as R; }
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+    return syncRunOn(this.#memos(), fn, args) as R;
+  }
 
   /**
    * A synchronous wrapper of `fn` whose results are kept in its own sub-stash, the one `stash.stashed(fn)` uses.
@@ -292,5 +345,7 @@ export class SyncHashStash<K = any, V = any> implements Iterable<[K, V]> {
   }
 
   /** The owner's `String(stash)` followed by `.sync`. */
-  toString(): string { return `${this.#owner}.sync`; }
+  toString(): string {
+    return `${String(this.#owner)}.sync`;
+  }
 }

@@ -21,13 +21,19 @@ export function parseTtl(value: unknown, option = 'ttl'): number {
   } else if (typeof value === 'string') {
     const match = TTL_TEXT.exec(value);
     if (!match) {
-      throw new ConfigError(`${option} '${value}' is not a duration: use ms as a number, or a number with a unit (ms, s, m, h, d), e.g. '30s' or '7d'`);
+      throw new ConfigError(
+        `${option} '${value}' is not a duration: use ms as a number, or a number with a unit (ms, s, m, h, d), e.g. '30s' or '7d'`,
+      );
     }
-    ms = Number(match[1]) * UNIT_MS[match[2]!]!;
+    ms = Number(match[1]) * UNIT_MS[match[2]];
   } else {
-    throw new ConfigError(`${option} must be a number of ms or a string like '30s', '15m', '1h', '7d'; got ${value === null ? 'null' : typeof value}`);
+    throw new ConfigError(
+      `${option} must be a number of ms or a string like '30s', '15m', '1h', '7d'; got ${value === null ? 'null' : typeof value}`,
+    );
   }
-  if (!Number.isFinite(ms) || ms <= 0) throw new ConfigError(`${option} must be a positive, finite duration; got ${String(value)}`);
-  if (ms > MAX_TTL_MS) throw new ConfigError(`${option} ${String(value)} is longer than the longest ttl (${MAX_TTL_MS} ms)`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new ConfigError(`${option} must be a positive, finite duration; got ${String(value)}`);
+  if (ms > MAX_TTL_MS)
+    throw new ConfigError(`${option} ${String(value)} is longer than the longest ttl (${MAX_TTL_MS} ms)`);
   return ms;
 }

@@ -17,7 +17,7 @@ export type UpdateSource<K, V> = SyncUpdateSource<K, V> | AsyncIterable<readonly
 const ACCEPTED = 'a Map, an iterable or async iterable of [key, value] pairs, a plain object, or another stash';
 
 function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
+  const proto = Object.getPrototypeOf(value) as object | null;
   return proto === Object.prototype || proto === null;
 }
 
@@ -45,14 +45,22 @@ export function toSyncEntries<K, V>(source: SyncUpdateSource<K, V>): Iterable<re
     if (Symbol.iterator in source) return checkedPairs<K, V>(source as Iterable<unknown>);
     if (isPlainObject(source)) return Object.entries(source) as unknown as Iterable<readonly [K, V]>;
   }
-  throw new ConfigError(`update() takes ${ACCEPTED}; got ${typeof source === 'string' ? 'a string' : Object.prototype.toString.call(source)}`);
+  throw new ConfigError(
+    `update() takes ${ACCEPTED}; got ${typeof source === 'string' ? 'a string' : Object.prototype.toString.call(source)}`,
+  );
 }
 
 /** The entries of any update source. */
-export function toEntries<K, V>(source: UpdateSource<K, V>): Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]> {
+export function toEntries<K, V>(
+  source: UpdateSource<K, V>,
+): Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]> {
   if (typeof source === 'object' && source !== null) {
     if (Symbol.asyncIterator in source) return checkedAsyncPairs<K, V>(source as AsyncIterable<unknown>);
-    if (!(Symbol.iterator in source) && typeof (source as EntriesSource<K, V>).entries === 'function' && !isPlainObject(source)) {
+    if (
+      !(Symbol.iterator in source) &&
+      typeof (source as EntriesSource<K, V>).entries === 'function' &&
+      !isPlainObject(source)
+    ) {
       return (source as EntriesSource<K, V>).entries();
     }
   }

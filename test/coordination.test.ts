@@ -6,7 +6,13 @@
 import t, { type Test } from 'tap';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  ConfigError, HashStash, LeaseLostError, ReadOnlyError, UnsupportedError, type Engine, type EngineName,
+  ConfigError,
+  HashStash,
+  LeaseLostError,
+  ReadOnlyError,
+  UnsupportedError,
+  type Engine,
+  type EngineName,
 } from '../src/index.js';
 import { serverSkip, serverUrl } from './helpers/servers.js';
 
@@ -51,7 +57,11 @@ for (const engine of ENGINES) {
     t.equal(await stash.setIfAbsent('short', 'again', { ttl: '1s' }), true, 'an expired value counts as absent');
     t.equal(await stash.get('short'), 'again');
     await delay(200);
-    t.equal(local ? stash.sync.setIfAbsent('sync-ttl', 2) : await stash.setIfAbsent('sync-ttl', 2), true, 'an expired value counts as absent');
+    t.equal(
+      local ? stash.sync.setIfAbsent('sync-ttl', 2) : await stash.setIfAbsent('sync-ttl', 2),
+      true,
+      'an expired value counts as absent',
+    );
   });
 
   t.test(`${engine}: leases`, { skip }, async (t) => {
@@ -67,7 +77,11 @@ for (const engine of ENGINES) {
     t.equal(await stash.lease('job', { wait: false }), null, 'nor to the same one (leases are not reentrant)');
     const otherSettings = new HashStash({ root, engine, url, serializer: 'v8', compress: 'zlib', b64: true });
     t.teardown(() => otherSettings.close());
-    t.equal(await otherSettings.lease('job', { wait: false }), null, 'nor to a stash that differs in serializer, codec or b64');
+    t.equal(
+      await otherSettings.lease('job', { wait: false }),
+      null,
+      'nor to a stash that differs in serializer, codec or b64',
+    );
     const unrelated = await other.lease('other-job', { wait: false });
     t.ok(unrelated, 'another name is another lease');
     await unrelated!.release();
@@ -134,8 +148,12 @@ for (const engine of ENGINES) {
     const waiting = stash.lease('job', { signal: controller.signal });
     await delay(30);
     controller.abort(reason);
-    await t.rejects(waiting, reason, 'rejects with the signal\'s reason');
-    await t.rejects(stash.lease('job', { signal: AbortSignal.abort() }), { name: 'AbortError' }, 'an aborted signal rejects at once');
+    await t.rejects(waiting, reason, "rejects with the signal's reason");
+    await t.rejects(
+      stash.lease('job', { signal: AbortSignal.abort() }),
+      { name: 'AbortError' },
+      'an aborted signal rejects at once',
+    );
     await lease.release();
   });
 }
@@ -145,15 +163,26 @@ t.test('bad input', async (t) => {
   const stash = new HashStash({ root, engine: 'sqlite' });
   await stash.set('x', 1);
   const readonly = new HashStash({ root, engine: 'sqlite', readonly: true });
-  t.teardown(async () => { await stash.close(); await readonly.close(); });
+  t.teardown(async () => {
+    await stash.close();
+    await readonly.close();
+  });
 
   await t.rejects(readonly.setIfAbsent('k', 1), ReadOnlyError, 'setIfAbsent on a readonly stash');
   t.throws(() => readonly.sync.setIfAbsent('k', 1), ReadOnlyError, 'sync.setIfAbsent on a readonly stash');
   await t.rejects(readonly.lease('job'), ReadOnlyError, 'lease on a readonly stash');
 
   for (const ttl of [0, -1, NaN, Infinity, '5x', '', 'soon', null]) {
-    await t.rejects(stash.setIfAbsent('k', 1, { ttl: ttl as never }), ConfigError, `setIfAbsent with ttl ${String(ttl)}`);
-    t.throws(() => stash.sync.setIfAbsent('k', 1, { ttl: ttl as never }), ConfigError, `sync.setIfAbsent with ttl ${String(ttl)}`);
+    await t.rejects(
+      stash.setIfAbsent('k', 1, { ttl: ttl as never }),
+      ConfigError,
+      `setIfAbsent with ttl ${String(ttl)}`,
+    );
+    t.throws(
+      () => stash.sync.setIfAbsent('k', 1, { ttl: ttl as never }),
+      ConfigError,
+      `sync.setIfAbsent with ttl ${String(ttl)}`,
+    );
     await t.rejects(stash.lease('job', { ttl: ttl as never }), ConfigError, `lease with ttl ${String(ttl)}`);
   }
   await t.rejects(stash.setIfAbsent('k', 1, { ttl: 0 }), /ttl/, 'the error names the ttl');
@@ -169,10 +198,36 @@ t.test('bad input', async (t) => {
   // An engine object of one's own without compareAndSet.
   const inner = new HashStash({ root, name: 'inner', engine: 'memory' }).engine;
   const rest = Object.fromEntries(
-    ['name', 'capabilities', 'get', 'set', 'has', 'delete', 'size', 'clear', 'keys', 'entries', 'getMany', 'setMany', 'close']
-      .map((m) => [m, typeof (inner as any)[m] === 'function' ? (inner as any)[m].bind(inner) : (inner as any)[m]])) as Record<string, unknown>;
-  const plain = { ...rest, name: 'plain', sync: undefined, [Symbol.asyncDispose]: () => inner.close() } as unknown as Engine;
+    [
+      'name',
+      'capabilities',
+      'get',
+      'set',
+      'has',
+      'delete',
+      'size',
+      'clear',
+      'keys',
+      'entries',
+      'getMany',
+      'setMany',
+      'close',
+    ].map((m) => {
+      const member = (inner as unknown as Record<string, unknown>)[m];
+      return [m, typeof member === 'function' ? (member as (...args: never[]) => unknown).bind(inner) : member];
+    }),
+  ) as Record<string, unknown>;
+  const plain = {
+    ...rest,
+    name: 'plain',
+    sync: undefined,
+    [Symbol.asyncDispose]: () => inner.close(),
+  } as unknown as Engine;
   const custom = new HashStash({ root, name: 'custom', engine: plain });
   t.teardown(() => custom.close());
-  await t.rejects(custom.setIfAbsent('k', 1), { name: 'UnsupportedError', message: /'plain' engine/ }, 'setIfAbsent names the engine that lacks compareAndSet');
+  await t.rejects(
+    custom.setIfAbsent('k', 1),
+    { name: 'UnsupportedError', message: /'plain' engine/ },
+    'setIfAbsent names the engine that lacks compareAndSet',
+  );
 });

@@ -29,105 +29,154 @@ const EXAMPLES: Record<string, Example> = {
   },
   'demo.ts': {
     keepsCacheHome: true,
-    runs: [[
-      /^opened LmdbHashStash\(.*\/demo_stash\/main\/lmdb\.hashstash\.lz4\)$/,
-      /^get\(\{ size: "big", animal: "dog" \}\) = loyal$/,
-      /^get\(new Set\(\["okapi", "zebra"\]\)\) = 42n$/,
-      /^size = 4$/,
-      /^first call square\(12\) = 144 in [\d.]+ ms \(computations: 1\)$/,
-      /^second call square\(12\) = 144 in [\d.]+ ms \(computations: 1\)$/,
-    ]],
+    runs: [
+      [
+        /^opened LmdbHashStash\(.*\/demo_stash\/main\/lmdb\.hashstash\.lz4\)$/,
+        /^get\(\{ size: "big", animal: "dog" \}\) = loyal$/,
+        /^get\(new Set\(\["okapi", "zebra"\]\)\) = 42n$/,
+        /^size = 4$/,
+        /^first call square\(12\) = 144 in [\d.]+ ms \(computations: 1\)$/,
+        /^second call square\(12\) = 144 in [\d.]+ ms \(computations: 1\)$/,
+      ],
+    ],
   },
   'dictionary.ts': {
-    runs: [[
-      /^get\(\{ size, animal \}\) -> loyal \(field order does not matter\)$/,
-      /^get\(Set \{ okapi, zebra \}\) -> \{ stripes: true, seen: 2024-05-01T00:00:00\.000Z \}$/,
-      /^getMany\(\[1, 1n, "1", \[1\]\]\) -> \[ 'number', 'bigint', 'string', 'object' \] \(four different keys\)$/,
-      /^a Date key is its instant: noon in Paris$/,
-      /^has\(\[1\]\): true \| get\("absent", "fallback"\): fallback$/,
-      /^pop\(1n\): bigint \| has\(1n\) after pop: false$/,
-      /^setDefault\("k", "first"\): first \| again with "second": first$/,
-      /^sync\.get\(\[1\]\): object$/,
-      /^ {2}entry \{ animal: 'dog', size: 'big' \} -> 'loyal'$/,
-      /^size: 7$/,
-    ]],
+    runs: [
+      [
+        /^get\(\{ size, animal \}\) -> loyal \(field order does not matter\)$/,
+        /^get\(Set \{ okapi, zebra \}\) -> \{ stripes: true, seen: 2024-05-01T00:00:00\.000Z \}$/,
+        /^getMany\(\[1, 1n, "1", \[1\]\]\) -> \[ 'number', 'bigint', 'string', 'object' \] \(four different keys\)$/,
+        /^a Date key is its instant: noon in Paris$/,
+        /^has\(\[1\]\): true \| get\("absent", "fallback"\): fallback$/,
+        /^pop\(1n\): bigint \| has\(1n\) after pop: false$/,
+        /^setDefault\("k", "first"\): first \| again with "second": first$/,
+        /^sync\.get\(\[1\]\): object$/,
+        /^ {2}entry \{ animal: 'dog', size: 'big' \} -> 'loyal'$/,
+        /^size: 7$/,
+      ],
+    ],
   },
   'decorators.ts': {
-    runs: [[
-      /^temperature\(1\) in Paris for me: 20 \(bodies run: 1\)$/,
-      /^temperature\(1\) in Paris for you: 20 \(bodies run: 1\)$/,
-      /^temperature\(1\) in Oslo: 13 \(bodies run: 2\)$/,
-      /^two concurrent calls for day 2: 13 and 13 \(bodies run: 3\)$/,
-      /^describe\(19\): warm, again: warm \(bodies run: 4\)$/,
-      /^temperature's stash holds 3 results; Oslo day 1 is 13$/,
-    ]],
+    runs: [
+      [
+        /^temperature\(1\) in Paris for me: 20 \(bodies run: 1\)$/,
+        /^temperature\(1\) in Paris for you: 20 \(bodies run: 1\)$/,
+        /^temperature\(1\) in Oslo: 13 \(bodies run: 2\)$/,
+        /^two concurrent calls for day 2: 13 and 13 \(bodies run: 3\)$/,
+        /^describe\(19\): warm, again: warm \(bodies run: 4\)$/,
+        /^temperature's stash holds 3 results; Oslo day 1 is 13$/,
+      ],
+    ],
   },
   'parallel-map.ts': {
-    runs: [[
-      /^first map: \[ 111, 118, 178 \] \(3 items: computed 3, read from the stash 0\)$/,
-      /^ {2}collatzSteps\(27\) = 111$/,
-      /^ {2}collatzSteps\(871\) = 178$/,
-      /^ {2}collatzSteps\(6171\) = 261$/,
-      /^ {2}collatzSteps\(77031\) = 350$/,
-      /^second map: 5 items: computed 2, read from the stash 3$/,
-      /^collatzSteps's memo holds 5 results; the stored one for 77031 is 350$/,
-    ]],
+    runs: [
+      [
+        /^first map: \[ 111, 118, 178 \] \(3 items: computed 3, read from the stash 0\)$/,
+        /^ {2}collatzSteps\(27\) = 111$/,
+        /^ {2}collatzSteps\(871\) = 178$/,
+        /^ {2}collatzSteps\(6171\) = 261$/,
+        /^ {2}collatzSteps\(77031\) = 350$/,
+        /^second map: 5 items: computed 2, read from the stash 3$/,
+        /^collatzSteps's memo holds 5 results; the stored one for 77031 is 350$/,
+      ],
+    ],
   },
   'temporary-stashes.ts': {
-    runs: [[
-      /^inside the block: 3 entries, on disk: true$/,
-      /^after the block: on disk: false$/,
-      /^withTmp rejected with "the computation failed half-way"; its stash on disk: false$/,
-      /^withTmp returned 338350; the parent still holds only 1 entry: in the parent$/,
-    ]],
+    runs: [
+      [
+        /^inside the block: 3 entries, on disk: true$/,
+        /^after the block: on disk: false$/,
+        /^withTmp rejected with "the computation failed half-way"; its stash on disk: false$/,
+        /^withTmp returned 338350; the parent still holds only 1 entry: in the parent$/,
+      ],
+    ],
   },
   'append-mode.ts': {
-    runs: [[
-      /^get\(sensor\), the latest: \{ celsius: 22\.5 \}$/,
-      /^getAll\(sensor\), oldest first: \[ \{ celsius: 19\.5 \}, \{ celsius: 21 \}, \{ celsius: 22\.5 \} \]$/,
-      /^ {2}version 1 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: \{"celsius":19\.5\}$/,
-      /^ {2}version 2 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: \{"celsius":21\}$/,
-      /^ {2}version 3 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: \{"celsius":22\.5\}$/,
-      /^size\(\) counts keys: 2$/,
-      /^opened without append mode, get\(sensor\): \{ celsius: 22\.5 \}$/,
-      /^after delete\(sensor\), getAll\(sensor\): \[\]$/,
-    ]],
+    runs: [
+      [
+        /^get\(sensor\), the latest: \{ celsius: 22\.5 \}$/,
+        /^getAll\(sensor\), oldest first: \[ \{ celsius: 19\.5 \}, \{ celsius: 21 \}, \{ celsius: 22\.5 \} \]$/,
+        /^ {2}version 1 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: \{"celsius":19\.5\}$/,
+        /^ {2}version 2 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: \{"celsius":21\}$/,
+        /^ {2}version 3 at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: \{"celsius":22\.5\}$/,
+        /^size\(\) counts keys: 2$/,
+        /^opened without append mode, get\(sensor\): \{ celsius: 22\.5 \}$/,
+        /^after delete\(sensor\), getAll\(sensor\): \[\]$/,
+      ],
+    ],
   },
   'tables.ts': {
-    runs: [[
-      /^one record: \{ _key: 'bob', age: 27, 'address\.city': 'Porto' \}$/,
-      /^ +_key +age +address\.city +address\.zip +tags$/,
-      /^\[3 rows × 5 columns\]$/,
-      /^columns: \[ '_key', 'age', 'address\.city', 'address\.zip', 'tags' \]$/,
-      /^ages, sorted by key: ann 34, bob 27, cy 45$/,
-      /^CSV header: _key,age,address\.city,address\.zip,tags$/,
-    ]],
+    runs: [
+      [
+        /^one record: \{ _key: 'bob', age: 27, 'address\.city': 'Porto' \}$/,
+        /^ +_key +age +address\.city +address\.zip +tags$/,
+        /^\[3 rows × 5 columns\]$/,
+        /^columns: \[ '_key', 'age', 'address\.city', 'address\.zip', 'tags' \]$/,
+        /^ages, sorted by key: ann 34, bob 27, cy 45$/,
+        /^CSV header: _key,age,address\.city,address\.zip,tags$/,
+      ],
+    ],
   },
   'engines.ts': {
-    runs: [[
-      ...['lmdb', 'sqlite', 'pairtree', 'memory'].map((engine) =>
-        new RegExp(`^${engine} +rivers Rhône, Saône; population 522250; data in <root>/cities/${engine}\\.hashstash\\.lz4$`)),
-      /^lmdb with lz4 holds 1 entry, lmdb with zlib 0: it lives in <root>\/cities\/lmdb\.hashstash\.zlib$/,
-    ]],
+    runs: [
+      [
+        ...['lmdb', 'sqlite', 'pairtree', 'memory'].map(
+          (engine) =>
+            new RegExp(
+              `^${engine} +rivers Rhône, Saône; population 522250; data in <root>/cities/${engine}\\.hashstash\\.lz4$`,
+            ),
+        ),
+        /^lmdb with lz4 holds 1 entry, lmdb with zlib 0: it lives in <root>\/cities\/lmdb\.hashstash\.zlib$/,
+      ],
+    ],
+  },
+  'keyv.ts': {
+    runs: [
+      [
+        /^get: ann, since a Date, roles a Set$/,
+        /^after its ttl: undefined; purged from storage: 1$/,
+        /^iterator: session:1 -> ann$/,
+        /^the 'web' namespace as a HashStash holds 1 entry$/,
+        /^cacheable over sqlite: <h1>home<\/h1>$/,
+      ],
+    ],
   },
   'custom-engine.ts': {
-    runs: [[
-      /^Json-fileHashStash\(.*\/main\/json-file\.hashstash\.lz4\) holds 2 entries$/,
-      /^after reopening: rivers Rhône, Saône; \['any', 'key'\] -> 42$/,
-      /^the snapshot: 2 entries$/,
-    ]],
+    runs: [
+      [
+        /^Json-fileHashStash\(.*\/main\/json-file\.hashstash\.lz4\) holds 2 entries$/,
+        /^after reopening: rivers Rhône, Saône; \['any', 'key'\] -> 42$/,
+        /^the snapshot: 2 entries$/,
+      ],
+    ],
   },
   'serializers-and-codecs.ts': {
-    runs: [[
-      /^hashstash where: a Point, norm 5; when: 2024-05-01T00:00:00\.000Z; big: 1180591620717411303424n; seen: a Map$/,
-      /^devalue +where: a Point, norm 5; when: 2024-05-01T00:00:00\.000Z; big: 1180591620717411303424n; seen: a Map$/,
-      /^v8 +where: a plain \{"x":3,"y":4\}; when: 2024-05-01T00:00:00\.000Z; big: 1180591620717411303424n; seen: a Map$/,
-      ...['lz4', 'lz4\\+b64', 'zlib', 'zlib\\+b64', 'gzip', 'gzip\\+b64', 'brotli', 'brotli\\+b64', 'raw', 'raw\\+b64']
-        .map((codec) => new RegExp(`^${codec} +stores 103500 characters in \\d+ bytes$`)),
-    ]],
+    runs: [
+      [
+        /^hashstash where: a Point, norm 5; when: 2024-05-01T00:00:00\.000Z; big: 1180591620717411303424n; seen: a Map$/,
+        /^devalue +where: a Point, norm 5; when: 2024-05-01T00:00:00\.000Z; big: 1180591620717411303424n; seen: a Map$/,
+        /^v8 +where: a plain \{"x":3,"y":4\}; when: 2024-05-01T00:00:00\.000Z; big: 1180591620717411303424n; seen: a Map$/,
+        ...[
+          'lz4',
+          'lz4\\+b64',
+          'zlib',
+          'zlib\\+b64',
+          'gzip',
+          'gzip\\+b64',
+          'brotli',
+          'brotli\\+b64',
+          'raw',
+          'raw\\+b64',
+        ].map((codec) => new RegExp(`^${codec} +stores 103500 characters in \\d+ bytes$`)),
+      ],
+    ],
     check: (t, lines) => {
-      const stored = new Map(lines.map((line) => /^(\S+) +stores \d+ characters in (\d+) bytes$/.exec(line))
-        .filter((match) => match !== null).map((match) => [match[1]!, Number(match[2])]));
+      const stored = new Map(
+        lines
+          .map((line) => /^(\S+) +stores \d+ characters in (\d+) bytes$/.exec(line))
+          .filter((match) => match !== null)
+          .map((match) => [match[1], Number(match[2])]),
+      );
       t.ok(stored.get('raw')! >= 103_500, 'raw stores the text as it is');
       t.ok(Math.abs(stored.get('raw+b64')! / stored.get('raw')! - 4 / 3) < 0.01, 'base64 adds a third');
       for (const codec of ['lz4', 'zlib', 'gzip', 'brotli']) {
@@ -137,7 +186,11 @@ const EXAMPLES: Record<string, Example> = {
   },
 };
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function run(file: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
@@ -160,7 +213,9 @@ for (const [name, example] of Object.entries(EXAMPLES)) {
     for (const folder of [cwd, home, temp]) await mkdir(folder);
     // A user runs the compiled JavaScript; a plain JavaScript example runs as it is, finding 'hashstash' by the
     // package's own name (package.json exports), as it would in node_modules.
-    const file = name.endsWith('.ts') ? join(repo, 'dist', 'examples', name.replace(/\.ts$/, '.js')) : join(repo, 'examples', name);
+    const file = name.endsWith('.ts')
+      ? join(repo, 'dist', 'examples', name.replace(/\.ts$/, '.js'))
+      : join(repo, 'examples', name);
     const env = { ...process.env, HASHSTASH_HOME: home, TMPDIR: temp, FORCE_COLOR: '0', NO_COLOR: '1' };
 
     for (const [index, patterns] of example.runs.entries()) {

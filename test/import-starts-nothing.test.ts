@@ -14,11 +14,17 @@ const indexUrl = new URL('../src/index.js', import.meta.url).href;
  * options (it wraps spawn), and they would count as the import's. `env -u` drops it after that wrapper.
  */
 async function runChild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   return { code, stdout, stderr };
 }
@@ -27,7 +33,14 @@ async function runChild(args: string[]): Promise<{ code: number | null; stdout: 
 const MODULE_LOADER = new Set(['PROMISE', 'FSREQPROMISE', 'FILEHANDLE', 'FILEHANDLECLOSEREQ']);
 const ENGINES = ['lmdb', 'sqlite', 'pairtree', 'memory', 'redis', 'mongo'] as const;
 
-interface Snapshot { fds: string[]; resources: string[]; arena: number | null; packages: string[]; types?: string[]; roots?: string[] }
+interface Snapshot {
+  fds: string[];
+  resources: string[];
+  arena: number | null;
+  packages: string[];
+  types?: string[];
+  roots?: string[];
+}
 
 const resourcesScript = (dir: string) => `
   import { createHook } from 'node:async_hooks';
@@ -74,36 +87,53 @@ const resourcesScript = (dir: string) => `
   await stashes.lmdb.close();
 `;
 
-t.test('importing hashstash and constructing stashes start nothing; first use opens storage and loads what it needs', async (t) => {
-  const dir = t.testdir();
-  const { code, stdout, stderr } = await runChild(['--input-type=module', '-e', resourcesScript(dir)]);
-  t.equal(code, 0, stderr);
-  const { before, imported, constructed, firstUse, compressed, memoryOpened } = JSON.parse(stdout) as Record<string, Snapshot>;
+t.test(
+  'importing hashstash and constructing stashes start nothing; first use opens storage and loads what it needs',
+  async (t) => {
+    const dir = t.testdir();
+    const { code, stdout, stderr } = await runChild(['--input-type=module', '-e', resourcesScript(dir)]);
+    t.equal(code, 0, stderr);
+    const { before, imported, constructed, firstUse, compressed, memoryOpened } = JSON.parse(stdout) as Record<
+      string,
+      Snapshot
+    >;
 
-  t.strictSame(imported.fds, before.fds, 'import opens no file descriptor');
-  t.strictSame(imported.resources, before.resources, 'import leaves no active handle, request or timer');
-  t.strictSame(imported.types!.filter((type) => !MODULE_LOADER.has(type)), [],
-    'import makes no async resource beyond reading its modules (no timer, immediate, channel, worker or socket)');
-  t.equal(imported.arena, null, 'import makes no memory arena (none is in the environment data)');
-  t.strictSame(before.packages, [], 'the child starts with no package loaded');
-  t.strictSame(imported.packages, [], 'import loads no package: no storage library, codec or optional library');
+    t.strictSame(imported.fds, before.fds, 'import opens no file descriptor');
+    t.strictSame(imported.resources, before.resources, 'import leaves no active handle, request or timer');
+    t.strictSame(
+      imported.types!.filter((type) => !MODULE_LOADER.has(type)),
+      [],
+      'import makes no async resource beyond reading its modules (no timer, immediate, channel, worker or socket)',
+    );
+    t.equal(imported.arena, null, 'import makes no memory arena (none is in the environment data)');
+    t.strictSame(before.packages, [], 'the child starts with no package loaded');
+    t.strictSame(imported.packages, [], 'import loads no package: no storage library, codec or optional library');
 
-  t.strictSame(constructed.fds, before.fds, 'constructing a stash of each engine opens no file descriptor');
-  t.strictSame(constructed.resources, before.resources, 'nor any handle, request or timer');
-  t.strictSame(constructed.types!.filter((type) => type !== 'PROMISE'), [], 'nor any async resource: no socket, channel or sweep');
-  t.strictSame(constructed.roots, [], 'nor any folder');
-  t.equal(constructed.arena, 0, 'constructing a memory stash only reserves the arena: zero bytes, for workers started before its first open');
-  t.strictSame(constructed.packages, [], 'and loads no storage library');
+    t.strictSame(constructed.fds, before.fds, 'constructing a stash of each engine opens no file descriptor');
+    t.strictSame(constructed.resources, before.resources, 'nor any handle, request or timer');
+    t.strictSame(
+      constructed.types!.filter((type) => type !== 'PROMISE'),
+      [],
+      'nor any async resource: no socket, channel or sweep',
+    );
+    t.strictSame(constructed.roots, [], 'nor any folder');
+    t.equal(
+      constructed.arena,
+      0,
+      'constructing a memory stash only reserves the arena: zero bytes, for workers started before its first open',
+    );
+    t.strictSame(constructed.packages, [], 'and loads no storage library');
 
-  t.strictSame(firstUse.roots, ['lmdb'], 'the first set opens the lmdb stash, and only it');
-  t.ok(firstUse.packages.includes('lmdb'), 'lmdb loads on first use');
-  for (const unused of ['lz4-napi', 'better-sqlite3', 'ioredis', 'mongodb', 'cli-progress', 'acorn', 'acorn-walk']) {
-    t.notOk(firstUse.packages.includes(unused), `${unused} is not loaded by a small set on lmdb`);
-  }
-  t.ok(compressed.packages.includes('lz4-napi'), 'lz4-napi loads when a value is first compressed');
-  t.ok(memoryOpened.arena! > 0, 'the arena is made on the first open of a memory stash');
-  t.ok(memoryOpened.types!.includes('MESSAGEPORT'), 'and its channel opened then');
-});
+    t.strictSame(firstUse.roots, ['lmdb'], 'the first set opens the lmdb stash, and only it');
+    t.ok(firstUse.packages.includes('lmdb'), 'lmdb loads on first use');
+    for (const unused of ['lz4-napi', 'better-sqlite3', 'ioredis', 'mongodb', 'cli-progress', 'acorn', 'acorn-walk']) {
+      t.notOk(firstUse.packages.includes(unused), `${unused} is not loaded by a small set on lmdb`);
+    }
+    t.ok(compressed.packages.includes('lz4-napi'), 'lz4-napi loads when a value is first compressed');
+    t.ok(memoryOpened.arena! > 0, 'the arena is made on the first open of a memory stash');
+    t.ok(memoryOpened.types!.includes('MESSAGEPORT'), 'and its channel opened then');
+  },
+);
 
 t.test('importing hashstash loads no package and none of the engine, serializer, codec or key modules', async (t) => {
   // Module loads seen by a loader hook (ES modules; the resources test above sees CommonJS ones in require.cache).
@@ -111,15 +141,30 @@ t.test('importing hashstash loads no package and none of the engine, serializer,
     export async function load(url, context, next) { writeSync(2, 'LOADED ' + url + '\\n'); return next(url, context); }`;
   const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
   const { code, stderr } = await runChild([
-    '--import', `data:text/javascript,${encodeURIComponent(register)}`,
-    '--input-type=module', '-e', `await import(${JSON.stringify(indexUrl)});`,
+    '--import',
+    `data:text/javascript,${encodeURIComponent(register)}`,
+    '--input-type=module',
+    '-e',
+    `await import(${JSON.stringify(indexUrl)});`,
   ]);
   t.equal(code, 0, stderr);
-  const loaded = stderr.split('\n').filter((line) => line.startsWith('LOADED ')).map((line) => line.slice('LOADED '.length));
+  const loaded = stderr
+    .split('\n')
+    .filter((line) => line.startsWith('LOADED '))
+    .map((line) => line.slice('LOADED '.length));
   t.ok(loaded.includes(indexUrl), 'the hook saw the import');
-  t.strictSame(loaded.filter((url) => url.includes('/node_modules/')), [], 'no package');
-  const heavy = /\/src\/(engines\/(lmdb|sqlite|pairtree|redis|mongo|memory)\/store\.js|engines\/memory\/arena\.js|test-suite\/.*|serializers\/index\.js|codecs\/index\.js|keys\/encode\.js|parallel\/pool\.js|tmp\/sweep\.js)$/;
-  t.strictSame(loaded.filter((url) => heavy.test(url)), [], 'none of the modules that load on first use');
+  t.strictSame(
+    loaded.filter((url) => url.includes('/node_modules/')),
+    [],
+    'no package',
+  );
+  const heavy =
+    /\/src\/(engines\/(lmdb|sqlite|pairtree|redis|mongo|memory)\/store\.js|engines\/memory\/arena\.js|test-suite\/.*|serializers\/index\.js|codecs\/index\.js|keys\/encode\.js|parallel\/pool\.js|tmp\/sweep\.js)$/;
+  t.strictSame(
+    loaded.filter((url) => heavy.test(url)),
+    [],
+    'none of the modules that load on first use',
+  );
 });
 
 t.test("options name sqlite's database file as the engine does", async (t) => {
@@ -165,7 +210,13 @@ t.test('the functions exported from index, which load their modules on first cal
 
   const root = t.testdir();
   let calls = 0;
-  const double = index.stashed((x: number) => { calls++; return 2 * x; }, { root, engine: 'memory' });
+  const double = index.stashed(
+    (x: number) => {
+      calls++;
+      return 2 * x;
+    },
+    { root, engine: 'memory' },
+  );
   t.equal(await double(21), 42);
   t.equal(await double(21), 42);
   t.equal(calls, 1, 'stashed memoizes');
@@ -182,7 +233,16 @@ t.test('where Node cannot require an ES module, first use fails with an Unsuppor
       console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
     }
   `;
-  const { code, stdout, stderr } = await runChild(['--no-experimental-require-module', '--input-type=module', '-e', script]);
+  const { code, stdout, stderr } = await runChild([
+    '--no-experimental-require-module',
+    '--input-type=module',
+    '-e',
+    script,
+  ]);
   t.equal(code, 0, stderr);
-  t.match(JSON.parse(stdout), { name: 'UnsupportedError', code: 'HASHSTASH_UNSUPPORTED', message: /--no-experimental-require-module/ });
+  t.match(JSON.parse(stdout), {
+    name: 'UnsupportedError',
+    code: 'HASHSTASH_UNSUPPORTED',
+    message: /--no-experimental-require-module/,
+  });
 });

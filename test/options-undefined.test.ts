@@ -2,23 +2,58 @@
 // `{ url: process.env.REDIS_URL }`), so an explicit undefined must mean what leaving the field out means.
 import t from 'tap';
 import {
-  HashStash, type GetAllOptions, type HashStashOptions, type MapOptions, type MemoOptions, type PrintOptions, type RecordOptions, type WriteOptions,
+  HashStash,
+  type GetAllOptions,
+  type HashStashOptions,
+  type MapOptions,
+  type MemoOptions,
+  type PrintOptions,
+  type RecordOptions,
+  type WriteOptions,
 } from '../src/index.js';
 
 // Every field required: adding an option without listing it here does not compile.
 type AllUndefined<T> = Record<keyof T, undefined>;
 
 const stashOptions: AllUndefined<HashStashOptions> = {
-  root: undefined, name: undefined, engine: undefined, serializer: undefined, compress: undefined, b64: undefined,
-  appendMode: undefined, clear: undefined, readonly: undefined, url: undefined, trustCode: undefined,
-  maxBytes: undefined, evict: undefined, ttl: undefined, clock: undefined,
+  root: undefined,
+  name: undefined,
+  engine: undefined,
+  serializer: undefined,
+  compress: undefined,
+  b64: undefined,
+  appendMode: undefined,
+  clear: undefined,
+  readonly: undefined,
+  url: undefined,
+  trustCode: undefined,
+  maxBytes: undefined,
+  evict: undefined,
+  ttl: undefined,
+  clock: undefined,
 };
 const mapOptions: AllUndefined<MapOptions> = {
-  numProc: undefined, args: undefined, options: undefined, ordered: undefined, progress: undefined, desc: undefined,
-  precompute: undefined, stashRuns: undefined, stashMap: undefined, force: undefined, signal: undefined,
-  resourceLimits: undefined, ttl: undefined,
+  numProc: undefined,
+  args: undefined,
+  options: undefined,
+  ordered: undefined,
+  progress: undefined,
+  desc: undefined,
+  precompute: undefined,
+  stashRuns: undefined,
+  stashMap: undefined,
+  force: undefined,
+  signal: undefined,
+  resourceLimits: undefined,
+  ttl: undefined,
 };
-const memoOptions: AllUndefined<MemoOptions> = { force: undefined, name: undefined, version: undefined, keyThis: undefined, ttl: undefined };
+const memoOptions: AllUndefined<MemoOptions> = {
+  force: undefined,
+  name: undefined,
+  version: undefined,
+  keyThis: undefined,
+  ttl: undefined,
+};
 const recordOptions: AllUndefined<RecordOptions> = { withMetadata: undefined };
 const getAllOptions: AllUndefined<GetAllOptions> = { withMetadata: undefined };
 const writeOptions: AllUndefined<WriteOptions> = { ttl: undefined };

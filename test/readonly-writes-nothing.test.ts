@@ -73,10 +73,17 @@ async function useReadonly(t: Test, root: string, engine: EngineName, filled: bo
   t.equal(stash.sync.stashed(twice)(6), 12, 'a synchronous memo');
   const map = stash.map(thrice, [1, 2, 3], { numProc: 1, progress: false, stashMap: true });
   t.strictSame(await map.all(), [3, 6, 9], 'a map computes what is missing');
-  t.strictSame(await stash.map(thrice, [1], { numProc: 1, progress: false, stashMap: true }).all(), [3], 'a stored map list is read');
+  t.strictSame(
+    await stash.map(thrice, [1], { numProc: 1, progress: false, stashMap: true }).all(),
+    [3],
+    'a stored map list is read',
+  );
 
   t.throws(() => stash.tmp(), { name: 'ReadOnlyError' });
-  await t.rejects(stash.withTmp(async () => {}), { name: 'ReadOnlyError' });
+  await t.rejects(
+    stash.withTmp(async () => {}),
+    { name: 'ReadOnlyError' },
+  );
   await t.rejects(stash.set('b', 2), { name: 'ReadOnlyError' });
   await t.rejects(stash.delete('a'), { name: 'ReadOnlyError' });
   await t.rejects(stash.clear(), { name: 'ReadOnlyError' });
@@ -86,13 +93,16 @@ async function useReadonly(t: Test, root: string, engine: EngineName, filled: bo
 
 for (const engine of ['lmdb', 'pairtree', 'memory'] as const) {
   for (const filled of [false, true]) {
-    t.test(`${engine}: a readonly stash on ${filled ? 'a written root' : 'a root with nothing yet'} changes nothing under it`, async (t) => {
-      const root = join(t.testdir(), 'root');
-      if (filled) await fill(root, engine);
-      const before = snapshot(root);
-      await useReadonly(t, root, engine, filled);
-      t.strictSame(snapshot(root), before);
-      if (filled && engine !== 'memory') t.ok(before.size > 0, 'the writer wrote files to compare');
-    });
+    t.test(
+      `${engine}: a readonly stash on ${filled ? 'a written root' : 'a root with nothing yet'} changes nothing under it`,
+      async (t) => {
+        const root = join(t.testdir(), 'root');
+        if (filled) await fill(root, engine);
+        const before = snapshot(root);
+        await useReadonly(t, root, engine, filled);
+        t.strictSame(snapshot(root), before);
+        if (filled && engine !== 'memory') t.ok(before.size > 0, 'the writer wrote files to compare');
+      },
+    );
   }
 }

@@ -19,13 +19,29 @@ registerClass(PropertyPoint);
 t.teardown(() => unregisterClass(PropertyPoint));
 
 /** Any UTF-16 code unit, lone surrogates included. */
-const anyText = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)), maxLength: 12 });
+const anyText = fc.string({
+  unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+  maxLength: 12,
+});
 /** Keys a serializer might trip on: its own markers, prototype names, integer-like keys. `__proto__` is not carried. */
-const key = fc.oneof(
-  fc.string({ maxLength: 6 }),
-  anyText,
-  fc.constantFrom('\u0000class', '\u0000\u0000x', '~', 'constructor', 'toString', 'hasOwnProperty', '0', '10', 'a b', ''),
-).filter((k) => k !== '__proto__');
+const key = fc
+  .oneof(
+    fc.string({ maxLength: 6 }),
+    anyText,
+    fc.constantFrom(
+      '\u0000class',
+      '\u0000\u0000x',
+      '~',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      '0',
+      '10',
+      'a b',
+      '',
+    ),
+  )
+  .filter((k) => k !== '__proto__');
 
 interface Capabilities {
   /** URL, null-prototype objects and registered class instances: all but v8. */
@@ -61,7 +77,15 @@ function valueArbitrary({ prototypes }: Capabilities): fc.Arbitrary<unknown> {
     );
   }
   const { value } = fc.letrec((tie) => ({
-    value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, ...leaves, tie('array'), tie('sparse'), tie('object'), tie('map'), tie('set')),
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      ...leaves,
+      tie('array'),
+      tie('sparse'),
+      tie('object'),
+      tie('map'),
+      tie('set'),
+    ),
     array: fc.array(tie('value'), { maxLength: 4 }),
     sparse: fc.sparseArray(tie('value'), { maxLength: 6, maxNumElements: 3 }),
     object: fc.dictionary(key, tie('value'), { maxKeys: 4, noNullPrototype: !prototypes }),

@@ -65,13 +65,18 @@ export function runPythonPeer(python: string, spec: PythonSpec): Promise<PythonR
       const text = Buffer.concat(out).toString('utf8').trim();
       let parsed: (PythonResult & { error?: undefined }) | { error: string } | undefined;
       try {
-        parsed = text ? JSON.parse(text.split('\n').at(-1)!) : undefined;
+        parsed = text ? (JSON.parse(text.split('\n').at(-1)!) as typeof parsed) : undefined;
       } catch {
         parsed = undefined;
       }
       if (parsed && !('error' in parsed && parsed.error) && code === 0) return resolve(parsed as PythonResult);
       const stderr = Buffer.concat(err).toString('utf8').trim().split('\n').at(-1) ?? '';
-      const why = parsed && 'error' in parsed && parsed.error ? parsed.error : signal ? `killed by ${signal}` : `exit code ${code}: ${stderr}`;
+      const why =
+        parsed && 'error' in parsed && parsed.error
+          ? parsed.error
+          : signal
+            ? `killed by ${signal}`
+            : `exit code ${code}: ${stderr}`;
       reject(new Error(`peer.py: ${why}`));
     });
     child.stdin.end(JSON.stringify(spec));

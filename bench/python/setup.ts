@@ -61,7 +61,7 @@ function run(command: string, args: readonly string[], timeout: number) {
 
 function readMarker(venv: string): { requirement: string; versions: string } | undefined {
   try {
-    return JSON.parse(readFileSync(join(venv, MARKER), 'utf8'));
+    return JSON.parse(readFileSync(join(venv, MARKER), 'utf8')) as { requirement: string; versions: string };
   } catch {
     return undefined;
   }

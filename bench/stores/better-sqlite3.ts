@@ -4,7 +4,7 @@ import type { BenchStore, OpenStore, Pairs } from './store.js';
 
 /** The parts of better-sqlite3 used here (the package ships no types). */
 interface Statement {
-  get(...params: unknown[]): any;
+  get(...params: unknown[]): unknown;
   run(...params: unknown[]): unknown;
   pluck(): this;
 }
@@ -56,9 +56,11 @@ export const betterSqlite3: BenchStore = {
   async open(root: string): Promise<OpenStore> {
     const { db, insert, select, insertAll } = openSqlite(root, (value) => JSON.stringify(value));
     return {
-      setSync: (key, value) => { insert.run(key, JSON.stringify(value)); },
+      setSync: (key, value) => {
+        insert.run(key, JSON.stringify(value));
+      },
       setMany: (pairs) => insertAll(pairs),
-      getSync: (key) => JSON.parse(select.get(key)),
+      getSync: (key) => JSON.parse(select.get(key) as string) as unknown,
       path: root,
       close: async () => db.close(),
     };
@@ -83,7 +85,7 @@ export const betterSqlite3Blob: BenchStore = {
     const { db, select, insertAll } = openSqlite(root, (value) => serialize(value, 'hashstash'));
     return {
       setMany: (pairs) => insertAll(pairs),
-      getSync: (key) => deserialize(select.get(key), 'hashstash'),
+      getSync: (key) => deserialize(select.get(key) as Uint8Array, 'hashstash'),
       path: root,
       close: async () => db.close(),
     };

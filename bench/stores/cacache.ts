@@ -5,7 +5,9 @@ import type { BenchStore, OpenStore } from './store.js';
 interface Cacache {
   put(cache: string, key: string, data: Buffer): Promise<string>;
   ls(cache: string): Promise<Record<string, { integrity: string }>>;
-  get: ((cache: string, key: string) => Promise<{ data: Buffer }>) & { byDigest(cache: string, integrity: string): Promise<Buffer> };
+  get: ((cache: string, key: string) => Promise<{ data: Buffer }>) & {
+    byDigest(cache: string, integrity: string): Promise<Buffer>;
+  };
 }
 
 /**
@@ -27,7 +29,7 @@ export const cacacheStore: BenchStore = {
     const cacache = createRequire(import.meta.url)('cacache') as Cacache;
     return {
       set: (key, value) => cacache.put(root, key, Buffer.from(JSON.stringify(value))),
-      get: async (key) => JSON.parse((await cacache.get(root, key)).data.toString('utf8')),
+      get: async (key) => JSON.parse((await cacache.get(root, key)).data.toString('utf8')) as unknown,
       async iterate(visit) {
         let count = 0;
         for (const { integrity } of Object.values(await cacache.ls(root))) {

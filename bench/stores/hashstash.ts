@@ -24,7 +24,18 @@ const PROBE_KEY = 'hashstash-bench-probe';
  * The library through its public facade, on one engine. Engines open their storage lazily, on the first write; opening
  * writes and deletes a probe entry, so a failure shows here and no timed operation pays for creating the database.
  */
-export function hashStashStore(engine: EngineName, { options = {}, name = engine, fill = 'sequential', server, workloads, entries, getConcurrent = true }: HashStashStoreSettings = {}): BenchStore {
+export function hashStashStore(
+  engine: EngineName,
+  {
+    options = {},
+    name = engine,
+    fill = 'sequential',
+    server,
+    workloads,
+    entries,
+    getConcurrent = true,
+  }: HashStashStoreSettings = {},
+): BenchStore {
   return {
     name,
     yardstick: false,

@@ -43,15 +43,16 @@ export const ioredisRaw: BenchStore = {
       set: (key, value) => redis.set(prefix + key, JSON.stringify(value)),
       setConcurrent: setPipeline,
       async setMany(pairs) {
-        for (let i = 0; i < pairs.length; i += FILL_PIPELINE_ENTRIES) await setPipeline(pairs.slice(i, i + FILL_PIPELINE_ENTRIES));
+        for (let i = 0; i < pairs.length; i += FILL_PIPELINE_ENTRIES)
+          await setPipeline(pairs.slice(i, i + FILL_PIPELINE_ENTRIES));
       },
-      get: async (key) => JSON.parse((await redis.get(prefix + key))!),
+      get: async (key) => JSON.parse((await redis.get(prefix + key))!) as unknown,
       async getConcurrent(keys) {
         const pipeline = redis.pipeline();
         for (const key of keys) pipeline.get(prefix + key);
         return ((await pipeline.exec()) ?? []).map(([error, text]) => {
           if (error) throw error;
-          return JSON.parse(text as string);
+          return JSON.parse(text as string) as unknown;
         });
       },
       path: undefined,

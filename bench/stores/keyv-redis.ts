@@ -22,7 +22,10 @@ export const keyvRedis: BenchStore = {
   },
   async open(root: string): Promise<OpenStore> {
     const { createKeyv } = await import('@keyv/redis');
-    const keyv = createKeyv(serverUrl('redis'), { namespace: `hashstash-bench-${basename(root)}`, throwOnErrors: true });
+    const keyv = createKeyv(serverUrl('redis'), {
+      namespace: `hashstash-bench-${basename(root)}`,
+      throwOnErrors: true,
+    });
     // Connects here, not in the first timed operation.
     await keyv.get('hashstash-bench-probe');
     return {

@@ -39,9 +39,10 @@ export const lmdbJs: BenchStore = {
       set: (key, value) => db.put(key, value),
       setSync: (key, value) => db.putSync(key, value),
       setConcurrent: (pairs) => Promise.all(pairs.map(([key, value]) => db.put(key, value))),
-      setMany: (pairs) => db.transactionSync(() => {
-        for (const [key, value] of pairs) db.putSync(key, value);
-      }),
+      setMany: (pairs) =>
+        db.transactionSync(() => {
+          for (const [key, value] of pairs) db.putSync(key, value);
+        }),
       getSync: (key) => db.get(key),
       path: root,
       close: () => db.close(),
@@ -67,9 +68,10 @@ export const lmdbJsFlushed: BenchStore = {
       set: (key, value) => db.put(key, value),
       setSync: (key, value) => db.putSync(key, value),
       setConcurrent: (pairs) => Promise.all(pairs.map(([key, value]) => db.put(key, value))),
-      setMany: (pairs) => db.transactionSync(() => {
-        for (const [key, value] of pairs) db.putSync(key, value);
-      }),
+      setMany: (pairs) =>
+        db.transactionSync(() => {
+          for (const [key, value] of pairs) db.putSync(key, value);
+        }),
       // Reads are lmdb-js's own rows; this one is only for the suite's check that the fill landed.
       getSync: (key) => db.get(key),
       path: root,
@@ -91,10 +93,11 @@ export const lmdbJsBinary: BenchStore = {
   async open(root: string): Promise<OpenStore> {
     const db = await openLmdb(root, true);
     return {
-      setMany: (pairs) => db.transactionSync(() => {
-        for (const [key, value] of pairs) db.putSync(key, Buffer.from(JSON.stringify(value)));
-      }),
-      getSync: (key) => JSON.parse(db.getBinary(key)!.toString()),
+      setMany: (pairs) =>
+        db.transactionSync(() => {
+          for (const [key, value] of pairs) db.putSync(key, Buffer.from(JSON.stringify(value)));
+        }),
+      getSync: (key) => JSON.parse(db.getBinary(key)!.toString()) as unknown,
       path: root,
       close: () => db.close(),
     };

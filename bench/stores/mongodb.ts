@@ -25,7 +25,12 @@ function databaseOf(url: string): string | undefined {
  * `findOne({ _id })` and written with `replaceOne({ _id }, doc, { upsert: true })`. `v` is the value as JSON text
  * (`mongodb`) or as a BSON sub-document (`mongodb-bson`); either way encoding and decoding happen in the timed ops.
  */
-function mongodbStore(name: string, encode: (value: unknown) => unknown, decode: (stored: any) => unknown, what: string): BenchStore {
+function mongodbStore<S>(
+  name: string,
+  encode: (value: unknown) => S,
+  decode: (stored: S) => unknown,
+  what: string,
+): BenchStore {
   return {
     name,
     yardstick: true,
@@ -50,15 +55,16 @@ function mongodbStore(name: string, encode: (value: unknown) => unknown, decode:
         await client.close().catch(() => {});
         throw error;
       }
-      const collection = client.db(databaseOf(url) ?? DEFAULT_DATABASE).collection<{ _id: string; v: unknown }>(
-        `bench_${basename(root).replace(/[^A-Za-z0-9_-]/g, '_')}`,
-      );
+      const collection = client
+        .db(databaseOf(url) ?? DEFAULT_DATABASE)
+        .collection<{ _id: string; v: unknown }>(`bench_${basename(root).replace(/[^A-Za-z0-9_-]/g, '_')}`);
       // Creates the collection now, not in the first timed write.
       await collection.insertOne({ _id: 'hashstash-bench-probe', v: null });
       await collection.deleteOne({ _id: 'hashstash-bench-probe' });
-      const replace = (pairs: Pairs) => pairs.map(([key, value]) => ({
-        replaceOne: { filter: { _id: key }, replacement: { v: encode(value) }, upsert: true },
-      }));
+      const replace = (pairs: Pairs) =>
+        pairs.map(([key, value]) => ({
+          replaceOne: { filter: { _id: key }, replacement: { v: encode(value) }, upsert: true },
+        }));
       return {
         set: (key, value) => collection.replaceOne({ _id: key }, { v: encode(value) }, { upsert: true }),
         setConcurrent: (pairs) => collection.bulkWrite(replace(pairs), { ordered: false }),
@@ -68,7 +74,7 @@ function mongodbStore(name: string, encode: (value: unknown) => unknown, decode:
             await collection.insertMany(docs, { ordered: false });
           }
         },
-        get: async (key) => decode((await collection.findOne({ _id: key }))!.v),
+        get: async (key) => decode((await collection.findOne({ _id: key }))!.v as S),
         path: undefined,
         async close() {
           try {
@@ -82,5 +88,15 @@ function mongodbStore(name: string, encode: (value: unknown) => unknown, decode:
   };
 }
 
-export const mongodbJson = mongodbStore('mongodb', (value) => JSON.stringify(value), (v: string) => JSON.parse(v), 'JSON.stringify');
-export const mongodbBson = mongodbStore('mongodb-bson', (value) => value, (v) => v, 'value as BSON');
+export const mongodbJson = mongodbStore(
+  'mongodb',
+  (value) => JSON.stringify(value),
+  (v: string) => JSON.parse(v),
+  'JSON.stringify',
+);
+export const mongodbBson = mongodbStore(
+  'mongodb-bson',
+  (value) => value,
+  (v) => v,
+  'value as BSON',
+);

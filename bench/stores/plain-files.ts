@@ -37,8 +37,8 @@ export const plainFiles: BenchStore = {
           writeFileSync(file, text);
         }
       },
-      get: async (key) => JSON.parse(await readFile(fileOf(key), 'utf8')),
-      getSync: (key) => JSON.parse(readFileSync(fileOf(key), 'utf8')),
+      get: async (key) => JSON.parse(await readFile(fileOf(key), 'utf8')) as unknown,
+      getSync: (key) => JSON.parse(readFileSync(fileOf(key), 'utf8')) as unknown,
       async iterate(visit) {
         let count = 0;
         for (const top of readdirSync(root)) {

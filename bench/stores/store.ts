@@ -34,7 +34,7 @@ export interface BenchStore {
 }
 
 export type StoreOp =
-  | 'set' | 'set-sync' | 'set-concurrent' | 'set-many' | 'get' | 'get-sync' | 'get-concurrent' | 'get-many' | 'iterate';
+  'set' | 'set-sync' | 'set-concurrent' | 'set-many' | 'get' | 'get-sync' | 'get-concurrent' | 'get-many' | 'iterate';
 
 export type Pairs = readonly (readonly [key: string, value: unknown])[];
 

@@ -41,7 +41,7 @@ interface Opened {
 
 export const appendSuite: Suite = {
   name: 'append',
-  title: 'Append mode: adding a version early in a key\'s history and 10,000 versions deep',
+  title: "Append mode: adding a version early in a key's history and 10,000 versions deep",
   subjects: SUBJECTS,
   figures: FIGURES,
 
@@ -59,12 +59,17 @@ export const appendSuite: Suite = {
         try {
           stash = new HashStash({ root, engine, appendMode: true });
           const started = performance.now();
-          await stash.update((function* () {
-            for (let i = 0; i < deepVersions; i++) yield ['deep', values[i % values.length]] as const;
-          })());
+          await stash.update(
+            (function* () {
+              for (let i = 0; i < deepVersions; i++) yield ['deep', values[i % values.length]] as const;
+            })(),
+          );
           const versions = (await stash.getAll('deep')).length;
-          if (versions !== deepVersions) throw new Error(`the deep key holds ${versions} versions, not ${deepVersions}`);
-          config.log(`append: ${engine} filled ${deepVersions} versions in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+          if (versions !== deepVersions)
+            throw new Error(`the deep key holds ${versions} versions, not ${deepVersions}`);
+          config.log(
+            `append: ${engine} filled ${deepVersions} versions in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          );
           recorder.note({ group: GROUP, subject: engine, op: DEEP }, 'versions before', deepVersions);
           opened.push({ engine, stash, earlyKeys: 0 });
         } catch (error) {

@@ -22,9 +22,18 @@ type CodecApi = typeof import('../../src/codecs/index.js');
 
 const OPS = ['encode', 'decode'] as const;
 
-function measureCase(api: CodecApi, subject: CodecSubject, input: Input, op: (typeof OPS)[number], encoded: Uint8Array, minMs: number) {
+function measureCase(
+  api: CodecApi,
+  subject: CodecSubject,
+  input: Input,
+  op: (typeof OPS)[number],
+  encoded: Uint8Array,
+  minMs: number,
+) {
   const options = { compress: subject.compress, b64: subject.b64 };
-  return op === 'encode' ? timeLoop(() => api.encode(input.bytes, options), minMs) : timeLoop(() => api.decode(encoded, options), minMs);
+  return op === 'encode'
+    ? timeLoop(() => api.encode(input.bytes, options), minMs)
+    : timeLoop(() => api.decode(encoded, options), minMs);
 }
 
 /**
@@ -43,12 +52,13 @@ export const codecsSuite: Suite = {
     try {
       api = await import('../../src/codecs/index.js');
     } catch (error) {
-      for (const subject of subjects) recorder.missing(subject.name, `src/codecs/index.js did not load: ${(error as Error).message}`);
+      for (const subject of subjects)
+        recorder.missing(subject.name, `src/codecs/index.js did not load: ${(error as Error).message}`);
       return;
     }
     const inputs: Input[] = [
       { group: 'small-json', bytes: Buffer.from(JSON.stringify(config.small().values[0])) },
-      { group: 'text-100k', bytes: Buffer.from(config.large().values[0]!.text) },
+      { group: 'text-100k', bytes: Buffer.from(config.large().values[0].text) },
     ];
 
     const encodedOf = new Map<string, Uint8Array>();
@@ -58,7 +68,8 @@ export const codecsSuite: Suite = {
         try {
           const options = { compress: subject.compress, b64: subject.b64 };
           const encoded = api.encode(input.bytes, options);
-          if (!Buffer.from(api.decode(encoded, options)).equals(input.bytes)) throw new Error('decode(encode(x)) differs from x');
+          if (!Buffer.from(api.decode(encoded, options)).equals(input.bytes))
+            throw new Error('decode(encode(x)) differs from x');
           encodedOf.set(`${input.group}/${subject.name}`, encoded);
           const key = { group: input.group, subject: subject.name, op: 'encode' };
           recorder.note(key, 'input B', input.bytes.byteLength);
@@ -77,7 +88,14 @@ export const codecsSuite: Suite = {
     for (let round = 0; round < config.rounds; round++) {
       for (const { subject, input, op } of rotate(cases, round)) {
         collectGarbage();
-        const timing = measureCase(api, subject, input, op, encodedOf.get(`${input.group}/${subject.name}`)!, config.minMs);
+        const timing = measureCase(
+          api,
+          subject,
+          input,
+          op,
+          encodedOf.get(`${input.group}/${subject.name}`)!,
+          config.minMs,
+        );
         recorder.sample({ group: input.group, subject: subject.name, op }, round, timing, input.bytes.byteLength);
       }
       config.log(`  codecs: round ${round + 1}/${config.rounds} done`);

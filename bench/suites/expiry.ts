@@ -75,7 +75,7 @@ async function measureGetSync(config: BenchConfig, recorder: Recorder, root: str
     const pairs = keys.map((key, i) => [key, values[i]] as const);
     await plain.update(pairs);
     await expiring.update(pairs, { ttl: '7d' });
-    const probe = keys[readOrder[0]!]!;
+    const probe = keys[readOrder[0]];
     if (expiring.sync.get(probe) === undefined || (await expiring.expiresAt(probe)) === null) {
       throw new Error('the ttl stash does not hold expiring entries');
     }
@@ -83,7 +83,7 @@ async function measureGetSync(config: BenchConfig, recorder: Recorder, root: str
     const ops = Object.keys(views) as (keyof typeof views)[];
     const measure = (op: keyof typeof views, minMs: number): Timing => {
       const view = views[op];
-      return timeLoop((i) => view.get(keys[readOrder[i % readOrder.length]!]!), minMs);
+      return timeLoop((i) => view.get(keys[readOrder[i % readOrder.length]]), minMs);
     };
     const key = (op: string): CaseKey => ({ group: 'small', subject: 'lmdb', op });
     for (const op of ops) measure(op, config.minMs / 4);
@@ -101,7 +101,11 @@ async function measureGetSync(config: BenchConfig, recorder: Recorder, root: str
   }
 }
 
-async function measurePurge(config: BenchConfig, recorder: Recorder, engines: readonly ('lmdb' | 'sqlite')[]): Promise<void> {
+async function measurePurge(
+  config: BenchConfig,
+  recorder: Recorder,
+  engines: readonly ('lmdb' | 'sqlite')[],
+): Promise<void> {
   const { HashStash } = await import('../../src/index.js');
   const count = config.quick ? QUICK_PURGE_ENTRIES : PURGE_ENTRIES;
   const { keys, values } = config.small();
@@ -112,19 +116,26 @@ async function measurePurge(config: BenchConfig, recorder: Recorder, engines: re
       const stash = new HashStash({ root, engine, clock });
       try {
         await stash.setMany(
-          (function* () { for (let i = 0; i < count; i++) yield [`purge-${i}`, values[i % keys.length]] as const; })(),
+          (function* () {
+            for (let i = 0; i < count; i++) yield [`purge-${i}`, values[i % keys.length]] as const;
+          })(),
           { ttl: '1h' },
         );
         await stash.set('kept', 1);
         clock.now += HOUR;
         collectGarbage();
         const timing = await timeOnce(() => stash.purgeExpired());
-        if (timing.ops !== count) throw new Error(`${engine}: purgeExpired removed ${timing.ops} of ${count} expired entries`);
+        if (timing.ops !== count)
+          throw new Error(`${engine}: purgeExpired removed ${timing.ops} of ${count} expired entries`);
         if ((await stash.size()) !== 1) throw new Error(`${engine}: the entry without a ttl did not survive the purge`);
         const key: CaseKey = { group: 'purge', subject: engine, op: 'purge-expired' };
         recorder.sample(key, round, timing);
         recorder.note(key, 'entries', count);
-        recorder.note(key, 'via', 'await stash.purgeExpired() of entries written by setMany(…, { ttl }), the clock moved past them');
+        recorder.note(
+          key,
+          'via',
+          'await stash.purgeExpired() of entries written by setMany(…, { ttl }), the clock moved past them',
+        );
       } catch (error) {
         recorder.missing(engine, (error as Error).message);
       } finally {
@@ -147,17 +158,29 @@ async function openTtlStore(subject: 'sqlite' | 'keyv-sqlite', root: string): Pr
     const { HashStash } = await import('../../src/index.js');
     const stash = new HashStash({ root, engine: 'sqlite' });
     const options = { ttl: '1h' } as const;
-    return { set: (key, value) => stash.set(key, value, options), get: (key) => stash.get(key), close: () => stash.close() };
+    return {
+      set: (key, value) => stash.set(key, value, options),
+      get: (key) => stash.get(key),
+      close: () => stash.close(),
+    };
   }
   const { createKeyv } = await import('@keyv/sqlite');
   const keyv = createKeyv(`sqlite://${join(root, 'data.sqlite')}`);
   keyv.throwOnErrors = true;
   await keyv.set('hashstash-bench-probe', null, HOUR);
   await keyv.delete('hashstash-bench-probe');
-  return { set: (key, value) => keyv.set(key, value, HOUR), get: (key) => keyv.get(key), close: () => keyv.disconnect() };
+  return {
+    set: (key, value) => keyv.set(key, value, HOUR),
+    get: (key) => keyv.get(key),
+    close: () => keyv.disconnect(),
+  };
 }
 
-async function measureTtlPeers(config: BenchConfig, recorder: Recorder, subjects: readonly ('sqlite' | 'keyv-sqlite')[]): Promise<void> {
+async function measureTtlPeers(
+  config: BenchConfig,
+  recorder: Recorder,
+  subjects: readonly ('sqlite' | 'keyv-sqlite')[],
+): Promise<void> {
   const { keys, values, readOrder } = config.small();
   const count = Math.min(TTL_ENTRIES, keys.length);
   const readable = readOrder.filter((index) => index < count);
@@ -169,8 +192,8 @@ async function measureTtlPeers(config: BenchConfig, recorder: Recorder, subjects
       roots.push(root);
       try {
         const store = await openTtlStore(subject, root);
-        for (let i = 0; i < count; i++) await store.set(keys[i]!, values[i]);
-        if ((await store.get(keys[0]!)) === undefined) throw new Error(`${subject} did not keep what it was given`);
+        for (let i = 0; i < count; i++) await store.set(keys[i], values[i]);
+        if ((await store.get(keys[0])) === undefined) throw new Error(`${subject} did not keep what it was given`);
         stores.set(subject, store);
       } catch (error) {
         recorder.missing(subject, (error as Error).message);
@@ -178,9 +201,10 @@ async function measureTtlPeers(config: BenchConfig, recorder: Recorder, subjects
     }
     const ops = ['get', 'set'] as const;
     let written = 0;
-    const measure = (store: TtlStore, op: (typeof ops)[number], minMs: number): Promise<Timing> => (op === 'get'
-      ? timeLoopAsync((i) => store.get(keys[readable[i % readable.length]!]!), minMs)
-      : timeLoopAsync((i) => store.set(`new-${written++}`, values[i % values.length]), minMs));
+    const measure = (store: TtlStore, op: (typeof ops)[number], minMs: number): Promise<Timing> =>
+      op === 'get'
+        ? timeLoopAsync((i) => store.get(keys[readable[i % readable.length]]), minMs)
+        : timeLoopAsync((i) => store.set(`new-${written++}`, values[i % values.length]), minMs);
     for (const [, store] of stores) for (const op of ops) await measure(store, op, config.minMs / 4);
     const cases = [...stores.keys()].flatMap((subject) => ops.map((op) => [subject, op] as const));
     for (let round = 0; round < config.rounds; round++) {
@@ -193,8 +217,18 @@ async function measureTtlPeers(config: BenchConfig, recorder: Recorder, subjects
     for (const subject of stores.keys()) {
       const keyv = subject === 'keyv-sqlite';
       const key = (op: string): CaseKey => ({ group: 'ttl', subject, op, yardstick: keyv });
-      recorder.note(key('get'), 'via', keyv ? 'await keyv.get (entries set with a ttl of 1 h)' : "await stash.get (entries set with { ttl: '1h' })");
-      recorder.note(key('set'), 'via', keyv ? 'await keyv.set(key, value, 3_600_000), new keys' : "await stash.set(key, value, { ttl: '1h' }), new keys");
+      recorder.note(
+        key('get'),
+        'via',
+        keyv ? 'await keyv.get (entries set with a ttl of 1 h)' : "await stash.get (entries set with { ttl: '1h' })",
+      );
+      recorder.note(
+        key('set'),
+        'via',
+        keyv
+          ? 'await keyv.set(key, value, 3_600_000), new keys'
+          : "await stash.set(key, value, { ttl: '1h' }), new keys",
+      );
       recorder.note(key('get'), 'entries', count);
     }
   } finally {

@@ -12,6 +12,7 @@ import { memorySuite } from './memory.js';
 import { expirySuite } from './expiry.js';
 import { ttlServersSuite } from './ttl-servers.js';
 import { watchSuite } from './watch.js';
+import { keyvSuite } from './keyv.js';
 import { sequenceSuite } from './sequence.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
@@ -29,5 +30,6 @@ export const SUITES: readonly Suite[] = [
   expirySuite,
   ttlServersSuite,
   watchSuite,
+  keyvSuite,
   sequenceSuite,
 ];

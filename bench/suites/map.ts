@@ -76,16 +76,22 @@ export const mapSuite: Suite = {
       recorder.note({ group: `cpu-${ITEM_MS}ms`, subject: SUBJECT, op: '1-worker' }, 'iterations/item', iterations);
       const cpuCase = (numProc: number): Case => ({
         key: { group: `cpu-${ITEM_MS}ms`, subject: SUBJECT, op: numProc === 1 ? '1-worker' : `${numProc}-workers` },
-        measure: () => timeOnce(async () => {
-          const results = await stash.map(spin, cpuItems, { numProc, args: [iterations], force: true, progress: false }).all();
-          if (results.length !== cpuItems.length) throw new Error(`${results.length} results for ${cpuItems.length} items`);
-          return cpuItems.length;
-        }),
+        measure: () =>
+          timeOnce(async () => {
+            const results = await stash
+              .map(spin, cpuItems, { numProc, args: [iterations], force: true, progress: false })
+              .all();
+            if (results.length !== cpuItems.length)
+              throw new Error(`${results.length} results for ${cpuItems.length} items`);
+            return cpuItems.length;
+          }),
       });
 
       const cachedItems = Array.from({ length: CACHED_ITEMS }, (_, i) => i);
       const functionStash = stash.stashed(notComputed).stash;
-      await functionStash.update(cachedItems.map((item) => [[item], storedValue(item)] as [[number], { item: number; double: number }]));
+      await functionStash.update(
+        cachedItems.map((item) => [[item], storedValue(item)] as [[number], { item: number; double: number }]),
+      );
       const checkAllCached = (map: { progress: { cached: number; done: number } }) => {
         if (map.progress.cached !== CACHED_ITEMS || map.progress.done !== 0) {
           throw new Error(`expected ${CACHED_ITEMS} cached and none computed, got ${JSON.stringify(map.progress)}`);
@@ -94,22 +100,24 @@ export const mapSuite: Suite = {
       const cachedCases: Case[] = [
         {
           key: { group: 'cached-100k', subject: SUBJECT, op: 'all' },
-          measure: () => timeOnce(async () => {
-            const map = stash.map(notComputed, cachedItems, { progress: false });
-            await map.all();
-            checkAllCached(map);
-            return CACHED_ITEMS;
-          }),
+          measure: () =>
+            timeOnce(async () => {
+              const map = stash.map(notComputed, cachedItems, { progress: false });
+              await map.all();
+              checkAllCached(map);
+              return CACHED_ITEMS;
+            }),
         },
         {
           key: { group: 'cached-100k', subject: SUBJECT, op: 'for-await' },
-          measure: () => timeOnce(async () => {
-            const map = stash.map(notComputed, cachedItems, { progress: false });
-            let count = 0;
-            for await (const value of map) if (value !== undefined) count++;
-            checkAllCached(map);
-            return count;
-          }),
+          measure: () =>
+            timeOnce(async () => {
+              const map = stash.map(notComputed, cachedItems, { progress: false });
+              let count = 0;
+              for await (const value of map) if (value !== undefined) count++;
+              checkAllCached(map);
+              return count;
+            }),
         },
       ];
 

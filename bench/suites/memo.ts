@@ -45,9 +45,12 @@ async function measureMemo(config: BenchConfig, recorder: Recorder, root: string
   const { HashStash } = await import('../../src/index.js');
   const workload = config.small();
   const { keys, values, readOrder } = workload;
-  const byName = new Map(keys.map((key, i) => [key, values[i]!]));
+  const byName = new Map(keys.map((key, i) => [key, values[i]]));
   let computed = 0;
-  const smallRecordNamed = (name: string) => { computed++; return byName.get(name); };
+  const smallRecordNamed = (name: string) => {
+    computed++;
+    return byName.get(name);
+  };
 
   const stash = new HashStash({ root, engine: 'lmdb' });
   try {
@@ -55,21 +58,28 @@ async function measureMemo(config: BenchConfig, recorder: Recorder, root: string
     const cachedSync = stash.sync.stashed(smallRecordNamed);
     const functionStash = cached.stash;
     const view = functionStash.sync;
-    await functionStash.update(keys.map((key, i): [[string], SmallRecord] => [[key], values[i]!]));
+    await functionStash.update(keys.map((key, i): [[string], SmallRecord] => [[key], values[i]]));
     const argLists = keys.map((key) => [key] as [string]);
-    const probe = readOrder[0]!;
-    if (!isDeepStrictEqual(await cached(keys[probe]!), values[probe]) || !isDeepStrictEqual(cachedSync(keys[probe]!), values[probe])) {
+    const probe = readOrder[0];
+    if (
+      !isDeepStrictEqual(await cached(keys[probe]), values[probe]) ||
+      !isDeepStrictEqual(cachedSync(keys[probe]), values[probe])
+    ) {
       throw new Error(`the memoized call for ${keys[probe]} gave back a different record`);
     }
     if (computed !== 0) throw new Error('the memo computed instead of reading the entries written under its keys');
 
-    const at = (i: number) => readOrder[i % readOrder.length]!;
+    const at = (i: number) => readOrder[i % readOrder.length];
     const measure = (op: MemoOp, minMs: number): Timing | Promise<Timing> => {
       switch (op) {
-        case 'get': return timeLoopAsync((i) => functionStash.get(argLists[at(i)]!), minMs);
-        case 'run-hit': return timeLoopAsync((i) => cached(keys[at(i)]!), minMs);
-        case 'get-sync': return timeLoop((i) => view.get(argLists[at(i)]!), minMs);
-        case 'run-hit-sync': return timeLoop((i) => cachedSync(keys[at(i)]!), minMs);
+        case 'get':
+          return timeLoopAsync((i) => functionStash.get(argLists[at(i)]), minMs);
+        case 'run-hit':
+          return timeLoopAsync((i) => cached(keys[at(i)]), minMs);
+        case 'get-sync':
+          return timeLoop((i) => view.get(argLists[at(i)]), minMs);
+        case 'run-hit-sync':
+          return timeLoop((i) => cachedSync(keys[at(i)]), minMs);
       }
     };
     const key = (op: MemoOp): CaseKey => ({ group: 'small', subject: SUBJECT, op });
@@ -82,7 +92,8 @@ async function measureMemo(config: BenchConfig, recorder: Recorder, root: string
       }
       config.log(`  memo: round ${round + 1}/${config.rounds} done`);
     }
-    if (computed !== 0) throw new Error(`the memo computed ${computed} times during hit loops`);
+    // `as number`: TypeScript narrowed `computed` to 0 above and does not see the memo count it up since.
+    if (computed !== 0) throw new Error(`the memo computed ${computed as number} times during hit loops`);
     for (const op of OPS) recorder.note(key(op), 'via', VIA[op]);
     recorder.note(key('run-hit'), 'entries', keys.length);
   } finally {

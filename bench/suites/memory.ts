@@ -75,7 +75,8 @@ function startReader(workerData: object): Reader {
   worker.on('error', (error) => waiting.shift()?.({ error: String(error) } as never));
   return {
     worker,
-    next: () => (queue.length ? Promise.resolve(queue.shift() as never) : new Promise((resolve) => waiting.push(resolve))),
+    next: () =>
+      queue.length ? Promise.resolve(queue.shift() as never) : new Promise((resolve) => waiting.push(resolve)),
   };
 }
 
@@ -106,34 +107,59 @@ export const memorySuite: Suite = {
     const { HashStash, serialize, deserialize } = await import('../../src/index.js');
     const workload = config.small();
     const { keys, values, readOrder } = workload;
-    const readKeys = readOrder.map((index) => keys[index]!);
+    const readKeys = readOrder.map((index) => keys[index]);
     const root = makeTempRoot();
     const readers: Reader[] = [];
     const stash = new HashStash<string, unknown>({ root, name: 'bench', engine: 'memory' });
     try {
       const cases: { subject: string; op: string; measure: () => Timing | Promise<Timing> }[] = [];
-      const keyAt = (i: number) => readKeys[i % readKeys.length]!;
+      const keyAt = (i: number) => readKeys[i % readKeys.length];
       if (selected.has('memory')) {
         stash.sync.update(keys.map((key, i) => [key, values[i]] as const));
         const view = stash.sync;
-        cases.push({ subject: 'memory', op: 'get-sync', measure: () => timeLoop((i) => view.get(keyAt(i)), config.minMs) });
+        cases.push({
+          subject: 'memory',
+          op: 'get-sync',
+          measure: () => timeLoop((i) => view.get(keyAt(i)), config.minMs),
+        });
         const indexUrl = new URL('../../src/index.js', import.meta.url).href;
         for (let thread = 0; thread < 2; thread++) {
-          readers.push(startReader({ indexUrl, root, name: 'bench', keys: readKeys, offset: thread * Math.floor(readKeys.length / 2) }));
+          readers.push(
+            startReader({
+              indexUrl,
+              root,
+              name: 'bench',
+              keys: readKeys,
+              offset: thread * Math.floor(readKeys.length / 2),
+            }),
+          );
         }
         for (const reader of readers) {
           const ready = await reader.next();
           if (ready.error) throw new Error(ready.error);
         }
-        cases.push({ subject: 'memory', op: 'read-1-thread', measure: () => readTogether(readers.slice(0, 1), config.minMs) });
+        cases.push({
+          subject: 'memory',
+          op: 'read-1-thread',
+          measure: () => readTogether(readers.slice(0, 1), config.minMs),
+        });
         cases.push({ subject: 'memory', op: 'read-2-threads', measure: () => readTogether(readers, config.minMs) });
       }
       if (selected.has('js-map')) {
         const map = new Map<string, Uint8Array>(keys.map((key, i) => [key, serialize(values[i], 'hashstash')]));
-        cases.push({ subject: 'js-map', op: 'get-sync', measure: () => timeLoop((i) => deserialize(map.get(keyAt(i))!, 'hashstash'), config.minMs) });
-        recorder.note({ group: GROUP, subject: 'js-map', op: 'get-sync' }, 'via', 'deserialize(map.get(key), "hashstash")');
+        cases.push({
+          subject: 'js-map',
+          op: 'get-sync',
+          measure: () => timeLoop((i) => deserialize(map.get(keyAt(i))!, 'hashstash'), config.minMs),
+        });
+        recorder.note(
+          { group: GROUP, subject: 'js-map', op: 'get-sync' },
+          'via',
+          'deserialize(map.get(key), "hashstash")',
+        );
       }
-      if (selected.has('memory')) recorder.note({ group: GROUP, subject: 'memory', op: 'get-sync' }, 'via', 'stash.sync.get');
+      if (selected.has('memory'))
+        recorder.note({ group: GROUP, subject: 'memory', op: 'get-sync' }, 'via', 'stash.sync.get');
 
       for (const { measure } of cases) await measure();
       for (let round = 0; round < config.rounds; round++) {
@@ -144,7 +170,8 @@ export const memorySuite: Suite = {
         config.log(`  memory: round ${round + 1}/${config.rounds} done`);
       }
     } catch (error) {
-      for (const subject of SUBJECTS) if (selected.has(subject.name)) recorder.missing(subject.name, (error as Error).message);
+      for (const subject of SUBJECTS)
+        if (selected.has(subject.name)) recorder.missing(subject.name, (error as Error).message);
     } finally {
       await Promise.allSettled(readers.map((reader) => reader.worker.terminate()));
       await stash.clear().catch(() => {});

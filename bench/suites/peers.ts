@@ -5,7 +5,13 @@ import { diskUsage } from '../disk-usage.js';
 import { keepAwake } from '../keep-awake.js';
 import type { Timing } from '../measure.js';
 import { rotate } from '../measure.js';
-import { runPythonPeer, writeWorkloadFile, type PythonEngine, type PythonOp, type PythonSerializer } from '../python/peer.js';
+import {
+  runPythonPeer,
+  writeWorkloadFile,
+  type PythonEngine,
+  type PythonOp,
+  type PythonSerializer,
+} from '../python/peer.js';
 import { ensurePythonPeer } from '../python/setup.js';
 import type { CaseKey, Recorder } from '../recorder.js';
 import { serverUrl, startServers, stopServers } from '../servers.js';
@@ -65,9 +71,15 @@ const PYTHON_SERIALIZERS: readonly PythonSerializer[] = ['pickle', 'hashstash'];
 
 /** Every engine with each serializer, no compression; and the memoized-call hit in its fastest configuration. */
 const PYTHON_SUBJECTS: readonly PythonSubject[] = [
-  ...PYTHON_ENGINES.flatMap((engine) => PYTHON_SERIALIZERS.map((serializer) => ({
-    name: `python-${engine}-${serializer}`, engine, serializer, ops: ['set', 'get', 'iterate'] as PythonOp[], peers: [...new Set(['lmdb', engine])],
-  }))),
+  ...PYTHON_ENGINES.flatMap((engine) =>
+    PYTHON_SERIALIZERS.map((serializer) => ({
+      name: `python-${engine}-${serializer}`,
+      engine,
+      serializer,
+      ops: ['set', 'get', 'iterate'] as PythonOp[],
+      peers: [...new Set(['lmdb', engine])],
+    })),
+  ),
   // The memo suite's function: a record by its key; stash.run(record_named, key) over the keys it stored, all hits.
   { name: 'python-hashstash', engine: 'lmdb', serializer: 'pickle', ops: ['run-hit'], peers: ['lmdb'] },
 ];
@@ -90,7 +102,9 @@ export const peersSuite: Suite = {
 
   async run(config: BenchConfig, recorder: Recorder, selected: ReadonlySet<string>) {
     const stores = STORES.filter((store) => selected.has(store.name));
-    let pythonSubjects = PYTHON_SUBJECTS.filter((subject) => selected.has(subject.name) && (!config.quick || subject.serializer === 'pickle'));
+    let pythonSubjects = PYTHON_SUBJECTS.filter(
+      (subject) => selected.has(subject.name) && (!config.quick || subject.serializer === 'pickle'),
+    );
     let python: string | undefined;
     if (pythonSubjects.length) {
       const peer = ensurePythonPeer(config.log);
@@ -106,7 +120,8 @@ export const peersSuite: Suite = {
     const rounds = config.quick ? 1 : config.rounds;
     const dataFolder = makeTempRoot();
     const workloadFiles = new Map<string, string>();
-    if (python) for (const workload of workloads) workloadFiles.set(workload.name, writeWorkloadFile(workload, dataFolder));
+    if (python)
+      for (const workload of workloads) workloadFiles.set(workload.name, writeWorkloadFile(workload, dataFolder));
 
     type Case = { kind: 'node'; store: BenchStore } | { kind: 'python'; subject: PythonSubject };
     const cases: Case[] = [
@@ -114,27 +129,54 @@ export const peersSuite: Suite = {
       ...pythonSubjects.map((subject) => ({ kind: 'python' as const, subject })),
     ];
     const nameOf = (c: Case) => (c.kind === 'node' ? c.store.name : c.subject.name);
-    const serverOf = (c: Case) => (c.kind === 'node' ? c.store.server : c.subject.engine === 'redis' ? 'redis' : undefined);
+    const serverOf = (c: Case) =>
+      c.kind === 'node' ? c.store.server : c.subject.engine === 'redis' ? 'redis' : undefined;
     const runsOn = (c: Case, workload: Workload<unknown>) =>
       c.kind === 'node'
         ? onWorkload(c.store.workloads, workload.name)
         : workload.name === 'small' || (c.subject.engine !== 'redis' && !c.subject.ops.includes('run-hit'));
 
-    const runNode = async (store: BenchStore, workload: Workload<unknown>, root: string, minMs: number, round: number | undefined) => {
+    const runNode = async (
+      store: BenchStore,
+      workload: Workload<unknown>,
+      root: string,
+      minMs: number,
+      round: number | undefined,
+    ) => {
       const outcome = await runCase({
-        store, root, workload, minMs, fillMs: minMs * FILL_FACTOR, ops: NODE_OPS, singleWriteFactor: FILL_FACTOR, measureDisk: round === 0,
+        store,
+        root,
+        workload,
+        minMs,
+        fillMs: minMs * FILL_FACTOR,
+        ops: NODE_OPS,
+        singleWriteFactor: FILL_FACTOR,
+        measureDisk: round === 0,
       });
       if (round === undefined) return;
-      const key = (op: StoreOp): CaseKey => ({ group: workload.name, subject: store.name, op, yardstick: store.yardstick });
+      const key = (op: StoreOp): CaseKey => ({
+        group: workload.name,
+        subject: store.name,
+        op,
+        yardstick: store.yardstick,
+      });
       for (const [op, timing] of outcome.timings) record(recorder, key(op), round, timing);
       if (round === 0) {
         recorder.note(key(outcome.fillOp), 'entries', outcome.entries);
-        if (outcome.disk) recorder.note(key(outcome.fillOp), 'disk B/entry', Math.round(outcome.disk.allocatedBytes / outcome.stored));
-        for (const [op, via] of Object.entries(store.via ?? {})) if (outcome.timings.has(op as StoreOp)) recorder.note(key(op as StoreOp), 'via', via);
+        if (outcome.disk)
+          recorder.note(key(outcome.fillOp), 'disk B/entry', Math.round(outcome.disk.allocatedBytes / outcome.stored));
+        for (const [op, via] of Object.entries(store.via ?? {}))
+          if (outcome.timings.has(op as StoreOp)) recorder.note(key(op as StoreOp), 'via', via);
       }
     };
 
-    const runPython = async (subject: PythonSubject, workload: Workload<unknown>, root: string, minMs: number, round: number | undefined) => {
+    const runPython = async (
+      subject: PythonSubject,
+      workload: Workload<unknown>,
+      root: string,
+      minMs: number,
+      round: number | undefined,
+    ) => {
       const result = await runPythonPeer(python!, {
         engine: subject.engine,
         serializer: subject.serializer,
@@ -149,14 +191,28 @@ export const peersSuite: Suite = {
         ...(subject.engine === 'redis' ? { redisUrl: serverUrl('redis') } : {}),
       });
       if (round === undefined) return;
-      const key = (op: StoreOp | 'run-hit'): CaseKey => ({ group: workload.name, subject: subject.name, op, yardstick: true });
-      for (const [op, timing] of Object.entries(result.rounds[0] ?? {})) record(recorder, key(op as PythonOp), round, timing);
+      const key = (op: StoreOp | 'run-hit'): CaseKey => ({
+        group: workload.name,
+        subject: subject.name,
+        op,
+        yardstick: true,
+      });
+      for (const [op, timing] of Object.entries(result.rounds[0] ?? {}))
+        record(recorder, key(op as PythonOp), round, timing);
       if (round === 0) {
-        const first = subject.ops[0]!;
+        const first = subject.ops[0];
         recorder.note(key(first), 'entries', result.entries[0] ?? null);
-        recorder.note(key(first), 'via', `Python ${result.python}, hashstash ${result.hashstash}: ${subject.engine}, ${subject.serializer}, raw`);
+        recorder.note(
+          key(first),
+          'via',
+          `Python ${result.python}, hashstash ${result.hashstash}: ${subject.engine}, ${subject.serializer}, raw`,
+        );
         if (subject.ops.includes('set') && subject.engine !== 'redis' && result.paths[0] && result.entries[0]) {
-          recorder.note(key(first), 'disk B/entry', Math.round(diskUsage(result.paths[0]).allocatedBytes / result.entries[0]));
+          recorder.note(
+            key(first),
+            'disk B/entry',
+            Math.round(diskUsage(result.paths[0]).allocatedBytes / result.entries[0]),
+          );
         }
       }
     };
@@ -167,7 +223,14 @@ export const peersSuite: Suite = {
       const awake = serverOf(c) ? await keepAwake() : undefined;
       try {
         if (c.kind === 'node') await runNode(c.store, workload, root, minMs, round);
-        else await runPython(c.subject, workload, (mkdirSync(join(root, 'py'), { recursive: true }), join(root, 'py')), minMs, round);
+        else
+          await runPython(
+            c.subject,
+            workload,
+            (mkdirSync(join(root, 'py'), { recursive: true }), join(root, 'py')),
+            minMs,
+            round,
+          );
       } catch (error) {
         const phase = round === undefined ? 'warm-up' : `round ${round + 1}`;
         recorder.missing(nameOf(c), `${workload.name}, ${phase}: ${(error as Error).message}`);
@@ -178,7 +241,13 @@ export const peersSuite: Suite = {
     };
 
     try {
-      await startServers(cases.flatMap((c) => { const server = serverOf(c); return server ? [server] : []; }), config.log);
+      await startServers(
+        cases.flatMap((c) => {
+          const server = serverOf(c);
+          return server ? [server] : [];
+        }),
+        config.log,
+      );
       // A short warm-up of the Node stores (libraries loaded, code compiled), except in quick mode; each Python process
       // warms up its own way.
       for (const workload of config.quick ? [] : workloads) {

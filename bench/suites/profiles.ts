@@ -60,11 +60,18 @@ interface ProfileCase {
 }
 
 /** The stored value's size, header included (the key is not counted): what the codec and serializer decide. */
-function storedBytesPerEntry(p: Profile, workload: Workload<unknown>, apis: { codecs: CodecApi; serializers: SerializerApi; header: number }): number {
+function storedBytesPerEntry(
+  p: Profile,
+  workload: Workload<unknown>,
+  apis: { codecs: CodecApi; serializers: SerializerApi; header: number },
+): number {
   const sample = workload.values.slice(0, SIZE_SAMPLE);
   let total = 0;
   for (const value of sample) {
-    total += apis.header + apis.codecs.encode(apis.serializers.serialize(value, p.serializer), { compress: p.compress, b64: p.b64 }).byteLength;
+    total +=
+      apis.header +
+      apis.codecs.encode(apis.serializers.serialize(value, p.serializer), { compress: p.compress, b64: p.b64 })
+        .byteLength;
   }
   return Math.round(total / sample.length);
 }
@@ -99,7 +106,8 @@ const SUBJECTS = [...new Map([...fullGrid(), ...sweeps()].map((p) => [p.name, p]
 
 export const profilesSuite: Suite = {
   name: 'profiles',
-  title: 'Profiles: engine × serializer × codec through the facade (set, get, iterate, bytes and peak memory per entry)',
+  title:
+    'Profiles: engine × serializer × codec through the facade (set, get, iterate, bytes and peak memory per entry)',
   subjects: SUBJECTS.map(({ name }) => ({ name, yardstick: false })),
   figures: [],
 
@@ -108,14 +116,26 @@ export const profilesSuite: Suite = {
     const small = config.small() as Workload<unknown>;
     const large = config.large() as Workload<unknown>;
     const smallProfiles = pick(config.quick ? sweeps() : fullGrid());
-    const largeProfiles = pick(sweeps()).filter((p) => !SERVER_ENGINES[p.engine] && (!config.quick || isDefaultProfile(p)));
+    const largeProfiles = pick(sweeps()).filter(
+      (p) => !SERVER_ENGINES[p.engine] && (!config.quick || isDefaultProfile(p)),
+    );
     const cases: ProfileCase[] = [
       ...smallProfiles.map((profile) => ({
-        profile, store: storeFor(profile, profile.engine === 'pairtree' && !isDefaultProfile(profile) ? PAIRTREE_GRID_ENTRIES : undefined), workload: small,
-        rounds: config.quick ? 1 : Math.min(GRID_ROUNDS, config.rounds), minMs: config.minMs / 2,
+        profile,
+        store: storeFor(
+          profile,
+          profile.engine === 'pairtree' && !isDefaultProfile(profile) ? PAIRTREE_GRID_ENTRIES : undefined,
+        ),
+        workload: small,
+        rounds: config.quick ? 1 : Math.min(GRID_ROUNDS, config.rounds),
+        minMs: config.minMs / 2,
       })),
       ...largeProfiles.map((profile) => ({
-        profile, store: storeFor(profile), workload: large, rounds: config.quick ? 1 : config.rounds, minMs: config.minMs,
+        profile,
+        store: storeFor(profile),
+        workload: large,
+        rounds: config.quick ? 1 : config.rounds,
+        minMs: config.minMs,
       })),
     ];
     const [codecs, serializers, format] = await Promise.all([
@@ -126,7 +146,15 @@ export const profilesSuite: Suite = {
     for (const c of cases) {
       try {
         const bytes = storedBytesPerEntry(c.profile, c.workload, { codecs, serializers, header: format.HEADER_SIZE });
-        recorder.note({ group: c.workload.name, subject: c.profile.name, op: BULK_ENGINES.has(c.profile.engine) ? 'set-many' : 'set' }, 'stored B/entry', bytes);
+        recorder.note(
+          {
+            group: c.workload.name,
+            subject: c.profile.name,
+            op: BULK_ENGINES.has(c.profile.engine) ? 'set-many' : 'set',
+          },
+          'stored B/entry',
+          bytes,
+        );
       } catch (error) {
         recorder.missing(c.profile.name, `${c.workload.name}: ${(error as Error).message}`);
       }
@@ -137,7 +165,15 @@ export const profilesSuite: Suite = {
       const root = makeTempRoot();
       const awake = c.store.server ? await keepAwake() : undefined;
       try {
-        const outcome = await runCase({ store: c.store, root, workload, minMs, ops: OPS, singleWriteFactor: 0, measureDisk: round === 0 });
+        const outcome = await runCase({
+          store: c.store,
+          root,
+          workload,
+          minMs,
+          ops: OPS,
+          singleWriteFactor: 0,
+          measureDisk: round === 0,
+        });
         if (round !== undefined) recordOutcome(recorder, c, round, outcome);
       } catch (error) {
         const phase = round === undefined ? 'warm-up' : `round ${round + 1}`;
@@ -150,7 +186,10 @@ export const profilesSuite: Suite = {
     };
 
     try {
-      await startServers(cases.flatMap((c) => (c.store.server ? [c.store.server] : [])), config.log);
+      await startServers(
+        cases.flatMap((c) => (c.store.server ? [c.store.server] : [])),
+        config.log,
+      );
       // Warm-up: one short case per engine and workload, so no profile pays for loading a library or JIT compilation.
       const seen = new Set<string>();
       for (const c of cases) {
@@ -161,10 +200,14 @@ export const profilesSuite: Suite = {
       }
       const rounds = Math.max(...cases.map((c) => c.rounds), 0);
       for (let round = 0; round < rounds; round++) {
-        const inRound = rotate(cases.filter((each) => each.rounds > round), round);
+        const inRound = rotate(
+          cases.filter((each) => each.rounds > round),
+          round,
+        );
         for (const [index, c] of inRound.entries()) {
           await attempt(c, c.workload, c.minMs, round);
-          if ((index + 1) % 50 === 0) config.log(`  profiles: round ${round + 1}, ${index + 1}/${inRound.length} cases`);
+          if ((index + 1) % 50 === 0)
+            config.log(`  profiles: round ${round + 1}, ${index + 1}/${inRound.length} cases`);
         }
         config.log(`  profiles: round ${round + 1}/${rounds} done`);
       }

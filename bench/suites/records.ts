@@ -58,7 +58,12 @@ async function pass(stash: HashStash, op: Op, sampler?: RssSampler): Promise<num
   return count;
 }
 
-const key = (group: string, subject: Op, op: string): CaseKey => ({ group, subject, op, yardstick: subject === 'entries' });
+const key = (group: string, subject: Op, op: string): CaseKey => ({
+  group,
+  subject,
+  op,
+  yardstick: subject === 'entries',
+});
 
 const FIGURES: readonly FigureSpec[] = [
   {
@@ -91,9 +96,11 @@ export const recordsSuite: Suite = {
     const stash = new HashStash({ root, engine: 'lmdb' });
     try {
       config.log(`  records: writing ${count.toLocaleString('en-US')} entries`);
-      await stash.update((function* () {
-        for (let i = 0; i < count; i++) yield [`item-${String(i).padStart(7, '0')}`, valueAt(i)] as const;
-      })());
+      await stash.update(
+        (function* () {
+          for (let i = 0; i < count; i++) yield [`item-${String(i).padStart(7, '0')}`, valueAt(i)] as const;
+        })(),
+      );
       await pass(stash, 'entries'); // the untimed pass that maps the file in
       for (let round = 0; round < config.rounds; round++) {
         for (const op of rotate(ops, round)) {
@@ -108,8 +115,10 @@ export const recordsSuite: Suite = {
           const growthMB = (sampler.stop().growthMiB * MIB) / MB;
           recorder.sample(key('memory', op, 'peak-RSS-growth-MB'), round, { ops: Math.max(0.1, growthMB), seconds: 1 });
           const worst = recorder.noteOf(key('memory', op, 'peak-RSS-growth-MB'), 'worst growth MB');
-          if (typeof worst !== 'number' || growthMB > worst) recorder.note(key('memory', op, 'peak-RSS-growth-MB'), 'worst growth MB', Math.round(growthMB * 10) / 10);
-          if (op === 'iter-records') recorder.sample(key('memory', op, 'budget-MB'), round, { ops: BUDGET_MB, seconds: 1 });
+          if (typeof worst !== 'number' || growthMB > worst)
+            recorder.note(key('memory', op, 'peak-RSS-growth-MB'), 'worst growth MB', Math.round(growthMB * 10) / 10);
+          if (op === 'iter-records')
+            recorder.sample(key('memory', op, 'budget-MB'), round, { ops: BUDGET_MB, seconds: 1 });
         }
       }
       recorder.note(key('small', 'iter-records', 'iterate'), 'entries', count);

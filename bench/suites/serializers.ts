@@ -20,7 +20,7 @@ const json: SerializerSubject<string> = {
   name: 'JSON',
   yardstick: true,
   serialize: (value) => JSON.stringify(value),
-  deserialize: (text) => JSON.parse(text),
+  deserialize: (text) => JSON.parse(text) as unknown,
   byteLength: (text) => Buffer.byteLength(text),
 };
 
@@ -28,7 +28,7 @@ const nodeV8: SerializerSubject<Uint8Array> = {
   name: 'node:v8',
   yardstick: true,
   serialize: (value) => v8.serialize(value),
-  deserialize: (bytes) => v8.deserialize(bytes),
+  deserialize: (bytes) => v8.deserialize(bytes) as unknown,
   byteLength: (bytes) => bytes.byteLength,
 };
 
@@ -39,7 +39,8 @@ async function librarySubjects(recorder: Recorder, wanted: readonly SerializerNa
   try {
     api = await import('../../src/serializers/index.js');
   } catch (error) {
-    for (const name of wanted) recorder.missing(name, `src/serializers/index.js did not load: ${(error as Error).message}`);
+    for (const name of wanted)
+      recorder.missing(name, `src/serializers/index.js did not load: ${(error as Error).message}`);
     return [];
   }
   return wanted.map((name) => ({
@@ -59,7 +60,13 @@ interface Input {
 const OPS = ['serialize', 'deserialize', 'roundtrip'] as const;
 
 /** One case: a subject doing one op on one input, measured by a timed loop. */
-function measureCase(subject: SerializerSubject, input: Input, op: (typeof OPS)[number], serialized: unknown, minMs: number) {
+function measureCase(
+  subject: SerializerSubject,
+  input: Input,
+  op: (typeof OPS)[number],
+  serialized: unknown,
+  minMs: number,
+) {
   switch (op) {
     case 'serialize':
       return timeLoop(() => subject.serialize(input.value), minMs);
@@ -90,7 +97,10 @@ export const serializersSuite: Suite = {
   ],
 
   async run(config: BenchConfig, recorder: Recorder, selected: ReadonlySet<string>) {
-    const library = await librarySubjects(recorder, LIBRARY_SERIALIZERS.filter((name) => selected.has(name)));
+    const library = await librarySubjects(
+      recorder,
+      LIBRARY_SERIALIZERS.filter((name) => selected.has(name)),
+    );
     const subjects = [...library, json, nodeV8].filter((subject) => selected.has(subject.name));
     const inputs: Input[] = [
       { group: 'small', value: config.small().values[0] },
@@ -105,9 +115,15 @@ export const serializersSuite: Suite = {
         try {
           const representation = subject.serialize(input.value);
           const back = subject.deserialize(representation);
-          if (!isDeepStrictEqual(back, input.value)) throw new Error('the value read back differs from the one written');
+          if (!isDeepStrictEqual(back, input.value))
+            throw new Error('the value read back differs from the one written');
           serialized.set(`${input.group}/${subject.name}`, representation);
-          const key: CaseKey = { group: input.group, subject: subject.name, op: 'serialize', yardstick: subject.yardstick };
+          const key: CaseKey = {
+            group: input.group,
+            subject: subject.name,
+            op: 'serialize',
+            yardstick: subject.yardstick,
+          };
           recorder.note(key, 'bytes', subject.byteLength(representation));
           usable.push([subject, input]);
         } catch (error) {

@@ -10,7 +10,15 @@ import { keyvRedis } from '../stores/keyv-redis.js';
 import { lmdbJs, lmdbJsBinary, lmdbJsFlushed } from '../stores/lmdb-js.js';
 import { MONGO_ENTRIES, mongodbBson, mongodbJson } from '../stores/mongodb.js';
 import { plainFiles } from '../stores/plain-files.js';
-import { fill, readLoops, runInterleaved, runLoops, writeLoops, type InterleavedCase, type Measured } from '../store-loops.js';
+import {
+  fill,
+  readLoops,
+  runInterleaved,
+  runLoops,
+  writeLoops,
+  type InterleavedCase,
+  type Measured,
+} from '../store-loops.js';
 import type { BenchStore, OpenStore, StoreOp } from '../stores/store.js';
 import type { BenchConfig, FigureSpec, Suite } from '../suite.js';
 import { openWithTimeout } from '../case-runner.js';
@@ -31,7 +39,13 @@ const STORES: readonly BenchStore[] = [
   hashStashStore('lmdb', { fill: 'bulk' }),
   hashStashStore('sqlite', { fill: 'bulk' }),
   hashStashStore('redis', { fill: 'bulk', server: 'redis', workloads: ['small'] }),
-  hashStashStore('mongo', { fill: 'bulk', server: 'mongo', workloads: ['small'], entries: MONGO_ENTRIES, getConcurrent: false }),
+  hashStashStore('mongo', {
+    fill: 'bulk',
+    server: 'mongo',
+    workloads: ['small'],
+    entries: MONGO_ENTRIES,
+    getConcurrent: false,
+  }),
   plainFiles,
   lmdbJs,
   lmdbJsFlushed,
@@ -81,9 +95,14 @@ interface Opened {
  * closes them, records what each measured (also what came before a failure) and, in the first round, notes the disk
  * used and each op's writes. A store that fails is reported missing with the reason; the others go on.
  */
-async function runStoreCase({ stores, workload, count, minMs, round }: StoreCase, recorder: Recorder, roots: string[]): Promise<void> {
+async function runStoreCase(
+  { stores, workload, count, minMs, round }: StoreCase,
+  recorder: Recorder,
+  roots: string[],
+): Promise<void> {
   const phase = round === undefined ? 'warm-up' : `round ${round + 1}`;
-  const failed = (name: string, error: unknown) => recorder.missing(name, `${workload.name}, ${phase}: ${(error as Error).message}`);
+  const failed = (name: string, error: unknown) =>
+    recorder.missing(name, `${workload.name}, ${phase}: ${(error as Error).message}`);
   const open: Opened[] = [];
   const cases: InterleavedCase[] = [];
   try {
@@ -107,13 +126,18 @@ async function runStoreCase({ stores, workload, count, minMs, round }: StoreCase
       }
     }
     if (cases.length === 1) {
-      await runLoops(cases[0]!.loops, cases[0]!.measured).catch((error: unknown) => failed(cases[0]!.name, error));
+      await runLoops(cases[0].loops, cases[0].measured).catch((error: unknown) => failed(cases[0].name, error));
     } else if (cases.length > 1) {
       await runInterleaved(cases, SERVER_SLICES, failed);
     }
   } finally {
     for (const { store, opened, measured, fillOp } of open) {
-      const key = (op: StoreOp): CaseKey => ({ group: workload.name, subject: store.name, op, yardstick: store.yardstick });
+      const key = (op: StoreOp): CaseKey => ({
+        group: workload.name,
+        subject: store.name,
+        op,
+        yardstick: store.yardstick,
+      });
       if (round !== undefined) for (const [op, { timing }] of measured) recorder.sample(key(op), round, timing);
       try {
         await opened.close();
@@ -128,8 +152,13 @@ async function runStoreCase({ stores, workload, count, minMs, round }: StoreCase
 
 /** Measured after close, when engines have flushed (sqlite checkpoints its WAL, for one). */
 function noteFirstRound(
-  store: BenchStore, opened: OpenStore, workload: Workload<unknown>, measured: Measured,
-  fillKey: CaseKey, key: (op: StoreOp) => CaseKey, recorder: Recorder,
+  store: BenchStore,
+  opened: OpenStore,
+  workload: Workload<unknown>,
+  measured: Measured,
+  fillKey: CaseKey,
+  key: (op: StoreOp) => CaseKey,
+  recorder: Recorder,
 ): void {
   const entries = [...measured.values()].reduce((sum, { writes = 0 }) => sum + writes, 0);
   recorder.note(fillKey, 'JSON B/entry', Math.round(workload.jsonBytes / workload.keys.length));
@@ -199,12 +228,12 @@ const FIGURES: readonly FigureSpec[] = [
     target: 0.8,
   },
   {
-    name: 'lmdb 1,000 concurrent stash.set / lmdb-js 1,000 db.put fired together, the engine\'s commit settings (small)',
+    name: "lmdb 1,000 concurrent stash.set / lmdb-js 1,000 db.put fired together, the engine's commit settings (small)",
     numerator: [small('lmdb', 'set-concurrent')],
     denominator: [small('lmdb-js-flushed', 'set-concurrent')],
   },
   {
-    name: 'lmdb sequential await stash.set / lmdb-js sequential await db.put, the engine\'s commit settings (small)',
+    name: "lmdb sequential await stash.set / lmdb-js sequential await db.put, the engine's commit settings (small)",
     numerator: [small('lmdb', 'set')],
     denominator: [small('lmdb-js-flushed', 'set')],
   },
@@ -310,7 +339,8 @@ const FIGURES: readonly FigureSpec[] = [
 
 export const stashSuite: Suite = {
   name: 'stash',
-  title: 'Stores: the library through its facade, plain files written by hand, lmdb-js, better-sqlite3, ioredis, keyv and mongodb used directly',
+  title:
+    'Stores: the library through its facade, plain files written by hand, lmdb-js, better-sqlite3, ioredis, keyv and mongodb used directly',
   subjects: STORES.map(({ name, yardstick, peers }) => ({ name, yardstick, ...(peers ? { peers } : {}) })),
   figures: FIGURES,
 
@@ -325,13 +355,15 @@ export const stashSuite: Suite = {
     // A case per local store, and one per server holding all its stores (the engine and the libraries beside it).
     const groups: BenchStore[][] = [];
     for (const store of stores) {
-      const group = store.server ? groups.find((g) => g[0]!.server === store.server) : undefined;
+      const group = store.server ? groups.find((g) => g[0].server === store.server) : undefined;
       if (group) group.push(store);
       else groups.push([store]);
     }
     const attempt = async (group: readonly BenchStore[], storeCase: Omit<StoreCase, 'stores'>) => {
-      const runnable = group.filter((store) =>
-        !recorder.isMissing(store.name) && (!store.workloads || store.workloads.includes(storeCase.workload.name)));
+      const runnable = group.filter(
+        (store) =>
+          !recorder.isMissing(store.name) && (!store.workloads || store.workloads.includes(storeCase.workload.name)),
+      );
       if (runnable.length === 0) return;
       const awake = runnable.some((store) => store.server) ? await keepAwake() : undefined;
       try {
@@ -342,15 +374,21 @@ export const stashSuite: Suite = {
     };
 
     try {
-      await startServers(stores.flatMap((store) => (store.server ? [store.server] : [])), config.log);
+      await startServers(
+        stores.flatMap((store) => (store.server ? [store.server] : [])),
+        config.log,
+      );
       for (const workload of workloads) {
-        const count = (store: BenchStore) => Math.min(WARMUP_ENTRIES[workload.name], store.entries ?? Infinity, workload.keys.length);
-        for (const group of groups) await attempt(group, { workload, count, minMs: config.minMs / 4, round: undefined });
+        const count = (store: BenchStore) =>
+          Math.min(WARMUP_ENTRIES[workload.name], store.entries ?? Infinity, workload.keys.length);
+        for (const group of groups)
+          await attempt(group, { workload, count, minMs: config.minMs / 4, round: undefined });
       }
       for (let round = 0; round < config.rounds; round++) {
         for (const workload of workloads) {
           const count = (store: BenchStore) => Math.min(store.entries ?? Infinity, workload.keys.length);
-          for (const group of rotate(groups, round)) await attempt(group, { workload, count, minMs: config.minMs, round });
+          for (const group of rotate(groups, round))
+            await attempt(group, { workload, count, minMs: config.minMs, round });
         }
         config.log(`  stash: round ${round + 1}/${config.rounds} done`);
       }
@@ -358,7 +396,9 @@ export const stashSuite: Suite = {
       await stopServers();
       const start = performance.now();
       await removeTempRoots(roots);
-      config.log(`  stash: removed ${roots.length} temp folders in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+      config.log(
+        `  stash: removed ${roots.length} temp folders in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+      );
     }
   },
 };

@@ -27,9 +27,24 @@ const SUBJECTS: readonly Subject[] = [
 ];
 
 const FIGURES: readonly FigureSpec[] = [
-  { name: 'redis purgeExpired() of 100,000 expired entries (quick: 20,000): ≥ 20,000 entries/s', numerator: [`${GROUP}/redis/purge-expired`], denominator: [], target: 20_000 },
-  { name: 'redis sequential await stash.get, ttl on every entry / keyv + @keyv/redis await keyv.get, ttl on every entry (small)', numerator: [`${GROUP}/redis/get-ttl`], denominator: [`${GROUP}/keyv-redis/get-ttl`], target: 1 },
-  { name: 'redis sequential await stash.set with ttl / keyv + @keyv/redis await keyv.set with ttl (small)', numerator: [`${GROUP}/redis/set-ttl`], denominator: [`${GROUP}/keyv-redis/set-ttl`], target: 1 },
+  {
+    name: 'redis purgeExpired() of 100,000 expired entries (quick: 20,000): ≥ 20,000 entries/s',
+    numerator: [`${GROUP}/redis/purge-expired`],
+    denominator: [],
+    target: 20_000,
+  },
+  {
+    name: 'redis sequential await stash.get, ttl on every entry / keyv + @keyv/redis await keyv.get, ttl on every entry (small)',
+    numerator: [`${GROUP}/redis/get-ttl`],
+    denominator: [`${GROUP}/keyv-redis/get-ttl`],
+    target: 1,
+  },
+  {
+    name: 'redis sequential await stash.set with ttl / keyv + @keyv/redis await keyv.set with ttl (small)',
+    numerator: [`${GROUP}/redis/set-ttl`],
+    denominator: [`${GROUP}/keyv-redis/set-ttl`],
+    target: 1,
+  },
 ];
 
 type Stash = import('../../src/index.js').HashStash<string, unknown>;
@@ -60,11 +75,19 @@ async function openHashStash(root: string, url: string): Promise<TtlStore> {
     const engine = engineFactory('redis')({ path: stash.path, namespace, readonly: false, url, now: Date.now });
     const format = blobFormat({ serializer: 'hashstash', compress: 'lz4', b64: false, trustCode: false });
     set = (key, value) => engine.set(encodeKey(key), format.pack(value, Date.now() + TTL_MS));
-    close = async () => { await engine.close(); await stash.close(); };
+    close = async () => {
+      await engine.close();
+      await stash.close();
+    };
   }
   return {
-    subject: 'redis', set, get: (key) => stash.get(key),
-    async close() { await stash.clear(); await close(); },
+    subject: 'redis',
+    set,
+    get: (key) => stash.get(key),
+    async close() {
+      await stash.clear();
+      await close();
+    },
   };
 }
 
@@ -77,13 +100,21 @@ async function openKeyv(root: string, url: string): Promise<TtlStore> {
     set: (key, value) => keyv.set(key, value, TTL_MS),
     get: (key) => keyv.get(key),
     async close() {
-      try { await keyv.clear(); } finally { await keyv.disconnect(); }
+      try {
+        await keyv.clear();
+      } finally {
+        await keyv.disconnect();
+      }
     },
   };
 }
 
 /** Times `op` on each store in SLICES slices that take turns; the sums per store. */
-async function interleaved(stores: readonly TtlStore[], op: (store: TtlStore, index: number) => Promise<unknown>, minMs: number): Promise<Map<TtlStore, Timing>> {
+async function interleaved(
+  stores: readonly TtlStore[],
+  op: (store: TtlStore, index: number) => Promise<unknown>,
+  minMs: number,
+): Promise<Map<TtlStore, Timing>> {
   const totals = new Map(stores.map((store) => [store, { ops: 0, seconds: 0 }]));
   const next = new Map(stores.map((store) => [store, 0]));
   for (let slice = 0; slice < SLICES; slice++) {
@@ -109,9 +140,11 @@ async function purgeRound(url: string, root: string, count: number, round: numbe
   try {
     await engine.clear();
     const value = format.pack({ id: 1, name: 'expired entry', tags: ['a', 'b'] }, clock.now + 1);
-    await engine.setMany((function* () {
-      for (let i = 0; i < count; i++) yield [Buffer.from(`key-${i}`), value] as [Uint8Array, Uint8Array];
-    })());
+    await engine.setMany(
+      (function* () {
+        for (let i = 0; i < count; i++) yield [Buffer.from(`key-${i}`), value] as [Uint8Array, Uint8Array];
+      })(),
+    );
     clock.now += 10;
     collectGarbage();
     const timing = await timeOnce(() => engine.purgeExpired!());
@@ -144,13 +177,16 @@ export const ttlServersSuite: Suite = {
         return;
       }
       const { keys, values, readOrder } = config.small();
-      for (const [name, open] of [['redis', openHashStash], ['keyv-redis', openKeyv]] as const) {
+      for (const [name, open] of [
+        ['redis', openHashStash],
+        ['keyv-redis', openKeyv],
+      ] as const) {
         if (!selected.has(name)) continue;
         const root = makeTempRoot();
         roots.push(root);
         try {
           const store = await open(root, url);
-          for (let i = 0; i < keys.length; i++) await store.set(keys[i]!, values[i]);
+          for (let i = 0; i < keys.length; i++) await store.set(keys[i], values[i]);
           stores.push(store);
         } catch (error) {
           recorder.missing(name, (error as Error).message);
@@ -167,11 +203,21 @@ export const ttlServersSuite: Suite = {
         }
         if (stores.length === 0) continue;
         collectGarbage();
-        const gets = await interleaved(stores, (store, i) => store.get(keys[readOrder[i % readOrder.length]!]!), config.minMs);
-        for (const [store, timing] of gets) recorder.sample({ group: GROUP, subject: store.subject, op: 'get-ttl' }, round, timing);
+        const gets = await interleaved(
+          stores,
+          (store, i) => store.get(keys[readOrder[i % readOrder.length]]),
+          config.minMs,
+        );
+        for (const [store, timing] of gets)
+          recorder.sample({ group: GROUP, subject: store.subject, op: 'get-ttl' }, round, timing);
         collectGarbage();
-        const sets = await interleaved(stores, (store, i) => store.set(`new-${round}-${i}`, values[i % values.length]), config.minMs);
-        for (const [store, timing] of sets) recorder.sample({ group: GROUP, subject: store.subject, op: 'set-ttl' }, round, timing);
+        const sets = await interleaved(
+          stores,
+          (store, i) => store.set(`new-${round}-${i}`, values[i % values.length]),
+          config.minMs,
+        );
+        for (const [store, timing] of sets)
+          recorder.sample({ group: GROUP, subject: store.subject, op: 'set-ttl' }, round, timing);
       }
     } finally {
       await awake.stop();

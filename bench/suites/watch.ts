@@ -53,16 +53,21 @@ await stash.close();
 
 function runWriter(options: object, count: number): Promise<void> {
   const indexUrl = new URL('../../src/index.js', import.meta.url).href;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', WRITER, indexUrl, JSON.stringify({ options, count, spacing: SPACING_MS })], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', WRITER, indexUrl, JSON.stringify({ options, count, spacing: SPACING_MS })],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`the writer exited with ${code}`))));
   });
 }
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /** One round on one engine: [p50, p99, changes seen, missed]. */
 async function measure(options: Record<string, unknown>, count: number): Promise<[number, number, number, number]> {
@@ -85,7 +90,9 @@ async function measure(options: Record<string, unknown>, count: number): Promise
       }
     })();
     await runWriter(options, count);
-    const timeout = new Promise<void>((_, reject) => setTimeout(() => reject(new Error('the last change never arrived')), 30_000).unref());
+    const timeout = new Promise<void>((_, reject) =>
+      setTimeout(() => reject(new Error('the last change never arrived')), 30_000).unref(),
+    );
     await Promise.race([reading, timeout]);
   } finally {
     controller.abort();
@@ -113,7 +120,15 @@ export const watchSuite: Suite = {
         try {
           const root = makeTempRoot();
           roots.push(root);
-          runnable.push({ engine, options: { root, name: 'watch-latency', engine, ...(engine === 'redis' ? { url: serverUrl('redis') } : {}) } });
+          runnable.push({
+            engine,
+            options: {
+              root,
+              name: 'watch-latency',
+              engine,
+              ...(engine === 'redis' ? { url: serverUrl('redis') } : {}),
+            },
+          });
         } catch (error) {
           recorder.missing(`watch-${engine}`, (error as Error).message);
         }
@@ -130,7 +145,9 @@ export const watchSuite: Suite = {
             recorder.note({ group: GROUP, subject, op: 'p50-ms' }, 'sets', count);
             if (round === 0) recorder.note({ group: GROUP, subject, op: 'p50-ms' }, 'changes seen (round 1)', seen);
             if (missed) recorder.note({ group: GROUP, subject, op: 'p50-ms' }, 'missed', missed);
-            config.log(`  watch ${engine}: round ${round + 1}: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${seen} changes`);
+            config.log(
+              `  watch ${engine}: round ${round + 1}: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms over ${seen} changes`,
+            );
           } catch (error) {
             recorder.missing(subject, (error as Error).message);
           }

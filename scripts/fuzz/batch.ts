@@ -16,7 +16,7 @@ export interface BatchRequest {
   readonly progressFile: string;
 }
 
-const request = JSON.parse(process.argv[2]!) as BatchRequest;
+const request = JSON.parse(process.argv[2]) as BatchRequest;
 const progress = openSync(request.progressFile, 'r+');
 const index = Buffer.alloc(8);
 const tally = await runFuzz({

@@ -4,7 +4,13 @@ import { getCodec } from '../../src/codecs/index.js';
 import { getSerializer } from '../../src/serializers/index.js';
 import { codecName, CODECS, configName, SERIALIZERS, type Config, type Corpus, type Sample } from './corpus.js';
 import {
-  BLOB_MUTATIONS, BYTE_MUTATIONS, corruptBodyKeepingCrc, corruptHeader, corruptSerialized, garbageBody, mutateBytes, type ByteMutation,
+  BLOB_MUTATIONS,
+  BYTE_MUTATIONS,
+  corruptBodyKeepingCrc,
+  corruptHeader,
+  corruptSerialized,
+  garbageBody,
+  mutateBytes,
   type Mutation,
 } from './mutations.js';
 import { Random } from './random.js';
@@ -22,7 +28,11 @@ export type TargetName = 'deserialize' | 'decode' | 'decodeValue' | 'decodeKey' 
 export const TARGETS: readonly TargetName[] = ['deserialize', 'decode', 'decodeValue', 'decodeKey', 'get'];
 
 const TARGET_WEIGHTS: readonly (readonly [TargetName, number])[] = [
-  ['decodeValue', 30], ['get', 15], ['deserialize', 25], ['decode', 20], ['decodeKey', 10],
+  ['decodeValue', 30],
+  ['get', 15],
+  ['deserialize', 25],
+  ['decode', 20],
+  ['decodeKey', 10],
 ];
 
 export interface FuzzCase {
@@ -60,19 +70,36 @@ export function makeCase(corpus: Corpus, seed: number, index: number): FuzzCase 
     case 'deserialize': {
       const serializer = random.pick(SERIALIZERS);
       const samples = corpus.serialized.get(serializer)!;
-      return { ...base, settings: serializer, serializer, ...bytesCase(random, samples, prefixOf(serializer)), crcChecked: false };
+      return {
+        ...base,
+        settings: serializer,
+        serializer,
+        ...bytesCase(random, samples, prefixOf(serializer)),
+        crcChecked: false,
+      };
     }
     case 'decode': {
       const codec = { compress: random.pick(CODECS), b64: random.chance(0.3) };
       const samples = corpus.encoded.get(codecName(codec.compress, codec.b64))!;
-      return { ...base, settings: codecName(codec.compress, codec.b64), codec, ...bytesCase(random, samples, new Uint8Array(0)), crcChecked: false };
+      return {
+        ...base,
+        settings: codecName(codec.compress, codec.b64),
+        codec,
+        ...bytesCase(random, samples, new Uint8Array(0)),
+        crcChecked: false,
+      };
     }
     case 'decodeKey':
       return { ...base, settings: 'key', ...bytesCase(random, corpus.keys, new Uint8Array(0)), crcChecked: false };
     case 'decodeValue':
     case 'get': {
       const config = random.pick(corpus.configs);
-      return { ...base, settings: configName(config), config, ...blobCase(random, corpus.blobs.get(configName(config))!, config) };
+      return {
+        ...base,
+        settings: configName(config),
+        config,
+        ...blobCase(random, corpus.blobs.get(configName(config))!, config),
+      };
     }
   }
 }
@@ -90,11 +117,21 @@ function bytesCase(random: Random, samples: readonly Sample[], randomPrefix: Uin
   }
   const other = random.pick(samples);
   const bytes = mutateBytes(random, sample.bytes, mutation, other.bytes);
-  return { source: sample.label, mutation, bytes, original: { value: sample.original }, otherOriginal: { value: other.original } };
+  return {
+    source: sample.label,
+    mutation,
+    bytes,
+    original: { value: sample.original },
+    otherOriginal: { value: other.original },
+  };
 }
 
 /** An input for a blob entry point; for b64 stashes half are mutated inside the base64, half as stored text. */
-function blobCase(random: Random, samples: readonly Sample[], config: Config): Made & Pick<FuzzCase, 'crcChecked' | 'inner'> {
+function blobCase(
+  random: Random,
+  samples: readonly Sample[],
+  config: Config,
+): Made & Pick<FuzzCase, 'crcChecked' | 'inner'> {
   const sample = random.pick(samples);
   const otherSample = random.pick(samples);
   const other = otherSample.bytes;
@@ -116,7 +153,14 @@ function blobCase(random: Random, samples: readonly Sample[], config: Config): M
     case 'header':
       return { source: sample.label, mutation, inner, bytes: close(corruptHeader(random, blob)), original, crcChecked };
     case 'crc-recomputed':
-      return { source: sample.label, mutation, inner, bytes: close(corruptBodyKeepingCrc(random, blob, open(other))), original, crcChecked };
+      return {
+        source: sample.label,
+        mutation,
+        inner,
+        bytes: close(corruptBodyKeepingCrc(random, blob, open(other))),
+        original,
+        crcChecked,
+      };
     case 'garbage-body':
       return { source: sample.label, mutation, inner, bytes: close(garbageBody(random, blob)), crcChecked };
     case 'recompressed': {
@@ -124,8 +168,16 @@ function blobCase(random: Random, samples: readonly Sample[], config: Config): M
       return { source: sample.label, mutation, inner, bytes: close(bytes), original, crcChecked };
     }
     default: {
-      const bytes = mutateBytes(random, blob, mutation as ByteMutation, open(other));
-      return { source: sample.label, mutation, inner, bytes: close(bytes), original, otherOriginal: { value: otherSample.original }, crcChecked };
+      const bytes = mutateBytes(random, blob, mutation, open(other));
+      return {
+        source: sample.label,
+        mutation,
+        inner,
+        bytes: close(bytes),
+        original,
+        otherOriginal: { value: otherSample.original },
+        crcChecked,
+      };
     }
   }
 }

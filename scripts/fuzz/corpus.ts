@@ -35,11 +35,17 @@ export interface Corpus {
 export const SERIALIZERS: readonly SerializerName[] = ['hashstash', 'devalue', 'v8'];
 export const CODECS: readonly CompressName[] = ['lz4', 'zlib', 'gzip', 'brotli', 'raw'];
 
-export const configName = ({ serializer, compress, b64 }: Config): string => `${serializer}.${compress}${b64 ? '+b64' : ''}`;
+export const configName = ({ serializer, compress, b64 }: Config): string =>
+  `${serializer}.${compress}${b64 ? '+b64' : ''}`;
 export const codecName = (compress: CompressName, b64: boolean): string => `${compress}${b64 ? '+b64' : ''}`;
 
 export function formatOf({ serializer, compress, b64 }: Config): BlobFormat {
-  return new BlobFormat({ serializer: getSerializer(serializer), codec: getCodec(compress), base64: b64 ? base64Codec : null, trustCode: false });
+  return new BlobFormat({
+    serializer: getSerializer(serializer),
+    codec: getCodec(compress),
+    base64: b64 ? base64Codec : null,
+    trustCode: false,
+  });
 }
 
 /** Values of every kind the serializers carry, small and large, compressible and not. */
@@ -54,7 +60,10 @@ function values(): Record<string, unknown> {
     rich: {
       text: 'the quick brown fox jumps over the lazy dog; '.repeat(40),
       when: new Date('2024-05-01T12:34:56.789Z'),
-      counts: new Map<unknown, unknown>([['x', 1], [2, 'two']]),
+      counts: new Map<unknown, unknown>([
+        ['x', 1],
+        [2, 'two'],
+      ]),
       members: new Set(['a', 'b', 3]),
       big: 12345678901234567890n,
       floats: new Float64Array([1.5, -2.25, Math.PI]),
@@ -67,8 +76,16 @@ function values(): Record<string, unknown> {
     binary: new Random(1, 1).bytes(600),
     typed: { f: new Float32Array([1.5, -2.25]), i: new Int32Array([1, -1, 2 ** 31 - 1]), u: new Uint8Array([0, 255]) },
     special: [undefined, NaN, -0, Infinity, -Infinity, 12345678901234567890n, null, true, new Date(0), /re+/gi],
-    collections: { map: new Map<unknown, unknown>([['x', 1], [2, 'two'], [{ k: 1 }, [1]]]), set: new Set(['a', 3, null]) },
+    collections: {
+      map: new Map<unknown, unknown>([
+        ['x', 1],
+        [2, 'two'],
+        [{ k: 1 }, [1]],
+      ]),
+      set: new Set(['a', 3, null]),
+    },
     error: new Error('boom', { cause: new TypeError('inner') }),
+    // eslint-disable-next-line no-sparse-arrays -- a hole is one of the shapes the fuzzer must carry
     sparse: [1, , 3],
     shared: { a: shared, b: shared, cycle },
     string: 'just a string',
@@ -78,8 +95,19 @@ function values(): Record<string, unknown> {
 }
 
 const KEYS: readonly unknown[] = [
-  'plain', 'unicode ✓ key', 42, -1.5, null, true, 12n, new Date(0), ['a', 1], { b: 2, a: [1, 2] },
-  new Map([[1, 'x']]), new Set([3, 1]), { nested: { deep: [new Set(['s'])] } },
+  'plain',
+  'unicode ✓ key',
+  42,
+  -1.5,
+  null,
+  true,
+  12n,
+  new Date(0),
+  ['a', 1],
+  { b: 2, a: [1, 2] },
+  new Map([[1, 'x']]),
+  new Set([3, 1]),
+  { nested: { deep: [new Set(['s'])] } },
 ];
 
 /** Every valid sample, built once per process. Values a serializer cannot carry (v8 and functions) are left out. */
@@ -114,11 +142,21 @@ export function buildCorpus(): Corpus {
   const encoded = new Map<string, Sample[]>();
   const inputs: [string, Uint8Array][] = [
     ['empty', new Uint8Array(0)],
-    ...(['small', 'rich', 'records', 'binary'] as const).map((label): [string, Uint8Array] => [label, serialize(all[label])]),
+    ...(['small', 'rich', 'records', 'binary'] as const).map((label): [string, Uint8Array] => [
+      label,
+      serialize(all[label]),
+    ]),
   ];
   for (const compress of CODECS) {
     for (const b64 of [false, true]) {
-      encoded.set(codecName(compress, b64), inputs.map(([label, input]) => ({ label, bytes: encode(input, { compress, b64 }), original: Buffer.from(input) })));
+      encoded.set(
+        codecName(compress, b64),
+        inputs.map(([label, input]) => ({
+          label,
+          bytes: encode(input, { compress, b64 }),
+          original: Buffer.from(input),
+        })),
+      );
     }
   }
 

@@ -24,17 +24,36 @@ import type { Random } from './random.js';
  *                   serializer through a valid compressed stream
  */
 export type Mutation =
-  | 'random' | 'truncate' | 'bit-flip' | 'overwrite' | 'insert' | 'delete' | 'splice'
-  | 'header' | 'crc-recomputed' | 'garbage-body' | 'recompressed';
+  | 'random'
+  | 'truncate'
+  | 'bit-flip'
+  | 'overwrite'
+  | 'insert'
+  | 'delete'
+  | 'splice'
+  | 'header'
+  | 'crc-recomputed'
+  | 'garbage-body'
+  | 'recompressed';
 
 export type ByteMutation = Exclude<Mutation, 'header' | 'crc-recomputed' | 'garbage-body' | 'recompressed'>;
 
 export const BYTE_MUTATIONS: readonly (readonly [ByteMutation, number])[] = [
-  ['random', 5], ['truncate', 15], ['bit-flip', 25], ['overwrite', 15], ['insert', 8], ['delete', 8], ['splice', 5],
+  ['random', 5],
+  ['truncate', 15],
+  ['bit-flip', 25],
+  ['overwrite', 15],
+  ['insert', 8],
+  ['delete', 8],
+  ['splice', 5],
 ];
 
 export const BLOB_MUTATIONS: readonly (readonly [Mutation, number])[] = [
-  ...BYTE_MUTATIONS, ['header', 12], ['crc-recomputed', 20], ['garbage-body', 6], ['recompressed', 15],
+  ...BYTE_MUTATIONS,
+  ['header', 12],
+  ['crc-recomputed', 20],
+  ['garbage-body', 6],
+  ['recompressed', 15],
 ];
 
 const INTERESTING_BYTES = [0x00, 0xff, 0x7f, 0x80, 0x20];
@@ -49,7 +68,7 @@ export function mutateBytes(random: Random, bytes: Uint8Array, kind: ByteMutatio
     case 'bit-flip': {
       if (length === 0) return random.bytes(1);
       const copy = Buffer.from(bytes);
-      for (let flips = random.between(1, 8); flips > 0; flips--) copy[random.below(length)]! ^= 1 << random.below(8);
+      for (let flips = random.between(1, 8); flips > 0; flips--) copy[random.below(length)] ^= 1 << random.below(8);
       return copy;
     }
     case 'overwrite': {
@@ -63,7 +82,10 @@ export function mutateBytes(random: Random, bytes: Uint8Array, kind: ByteMutatio
     case 'insert': {
       const at = random.below(length + 1);
       const start = random.below(length + 1);
-      const inserted = random.chance(0.5) || length === 0 ? random.bytes(random.between(1, 64)) : bytes.subarray(start, start + random.between(1, 64));
+      const inserted =
+        random.chance(0.5) || length === 0
+          ? random.bytes(random.between(1, 64))
+          : bytes.subarray(start, start + random.between(1, 64));
       return Buffer.concat([bytes.subarray(0, at), inserted, bytes.subarray(at)]);
     }
     case 'delete': {
@@ -72,7 +94,10 @@ export function mutateBytes(random: Random, bytes: Uint8Array, kind: ByteMutatio
       return Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + random.between(1, 64))]);
     }
     case 'splice':
-      return Buffer.concat([bytes.subarray(0, random.below(length + 1)), other.subarray(random.below(other.length + 1))]);
+      return Buffer.concat([
+        bytes.subarray(0, random.below(length + 1)),
+        other.subarray(random.below(other.length + 1)),
+      ]);
   }
 }
 
@@ -82,22 +107,24 @@ export function corruptHeader(random: Random, blob: Uint8Array): Uint8Array {
   if (copy.length < HEADER_SIZE) return copy;
   switch (random.below(6)) {
     case 0: // flags: bit 0 says the body is uncompressed, bit 1 that the blob was base64-encoded, the rest are unused
-      copy[5]! ^= 1 << random.below(8);
+      copy[5] ^= 1 << random.below(8);
       break;
     case 1:
       copy[2] = random.pick([0, 2, 0xff]);
       break;
     case 2:
-      copy[random.between(3, 4)] = random.chance(0.5) ? random.pick([0x68, 0x64, 0x76, 0x6c, 0x7a, 0x67, 0x62, 0x72, 0x36]) : random.below(256);
+      copy[random.between(3, 4)] = random.chance(0.5)
+        ? random.pick([0x68, 0x64, 0x76, 0x6c, 0x7a, 0x67, 0x62, 0x72, 0x36])
+        : random.below(256);
       break;
     case 3:
-      copy[random.below(2)]! ^= 1 << random.below(8);
+      copy[random.below(2)] ^= 1 << random.below(8);
       break;
     case 4:
       copy.writeUInt32LE((copy.readUInt32LE(6) + random.pick([-1, 1, 2 ** 31, 2 ** 32 - 1])) >>> 0, 6);
       break;
     default:
-      copy[random.between(10, 13)]! ^= 1 << random.below(8);
+      copy[random.between(10, 13)] ^= 1 << random.below(8);
   }
   return copy;
 }
@@ -120,7 +147,7 @@ export function corruptBodyKeepingCrc(random: Random, blob: Uint8Array, other: U
 /** The sample's header (ids, and flags perhaps with the uncompressed bit flipped) over random bytes, sealed. */
 export function garbageBody(random: Random, blob: Uint8Array): Uint8Array {
   const head = Buffer.from(blob.subarray(0, 6));
-  if (head.length === 6 && random.chance(0.5)) head[5]! ^= 1;
+  if (head.length === 6 && random.chance(0.5)) head[5] ^= 1;
   return sealed(head, random.bytes(random.length(4096)));
 }
 
@@ -134,13 +161,13 @@ export function corruptSerialized(random: Random, blob: Uint8Array, codec: Codec
     const kind = random.weighted(BYTE_MUTATIONS.filter(([name]) => name !== 'random'));
     changed = mutateBytes(random, serializedIn(blob, codec), kind, serializedIn(other, codec));
   }
-  return sealed(blob.subarray(0, 6), blob[5]! & FLAG_UNCOMPRESSED ? changed : codec.encode(changed));
+  return sealed(blob.subarray(0, 6), blob[5] & FLAG_UNCOMPRESSED ? changed : codec.encode(changed));
 }
 
 /** The serializer's output inside a valid blob. */
 function serializedIn(blob: Uint8Array, codec: Codec): Uint8Array {
   const body = blob.subarray(HEADER_SIZE);
-  return blob[5]! & FLAG_UNCOMPRESSED ? body : codec.decode(body);
+  return blob[5] & FLAG_UNCOMPRESSED ? body : codec.decode(body);
 }
 
 /** The first six header bytes, then the body's length and crc32, then the body. */

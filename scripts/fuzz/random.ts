@@ -45,7 +45,7 @@ export class Random {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)]!;
+    return items[this.below(items.length)];
   }
 
   /** One of the choices, each as likely as its weight. */
@@ -57,7 +57,7 @@ export class Random {
       if (at < weight) return choice;
       at -= weight;
     }
-    return choices[choices.length - 1]![0];
+    return choices[choices.length - 1][0];
   }
 
   /** A length up to `max`, small ones far likelier: evenly spread over the powers of two. */

@@ -7,10 +7,10 @@ const number = (n: number): string => n.toLocaleString('en-US');
 export function formatTally(tally: Tally): string {
   const widths = OUTCOMES.map((outcome) => Math.max(outcome.length, number(tally.outcomes[outcome]).length));
   const row = (label: string, counts: Counts) =>
-    label.padEnd(12) + OUTCOMES.map((outcome, i) => number(counts[outcome]).padStart(widths[i]! + 2)).join('');
+    label.padEnd(12) + OUTCOMES.map((outcome, i) => number(counts[outcome]).padStart(widths[i] + 2)).join('');
   const lines = [
     `seed ${tally.seed}, ${number(tally.inputs)} inputs`,
-    ''.padEnd(12) + OUTCOMES.map((outcome, i) => outcome.padStart(widths[i]! + 2)).join(''),
+    ''.padEnd(12) + OUTCOMES.map((outcome, i) => outcome.padStart(widths[i] + 2)).join(''),
     ...TARGETS.map((target) => row(target, tally.byTarget[target])),
     row('total', tally.outcomes),
     `failures: ${FAILURES.map((outcome) => `${tally.outcomes[outcome]} ${outcome}`).join(', ')}`,
@@ -24,11 +24,13 @@ export function formatTally(tally: Tally): string {
 /** Each failing input: what it was, what happened, its first bytes, and how to run it again alone. */
 export function formatFailures(failures: readonly FailureReport[]): string {
   return failures
-    .map((failure) => [
-      `#${failure.index} ${failure.outcome}: ${failure.target} ${failure.settings}, ${failure.mutation} of "${failure.source}"`,
-      `  ${failure.detail}`,
-      `  ${failure.length} bytes: ${failure.hex}${failure.length * 2 > failure.hex.length ? '…' : ''}`,
-      `  replay: npm run fuzz -- --seed ${failure.seed} --replay ${failure.index}`,
-    ].join('\n'))
+    .map((failure) =>
+      [
+        `#${failure.index} ${failure.outcome}: ${failure.target} ${failure.settings}, ${failure.mutation} of "${failure.source}"`,
+        `  ${failure.detail}`,
+        `  ${failure.length} bytes: ${failure.hex}${failure.length * 2 > failure.hex.length ? '…' : ''}`,
+        `  replay: npm run fuzz -- --seed ${failure.seed} --replay ${failure.index}`,
+      ].join('\n'),
+    )
     .join('\n');
 }

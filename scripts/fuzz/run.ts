@@ -40,14 +40,19 @@ interface Options {
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
-      inputs: { type: 'string' }, seed: { type: 'string' }, batch: { type: 'string' }, jobs: { type: 'string' },
-      'max-failures': { type: 'string' }, replay: { type: 'string' },
+      inputs: { type: 'string' },
+      seed: { type: 'string' },
+      batch: { type: 'string' },
+      jobs: { type: 'string' },
+      'max-failures': { type: 'string' },
+      replay: { type: 'string' },
     },
   });
   const integer = (name: string, text: string | undefined, fallback: number, min: number): number => {
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < min) throw new Error(`--${name} takes an integer of at least ${min}, got ${JSON.stringify(text)}`);
+    if (!Number.isSafeInteger(value) || value < min)
+      throw new Error(`--${name} takes an integer of at least ${min}, got ${JSON.stringify(text)}`);
     return value;
   };
   return {
@@ -65,8 +70,11 @@ async function main(): Promise<void> {
   if (options.replay !== undefined) return replay(options.seed, options.replay);
   const total = emptyTally(options.seed);
   const queue: [number, number][] = [];
-  for (let start = 0; start < options.inputs; start += options.batch) queue.push([start, Math.min(options.inputs, start + options.batch)]);
-  console.log(`fuzzing ${options.inputs.toLocaleString('en-US')} inputs with seed ${options.seed}: batches of ${options.batch}, ${options.jobs} at a time`);
+  for (let start = 0; start < options.inputs; start += options.batch)
+    queue.push([start, Math.min(options.inputs, start + options.batch)]);
+  console.log(
+    `fuzzing ${options.inputs.toLocaleString('en-US')} inputs with seed ${options.seed}: batches of ${options.batch}, ${options.jobs} at a time`,
+  );
   const started = performance.now();
   const run = new FuzzRun(options, total, queue);
   await Promise.all(Array.from({ length: options.jobs }, () => run.work()));
@@ -78,7 +86,11 @@ async function main(): Promise<void> {
 class FuzzRun {
   #corpus: Corpus | undefined;
 
-  constructor(readonly options: Options, readonly total: Tally, readonly queue: [number, number][]) {}
+  constructor(
+    readonly options: Options,
+    readonly total: Tally,
+    readonly queue: [number, number][],
+  ) {}
 
   async work(): Promise<void> {
     for (let range = this.queue.shift(); range !== undefined; range = this.queue.shift()) await this.batch(...range);
@@ -91,7 +103,9 @@ class FuzzRun {
     const request: BatchRequest = { seed, start, count: end - start, maxFailures, progressFile };
     const child = fork(BATCH_SCRIPT, [JSON.stringify(request)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let tally: Tally | undefined;
-    child.on('message', (message: { tally: Tally }) => { tally = message.tally; });
+    child.on('message', (message: { tally: Tally }) => {
+      tally = message.tally;
+    });
     let stuck = false;
     let seen = -1;
     let seenAt = performance.now();
@@ -106,18 +120,26 @@ class FuzzRun {
         child.kill('SIGKILL');
       }
     }, CHECK_MS);
-    const exit = await new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)));
+    const exit = await new Promise<string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
+    );
     clearInterval(watchdog);
     const at = readProgress(progressFile);
     rmSync(progressFile, { force: true });
     if (tally !== undefined && exit === 'exit code 0') {
       mergeTally(this.total, tally, maxFailures);
       const failed = FAILURES.reduce((sum, outcome) => sum + this.total.outcomes[outcome], 0);
-      console.log(`${new Date().toISOString().slice(11, 19)} ${this.total.inputs.toLocaleString('en-US')} inputs done, ${failed} failed`);
+      console.log(
+        `${new Date().toISOString().slice(11, 19)} ${this.total.inputs.toLocaleString('en-US')} inputs done, ${failed} failed`,
+      );
       return;
     }
     if (at < start) throw new Error(`the batch of inputs ${start}-${end - 1} ended (${exit}) before its first input`);
-    this.#record(at, stuck ? 'hang' : 'crash', stuck ? `no new input for ${WATCHDOG_MS / 1000} s: killed` : `the process died (${exit})`);
+    this.#record(
+      at,
+      stuck ? 'hang' : 'crash',
+      stuck ? `no new input for ${WATCHDOG_MS / 1000} s: killed` : `the process died (${exit})`,
+    );
     // The counts of the inputs before `at` died with the process: they run again, then the rest of the batch.
     if (at + 1 < end) this.queue.unshift([at + 1, end]);
     if (at > start) this.queue.unshift([start, at]);
@@ -130,8 +152,16 @@ class FuzzRun {
     console.log(`input #${index} (${input.target} ${input.settings}, ${input.mutation}): ${outcome}: ${detail}`);
     if (this.total.failures.length >= this.options.maxFailures) return;
     this.total.failures.push({
-      seed: this.options.seed, index, outcome, target: input.target, settings: input.settings, source: input.source,
-      mutation: input.mutation, detail, length: input.bytes.length, hex: Buffer.from(input.bytes.subarray(0, HEX_BYTES)).toString('hex'),
+      seed: this.options.seed,
+      index,
+      outcome,
+      target: input.target,
+      settings: input.settings,
+      source: input.source,
+      mutation: input.mutation,
+      detail,
+      length: input.bytes.length,
+      hex: Buffer.from(input.bytes.subarray(0, HEX_BYTES)).toString('hex'),
     });
   }
 }
@@ -150,10 +180,16 @@ function readProgress(file: string): number {
 /** One input, in this process, described in full: to look at a failure. */
 async function replay(seed: number, index: number): Promise<void> {
   const input = makeCase(buildCorpus(), seed, index);
-  console.log(`input #${index} of seed ${seed}: ${input.target} ${input.settings}, ${input.mutation}${input.inner ? ' inside the base64' : ''} of "${input.source}"`);
-  console.log(`the blob's crc32 ${input.crcChecked ? 'is as written' : input.target === 'decodeValue' || input.target === 'get' ? 'was recomputed' : 'does not apply'}`);
+  console.log(
+    `input #${index} of seed ${seed}: ${input.target} ${input.settings}, ${input.mutation}${input.inner ? ' inside the base64' : ''} of "${input.source}"`,
+  );
+  console.log(
+    `the blob's crc32 ${input.crcChecked ? 'is as written' : input.target === 'decodeValue' || input.target === 'get' ? 'was recomputed' : 'does not apply'}`,
+  );
   const hex = Buffer.from(input.bytes.subarray(0, 1024)).toString('hex');
-  console.log(`${input.bytes.length} bytes${input.bytes.length > 1024 ? ' (the first 1024)' : ''}:\n${hex.replace(/(.{64})/g, '$1\n')}`);
+  console.log(
+    `${input.bytes.length} bytes${input.bytes.length > 1024 ? ' (the first 1024)' : ''}:\n${hex.replace(/(.{64})/g, '$1\n')}`,
+  );
   const targets = new Targets();
   let result: { value: unknown } | { error: unknown };
   try {

@@ -93,7 +93,14 @@ export function emptyTally(seed: number): Tally {
 }
 
 /** Inputs `start` to `start + count - 1` of the run with `seed`. */
-export async function runFuzz({ seed, start = 0, count, maxFailures = 5, onInput, corpus = buildCorpus() }: RunOptions): Promise<Tally> {
+export async function runFuzz({
+  seed,
+  start = 0,
+  count,
+  maxFailures = 5,
+  onInput,
+  corpus = buildCorpus(),
+}: RunOptions): Promise<Tally> {
   const tally = emptyTally(seed);
   const targets = new Targets();
   try {
@@ -112,7 +119,8 @@ export async function runFuzz({ seed, start = 0, count, maxFailures = 5, onInput
       if (cpuMs > tally.slowest.cpuMs) tally.slowest = { index, cpuMs };
       const outcome = cpuMs > HANG_CPU_MS ? 'hang' : classify(input, result);
       count1(tally, input.target, outcome);
-      if (FAILURES.includes(outcome) && tally.failures.length < maxFailures) tally.failures.push(report(input, outcome, result, cpuMs));
+      if (FAILURES.includes(outcome) && tally.failures.length < maxFailures)
+        tally.failures.push(report(input, outcome, result, cpuMs));
     }
   } finally {
     await targets.close();
@@ -145,10 +153,16 @@ export function count1(tally: Tally, target: TargetName | undefined, outcome: Ou
   if (target !== undefined) tally.byTarget[target][outcome]++;
 }
 
-function report(input: FuzzCase, outcome: Outcome, result: { value: unknown } | { error: unknown }, cpuMs: number): FailureReport {
+function report(
+  input: FuzzCase,
+  outcome: Outcome,
+  result: { value: unknown } | { error: unknown },
+  cpuMs: number,
+): FailureReport {
   let detail: string;
   if (outcome === 'hang') detail = `${Math.round(cpuMs)} ms of CPU`;
-  else if ('error' in result) detail = result.error instanceof Error ? `${result.error.name}: ${result.error.message}` : String(result.error);
+  else if ('error' in result)
+    detail = result.error instanceof Error ? `${result.error.name}: ${result.error.message}` : String(result.error);
   else detail = `returned ${preview(result.value)}, not ${preview(input.original?.value)}`;
   return {
     seed: input.seed,
@@ -166,7 +180,14 @@ function report(input: FuzzCase, outcome: Outcome, result: { value: unknown } | 
 
 function preview(value: unknown): string {
   try {
-    const text = typeof value === 'string' ? JSON.stringify(value) : String(value === undefined ? 'undefined' : JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+    const text =
+      typeof value === 'string'
+        ? JSON.stringify(value)
+        : String(
+            value === undefined
+              ? 'undefined'
+              : JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+          );
     return text.length > 80 ? text.slice(0, 77) + '...' : text;
   } catch {
     return Object.prototype.toString.call(value);

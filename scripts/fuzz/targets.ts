@@ -22,10 +22,10 @@ export class Targets {
   run(input: FuzzCase): unknown {
     switch (input.target) {
       case 'deserialize':
-        return deserialize(input.bytes, input.serializer!);
+        return deserialize(input.bytes, input.serializer);
       case 'decode':
         // A Buffer, as the originals are, so that equal bytes compare equal.
-        return Buffer.from(decode(input.bytes, input.codec!));
+        return Buffer.from(decode(input.bytes, input.codec));
       case 'decodeKey':
         return this.#stash({ serializer: 'hashstash', compress: 'raw', b64: false }).decodeKey(input.bytes);
       case 'decodeValue':

@@ -12,12 +12,14 @@ export function keepCoresBusy(count: number): { stop(): Promise<void> } {
   }
   return {
     async stop() {
-      await Promise.all(spinners.map(async (spinner) => {
-        if (spinner.exitCode !== null || spinner.signalCode !== null) return;
-        const gone = once(spinner, 'close');
-        spinner.kill('SIGKILL');
-        await gone;
-      }));
+      await Promise.all(
+        spinners.map(async (spinner) => {
+          if (spinner.exitCode !== null || spinner.signalCode !== null) return;
+          const gone = once(spinner, 'close');
+          spinner.kill('SIGKILL');
+          await gone;
+        }),
+      );
     },
   };
 }

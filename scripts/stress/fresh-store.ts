@@ -52,7 +52,10 @@ interface WriterOutcome {
   crash: string | undefined;
 }
 
-function runWriter(job: WriterJob, started: (child: ChildProcess) => void): { ready: Promise<void>; outcome: Promise<WriterOutcome> } {
+function runWriter(
+  job: WriterJob,
+  started: (child: ChildProcess) => void,
+): { ready: Promise<void>; outcome: Promise<WriterOutcome> } {
   const child = spawn(process.execPath, [writerScript, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
   started(child);
   const acknowledged = new Map<number, number>();
@@ -61,9 +64,13 @@ function runWriter(job: WriterJob, started: (child: ChildProcess) => void): { re
   let done = false;
   let stderr = '';
   let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => { markReady = resolve; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => {
     const [kind, index, third, ...rest] = line.split(' ');
     if (kind === 'ready') markReady();
     else if (kind === 'done') done = true;
@@ -71,11 +78,15 @@ function runWriter(job: WriterJob, started: (child: ChildProcess) => void): { re
     else if (kind === 'f') (third === '1' ? rejected : untyped).push(`${job.writer}:${index} ${rest.join(' ')}`);
   });
   const outcome = new Promise<WriterOutcome>((resolve) => {
-    child.once('error', (error) => { stderr += String(error); });
+    child.once('error', (error) => {
+      stderr += String(error);
+    });
     child.once('close', (code, signal) => {
       markReady();
-      const crash = done && code === 0 ? undefined
-        : `writer ${job.writer} (code ${code}, signal ${signal}): ${stderr.trim().split('\n').slice(0, 6).join(' | ')}`;
+      const crash =
+        done && code === 0
+          ? undefined
+          : `writer ${job.writer} (code ${code}, signal ${signal}): ${stderr.trim().split('\n').slice(0, 6).join(' | ')}`;
       resolve({ acknowledged, rejected, untyped, crash });
     });
   });
@@ -88,15 +99,25 @@ export async function runRound(options: RoundOptions): Promise<RoundResult> {
   const root = mkdtempSync(join(options.parent ?? tmpdir(), `hashstash-stress-${options.engine}-`));
   const children: ChildProcess[] = [];
   try {
-    const writers = Array.from({ length: options.writers }, (_, writer) => runWriter({
-      root, engine: options.engine, writer, writes: options.writes, maxPad: options.maxPad, seed: options.seed + writer,
-    }, (child) => children.push(child)));
+    const writers = Array.from({ length: options.writers }, (_, writer) =>
+      runWriter(
+        {
+          root,
+          engine: options.engine,
+          writer,
+          writes: options.writes,
+          maxPad: options.maxPad,
+          seed: options.seed + writer,
+        },
+        (child) => children.push(child),
+      ),
+    );
     await Promise.all(writers.map((w) => w.ready));
     for (const child of children) child.stdin!.end('go\n');
     const outcomes = await Promise.all(writers.map((w) => w.outcome));
 
     const lost: string[] = [];
-    await using stash = new HashStash({ root, engine: options.engine });
+    await using stash = new HashStash<[number, number], unknown>({ root, engine: options.engine });
     for (const [writer, outcome] of outcomes.entries()) {
       for (const [i, length] of outcome.acknowledged) {
         const value = await stash.get([writer, i]);

@@ -35,13 +35,15 @@ const { values } = parseArgs({
 
 function count(name: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new TypeError(`--${name} must be a whole number, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new TypeError(`--${name} must be a whole number, got ${JSON.stringify(text)}`);
   return n;
 }
 
 const engines = values.engines.split(',').map((name) => name.trim()) as EngineName[];
 for (const engine of engines) {
-  if (!ENGINE_NAMES.includes(engine)) throw new TypeError(`--engines: unknown engine ${JSON.stringify(engine)} (one of ${ENGINE_NAMES.join(', ')})`);
+  if (!ENGINE_NAMES.includes(engine))
+    throw new TypeError(`--engines: unknown engine ${JSON.stringify(engine)} (one of ${ENGINE_NAMES.join(', ')})`);
 }
 const rounds = count('rounds', values.rounds);
 const writers = count('writers', values.writers);
@@ -49,18 +51,36 @@ const writes = count('writes', values.writes);
 const maxPad = count('max-pad', values['max-pad']);
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : count('seed', values.seed);
 
-console.log(`stress: ${rounds} rounds x ${writers} processes x ${writes} awaited sets (values up to ${maxPad} bytes) on a fresh store; `
-  + `engines ${engines.join(', ')}; ${values.busy} busy processes; seed ${seed}`);
+console.log(
+  `stress: ${rounds} rounds x ${writers} processes x ${writes} awaited sets (values up to ${maxPad} bytes) on a fresh store; ` +
+    `engines ${engines.join(', ')}; ${values.busy} busy processes; seed ${seed}`,
+);
 
 const busy = keepCoresBusy(count('busy', values.busy));
-const totals: { engine: EngineName; rounds: number; acknowledged: number; lost: number; rejected: number; untyped: number; crashed: number; ms: number }[] = [];
+const totals: {
+  engine: EngineName;
+  rounds: number;
+  acknowledged: number;
+  lost: number;
+  rejected: number;
+  untyped: number;
+  crashed: number;
+  ms: number;
+}[] = [];
 let failed = false;
 try {
   for (const engine of engines) {
     const total = { engine, rounds: 0, acknowledged: 0, lost: 0, rejected: 0, untyped: 0, crashed: 0, ms: 0 };
     totals.push(total);
     for (let round = 0; round < rounds; round++) {
-      const result: RoundResult = await runRound({ engine, writers, writes, maxPad, seed: seed + 1000 * round, ...(values.dir ? { parent: values.dir } : {}) });
+      const result: RoundResult = await runRound({
+        engine,
+        writers,
+        writes,
+        maxPad,
+        seed: seed + 1000 * round,
+        ...(values.dir ? { parent: values.dir } : {}),
+      });
       total.rounds++;
       total.acknowledged += result.acknowledged;
       total.lost += result.lost.length;
@@ -69,11 +89,14 @@ try {
       total.crashed += result.crashed.length;
       total.ms += result.ms;
       const bad = result.lost.length > 0 || result.untyped.length > 0 || result.crashed.length > 0;
-      console.log(`${engine} round ${round + 1}/${rounds}: ${result.acknowledged} acknowledged, ${result.lost.length} lost, `
-        + `${result.rejected.length} rejected (typed), ${result.untyped.length} untyped, ${result.crashed.length} writers crashed, `
-        + `${(result.ms / 1000).toFixed(1)} s${bad ? `; kept ${result.root}` : ''}`);
+      console.log(
+        `${engine} round ${round + 1}/${rounds}: ${result.acknowledged} acknowledged, ${result.lost.length} lost, ` +
+          `${result.rejected.length} rejected (typed), ${result.untyped.length} untyped, ${result.crashed.length} writers crashed, ` +
+          `${(result.ms / 1000).toFixed(1)} s${bad ? `; kept ${result.root}` : ''}`,
+      );
       for (const key of result.lost.slice(0, 10)) console.log(`  lost ${key}`);
-      for (const line of [...result.rejected, ...result.untyped, ...result.crashed].slice(0, 10)) console.log(`  ${line}`);
+      for (const line of [...result.rejected, ...result.untyped, ...result.crashed].slice(0, 10))
+        console.log(`  ${line}`);
       if (bad) failed = true;
       else removeRoot(result);
     }
@@ -84,7 +107,9 @@ try {
 
 console.log('\nengine    rounds  acknowledged  lost  rejected  untyped  crashed  seconds');
 for (const t of totals) {
-  console.log(`${t.engine.padEnd(9)} ${String(t.rounds).padStart(6)}  ${String(t.acknowledged).padStart(12)}  ${String(t.lost).padStart(4)}  `
-    + `${String(t.rejected).padStart(8)}  ${String(t.untyped).padStart(7)}  ${String(t.crashed).padStart(7)}  ${(t.ms / 1000).toFixed(0).padStart(7)}`);
+  console.log(
+    `${t.engine.padEnd(9)} ${String(t.rounds).padStart(6)}  ${String(t.acknowledged).padStart(12)}  ${String(t.lost).padStart(4)}  ` +
+      `${String(t.rejected).padStart(8)}  ${String(t.untyped).padStart(7)}  ${String(t.crashed).padStart(7)}  ${(t.ms / 1000).toFixed(0).padStart(7)}`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

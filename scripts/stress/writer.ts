@@ -52,17 +52,24 @@ function print(line: string): void {
 async function main(job: WriterJob): Promise<void> {
   const lengths = padLengths(job.seed, job.writes, job.maxPad);
   const lines = createInterface({ input: process.stdin });
-  const go = new Promise<void>((resolve) => lines.once('line', () => { lines.close(); resolve(); }));
+  const go = new Promise<void>((resolve) =>
+    lines.once('line', () => {
+      lines.close();
+      resolve();
+    }),
+  );
   print('ready');
   await go;
   const stash = new HashStash({ root: job.root, engine: job.engine });
   for (let i = 0; i < job.writes; i++) {
-    const length = lengths[i]!;
+    const length = lengths[i];
     try {
       await stash.set([job.writer, i], { pad: 'x'.repeat(length) });
       print(`a ${i} ${length}`);
     } catch (error) {
-      const message = String((error as Error)?.message ?? error).replace(/\s+/g, ' ').slice(0, 300);
+      const message = String((error as Error)?.message ?? error)
+        .replace(/\s+/g, ' ')
+        .slice(0, 300);
       print(`f ${i} ${error instanceof HashStashError ? 1 : 0} ${(error as Error)?.name}: ${message}`);
     }
   }
@@ -70,4 +77,4 @@ async function main(job: WriterJob): Promise<void> {
   print('done');
 }
 
-await main(JSON.parse(process.argv[2]!) as WriterJob);
+await main(JSON.parse(process.argv[2]) as WriterJob);

@@ -45,9 +45,12 @@ function findGo(): string | undefined {
  */
 export function buildFerretDb(): { binary: string } | { reason: string } {
   const go = findGo();
-  if (!go) return { reason: `FerretDB ${FERRETDB_VERSION} is not built yet, and building it needs Go (no \`go\` found)` };
+  if (!go)
+    return { reason: `FerretDB ${FERRETDB_VERSION} is not built yet, and building it needs Go (no \`go\` found)` };
   const started = performance.now();
-  log(`FerretDB ${FERRETDB_VERSION} not in ${cacheDir()}: building it from source with ${go} (2-3 minutes the first time)`);
+  log(
+    `FerretDB ${FERRETDB_VERSION} not in ${cacheDir()}: building it from source with ${go} (2-3 minutes the first time)`,
+  );
   const download = spawnSync(go, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
@@ -59,7 +62,11 @@ export function buildFerretDb(): { binary: string } | { reason: string } {
     sourceDir = undefined;
   }
   if (download.status !== 0 || !sourceDir) {
-    const why = (download.stdout || download.stderr || download.error?.message || '').trim().split('\n').slice(-3).join(' ');
+    const why = (download.stdout || download.stderr || download.error?.message || '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' ');
     return { reason: `go mod download ${FERRETDB_MODULE}@${FERRETDB_VERSION} failed: ${why}` };
   }
 
@@ -114,9 +121,13 @@ export async function createFerretDbServer(binary: string): Promise<{ server: Se
       const data = join(dir, 'data');
       mkdirSync(data, { recursive: true });
       return [
-        '--handler=sqlite', `--sqlite-url=file:${data}/`,
-        `--listen-addr=127.0.0.1:${port}`, `--state-dir=${dir}`,
-        '--telemetry=disable', '--log-level=warn', '--debug-addr=-',
+        '--handler=sqlite',
+        `--sqlite-url=file:${data}/`,
+        `--listen-addr=127.0.0.1:${port}`,
+        `--state-dir=${dir}`,
+        '--telemetry=disable',
+        '--log-level=warn',
+        '--debug-addr=-',
       ];
     },
     ready: () => accepts(port),

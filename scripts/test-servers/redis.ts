@@ -20,13 +20,15 @@ export function findRedisServer(): string | undefined {
  * without them. Returns the binary, or the reason it could not be had.
  */
 export function installRedisServer(): { binary: string } | { reason: string } {
-  if (process.getuid?.() !== 0) return { reason: 'redis-server is not installed, and installing it with apt-get needs root' };
+  if (process.getuid?.() !== 0)
+    return { reason: 'redis-server is not installed, and installing it with apt-get needs root' };
   const aptGet = findOnPath('apt-get', SYSTEM_DIRS);
   if (!aptGet) return { reason: 'redis-server is not installed, and there is no apt-get to install it' };
   const started = performance.now();
   log('redis-server not found: apt-get install -y redis-server');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync(aptGet, ['install', '-y', '--no-install-recommends', 'redis-server'], { env, encoding: 'utf8' });
+  const install = () =>
+    spawnSync(aptGet, ['install', '-y', '--no-install-recommends', 'redis-server'], { env, encoding: 'utf8' });
   let result = install();
   if (result.status !== 0) {
     log('apt-get install failed; apt-get update, then again');
@@ -38,7 +40,8 @@ export function installRedisServer(): { binary: string } | { reason: string } {
     return { reason: `apt-get install redis-server failed${why ? `: ${why}` : ''}` };
   }
   const binary = findRedisServer();
-  if (!binary) return { reason: `apt-get installed redis-server, but no redis-server is on PATH or in ${SYSTEM_DIRS.join(', ')}` };
+  if (!binary)
+    return { reason: `apt-get installed redis-server, but no redis-server is on PATH or in ${SYSTEM_DIRS.join(', ')}` };
   log(`installed ${binary} in ${elapsed(started)}`);
   return { binary };
 }
@@ -95,12 +98,33 @@ export async function createRedisServer(options: RedisServerOptions): Promise<{ 
     binary: options.binary,
     args: (dir) => [
       ...(tls
-        ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
-          '--tls-ca-cert-file', tls.certFile, '--tls-auth-clients', 'no']
+        ? [
+            '--port',
+            '0',
+            '--tls-port',
+            String(port),
+            '--tls-cert-file',
+            tls.certFile,
+            '--tls-key-file',
+            tls.keyFile,
+            '--tls-ca-cert-file',
+            tls.certFile,
+            '--tls-auth-clients',
+            'no',
+          ]
         : ['--port', String(port)]),
-      '--bind', '127.0.0.1',
-      '--save', '', '--appendonly', 'no', '--daemonize', 'no',
-      '--dir', dir, '--logfile', '',
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--dir',
+      dir,
+      '--logfile',
+      '',
       ...(options.maxBulkLen ? ['--proto-max-bulk-len', options.maxBulkLen] : []),
       ...(password ? ['--requirepass', password] : []),
     ],

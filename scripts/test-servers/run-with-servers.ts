@@ -29,7 +29,12 @@ function shown(url: string): string {
   }
 }
 
-async function startOwn(kind: ServerKind, binary: string, created: { server: ServerProcess; url: string }, what: string): Promise<Outcome> {
+async function startOwn(
+  kind: ServerKind,
+  binary: string,
+  created: { server: ServerProcess; url: string },
+  what: string,
+): Promise<Outcome> {
   const started = performance.now();
   try {
     await created.server.start();
@@ -93,10 +98,15 @@ async function main(): Promise<void> {
   env.PATH = [projectBin, env.PATH].filter(Boolean).join(delimiter);
   const ours: ServerProcess[] = [];
   const missing: string[] = [];
-  for (const [kind, get] of [['redis', redis], ['mongo', mongo]] as const) {
+  for (const [kind, get] of [
+    ['redis', redis],
+    ['mongo', mongo],
+  ] as const) {
     const outcome = await get(env);
     if ('reason' in outcome) {
-      log(`no ${LABEL[kind]} server: ${outcome.reason}; the ${kind} tests will be skipped (set ${URL_ENV[kind]} to use one you have)`);
+      log(
+        `no ${LABEL[kind]} server: ${outcome.reason}; the ${kind} tests will be skipped (set ${URL_ENV[kind]} to use one you have)`,
+      );
       env[unavailableEnv(kind)] = outcome.reason;
       delete env[URL_ENV[kind]];
       missing.push(`${LABEL[kind]} (${outcome.reason})`);

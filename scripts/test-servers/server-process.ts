@@ -59,7 +59,8 @@ function removeOrphanedDirs(): void {
  * when that process is killed outright (SIGKILL runs no exit handler). Where `setpriv` is missing, the exit hook is
  * the only guard.
  */
-const SETPRIV = process.platform === 'linux' ? (executable('/usr/bin/setpriv') ?? executable('/bin/setpriv')) : undefined;
+const SETPRIV =
+  process.platform === 'linux' ? (executable('/usr/bin/setpriv') ?? executable('/bin/setpriv')) : undefined;
 
 /**
  * One server process in its own temp dir (data, log): started, stopped and started again on the same port and dir,
@@ -88,7 +89,10 @@ export class ServerProcess {
     const logFd = openSync(this.logFile, 'a');
     const args = this.spec.args(this.dir);
     const child = SETPRIV
-      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', this.spec.binary, ...args], { stdio: ['ignore', logFd, logFd], cwd: this.dir })
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', this.spec.binary, ...args], {
+          stdio: ['ignore', logFd, logFd],
+          cwd: this.dir,
+        })
       : spawn(this.spec.binary, args, { stdio: ['ignore', logFd, logFd], cwd: this.dir });
     closeSync(logFd);
     // A server must not keep its owner alive: the exit hook (or the parent-death signal) ends it with its owner.
@@ -109,7 +113,8 @@ export class ServerProcess {
 
     const deadline = performance.now() + this.spec.readyTimeoutMs;
     while (performance.now() < deadline) {
-      if (exitCode !== undefined) throw new Error(`${this.spec.name} exited (${exitCode}) before answering${this.#logTail()}`);
+      if (exitCode !== undefined)
+        throw new Error(`${this.spec.name} exited (${exitCode}) before answering${this.#logTail()}`);
       if (await this.spec.ready()) return;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }

@@ -29,7 +29,11 @@ export const base64Codec: Codec = {
     const input = asBuffer(bytes);
     const output = Buffer.allocUnsafe(Math.ceil(input.length / 3) * 4);
     for (let at = 0, written = 0; at < input.length; at += SLICE_BYTES) {
-      written += output.write(input.toString('base64', at, Math.min(at + SLICE_BYTES, input.length)), written, 'latin1');
+      written += output.write(
+        input.toString('base64', at, Math.min(at + SLICE_BYTES, input.length)),
+        written,
+        'latin1',
+      );
     }
     return output;
   },
@@ -39,7 +43,10 @@ export const base64Codec: Codec = {
     if (length % 4 !== 0) throw new DecodeError(`base64: length ${length} is not a multiple of 4`);
     const padding = length === 0 ? 0 : input[length - 1] !== PAD ? 0 : input[length - 2] !== PAD ? 1 : 2;
     const size = (length / 4) * 3 - padding;
-    if (size > maxBytes) throw new DecodeError(`base64: ${length} bytes of text decode to ${size} bytes, more than the limit of ${maxBytes}`);
+    if (size > maxBytes)
+      throw new DecodeError(
+        `base64: ${length} bytes of text decode to ${size} bytes, more than the limit of ${maxBytes}`,
+      );
     const output = Buffer.allocUnsafe(size);
     let written = 0;
     for (let at = 0; at < length; at += SLICE_CHARS) {
@@ -67,12 +74,14 @@ function assertCanonicalBase64(bytes: Uint8Array): void {
   const padding = bytes[length - 1] !== PAD ? 0 : bytes[length - 2] !== PAD ? 1 : 2;
   const dataLength = length - padding;
   for (let i = 0; i < dataLength; i++) {
-    if (SEXTET[bytes[i]!] === INVALID) {
-      throw new DecodeError(`base64: byte 0x${bytes[i]!.toString(16).padStart(2, '0')} at offset ${i} is not in the alphabet`);
+    if (SEXTET[bytes[i]] === INVALID) {
+      throw new DecodeError(
+        `base64: byte 0x${bytes[i].toString(16).padStart(2, '0')} at offset ${i} is not in the alphabet`,
+      );
     }
   }
   // The bits after the last whole byte must be zero, or two different texts would decode to the same bytes.
-  const last = SEXTET[bytes[dataLength - 1]!]!;
+  const last = SEXTET[bytes[dataLength - 1]];
   if ((padding === 1 && (last & 0b11) !== 0) || (padding === 2 && (last & 0b1111) !== 0)) {
     throw new DecodeError(`base64: non-zero bits after the last byte at offset ${dataLength - 1}`);
   }

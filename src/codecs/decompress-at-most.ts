@@ -10,14 +10,25 @@ type Decompress = (buffer: Buffer, options: { maxOutputLength: number }) => Buff
  * passes the cap, having held only what it produced, instead of allocating whatever the stream expands to.
  * `limitName` says in the error what set the limit. Every failure is a DecodeError naming the codec.
  */
-export function decompressAtMost(codec: string, decompress: Decompress, bytes: Uint8Array, maxBytes: number, limitName: string): Buffer {
+export function decompressAtMost(
+  codec: string,
+  decompress: Decompress,
+  bytes: Uint8Array,
+  maxBytes: number,
+  limitName: string,
+): Buffer {
   const maxOutputLength = Math.min(Math.max(1, maxBytes), constants.MAX_LENGTH);
   try {
     return decompress(asBuffer(bytes), { maxOutputLength });
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DecodeError(`${codec}: ${bytes.byteLength} bytes decode to more than ${limitName} (${maxOutputLength} bytes): corrupt or crafted data`, { cause });
+      throw new DecodeError(
+        `${codec}: ${bytes.byteLength} bytes decode to more than ${limitName} (${maxOutputLength} bytes): corrupt or crafted data`,
+        { cause },
+      );
     }
-    throw new DecodeError(`${codec}: cannot decompress ${bytes.byteLength} bytes: ${(cause as Error).message}`, { cause });
+    throw new DecodeError(`${codec}: cannot decompress ${bytes.byteLength} bytes: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }

@@ -14,7 +14,9 @@ export { base64Codec };
 const compressionCodecs: readonly Codec[] = [lz4Codec, zlibCodec, gzipCodec, brotliCodec, rawCodec];
 
 /** The names the `compress` option accepts. base64 is not among them: it is the separate `b64` switch. */
-export const codecNames: readonly CompressName[] = Object.freeze(compressionCodecs.map((codec) => codec.name as CompressName));
+export const codecNames: readonly CompressName[] = Object.freeze(
+  compressionCodecs.map((codec) => codec.name as CompressName),
+);
 
 const byName = new Map<string, Codec>(compressionCodecs.map((codec) => [codec.name, codec]));
 const byId = new Map<number, Codec>([...compressionCodecs, base64Codec].map((codec) => [codec.id, codec]));

@@ -51,7 +51,8 @@ function checkedSize(buffer: Uint8Array, start: number, end: number, maxBytes: n
   if (length <= SIZE_PREFIX_BYTES) {
     throw new DecodeError(`lz4: ${length} bytes is too short for a size prefix and a block`);
   }
-  const declaredSize = (buffer[start]! | (buffer[start + 1]! << 8) | (buffer[start + 2]! << 16)) + buffer[start + 3]! * 0x1000000;
+  const declaredSize =
+    (buffer[start] | (buffer[start + 1] << 8) | (buffer[start + 2] << 16)) + buffer[start + 3] * 0x1000000;
   if (declaredSize > (length - SIZE_PREFIX_BYTES) * MAX_LZ4_RATIO) {
     throw new DecodeError(`lz4: size prefix ${declaredSize} is impossible for ${length} bytes of input`);
   }
@@ -66,7 +67,12 @@ function checkedSize(buffer: Uint8Array, start: number, end: number, maxBytes: n
  * its own: the output is `memory[0, size)`, to be read before anything else uses the kernel. Undefined where the kernel
  * is not available or the value is larger than it takes; then `lz4Codec.decode` does it. Same checks and errors.
  */
-export function decodeLz4InKernel(bytes: Uint8Array, start: number, end: number, maxBytes: number): { memory: SlicingBuffer; size: number } | undefined {
+export function decodeLz4InKernel(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  maxBytes: number,
+): { memory: SlicingBuffer; size: number } | undefined {
   const length = end - start;
   const declaredSize = checkedSize(bytes, start, end, maxBytes);
   if (declaredSize > MAX_KERNEL_BYTES || length > MAX_KERNEL_BYTES) return undefined;

@@ -7,7 +7,8 @@ export const rawCodec: Codec = {
   id: 0x72, // 'r'
   encode: (bytes) => bytes,
   decode(bytes, maxBytes = MAX_DECODED_BYTES) {
-    if (bytes.byteLength > maxBytes) throw new DecodeError(`raw: ${bytes.byteLength} bytes are more than the limit of ${maxBytes}`);
+    if (bytes.byteLength > maxBytes)
+      throw new DecodeError(`raw: ${bytes.byteLength} bytes are more than the limit of ${maxBytes}`);
     return bytes;
   },
 };

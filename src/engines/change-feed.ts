@@ -25,9 +25,13 @@ export class Feeds {
   #closed = new AbortController();
 
   /** Aborts when the engine closes (a new signal for feeds started after that). */
-  get closed(): AbortSignal { return this.#closed.signal; }
+  get closed(): AbortSignal {
+    return this.#closed.signal;
+  }
 
-  add(source: FeedSource): void { this.#open.add(source); }
+  add(source: FeedSource): void {
+    this.#open.add(source);
+  }
 
   /** Stops `source` once: later calls do nothing. */
   async stop(source: FeedSource): Promise<void> {
@@ -41,12 +45,14 @@ export class Feeds {
     controller.abort();
     const open = [...this.#open];
     this.#open.clear();
-    await Promise.allSettled(open.map((source) => source.stop()));
+    // Async: a stop() that throws synchronously (or returns nothing) becomes a settled promise, so every source is stopped.
+    await Promise.allSettled(open.map(async (source) => source.stop()));
   }
 }
 
 /** True once `signal` (the caller's) or `closed` (the engine's) has aborted. */
-export const ended = (signal: AbortSignal | undefined, closed: AbortSignal): boolean => !!signal?.aborted || closed.aborted;
+export const ended = (signal: AbortSignal | undefined, closed: AbortSignal): boolean =>
+  !!signal?.aborted || closed.aborted;
 
 /**
  * Waits `ms`, or less when either signal aborts. The timer keeps the process alive while it waits, as any pending read
@@ -71,7 +77,10 @@ export function pause(ms: number, signal: AbortSignal | undefined, closed: Abort
  * The iterable a started-asynchronously feed hands out (redis, mongo): each `next()` waits for `ready` first. A
  * failure to start is the consumer's error, unless the feed was ended meanwhile (then the loop simply ends).
  */
-export function readyFeed(feed: PushedChanges, ready: Promise<void>): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
+export function readyFeed(
+  feed: PushedChanges,
+  ready: Promise<void>,
+): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
   return {
     ready,
     [Symbol.asyncIterator]: () => ({
@@ -102,7 +111,10 @@ export interface PolledSource extends FeedSource {
  * when the consumer stops iterating; the source is stopped in every case.
  */
 export async function* pollChanges(
-  source: PolledSource, feeds: Feeds, options: WatchOptions, intervalMs: number,
+  source: PolledSource,
+  feeds: Feeds,
+  options: WatchOptions,
+  intervalMs: number,
 ): AsyncGenerator<RawChange, void, undefined> {
   const { signal } = options;
   const closed = feeds.closed;
@@ -131,7 +143,6 @@ export async function* pollChanges(
 export class PushedChanges implements AsyncIterableIterator<RawChange> {
   readonly #capacity: number;
   readonly #signal: AbortSignal | undefined;
-  readonly #closed: AbortSignal;
   readonly #onEnd: () => Promise<void>;
   #queue: RawChange[] = [];
   #head = 0;
@@ -144,16 +155,19 @@ export class PushedChanges implements AsyncIterableIterator<RawChange> {
   constructor(capacity: number, options: WatchOptions, closed: AbortSignal, onEnd: () => Promise<void>) {
     this.#capacity = capacity;
     this.#signal = options.signal;
-    this.#closed = closed;
     this.#onEnd = onEnd;
-    const end = () => { void this.return(); };
+    const end = () => {
+      void this.return();
+    };
     this.#signal?.addEventListener('abort', end, { once: true });
     closed.addEventListener('abort', end, { once: true });
     if (ended(this.#signal, closed)) end();
   }
 
   /** True once the feed has ended (its consumer stopped, its signal aborted, or its engine closed). */
-  get done(): boolean { return this.#done; }
+  get done(): boolean {
+    return this.#done;
+  }
 
   push(change: RawChange): void {
     if (this.#done) return;
@@ -187,14 +201,16 @@ export class PushedChanges implements AsyncIterableIterator<RawChange> {
         return { done: false, value: change };
       }
       if (this.#head < this.#queue.length) {
-        const value = this.#queue[this.#head++]!;
+        const value = this.#queue[this.#head++];
         if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
         }
         return { done: false, value };
       }
-      await new Promise<void>((resolve) => { this.#wake = resolve; });
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
       this.#wake = undefined;
     }
   }
@@ -209,5 +225,7 @@ export class PushedChanges implements AsyncIterableIterator<RawChange> {
     return { done: true, value: undefined };
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<RawChange> { return this; }
+  [Symbol.asyncIterator](): AsyncIterableIterator<RawChange> {
+    return this;
+  }
 }

@@ -7,7 +7,11 @@ export { isExpiredAt };
  * blob stored under the key now (undefined when nothing is), is what the caller `expected`. Bytes are compared
  * exactly; `expected` undefined stands for "nothing live": nothing stored, or a blob expired at `now`.
  */
-export function matchesExpected(current: Uint8Array | undefined, expected: Uint8Array | undefined, now: number): boolean {
+export function matchesExpected(
+  current: Uint8Array | undefined,
+  expected: Uint8Array | undefined,
+  now: number,
+): boolean {
   if (expected === undefined) return current === undefined || isExpiredAt(current, now);
   return current !== undefined && sameBytes(current, expected);
 }

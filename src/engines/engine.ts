@@ -55,21 +55,21 @@ export interface EngineContext {
  */
 export type RawChange =
   | {
-    /** A key was set or deleted. */
-    readonly type: 'set' | 'delete';
-    /** The key's canonical bytes ({@link encodeKey}). */
-    readonly key: Uint8Array;
-  }
+      /** A key was set or deleted. */
+      readonly type: 'set' | 'delete';
+      /** The key's canonical bytes ({@link encodeKey}). */
+      readonly key: Uint8Array;
+    }
   | {
-    /** The stash was cleared. */
-    readonly type: 'clear';
-  }
+      /** The stash was cleared. */
+      readonly type: 'clear';
+    }
   | {
-    /** Changes were lost to this watcher. */
-    readonly type: 'missed';
-    /** How many, when the engine knows. */
-    readonly count?: number;
-  };
+      /** Changes were lost to this watcher. */
+      readonly type: 'missed';
+      /** How many, when the engine knows. */
+      readonly count?: number;
+    };
 
 /** One entry as stored: the key's canonical bytes ({@link encodeKey}) and the value's blob. */
 export type RawEntry = [key: Uint8Array, value: Uint8Array];

@@ -26,12 +26,18 @@ export function expiryOf(blob: Uint8Array): number | null {
   if (blob[2] !== 2 || blob[0] !== 0x48 || blob[1] !== 0x53 || blob.length < 22) return expiresAtOf(blob);
   const bytes = EXPIRY_BYTES;
   if (LITTLE_ENDIAN) {
-    bytes[0] = blob[14]!; bytes[1] = blob[15]!; bytes[2] = blob[16]!; bytes[3] = blob[17]!;
-    bytes[4] = blob[18]!; bytes[5] = blob[19]!; bytes[6] = blob[20]!; bytes[7] = blob[21]!;
+    bytes[0] = blob[14]!;
+    bytes[1] = blob[15]!;
+    bytes[2] = blob[16]!;
+    bytes[3] = blob[17]!;
+    bytes[4] = blob[18]!;
+    bytes[5] = blob[19]!;
+    bytes[6] = blob[20]!;
+    bytes[7] = blob[21]!;
   } else {
     for (let i = 0; i < 8; i++) bytes[7 - i] = blob[14 + i]!;
   }
-  return EXPIRY[0]!;
+  return EXPIRY[0];
 }
 
 /**

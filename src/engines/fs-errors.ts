@@ -9,7 +9,8 @@ import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../errors
  */
 
 /** The `code` of a Node or driver error (`'EROFS'`, `'SQLITE_BUSY'`…), or `''`. */
-export const errorCode = (error: unknown): string => String((error as { code?: unknown } | undefined)?.code ?? '');
+export const errorCode = (error: unknown): string =>
+  String((error as { code?: string | number } | undefined)?.code ?? '');
 
 /** File-system codes that mean the process may not write there: a read-only mount, or no permission. */
 export const isReadOnlyCode = (code: string): boolean => code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
@@ -17,11 +18,20 @@ export const isReadOnlyCode = (code: string): boolean => code === 'EROFS' || cod
 /** What a file-system error code means for a stash, in words; undefined for the codes that say nothing more. */
 export function fileSystemReason(code: string): string | undefined {
   switch (code) {
-    case 'ENOTDIR': case 'EEXIST': case 'EISDIR': return 'part of the path is a file, not a folder';
-    case 'ENOSPC': case 'EDQUOT': return 'the disk is full';
-    case 'ENAMETOOLONG': return 'a name in the path is longer than the file system allows';
-    case 'EMFILE': case 'ENFILE': return 'too many files are open';
-    default: return undefined;
+    case 'ENOTDIR':
+    case 'EEXIST':
+    case 'EISDIR':
+      return 'part of the path is a file, not a folder';
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'the disk is full';
+    case 'ENAMETOOLONG':
+      return 'a name in the path is longer than the file system allows';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many files are open';
+    default:
+      return undefined;
   }
 }
 
@@ -40,16 +50,24 @@ export interface StorageFailure {
 }
 
 /** The typed error for a failed storage operation: a HashStashError is passed on as it is. */
-export function storageError(error: unknown, { engine, doing, path, readOnly, reason }: StorageFailure): HashStashError {
+export function storageError(
+  error: unknown,
+  { engine, doing, path, readOnly, reason }: StorageFailure,
+): HashStashError {
   if (error instanceof HashStashError) return error;
   const code = errorCode(error);
   const message = (error as Error | undefined)?.message ?? String(error);
   const detail = code && !message.includes(code) ? `${message} (${code})` : message;
   if (readOnly ?? isReadOnlyCode(code)) {
-    return new ReadOnlyError(`${engine} cannot ${doing} ${path}: the location is read-only or not permitted: ${detail}`, { cause: error });
+    return new ReadOnlyError(
+      `${engine} cannot ${doing} ${path}: the location is read-only or not permitted: ${detail}`,
+      { cause: error },
+    );
   }
   const why = reason ?? fileSystemReason(code);
-  return new EngineUnavailableError(`${engine} cannot ${doing} ${path}: ${why ? `${why}: ` : ''}${detail}`, path, { cause: error });
+  return new EngineUnavailableError(`${engine} cannot ${doing} ${path}: ${why ? `${why}: ` : ''}${detail}`, path, {
+    cause: error,
+  });
 }
 
 /**

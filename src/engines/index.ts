@@ -55,10 +55,16 @@ const builtIns: Readonly<Record<BuiltInEngine, BuiltIn>> = {
     maxStashPathBytes: { bytes: SQLITE_MAX_STASH_PATH_BYTES, why: SQLITE_PATH_LIMIT_REASON },
   },
   redis: {
-    factory: (context: EngineContext) => load.redis().createRedisEngine(context), driver: 'ioredis', check: checkRedisOptions, urlVariable: 'REDIS_URL',
+    factory: (context: EngineContext) => load.redis().createRedisEngine(context),
+    driver: 'ioredis',
+    check: checkRedisOptions,
+    urlVariable: 'REDIS_URL',
   },
   mongo: {
-    factory: (context: EngineContext) => load.mongo().createMongoEngine(context), driver: 'mongodb', check: checkMongoOptions, urlVariable: 'MONGODB_URL',
+    factory: (context: EngineContext) => load.mongo().createMongoEngine(context),
+    driver: 'mongodb',
+    check: checkMongoOptions,
+    urlVariable: 'MONGODB_URL',
   },
   memory: { factory: (context: EngineContext) => load.memory().createMemoryEngine(context) },
 };
@@ -135,13 +141,19 @@ const ENGINE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
  */
 export function registerEngine(name: string, factory: EngineFactory): void {
   if (typeof name !== 'string' || !ENGINE_NAME.test(name)) {
-    throw new ConfigError(`registerEngine: an engine's name is 1-64 letters, digits, '_' or '-', starting with a letter or digit; got ${typeof name === 'string' ? `'${name}'` : typeof name}`);
+    throw new ConfigError(
+      `registerEngine: an engine's name is 1-64 letters, digits, '_' or '-', starting with a letter or digit; got ${typeof name === 'string' ? `'${name}'` : typeof name}`,
+    );
   }
   if (typeof factory !== 'function') {
-    throw new ConfigError(`registerEngine('${name}', factory): the factory must be a function of an EngineContext returning an Engine, got ${factory === null ? 'null' : typeof factory}`);
+    throw new ConfigError(
+      `registerEngine('${name}', factory): the factory must be a function of an EngineContext returning an Engine, got ${factory === null ? 'null' : typeof factory}`,
+    );
   }
   if (Object.hasOwn(builtIns, name)) {
-    throw new ConfigError(`registerEngine: '${name}' is a built-in engine and cannot be replaced; register yours under another name`);
+    throw new ConfigError(
+      `registerEngine: '${name}' is a built-in engine and cannot be replaced; register yours under another name`,
+    );
   }
   const existing = registered.get(name);
   if (existing && existing !== factory) {
@@ -162,11 +174,17 @@ export function engineNames(): string[] {
 
 /** The factory of a built-in or registered engine; a built-in one first checks that its library is installed. */
 export function engineFactory(name: string): EngineFactory {
-  const builtIn: BuiltIn | undefined = Object.hasOwn(builtIns, name) ? builtIns[name as keyof typeof builtIns] : undefined;
+  const builtIn: BuiltIn | undefined = Object.hasOwn(builtIns, name)
+    ? builtIns[name as keyof typeof builtIns]
+    : undefined;
   if (!builtIn) {
     const factory = registered.get(name);
     if (factory) return factory;
-    throw new ConfigError(`unknown engine '${name}'; expected one of ${engineNames().map((n) => `'${n}'`).join(', ')}, or a name given to registerEngine`);
+    throw new ConfigError(
+      `unknown engine '${name}'; expected one of ${engineNames()
+        .map((n) => `'${n}'`)
+        .join(', ')}, or a name given to registerEngine`,
+    );
   }
   const { factory, driver } = builtIn;
   if (!driver) return factory;

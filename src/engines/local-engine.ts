@@ -32,7 +32,11 @@ export class LocalEngine implements Engine {
   readonly purgeExpired?: () => Promise<number>;
   readonly #onClose: () => void;
   /** See {@link Engine.compareAndSet}: the store's own, run synchronously, where the store has one. */
-  readonly compareAndSet?: (key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined) => Promise<boolean>;
+  readonly compareAndSet?: (
+    key: Uint8Array,
+    expected: Uint8Array | undefined,
+    next: Uint8Array | undefined,
+  ) => Promise<boolean>;
   /** The engine's change feed, set by the engines that have one (see {@link Engine.watch}). */
   watch?: (options: { readonly signal?: AbortSignal | undefined }) => AsyncIterable<RawChange>;
 
@@ -43,16 +47,31 @@ export class LocalEngine implements Engine {
     this.append = store.append ? asyncAppendStore(store.append) : undefined;
     if (store.purgeExpired) this.purgeExpired = async () => store.purgeExpired!();
     this.#onClose = onClose;
-    if (store.compareAndSet) this.compareAndSet = async (key, expected, next) => store.compareAndSet!(key, expected, next);
+    if (store.compareAndSet)
+      this.compareAndSet = async (key, expected, next) => store.compareAndSet!(key, expected, next);
   }
 
-  async get(key: Uint8Array) { return this.sync.get(key); }
-  async set(key: Uint8Array, value: Uint8Array) { this.sync.set(key, value); }
-  async has(key: Uint8Array) { return this.sync.has(key); }
-  async delete(key: Uint8Array) { return this.sync.delete(key); }
-  async size() { return this.sync.size(); }
-  async clear() { this.sync.clear(); }
-  async getMany(keys: readonly Uint8Array[]) { return this.sync.getMany(keys); }
+  async get(key: Uint8Array) {
+    return this.sync.get(key);
+  }
+  async set(key: Uint8Array, value: Uint8Array) {
+    this.sync.set(key, value);
+  }
+  async has(key: Uint8Array) {
+    return this.sync.has(key);
+  }
+  async delete(key: Uint8Array) {
+    return this.sync.delete(key);
+  }
+  async size() {
+    return this.sync.size();
+  }
+  async clear() {
+    this.sync.clear();
+  }
+  async getMany(keys: readonly Uint8Array[]) {
+    return this.sync.getMany(keys);
+  }
 
   /**
    * Hands the store bounded batches, each one transaction on engines that have them, so memory stays bounded.
@@ -79,11 +98,21 @@ export class LocalEngine implements Engine {
   }
 
   /** The store's own counters (its `stats()`, where it has one: see each engine's stats.ts). */
-  async stats(): Promise<Partial<EngineStats>> { return (this.sync as { stats?(): Partial<EngineStats> }).stats?.() ?? {}; }
+  async stats(): Promise<Partial<EngineStats>> {
+    return (this.sync as { stats?(): Partial<EngineStats> }).stats?.() ?? {};
+  }
 
-  async *keys(): AsyncIterableIterator<Uint8Array> { yield* this.sync.keys(); }
-  async *entries(): AsyncIterableIterator<RawEntry> { yield* this.sync.entries(); }
+  async *keys(): AsyncIterableIterator<Uint8Array> {
+    yield* this.sync.keys();
+  }
+  async *entries(): AsyncIterableIterator<RawEntry> {
+    yield* this.sync.entries();
+  }
 
-  async close(): Promise<void> { this.#onClose(); }
-  async [Symbol.asyncDispose](): Promise<void> { await this.close(); }
+  async close(): Promise<void> {
+    this.#onClose();
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
 }

@@ -71,19 +71,23 @@ export class BlobFormat {
   unpack(stored: Uint8Array): unknown {
     const blob = this.#base64 ? this.#base64.decode(stored) : stored;
     const start = checkBlob(blob);
-    const serializerId = blob[3]!;
-    const codecId = blob[4]!;
-    const flags = blob[5]!;
+    const serializerId = blob[3];
+    const codecId = blob[4];
+    const flags = blob[5];
     if (serializerId !== this.#serializer.id) {
       throw new DecodeError(
         `stored blob was written with serializer ${idName(serializerId)}, but this stash uses '${this.#serializer.name}'`,
       );
     }
     if (codecId !== this.#codec.id) {
-      throw new DecodeError(`stored blob was written with codec ${idName(codecId)}, but this stash uses '${this.#codec.name}'`);
+      throw new DecodeError(
+        `stored blob was written with codec ${idName(codecId)}, but this stash uses '${this.#codec.name}'`,
+      );
     }
     if (((flags & FLAG_B64) !== 0) !== (this.#base64 !== null)) {
-      throw new DecodeError(`stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`);
+      throw new DecodeError(
+        `stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`,
+      );
     }
     const fromUtf8 = this.#fromUtf8;
     if (flags & FLAG_UNCOMPRESSED) {

@@ -43,7 +43,13 @@ export interface Header {
 /**
  * Writes header and body into one new buffer: version 1, or version 2 when `expiresAt` (ms since the epoch) is given.
  */
-export function withHeader(body: Uint8Array, serializerId: number, codecId: number, flags: number, expiresAt?: number): Buffer {
+export function withHeader(
+  body: Uint8Array,
+  serializerId: number,
+  codecId: number,
+  flags: number,
+  expiresAt?: number,
+): Buffer {
   const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
   const blob = Buffer.allocUnsafe(start + body.length);
   blob.set(body, start);
@@ -52,7 +58,13 @@ export function withHeader(body: Uint8Array, serializerId: number, codecId: numb
 }
 
 /** Writes UTF-8 text as the body of a new blob, without an intermediate buffer; the expiry as in {@link withHeader}. */
-export function textWithHeader(text: string, serializerId: number, codecId: number, flags: number, expiresAt?: number): Buffer {
+export function textWithHeader(
+  text: string,
+  serializerId: number,
+  codecId: number,
+  flags: number,
+  expiresAt?: number,
+): Buffer {
   const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
   const blob = Buffer.allocUnsafe(start + Buffer.byteLength(text));
   blob.write(text, start, 'utf8');
@@ -61,7 +73,13 @@ export function textWithHeader(text: string, serializerId: number, codecId: numb
 }
 
 /** Fills in the header of a blob whose body is already in place after it. */
-function writeHeader(blob: Buffer, serializerId: number, codecId: number, flags: number, expiresAt: number | undefined): void {
+function writeHeader(
+  blob: Buffer,
+  serializerId: number,
+  codecId: number,
+  flags: number,
+  expiresAt: number | undefined,
+): void {
   const start = expiresAt === undefined ? HEADER_SIZE : EXPIRING_HEADER_SIZE;
   blob[0] = MAGIC_0;
   blob[1] = MAGIC_1;
@@ -87,7 +105,7 @@ const B64_PREFIX = Buffer.from('HS').toString('base64').slice(0, 2); // 'SF'
  */
 export function expiresAtOf(stored: Uint8Array): number | null {
   let blob = stored;
-  if (stored[0] !== MAGIC_0 && stored.length >= 32 && String.fromCharCode(stored[0]!, stored[1]!) === B64_PREFIX) {
+  if (stored[0] !== MAGIC_0 && stored.length >= 32 && String.fromCharCode(stored[0], stored[1]) === B64_PREFIX) {
     blob = Buffer.from(Buffer.from(stored.buffer, stored.byteOffset, 32).toString('latin1'), 'base64');
   }
   if (blob.length < EXPIRING_HEADER_SIZE || blob[0] !== MAGIC_0 || blob[1] !== MAGIC_1 || blob[2] !== 2) return null;
@@ -96,7 +114,7 @@ export function expiresAtOf(stored: Uint8Array): number | null {
   } else {
     for (let i = 0; i < 8; i++) EXPIRY_BYTES[7 - i] = blob[HEADER_SIZE + i]!;
   }
-  return EXPIRY_VIEW[0]!;
+  return EXPIRY_VIEW[0];
 }
 
 /**
@@ -107,7 +125,7 @@ export function expiresAtOf(stored: Uint8Array): number | null {
 export function isIntactExpiringBlob(stored: Uint8Array): boolean {
   let blob = stored;
   if (stored[0] !== MAGIC_0) {
-    if (stored.length < 32 || String.fromCharCode(stored[0]!, stored[1]!) !== B64_PREFIX) return false;
+    if (stored.length < 32 || String.fromCharCode(stored[0], stored[1]) !== B64_PREFIX) return false;
     blob = Buffer.from(Buffer.from(stored.buffer, stored.byteOffset, stored.length).toString('latin1'), 'base64');
   }
   if (blob.length < EXPIRING_HEADER_SIZE || blob[0] !== MAGIC_0 || blob[1] !== MAGIC_1 || blob[2] !== 2) return false;
@@ -116,7 +134,7 @@ export function isIntactExpiringBlob(stored: Uint8Array): boolean {
 }
 
 function readUInt32LE(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16)) + bytes[at + 3]! * 0x1000000;
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16)) + bytes[at + 3] * 0x1000000;
 }
 
 /** CRC-32 (IEEE, zlib's) by tables, four bytes a step (slicing-by-4), for bodies too short to be worth a call into zlib. */
@@ -129,8 +147,8 @@ const CRC_TABLES = (() => {
   }
   for (let n = 0; n < 256; n++) {
     for (let t = 1; t < 4; t++) {
-      const previous = tables[(t - 1) * 256 + n]!;
-      tables[t * 256 + n] = (previous >>> 8) ^ tables[previous & 0xff]!;
+      const previous = tables[(t - 1) * 256 + n];
+      tables[t * 256 + n] = (previous >>> 8) ^ tables[previous & 0xff];
     }
   }
   return tables;
@@ -149,10 +167,10 @@ export function crc32Of(bytes: Uint8Array, start: number, end: number): number {
   let c = -1;
   let i = start;
   for (; i + 4 <= end; i += 4) {
-    c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
+    c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    c = t[768 + (c & 0xff)] ^ t[512 + ((c >>> 8) & 0xff)] ^ t[256 + ((c >>> 16) & 0xff)] ^ t[c >>> 24];
   }
-  for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ -1) >>> 0;
 }
 
@@ -169,17 +187,22 @@ export function checkBlob(blob: Uint8Array): number {
         : 'stored bytes are not a hashstash blob (bad magic); were they written by another program, or with other b64 settings?',
     );
   }
-  const version = blob[2]!;
+  const version = blob[2];
   if (version > FORMAT_VERSION) {
-    throw new DecodeError(`stored blob uses format version ${version}, newer than this hashstash reads (${FORMAT_VERSION}); upgrade hashstash`);
+    throw new DecodeError(
+      `stored blob uses format version ${version}, newer than this hashstash reads (${FORMAT_VERSION}); upgrade hashstash`,
+    );
   }
   if (version < 1) throw new DecodeError(`stored blob has an invalid format version ${version}`);
   const start = version === 2 ? EXPIRING_HEADER_SIZE : HEADER_SIZE;
-  if (size < start) throw new DecodeError(`stored blob is truncated: ${size} bytes is shorter than the ${start}-byte header`);
+  if (size < start)
+    throw new DecodeError(`stored blob is truncated: ${size} bytes is shorter than the ${start}-byte header`);
   const length = readUInt32LE(blob, 6);
   const found = size - start;
   if (found !== length) {
-    throw new DecodeError(`stored blob is ${found < length ? 'truncated' : 'too long'}: header says ${length} body bytes, found ${found}`);
+    throw new DecodeError(
+      `stored blob is ${found < length ? 'truncated' : 'too long'}: header says ${length} body bytes, found ${found}`,
+    );
   }
   if (crc32Of(blob, HEADER_SIZE, size) !== readUInt32LE(blob, 10)) {
     throw new DecodeError('stored blob is corrupt: its checksum does not match its contents');
@@ -190,6 +213,9 @@ export function checkBlob(blob: Uint8Array): number {
 /** Checks magic, version, length and checksum; returns the header and a view of the body. */
 export function readHeader(blob: Uint8Array): { header: Header; body: Uint8Array } {
   const start = checkBlob(blob);
-  const header: Header = { version: blob[2]!, serializerId: blob[3]!, codecId: blob[4]!, flags: blob[5]! };
-  return { header: start === EXPIRING_HEADER_SIZE ? { ...header, expiresAt: expiresAtOf(blob)! } : header, body: blob.subarray(start) };
+  const header: Header = { version: blob[2], serializerId: blob[3], codecId: blob[4], flags: blob[5] };
+  return {
+    header: start === EXPIRING_HEADER_SIZE ? { ...header, expiresAt: expiresAtOf(blob)! } : header,
+    body: blob.subarray(start),
+  };
 }

@@ -55,8 +55,11 @@ export function parseJsonBytes(source: Uint8Array, start: number, stop: number, 
   if (length < MIN_BYTES || length > MAX_KERNEL_BYTES) return NOT_PARSED;
   const kernel = loadKernel();
   if (kernel === null) return NOT_PARSED;
-  const buffer = (source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)) as SlicingBuffer;
-  if (!inKernel) kernel.memory(length).set(start === 0 && stop === buffer.length ? buffer : buffer.subarray(start, stop));
+  const buffer = (
+    source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)
+  ) as SlicingBuffer;
+  if (!inKernel)
+    kernel.memory(length).set(start === 0 && stop === buffer.length ? buffer : buffer.subarray(start, stop));
   bytes = buffer;
   shift = inKernel ? 0 : start;
   at = start;
@@ -75,7 +78,9 @@ export function parseJsonBytes(source: Uint8Array, start: number, stop: number, 
  */
 export function parseSmallJsonBytes(source: Uint8Array, start: number, stop: number): unknown {
   if (stop - start > SMALL_MAX_BYTES) return NOT_PARSED;
-  bytes = (source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)) as SlicingBuffer;
+  bytes = (
+    source instanceof Buffer ? source : Buffer.from(source.buffer, source.byteOffset, source.byteLength)
+  ) as SlicingBuffer;
   at = start;
   end = stop;
   tokens = 0;
@@ -97,7 +102,7 @@ function parseAll(): unknown {
 
 function skipSpace(): void {
   while (at < end) {
-    const c = bytes[at]!;
+    const c = bytes[at];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return;
     at++;
   }
@@ -107,7 +112,7 @@ function readValue(depth: number): unknown {
   if (++tokens > maxTokens || depth > MAX_DEPTH) return NOT_PARSED;
   skipSpace();
   if (at >= end) return NOT_PARSED;
-  const c = bytes[at]!;
+  const c = bytes[at];
   if (c === 0x22) return readString();
   if (c === 0x7b) return readObject(depth);
   if (c === 0x5b) return readArray(depth);
@@ -144,7 +149,7 @@ function readObject(depth: number): unknown {
   for (;;) {
     skipSpace();
     if (at >= end || bytes[at] !== 0x22) return NOT_PARSED;
-    const guess = expected !== undefined && keys.length < expected.length ? expected[keys.length]! : undefined;
+    const guess = expected !== undefined && keys.length < expected.length ? expected[keys.length] : undefined;
     const key = guess !== undefined && isKeyAt(guess) ? guess : readKey();
     // JSON.parse makes "__proto__" an own property; an assignment would set the prototype.
     if (key === NOT_PARSED || key === '__proto__') return NOT_PARSED;
@@ -223,7 +228,7 @@ function isKeyAt(key: string): boolean {
 
 function assign(keys: string[], values: unknown[]): object {
   const object: Record<string, unknown> = {};
-  for (let i = 0; i < keys.length; i++) object[keys[i]!] = values[i];
+  for (let i = 0; i < keys.length; i++) object[keys[i]] = values[i];
   return object;
 }
 
@@ -233,6 +238,7 @@ function maker(keys: readonly string[]): ((values: unknown[]) => object) | undef
   // JSON.stringify of a string is a JavaScript string literal (JSON is a subset of JavaScript since ES2019).
   const body = `return {${keys.map((key, i) => `${JSON.stringify(key)}: v[${i}]`).join(', ')}};`;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated object builder on purpose; keys are JSON-quoted
     return new Function('v', body) as (values: unknown[]) => object;
   } catch {
     canMake = false;
@@ -267,7 +273,7 @@ function readString(): unknown {
   let high = 0;
   const shortEnd = small ? end : Math.min(end, start + SHORT_SCAN);
   while (i < shortEnd) {
-    const c = bytes[i]!;
+    const c = bytes[i];
     if (c < 0x20 || c === 0x22 || c === 0x5c) break;
     high |= c;
     i++;
@@ -282,11 +288,16 @@ function readString(): unknown {
   const length = i - start;
   if (high < 0x80) {
     switch (length) {
-      case 0: return '';
-      case 1: return String.fromCharCode(bytes[start]!);
-      case 2: return String.fromCharCode(bytes[start]!, bytes[start + 1]!);
-      case 3: return String.fromCharCode(bytes[start]!, bytes[start + 1]!, bytes[start + 2]!);
-      default: return bytes.latin1Slice(start, i);
+      case 0:
+        return '';
+      case 1:
+        return String.fromCharCode(bytes[start]);
+      case 2:
+        return String.fromCharCode(bytes[start], bytes[start + 1]);
+      case 3:
+        return String.fromCharCode(bytes[start], bytes[start + 1], bytes[start + 2]);
+      default:
+        return bytes.latin1Slice(start, i);
     }
   }
   if (length > SHORT_STRING && isAscii(bytes.subarray(start, i))) return bytes.latin1Slice(start, i);
@@ -300,7 +311,7 @@ function readString(): unknown {
 function readEscaped(start: number, from: number): unknown {
   let i = from;
   while (i < end) {
-    const c = bytes[i]!;
+    const c = bytes[i];
     if (c === 0x5c) i += 2;
     else if (c === 0x22) break;
     else i++;
@@ -327,7 +338,7 @@ function readKey(): unknown {
   let i = start;
   let hash = 0;
   while (i < end) {
-    const c = bytes[i]!;
+    const c = bytes[i];
     if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) break;
     hash = (hash * 31 + c) & 0xff;
     i++;
@@ -373,13 +384,13 @@ function readNumber(): unknown {
     i++;
   } else {
     const first = i;
-    while (i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) mantissa = mantissa * 10 + (bytes[i++]! - 0x30);
+    while (i < end && bytes[i] >= 0x30 && bytes[i] <= 0x39) mantissa = mantissa * 10 + (bytes[i++] - 0x30);
     if (i === first) return NOT_PARSED;
   }
   let fraction = 0;
   if (i < end && bytes[i] === 0x2e) {
     const first = ++i;
-    while (i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) mantissa = mantissa * 10 + (bytes[i++]! - 0x30);
+    while (i < end && bytes[i] >= 0x30 && bytes[i] <= 0x39) mantissa = mantissa * 10 + (bytes[i++] - 0x30);
     if (i === first) return NOT_PARSED;
     fraction = i - first;
   }
@@ -389,13 +400,13 @@ function readNumber(): unknown {
     i++;
     if (i < end && (bytes[i] === 0x2b || bytes[i] === 0x2d)) i++;
     const first = i;
-    while (i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x39) i++;
+    while (i < end && bytes[i] >= 0x30 && bytes[i] <= 0x39) i++;
     if (i === first) return NOT_PARSED;
   }
   at = i;
   // Every partial mantissa was exact when the last one is (they only grow): then one division rounds correctly.
   if (!exponent && mantissa <= EXACT && fraction < POWERS.length) {
-    const value = fraction === 0 ? mantissa : mantissa / POWERS[fraction]!;
+    const value = fraction === 0 ? mantissa : mantissa / POWERS[fraction];
     return negative ? -value : value;
   }
   return Number(bytes.latin1Slice(start, i));

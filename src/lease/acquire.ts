@@ -21,7 +21,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     };
     const aborted = () => {
       clearTimeout(timer);
-      reject(signal!.reason);
+      reject(signal!.reason as unknown);
     };
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', aborted, { once: true });
@@ -35,7 +35,11 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * apart, and no later than just after the holder's record expires) until it gets it, or `signal` aborts (rejecting
  * with its reason).
  */
-export async function acquireLease(store: LeaseStore, name: string, options: LeaseOptions | undefined): Promise<Lease | null> {
+export async function acquireLease(
+  store: LeaseStore,
+  name: string,
+  options: LeaseOptions | undefined,
+): Promise<Lease | null> {
   const { ttl, wait, signal, autoRenew } = resolveLeaseOptions(name, options);
   const key = store.key(name);
   const owner = LeaseStore.token();
@@ -43,7 +47,8 @@ export async function acquireLease(store: LeaseStore, name: string, options: Lea
     signal?.throwIfAborted();
     const expiresAt = store.now() + ttl;
     const blob = store.record(owner, expiresAt);
-    if (await store.compareAndSet(key, undefined, blob)) return new Lease(store, name, key, owner, blob, expiresAt, ttl, autoRenew);
+    if (await store.compareAndSet(key, undefined, blob))
+      return new Lease(store, name, key, owner, blob, expiresAt, ttl, autoRenew);
     if (!wait) return null;
     const held = await store.read(key);
     const heldUntil = held === undefined ? null : expiresAtOf(held);

@@ -36,7 +36,16 @@ export class Lease implements AsyncDisposable {
   readonly #closings: number;
 
   /** @internal Made by `stash.lease` once the record is stored. */
-  constructor(store: LeaseStore, name: string, key: Uint8Array, owner: string, blob: Uint8Array, expiresAt: number, ttl: number, autoRenew: boolean) {
+  constructor(
+    store: LeaseStore,
+    name: string,
+    key: Uint8Array,
+    owner: string,
+    blob: Uint8Array,
+    expiresAt: number,
+    ttl: number,
+    autoRenew: boolean,
+  ) {
     this.#store = store;
     this.name = name;
     this.#key = key;
@@ -52,16 +61,24 @@ export class Lease implements AsyncDisposable {
    * True once the lease is known to be lost: a renewal (or the release) found the record expired and taken by
    * another holder, or gone. It is not checked in the background unless the lease renews itself (`autoRenew`).
    */
-  get lost(): boolean { return this.#lost; }
+  get lost(): boolean {
+    return this.#lost;
+  }
 
   /** True once {@link Lease.release} ran (whether or not the lease was still held then). */
-  get released(): boolean { return this.#released; }
+  get released(): boolean {
+    return this.#released;
+  }
 
   /** When the lease expires unless renewed, in ms since the epoch by the stash's clock. */
-  get expiresAt(): number { return this.#expiresAt; }
+  get expiresAt(): number {
+    return this.#expiresAt;
+  }
 
   /** Aborts, with a {@link LeaseLostError} as its reason, when the lease is found lost; pass it to the work it guards. */
-  get signal(): AbortSignal { return this.#controller.signal; }
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
 
   /**
    * Extends the lease to `ttl` (default: the ttl it was taken with) from now; true when it did, false when the lease
@@ -108,7 +125,9 @@ export class Lease implements AsyncDisposable {
   }
 
   /** {@link Lease.release}, for `await using lease = await stash.lease(…)`. */
-  async [Symbol.asyncDispose](): Promise<void> { await this.release(); }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
 
   #enqueue<T>(step: () => Promise<T>): Promise<T> {
     const result = this.#queue.then(step);
@@ -120,22 +139,31 @@ export class Lease implements AsyncDisposable {
     this.#lost = true;
     this.#stopTimer();
     if (!this.#controller.signal.aborted) {
-      this.#controller.abort(new LeaseLostError(`the lease '${this.name}' was lost: its record expired and was taken over, or removed`));
+      this.#controller.abort(
+        new LeaseLostError(`the lease '${this.name}' was lost: its record expired and was taken over, or removed`),
+      );
     }
   }
 
   /** The next automatic renewal, a third of the ttl from now; the timer keeps no process alive. */
   #schedule(): void {
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      // The stash was closed while the lease was held: it is left to expire.
-      if (this.#store.closings !== this.#closings) return;
-      this.renew().then(
-        (renewed) => { if (renewed && !this.#releasing) this.#schedule(); },
-        // A failed renewal (the server unreachable, say) is tried again at the next third, while time is left.
-        () => { if (!this.#releasing && !this.#lost) this.#schedule(); },
-      );
-    }, Math.max(1, Math.floor(this.#ttl / 3)));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        // The stash was closed while the lease was held: it is left to expire.
+        if (this.#store.closings !== this.#closings) return;
+        this.renew().then(
+          (renewed) => {
+            if (renewed && !this.#releasing) this.#schedule();
+          },
+          // A failed renewal (the server unreachable, say) is tried again at the next third, while time is left.
+          () => {
+            if (!this.#releasing && !this.#lost) this.#schedule();
+          },
+        );
+      },
+      Math.max(1, Math.floor(this.#ttl / 3)),
+    );
     this.#timer.unref();
   }
 

@@ -37,7 +37,10 @@ const KNOWN = new Set(['ttl', 'wait', 'signal', 'autoRenew']);
 
 /** The options with defaults; ConfigError naming a bad one. */
 export function resolveLeaseOptions(name: unknown, options: LeaseOptions | undefined): ResolvedLeaseOptions {
-  if (typeof name !== 'string' || name === '') throw new ConfigError(`a lease's name must be a non-empty string, got ${typeof name === 'string' ? "''" : typeof name}`);
+  if (typeof name !== 'string' || name === '')
+    throw new ConfigError(
+      `a lease's name must be a non-empty string, got ${typeof name === 'string' ? "''" : typeof name}`,
+    );
   const given = options ?? {};
   if (typeof given !== 'object') throw new ConfigError(`lease options must be an object, got ${typeof given}`);
   for (const option of Object.keys(given)) {
@@ -45,9 +48,11 @@ export function resolveLeaseOptions(name: unknown, options: LeaseOptions | undef
   }
   const ttl = given.ttl === undefined ? DEFAULT_LEASE_TTL_MS : parseTtl(given.ttl, 'ttl');
   for (const flag of ['wait', 'autoRenew'] as const) {
-    if (given[flag] !== undefined && typeof given[flag] !== 'boolean') throw new ConfigError(`lease option '${flag}' must be a boolean, got ${typeof given[flag]}`);
+    if (given[flag] !== undefined && typeof given[flag] !== 'boolean')
+      throw new ConfigError(`lease option '${flag}' must be a boolean, got ${typeof given[flag]}`);
   }
   const { signal } = given;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ConfigError(`lease option 'signal' must be an AbortSignal`);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new ConfigError(`lease option 'signal' must be an AbortSignal`);
   return { ttl, wait: given.wait ?? true, signal, autoRenew: given.autoRenew ?? true };
 }

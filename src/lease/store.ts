@@ -17,7 +17,13 @@ import { blobFormat } from '../stash-format.js';
 export const LEASE_STASH = '.hashstash-leases';
 
 /** The options a stash's lease sub-stash is opened with, beside the stash's own. */
-export const LEASE_STASH_OPTIONS = { serializer: 'hashstash', compress: 'raw', b64: false, evict: 'none', appendMode: false } as const;
+export const LEASE_STASH_OPTIONS = {
+  serializer: 'hashstash',
+  compress: 'raw',
+  b64: false,
+  evict: 'none',
+  appendMode: false,
+} as const;
 
 /** What one lease record holds: a random token naming this holding, and, for people, who holds it. */
 export interface LeaseRecord {
@@ -51,13 +57,19 @@ export class LeaseStore {
     this.#format = blobFormat(stash.options);
   }
 
-  get engine(): Engine { return this.stash.engine; }
+  get engine(): Engine {
+    return this.stash.engine;
+  }
 
   /** The stored key of lease `name`. */
-  key(name: string): Uint8Array { return encodeKey(name); }
+  key(name: string): Uint8Array {
+    return encodeKey(name);
+  }
 
   /** A new random owner token. */
-  static token(): string { return randomBytes(16).toString('base64url'); }
+  static token(): string {
+    return randomBytes(16).toString('base64url');
+  }
 
   /** The blob of a lease held by `owner` until `expiresAt` (ms since the epoch, by this stash's clock). */
   record(owner: string, expiresAt: number): Uint8Array {
@@ -73,10 +85,14 @@ export class LeaseStore {
   }
 
   /** The blob stored now under `key`, expired or not (where the engine still returns it). */
-  read(key: Uint8Array): Promise<Uint8Array | undefined> { return this.engine.get(key); }
+  read(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.engine.get(key);
+  }
 
   /** How many times the store was closed: leases taken before a close renew themselves no more (see Lease). */
-  get closings(): number { return this.#closings; }
+  get closings(): number {
+    return this.#closings;
+  }
 
   /** Closes the sub-stash; the next lease opens it again. */
   close(): Promise<void> {

@@ -4,6 +4,8 @@
  * synchronous. Memo code sees the stash only through these structural types, so it does not import the facade.
  */
 
+import type { AnyFunction } from '../any-function.js';
+
 /** The synchronous side of a {@link MemoStore}: what `stash.sync.stashed` reads and writes. */
 export interface SyncMemoStore {
   get(key: unknown, fallback?: unknown): unknown;
@@ -30,7 +32,7 @@ export interface MemoHost {
   /** The computations under way in a sub-stash, by the canonical text of their key. */
   inFlight(stash: MemoStore): Map<string, Promise<unknown>>;
   /** The memo `run` (or `sync.run`) uses for `fn`: made by `make` the first time, then kept. */
-  runMemo<F extends Function>(fn: Function, sync: boolean, make: () => F): F;
+  runMemo<F extends AnyFunction>(fn: AnyFunction, sync: boolean, make: () => F): F;
 }
 
 /** The {@link MemoHost} of one stash; `open(name)` makes its sub-stash `name`. */
@@ -38,8 +40,8 @@ export class MemoCache implements MemoHost {
   readonly #open: (name: string) => MemoStore;
   readonly #stashes = new Map<string, MemoStore>();
   readonly #inFlight = new WeakMap<MemoStore, Map<string, Promise<unknown>>>();
-  readonly #runs = new WeakMap<Function, Function>();
-  readonly #syncRuns = new WeakMap<Function, Function>();
+  readonly #runs = new WeakMap<AnyFunction, AnyFunction>();
+  readonly #syncRuns = new WeakMap<AnyFunction, AnyFunction>();
 
   constructor(open: (name: string) => MemoStore) {
     this.#open = open;
@@ -53,11 +55,11 @@ export class MemoCache implements MemoHost {
 
   inFlight(stash: MemoStore): Map<string, Promise<unknown>> {
     let inFlight = this.#inFlight.get(stash);
-    if (!inFlight) this.#inFlight.set(stash, (inFlight = new Map()));
+    if (!inFlight) this.#inFlight.set(stash, (inFlight = new Map<string, Promise<unknown>>()));
     return inFlight;
   }
 
-  runMemo<F extends Function>(fn: Function, sync: boolean, make: () => F): F {
+  runMemo<F extends AnyFunction>(fn: AnyFunction, sync: boolean, make: () => F): F {
     const memos = sync ? this.#syncRuns : this.#runs;
     let memo = memos.get(fn) as F | undefined;
     if (!memo) memos.set(fn, (memo = make()));

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import type { AnyFunction } from '../any-function.js';
 import type { MemoOptions } from './options.js';
 
 /** Set on every memoized wrapper: the function it wraps, whose source names the sub-stash. */
@@ -9,8 +10,8 @@ const SOURCE_HASH_CHARS = 12;
 const NAME_CHARS = 60;
 
 /** The function a memoized wrapper stands for (wrappers share one source text, so it cannot name them). */
-export function unwrap(fn: Function): Function {
-  let inner = fn as Function & { [WRAPPED]?: Function };
+export function unwrap(fn: AnyFunction): AnyFunction {
+  let inner = fn as AnyFunction & { [WRAPPED]?: AnyFunction };
   while (inner[WRAPPED]) inner = inner[WRAPPED];
   return inner;
 }
@@ -26,13 +27,15 @@ function safeName(name: string): string {
  * editing the body starts a fresh sub-stash; or `options.name` as given. A `version` is appended as `.v<version>`.
  * A bound function shows no source (`[native code]`), so it needs `name`.
  */
-export function functionIdentity(fn: Function, options: MemoOptions = {}): string {
+export function functionIdentity(fn: AnyFunction, options: MemoOptions = {}): string {
   const version = options.version === undefined ? '' : `.v${options.version}`;
   if (options.name !== undefined) return `${options.name}${version}`;
   const target = unwrap(fn);
   const source = Function.prototype.toString.call(target);
   if (target.name.startsWith('bound ') && source.includes('[native code]')) {
-    throw new ConfigError(`cannot memoize the bound function '${target.name}' by its source, which it does not show; pass { name } to identify it`);
+    throw new ConfigError(
+      `cannot memoize the bound function '${target.name}' by its source, which it does not show; pass { name } to identify it`,
+    );
   }
   return `${safeName(target.name)}.${hash('sha256', source, 'hex').slice(0, SOURCE_HASH_CHARS)}${version}`;
 }

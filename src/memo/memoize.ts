@@ -1,3 +1,4 @@
+import type { AnyFunction, UncheckedFunction } from '../any-function.js';
 import { ConfigError, UnsupportedError } from '../errors.js';
 import { encodeKey, keyText } from '../keys/encode.js';
 import type { MemoHost, MemoStore, SyncMemoStore } from './cache.js';
@@ -17,22 +18,24 @@ export type { MemoOptions } from './options.js';
  */
 
 /** A memo's function with its sub-stash (typed by the facade as `Memoized` and `SyncMemoized`). */
-export type MemoFunction<S> = Function & { readonly stash: S };
+export type MemoFunction<S> = AnyFunction & { readonly stash: S };
 
 const MISSING: unique symbol = Symbol('missing');
 
 /** The folder below the parent where a function's results live. */
-export const functionStashName = (fn: Function, options: MemoOptions) => `stashed_result/${functionIdentity(fn, options)}`;
+export const functionStashName = (fn: AnyFunction, options: MemoOptions) =>
+  `stashed_result/${functionIdentity(fn, options)}`;
 
 /** Checks what a memo is given; shared by the asynchronous and the synchronous forms. */
-export function validateMemo(fn: unknown, options: unknown): asserts fn is Function {
-  if (typeof fn !== 'function') throw new ConfigError(`a memoized function must be a function, got ${fn === null ? 'null' : typeof fn}`);
+export function validateMemo(fn: unknown, options: unknown): asserts fn is AnyFunction {
+  if (typeof fn !== 'function')
+    throw new ConfigError(`a memoized function must be a function, got ${fn === null ? 'null' : typeof fn}`);
   validateMemoOptions(options);
 }
 
 /** What both forms make of `fn` and its options: the key of a call, and `getFunc` on the sub-stash. */
 function keyRule(options: MemoOptions) {
-  const keyOf = keyMaker(options.keyThis as MemoOptions['keyThis']);
+  const keyOf = keyMaker(options.keyThis);
   /** `getFunc`'s key: with `keyThis`, the instance comes first. */
   const funcKey = options.keyThis ? (args: unknown[]) => keyOf(args[0], args.slice(1)) : (args: unknown[]) => args;
   const ttl = checkTtl('memo', 'ttl', options.ttl);
@@ -42,7 +45,7 @@ function keyRule(options: MemoOptions) {
 }
 
 /** The memo, named like `fn`, carrying its sub-stash. */
-function finish<S>(memoized: Function, fn: Function, stash: S): MemoFunction<S> {
+function finish<S>(memoized: AnyFunction, fn: AnyFunction, stash: S): MemoFunction<S> {
   Object.defineProperty(memoized, 'name', { value: fn.name });
   return Object.assign(memoized, { stash, [WRAPPED]: fn });
 }
@@ -52,7 +55,7 @@ function finish<S>(memoized: Function, fn: Function, stash: S): MemoFunction<S> 
  * `stashed_result/<identity>`; concurrent calls with equal arguments share one computation. `this` is passed to
  * `fn`, and keyed only with `keyThis`.
  */
-export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {}): MemoFunction<MemoStore> {
+export function memoize(host: MemoHost, fn: AnyFunction, options: MemoOptions = {}): MemoFunction<MemoStore> {
   validateMemo(fn, options);
   const stash = host.memoStash(functionStashName(fn, options));
   const { keyOf, funcKey, force, writeOptions } = keyRule(options);
@@ -69,7 +72,7 @@ export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {})
       const stored = await stash.get(key, MISSING);
       if (stored !== MISSING) return stored;
     }
-    const result = await fn.apply(self, args);
+    const result: unknown = await (fn as UncheckedFunction).apply(self, args);
     if (store) await stash.setByEncodedKey(rawKey, result, writeOptions);
     return result;
   };
@@ -91,7 +94,9 @@ export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {})
       const inFlightId = id ?? keyText(key);
       const pending = computeAndStore(this, args, key);
       inFlight.set(inFlightId, pending);
-      const settled = () => { inFlight.delete(inFlightId); };
+      const settled = () => {
+        inFlight.delete(inFlightId);
+      };
       pending.then(settled, settled);
       return pending;
     } catch (error) {
@@ -102,8 +107,11 @@ export function memoize(host: MemoHost, fn: Function, options: MemoOptions = {})
 }
 
 function isThenable(value: unknown): boolean {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null
-    && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**
@@ -111,10 +119,12 @@ function isThenable(value: unknown): boolean {
  * `stash.stashed(fn)` with the same options. An async function, or one that returns a promise, is refused: its result
  * would be a promise, which cannot be stored.
  */
-export function syncMemoize(host: MemoHost, fn: Function, options: MemoOptions = {}): MemoFunction<SyncMemoStore> {
+export function syncMemoize(host: MemoHost, fn: AnyFunction, options: MemoOptions = {}): MemoFunction<SyncMemoStore> {
   validateMemo(fn, options);
   if (fn.constructor.name === 'AsyncFunction' || fn.constructor.name === 'AsyncGeneratorFunction') {
-    throw new ConfigError(`stash.sync.stashed needs a synchronous function; '${fn.name || 'anonymous'}' is async: use stash.stashed`);
+    throw new ConfigError(
+      `stash.sync.stashed needs a synchronous function; '${fn.name || 'anonymous'}' is async: use stash.stashed`,
+    );
   }
   const parent = host.memoStash(functionStashName(fn, options));
   // `.sync` throws UnsupportedError on an engine that is only asynchronous, as `stash.sync` does.
@@ -130,9 +140,11 @@ export function syncMemoize(host: MemoHost, fn: Function, options: MemoOptions =
       if (stored !== MISSING) return stored;
     }
     const rawKey = encodeKey(key);
-    const result = fn.apply(this, args);
+    const result = (fn as UncheckedFunction).apply(this, args);
     if (isThenable(result)) {
-      throw new UnsupportedError(`stash.sync.stashed keeps functions synchronous, but '${fn.name || 'anonymous'}' returned a promise: use stash.stashed`);
+      throw new UnsupportedError(
+        `stash.sync.stashed keeps functions synchronous, but '${fn.name || 'anonymous'}' returned a promise: use stash.stashed`,
+      );
     }
     if (store) stash.setByEncodedKey(rawKey, result, writeOptions);
     return result;
@@ -141,15 +153,17 @@ export function syncMemoize(host: MemoHost, fn: Function, options: MemoOptions =
 }
 
 /** `stash.run(fn, ...args)`: the memo of `fn`, made once per stash and function (so its source is hashed once). */
-export function runOn(host: MemoHost, fn: Function, args: unknown[]): Promise<unknown> {
+export function runOn(host: MemoHost, fn: AnyFunction, args: unknown[]): Promise<unknown> {
   try {
-    return host.runMemo(fn, false, () => memoize(host, fn)).apply(undefined, args) as Promise<unknown>;
+    const memo = host.runMemo(fn, false, () => memoize(host, fn)) as MemoFunction<MemoStore> & UncheckedFunction;
+    return memo(...args) as Promise<unknown>;
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
 /** `stash.sync.run(fn, ...args)`, likewise. */
-export function syncRunOn(host: MemoHost, fn: Function, args: unknown[]): unknown {
-  return host.runMemo(fn, true, () => syncMemoize(host, fn)).apply(undefined, args);
+export function syncRunOn(host: MemoHost, fn: AnyFunction, args: unknown[]): unknown {
+  const memo = host.runMemo(fn, true, () => syncMemoize(host, fn)) as MemoFunction<SyncMemoStore> & UncheckedFunction;
+  return memo(...args);
 }

@@ -8,6 +8,7 @@ import { registeredClassOf } from '../serializers/classes.js';
  *
  * @typeParam This - `this` of a decorated method, as `keyThis` receives it.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- public default: without `This`, keyThis may take any instance type
 export interface MemoOptions<This = any> {
   /** Recompute and overwrite instead of reading a stored result. */
   force?: boolean | undefined;
@@ -42,8 +43,11 @@ export function validateMemoOptions(options: unknown): asserts options is MemoOp
   if (name !== undefined && (typeof name !== 'string' || !IDENTITY_NAME.test(name) || /^\.+$/.test(name))) {
     failOption('memo', 'name', `1-100 letters, digits, '_', '$', '.' or '-' (not only dots)`, name);
   }
-  if (version !== undefined && !(typeof version === 'number' && Number.isFinite(version))
-    && !(typeof version === 'string' && IDENTITY_NAME.test(version))) {
+  if (
+    version !== undefined &&
+    !(typeof version === 'number' && Number.isFinite(version)) &&
+    !(typeof version === 'string' && IDENTITY_NAME.test(version))
+  ) {
     failOption('memo', 'version', `a finite number or a string of letters, digits, '_', '$', '.', '-'`, version);
   }
   if (keyThis !== undefined && typeof keyThis !== 'boolean' && typeof keyThis !== 'function') {

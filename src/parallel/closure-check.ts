@@ -1,10 +1,17 @@
 import type {
-  AnyNode, AssignmentExpression, CatchClause, Class as ClassNode, Function as FunctionNode, Node, SwitchStatement,
+  AnyNode,
+  AssignmentExpression,
+  CatchClause,
+  Class as ClassNode,
+  Function as FunctionNode,
+  Node,
+  SwitchStatement,
   VariableDeclaration,
 } from 'acorn';
 import type * as Acorn from 'acorn';
 import type * as AcornWalk from 'acorn-walk';
 import type { RecursiveVisitors } from 'acorn-walk';
+import type { AnyConstructor, AnyFunction } from '../any-function.js';
 import { loadDriver } from '../drivers.js';
 import { ConfigError } from '../errors.js';
 import { ClosureError } from './errors.js';
@@ -12,7 +19,8 @@ import { STANDARD_GLOBALS } from './globals.js';
 
 // Loaded on the first check rather than at import: most programs that import hashstash never call stash.map, and the
 // parser and walker cost about 20 ms of start-up. Both packages ship CommonJS, so the check stays synchronous.
-let parser: { parse: typeof Acorn.parse; base: typeof AcornWalk.base; recursive: typeof AcornWalk.recursive } | undefined;
+let parser:
+  { parse: typeof Acorn.parse; base: typeof AcornWalk.base; recursive: typeof AcornWalk.recursive } | undefined;
 function acorn() {
   if (!parser) {
     const { parse } = loadDriver<typeof Acorn>('acorn');
@@ -30,18 +38,18 @@ function acorn() {
  */
 class Scope {
   readonly names = new Set<string>();
-  constructor(readonly parent: Scope | undefined, readonly isFunction: boolean) {}
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly isFunction: boolean,
+  ) {}
 
   /** The nearest function scope, where `var` and function declarations land. */
   get varScope(): Scope {
-    let scope: Scope = this;
-    while (!scope.isFunction && scope.parent) scope = scope.parent;
-    return scope;
+    return this.isFunction || !this.parent ? this : this.parent.varScope;
   }
 
   declares(name: string): boolean {
-    for (let scope: Scope | undefined = this; scope; scope = scope.parent) if (scope.names.has(name)) return true;
-    return false;
+    return this.names.has(name) || (this.parent?.declares(name) ?? false);
   }
 }
 
@@ -51,11 +59,15 @@ interface WalkState {
   readonly declare: 'var' | 'let' | null;
 }
 
-interface Reference { readonly name: string; readonly scope: Scope }
+interface Reference {
+  readonly name: string;
+  readonly scope: Scope;
+}
 
 /** acorn-walk's callback; its typings leave out the third argument, the node type to visit the node as. */
 type Visit = (node: Node, state: WalkState, type?: string) => void;
-type Visitor = (node: any, state: WalkState, visit: Visit) => void;
+// `never`: each visitor declares the node type it is registered for (acorn-walk calls it with nodes of that type).
+type Visitor = (node: never, state: WalkState, visit: Visit) => void;
 
 function walkFunction(node: FunctionNode, state: WalkState, visit: Visit): void {
   if (node.type === 'FunctionDeclaration' && node.id) {
@@ -113,11 +125,21 @@ function collect(root: AnyNode): { references: Reference[] } {
     },
     Function: walkFunction,
     Class: walkClass,
-    BlockStatement(node, state, visit) { baseVisitors.BlockStatement!(node, inBlock(state), visit); },
-    StaticBlock(node, state, visit) { baseVisitors.StaticBlock!(node, inBlock(state), visit); },
-    ForStatement(node, state, visit) { baseVisitors.ForStatement!(node, inBlock(state), visit); },
-    ForInStatement(node, state, visit) { baseVisitors.ForInStatement!(node, inBlock(state), visit); },
-    ForOfStatement(node, state, visit) { baseVisitors.ForOfStatement!(node, inBlock(state), visit); },
+    BlockStatement(node, state, visit) {
+      baseVisitors.BlockStatement(node, inBlock(state), visit);
+    },
+    StaticBlock(node, state, visit) {
+      baseVisitors.StaticBlock(node, inBlock(state), visit);
+    },
+    ForStatement(node, state, visit) {
+      baseVisitors.ForStatement(node, inBlock(state), visit);
+    },
+    ForInStatement(node, state, visit) {
+      baseVisitors.ForInStatement(node, inBlock(state), visit);
+    },
+    ForOfStatement(node, state, visit) {
+      baseVisitors.ForOfStatement(node, inBlock(state), visit);
+    },
     SwitchStatement(node: SwitchStatement, state, visit) {
       visit(node.discriminant, state, 'Expression');
       const cases = inBlock(state);
@@ -155,7 +177,7 @@ const PARSE_OPTIONS = { ecmaVersion: 'latest', sourceType: 'script' } as const;
 function tryParse(code: string): AnyNode | undefined {
   const { parse } = acorn();
   try {
-    return parse(code, PARSE_OPTIONS) as AnyNode;
+    return parse(code, PARSE_OPTIONS);
   } catch {
     return undefined;
   }
@@ -165,7 +187,10 @@ function tryParse(code: string): AnyNode | undefined {
  * The source of `fn` as an expression a worker can evaluate, after checking that it refers to nothing outside
  * itself. Functions, arrows and methods (`name(x) { … }`) are accepted; classes, bound and native functions are not.
  */
-export function shippableSource(fn: Function, what = 'the function given to stash.map'): ShippedSource {
+export function shippableSource(
+  fn: AnyFunction | AnyConstructor,
+  what = 'the function given to stash.map',
+): ShippedSource {
   const source = Function.prototype.toString.call(fn);
   const name = fn.name.trim() || 'anonymous';
   if (/^class\b/.test(source)) throw new ConfigError(`${what} is a class (${name}); pass a function`);
@@ -177,13 +202,15 @@ export function shippableSource(fn: Function, what = 'the function given to stas
     const holder = tryParse(`({${source}})`);
     const property = holder && methodOfHolder(holder);
     if (!property) {
-      throw new ConfigError(`${what} (${name}) cannot be shipped to workers by its source: a bound or native function has ` +
-        `none; use { module, export } to name a function in a module`);
+      throw new ConfigError(
+        `${what} (${name}) cannot be shipped to workers by its source: a bound or native function has ` +
+          `none; use { module, export } to name a function in a module`,
+      );
     }
     expression = `({${source}})[${JSON.stringify(property)}]`;
     program = holder;
   }
-  const outside = outsideVariables(program!);
+  const outside = outsideVariables(program);
   if (outside.length) {
     throw new ClosureError(
       `${what} (${name}) refers to ${outside.length === 1 ? 'a variable' : 'variables'} from outside itself: ` +
@@ -198,10 +225,11 @@ export function shippableSource(fn: Function, what = 'the function given to stas
 /** The name of the one plain method in `({ method() {} })`, or undefined for anything else. */
 function methodOfHolder(program: AnyNode): string | undefined {
   if (program.type !== 'Program' || program.body.length !== 1) return undefined;
-  const statement = program.body[0]!;
+  const statement = program.body[0];
   if (statement.type !== 'ExpressionStatement' || statement.expression.type !== 'ObjectExpression') return undefined;
   const [property, ...more] = statement.expression.properties;
-  if (!property || more.length || property.type !== 'Property' || property.kind !== 'init' || property.computed) return undefined;
+  if (!property || more.length || property.type !== 'Property' || property.kind !== 'init' || property.computed)
+    return undefined;
   if (property.key.type === 'Identifier') return property.key.name;
   if (property.key.type === 'Literal') return String(property.key.value);
   return undefined;

@@ -3,7 +3,7 @@ import { ConfigError, HashStashError } from '../errors.js';
 /** An item of `stash.map` whose call threw; `cause` is the error thrown in the worker, with its stack. */
 export class MapItemError extends HashStashError {
   /** `HASHSTASH_MAP_ITEM`; `HASHSTASH_WORKER_CRASHED` on its subclass WorkerCrashError. */
-  override readonly code: string = 'HASHSTASH_MAP_ITEM';
+  override readonly code: 'HASHSTASH_MAP_ITEM' | 'HASHSTASH_WORKER_CRASHED' = 'HASHSTASH_MAP_ITEM';
   /** The item's position in the input. */
   readonly index: number;
   /** The item's call arguments: `[item, ...args, option]`. */
@@ -29,7 +29,7 @@ export type WorkerCrashReason = 'exit' | 'uncaught-error' | 'out-of-memory';
 /** The worker running an item died: it exited, threw outside the call, or ran out of memory. It was replaced. */
 export class WorkerCrashError extends MapItemError {
   /** `HASHSTASH_WORKER_CRASHED`. */
-  override readonly code: string = 'HASHSTASH_WORKER_CRASHED';
+  override readonly code = 'HASHSTASH_WORKER_CRASHED';
   /** How the worker died. */
   readonly reason: WorkerCrashReason;
   /** The worker's exit code. */
@@ -44,7 +44,14 @@ export class WorkerCrashError extends MapItemError {
    * @param exitCode - The worker's exit code.
    * @param options - `cause`: the uncaught error, if that is how it died.
    */
-  constructor(message: string, index: number, args: readonly unknown[], reason: WorkerCrashReason, exitCode: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    index: number,
+    args: readonly unknown[],
+    reason: WorkerCrashReason,
+    exitCode: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, index, args, options);
     this.reason = reason;
     this.exitCode = exitCode;

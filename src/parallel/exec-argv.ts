@@ -16,7 +16,8 @@
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
-const MAIN_ONLY = /^(?:-e|-p|-pe|-c|-i|--(?:no-)?(?:eval|print|input-type|check|interactive|test|test-.+|experimental-test-.+|watch|watch-.+))$/;
+const MAIN_ONLY =
+  /^(?:-e|-p|-pe|-c|-i|--(?:no-)?(?:eval|print|input-type|check|interactive|test|test-.+|experimental-test-.+|watch|watch-.+))$/;
 
 /**
  * `execArgv` without the options `drops` picks, each with its value when that is the next argument: an argument
@@ -26,7 +27,7 @@ const MAIN_ONLY = /^(?:-e|-p|-pe|-c|-i|--(?:no-)?(?:eval|print|input-type|check|
 function without(execArgv: readonly string[], drops: (arg: string) => boolean): string[] {
   const kept: string[] = [];
   for (let index = 0; index < execArgv.length; index++) {
-    const arg = execArgv[index]!;
+    const arg = execArgv[index];
     if (!drops(arg)) {
       kept.push(arg);
       continue;
@@ -39,7 +40,7 @@ function without(execArgv: readonly string[], drops: (arg: string) => boolean): 
 
 /** `execArgv` without the options that concern the main program only, and their values. */
 export function withoutMainOnly(execArgv: readonly string[]): string[] {
-  return without(execArgv, (arg) => MAIN_ONLY.test(arg.split('=', 1)[0]!));
+  return without(execArgv, (arg) => MAIN_ONLY.test(arg.split('=', 1)[0]));
 }
 
 /** `execArgv` without the options Node named in its ERR_WORKER_INVALID_EXEC_ARGV error ("…flags: --a, --b=1"); null for another error. */

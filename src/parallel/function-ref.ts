@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isFunction, type AnyFunction } from '../any-function.js';
 import { ConfigError } from '../errors.js';
 import { shippableSource } from './closure-check.js';
 
@@ -12,6 +13,7 @@ export interface ModuleFunction {
 }
 
 /** What `stash.map` maps: a self-contained function (shipped by its source) or a function in a module. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- public contract: an unparameterized MapFunction maps any item and takes any extra args
 export type MapFunction<T = any, R = unknown> = ((item: T, ...rest: any[]) => R | Promise<R>) | ModuleFunction;
 
 /** How a worker rebuilds the function: plain data, so it crosses the thread boundary as it is. */
@@ -27,8 +29,10 @@ function moduleUrl(module: unknown): string {
     if (module.startsWith('file:') || module.startsWith('data:')) return new URL(module).href;
     if (isAbsolute(module)) return pathToFileURL(module).href;
   }
-  throw new ConfigError(`stash.map: 'module' must be a URL, a file: URL string or an absolute path ` +
-    `(e.g. new URL('./work.js', import.meta.url)), got ${typeof module === 'string' ? `'${module}'` : typeof module}`);
+  throw new ConfigError(
+    `stash.map: 'module' must be a URL, a file: URL string or an absolute path ` +
+      `(e.g. new URL('./work.js', import.meta.url)), got ${typeof module === 'string' ? `'${module}'` : typeof module}`,
+  );
 }
 
 /**
@@ -36,7 +40,7 @@ function moduleUrl(module: unknown): string {
  * a module reference must name a module and an export.
  */
 export function functionSpec(fn: unknown): FunctionSpec {
-  if (typeof fn === 'function') return { kind: 'source', ...shippableSource(fn) };
+  if (isFunction(fn)) return { kind: 'source', ...shippableSource(fn) };
   if (typeof fn !== 'object' || fn === null) {
     throw new ConfigError(`stash.map takes a function or { module, export }, got ${fn === null ? 'null' : typeof fn}`);
   }
@@ -51,12 +55,13 @@ export function functionSpec(fn: unknown): FunctionSpec {
 }
 
 /** The function a spec names: evaluated from its source, or imported. Runs in workers, and in the parent for modules. */
-export async function loadFunction(spec: FunctionSpec): Promise<Function> {
+export async function loadFunction(spec: FunctionSpec): Promise<AnyFunction> {
   // Indirect eval: the global scope only, which is all a self-contained function needs. The sourceURL names it in stacks.
-  if (spec.kind === 'source') return (0, eval)(`${spec.expression}\n//# sourceURL=stash.map:${encodeURIComponent(spec.name)}`) as Function;
+  if (spec.kind === 'source')
+    return (0, eval)(`${spec.expression}\n//# sourceURL=stash.map:${encodeURIComponent(spec.name)}`) as AnyFunction;
   const imported = (await import(spec.url)) as Record<string, unknown>;
   const fn = imported[spec.name];
-  if (typeof fn !== 'function') {
+  if (!isFunction(fn)) {
     throw new ConfigError(`stash.map: ${spec.url} has no function export '${spec.name}' (found ${typeof fn})`);
   }
   return fn;

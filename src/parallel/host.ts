@@ -11,7 +11,10 @@ export interface MapRunStore {
   getMany(keys: Iterable<unknown>): Promise<unknown[]>;
   has(key: unknown): Promise<boolean>;
   /** Stores under keys already encoded (`encodeKey`), fixed when each call was sent; expiring after `options.ttl` ms. */
-  setManyByEncodedKey(entries: Iterable<readonly [Uint8Array, unknown]>, options?: { readonly ttl?: number | undefined }): Promise<void>;
+  setManyByEncodedKey(
+    entries: Iterable<readonly [Uint8Array, unknown]>,
+    options?: { readonly ttl?: number | undefined },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

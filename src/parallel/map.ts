@@ -1,3 +1,4 @@
+import type { AnyFunction } from '../any-function.js';
 import { ConfigError, HashStashError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type { Serializer } from '../serializers/serializer.js';
@@ -49,7 +50,7 @@ class Snapshot {
 const immutable = (value: unknown) => (typeof value !== 'object' && typeof value !== 'function') || value === null;
 
 const CRASH_TEXT: Record<WorkerCrashReason, string> = {
-  'exit': 'exited',
+  exit: 'exited',
   'uncaught-error': 'died of an uncaught error',
   'out-of-memory': 'ran out of memory',
 };
@@ -98,8 +99,10 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
    */
   constructor(parent: MapHost, fn: MapFunction<T, R>, items: Iterable<T>, options?: MapOptions) {
     this.#spec = functions().functionSpec(fn);
-    if (typeof items === 'string' || items === null || typeof (items as Iterable<T>)?.[Symbol.iterator] !== 'function') {
-      throw new ConfigError(`stash.map items must be an iterable such as an array (not a string), got ${items === null ? 'null' : typeof items}`);
+    if (typeof items === 'string' || items === null || typeof items?.[Symbol.iterator] !== 'function') {
+      throw new ConfigError(
+        `stash.map items must be an iterable such as an array (not a string), got ${items === null ? 'null' : typeof items}`,
+      );
     }
     this.#parent = parent;
     this.#fn = fn;
@@ -111,10 +114,14 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   }
 
   /** How many items. */
-  get length(): number { return this.#items.length; }
+  get length(): number {
+    return this.#items.length;
+  }
 
   /** The progress bar's label: the `desc` option, else `Mapping <function name>`. */
-  get desc(): string { return this.#options.desc ?? `Mapping ${this.#spec.name}`; }
+  get desc(): string {
+    return this.#options.desc ?? `Mapping ${this.#spec.name}`;
+  }
 
   /** The counts right now. */
   get progress(): MapProgress {
@@ -122,8 +129,14 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     const elapsedMs = this.#startedAt ? performance.now() - this.#startedAt : 0;
     const rate = elapsedMs > 0 ? board.done / (elapsedMs / 1000) : 0;
     return {
-      total: board.total, done: board.done, cached: board.cached, failed: board.failed, pending: board.pending,
-      elapsedMs, rate, etaMs: rate > 0 ? (board.pending / rate) * 1000 : undefined,
+      total: board.total,
+      done: board.done,
+      cached: board.cached,
+      failed: board.failed,
+      pending: board.pending,
+      elapsedMs,
+      rate,
+      etaMs: rate > 0 ? (board.pending / rate) * 1000 : undefined,
     };
   }
 
@@ -145,7 +158,9 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   }
 
   /** `for await (const value of results)`: the same as {@link values}. */
-  [Symbol.asyncIterator](): AsyncIterator<R> { return this.values(); }
+  [Symbol.asyncIterator](): AsyncIterator<R> {
+    return this.values();
+  }
 
   /** Results as they become available, in input order unless `ordered: false`. */
   values(): AsyncIterableIterator<R> {
@@ -171,7 +186,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   }
 
   #start(): void {
-    this.#running ??= this.#run().catch((error: unknown) => this.#board.stop(error));
+    if (this.#running === undefined) this.#running = this.#run().catch((error: unknown) => this.#board.stop(error));
   }
 
   #callArgs(index: number): unknown[] {
@@ -211,7 +226,8 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     try {
       await this.#pool?.terminate();
       await this.#writer?.close();
-      if (mapKey !== undefined && !board.fatal && board.failed === 0) await this.#parent.set(mapKey, this.#storedList(), ttl === undefined ? undefined : { ttl });
+      if (mapKey !== undefined && !board.fatal && board.failed === 0)
+        await this.#parent.set(mapKey, this.#storedList(), ttl === undefined ? undefined : { ttl });
       await runs?.close();
     } catch (error) {
       this.#stop(error);
@@ -222,7 +238,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     }
   }
 
-  #mapKey(fn: Function): unknown {
+  #mapKey(fn: AnyFunction): unknown {
     const { args, options } = this.#options;
     return { map: memo().functionIdentity(fn, {}), items: this.#items, args, ...(options ? { options } : {}) };
   }
@@ -257,7 +273,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
       const stored = await Promise.all(absent.map((offset) => runs.has(keys[offset])));
       absent.forEach((offset, position) => {
         if (stored[position]) this.#settleStored(start + offset, undefined as R);
-        else if (!board.fatal) this.#compute(start + offset, keys[offset]!);
+        else if (!board.fatal) this.#compute(start + offset, keys[offset]);
       });
       this.#changed();
     }
@@ -266,7 +282,8 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
 
   /** A result read from the stash, before any reader sees it: with `stashMap` its snapshot is taken now. */
   #settleStored(index: number, value: R): void {
-    if (this.#snapshots) this.#snapshots[index] = immutable(value) ? value : new Snapshot(this.#serializer.serialize(value));
+    if (this.#snapshots)
+      this.#snapshots[index] = immutable(value) ? value : new Snapshot(this.#serializer.serialize(value));
     this.#board.settle(index, value, true);
   }
 
@@ -295,8 +312,16 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     try {
       payload = this.#serializer.serialize(args);
     } catch (error) {
-      this.#failCall(call, (i) => new MapItemError(
-        `stash.map cannot send the arguments of item ${i} to a worker: ${(error as Error).message}`, i, this.#callArgs(i), { cause: error }));
+      this.#failCall(
+        call,
+        (i) =>
+          new MapItemError(
+            `stash.map cannot send the arguments of item ${i} to a worker: ${(error as Error).message}`,
+            i,
+            this.#callArgs(i),
+            { cause: error },
+          ),
+      );
       return;
     }
     this.#pool ??= new (pools().WorkerPool)({
@@ -304,33 +329,53 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
       setup: { fn: this.#spec, serializer: this.#serializer.name, trustCode: this.#parent.options.trustCode },
       resourceLimits: this.#options.resourceLimits,
     });
-    this.#computing.push(this.#pool.run(payload).then(
-      (outcome) => this.#received(call, outcome),
-      (failure: unknown) => this.#lost(call, failure),
-    ));
+    this.#computing.push(
+      this.#pool.run(payload).then(
+        (outcome) => this.#received(call, outcome),
+        (failure: unknown) => this.#lost(call, failure),
+      ),
+    );
   }
 
   #received(call: Call, outcome: TaskOutcome): void {
     if (!outcome.ok) {
       const { name, message } = outcome.error;
       const cause = messages().rebuildError(outcome.error);
-      this.#failCall(call, (i) => new MapItemError(
-        `${this.#spec.name}(${previewArgs(this.#callArgs(i))}) threw ${name}: ${message}`, i, this.#callArgs(i), { cause }));
+      this.#failCall(
+        call,
+        (i) =>
+          new MapItemError(
+            `${this.#spec.name}(${previewArgs(this.#callArgs(i))}) threw ${name}: ${message}`,
+            i,
+            this.#callArgs(i),
+            { cause },
+          ),
+      );
       return;
     }
     let value: R;
     try {
       value = this.#decode(outcome.value) as R;
     } catch (error) {
-      this.#failCall(call, (i) => new MapItemError(
-        `stash.map cannot read the result of item ${i}: ${(error as Error).message}`, i, this.#callArgs(i), { cause: error }));
+      this.#failCall(
+        call,
+        (i) =>
+          new MapItemError(
+            `stash.map cannot read the result of item ${i}: ${(error as Error).message}`,
+            i,
+            this.#callArgs(i),
+            { cause: error },
+          ),
+      );
       return;
     }
     call.result = outcome.value;
     // Stored from a copy no reader holds, so what a reader does to its result before the batch is written is not stored.
     this.#writer?.add(call.rawKey, immutable(value) ? value : this.#decode(outcome.value));
     // The first of equal items counts as computed, the others as reused; each gets a copy of its own.
-    call.indices.forEach((index, position) => this.#settleComputed(call, index, position === 0 ? value : this.#copyOf(value, call), position > 0));
+    call.indices.forEach((index, position) =>
+      this.#settleComputed(call, index, position === 0 ? value : this.#copyOf(value, call), position > 0),
+    );
     this.#changed();
   }
 
@@ -347,14 +392,27 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     const { LoadFailure, PoolClosed, WorkerDeath } = pools();
     if (failure instanceof PoolClosed) return;
     if (failure instanceof LoadFailure) {
-      this.#stop(new HashStashError(`stash.map workers could not load ${this.#spec.name}: ${failure.cause.message}`, { cause: failure.cause }));
+      this.#stop(
+        new HashStashError(`stash.map workers could not load ${this.#spec.name}: ${failure.cause.message}`, {
+          cause: failure.cause,
+        }),
+      );
       return;
     }
     if (failure instanceof WorkerDeath) {
       const detail = failure.cause ? `: ${failure.cause.message}` : ` with code ${failure.exitCode}`;
-      this.#failCall(call, (i) => new WorkerCrashError(
-        `the worker running ${this.#spec.name}(${previewArgs(this.#callArgs(i))}) ${CRASH_TEXT[failure.reason]}${detail}; it was replaced`,
-        i, this.#callArgs(i), failure.reason, failure.exitCode, { cause: failure.cause }));
+      this.#failCall(
+        call,
+        (i) =>
+          new WorkerCrashError(
+            `the worker running ${this.#spec.name}(${previewArgs(this.#callArgs(i))}) ${CRASH_TEXT[failure.reason]}${detail}; it was replaced`,
+            i,
+            this.#callArgs(i),
+            failure.reason,
+            failure.exitCode,
+            { cause: failure.cause },
+          ),
+      );
       return;
     }
     this.#stop(failure);

@@ -29,9 +29,19 @@ export type WorkerMessage =
 
 export function errorInfo(thrown: unknown): ErrorInfo {
   if (thrown instanceof Error) {
-    return { name: thrown.name, message: thrown.message, stack: thrown.stack, code: (thrown as { code?: unknown }).code };
+    return {
+      name: thrown.name,
+      message: thrown.message,
+      stack: thrown.stack,
+      code: (thrown as { code?: unknown }).code,
+    };
   }
-  return { name: 'Error', message: `a non-Error value was thrown: ${String(thrown)}`, stack: undefined, code: undefined };
+  return {
+    name: 'Error',
+    message: `a non-Error value was thrown: ${String(thrown)}`,
+    stack: undefined,
+    code: undefined,
+  };
 }
 
 /** The worker's error rebuilt in the parent, with the worker's stack. */

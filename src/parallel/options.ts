@@ -68,8 +68,19 @@ export const MAP_DEFAULTS = {
 const BOOLEAN_OPTIONS = ['ordered', 'progress', 'precompute', 'stashRuns', 'stashMap', 'force'] as const;
 const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'];
 const OPTION_NAMES: readonly string[] = [
-  'numProc', 'args', 'options', 'ordered', 'progress', 'desc', 'precompute', 'stashRuns', 'stashMap', 'force',
-  'signal', 'resourceLimits', 'ttl',
+  'numProc',
+  'args',
+  'options',
+  'ordered',
+  'progress',
+  'desc',
+  'precompute',
+  'stashRuns',
+  'stashMap',
+  'force',
+  'signal',
+  'resourceLimits',
+  'ttl',
 ];
 
 export function defaultNumProc(): number {
@@ -84,13 +95,15 @@ function checkResourceLimits(value: unknown): ResourceLimits {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('resourceLimits', 'an object', value);
   for (const [key, limit] of Object.entries(value)) {
     if (!RESOURCE_LIMITS.includes(key)) {
-      throw new ConfigError(`stash.map option 'resourceLimits' has an unknown field '${key}'; valid fields are ${RESOURCE_LIMITS.join(', ')}`);
+      throw new ConfigError(
+        `stash.map option 'resourceLimits' has an unknown field '${key}'; valid fields are ${RESOURCE_LIMITS.join(', ')}`,
+      );
     }
     if (limit !== undefined && (typeof limit !== 'number' || !(limit > 0) || !Number.isFinite(limit))) {
       fail(`resourceLimits.${key}`, 'a positive number of megabytes', limit);
     }
   }
-  return value as ResourceLimits;
+  return value;
 }
 
 /**
@@ -101,12 +114,15 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
   if (given === undefined) given = {};
   checkOptionsObject('stash.map', given, OPTION_NAMES);
   const { numProc, args, options, desc, signal, resourceLimits } = given;
-  if (numProc !== undefined && (!Number.isInteger(numProc) || numProc < 1)) fail('numProc', 'an integer of at least 1', numProc);
+  if (numProc !== undefined && (!Number.isInteger(numProc) || numProc < 1))
+    fail('numProc', 'an integer of at least 1', numProc);
   if (args !== undefined && !Array.isArray(args)) fail('args', 'an array of extra arguments', args);
   if (options !== undefined) {
     if (!Array.isArray(options)) fail('options', `an array with one entry per item (${itemCount})`, options);
     if (options.length !== itemCount) {
-      throw new ConfigError(`stash.map option 'options' must have one entry per item: ${itemCount} items, ${options.length} options`);
+      throw new ConfigError(
+        `stash.map option 'options' must have one entry per item: ${itemCount} items, ${options.length} options`,
+      );
     }
   }
   for (const name of BOOLEAN_OPTIONS) checkType('stash.map', name, given[name], 'boolean');

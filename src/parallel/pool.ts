@@ -8,11 +8,16 @@ import type { WorkerCrashReason } from './errors.js';
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 /** What a call returned or threw in the worker. */
-export type TaskOutcome = { readonly ok: true; readonly value: Uint8Array } | { readonly ok: false; readonly error: ErrorInfo };
+export type TaskOutcome =
+  { readonly ok: true; readonly value: Uint8Array } | { readonly ok: false; readonly error: ErrorInfo };
 
 /** The worker running a task died; the pool replaces it. */
 export class WorkerDeath {
-  constructor(readonly reason: WorkerCrashReason, readonly exitCode: number, readonly cause: Error | undefined) {}
+  constructor(
+    readonly reason: WorkerCrashReason,
+    readonly exitCode: number,
+    readonly cause: Error | undefined,
+  ) {}
 }
 
 /** The workers could not load the function at all: no task can run. */
@@ -64,7 +69,10 @@ export class WorkerPool {
 
   /** Calls the function with the serialized arguments in some worker. */
   run(args: Uint8Array): Promise<TaskOutcome> {
+    // The pool rejects with its own outcome classes, not Errors: the map tells them apart by class and users never see them.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an internal outcome (see above)
     if (this.#closed) return Promise.reject(new PoolClosed());
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an internal outcome (see above)
     if (this.#loadFailure) return Promise.reject(this.#loadFailure);
     return new Promise((resolve, reject) => {
       this.#queue.push({ id: this.#nextId++, args, resolve, reject });
@@ -82,7 +90,11 @@ export class WorkerPool {
   #dispatch(): void {
     while (this.#queue.length) {
       let slot: Slot | undefined;
-      for (const candidate of this.#slots) if (!candidate.task && !candidate.dead) { slot = candidate; break; }
+      for (const candidate of this.#slots)
+        if (!candidate.task && !candidate.dead) {
+          slot = candidate;
+          break;
+        }
       if (!slot) {
         if (this.#slots.size >= this.#options.size) return;
         slot = this.#spawn();

@@ -40,8 +40,10 @@ function formatRate(rate: number): string {
 /** The counts as text: `12/400 (done 10, cached 2, failed 0) 3.10/s ETA 2m05s`. */
 export function describeProgress(progress: MapProgress): string {
   const { total, done, cached, failed, pending } = progress;
-  return `${total - pending}/${total} (done ${done}, cached ${cached}, failed ${failed}) ` +
-    `${formatRate(progress.rate)}/s ETA ${pending === 0 ? '0s' : formatDuration(progress.etaMs)}`;
+  return (
+    `${total - pending}/${total} (done ${done}, cached ${cached}, failed ${failed}) ` +
+    `${formatRate(progress.rate)}/s ETA ${pending === 0 ? '0s' : formatDuration(progress.etaMs)}`
+  );
 }
 
 export interface ProgressDisplayOptions {
@@ -66,12 +68,15 @@ export class ProgressDisplay {
     this.#lineIntervalMs = options.lineIntervalMs ?? PROGRESS_LINE_INTERVAL_MS;
     if (options.tty ?? (this.#stream as { isTTY?: boolean }).isTTY === true) {
       const { SingleBar, Presets } = loadDriver<typeof import('cli-progress')>('cli-progress');
-      this.#bar = new SingleBar({
-        stream: this.#stream,
-        format: `${desc.replace(/[{}]/g, '')} |{bar}| {counts}`,
-        hideCursor: true,
-        fps: 10,
-      }, Presets.shades_classic);
+      this.#bar = new SingleBar(
+        {
+          stream: this.#stream,
+          format: `${desc.replace(/[{}]/g, '')} |{bar}| {counts}`,
+          hideCursor: true,
+          fps: 10,
+        },
+        Presets.shades_classic,
+      );
       this.#bar.start(total, 0, { counts: '' });
     }
   }

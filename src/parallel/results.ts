@@ -33,15 +33,25 @@ export class ResultBoard<R> {
     for (let index = 0; index < total; index++) this.values.push(undefined);
     this.#states = new Uint8Array(total);
     this.#completion = new Uint32Array(total);
-    this.#finishedSignal = new Promise((resolve) => { this.#resolveFinished = resolve; });
+    this.#finishedSignal = new Promise((resolve) => {
+      this.#resolveFinished = resolve;
+    });
   }
 
-  get pending(): number { return this.total - this.done - this.cached - this.failed; }
-  get fatal(): { error: unknown } | undefined { return this.#fatal; }
-  isPending(index: number): boolean { return this.#states[index] === PENDING; }
+  get pending(): number {
+    return this.total - this.done - this.cached - this.failed;
+  }
+  get fatal(): { error: unknown } | undefined {
+    return this.#fatal;
+  }
+  isPending(index: number): boolean {
+    return this.#states[index] === PENDING;
+  }
 
   /** Resolves once every item finished or the map stopped, and everything finished was stored. */
-  whenFinished(): Promise<void> { return this.#finishedSignal; }
+  whenFinished(): Promise<void> {
+    return this.#finishedSignal;
+  }
 
   settle(index: number, value: R, cached: boolean): void {
     if (this.#states[index] !== PENDING) return;
@@ -80,14 +90,17 @@ export class ResultBoard<R> {
   }
 
   #nextChange(): Promise<void> {
-    return (this.#change ??= new Promise((resolve) => { this.#resolveChange = resolve; }));
+    return (this.#change ??= new Promise((resolve) => {
+      this.#resolveChange = resolve;
+    }));
   }
 
   /** The first failure in input order, or the map-level one. */
   firstError(): { error: unknown } | undefined {
     if (this.#fatal) return this.#fatal;
     if (this.failed === 0) return undefined;
-    for (let index = 0; index < this.total; index++) if (this.#states[index] === FAILED) return { error: this.#errors.get(index) };
+    for (let index = 0; index < this.total; index++)
+      if (this.#states[index] === FAILED) return { error: this.#errors.get(index) };
     return undefined;
   }
 
@@ -109,7 +122,7 @@ export class ResultBoard<R> {
           if (this.#fatal) throw this.#fatal.error;
           return { value: undefined, done: true };
         }
-        const index = ordered ? position : position < this.#completed ? this.#completion[position]! : -1;
+        const index = ordered ? position : position < this.#completed ? this.#completion[position] : -1;
         if (index < 0 || this.#states[index] === PENDING) {
           if (this.#fatal || this.#finished) {
             closed = true;
@@ -134,7 +147,9 @@ export class ResultBoard<R> {
         closed = true;
         return { value: undefined, done: true };
       },
-      [Symbol.asyncIterator]() { return this; },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
     };
   }
 }

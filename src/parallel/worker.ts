@@ -1,5 +1,6 @@
 // The entry of every stash.map worker thread; compiled to dist/src/parallel/worker.js, so no TypeScript loader is needed.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { AnyFunction, UncheckedFunction } from '../any-function.js';
 import { getSerializer } from '../serializers/index.js';
 import { loadFunction } from './function-ref.js';
 import { errorInfo, type TaskMessage, type WorkerMessage, type WorkerSetup } from './messages.js';
@@ -9,7 +10,7 @@ const setup = workerData as WorkerSetup;
 const serializer = getSerializer(setup.serializer);
 const post = (message: WorkerMessage) => port.postMessage(message);
 
-let fn: Function | undefined;
+let fn: AnyFunction | undefined;
 try {
   fn = await loadFunction(setup.fn);
 } catch (error) {
@@ -17,8 +18,8 @@ try {
 }
 
 if (fn) {
-  const call = fn;
-  port.on('message', async ({ id, args }: TaskMessage) => {
+  const call = fn as UncheckedFunction;
+  const answer = async ({ id, args }: TaskMessage): Promise<void> => {
     try {
       const callArgs = serializer.deserialize(args, { trustCode: setup.trustCode }) as unknown[];
       const value = await call(...callArgs);
@@ -26,5 +27,14 @@ if (fn) {
     } catch (error) {
       post({ type: 'error', id, error: errorInfo(error) });
     }
+  };
+  // The listener's promise has no one to reject to: when even posting the error fails, that failure goes to the
+  // worker's 'error' event (which the pool reports as a crash) instead of becoming an unhandled rejection.
+  port.on('message', (task: TaskMessage) => {
+    answer(task).catch((error: unknown) => {
+      queueMicrotask(() => {
+        throw error;
+      });
+    });
   });
 }

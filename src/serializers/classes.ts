@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import type { AnyConstructor } from '../any-function.js';
 import { ConfigError } from '../errors.js';
 
 /** How instances of a registered class are written and rebuilt. */
@@ -11,15 +12,17 @@ export interface RegisterClassOptions<T extends object = object> {
    * Rebuilds an instance from what `serialize` returned. Default: an object of the class's prototype with the stored
    * properties, no constructor call. Classes with #private fields or other hidden state need both functions.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- public contract: `data` is what the user's serialize returned, typed by them
   deserialize?: (data: any) => T;
 }
 
 export interface RegisteredClass {
   readonly name: string;
-  readonly ctor: Function;
+  readonly ctor: AnyConstructor;
   readonly prototype: object;
-  readonly serialize: ((instance: any) => unknown) | undefined;
-  readonly deserialize: ((data: any) => object) | undefined;
+  /** Called only with instances of `ctor` (matched by exact prototype): the class's own `T`, erased here. */
+  readonly serialize: ((instance: object) => unknown) | undefined;
+  readonly deserialize: ((data: unknown) => object) | undefined;
 }
 
 /**
@@ -28,25 +31,62 @@ export interface RegisteredClass {
  *
  * @inline
  */
-type Constructor<T extends object> = abstract new (...args: any[]) => T;
+type Constructor<T extends object> = abstract new (...args: never[]) => T;
 
 const byName = new Map<string, RegisteredClass>();
 const byPrototype = new Map<object, RegisteredClass>();
 
 /** Classes the serializer carries itself: registering them would only shadow that. */
-const NATIVELY_CARRIED: ReadonlySet<Function> = new Set<Function>([
-  Object, Array, Function, Date, RegExp, Map, Set, URL, Error, TypeError, RangeError, SyntaxError, ReferenceError,
-  EvalError, URIError, AggregateError, ArrayBuffer, DataView, Buffer, Int8Array, Uint8Array, Uint8ClampedArray,
-  Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+const NATIVELY_CARRIED: ReadonlySet<AnyConstructor> = new Set<AnyConstructor>([
+  Object,
+  Array,
+  Function,
+  Date,
+  RegExp,
+  Map,
+  Set,
+  URL,
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+  AggregateError,
+  ArrayBuffer,
+  DataView,
+  Buffer,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 ]);
 
 /**
  * Built-ins that keep their contents in internal slots rather than own properties: a subclass instance restored from
  * its own properties would come back empty, so subclasses of these must say how to serialize themselves.
  */
-const SLOT_HOLDERS: readonly Function[] = [
-  Array, Date, RegExp, Map, Set, URL, ArrayBuffer, DataView, Promise, WeakMap, WeakSet,
-  Object.getPrototypeOf(Int8Array) as Function,
+const SLOT_HOLDERS: readonly AnyConstructor[] = [
+  Array,
+  Date,
+  RegExp,
+  Map,
+  Set,
+  URL,
+  ArrayBuffer,
+  DataView,
+  Promise,
+  WeakMap,
+  WeakSet,
+  Object.getPrototypeOf(Int8Array) as AnyConstructor,
 ];
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['name', 'serialize', 'deserialize']);
@@ -70,7 +110,8 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(['name', 'serialize', 'deseria
  * ```
  */
 export function registerClass<T extends object>(ctor: Constructor<T>, options: RegisterClassOptions<T> = {}): void {
-  if (typeof ctor !== 'function' || typeof ctor.prototype !== 'object' || ctor.prototype === null) {
+  const prototype: unknown = typeof ctor === 'function' ? ctor.prototype : undefined;
+  if (typeof ctor !== 'function' || typeof prototype !== 'object' || prototype === null) {
     throw new ConfigError('registerClass: expected a class, got ' + describe(ctor));
   }
   if (NATIVELY_CARRIED.has(ctor)) {
@@ -90,7 +131,7 @@ export function registerClass<T extends object>(ctor: Constructor<T>, options: R
     throw new ConfigError('registerClass: option "deserialize" must be a function, got ' + describe(deserialize));
   }
   if (serialize === undefined || deserialize === undefined) {
-    const base = SLOT_HOLDERS.find((holder) => ctor.prototype instanceof holder);
+    const base = SLOT_HOLDERS.find((holder) => prototype instanceof holder);
     if (base !== undefined) {
       throw new ConfigError(
         `registerClass: ${ctor.name || 'this class'} extends ${base.name}, whose contents are not own properties; ` +
@@ -108,21 +149,30 @@ export function registerClass<T extends object>(ctor: Constructor<T>, options: R
   }
   const holder = byName.get(name);
   if (holder !== undefined && holder.ctor !== ctor) {
-    throw new ConfigError(`registerClass: the name "${name}" is already registered to another class; pass a different options.name`);
+    throw new ConfigError(
+      `registerClass: the name "${name}" is already registered to another class; pass a different options.name`,
+    );
   }
-  const previous = byPrototype.get(ctor.prototype);
+  const previous = byPrototype.get(prototype);
   if (previous !== undefined) byName.delete(previous.name);
-  const entry: RegisteredClass = { name, ctor, prototype: ctor.prototype, serialize, deserialize };
+  const entry: RegisteredClass = {
+    name,
+    ctor,
+    prototype,
+    serialize: serialize as RegisteredClass['serialize'],
+    deserialize: deserialize as RegisteredClass['deserialize'],
+  };
   byName.set(name, entry);
-  byPrototype.set(ctor.prototype, entry);
+  byPrototype.set(prototype, entry);
 }
 
 /**
  * Forgets a class (given itself or its registered name). True when it was registered. Stored instances of it read
  * back as DecodeError until it is registered again.
  */
-export function unregisterClass(ctorOrName: Function | string): boolean {
-  const entry = typeof ctorOrName === 'string' ? byName.get(ctorOrName) : byPrototype.get(ctorOrName.prototype);
+export function unregisterClass(ctorOrName: AnyConstructor | string): boolean {
+  const entry =
+    typeof ctorOrName === 'string' ? byName.get(ctorOrName) : byPrototype.get(ctorOrName.prototype as object);
   if (entry === undefined) return false;
   byName.delete(entry.name);
   byPrototype.delete(entry.prototype);
@@ -130,8 +180,8 @@ export function unregisterClass(ctorOrName: Function | string): boolean {
 }
 
 /** The registration for objects whose prototype is exactly `prototype`. */
-export function registeredClassOf(prototype: object): RegisteredClass | undefined {
-  return byPrototype.get(prototype);
+export function registeredClassOf(prototype: unknown): RegisteredClass | undefined {
+  return byPrototype.get(prototype as object);
 }
 
 export function registeredClassNamed(name: string): RegisteredClass | undefined {

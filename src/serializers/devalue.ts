@@ -4,6 +4,7 @@ import { types } from 'node:util';
 import { DecodeError, SerializationError } from '../errors.js';
 import { registeredClassNamed, registeredClassOf, type RegisteredClass } from './classes.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
+import { isFunction } from '../any-function.js';
 import { evaluateFunctionSource, functionSource, StoredFunction } from './stored-function.js';
 import { isRevokedProxy } from './revoked-proxy.js';
 import { isStackOverflow, tooDeep } from './tagged-tree/paths.js';
@@ -45,9 +46,14 @@ const BUFFER_TYPE = 'hs:buffer';
 
 type AnyErrorConstructor = ErrorConstructor | AggregateErrorConstructor;
 const BUILTIN_ERRORS: ReadonlyMap<string, AnyErrorConstructor> = new Map<string, AnyErrorConstructor>(
-  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map((ctor) => [ctor.name, ctor]),
+  [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError].map((ctor) => [
+    ctor.name,
+    ctor,
+  ]),
 );
-const BUILTIN_ERROR_NAMES: ReadonlyMap<object, string> = new Map([...BUILTIN_ERRORS].map(([name, ctor]) => [ctor.prototype, name]));
+const BUILTIN_ERROR_NAMES: ReadonlyMap<object, string> = new Map(
+  [...BUILTIN_ERRORS].map(([name, ctor]) => [ctor.prototype, name]),
+);
 
 /** What an Error is written as: `c` built-in class, `k` registered subclass, `n` inherited name, `m` message, `s` stack, `p` own properties. */
 interface ErrorPayload {
@@ -72,7 +78,8 @@ const refusedAsSelfContaining = new WeakSet<object>();
 
 const reducers: Record<string, (value: unknown) => unknown> = {
   [CUSTOM_CLASS_TYPE](value) {
-    if (typeof value !== 'object' || value === null) return typeof value === 'function' && isRevokedProxy(value) ? REVOKED : undefined;
+    if (typeof value !== 'object' || value === null)
+      return typeof value === 'function' && isRevokedProxy(value) ? REVOKED : undefined;
     let prototype: unknown;
     try {
       prototype = Object.getPrototypeOf(value);
@@ -81,7 +88,7 @@ const reducers: Record<string, (value: unknown) => unknown> = {
       throw error;
     }
     if (prototype === Object.prototype || prototype === Array.prototype) return undefined; // the common case, fast
-    const registered = registeredClassOf(prototype as object);
+    const registered = registeredClassOf(prototype);
     if (registered === undefined || !hasOwnHooks(registered)) return undefined;
     const data = customData(registered, value);
     return isSelfContaining(value, [data]) ? undefined : [registered.name, data];
@@ -92,7 +99,7 @@ const reducers: Record<string, (value: unknown) => unknown> = {
     return isSelfContaining(value, [payload.cause, payload.errors, payload.p]) ? undefined : payload;
   },
   [FUNCTION_TYPE](value) {
-    if (typeof value !== 'function') return value instanceof StoredFunction ? [value.name, value.source] : undefined;
+    if (!isFunction(value)) return value instanceof StoredFunction ? [value.name, value.source] : undefined;
     const source = functionSource(value);
     // No source (native or bound): declining lets devalue report the path.
     return source === undefined ? undefined : [value.name, source];
@@ -109,17 +116,18 @@ const defaultShapeOf: StringifyOperations['shapeOf'] = defaultStringifyOperation
 
 const markedStringifyOptions: StringifyOptions = {
   operations: {
-    shapeOf(value) {
+    shapeOf(value: unknown) {
       const shape = defaultShapeOf(value);
       if (shape.kind === 'plain' || shape.kind === 'null-proto') {
         return hasNulKey(shape.keys) ? { kind: shape.kind, keys: shape.keys.map(escapeKey) } : shape;
       }
-      if (shape.kind === 'not-plain' && needsMarker(value)) {
-        return { kind: 'plain', keys: [...Object.keys(value).map(escapeKey), CLASS_MARKER] };
+      // Not plain: an object (devalue's shapeOf says so).
+      if (shape.kind === 'not-plain' && needsMarker(value as object)) {
+        return { kind: 'plain', keys: [...Object.keys(value as object).map(escapeKey), CLASS_MARKER] };
       }
       return shape;
     },
-    get(value, key) {
+    get(value: Record<string | number, unknown>, key) {
       if (typeof key === 'string' && key.charCodeAt(0) === NUL) {
         return key === CLASS_MARKER ? registeredClassOf(Object.getPrototypeOf(value))!.name : value[key.slice(1)];
       }
@@ -130,7 +138,7 @@ const markedStringifyOptions: StringifyOptions = {
 
 const markedParseOptions: ParseOptions = {
   operations: {
-    set(target, key, value) {
+    set(target: Record<string | number, unknown>, key, value: unknown) {
       if (typeof key === 'string' && key.charCodeAt(0) === NUL) setMarkedKey(target, key, value);
       else target[key] = value;
     },
@@ -153,7 +161,8 @@ export const devalueSerializer: Serializer = {
       text = stringify(value, reducers);
     } catch (error) {
       const refused = error instanceof DevalueError ? refusedValue(error) : undefined;
-      if (typeof refused !== 'object' || refused === null || !needsMarker(refused)) throw toSerializationError(error, value);
+      if (typeof refused !== 'object' || refused === null || !needsMarker(refused))
+        throw toSerializationError(error, value);
       try {
         text = MARKED_PREFIX + stringify(value, reducers, markedStringifyOptions);
       } catch (markedError) {
@@ -167,20 +176,29 @@ export const devalueSerializer: Serializer = {
     const revivers = options?.trustCode ? trustedRevivers : untrustedRevivers;
     try {
       const text = utf8.decode(bytes);
-      return text.charCodeAt(0) === MARKED_PREFIX_CODE ? parse(text.slice(1), revivers, markedParseOptions) : parse(text, revivers);
+      const value: unknown =
+        text.charCodeAt(0) === MARKED_PREFIX_CODE
+          ? parse(text.slice(1), revivers, markedParseOptions)
+          : parse(text, revivers);
+      return value;
     } catch (cause) {
       if (cause instanceof DecodeError) throw cause;
-      throw new DecodeError(`devalue: cannot deserialize ${bytes.byteLength} bytes: ${(cause as Error).message}`, { cause });
+      throw new DecodeError(`devalue: cannot deserialize ${bytes.byteLength} bytes: ${(cause as Error).message}`, {
+        cause,
+      });
     }
   },
 };
 
-function makeRevivers(reviveFunction: (name: string, source: string) => unknown): Record<string, (payload: any) => unknown> {
+function makeRevivers(
+  reviveFunction: (name: string, source: string) => unknown,
+): Record<string, (payload: unknown) => unknown> {
   // A payload revived twice means devalue met the value again inside its own payload (see above): refuse to guess.
   const revived = new WeakSet<object>();
   const once = (payload: unknown, what: string): void => {
     if (typeof payload !== 'object' || payload === null) return;
-    if (revived.has(payload)) throw new DecodeError(`devalue: a stored ${what} contains itself, which cannot be revived`);
+    if (revived.has(payload))
+      throw new DecodeError(`devalue: a stored ${what} contains itself, which cannot be revived`);
     revived.add(payload);
   };
   return {
@@ -202,7 +220,12 @@ function makeRevivers(reviveFunction: (name: string, source: string) => unknown)
       return reviveError(payload);
     },
     [FUNCTION_TYPE](payload) {
-      if (!Array.isArray(payload) || payload.length !== 2 || typeof payload[0] !== 'string' || typeof payload[1] !== 'string') {
+      if (
+        !Array.isArray(payload) ||
+        payload.length !== 2 ||
+        typeof payload[0] !== 'string' ||
+        typeof payload[1] !== 'string'
+      ) {
         throw new DecodeError('devalue: a stored function is not a [name, source] pair');
       }
       return reviveFunction(payload[0], payload[1]);
@@ -240,7 +263,8 @@ function errorPayload(error: Error): ErrorPayload {
 function reviveError(payload: Record<string, unknown>): Error {
   const { c: builtin, k: registeredName, n: name, m: message, s: stack, p: properties } = payload;
   const ErrorClass = typeof builtin === 'string' ? BUILTIN_ERRORS.get(builtin) : undefined;
-  if (ErrorClass === undefined) throw new DecodeError(`devalue: ${JSON.stringify(builtin)} is not a built-in Error class`);
+  if (ErrorClass === undefined)
+    throw new DecodeError(`devalue: ${JSON.stringify(builtin)} is not a built-in Error class`);
   if (registeredName !== undefined && typeof registeredName !== 'string') throw malformedError('k');
   const newTarget = registeredName === undefined ? ErrorClass : requireRegistered(registeredName).ctor;
   const error = Reflect.construct(ErrorClass, ErrorClass === AggregateError ? [[]] : [], newTarget) as Error;
@@ -271,7 +295,7 @@ function malformedError(field: string): DecodeError {
   return new DecodeError(`devalue: a stored Error has a malformed "${field}" field`);
 }
 
-function setMarkedKey(target: any, key: string, value: unknown): void {
+function setMarkedKey(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key.charCodeAt(1) === NUL) {
     target[key.slice(1)] = value;
   } else if (key === CLASS_MARKER) {
@@ -285,7 +309,9 @@ function setMarkedKey(target: any, key: string, value: unknown): void {
 function requireRegistered(name: string): RegisteredClass {
   const registered = registeredClassNamed(name);
   if (registered === undefined) {
-    throw new DecodeError(`devalue: the stored value holds an instance of class "${name}", which is not registered; call registerClass first`);
+    throw new DecodeError(
+      `devalue: the stored value holds an instance of class "${name}", which is not registered; call registerClass first`,
+    );
   }
   return registered;
 }
@@ -346,7 +372,11 @@ function isError(value: object): value is Error {
 
 /** The nearest built-in error class on the prototype chain: the class an error is rebuilt with. */
 function builtinErrorName(error: object): string {
-  for (let prototype = Object.getPrototypeOf(error); prototype !== null; prototype = Object.getPrototypeOf(prototype)) {
+  for (
+    let prototype = Object.getPrototypeOf(error) as object | null;
+    prototype !== null;
+    prototype = Object.getPrototypeOf(prototype) as object | null
+  ) {
     const name = BUILTIN_ERROR_NAMES.get(prototype);
     if (name !== undefined) return name;
   }
@@ -387,7 +417,9 @@ function toSerializationError(error: unknown, value: unknown): unknown {
   if (isStringTooLong(error)) return textTooLong(error);
   if (isStackOverflow(error)) return tooDeep(error, value);
   if (!(error instanceof DevalueError)) return error;
-  return new SerializationError(`devalue cannot serialize ${describeRefusal(error)}`, '$' + error.path, { cause: error });
+  return new SerializationError(`devalue cannot serialize ${describeRefusal(error)}`, '$' + error.path, {
+    cause: error,
+  });
 }
 
 function describeRefusal(error: DevalueError): string {
@@ -397,13 +429,15 @@ function describeRefusal(error: DevalueError): string {
   if (typeof value === 'symbol') return 'a symbol';
   if (typeof value === 'object' && value !== null) {
     if (refusedAsSelfContaining.has(value)) {
-      const what = isError(value) ? 'an Error' : `an instance of ${registeredClassOf(Object.getPrototypeOf(value))?.name}`;
+      const what = isError(value)
+        ? 'an Error'
+        : `an instance of ${registeredClassOf(Object.getPrototypeOf(value))?.name}`;
       return `${what} whose own contents lead back to it: devalue would read it back as a second, half-built copy`;
     }
     if (typeof (value as { then?: unknown }).then === 'function') return 'a Promise or thenable: await it first';
     if (error.message.startsWith('Cannot stringify arbitrary non-POJOs')) {
-      const ctor: unknown = Object.getPrototypeOf(value)?.constructor;
-      if (typeof ctor !== 'function') return 'an object of an unknown class';
+      const ctor: unknown = (Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor;
+      if (!isFunction(ctor)) return 'an object of an unknown class';
       if (functionSource(ctor) === undefined) return `a ${ctor.name || 'built-in object'}, which devalue cannot carry`;
       return `an instance of ${ctor.name || 'an anonymous class'}: register the class with registerClass`;
     }

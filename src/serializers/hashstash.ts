@@ -7,7 +7,13 @@ import { assertReadableText, isStringTooLong, MAX_TEXT_BYTES, textTooLong } from
 import { TreeReader } from './tagged-tree/reader.js';
 import { TAG_KEY, TAG_TAGGED_ROOT } from './tagged-tree/tags.js';
 import { TreeWriter } from './tagged-tree/writer.js';
-import { MIN_BYTES as MIN_JSON_BYTES, NOT_PARSED, parseJsonBytes, parseSmallJsonBytes, SMALL_MAX_BYTES } from '../format/json-bytes.js';
+import {
+  MIN_BYTES as MIN_JSON_BYTES,
+  NOT_PARSED,
+  parseJsonBytes,
+  parseSmallJsonBytes,
+  SMALL_MAX_BYTES,
+} from '../format/json-bytes.js';
 import { parseJsonText, utf8Text } from './utf8-json.js';
 
 const WHAT = 'hashstash serializer';
@@ -54,7 +60,13 @@ export const hashstashSerializer: Serializer = {
  * and given to JSON.parse, which also says what is wrong with invalid text.
  * `inKernel`: the bytes are the read kernel's memory, where the lz4 codec decoded them (format/kernel.ts).
  */
-export function hashstashFromUtf8(bytes: Uint8Array, start: number, end: number, options?: DeserializeOptions, inKernel = false): unknown {
+export function hashstashFromUtf8(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  options?: DeserializeOptions,
+  inKernel = false,
+): unknown {
   if (end - start <= SMALL_MAX_BYTES) {
     const parsed = parseSmallJsonBytes(bytes, start, end);
     if (parsed !== NOT_PARSED) return fromParsed(parsed, options);
@@ -70,7 +82,9 @@ function fromParsed(parsed: unknown, options: DeserializeOptions | undefined): u
   const tag = (parsed as Record<string, unknown>)[TAG_KEY];
   if (tag === undefined) return parsed;
   if (tag !== TAG_TAGGED_ROOT || !Object.hasOwn(parsed, 'v')) {
-    throw new DecodeError(`${WHAT}: unknown format marker ${JSON.stringify(tag)} (written by a newer hashstash, or corrupt)`);
+    throw new DecodeError(
+      `${WHAT}: unknown format marker ${JSON.stringify(tag)} (written by a newer hashstash, or corrupt)`,
+    );
   }
   return TreeReader.read((parsed as Record<string, unknown>)['v'], options?.trustCode === true);
 }

@@ -10,7 +10,9 @@ export type { DeserializeOptions, Serializer } from './serializer.js';
 const serializers: readonly Serializer[] = [hashstashSerializer, devalueSerializer, v8Serializer];
 
 /** The names the `serializer` option accepts. */
-export const serializerNames: readonly SerializerName[] = Object.freeze(serializers.map((serializer) => serializer.name as SerializerName));
+export const serializerNames: readonly SerializerName[] = Object.freeze(
+  serializers.map((serializer) => serializer.name as SerializerName),
+);
 
 const byName = new Map<string, Serializer>(serializers.map((serializer) => [serializer.name, serializer]));
 const byId = new Map<number, Serializer>(serializers.map((serializer) => [serializer.id, serializer]));
@@ -19,7 +21,9 @@ const byId = new Map<number, Serializer>(serializers.map((serializer) => [serial
 export function getSerializer(name: string): Serializer {
   const serializer = byName.get(name);
   if (serializer === undefined) {
-    throw new ConfigError(`Unknown serializer ${JSON.stringify(name)}; valid serializers are ${serializerNames.join(', ')}`);
+    throw new ConfigError(
+      `Unknown serializer ${JSON.stringify(name)}; valid serializers are ${serializerNames.join(', ')}`,
+    );
   }
   return serializer;
 }
@@ -39,7 +43,11 @@ export function serialize(value: unknown, serializer: SerializerName = 'hashstas
 }
 
 /** The value `bytes` hold, read by the serializer that wrote them. Stored code stays text unless `trustCode`. */
-export function deserialize(bytes: Uint8Array, serializer: SerializerName = 'hashstash', options?: DeserializeOptions): unknown {
+export function deserialize(
+  bytes: Uint8Array,
+  serializer: SerializerName = 'hashstash',
+  options?: DeserializeOptions,
+): unknown {
   if (!(bytes instanceof Uint8Array)) {
     throw new ConfigError(`deserialize() takes a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   }

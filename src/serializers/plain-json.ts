@@ -48,13 +48,15 @@ function isPlainObject(o: object, seen: Seen): boolean {
     if (set.has(o)) return false;
     set.add(o);
   }
-  const prototype = Object.getPrototypeOf(o);
+  const prototype = Object.getPrototypeOf(o) as object | null;
   if (prototype === Array.prototype) {
     const array = o as unknown[];
     for (let i = 0; i < array.length; i++) {
       // Holes and undefined elements both read as undefined, which JSON would turn into null.
       const element = array[i];
-      if (typeof element === 'object' ? element !== null && !isPlainObject(element, seen) : !isPlainPrimitive(element)) {
+      if (
+        typeof element === 'object' ? element !== null && !isPlainObject(element, seen) : !isPlainPrimitive(element)
+      ) {
         return false;
       }
     }

@@ -1,3 +1,4 @@
+import { isFunction, type AnyConstructor, type AnyFunction, type UncheckedFunction } from '../any-function.js';
 import { DecodeError } from '../errors.js';
 
 /**
@@ -39,7 +40,7 @@ export class StoredFunction {
    * Only call this on data you trust. The function sees globals only: variables it closed over when it was stored are gone.
    * Throws a DecodeError when the source does not parse (its `cause` is the SyntaxError) or is not a function.
    */
-  toFunction(): Function {
+  toFunction(): UncheckedFunction {
     return evaluateFunctionSource(this.source);
   }
 }
@@ -47,7 +48,7 @@ export class StoredFunction {
 const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
 
 /** The source text that recreates `fn`, or undefined for native and bound functions, which have none. */
-export function functionSource(fn: Function): string | undefined {
+export function functionSource(fn: AnyFunction | AnyConstructor): string | undefined {
   const source = Function.prototype.toString.call(fn);
   return NATIVE_CODE.test(source) ? undefined : source;
 }
@@ -58,7 +59,7 @@ export function functionSource(fn: Function): string | undefined {
  * are only valid inside a class or object literal, so they are evaluated as the one member of an object literal.
  * Code is tried in strict mode first (ES modules and classes are strict) and in sloppy mode when strict mode rejects it.
  */
-export function evaluateFunctionSource(source: string): Function {
+export function evaluateFunctionSource(source: string): UncheckedFunction {
   let firstError: unknown;
   for (const strictness of ['"use strict";', '']) {
     try {
@@ -76,18 +77,26 @@ export function evaluateFunctionSource(source: string): Function {
   throw new DecodeError('hashstash: the stored source is not a function that can be evaluated', { cause: firstError });
 }
 
-function evaluateAsExpression(source: string, strictness: string): Function {
-  const value: unknown = new Function(`${strictness}return (${source}\n);`)();
-  if (typeof value !== 'function') throw new DecodeError('hashstash: the stored source does not evaluate to a function');
-  return value;
+/** Runs `body` as a function body in the global scope: evaluating stored source is this module's job. */
+function evaluate(body: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- on purpose, only with trustCode or toFunction()
+  const run = new Function(body) as () => unknown;
+  return run();
 }
 
-function evaluateAsMethod(source: string, strictness: string): Function {
-  const holder = new Function(`${strictness}return {${source}\n};`)() as object;
+function evaluateAsExpression(source: string, strictness: string): UncheckedFunction {
+  const value = evaluate(`${strictness}return (${source}\n);`);
+  if (!isFunction(value)) throw new DecodeError('hashstash: the stored source does not evaluate to a function');
+  return value as UncheckedFunction;
+}
+
+function evaluateAsMethod(source: string, strictness: string): UncheckedFunction {
+  const holder = evaluate(`${strictness}return {${source}\n};`) as object;
   const keys = Reflect.ownKeys(holder);
   if (keys.length !== 1) throw new DecodeError('hashstash: the stored source is not a single method');
-  const descriptor = Object.getOwnPropertyDescriptor(holder, keys[0]!)!;
+  const descriptor = Object.getOwnPropertyDescriptor(holder, keys[0])!;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the accessor is the evaluated method itself, not called here
   const method: unknown = descriptor.get ?? descriptor.set ?? descriptor.value;
-  if (typeof method !== 'function') throw new DecodeError('hashstash: the stored source is not a method');
-  return method;
+  if (!isFunction(method)) throw new DecodeError('hashstash: the stored source is not a method');
+  return method as UncheckedFunction;
 }

@@ -18,7 +18,10 @@ export const TEXT_TOO_LONG =
  */
 export function isStringTooLong(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return (error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG' || (error instanceof RangeError && error.message === 'Invalid string length');
+  return (
+    (error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG' ||
+    (error instanceof RangeError && error.message === 'Invalid string length')
+  );
 }
 
 export function textTooLong(cause: unknown, path = '$'): SerializationError {

@@ -31,7 +31,9 @@ const asBuffer = (bytes: Uint8Array): SlicingBuffer =>
 export function utf8Text(bytes: Uint8Array, start: number, end: number, what: string): string {
   const length = end - start;
   if (length > MAX_TEXT_BYTES) {
-    throw new DecodeError(`${what}: ${length} bytes of text, more than the ${MAX_TEXT_BYTES} Node can read into a string`);
+    throw new DecodeError(
+      `${what}: ${length} bytes of text, more than the ${MAX_TEXT_BYTES} Node can read into a string`,
+    );
   }
   const buffer = asBuffer(bytes);
   let text: string;

@@ -45,7 +45,8 @@ export const v8Serializer: Serializer = {
     try {
       const deserializer = new OwningDeserializer(bytes);
       deserializer.readHeader();
-      return deserializer.readValue();
+      const value: unknown = deserializer.readValue();
+      return value;
     } catch (cause) {
       throw new DecodeError(`v8: cannot deserialize ${bytes.byteLength} bytes: ${(cause as Error).message}`, { cause });
     }
@@ -60,7 +61,9 @@ type ViewConstructor = new (buffer: ArrayBuffer) => ArrayBufferView;
  */
 class OwningDeserializer extends DefaultDeserializer {
   _readHostObject(): ArrayBufferView {
-    const shared = (DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView })._readHostObject.call(this);
+    const shared = (
+      DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView }
+    )._readHostObject.call(this);
     const own = new Uint8Array(shared.byteLength);
     own.set(new Uint8Array(shared.buffer, shared.byteOffset, shared.byteLength));
     if (Buffer.isBuffer(shared)) return Buffer.from(own.buffer);
@@ -136,7 +139,7 @@ function isCloneableLeaf(object: object): boolean {
 }
 
 function isPlainObject(object: object): boolean {
-  const prototype = Object.getPrototypeOf(object);
+  const prototype = Object.getPrototypeOf(object) as object | null;
   return prototype === Object.prototype || prototype === null;
 }
 

@@ -24,7 +24,10 @@ export interface ArqueroTable {
  * An arquero table of the same columns, in the same order. arquero is an optional peer dependency, loaded on first
  * use (an ES module without top-level await, which `require` loads); a missing install is a DriverMissingError.
  */
-export async function toArqueroTable(columns: readonly string[], column: (name: string) => readonly unknown[]): Promise<ArqueroTable> {
+export async function toArqueroTable(
+  columns: readonly string[],
+  column: (name: string) => readonly unknown[],
+): Promise<ArqueroTable> {
   const arquero = loadDriver<typeof import('arquero')>('arquero');
   const data = new Map(columns.map((name) => [name, column(name).slice()]));
   return arquero.table(data, [...columns]);

@@ -21,15 +21,26 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 function oneLine(value: unknown): string {
-  return inspect(value, { breakLength: Infinity, compact: true, depth: 4, maxArrayLength: 1000, maxStringLength: 10_000 });
+  return inspect(value, {
+    breakLength: Infinity,
+    compact: true,
+    depth: 4,
+    maxArrayLength: 1000,
+    maxStringLength: 10_000,
+  });
 }
 
 /** The text of one cell, before quoting. */
 export function csvText(value: unknown): string {
   switch (typeof value) {
-    case 'undefined': return '';
-    case 'string': return value;
-    case 'number': case 'bigint': case 'boolean': return String(value);
+    case 'undefined':
+      return '';
+    case 'string':
+      return value;
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return String(value);
     case 'object': {
       if (value === null) return '';
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
@@ -42,7 +53,8 @@ export function csvText(value: unknown): string {
       }
       return oneLine(value);
     }
-    default: return oneLine(value);
+    default:
+      return oneLine(value);
   }
 }
 

@@ -34,7 +34,7 @@ export interface VersionMetadata {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto = Object.getPrototypeOf(value) as object | null;
   return proto === Object.prototype || proto === null;
 }
 
@@ -50,18 +50,26 @@ function hasFields(object: Record<string, unknown>): boolean {
 
 // `record[name] = …` with name '__proto__' would set the prototype instead of adding a column.
 function put(record: FlatRecord, name: string, value: unknown): void {
-  if (name === '__proto__') Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  if (name === '__proto__')
+    Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
   else record[name] = value;
 }
 
-function flattenFields(record: FlatRecord, prefix: string, object: Record<string, unknown>, ancestors: object[], top: boolean): void {
+function flattenFields(
+  record: FlatRecord,
+  prefix: string,
+  object: Record<string, unknown>,
+  ancestors: object[],
+  top: boolean,
+): void {
   ancestors.push(object);
   for (const field of Object.keys(object)) {
     let name = escapeField(field);
     if (top && RESERVED.has(name)) name = `\\${name}`;
     name = prefix + name;
     const child = object[field];
-    if (isPlainObject(child) && hasFields(child) && !ancestors.includes(child)) flattenFields(record, `${name}.`, child, ancestors, false);
+    if (isPlainObject(child) && hasFields(child) && !ancestors.includes(child))
+      flattenFields(record, `${name}.`, child, ancestors, false);
     else put(record, name, child);
   }
   ancestors.pop();

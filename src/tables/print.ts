@@ -13,6 +13,7 @@ export interface PrintOptions {
 
 const DEFAULT_PRINT = { maxRows: 10, maxColumns: 12, maxWidth: 24 } as const;
 const ELLIPSIS = '…';
+// eslint-disable-next-line no-control-regex -- control characters are what this finds, to show them escaped
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
@@ -27,7 +28,14 @@ function cellText(value: unknown, maxWidth: number): string {
   if (typeof value === 'string') text = value.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
   else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
   else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  else text = inspect(value, { breakLength: Infinity, compact: true, depth: 2, maxArrayLength: 6, maxStringLength: maxWidth });
+  else
+    text = inspect(value, {
+      breakLength: Infinity,
+      compact: true,
+      depth: 2,
+      maxArrayLength: 6,
+      maxStringLength: maxWidth,
+    });
   return text.length > maxWidth ? text.slice(0, maxWidth - 1) + ELLIPSIS : text;
 }
 
@@ -36,7 +44,11 @@ function shown(count: number, max: number): number[] {
   if (count <= max) return Array.from({ length: count }, (_, i) => i);
   const head = Math.ceil(max / 2);
   const tail = max - head;
-  return [...Array.from({ length: head }, (_, i) => i), -1, ...Array.from({ length: tail }, (_, i) => count - tail + i)];
+  return [
+    ...Array.from({ length: head }, (_, i) => i),
+    -1,
+    ...Array.from({ length: tail }, (_, i) => count - tail + i),
+  ];
 }
 
 /**
@@ -64,17 +76,25 @@ export function formatTable(
       rightAligned.push(false);
       continue;
     }
-    const name = columns[index]!;
+    const name = columns[index];
     const cells = column(name);
     const values = rows.map((row) => (row < 0 ? undefined : cells[row]));
     // Numbers line up on the right, as in a spreadsheet; a column of anything else on the left.
-    rightAligned.push(values.some((v) => v !== undefined) && values.every((v) => v === undefined || typeof v === 'number' || typeof v === 'bigint'));
-    grid.push([cellText(name, maxWidth), ...values.map((v, i) => (rows[i]! < 0 ? ELLIPSIS : cellText(v, maxWidth)))]);
+    rightAligned.push(
+      values.some((v) => v !== undefined) &&
+        values.every((v) => v === undefined || typeof v === 'number' || typeof v === 'bigint'),
+    );
+    grid.push([cellText(name, maxWidth), ...values.map((v, i) => (rows[i] < 0 ? ELLIPSIS : cellText(v, maxWidth)))]);
   }
   const widths = grid.map((cells) => Math.max(...cells.map((cell) => cell.length)));
   const lines: string[] = [];
   for (let line = 0; line <= rows.length; line++) {
-    lines.push(grid.map((cells, c) => (rightAligned[c] ? cells[line]!.padStart(widths[c]!) : cells[line]!.padEnd(widths[c]!))).join('  ').trimEnd());
+    lines.push(
+      grid
+        .map((cells, c) => (rightAligned[c] ? cells[line].padStart(widths[c]) : cells[line].padEnd(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    );
   }
   lines.push(shape);
   return lines.join('\n');

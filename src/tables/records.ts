@@ -34,11 +34,15 @@ function resolveRecordOptions(options: RecordOptions): Required<RecordOptions> {
 export async function* iterRecords(source: RecordSource, options: RecordOptions = {}): AsyncGenerator<FlatRecord> {
   const { withMetadata } = resolveRecordOptions(options);
   if (!source.options.appendMode) {
-    for await (const [rawKey, rawValue] of source.rawEntries()) yield flattenRecord(source.decodeKey(rawKey), source.decodeValue(rawValue));
+    for await (const [rawKey, rawValue] of source.rawEntries())
+      yield flattenRecord(source.decodeKey(rawKey), source.decodeValue(rawValue));
     return;
   }
   const store = source.engine.append;
-  if (!store) throw new UnsupportedError(`records of an append-mode stash need an engine that keeps versions; '${source.engine.name}' does not`);
+  if (!store)
+    throw new UnsupportedError(
+      `records of an append-mode stash need an engine that keeps versions; '${source.engine.name}' does not`,
+    );
   // Versions are not hidden by engines: one written with a ttl is left out here once it has expired.
   const clock = source.options.clock ?? Date.now;
   for await (const [rawKey, rawValue] of source.rawEntries()) {

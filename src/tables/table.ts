@@ -10,9 +10,9 @@ export interface WritableTarget {
   /** Takes a chunk of text; false when the caller should wait for `'drain'` before writing more. */
   write(chunk: string): boolean;
   /** Calls `listener` once at the next `'drain'`, `'error'` or `'close'`. */
-  once(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
+  once(event: 'drain' | 'error' | 'close', listener: (...args: unknown[]) => void): unknown;
   /** Removes a listener that `once` added. */
-  removeListener(event: 'drain' | 'error' | 'close', listener: (...args: any[]) => void): unknown;
+  removeListener(event: 'drain' | 'error' | 'close', listener: (...args: unknown[]) => void): unknown;
   /** Node streams say when they take no more writes; a target without these is taken as writable. */
   readonly destroyed?: boolean;
   /** True once `end()` was called; see `destroyed`. */
@@ -78,14 +78,22 @@ export class Table implements Iterable<FlatRecord> {
   }
 
   /** Column names, in the order they first appeared in the records. */
-  get columns(): readonly string[] { return this.#names; }
+  get columns(): readonly string[] {
+    return this.#names;
+  }
   /** How many rows: one per record. */
-  get numRows(): number { return this.#numRows; }
+  get numRows(): number {
+    return this.#numRows;
+  }
   /** How many columns. */
-  get numColumns(): number { return this.#names.length; }
+  get numColumns(): number {
+    return this.#names.length;
+  }
 
   /** True when the table has a column `name`. */
-  hasColumn(name: string): boolean { return this.#data.has(name); }
+  hasColumn(name: string): boolean {
+    return this.#data.has(name);
+  }
 
   /**
    * The cells of one column, one per row (undefined where a record lacked the field).
@@ -114,7 +122,8 @@ export class Table implements Iterable<FlatRecord> {
     const record: FlatRecord = {};
     for (const name of this.#names) {
       const cell = this.#data.get(name)![at];
-      if (cell !== undefined) Object.defineProperty(record, name, { value: cell, enumerable: true, writable: true, configurable: true });
+      if (cell !== undefined)
+        Object.defineProperty(record, name, { value: cell, enumerable: true, writable: true, configurable: true });
     }
     return record;
   }
@@ -179,7 +188,7 @@ export class Table implements Iterable<FlatRecord> {
     let chunk = csvHeader(this.#names) + CSV_NEWLINE;
     const cells: unknown[] = new Array(columns.length);
     for (let row = 0; row < this.#numRows; row++) {
-      for (let c = 0; c < columns.length; c++) cells[c] = columns[c]![row];
+      for (let c = 0; c < columns.length; c++) cells[c] = columns[c][row];
       chunk += csvLine(cells) + CSV_NEWLINE;
       if (chunk.length >= CSV_CHUNK) {
         yield chunk;
@@ -192,7 +201,8 @@ export class Table implements Iterable<FlatRecord> {
 
 function checkWritable(stream: WritableTarget): void {
   if (stream.destroyed) throw new HashStashError('writeCSV cannot write the CSV: the stream was destroyed');
-  if (stream.writableEnded) throw new HashStashError('writeCSV cannot write the CSV: the stream was ended (end() was called)');
+  if (stream.writableEnded)
+    throw new HashStashError('writeCSV cannot write the CSV: the stream was ended (end() was called)');
 }
 
 function drained(stream: WritableTarget): Promise<void> {
@@ -201,6 +211,7 @@ function drained(stream: WritableTarget): Promise<void> {
       stream.removeListener('drain', onDrain);
       stream.removeListener('error', onError);
       stream.removeListener('close', onClose);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what the stream emitted with 'error', passed on as it is
       if (error) reject(error);
       else resolve();
     };

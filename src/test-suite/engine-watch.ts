@@ -23,7 +23,9 @@ type Feed = AsyncIterable<RawChange> & { readonly ready?: Promise<void> };
 
 /** Reads changes until `done` says so; fails after `timeoutMs` without one. */
 async function readUntil(
-  iterator: AsyncIterator<RawChange>, done: (change: RawChange) => boolean, timeoutMs: number,
+  iterator: AsyncIterator<RawChange>,
+  done: (change: RawChange) => boolean,
+  timeoutMs: number,
 ): Promise<RawChange[]> {
   const seen: RawChange[] = [];
   for (;;) {
@@ -31,7 +33,11 @@ async function readUntil(
     const next = await Promise.race([
       iterator.next(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no change within ${timeoutMs} ms; seen so far: ${JSON.stringify(seen.map(describe))}`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(new Error(`no change within ${timeoutMs} ms; seen so far: ${JSON.stringify(seen.map(describe))}`)),
+          timeoutMs,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     if (next.done) throw new Error(`the feed ended; seen: ${JSON.stringify(seen.map(describe))}`);
@@ -41,13 +47,22 @@ async function readUntil(
 }
 
 const describe = (change: RawChange): string =>
-  change.type === 'set' || change.type === 'delete' ? `${change.type} ${text(change.key)}` : change.type === 'missed' ? `missed ${change.count ?? '?'}` : change.type;
+  change.type === 'set' || change.type === 'delete'
+    ? `${change.type} ${text(change.key)}`
+    : change.type === 'missed'
+      ? `missed ${change.count ?? '?'}`
+      : change.type;
 
 /** Resolves when `promise` does; fails after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms); })]);
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -65,7 +80,10 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 export function engineWatchConformance(options: EngineWatchConformanceOptions): void {
   const { factory, fallBehind = 12_000, timeoutMs = 30_000 } = options;
   const prefix = options.name ?? 'engine';
-  const run = (name: string, body: (open: (at?: EngineContext) => Engine, location: () => EngineContext) => Promise<void>) =>
+  const run = (
+    name: string,
+    body: (open: (at?: EngineContext) => Engine, location: () => EngineContext) => Promise<void>,
+  ) =>
     options.test(`${prefix}: watch: ${name}`, async () => {
       const folder = mkdtempSync(join(tmpdir(), 'hashstash-watch-conformance-'));
       const id = randomBytes(6).toString('hex');
@@ -74,8 +92,12 @@ export function engineWatchConformance(options: EngineWatchConformanceOptions): 
       const location = (): EngineContext => {
         const n = locations++;
         return {
-          readonly: false, url: undefined, now: Date.now, ...options.context,
-          path: join(folder, `stash-${n}`), namespace: `hashstash-watch-conformance/${id}/stash-${n}`,
+          readonly: false,
+          url: undefined,
+          now: Date.now,
+          ...options.context,
+          path: join(folder, `stash-${n}`),
+          namespace: `hashstash-watch-conformance/${id}/stash-${n}`,
         };
       };
       const open = (at: EngineContext = location()) => {
@@ -120,9 +142,17 @@ export function engineWatchConformance(options: EngineWatchConformanceOptions): 
       await writer.setMany([[bytes('c'), bytes('3')]]);
       await writer.clear();
       const seen = (await readUntil(changes, (change) => change.type === 'clear', timeoutMs)).map(describe);
-      assert.deepEqual(seen, ['set a', 'set b', 'set a', 'delete b', 'set c', 'clear'], 'every change, in order, and nothing for a delete that removed nothing');
+      assert.deepEqual(
+        seen,
+        ['set a', 'set b', 'set a', 'delete b', 'set c', 'clear'],
+        'every change, in order, and nothing for a delete that removed nothing',
+      );
       await writer.set(bytes('after'), bytes('x'));
-      assert.deepEqual((await readUntil(changes, () => true, timeoutMs)).map(describe), ['set after'], 'a cleared stash is watched still');
+      assert.deepEqual(
+        (await readUntil(changes, () => true, timeoutMs)).map(describe),
+        ['set after'],
+        'a cleared stash is watched still',
+      );
     } finally {
       controller.abort();
     }
@@ -135,10 +165,15 @@ export function engineWatchConformance(options: EngineWatchConformanceOptions): 
     if (!first || !second) return;
     const writer = open(at);
     await writer.set(bytes('k'), bytes('v'));
-    for (const changes of [first, second]) assert.deepEqual((await readUntil(changes, () => true, timeoutMs)).map(describe), ['set k']);
+    for (const changes of [first, second])
+      assert.deepEqual((await readUntil(changes, () => true, timeoutMs)).map(describe), ['set k']);
     await first.return?.();
     await writer.delete(bytes('k'));
-    assert.deepEqual((await readUntil(second, () => true, timeoutMs)).map(describe), ['delete k'], 'one watcher leaving does not stop the other');
+    assert.deepEqual(
+      (await readUntil(second, () => true, timeoutMs)).map(describe),
+      ['delete k'],
+      'one watcher leaving does not stop the other',
+    );
   });
 
   run('the loop ends when its signal aborts', async (open) => {
@@ -154,7 +189,11 @@ export function engineWatchConformance(options: EngineWatchConformanceOptions): 
     const already = new AbortController();
     already.abort();
     const none = engine.watch!({ signal: already.signal })[Symbol.asyncIterator]();
-    assert.equal((await within(none.next(), timeoutMs, 'a watch with an aborted signal')).done, true, 'a signal aborted already gives no changes');
+    assert.equal(
+      (await within(none.next(), timeoutMs, 'a watch with an aborted signal')).done,
+      true,
+      'a signal aborted already gives no changes',
+    );
   });
 
   run('the loop ends when the engine closes', async (open) => {
@@ -167,33 +206,45 @@ export function engineWatchConformance(options: EngineWatchConformanceOptions): 
     assert.equal(result.done, true, 'close() finishes the loop');
   });
 
-  run(`a watcher that falls behind (${fallBehind} changes unread) sees every change or a missed one that accounts for them`, async (open, location) => {
-    const at = location();
-    const watcher = open(at);
-    const writer = open(at);
-    const controller = new AbortController();
-    const changes = await watching(watcher, controller.signal);
-    if (!changes) return;
-    try {
-      const entries: RawEntry[] = Array.from({ length: fallBehind }, (_, i) => [bytes(`k${i}`), bytes('v')]);
-      for (let i = 0; i < entries.length; i += 1000) await writer.setMany(entries.slice(i, i + 1000));
-      await writer.set(bytes('last'), bytes('v'));
-      const seen = await readUntil(changes, (change) => change.type === 'set' && text(change.key) === 'last', Math.max(timeoutMs, 60_000));
-      let sets = 0;
-      let missed = 0;
-      let uncounted = false;
-      for (const change of seen) {
-        if (change.type === 'set') sets++;
-        else if (change.type === 'missed') {
-          if (change.count === undefined) uncounted = true;
-          else missed += change.count;
+  run(
+    `a watcher that falls behind (${fallBehind} changes unread) sees every change or a missed one that accounts for them`,
+    async (open, location) => {
+      const at = location();
+      const watcher = open(at);
+      const writer = open(at);
+      const controller = new AbortController();
+      const changes = await watching(watcher, controller.signal);
+      if (!changes) return;
+      try {
+        const entries: RawEntry[] = Array.from({ length: fallBehind }, (_, i) => [bytes(`k${i}`), bytes('v')]);
+        for (let i = 0; i < entries.length; i += 1000) await writer.setMany(entries.slice(i, i + 1000));
+        await writer.set(bytes('last'), bytes('v'));
+        const seen = await readUntil(
+          changes,
+          (change) => change.type === 'set' && text(change.key) === 'last',
+          Math.max(timeoutMs, 60_000),
+        );
+        let sets = 0;
+        let missed = 0;
+        let uncounted = false;
+        for (const change of seen) {
+          if (change.type === 'set') sets++;
+          else if (change.type === 'missed') {
+            if (change.count === undefined) uncounted = true;
+            else missed += change.count;
+          }
         }
+        assert.ok(
+          uncounted || sets + missed >= fallBehind + 1,
+          `${sets} sets seen and ${missed} missed account for the ${fallBehind + 1} made (no silent gap)`,
+        );
+        assert.ok(
+          seen.every((change) => change.type === 'set' || change.type === 'missed'),
+          'only sets and missed',
+        );
+      } finally {
+        controller.abort();
       }
-      assert.ok(uncounted || sets + missed >= fallBehind + 1,
-        `${sets} sets seen and ${missed} missed account for the ${fallBehind + 1} made (no silent gap)`);
-      assert.ok(seen.every((change) => change.type === 'set' || change.type === 'missed'), 'only sets and missed');
-    } finally {
-      controller.abort();
-    }
-  });
+    },
+  );
 }

@@ -46,11 +46,16 @@ interface Harness {
 }
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-const text = (value: Uint8Array | undefined): string | undefined => (value === undefined ? undefined : new TextDecoder().decode(value));
+const text = (value: Uint8Array | undefined): string | undefined =>
+  value === undefined ? undefined : new TextDecoder().decode(value);
 const sameBytes = (actual: Uint8Array | undefined, expected: Uint8Array, message?: string) => {
   assert.ok(actual instanceof Uint8Array, message ?? 'bytes come back as a Uint8Array');
   // Copied by `length` and index: lmdb's transient views report a `byteLength` past their `length`.
-  assert.deepEqual(Buffer.from(Array.from({ length: actual.length }, (_, i) => actual[i]!)), Buffer.from(expected), message);
+  assert.deepEqual(
+    Buffer.from(Array.from({ length: actual.length }, (_, i) => actual[i])),
+    Buffer.from(expected),
+    message,
+  );
 };
 const hex = (value: Uint8Array) => Buffer.from(value).toString('hex');
 
@@ -114,11 +119,21 @@ export function engineConformance(options: EngineConformanceOptions): void {
     const engine = h.open();
     assert.equal(typeof engine.name, 'string');
     assert.ok(engine.name.length > 0, 'the name is not empty');
-    for (const flag of ['persistent', 'sync', 'sharedAcrossProcesses', 'sharedAcrossThreads', 'nativeAppend'] as const) {
+    for (const flag of [
+      'persistent',
+      'sync',
+      'sharedAcrossProcesses',
+      'sharedAcrossThreads',
+      'nativeAppend',
+    ] as const) {
       assert.equal(typeof engine.capabilities[flag], 'boolean', `capabilities.${flag} is a boolean`);
     }
     assert.equal(engine.sync !== undefined, engine.capabilities.sync, 'sync is present exactly when capabilities.sync');
-    assert.equal(engine.append !== undefined, engine.capabilities.nativeAppend, 'append is present exactly when capabilities.nativeAppend');
+    assert.equal(
+      engine.append !== undefined,
+      engine.capabilities.nativeAppend,
+      'append is present exactly when capabilities.nativeAppend',
+    );
     assert.equal(typeof engine[Symbol.asyncDispose], 'function', 'it can be disposed with `await using`');
   });
 
@@ -163,7 +178,8 @@ export function engineConformance(options: EngineConformanceOptions): void {
     ];
     for (const [key, value] of entries) await engine.set(key, value);
     assert.equal(await engine.size(), entries.length, 'no two keys were taken for one');
-    for (const [key, value] of entries) sameBytes(await engine.get(key), value, `the value of key ${hex(key).slice(0, 16)}…`);
+    for (const [key, value] of entries)
+      sameBytes(await engine.get(key), value, `the value of key ${hex(key).slice(0, 16)}…`);
   });
 
   run('a value changed by the caller after set is not changed in storage', async (h) => {
@@ -185,11 +201,16 @@ export function engineConformance(options: EngineConformanceOptions): void {
 
   run('setMany stores arrays and async iterables', async (h) => {
     const engine = h.open();
-    await engine.setMany([[bytes('a'), bytes('1')], [bytes('b'), bytes('2')]]);
-    await engine.setMany((async function* () {
-      yield [bytes('c'), bytes('3')] as RawEntry;
-      yield [bytes('a'), bytes('one')] as RawEntry;
-    })());
+    await engine.setMany([
+      [bytes('a'), bytes('1')],
+      [bytes('b'), bytes('2')],
+    ]);
+    await engine.setMany(
+      (async function* () {
+        yield [bytes('c'), bytes('3')] as RawEntry;
+        yield [bytes('a'), bytes('one')] as RawEntry;
+      })(),
+    );
     await engine.setMany([]);
     assert.equal(await engine.size(), 3);
     assert.deepEqual((await engine.getMany([bytes('a'), bytes('b'), bytes('c')])).map(text), ['one', '2', '3']);
@@ -216,7 +237,10 @@ export function engineConformance(options: EngineConformanceOptions): void {
   run('clear empties this location and no other', async (h) => {
     const mine = h.open();
     const other = h.open();
-    await mine.setMany([[bytes('a'), bytes('1')], [bytes('b'), bytes('2')]]);
+    await mine.setMany([
+      [bytes('a'), bytes('1')],
+      [bytes('b'), bytes('2')],
+    ]);
     await other.set(bytes('a'), bytes('kept'));
     await mine.clear();
     assert.equal(await mine.size(), 0);
@@ -227,7 +251,7 @@ export function engineConformance(options: EngineConformanceOptions): void {
     assert.equal(await mine.size(), 1, 'a cleared location takes writes again');
   });
 
-  run('two engines over one location see each other\'s writes', async (h) => {
+  run("two engines over one location see each other's writes", async (h) => {
     const at = h.location();
     const a = h.open(at);
     const b = h.open(at);
@@ -237,7 +261,7 @@ export function engineConformance(options: EngineConformanceOptions): void {
     assert.equal(await a.has(bytes('x')), false);
   });
 
-  run('close resolves, also twice; a persistent engine\'s data outlives it', async (h) => {
+  run("close resolves, also twice; a persistent engine's data outlives it", async (h) => {
     const at = h.location();
     const first = h.open(at);
     await first.set(bytes('k'), bytes('v'));
@@ -261,54 +285,78 @@ export function engineConformance(options: EngineConformanceOptions): void {
     sameBytes(sync.get(bytes('b')), bytes('2'), 'an async write is seen by sync reads');
     if (sync.getTransient) sameBytes(sync.getTransient(bytes('b')), bytes('2'), 'getTransient reads the same bytes');
     assert.equal(sync.has(bytes('b')), true);
-    sync.setMany([[bytes('c'), bytes('3')], [bytes('a'), bytes('one')]]);
+    sync.setMany([
+      [bytes('c'), bytes('3')],
+      [bytes('a'), bytes('one')],
+    ]);
     assert.deepEqual(sync.getMany([bytes('a'), bytes('z'), bytes('c')]).map(text), ['one', undefined, '3']);
     assert.equal(sync.size(), 3);
     assert.deepEqual(new Set([...sync.keys()].map(text)), new Set(['a', 'b', 'c']));
-    assert.deepEqual(new Map([...sync.entries()].map(([k, v]) => [text(k), text(v)])), new Map([['a', 'one'], ['b', '2'], ['c', '3']]));
+    assert.deepEqual(
+      new Map([...sync.entries()].map(([k, v]) => [text(k), text(v)])),
+      new Map([
+        ['a', 'one'],
+        ['b', '2'],
+        ['c', '3'],
+      ]),
+    );
     assert.equal(sync.delete(bytes('a')), true);
     assert.equal(sync.delete(bytes('a')), false);
     sync.clear();
     assert.equal(await engine.size(), 0);
   });
 
-  run('expiry, when capabilities.hidesExpired: reads skip blobs expired at context.now(), and purgeExpired removes them', async (h) => {
-    let now = 1_800_000_000_000;
-    const at: EngineContext = { ...h.location(), now: () => now };
-    const engine = h.open(at);
-    if (!engine.capabilities.hidesExpired) return;
-    // Blobs with a format header (serializer 'h', codec 'r'): version 2 with an expiry, version 1 without.
-    const blob = (body: string, expiresAt?: number) => new Uint8Array(withHeader(bytes(body), 0x68, 0x72, 0, expiresAt));
-    await engine.set(bytes('soon'), blob('soon', now + 1_000));
-    await engine.set(bytes('never'), blob('never'));
-    await engine.setMany([[bytes('later'), blob('later', now + 5_000)], [bytes('plain'), bytes('not a blob')]]);
-    assert.equal(await engine.size(), 4);
-    sameBytes(await engine.get(bytes('soon')), blob('soon', now + 1_000), 'alive before its expiry');
-    now += 1_000;
-    assert.equal(await engine.get(bytes('soon')), undefined, 'get skips a blob expired at now()');
-    assert.equal(await engine.has(bytes('soon')), false);
-    assert.deepEqual((await engine.getMany([bytes('soon'), bytes('later')])).map((v) => v !== undefined), [false, true]);
-    assert.equal(await engine.size(), 3, 'size leaves it out');
-    assert.deepEqual((await collect(engine.keys())).map(text).sort(), ['later', 'never', 'plain']);
-    assert.deepEqual((await collect(engine.entries())).map(([key]) => text(key)).sort(), ['later', 'never', 'plain']);
-    const sync = engine.sync;
-    if (sync) {
-      assert.equal(sync.get(bytes('soon')), undefined);
-      if (sync.getTransient) assert.equal(sync.getTransient(bytes('soon')), undefined);
-      assert.equal(sync.has(bytes('soon')), false);
-      assert.equal(sync.size(), 3);
-      assert.deepEqual([...sync.keys()].map(text).sort(), ['later', 'never', 'plain']);
-    }
-    if (engine.purgeExpired) {
-      assert.equal(await engine.purgeExpired(), 1, 'purgeExpired removes the expired blob');
-      assert.equal(await engine.purgeExpired(), 0);
-      now += 5_000;
-      assert.equal(sync?.purgeExpired ? sync.purgeExpired() : await engine.purgeExpired(), 1);
-      assert.equal(await engine.size(), 2);
-      const other = h.open({ ...at, now: () => 0 });
-      assert.equal(await other.size(), 2, 'purged from storage: an engine whose clock is at 0 does not see them either');
-    }
-  });
+  run(
+    'expiry, when capabilities.hidesExpired: reads skip blobs expired at context.now(), and purgeExpired removes them',
+    async (h) => {
+      let now = 1_800_000_000_000;
+      const at: EngineContext = { ...h.location(), now: () => now };
+      const engine = h.open(at);
+      if (!engine.capabilities.hidesExpired) return;
+      // Blobs with a format header (serializer 'h', codec 'r'): version 2 with an expiry, version 1 without.
+      const blob = (body: string, expiresAt?: number) =>
+        new Uint8Array(withHeader(bytes(body), 0x68, 0x72, 0, expiresAt));
+      await engine.set(bytes('soon'), blob('soon', now + 1_000));
+      await engine.set(bytes('never'), blob('never'));
+      await engine.setMany([
+        [bytes('later'), blob('later', now + 5_000)],
+        [bytes('plain'), bytes('not a blob')],
+      ]);
+      assert.equal(await engine.size(), 4);
+      sameBytes(await engine.get(bytes('soon')), blob('soon', now + 1_000), 'alive before its expiry');
+      now += 1_000;
+      assert.equal(await engine.get(bytes('soon')), undefined, 'get skips a blob expired at now()');
+      assert.equal(await engine.has(bytes('soon')), false);
+      assert.deepEqual(
+        (await engine.getMany([bytes('soon'), bytes('later')])).map((v) => v !== undefined),
+        [false, true],
+      );
+      assert.equal(await engine.size(), 3, 'size leaves it out');
+      assert.deepEqual((await collect(engine.keys())).map(text).sort(), ['later', 'never', 'plain']);
+      assert.deepEqual((await collect(engine.entries())).map(([key]) => text(key)).sort(), ['later', 'never', 'plain']);
+      const sync = engine.sync;
+      if (sync) {
+        assert.equal(sync.get(bytes('soon')), undefined);
+        if (sync.getTransient) assert.equal(sync.getTransient(bytes('soon')), undefined);
+        assert.equal(sync.has(bytes('soon')), false);
+        assert.equal(sync.size(), 3);
+        assert.deepEqual([...sync.keys()].map(text).sort(), ['later', 'never', 'plain']);
+      }
+      if (engine.purgeExpired) {
+        assert.equal(await engine.purgeExpired(), 1, 'purgeExpired removes the expired blob');
+        assert.equal(await engine.purgeExpired(), 0);
+        now += 5_000;
+        assert.equal(sync?.purgeExpired ? sync.purgeExpired() : await engine.purgeExpired(), 1);
+        assert.equal(await engine.size(), 2);
+        const other = h.open({ ...at, now: () => 0 });
+        assert.equal(
+          await other.size(),
+          2,
+          'purged from storage: an engine whose clock is at 0 does not see them either',
+        );
+      }
+    },
+  );
 
   run('versions, when the engine keeps them: numbered from 1, oldest first, the latest is the value', async (h) => {
     const engine = h.open();
@@ -321,10 +369,20 @@ export function engineConformance(options: EngineConformanceOptions): void {
     assert.equal(await append.append(key, bytes('v3')), 3);
     sameBytes(await engine.get(key), bytes('v3'), 'get reads the latest version');
     const versions = await collect(append.versions(key));
-    assert.deepEqual(versions.map((v) => [v.version, text(v.value)]), [[1, 'v1'], [2, 'v2'], [3, 'v3']]);
+    assert.deepEqual(
+      versions.map((v) => [v.version, text(v.value)]),
+      [
+        [1, 'v1'],
+        [2, 'v2'],
+        [3, 'v3'],
+      ],
+    );
     for (let i = 0; i < versions.length; i++) {
-      assert.ok(versions[i]!.timestamp >= before - 1000 && versions[i]!.timestamp <= Date.now() + 1000, 'a timestamp of now');
-      if (i > 0) assert.ok(versions[i]!.timestamp >= versions[i - 1]!.timestamp, 'timestamps never go down');
+      assert.ok(
+        versions[i].timestamp >= before - 1000 && versions[i].timestamp <= Date.now() + 1000,
+        'a timestamp of now',
+      );
+      if (i > 0) assert.ok(versions[i].timestamp >= versions[i - 1].timestamp, 'timestamps never go down');
     }
     await append.append(bytes('other'), bytes('o1'));
     assert.equal(await engine.size(), 2, 'size counts keys, not versions');
@@ -342,7 +400,10 @@ export function engineConformance(options: EngineConformanceOptions): void {
     try {
       const key = { user: 'ada', tags: new Set(['x', 'y']), when: new Date(0) };
       await stash.set(key, { scores: [1, 2, 3], nested: new Map([['a', 1n]]) });
-      assert.deepEqual(await stash.get({ when: new Date(0), tags: new Set(['y', 'x']), user: 'ada' }), { scores: [1, 2, 3], nested: new Map([['a', 1n]]) });
+      assert.deepEqual(await stash.get({ when: new Date(0), tags: new Set(['y', 'x']), user: 'ada' }), {
+        scores: [1, 2, 3],
+        nested: new Map([['a', 1n]]),
+      });
       assert.equal(await stash.size(), 1);
       assert.deepEqual(await collect(stash.keys()), [key]);
       assert.equal(await stash.delete(key), true);

@@ -4,7 +4,7 @@ import { KeyNotFoundError, SerializationError } from '../errors.js';
 import { bigValues, collect, MB, type SuiteConfig, type SuiteTest } from './stash-support.js';
 
 /** Registers these tests of the facade conformance suite (see `stashConformance`). */
-export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
+export function dictionaryCases(test: SuiteTest, _config: SuiteConfig): void {
   // ---- the dictionary ----
 
   test('set, get, has, delete and size behave like a Map', async (h) => {
@@ -61,12 +61,20 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
     assert.equal(await stash.has('undefined'), true, 'a stored undefined is present');
     assert.equal(await stash.has('never-set'), false, 'an absent key is not');
     assert.equal(await stash.get('undefined'), undefined);
-    assert.equal(await stash.get('undefined', 'fallback'), undefined, 'a stored undefined is not replaced by the fallback');
+    assert.equal(
+      await stash.get('undefined', 'fallback'),
+      undefined,
+      'a stored undefined is not replaced by the fallback',
+    );
     assert.equal(await stash.size(), 2);
     assert.deepStrictEqual(await stash.getMany(['null', 'undefined', 'never-set']), [null, undefined, undefined]);
     assert.equal(await stash.setDefault('null', 'other'), null, 'setDefault keeps a stored null');
     assert.equal(await stash.get('null'), null);
-    assert.equal(await stash.pop('undefined'), undefined, 'pop of a stored undefined returns it without KeyNotFoundError');
+    assert.equal(
+      await stash.pop('undefined'),
+      undefined,
+      'pop of a stored undefined returns it without KeyNotFoundError',
+    );
     assert.equal(await stash.has('undefined'), false);
   });
 
@@ -96,7 +104,11 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
 
   test('clear empties the stash and it stays usable', async (h) => {
     const stash = h.open();
-    await stash.setMany([['a', 1], ['b', 2], [{ c: 3 }, 3]]);
+    await stash.setMany([
+      ['a', 1],
+      ['b', 2],
+      [{ c: 3 }, 3],
+    ]);
     assert.equal(await stash.size(), 3);
     await stash.clear();
     assert.equal(await stash.size(), 0);
@@ -110,7 +122,7 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
   });
 
   test('concurrent writes from one process are all kept', async (h) => {
-    const stash = h.open();
+    const stash = h.open<string, { i: number; round: number }>();
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 300; i++) writes.push(stash.set(`k${i % 100}`, { i, round: Math.floor(i / 100) }));
     await Promise.all(writes);
@@ -126,10 +138,31 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
     // ---- keys: equal when structurally equal ----
     test('1, 1n, "1" and [1] are four keys', async (h) => {
       const stash = h.open();
-      const keys = [1, 1n, '1', [1], true, 'true', 0, '0', false, null, '', [], {}, [[1]], new Set([1]), new Map([[1, 1]])];
+      const keys = [
+        1,
+        1n,
+        '1',
+        [1],
+        true,
+        'true',
+        0,
+        '0',
+        false,
+        null,
+        '',
+        [],
+        {},
+        [[1]],
+        new Set([1]),
+        new Map([[1, 1]]),
+      ];
       for (const [i, key] of keys.entries()) await stash.set(key, i);
       assert.equal(await stash.size(), keys.length);
-      assert.deepStrictEqual(await stash.getMany(keys), keys.map((_, i) => i), 'each key reads its own value');
+      assert.deepStrictEqual(
+        await stash.getMany(keys),
+        keys.map((_, i) => i),
+        'each key reads its own value',
+      );
     });
 
     test('objects with their properties in another order are one key', async (h) => {
@@ -146,13 +179,60 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
       const stash = h.open();
       await stash.set(new Set(['x', 2, 'y', 1n]), 'set');
       assert.equal(await stash.get(new Set([1n, 'y', 2, 'x'])), 'set');
-      await stash.set(new Map<unknown, unknown>([['a', 1], [2, 'b'], [{ k: 1 }, null]]), 'map');
-      assert.equal(await stash.get(new Map<unknown, unknown>([[{ k: 1 }, null], [2, 'b'], ['a', 1]])), 'map');
-      await stash.set({ inner: new Set([new Map([['p', 1], ['q', 2]]), 3]) }, 'nested');
-      assert.equal(await stash.get({ inner: new Set([3, new Map([['q', 2], ['p', 1]])]) }), 'nested');
+      await stash.set(
+        new Map<unknown, unknown>([
+          ['a', 1],
+          [2, 'b'],
+          [{ k: 1 }, null],
+        ]),
+        'map',
+      );
+      assert.equal(
+        await stash.get(
+          new Map<unknown, unknown>([
+            [{ k: 1 }, null],
+            [2, 'b'],
+            ['a', 1],
+          ]),
+        ),
+        'map',
+      );
+      await stash.set(
+        {
+          inner: new Set([
+            new Map([
+              ['p', 1],
+              ['q', 2],
+            ]),
+            3,
+          ]),
+        },
+        'nested',
+      );
+      assert.equal(
+        await stash.get({
+          inner: new Set([
+            3,
+            new Map([
+              ['q', 2],
+              ['p', 1],
+            ]),
+          ]),
+        }),
+        'nested',
+      );
       assert.equal(await stash.size(), 3);
       assert.equal(await stash.has(new Set(['x', 2, 'y'])), false, 'a Set with fewer members is another key');
-      assert.equal(await stash.has(new Map<unknown, unknown>([['a', 2], [2, 'b']])), false, 'a Map with another value is another key');
+      assert.equal(
+        await stash.has(
+          new Map<unknown, unknown>([
+            ['a', 2],
+            [2, 'b'],
+          ]),
+        ),
+        false,
+        'a Map with another value is another key',
+      );
       assert.equal(await stash.has(['x', 2, 'y', 1n]), false, 'an array of the same members is another key');
     });
 
@@ -203,7 +283,10 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
       assert.equal(await stash.get(''), 'empty', 'the empty string is a key');
       assert.equal(await stash.size(), 3 + unicode.length + 1, 'composed and decomposed é are different keys');
       const keys = await collect(stash.keys());
-      assert.ok(keys.some((key) => key === long), 'iteration gives the 100 KB key back whole');
+      assert.ok(
+        keys.some((key) => key === long),
+        'iteration gives the 100 KB key back whole',
+      );
       assert.ok(keys.includes(''), 'and the empty string');
     });
   }
@@ -213,9 +296,20 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
   test('values of every kind round-trip', async (h) => {
     const stash = h.open();
     const values: Record<string, unknown> = {
-      string: 'text ✓ 😀', empty: '', number: 3.25, negative: -7, nan: NaN, infinity: -Infinity, bigint: -(2n ** 80n),
-      boolean: false, null: null, date: new Date(86_400_000),
-      map: new Map<unknown, unknown>([[{ k: 1 }, [1, 2]], ['s', new Set([1])]]),
+      string: 'text ✓ 😀',
+      empty: '',
+      number: 3.25,
+      negative: -7,
+      nan: NaN,
+      infinity: -Infinity,
+      bigint: -(2n ** 80n),
+      boolean: false,
+      null: null,
+      date: new Date(86_400_000),
+      map: new Map<unknown, unknown>([
+        [{ k: 1 }, [1, 2]],
+        ['s', new Set([1])],
+      ]),
       set: new Set<unknown>(['a', 2, null, [3]]),
       nested: { a: [1, { b: [2, { c: 'deep', d: new Date(3) }] }], m: new Map([['x', { y: 1n }]]) },
       array: [1, 'two', null, [3, [4]], { five: 5 }],
@@ -232,7 +326,7 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
     assert.ok(Buffer.from(gotBytes).equals(bytes), 'with the same contents');
 
     await stash.set('holes', { a: undefined, b: [undefined, 1] });
-    const holes = await stash.get('holes');
+    const holes = (await stash.get('holes')) as { a?: undefined; b?: unknown } | undefined;
     assert.ok(holes && 'a' in holes, 'a property holding undefined is kept');
     assert.equal(holes?.a, undefined);
     assert.deepStrictEqual(holes?.b, [undefined, 1], 'undefined inside an array is kept');
@@ -241,12 +335,18 @@ export function dictionaryCases(test: SuiteTest, config: SuiteConfig): void {
     await stash.set('snapshot', original);
     original.list.push(3);
     original.map.set('k', 2);
-    assert.deepStrictEqual(await stash.get('snapshot'), { list: [1, 2], map: new Map([['k', 1]]) },
-      'a stored value does not follow later changes of the object');
-    const read = await stash.get('snapshot');
+    assert.deepStrictEqual(
+      await stash.get('snapshot'),
+      { list: [1, 2], map: new Map([['k', 1]]) },
+      'a stored value does not follow later changes of the object',
+    );
+    const read = (await stash.get('snapshot')) as { list: number[] };
     read.list.push(9);
-    assert.deepStrictEqual(await stash.get('snapshot'), { list: [1, 2], map: new Map([['k', 1]]) },
-      'changing a read value does not change the stored one');
+    assert.deepStrictEqual(
+      await stash.get('snapshot'),
+      { list: [1, 2], map: new Map([['k', 1]]) },
+      'changing a read value does not change the stored one',
+    );
   });
 
   test('a value the serializer cannot carry rejects with SerializationError and stores nothing', async (h) => {

@@ -22,8 +22,12 @@ export interface ManualClock {
 export function manualClock(start = 1_800_000_000_000): ManualClock {
   let now = start;
   const clock = (() => now) as ManualClock;
-  clock.advance = (ms) => { now += ms; };
-  clock.set = (ms) => { now = ms; };
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  clock.set = (ms) => {
+    now = ms;
+  };
   return clock;
 }
 
@@ -33,11 +37,20 @@ const sorted = (values: unknown[]) => values.map((value) => JSON.stringify(value
  * What every read path of `stash` says about the entries: a key → value Map by each of them, checked to agree. Each
  * read path is asked separately, so one that lets an expired entry through is named.
  */
-async function everyReadPath(stash: AnyStash, config: SuiteConfig, candidates: readonly string[], label: string): Promise<Map<string, unknown>> {
-  const byEntries = new Map<string, unknown>(await collect(stash.entries()));
+async function everyReadPath(
+  stash: AnyStash,
+  config: SuiteConfig,
+  candidates: readonly string[],
+  label: string,
+): Promise<Map<string, unknown>> {
+  const byEntries = new Map((await collect(stash.entries())) as [string, unknown][]);
   const expected = sorted([...byEntries.keys()]);
   assert.deepEqual(sorted(await collect(stash.keys())), expected, `${label}: keys() agrees with entries()`);
-  assert.deepEqual(sorted(await collect(stash.values())), sorted([...byEntries.values()]), `${label}: values() agrees with entries()`);
+  assert.deepEqual(
+    sorted(await collect(stash.values())),
+    sorted([...byEntries.values()]),
+    `${label}: values() agrees with entries()`,
+  );
   const raw = await collect(stash.rawEntries());
   assert.deepEqual(sorted(raw.map(([key]) => stash.decodeKey(key))), expected, `${label}: rawEntries() agrees`);
   assert.equal(await stash.size(), byEntries.size, `${label}: size() counts what entries() gives`);
@@ -49,7 +62,11 @@ async function everyReadPath(stash: AnyStash, config: SuiteConfig, candidates: r
   for (const [i, key] of candidates.entries()) {
     const live = byEntries.has(key);
     assert.equal(await stash.has(key), live, `${label}: has(${key})`);
-    assert.deepStrictEqual(await stash.get(key, 'absent'), live ? byEntries.get(key) : 'absent', `${label}: get(${key})`);
+    assert.deepStrictEqual(
+      await stash.get(key, 'absent'),
+      live ? byEntries.get(key) : 'absent',
+      `${label}: get(${key})`,
+    );
     assert.deepStrictEqual(many[i], live ? byEntries.get(key) : undefined, `${label}: getMany, ${key}`);
     const expiresAt = await stash.expiresAt(key);
     assert.equal(expiresAt !== undefined, live, `${label}: expiresAt(${key}) is undefined exactly when it is absent`);
@@ -63,7 +80,11 @@ async function everyReadPath(stash: AnyStash, config: SuiteConfig, candidates: r
     for (const [i, key] of candidates.entries()) {
       const live = byEntries.has(key);
       assert.equal(sync.has(key), live, `${label}: sync.has(${key})`);
-      assert.deepStrictEqual(sync.get(key, 'absent'), live ? byEntries.get(key) : 'absent', `${label}: sync.get(${key})`);
+      assert.deepStrictEqual(
+        sync.get(key, 'absent'),
+        live ? byEntries.get(key) : 'absent',
+        `${label}: sync.get(${key})`,
+      );
       assert.deepStrictEqual(syncMany[i], live ? byEntries.get(key) : undefined, `${label}: sync.getMany, ${key}`);
       assert.equal(sync.expiresAt(key) !== undefined, live, `${label}: sync.expiresAt(${key})`);
     }
@@ -142,9 +163,15 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
   test('expiry: purgeExpired removes the expired entries and returns how many', async (h) => {
     const { clock, stash } = openWithClock(h, { name: 'expiry-purge' });
     assert.equal(await stash.purgeExpired(), 0, 'nothing to purge in an empty stash');
-    await stash.setMany(Array.from({ length: 5 }, (_, i) => [`soon-${i}`, i] as const), { ttl: 1_000 });
+    await stash.setMany(
+      Array.from({ length: 5 }, (_, i) => [`soon-${i}`, i] as const),
+      { ttl: 1_000 },
+    );
     await stash.setMany(Array.from({ length: 3 }, (_, i) => [`kept-${i}`, i] as const));
-    await stash.setMany(Array.from({ length: 2 }, (_, i) => [`later-${i}`, i] as const), { ttl: 10_000 });
+    await stash.setMany(
+      Array.from({ length: 2 }, (_, i) => [`later-${i}`, i] as const),
+      { ttl: 10_000 },
+    );
     assert.equal(await stash.purgeExpired(), 0, 'nothing has expired yet');
     assert.equal(await stash.size(), 10);
     clock.advance(2_000);
@@ -163,7 +190,7 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     assert.equal(await other.size(), 3, 'the purged entries are gone from storage, not only hidden');
   });
 
-  test('expiry: the ttl option is the default of every write, and a write\'s own ttl overrides it', async (h) => {
+  test("expiry: the ttl option is the default of every write, and a write's own ttl overrides it", async (h) => {
     const { clock, stash } = openWithClock(h, { name: 'expiry-default', ttl: '1s' });
     const start = clock();
     assert.equal(stash.toJSON().ttl, 1_000, 'toJSON shows the ttl in ms');
@@ -177,7 +204,13 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     await stash.update({ updatedDefault: 7 });
     assert.equal(await stash.setDefault('setDefault', 8), 8);
     const expected: Record<string, number> = {
-      default: 1_000, own: 3_600_000, undefined: 1_000, many: 1_000, 'many-own': 5_000, updated: 10_000, updatedDefault: 1_000,
+      default: 1_000,
+      own: 3_600_000,
+      undefined: 1_000,
+      many: 1_000,
+      'many-own': 5_000,
+      updated: 10_000,
+      updatedDefault: 1_000,
       setDefault: 1_000,
     };
     for (const [key, ttl] of Object.entries(expected)) assert.equal(await stash.expiresAt(key), start + ttl, key);
@@ -192,8 +225,10 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
       assert.equal(stash.sync.expiresAt('sync-update'), start + 4_000);
     }
     clock.advance(1_000);
-    assert.deepEqual((await collect(stash.keys())).sort(),
-      ['many-own', 'own', 'updated', ...(config.sync ? ['sync-many', 'sync-own', 'sync-update'] : [])].sort());
+    assert.deepEqual(
+      (await collect(stash.keys())).sort(),
+      ['many-own', 'own', 'updated', ...(config.sync ? ['sync-many', 'sync-own', 'sync-update'] : [])].sort(),
+    );
     const sub = stash.sub('child');
     assert.equal(sub.options.ttl, 1_000, 'a sub-stash inherits the ttl');
     assert.equal(sub.options.clock, clock, 'and the clock');
@@ -208,7 +243,13 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
   test('expiry: ttl units are ms, s, m, h and d', async (h) => {
     const { clock, stash } = openWithClock(h, { name: 'expiry-units' });
     const units: [string | number, number][] = [
-      [250, 250], ['500ms', 500], ['30s', 30_000], ['15m', 900_000], ['1h', 3_600_000], ['7d', 604_800_000], ['1.5h', 5_400_000],
+      [250, 250],
+      ['500ms', 500],
+      ['30s', 30_000],
+      ['15m', 900_000],
+      ['1h', 3_600_000],
+      ['7d', 604_800_000],
+      ['1.5h', 5_400_000],
     ];
     for (const [ttl, ms] of units) {
       await stash.set(String(ttl), ttl, { ttl: ttl as never });
@@ -219,23 +260,46 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
   test('expiry: a ttl that is zero, negative, NaN, infinite or of an unknown unit is a ConfigError naming the option', async (h) => {
     const bad: unknown[] = [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '0s', '-5m', '5x', 'soon', '', null, true, {}];
     for (const ttl of bad) {
-      assert.throws(() => h.open({ ttl: ttl as never }), (error: unknown) =>
-        error instanceof ConfigError && /option 'ttl'/.test(error.message), `new HashStash({ ttl: ${String(ttl)} })`);
+      assert.throws(
+        () => h.open({ ttl: ttl as never }),
+        (error: unknown) => error instanceof ConfigError && /option 'ttl'/.test(error.message),
+        `new HashStash({ ttl: ${String(ttl)} })`,
+      );
     }
     const stash = h.open({ name: 'expiry-bad' });
     for (const ttl of bad) {
-      await assert.rejects(stash.set('k', 1, { ttl: ttl as never }), (error: unknown) =>
-        error instanceof ConfigError && /set option 'ttl'/.test(error.message), `set with ttl ${String(ttl)}`);
-      await assert.rejects(stash.setMany([['k', 1]], { ttl: ttl as never }), ConfigError, `setMany with ttl ${String(ttl)}`);
-      await assert.rejects(stash.update({ k: 1 }, { ttl: ttl as never }), ConfigError, `update with ttl ${String(ttl)}`);
-      assert.throws(() => stash.stashed((n: number) => n, { ttl: ttl as never }), (error: unknown) =>
-        error instanceof ConfigError && /memo option 'ttl'/.test(error.message), `memo ttl ${String(ttl)}`);
-      assert.throws(() => stash.map((n: number) => n, [1], { ttl: ttl as never, precompute: false }), (error: unknown) =>
-        error instanceof ConfigError && /stash\.map option 'ttl'/.test(error.message), `map ttl ${String(ttl)}`);
+      await assert.rejects(
+        stash.set('k', 1, { ttl: ttl as never }),
+        (error: unknown) => error instanceof ConfigError && /set option 'ttl'/.test(error.message),
+        `set with ttl ${String(ttl)}`,
+      );
+      await assert.rejects(
+        stash.setMany([['k', 1]], { ttl: ttl as never }),
+        ConfigError,
+        `setMany with ttl ${String(ttl)}`,
+      );
+      await assert.rejects(
+        stash.update({ k: 1 }, { ttl: ttl as never }),
+        ConfigError,
+        `update with ttl ${String(ttl)}`,
+      );
+      assert.throws(
+        () => stash.stashed((n: number) => n, { ttl: ttl as never }),
+        (error: unknown) => error instanceof ConfigError && /memo option 'ttl'/.test(error.message),
+        `memo ttl ${String(ttl)}`,
+      );
+      assert.throws(
+        () => stash.map((n: number) => n, [1], { ttl: ttl as never, precompute: false }),
+        (error: unknown) => error instanceof ConfigError && /stash\.map option 'ttl'/.test(error.message),
+        `map ttl ${String(ttl)}`,
+      );
     }
     await assert.rejects(stash.set('k', 1, { tll: 5 } as never), ConfigError, 'an unknown write option');
     assert.equal(await stash.has('k'), false, 'nothing was stored by a refused write');
-    assert.throws(() => h.open({ clock: 'now' as never }), (error: unknown) => error instanceof ConfigError && /option 'clock'/.test(error.message));
+    assert.throws(
+      () => h.open({ clock: 'now' as never }),
+      (error: unknown) => error instanceof ConfigError && /option 'clock'/.test(error.message),
+    );
     if (config.sync) assert.throws(() => stash.sync.set('k', 1, { ttl: -5 }), ConfigError, 'sync.set');
   });
 
@@ -262,7 +326,7 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     await writer.set('k', 'v', { ttl: 1_000 });
     const reopened = await h.reopen(writer, { name: 'expiry-clocks', clock: manualClock(start + 500) });
     assert.equal(await reopened.get('k'), 'v', 'another stash object before the expiry sees it');
-    assert.equal(await reopened.expiresAt('k'), start + 1_000, 'the expiry is the writer\'s, stored with the value');
+    assert.equal(await reopened.expiresAt('k'), start + 1_000, "the expiry is the writer's, stored with the value");
     const late = h.open({ name: 'expiry-clocks', clock: manualClock(start + 1_000) });
     assert.equal(await late.get('k'), undefined, 'one whose clock is past the expiry does not');
     assert.deepEqual(await late.getMany(['k']), [undefined]);
@@ -277,10 +341,16 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     }
   });
 
-  test('expiry: memoized results expire after the memo\'s ttl and are computed again', async (h) => {
+  test("expiry: memoized results expire after the memo's ttl and are computed again", async (h) => {
     const { clock, stash } = openWithClock(h, { name: 'expiry-memo' });
     let calls = 0;
-    const slow = stash.stashed(async (n: number) => { calls++; return n * 2; }, { ttl: '1h' });
+    const slow = stash.stashed(
+      async (n: number) => {
+        calls++;
+        return n * 2;
+      },
+      { ttl: '1h' },
+    );
     assert.equal(await slow(2), 4);
     assert.equal(await slow(2), 4);
     assert.equal(calls, 1, 'a hit before the ttl runs out');
@@ -293,7 +363,13 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     assert.equal(calls, 2);
     if (config.sync) {
       let syncCalls = 0;
-      const fast = stash.sync.stashed((n: number) => { syncCalls++; return n + 1; }, { ttl: 1_000 });
+      const fast = stash.sync.stashed(
+        (n: number) => {
+          syncCalls++;
+          return n + 1;
+        },
+        { ttl: 1_000 },
+      );
       assert.equal(fast(1), 2);
       assert.equal(fast(1), 2);
       clock.advance(1_000);
@@ -302,11 +378,14 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     }
     const byDefault = h.open({ name: 'expiry-memo-default', clock, ttl: 1_000 });
     let defaultCalls = 0;
-    const memo = byDefault.stashed(async (n: number) => { defaultCalls++; return n; });
+    const memo = byDefault.stashed(async (n: number) => {
+      defaultCalls++;
+      return n;
+    });
     await memo(1);
     clock.advance(1_000);
     await memo(1);
-    assert.equal(defaultCalls, 2, 'without a memo ttl the stash\'s ttl applies');
+    assert.equal(defaultCalls, 2, "without a memo ttl the stash's ttl applies");
   });
 
   test('expiry: stash.map stores results with its ttl and computes expired ones again', async (h) => {
@@ -347,9 +426,10 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
     const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
     /** What should be there: key → [value, expiresAt or null]. */
     const model = new Map<string, [number, number | null]>();
-    const liveModel = () => new Map([...model].filter(([, [, at]]) => at === null || at > clock()).map(([key, [value]]) => [key, value]));
+    const liveModel = () =>
+      new Map([...model].filter(([, [, at]]) => at === null || at > clock()).map(([key, [value]]) => [key, value]));
     for (let step = 0; step < 120; step++) {
-      const key = keys[random(keys.length)]!;
+      const key = keys[random(keys.length)];
       const action = random(10);
       if (action < 5) {
         const ttl = random(3) === 0 ? undefined : 1 + random(2_000);
@@ -368,7 +448,11 @@ export function expiryCases(test: SuiteTest, config: SuiteConfig): void {
       }
       if (step % 10 === 9 || step === 119) {
         const seen = await everyReadPath(stash, config, keys, `step ${step}`);
-        assert.deepEqual(new Map([...seen].sort()), new Map([...liveModel()].sort()), `step ${step}: the live entries are the model's`);
+        assert.deepEqual(
+          new Map([...seen].sort()),
+          new Map([...liveModel()].sort()),
+          `step ${step}: the live entries are the model's`,
+        );
       } else {
         for (const k of keys) assert.deepStrictEqual(await stash.get(k), liveModel().get(k), `step ${step}: get(${k})`);
       }

@@ -43,6 +43,10 @@ export function statsCases(test: SuiteTest, config: SuiteConfig): void {
     await stash.clear();
     const cleared = await stash.stats();
     assert.equal(cleared.entries, 0, 'clear leaves no entries');
-    if (reportsBytes) assert.ok(cleared.bytesUsed! < full.bytesUsed!, `bytesUsed ${cleared.bytesUsed} shrinks after clear (was ${full.bytesUsed})`);
+    if (reportsBytes)
+      assert.ok(
+        cleared.bytesUsed! < full.bytesUsed!,
+        `bytesUsed ${cleared.bytesUsed} shrinks after clear (was ${full.bytesUsed})`,
+      );
   });
 }

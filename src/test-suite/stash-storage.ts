@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from '../errors.js';
 import type { HashStashOptions } from '../options.js';
 import {
-  bigValues, collect, collector, liveBytes, MB, roundTripKeys, type SuiteConfig, type SuiteTest,
+  bigValues,
+  collect,
+  collector,
+  liveBytes,
+  MB,
+  roundTripKeys,
+  type SuiteConfig,
+  type SuiteTest,
 } from './stash-support.js';
 
 /** Registers these tests of the facade conformance suite (see `stashConformance`). */
@@ -12,7 +19,7 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
   // ---- iteration ----
 
   test('iteration gives back the original keys and values', async (h) => {
-    const stash = h.open();
+    const stash = h.open<unknown, { index: number; key: unknown }>();
     const keys = roundTripKeys();
     for (const [i, key] of keys.entries()) await stash.set(key, { index: i, key });
     assert.equal(await stash.size(), keys.length, 'every key is distinct');
@@ -34,20 +41,24 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
     const keysOut = await collect(stash.keys());
     assert.equal(keysOut.length, keys.length);
     const values = await collect(stash.values());
-    assert.deepStrictEqual(values.map((value) => value.index).sort((a, b) => a - b), keys.map((_, i) => i), 'values() gives every value once');
+    assert.deepStrictEqual(
+      values.map((value) => value.index).sort((a, b) => a - b),
+      keys.map((_, i) => i),
+      'values() gives every value once',
+    );
     for (const key of keysOut) {
       assert.ok(await stash.has(key), 'every iterated key finds its entry');
     }
-    const remapped = new Array(keys.length);
-    for (const key of keysOut) remapped[(await stash.get(key)).index] = key;
+    const remapped = new Array<unknown>(keys.length);
+    for (const key of keysOut) remapped[(await stash.get(key))!.index] = key;
     assert.deepStrictEqual(remapped, keys, 'keys() gives the original keys');
   });
 
   test('raw entries decode to the original keys and values', async (h) => {
-    const stash = h.open();
+    const stash = h.open<unknown, { index: number; when: Date }>();
     const keys = roundTripKeys();
     for (const [i, key] of keys.entries()) await stash.set(key, { index: i, when: new Date(i) });
-    const decoded = new Array(keys.length);
+    const decoded = new Array<unknown>(keys.length);
     let count = 0;
     for await (const [rawKey, rawValue] of stash.rawEntries()) {
       assert.ok(rawKey instanceof Uint8Array && rawValue instanceof Uint8Array, 'raw entries are bytes');
@@ -62,10 +73,16 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
     const rawKeys = await collect(stash.rawKeys());
     assert.equal(rawKeys.length, keys.length);
     const rawValues = await collect(stash.rawValues());
-    assert.deepStrictEqual(rawValues.map((raw) => stash.decodeValue(raw).index).sort((a, b) => a - b), keys.map((_, i) => i));
+    assert.deepStrictEqual(
+      rawValues.map((raw) => stash.decodeValue(raw).index).sort((a, b) => a - b),
+      keys.map((_, i) => i),
+    );
     const fromRawKeys = await stash.getMany(rawKeys.map((raw) => stash.decodeKey(raw)));
-    assert.deepStrictEqual(fromRawKeys.map((value) => value.index).sort((a, b) => a - b), keys.map((_, i) => i),
-      'decoded raw keys find their entries');
+    assert.deepStrictEqual(
+      fromRawKeys.map((value) => value!.index).sort((a, b) => a - b),
+      keys.map((_, i) => i),
+      'decoded raw keys find their entries',
+    );
   });
 
   test(`iteration streams ${bigCount} entries in bounded memory`, async (h) => {
@@ -75,9 +92,7 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
     function* entries(): Generator<[number, string]> {
       for (let i = 0; i < bigCount; i++) yield [i, valueOf(i)];
     }
-    let started = performance.now();
     await stash.setMany(entries());
-    const populateMs = performance.now() - started;
     assert.equal(await stash.size(), bigCount);
 
     const seen = new Uint8Array(bigCount);
@@ -88,7 +103,6 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
     const sampleEvery = Math.max(1, Math.floor(bigCount / 20));
     gc();
     const baseline = liveBytes();
-    started = performance.now();
     for await (const [key, value] of stash) {
       if (typeof key !== 'number' || !(key >= 0 && key < bigCount) || value !== valueOf(key)) wrong++;
       else if (seen[key]++) repeated++;
@@ -97,14 +111,14 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
         maxGrowth = Math.max(maxGrowth, liveBytes() - baseline);
       }
     }
-    const iterateMs = performance.now() - started;
     assert.equal(count, bigCount, 'every entry once');
     assert.equal(wrong, 0, 'every key and value is the one stored');
     assert.equal(repeated, 0, 'no entry repeats');
-    assert.ok(maxGrowth < heapGrowthLimit,
+    assert.ok(
+      maxGrowth < heapGrowthLimit,
       `heap growth while iterating ${(maxGrowth / MB).toFixed(1)} MB stays under ${heapGrowthLimit / MB} MB ` +
-      `(holding every ${length}-character value would take ${(bigCount * length / MB).toFixed(0)} MB)`);
-    started = performance.now();
+        `(holding every ${length}-character value would take ${((bigCount * length) / MB).toFixed(0)} MB)`,
+    );
     await stash.clear();
     assert.equal(await stash.size(), 0, 'a big stash clears');
   });
@@ -113,25 +127,44 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
 
   test('getMany and setMany', async (h) => {
     const stash = h.open();
-    await stash.setMany([['a', 1], [{ b: 2 }, 2]]);
+    await stash.setMany([
+      ['a', 1],
+      [{ b: 2 }, 2],
+    ]);
     async function* more(): AsyncGenerator<[unknown, unknown]> {
       yield ['c', 3];
       yield [[4], new Set([4])];
     }
     await stash.setMany(more());
-    assert.deepStrictEqual(await stash.getMany(['a', { b: 2 }, 'c', [4], 'missing']), [1, 2, 3, new Set([4]), undefined]);
+    assert.deepStrictEqual(await stash.getMany(['a', { b: 2 }, 'c', [4], 'missing']), [
+      1,
+      2,
+      3,
+      new Set([4]),
+      undefined,
+    ]);
     assert.deepStrictEqual(await stash.getMany([]), []);
     assert.equal(await stash.size(), 4);
   });
 
   test('update accepts a Map, pairs, an async generator, a plain object and another stash', async (h) => {
     const stash = h.open();
-    await stash.update(new Map<unknown, unknown>([['map', 1], [{ from: 'map' }, [1]]]));
-    await stash.update([['pairs', 2], [[2], 'array key']]);
-    await stash.update((async function* () {
-      yield ['async', 3] as [string, number];
-      yield [new Set(['gen']), 'set key'] as [Set<string>, string];
-    })());
+    await stash.update(
+      new Map<unknown, unknown>([
+        ['map', 1],
+        [{ from: 'map' }, [1]],
+      ]),
+    );
+    await stash.update([
+      ['pairs', 2],
+      [[2], 'array key'],
+    ]);
+    await stash.update(
+      (async function* () {
+        yield ['async', 3] as [string, number];
+        yield [new Set(['gen']), 'set key'] as [Set<string>, string];
+      })(),
+    );
     await stash.update({ plain: 4, 'with space': { deep: true } });
     assert.equal(await stash.get('map'), 1);
     assert.deepStrictEqual(await stash.get({ from: 'map' }), [1]);
@@ -148,7 +181,11 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
     await source.set('plain', 'overwritten by the other stash');
     await source.set(7n, null);
     await stash.update(source);
-    assert.deepStrictEqual(await stash.get({ k: [1, 2] }), new Map([['v', 1]]), 'entries of another stash keep their keys');
+    assert.deepStrictEqual(
+      await stash.get({ k: [1, 2] }),
+      new Map([['v', 1]]),
+      'entries of another stash keep their keys',
+    );
     assert.equal(await stash.get('plain'), 'overwritten by the other stash');
     assert.equal(await stash.get(7n), null);
     assert.equal(await stash.has(7n), true);
@@ -175,13 +212,21 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
     for (const [label, stash] of stashes) {
       assert.equal(await stash.get('shared key'), label, `${label} reads its own value`);
       assert.equal(await stash.size(), 2, `${label} counts only its own entries`);
-      assert.deepStrictEqual((await collect(stash.keys())).sort(), ['only ' + label, 'shared key'].sort(), `${label} lists only its own keys`);
+      assert.deepStrictEqual(
+        (await collect(stash.keys())).sort(),
+        ['only ' + label, 'shared key'].sort(),
+        `${label} lists only its own keys`,
+      );
     }
-    assert.equal(new Set(stashes.map(([, stash]) => stash.path)).size, variants.length, 'every variant has its own path');
-    await stashes[0]![1].clear();
-    assert.equal(await stashes[1]![1].size(), 2, 'clearing one leaves the others');
-    assert.equal(await stashes[2]![1].size(), 2, 'clearing a stash leaves a stash named inside it');
-    assert.equal(await stashes[3]![1].size(), 2);
+    assert.equal(
+      new Set(stashes.map(([, stash]) => stash.path)).size,
+      variants.length,
+      'every variant has its own path',
+    );
+    await stashes[0][1].clear();
+    assert.equal(await stashes[1][1].size(), 2, 'clearing one leaves the others');
+    assert.equal(await stashes[2][1].size(), 2, 'clearing a stash leaves a stash named inside it');
+    assert.equal(await stashes[3][1].size(), 2);
   });
 
   test('a stash written with other settings reads back with the same settings', async (h) => {
@@ -225,7 +270,10 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
   if (config.persistent) {
     test('close, then a new stash over the same path sees the data', async (h) => {
       const stash = h.open();
-      await stash.setMany([['a', 1], [{ b: [2] }, new Map([[2, 'two']])]]);
+      await stash.setMany([
+        ['a', 1],
+        [{ b: [2] }, new Map([[2, 'two']])],
+      ]);
       await stash.close();
       const again = h.open();
       assert.equal(again.path, stash.path);
@@ -241,7 +289,10 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
 
   test('the clear option empties the stash when it is first used', async (h) => {
     const writer = h.open();
-    await writer.setMany([['a', 1], ['b', 2]]);
+    await writer.setMany([
+      ['a', 1],
+      ['b', 2],
+    ]);
     const neighbour = h.open({ name: 'neighbour' });
     await neighbour.set('n', 1);
     const clearing = await h.reopen(writer, { clear: true });
@@ -256,7 +307,10 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
 
   test('readonly: every write rejects with ReadOnlyError and the data is unchanged', async (h) => {
     const writer = h.open();
-    await writer.setMany([['a', 1], ['b', { two: 2 }]]);
+    await writer.setMany([
+      ['a', 1],
+      ['b', { two: 2 }],
+    ]);
     const stash = await h.reopen(writer, { readonly: true });
     assert.equal(await stash.get('a'), 1, 'reads work');
     assert.equal(await stash.size(), 2);
@@ -313,7 +367,10 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
 
       const entries = [...view];
       assert.equal(entries.length, 3, 'the view is a plain iterable of entries');
-      assert.deepStrictEqual(new Map(entries.map(([key, value]) => [JSON.stringify(key), value])).get('{"x":[1]}'), new Map([[1, 'one']]));
+      assert.deepStrictEqual(
+        new Map(entries.map(([key, value]) => [JSON.stringify(key), value])).get('{"x":[1]}'),
+        new Map([[1, 'one']]),
+      );
       const keys = view.keys();
       assert.equal(typeof (keys as Iterable<unknown>)[Symbol.iterator], 'function', 'keys() is a plain iterable');
       assert.deepStrictEqual([...keys].map((key) => JSON.stringify(key)).sort(), ['"a"', '"b"', '{"x":[1]}']);
@@ -355,9 +412,16 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
   test('path, String() and toJSON describe the stash', async (h) => {
     const stash = h.open({ name: 'described' });
     const settings = `${config.engine}.hashstash.lz4`;
-    assert.equal(stash.path, `${h.root}/described/${settings}`, 'path is <root>/<name>/<engine>.<serializer>.<compress>');
-    assert.equal(h.open({ name: 'described', b64: true, compress: false }).path, `${h.root}/described/${config.engine}.hashstash.raw+b64`);
-    const kind = config.engine[0]!.toUpperCase() + config.engine.slice(1);
+    assert.equal(
+      stash.path,
+      `${h.root}/described/${settings}`,
+      'path is <root>/<name>/<engine>.<serializer>.<compress>',
+    );
+    assert.equal(
+      h.open({ name: 'described', b64: true, compress: false }).path,
+      `${h.root}/described/${config.engine}.hashstash.raw+b64`,
+    );
+    const kind = config.engine[0].toUpperCase() + config.engine.slice(1);
     assert.equal(String(stash), `${kind}HashStash(${stash.path})`);
     const json = stash.toJSON();
     assert.equal(json.engine, config.engine);
@@ -381,7 +445,10 @@ export function storageCases(test: SuiteTest, config: SuiteConfig): void {
       await stash.set('scoped', 1);
       const engine = stash.engine;
       const closeEngine = engine.close.bind(engine);
-      engine.close = async () => { engineClosed++; await closeEngine(); };
+      engine.close = async () => {
+        engineClosed++;
+        await closeEngine();
+      };
       assert.equal(engineClosed, 0);
     }
     assert.equal(engineClosed, 1, 'leaving the scope closed the engine');

@@ -32,13 +32,14 @@ export interface StashConformanceOptions {
   readonly heapGrowthLimit?: number | undefined;
 }
 
-export type AnyStash = HashStash<any, any>;
+/** A stash of the suite: keys and values of any kind, which each test narrows where it reads them. */
+export type AnyStash = HashStash<unknown, unknown>;
 
 /** What one test works with: a fresh root, and stashes over it that are closed when the test ends. */
 export interface Harness {
   readonly root: string;
   /** A stash on the suite's engine in this test's root; `extra` overrides the base options. */
-  open(extra?: Partial<HashStashOptions>): AnyStash;
+  open<K = unknown, V = unknown>(extra?: Partial<HashStashOptions>): HashStash<K, V>;
   /**
    * The same data seen by a new stash: on a persistent engine `previous` is closed first, so this proves the data
    * outlives it; on a non-persistent one it stays open (its entries live only as long as the process holds them).
@@ -82,9 +83,32 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 /** Keys of every kind the encoder must tell apart and give back; each is stored with its index as the value. */
 export function roundTripKeys(): unknown[] {
   return [
-    'plain', '', 'ünïcødé ✓ 漢字 😀 \u0000 \n', 0, 42, -1.5, 1, 1n, '1', [1], 2n ** 70n, -(2n ** 65n), true, false, null,
-    [], {}, [1, 'a', [2, [3, { b: null }]]], { a: 1, b: { c: [1, 2], d: 'x' } },
-    new Date(1_700_000_000_123), new Set([3, 1, 2]), new Map<unknown, unknown>([['x', 1], [2, 'y'], [{ o: 1 }, [null]]]),
+    'plain',
+    '',
+    'ünïcødé ✓ 漢字 😀 \u0000 \n',
+    0,
+    42,
+    -1.5,
+    1,
+    1n,
+    '1',
+    [1],
+    2n ** 70n,
+    -(2n ** 65n),
+    true,
+    false,
+    null,
+    [],
+    {},
+    [1, 'a', [2, [3, { b: null }]]],
+    { a: 1, b: { c: [1, 2], d: 'x' } },
+    new Date(1_700_000_000_123),
+    new Set([3, 1, 2]),
+    new Map<unknown, unknown>([
+      ['x', 1],
+      [2, 'y'],
+      [{ o: 1 }, [null]],
+    ]),
     { nested: new Map([['k', new Set(['v', 'w'])]]), when: new Date(0) },
   ];
 }
@@ -100,7 +124,7 @@ export function bigValues(count: number): { length: number; valueOf: (index: num
   let seed = 0x9e3779b9;
   while (chars.length < Math.max(65_536, 4 * length)) {
     seed = (seed * 1_103_515_245 + 12_345) >>> 0;
-    chars.push(alphabet[seed >>> 26]!);
+    chars.push(alphabet[seed >>> 26]);
   }
   const pool = chars.join('');
   const span = pool.length - length;

@@ -29,8 +29,8 @@ export type { StashConformanceOptions };
 export function stashConformance(config: StashConformanceOptions): void {
   const prefix = config.name ?? config.engine;
 
-  const test: SuiteTest = (name, body) => void
-    config.test(`${prefix}: ${name}`, async () => {
+  const test: SuiteTest = (name, body) =>
+    void config.test(`${prefix}: ${name}`, async () => {
       const root = mkdtempSync(join(tmpdir(), 'hashstash-stash-conformance-'));
       const opened: AnyStash[] = [];
       try {
@@ -54,7 +54,11 @@ export function stashConformance(config: StashConformanceOptions): void {
         }
       }
     });
-  const resolved: SuiteConfig = { ...config, bigCount: config.bigCount ?? 100_000, heapGrowthLimit: config.heapGrowthLimit ?? 30 * MB };
+  const resolved: SuiteConfig = {
+    ...config,
+    bigCount: config.bigCount ?? 100_000,
+    heapGrowthLimit: config.heapGrowthLimit ?? 30 * MB,
+  };
   dictionaryCases(test, resolved);
   storageCases(test, resolved);
   expiryCases(test, resolved);

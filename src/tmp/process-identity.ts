@@ -52,7 +52,8 @@ export function currentProcess(): ProcessIdentity {
 }
 
 /** Both sides read the same value, or neither could read it (no /proc on either: nothing to tell them apart). */
-const sameOrBothUnknown = (theirs: string | null | undefined, ours: string | null | undefined) => (theirs ?? null) === (ours ?? null);
+const sameOrBothUnknown = (theirs: string | null | undefined, ours: string | null | undefined) =>
+  (theirs ?? null) === (ours ?? null);
 
 /**
  * True when the process is known to have ended: it ran on this host, in this boot and pid namespace, and its pid is
@@ -64,7 +65,8 @@ const sameOrBothUnknown = (theirs: string | null | undefined, ours: string | nul
 export function isGone(identity: ProcessIdentity): boolean {
   const me = currentProcess();
   if (identity.hostname !== me.hostname) return false;
-  if (!sameOrBothUnknown(identity.bootId, me.bootId) || !sameOrBothUnknown(identity.pidNamespace, me.pidNamespace)) return false;
+  if (!sameOrBothUnknown(identity.bootId, me.bootId) || !sameOrBothUnknown(identity.pidNamespace, me.pidNamespace))
+    return false;
   try {
     process.kill(identity.pid, 0);
   } catch (error) {

@@ -77,18 +77,30 @@ export async function removeEntry(root: string, id: string): Promise<void> {
 function isRecordedStash(value: unknown, root: string, id: string): value is RecordedStash {
   const options = (value as RecordedStash | null)?.options;
   // A stash outside this temporary stash's name is never touched, whatever the file says.
-  return typeof options === 'object' && options !== null && options.root === root && typeof options.engine === 'string' &&
-    (options.name === `${TMP_NAME}/${id}` || options.name?.startsWith(`${TMP_NAME}/${id}/`));
+  return (
+    typeof options === 'object' &&
+    options !== null &&
+    options.root === root &&
+    typeof options.engine === 'string' &&
+    (options.name === `${TMP_NAME}/${id}` || options.name?.startsWith(`${TMP_NAME}/${id}/`))
+  );
 }
 
 function parseEntry(text: string, root: string, fileId: string): TmpEntry | undefined {
   try {
     const entry = JSON.parse(text) as TmpEntry;
     const owner = entry?.owner;
-    if (entry.id !== fileId || !isTmpId(entry.id) || typeof owner?.pid !== 'number' || typeof owner.hostname !== 'string') return undefined;
+    if (
+      entry.id !== fileId ||
+      !isTmpId(entry.id) ||
+      typeof owner?.pid !== 'number' ||
+      typeof owner.hostname !== 'string'
+    )
+      return undefined;
     // The id is named for its process: a file whose owner is another pid is not one this library wrote.
     if (Number(entry.id.slice(0, entry.id.indexOf('-'))) !== owner.pid) return undefined;
-    if (!Array.isArray(entry.stashes) || !entry.stashes.every((stash) => isRecordedStash(stash, root, entry.id))) return undefined;
+    if (!Array.isArray(entry.stashes) || !entry.stashes.every((stash) => isRecordedStash(stash, root, entry.id)))
+      return undefined;
     return entry;
   } catch {
     return undefined;

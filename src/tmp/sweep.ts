@@ -29,8 +29,10 @@ const SERVER_ENGINES = new Set(['redis', 'mongo']);
 const started = new Map<string, Promise<void>>();
 
 function onSameServer(entry: TmpEntry, scope: SweepScope): boolean {
-  return entry.stashes.every(({ options, clearThroughEngine }) =>
-    !clearThroughEngine || (options.engine === scope.engine && options.url === shownUrl(scope.url)));
+  return entry.stashes.every(
+    ({ options, clearThroughEngine }) =>
+      !clearThroughEngine || (options.engine === scope.engine && options.url === shownUrl(scope.url)),
+  );
 }
 
 const shownUrl = (url: string | undefined) => (url === undefined ? undefined : redactUrl(url));
@@ -43,8 +45,14 @@ async function removeAbandoned(entry: TmpEntry, scope: SweepScope, open: OpenSta
     const { root, name, engine, serializer, compress, b64, appendMode } = options;
     const { url } = scope;
     const stash = open({
-      root, name, engine: engine as HashStashOptions['engine'], serializer: serializer as HashStashOptions['serializer'],
-      compress: compress as HashStashOptions['compress'], b64, appendMode, url,
+      root,
+      name,
+      engine: engine,
+      serializer: serializer as HashStashOptions['serializer'],
+      compress: compress as HashStashOptions['compress'],
+      b64,
+      appendMode,
+      url,
     });
     try {
       await stash.clear();
@@ -77,7 +85,10 @@ export function sweepOnce(scope: SweepScope, open: OpenStash): Promise<void> {
   const id = `${scope.root}\0${server}`;
   let sweep = started.get(id);
   if (!sweep) {
-    sweep = sweepAbandoned(scope, open).then(() => {}, () => {});
+    sweep = sweepAbandoned(scope, open).then(
+      () => {},
+      () => {},
+    );
     started.set(id, sweep);
   }
   return sweep;

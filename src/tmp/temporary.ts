@@ -10,7 +10,15 @@ import type { EngineCapabilities } from '../engines/engine.js';
 import { engineNames, isEngineName } from '../engines/index.js';
 import type { HashStashOptions } from '../options.js';
 import { currentProcess } from './process-identity.js';
-import { newTmpId, removeEntry, removeTmpFolder, TMP_NAME, writeEntry, type RecordedOptions, type TmpEntry } from './registry.js';
+import {
+  newTmpId,
+  removeEntry,
+  removeTmpFolder,
+  TMP_NAME,
+  writeEntry,
+  type RecordedOptions,
+  type TmpEntry,
+} from './registry.js';
 import { sweepOnce, type OpenStash } from './sweep.js';
 
 /** A stash as a temporary stash's lifetime sees it: the temporary stash itself or a sub-stash of it (a HashStash fits). */
@@ -25,6 +33,8 @@ export interface TmpMember {
   };
   clear(): Promise<void>;
   close(): Promise<void>;
+  /** The stash as messages name it. */
+  toString(): string;
 }
 
 /** What `tmp()` adds to the stash it opens. */
@@ -39,7 +49,8 @@ export interface TmpHandle {
 }
 
 /** Local files are removed with their folder; anything else (a server, the memory engine) is cleared through the engine. */
-const clearsThroughEngine = (stash: TmpMember) => !(stash.engine.capabilities.persistent && stash.engine.capabilities.sync);
+const clearsThroughEngine = (stash: TmpMember) =>
+  !(stash.engine.capabilities.persistent && stash.engine.capabilities.sync);
 
 /** What the registry records of a stash: its options, with the server URL redacted as `toJSON()` shows it. */
 function recorded(stash: TmpMember) {
@@ -90,14 +101,19 @@ export class TmpLifetime {
   #register(): void {
     const [tmp] = this.#members;
     if (!tmp?.engine.capabilities.persistent) return;
-    const entry: TmpEntry = { id: this.id, owner: currentProcess(), createdAt: this.#createdAt, stashes: this.#members.map(recorded) };
+    const entry: TmpEntry = {
+      id: this.id,
+      owner: currentProcess(),
+      createdAt: this.#createdAt,
+      stashes: this.#members.map(recorded),
+    };
     writeEntry(this.#root, entry);
   }
 
   async #remove(): Promise<void> {
     let failure: { error: unknown } | undefined;
     const [tmp, ...subs] = this.#members;
-    for (const stash of [...subs, tmp!]) {
+    for (const stash of [...subs, tmp]) {
       try {
         if (clearsThroughEngine(stash)) await stash.clear();
       } catch (error) {
@@ -125,31 +141,47 @@ export class TmpLifetime {
  * readonly parent refuses: the temporary stash, its registry file and the sweep would all write in a root that the
  * user asked this stash never to change (and that is often read-only storage).
  */
-export function planTmp(parent: TmpMember, url: string | undefined, open: OpenStash): { options: HashStashOptions; lifetime: TmpLifetime } {
+export function planTmp(
+  parent: TmpMember,
+  url: string | undefined,
+  open: OpenStash,
+): { options: HashStashOptions; lifetime: TmpLifetime } {
   const { root, engine, serializer, compress, b64, appendMode, trustCode, readonly, ttl, clock } = parent.toJSON();
   if (readonly) {
     throw new ReadOnlyError(
-      `cannot open a temporary stash: ${parent} was opened with readonly: true, and a temporary stash is written in its root; ` +
-      `call tmp() on a writable stash (another root, or engine: 'memory')`,
+      `cannot open a temporary stash: ${String(parent)} was opened with readonly: true, and a temporary stash is written in its root; ` +
+        `call tmp() on a writable stash (another root, or engine: 'memory')`,
     );
   }
   if (!isEngineName(engine)) {
     throw new UnsupportedError(
       `stash.tmp() needs an engine by name (${engineNames().join(', ')}, or one added with registerEngine); ` +
-      `this stash runs on an engine object '${engine}'`,
+        `this stash runs on an engine object '${engine as string}'`,
     );
   }
   void sweepOnce({ root, engine, url }, open);
   const lifetime = new TmpLifetime(root);
   const options: HashStashOptions = {
-    root, name: `${TMP_NAME}/${lifetime.id}`, engine, serializer: serializer as HashStashOptions['serializer'],
-    compress: compress as HashStashOptions['compress'], b64, appendMode, url, trustCode, ttl, clock,
+    root,
+    name: `${TMP_NAME}/${lifetime.id}`,
+    engine,
+    serializer: serializer as HashStashOptions['serializer'],
+    compress: compress as HashStashOptions['compress'],
+    b64,
+    appendMode,
+    url,
+    trustCode,
+    ttl,
+    clock,
   };
   return { options, lifetime };
 }
 
 /** `stash.withTmp(fn)`: `fn` gets a temporary stash, removed when `fn` settles, whether it returned or threw. */
-export async function withTmp<T extends TmpHandle, R>(open: () => T, fn: (tmp: T) => R | Promise<R>): Promise<Awaited<R>> {
+export async function withTmp<T extends TmpHandle, R>(
+  open: () => T,
+  fn: (tmp: T) => R | Promise<R>,
+): Promise<Awaited<R>> {
   if (typeof fn !== 'function') throw new ConfigError(`stash.withTmp(fn) needs a function, got ${typeof fn}`);
   const tmp = open();
   let result: Awaited<R>;

@@ -10,21 +10,21 @@
  */
 export type StashChange<K = unknown> =
   | {
-    /** The key was stored (new, replaced, or appended to), or removed. */
-    readonly type: 'set' | 'delete';
-    /** The key, decoded as `get` takes it. */
-    readonly key: K;
-  }
+      /** The key was stored (new, replaced, or appended to), or removed. */
+      readonly type: 'set' | 'delete';
+      /** The key, decoded as `get` takes it. */
+      readonly key: K;
+    }
   | {
-    /** The whole stash was cleared. */
-    readonly type: 'clear';
-  }
+      /** The whole stash was cleared. */
+      readonly type: 'clear';
+    }
   | {
-    /** Some changes are lost to this watcher: re-read what you care about. */
-    readonly type: 'missed';
-    /** How many, where the engine knows. */
-    readonly count?: number;
-  };
+      /** Some changes are lost to this watcher: re-read what you care about. */
+      readonly type: 'missed';
+      /** How many, where the engine knows. */
+      readonly count?: number;
+    };
 
 /** What `stash.watch()` takes. */
 export interface WatchOptions {

@@ -16,7 +16,9 @@ export function watchStash<K>(core: StashCore, options: WatchOptions = {}): Stas
   }
   const engine = core.engine;
   if (typeof engine.watch !== 'function') {
-    throw new UnsupportedError(`the ${engine.name} engine has no change feed: watch() needs an engine with watch (lmdb, sqlite, pairtree, memory, redis, mongo)`);
+    throw new UnsupportedError(
+      `the ${engine.name} engine has no change feed: watch() needs an engine with watch (lmdb, sqlite, pairtree, memory, redis, mongo)`,
+    );
   }
   const feed = engine.watch({ signal });
   const ready = (feed as { ready?: Promise<void> }).ready ?? Promise.resolve();
@@ -28,7 +30,8 @@ export function watchStash<K>(core: StashCore, options: WatchOptions = {}): Stas
 
 async function* decoded<K>(core: StashCore, feed: AsyncIterable<RawChange>): AsyncGenerator<StashChange<K>> {
   for await (const change of feed) {
-    if (change.type === 'set' || change.type === 'delete') yield { type: change.type, key: core.decodeKey(change.key) as K };
+    if (change.type === 'set' || change.type === 'delete')
+      yield { type: change.type, key: core.decodeKey(change.key) as K };
     else yield change as StashChange<K>;
   }
 }

@@ -25,7 +25,9 @@ interface Channel {
 }
 
 const processChannel: Channel = {
-  send: (message) => { process.stdout.write(`${JSON.stringify(message)}\n`); },
+  send: (message) => {
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+  },
   async go() {
     for await (const _ of createInterface({ input: process.stdin })) return;
   },
@@ -36,7 +38,7 @@ const threadChannel: Channel = {
   go: () => new Promise((resolve) => parentPort!.once('message', () => resolve())),
 };
 
-const job = (isMainThread ? JSON.parse(process.argv[2]!) : workerData) as AppendJob;
+const job = (isMainThread ? JSON.parse(process.argv[2]) : workerData) as AppendJob;
 const channel = isMainThread ? processChannel : threadChannel;
 if (job.clockAheadMs) {
   const realNow = Date.now;

@@ -3,7 +3,7 @@ import { base64Codec } from '../../src/codecs/base64.js';
 
 const MiB = 1 << 20;
 
-t.test('base64 slices its text, so a blob past V8\'s string limit still encodes and decodes', async (t) => {
+t.test("base64 slices its text, so a blob past V8's string limit still encodes and decodes", async (t) => {
   // 4 characters per 3 bytes: the text of this many bytes is longer than the longest string V8 makes.
   const size = 402_653_169;
   const input = Buffer.alloc(size);
@@ -12,6 +12,7 @@ t.test('base64 slices its text, so a blob past V8\'s string limit still encodes 
   let encoded: Uint8Array | undefined = base64Codec.encode(input);
   t.equal(encoded.length, (size / 3) * 4);
   const decoded = base64Codec.decode(encoded);
+  // eslint-disable-next-line no-useless-assignment -- drops the reference, so the encoded copy can be collected
   encoded = undefined;
   t.equal(decoded.length, size);
   t.equal(Buffer.compare(decoded, input), 0, 'the same bytes back');
@@ -26,5 +27,9 @@ t.test('base64 checks every slice, not only the first', async (t) => {
   t.throws(() => base64Codec.decode(invalid), { name: 'DecodeError', message: /base64: byte 0x2d at offset/ });
   const padded = Buffer.from(encoded);
   padded.write('AA==', 16 * MiB - 4, 'latin1'); // the end of the first slice
-  t.throws(() => base64Codec.decode(padded), { name: 'DecodeError', message: /base64/ }, 'padding at the end of a slice that is not the last');
+  t.throws(
+    () => base64Codec.decode(padded),
+    { name: 'DecodeError', message: /base64/ },
+    'padding at the end of a slice that is not the last',
+  );
 });

@@ -6,7 +6,8 @@ import type { Codec } from '../../src/codecs/codec.js';
 import { codecById, codecNames, decode, encode, getCodec } from '../../src/codecs/index.js';
 import { lz4Codec } from '../../src/codecs/lz4.js';
 
-const text = (n: number) => Buffer.from('the quick brown fox jumps over the lazy dog 0123456789 '.repeat(Math.ceil(n / 55)).slice(0, n));
+const text = (n: number) =>
+  Buffer.from('the quick brown fox jumps over the lazy dog 0123456789 '.repeat(Math.ceil(n / 55)).slice(0, n));
 const inputs: Record<string, Uint8Array> = {
   empty: new Uint8Array(0),
   'small (77 B)': text(77),
@@ -40,7 +41,7 @@ t.test('codecs read only the view they are given, not the whole underlying buffe
 
 t.test('compression codecs shrink repetitive text', async (t) => {
   for (const name of ['lz4', 'zlib', 'gzip', 'brotli']) {
-    t.ok(getCodec(name).encode(inputs['100 KB text']!).length < 10_000, name);
+    t.ok(getCodec(name).encode(inputs['100 KB text']).length < 10_000, name);
   }
 });
 
@@ -54,19 +55,23 @@ t.test('ids are distinct printable ASCII bytes, as the header records them', asy
 });
 
 t.test('truncated input is a DecodeError naming the codec', async (t) => {
-  const input = inputs['small (77 B)']!;
+  const input = inputs['small (77 B)'];
   for (const name of ['lz4', 'zlib', 'gzip', 'brotli']) {
     const codec = getCodec(name);
     const encoded = codec.encode(input);
     for (const cut of [0, 1, 4, Math.floor(encoded.length / 2), encoded.length - 1]) {
-      const error = t.throws(() => codec.decode(encoded.subarray(0, cut)), DecodeError, `${name} cut at ${cut}`) as unknown as Error;
+      const error = t.throws(
+        () => codec.decode(encoded.subarray(0, cut)),
+        DecodeError,
+        `${name} cut at ${cut}`,
+      ) as unknown as Error;
       t.match(error?.message, name, `${name} names itself`);
     }
   }
 });
 
 t.test('corrupt input is a DecodeError naming the codec, with the cause', async (t) => {
-  const input = inputs['100 KB text']!;
+  const input = inputs['100 KB text'];
   for (const name of ['lz4', 'zlib', 'gzip', 'brotli']) {
     const codec = getCodec(name);
     const encoded = Buffer.from(codec.encode(input));
@@ -77,7 +82,7 @@ t.test('corrupt input is a DecodeError naming the codec, with the cause', async 
     for (let trial = 0; trial < 20; trial++) {
       const corrupt = Buffer.from(encoded);
       const at = 10 + ((trial * 7919) % (corrupt.length - 20));
-      corrupt[at] = corrupt[at]! ^ 0xff;
+      corrupt[at] = corrupt[at] ^ 0xff;
       try {
         const decoded = codec.decode(corrupt);
         if (checksummed) t.fail(`${name} decoded a corrupt stream`);
@@ -90,12 +95,14 @@ t.test('corrupt input is a DecodeError naming the codec, with the cause', async 
     }
     t.ok(failures > 0, `${name} detects corruption`);
   }
-  const error = t.throws(() => getCodec('zlib').decode(Buffer.from('definitely not deflate'))) as unknown as DecodeError;
+  const error = t.throws(() =>
+    getCodec('zlib').decode(Buffer.from('definitely not deflate')),
+  ) as unknown as DecodeError;
   t.ok(error.cause instanceof Error, 'the underlying error is the cause');
 });
 
 t.test('data from another codec is a DecodeError', async (t) => {
-  const input = inputs['small (77 B)']!;
+  const input = inputs['small (77 B)'];
   for (const writer of ['lz4', 'zlib', 'gzip', 'brotli']) {
     for (const reader of ['lz4', 'zlib', 'gzip', 'brotli']) {
       if (writer === reader) continue;
@@ -113,7 +120,7 @@ t.test('data from another codec is a DecodeError', async (t) => {
 });
 
 t.test('lz4 checks its size prefix before allocating', async (t) => {
-  const encoded = Buffer.from(lz4Codec.encode(inputs['small (77 B)']!));
+  const encoded = Buffer.from(lz4Codec.encode(inputs['small (77 B)']));
   t.equal(encoded.readUInt32LE(0), 77, 'a 4-byte little-endian size prefix, as lz4_flex writes it');
 
   const huge = Buffer.from(encoded);
@@ -125,7 +132,11 @@ t.test('lz4 checks its size prefix before allocating', async (t) => {
 
   const larger = Buffer.from(encoded);
   larger.writeUInt32LE(500, 0);
-  t.throws(() => lz4Codec.decode(larger), DecodeError, 'a prefix larger than the block holds (lz4-napi would accept it)');
+  t.throws(
+    () => lz4Codec.decode(larger),
+    DecodeError,
+    'a prefix larger than the block holds (lz4-napi would accept it)',
+  );
   const smaller = Buffer.from(encoded);
   smaller.writeUInt32LE(10, 0);
   t.throws(() => lz4Codec.decode(smaller), DecodeError, 'a prefix smaller than the block holds');
@@ -160,7 +171,7 @@ t.test('base64 decode validates instead of skipping garbage like Buffer.from doe
   const invalid: Record<string, string> = {
     'length not a multiple of 4': 'aGVsbG8',
     'a character outside the alphabet': 'aGV!bG8=',
-    'whitespace': 'aGVs bG8=',
+    whitespace: 'aGVs bG8=',
     'a newline': 'aGVs\nbG8=',
     'the URL-safe alphabet': '-_8=',
     'padding in the middle': 'aG==bG8=',
@@ -171,7 +182,11 @@ t.test('base64 decode validates instead of skipping garbage like Buffer.from doe
     'a non-ASCII byte': 'aGVs\u00e9G8=',
   };
   for (const [label, text] of Object.entries(invalid)) {
-    const error = t.throws(() => base64Codec.decode(Buffer.from(text, 'latin1')), DecodeError, label) as unknown as Error;
+    const error = t.throws(
+      () => base64Codec.decode(Buffer.from(text, 'latin1')),
+      DecodeError,
+      label,
+    ) as unknown as Error;
     t.match(error?.message, 'base64', `${label}: names the codec`);
   }
 });
@@ -188,7 +203,7 @@ t.test('registry', async (t) => {
 });
 
 t.test('encode and decode: compression, then optional base64', async (t) => {
-  const input = inputs['small (77 B)']!;
+  const input = inputs['small (77 B)'];
   const lz4 = encode(input);
   t.same(Buffer.from(lz4), Buffer.from(lz4Codec.encode(input)), 'lz4 without b64 by default');
   t.same(Buffer.from(decode(lz4)), Buffer.from(input));
@@ -201,7 +216,10 @@ t.test('encode and decode: compression, then optional base64', async (t) => {
     }
   }
   t.same(Buffer.from(encode(input, { compress: false })), Buffer.from(input), 'compress: false means raw');
-  t.same(Buffer.from(decode(encode(input, { compress: 'gzip', b64: true }), { compress: 'gzip', b64: true })), Buffer.from(input));
+  t.same(
+    Buffer.from(decode(encode(input, { compress: 'gzip', b64: true }), { compress: 'gzip', b64: true })),
+    Buffer.from(input),
+  );
 
   t.throws(() => decode(encode(input, { b64: true })), DecodeError, 'b64 data read without b64');
   t.throws(() => decode(encode(input), { b64: true }), DecodeError, 'binary data read as b64');

@@ -14,8 +14,16 @@ t.test('every codec decodes up to the limit it is given and refuses more with a 
   for (const codec of [...['lz4', 'zlib', 'gzip', 'brotli', 'raw'].map(getCodec), base64Codec]) {
     const encoded = codec.encode(input);
     t.equal(codec.decode(encoded, MiB).length, MiB, `${codec.name}: exactly the limit is fine`);
-    const error = t.throws(() => codec.decode(encoded, MiB - 1), DecodeError, `${codec.name}: one byte over`) as unknown as Error;
-    t.match(error?.message, new RegExp(`^${codec.name}: .*(limit|declares)`), `${codec.name}: names itself and the limit`);
+    const error = t.throws(
+      () => codec.decode(encoded, MiB - 1),
+      DecodeError,
+      `${codec.name}: one byte over`,
+    ) as unknown as Error;
+    t.match(
+      error?.message,
+      new RegExp(`^${codec.name}: .*(limit|declares)`),
+      `${codec.name}: names itself and the limit`,
+    );
   }
 });
 
@@ -33,7 +41,11 @@ t.test('gzip decodes no more than the length its stream declares', async (t) => 
   const understated = Buffer.from(encoded);
   understated.writeUInt32LE(MiB, understated.length - 4);
   const short = t.throws(() => getCodec('gzip').decode(understated), DecodeError) as unknown as Error;
-  t.match(short?.message, /more than the length the stream declares \(1048576 bytes\)/, 'stops at the declared length, not at the end');
+  t.match(
+    short?.message,
+    /more than the length the stream declares \(1048576 bytes\)/,
+    'stops at the declared length, not at the end',
+  );
 
   const overstated = Buffer.from(encoded);
   overstated.writeUInt32LE(0xffff_fff0, overstated.length - 4);
@@ -59,6 +71,10 @@ t.test('reading the 809-byte brotli blob of 1 GiB of spaces: a DecodeError, in b
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   t.equal(child.status, 0, child.stderr);
   const { outcome, maxRSS } = JSON.parse(child.stdout) as { outcome: string; maxRSS: number };
-  t.match(outcome, /^DecodeError: brotli: .*more than the limit \(536870888 bytes\)/, 'stops at the most a text serializer can read');
+  t.match(
+    outcome,
+    /^DecodeError: brotli: .*more than the limit \(536870888 bytes\)/,
+    'stops at the most a text serializer can read',
+  );
   t.ok(maxRSS < 1024 * MiB, `peak memory ${Math.round(maxRSS / MiB)} MiB, under 1 GiB (about 3 GiB before)`);
 });

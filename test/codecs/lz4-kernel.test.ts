@@ -92,7 +92,10 @@ t.test('corrupt input is a DecodeError, never a crash or an untyped error', asyn
     garbage.writeUInt32LE(Math.floor(next() * 2000), 0);
     attempt(garbage);
   }
-  t.ok(decodeErrors > 0, `${decodeErrors} DecodeErrors, ${values} values (a flipped literal is another value: the blob crc catches it)`);
+  t.ok(
+    decodeErrors > 0,
+    `${decodeErrors} DecodeErrors, ${values} values (a flipped literal is another value: the blob crc catches it)`,
+  );
 });
 
 t.test('the size prefix is checked as lz4Codec.decode checks it', async (t) => {

@@ -16,9 +16,30 @@ import { createInterface } from 'node:readline';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { HashStash, type EngineName } from '../../src/index.js';
 
-export interface RaceJob { kind: 'race'; root: string; engine: EngineName; url?: string | undefined; racer: number; keys: number }
-export interface LeaseJob { kind: 'lease'; root: string; engine: EngineName; url?: string | undefined; name: string; ttl: number }
-export interface MutexJob { kind: 'mutex'; root: string; engine: EngineName; url?: string | undefined; racer: number; rounds: number }
+export interface RaceJob {
+  kind: 'race';
+  root: string;
+  engine: EngineName;
+  url?: string | undefined;
+  racer: number;
+  keys: number;
+}
+export interface LeaseJob {
+  kind: 'lease';
+  root: string;
+  engine: EngineName;
+  url?: string | undefined;
+  name: string;
+  ttl: number;
+}
+export interface MutexJob {
+  kind: 'mutex';
+  root: string;
+  engine: EngineName;
+  url?: string | undefined;
+  racer: number;
+  rounds: number;
+}
 export type CoordinationJob = RaceJob | LeaseJob | MutexJob;
 
 export type ChildMessage =
@@ -44,11 +65,12 @@ function channel(): Channel {
     if (taker) taker(line);
     else queued.push(line);
   };
-  const next = () => new Promise<string>((resolve) => {
-    const line = queued.shift();
-    if (line !== undefined) resolve(line);
-    else waiting.push(resolve);
-  });
+  const next = () =>
+    new Promise<string>((resolve) => {
+      const line = queued.shift();
+      if (line !== undefined) resolve(line);
+      else waiting.push(resolve);
+    });
   if (isMainThread) {
     createInterface({ input: process.stdin }).on('line', (line) => receive(line.trim()));
     return { send: (message) => process.stdout.write(`${JSON.stringify(message)}\n`), next };
@@ -101,13 +123,21 @@ async function holdLease(job: LeaseJob, io: Channel): Promise<void> {
   const lease = await stash.lease(job.name, { ttl: job.ttl, autoRenew: false });
   io.send({ held: true, expiresAt: lease.expiresAt });
   let stopping = false;
-  const stopped = io.next().then(() => { stopping = true; });
+  const stopped = io.next().then(() => {
+    stopping = true;
+  });
   let renewing: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    renewing = lease.renew().then((renewed) => {
-      if (!stopping) io.send(renewed ? { renewed: true, expiresAt: lease.expiresAt } : { error: 'the lease was lost while renewing' });
-    });
-  }, Math.floor(job.ttl / 3));
+  const timer = setInterval(
+    () => {
+      renewing = lease.renew().then((renewed) => {
+        if (!stopping)
+          io.send(
+            renewed ? { renewed: true, expiresAt: lease.expiresAt } : { error: 'the lease was lost while renewing' },
+          );
+      });
+    },
+    Math.floor(job.ttl / 3),
+  );
   await stopped;
   clearInterval(timer);
   await renewing;
@@ -117,7 +147,7 @@ async function holdLease(job: LeaseJob, io: Channel): Promise<void> {
 }
 
 const io = channel();
-const job = (isMainThread ? JSON.parse(process.argv[2]!) : workerData) as CoordinationJob;
+const job = (isMainThread ? JSON.parse(process.argv[2]) : workerData) as CoordinationJob;
 (job.kind === 'race' ? race(job, io) : job.kind === 'mutex' ? mutex(job, io) : holdLease(job, io)).catch((error) => {
   io.send({ error: (error as Error)?.stack ?? String(error) });
   if (isMainThread) process.exitCode = 1;

@@ -19,18 +19,25 @@ export interface Racer {
 }
 
 /** Messages of one racer as an async queue, whether it is a child process or a worker thread. */
-function queue(): { push(message: ChildMessage): void; end(error?: string): void; messages: AsyncIterableIterator<ChildMessage> } {
+function queue(): {
+  push(message: ChildMessage): void;
+  end(error?: string): void;
+  messages: AsyncIterableIterator<ChildMessage>;
+} {
   const items: ChildMessage[] = [];
   const waiting: ((result: IteratorResult<ChildMessage>) => void)[] = [];
   let ended = false;
   const messages: AsyncIterableIterator<ChildMessage> = {
-    next: () => new Promise((resolve) => {
-      const item = items.shift();
-      if (item) resolve({ value: item, done: false });
-      else if (ended) resolve({ value: undefined, done: true });
-      else waiting.push(resolve);
-    }),
-    [Symbol.asyncIterator]() { return this; },
+    next: () =>
+      new Promise((resolve) => {
+        const item = items.shift();
+        if (item) resolve({ value: item, done: false });
+        else if (ended) resolve({ value: undefined, done: true });
+        else waiting.push(resolve);
+      }),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
   };
   return {
     push: (message) => {
@@ -54,12 +61,18 @@ function queue(): { push(message: ChildMessage): void; end(error?: string): void
 
 /** Starts `job` in a child process. */
 export function startProcess(job: CoordinationJob): Racer {
-  const child: ChildProcess = spawn(process.execPath, [childScript, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [childScript, JSON.stringify(job)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const q = queue();
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   createInterface({ input: child.stdout! }).on('line', (line) => q.push(JSON.parse(line) as ChildMessage));
-  child.on('close', (code, signal) => q.end(code === 0 ? undefined : `participant ended (code ${code}, signal ${signal}): ${stderr}`));
+  child.on('close', (code, signal) =>
+    q.end(code === 0 ? undefined : `participant ended (code ${code}, signal ${signal}): ${stderr}`),
+  );
   return { messages: q.messages, go: () => child.stdin!.end('go\n'), stop: () => killAndWait(child) };
 }
 
@@ -75,10 +88,9 @@ export function startThread(job: CoordinationJob): Racer {
 
 /** The participant's next message; an error message when it ended without one. */
 export async function nextMessage(racer: Racer): Promise<ChildMessage> {
-  const { value, done } = await racer.messages.next();
-  return done ? { error: 'the racer ended without a word' } : value;
+  const next = await racer.messages.next();
+  return next.done ? { error: 'the racer ended without a word' } : next.value;
 }
-
 
 /** What {@link runTogether} hands back: the parent's stash, each participant's last message, and the time they took. */
 export interface RunTogether {
@@ -93,7 +105,9 @@ export interface RunTogether {
  * at once and waits for each one's last message. The participants are stopped and the stash cleared at teardown.
  */
 export async function runTogether(
-  t: Test, engine: EngineName, jobs: (place: { root: string; url: string | undefined }) => CoordinationJob[],
+  t: Test,
+  engine: EngineName,
+  jobs: (place: { root: string; url: string | undefined }) => CoordinationJob[],
 ): Promise<RunTogether> {
   const participants: Racer[] = [];
   const root = t.testdir();
@@ -107,7 +121,11 @@ export async function runTogether(
   await stash.has('open');
   for (const job of jobs({ root, url })) participants.push(engine === 'memory' ? startThread(job) : startProcess(job));
   const ready = await Promise.all(participants.map(nextMessage));
-  t.strictSame(ready.filter((m) => !('ready' in m)), [], 'every participant opened the stash');
+  t.strictSame(
+    ready.filter((m) => !('ready' in m)),
+    [],
+    'every participant opened the stash',
+  );
   const started = performance.now();
   for (const participant of participants) participant.go();
   const results = await Promise.all(participants.map(nextMessage));

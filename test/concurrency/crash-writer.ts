@@ -35,7 +35,7 @@ function printSync(line: string): void {
   }
 }
 
-const job = JSON.parse(process.argv[2]!) as CrashJob;
+const job = JSON.parse(process.argv[2]) as CrashJob;
 const stash = new HashStash({ root: job.root, engine: job.engine });
 try {
   for (let i = job.start; i < job.start + MAX_WRITES; i++) {

@@ -38,7 +38,9 @@ interface CrashRun {
 function killMidLoop(child: ChildProcessWithoutNullStreams): Promise<CrashRun> {
   const acknowledged: number[] = [];
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   createInterface({ input: child.stdout }).on('line', (line) => {
     acknowledged.push(Number(line));
     if (acknowledged.length === KILL_AFTER) child.kill('SIGKILL');
@@ -52,14 +54,21 @@ function killMidLoop(child: ChildProcessWithoutNullStreams): Promise<CrashRun> {
 /** better-sqlite3's `PRAGMA integrity_check` on every SQLite file in `folder` (found by the file header). */
 function sqliteIntegrity(folder: string): Record<string, string[]> {
   type Database = { pragma(source: string): { integrity_check: string }[]; close(): void };
-  const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string, options: { readonly: boolean; fileMustExist: boolean }) => Database;
+  const Database = createRequire(import.meta.url)('better-sqlite3') as new (
+    file: string,
+    options: { readonly: boolean; fileMustExist: boolean },
+  ) => Database;
   const header = Buffer.from('SQLite format 3\0', 'latin1');
   const results: Record<string, string[]> = {};
   for (const name of readdirSync(folder)) {
     const file = join(folder, name);
     const head = Buffer.alloc(header.length);
     const fd = openSync(file, 'r');
-    try { readSync(fd, head, 0, head.length, 0); } finally { closeSync(fd); }
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
     if (!head.equals(header)) continue;
     const db = new Database(file, { readonly: false, fileMustExist: true });
     try {
@@ -105,9 +114,16 @@ async function crashAndCheck(t: Test, engine: EngineName, mode: CrashJob['mode']
     child = spawn(process.execPath, [writerScript, JSON.stringify(job)]);
     const run = await killMidLoop(child);
     const count = run.acknowledged.length;
-    t.equal(run.signal, 'SIGKILL', `round ${round}: the writer was killed mid-loop (code ${run.code}, stderr: ${run.stderr.trim() || 'empty'})`);
+    t.equal(
+      run.signal,
+      'SIGKILL',
+      `round ${round}: the writer was killed mid-loop (code ${run.code}, stderr: ${run.stderr.trim() || 'empty'})`,
+    );
     t.ok(count >= KILL_AFTER, `round ${round}: it acknowledged ${count} writes before dying`);
-    t.ok(run.acknowledged.every((n, i) => n === start + i), `round ${round}: acknowledged writes are k${start}, k${start + 1}, … in order`);
+    t.ok(
+      run.acknowledged.every((n, i) => n === start + i),
+      `round ${round}: acknowledged writes are k${start}, k${start + 1}, … in order`,
+    );
     for (const n of run.acknowledged) acknowledged.set(`k${n}`, n);
     inFlight.set(`k${start + count}`, start + count);
 
@@ -125,7 +141,8 @@ async function crashAndCheck(t: Test, engine: EngineName, mode: CrashJob['mode']
     if (engine === 'sqlite') {
       const checks = sqliteIntegrity(stash.path);
       t.ok(Object.keys(checks).length >= 1, `round ${round}: the stash folder holds a SQLite database`);
-      for (const [file, result] of Object.entries(checks)) t.strictSame(result, ['ok'], `round ${round}: PRAGMA integrity_check on ${file}`);
+      for (const [file, result] of Object.entries(checks))
+        t.strictSame(result, ['ok'], `round ${round}: PRAGMA integrity_check on ${file}`);
     }
     await stash.close();
     stash = undefined;

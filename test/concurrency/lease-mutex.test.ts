@@ -21,9 +21,25 @@ for (const engine of ENGINES) {
   t.test(`${engine}: ${PARTICIPANTS} ${how} increment a count under one lease: none lost`, { skip }, async (t) => {
     t.setTimeout(240_000);
     const { stash, results, seconds } = await runTogether(t, engine, ({ root, url }) =>
-      Array.from({ length: PARTICIPANTS }, (_, racer): MutexJob => ({ kind: 'mutex', root, engine, url, racer, rounds: ROUNDS })));
-    t.strictSame(results.filter((m) => !('finished' in m)), [], 'every participant finished');
-    t.strictSame(results.flatMap((m) => ('finished' in m ? m.problems : [])), [], 'no renewal or release found the lease lost');
+      Array.from({ length: PARTICIPANTS }, (_, racer): MutexJob => ({
+        kind: 'mutex',
+        root,
+        engine,
+        url,
+        racer,
+        rounds: ROUNDS,
+      })),
+    );
+    t.strictSame(
+      results.filter((m) => !('finished' in m)),
+      [],
+      'every participant finished',
+    );
+    t.strictSame(
+      results.flatMap((m) => ('finished' in m ? m.problems : [])),
+      [],
+      'no renewal or release found the lease lost',
+    );
     t.equal(await stash.get('count'), PARTICIPANTS * ROUNDS, 'no increment was lost');
     t.pass(`${PARTICIPANTS * ROUNDS} critical sections in ${seconds.toFixed(2)} s`);
   });

@@ -35,11 +35,12 @@ function holder(job: LeaseJob): Holder {
     if (taker) taker(message);
     else inbox.push(message);
   };
-  const next = () => new Promise<ChildMessage>((resolve) => {
-    const message = inbox.shift();
-    if (message) resolve(message);
-    else waiting.push(resolve);
-  });
+  const next = () =>
+    new Promise<ChildMessage>((resolve) => {
+      const message = inbox.shift();
+      if (message) resolve(message);
+      else waiting.push(resolve);
+    });
   if (job.engine === 'memory') {
     const worker = new Worker(new URL('./coordination-child.js', import.meta.url), { workerData: job });
     worker.on('message', push);
@@ -48,10 +49,12 @@ function holder(job: LeaseJob): Holder {
   }
   const child = spawn(process.execPath, [childScript, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  createInterface({ input: child.stdout! }).on('line', (line) => push(JSON.parse(line) as ChildMessage));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  createInterface({ input: child.stdout }).on('line', (line) => push(JSON.parse(line) as ChildMessage));
   child.on('close', (code, signal) => push({ error: `holder ended (code ${code}, signal ${signal}): ${stderr}` }));
-  return { next, send: (line) => child.stdin!.write(`${line}\n`), kill: () => killAndWait(child) };
+  return { next, send: (line) => child.stdin.write(`${line}\n`), kill: () => killAndWait(child) };
 }
 
 const ENGINES: readonly EngineName[] = ['lmdb', 'pairtree', 'sqlite', 'redis', 'mongo', 'memory'];
@@ -97,15 +100,22 @@ for (const engine of ENGINES) {
     t.ok(killedAt < expiresAt, `the holder died ${expiresAt - killedAt} ms before its lease expired`);
 
     // While its record lasts, the dead holder's lease is not free.
-    if (Date.now() < expiresAt - 300) t.equal(await stash.lease(name, { ttl: TTL_MS, wait: false }), null, 'not free before the ttl ran out');
+    if (Date.now() < expiresAt - 300)
+      t.equal(await stash.lease(name, { ttl: TTL_MS, wait: false }), null, 'not free before the ttl ran out');
     await delay(50);
     const lease = await stash.lease(name, { ttl: TTL_MS, wait: true, signal: AbortSignal.timeout(60_000) });
     const takenAt = Date.now();
     // The new record is stamped (expiry - ttl) just before the compare-and-set that stored it: a lower bound of when
     // the takeover happened, which a slow machine can only make later.
     const recordedAt = lease.expiresAt - TTL_MS;
-    t.ok(recordedAt >= expiresAt, `taken over ${recordedAt - expiresAt} ms after the dead holder's lease expired, not before`);
-    t.ok(takenAt - expiresAt < LATE_LIMIT_MS, `and soon after: resolved ${takenAt - expiresAt} ms after it (limit ${LATE_LIMIT_MS})`);
+    t.ok(
+      recordedAt >= expiresAt,
+      `taken over ${recordedAt - expiresAt} ms after the dead holder's lease expired, not before`,
+    );
+    t.ok(
+      takenAt - expiresAt < LATE_LIMIT_MS,
+      `and soon after: resolved ${takenAt - expiresAt} ms after it (limit ${LATE_LIMIT_MS})`,
+    );
     t.equal(lease.lost, false, 'the new lease is held');
     t.equal(await lease.release(), true, 'the new holder releases it');
     const again = await stash.lease(name, { ttl: TTL_MS, wait: false });

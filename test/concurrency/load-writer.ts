@@ -31,7 +31,12 @@ function processChannel(): Channel {
   const lines = createInterface({ input: process.stdin });
   return {
     send: (message) => process.stdout.write(`${JSON.stringify(message)}\n`),
-    go: new Promise((resolve) => lines.once('line', () => { lines.close(); resolve(); })),
+    go: new Promise((resolve) =>
+      lines.once('line', () => {
+        lines.close();
+        resolve();
+      }),
+    ),
   };
 }
 
@@ -49,11 +54,13 @@ async function main(job: WriterJob, channel: Channel): Promise<void> {
 }
 
 if (isMainThread) {
-  main(JSON.parse(process.argv[2]!) as WriterJob, processChannel()).catch((error) => {
+  main(JSON.parse(process.argv[2]) as WriterJob, processChannel()).catch((error) => {
     process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
     process.exit(1);
   });
 } else {
   const channel = workerChannel();
-  main(workerData as WriterJob, channel).catch((error) => channel.send({ error: (error as Error)?.stack ?? String(error) }));
+  main(workerData as WriterJob, channel).catch((error) =>
+    channel.send({ error: (error as Error)?.stack ?? String(error) }),
+  );
 }

@@ -52,13 +52,15 @@ export async function writeLoad(stash: HashStash, writer: number): Promise<void>
   }
 }
 
-const isIndex = (n: unknown, bound: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < bound;
+const isIndex = (n: unknown, bound: number): n is number =>
+  Number.isInteger(n) && (n as number) >= 0 && (n as number) < bound;
 
 /** Why an entry read back is not one some writer wrote, or undefined when it is. */
 export function problemWith(key: unknown, value: unknown): string | undefined {
   if (key === SHARED_KEY) {
     const { writer, i } = (value ?? {}) as { writer?: unknown; i?: unknown };
-    if (isIndex(writer, WRITERS) && isIndex(i, WRITES_PER_WRITER) && isDeepStrictEqual(value, sharedValue(writer, i))) return undefined;
+    if (isIndex(writer, WRITERS) && isIndex(i, WRITES_PER_WRITER) && isDeepStrictEqual(value, sharedValue(writer, i)))
+      return undefined;
     return `'${SHARED_KEY}' holds a value no writer wrote: ${preview(value)}`;
   }
   const match = typeof key === 'string' ? /^w(\d+)-(\d+)$/.exec(key) : null;
@@ -66,7 +68,8 @@ export function problemWith(key: unknown, value: unknown): string | undefined {
   const writer = Number(match[1]);
   const i = Number(match[2]);
   if (!isIndex(writer, WRITERS) || !isIndex(i, WRITES_PER_WRITER)) return `unexpected key ${preview(key)}`;
-  if (!isDeepStrictEqual(value, distinctValue(writer, i))) return `'${key}' holds a wrong value: ${preview(value)}`;
+  if (!isDeepStrictEqual(value, distinctValue(writer, i)))
+    return `'${match[0]}' holds a wrong value: ${preview(value)}`;
   return undefined;
 }
 
@@ -89,9 +92,11 @@ export interface ReadReport {
  * nobody awaits the result until the writers are done). Yields a macrotask between passes so the caller's worker
  * and child-process events (which end `writing()`) are delivered.
  */
-export async function readWhileWriting(stash: HashStash, writing: () => boolean): Promise<ReadReport> {
+export async function readWhileWriting(stash: HashStash<string, unknown>, writing: () => boolean): Promise<ReadReport> {
   const report: ReadReport = { passes: 0, entriesRead: 0, problems: [] };
-  const note = (problem: string) => { if (report.problems.length < 20) report.problems.push(problem); };
+  const note = (problem: string) => {
+    if (report.problems.length < 20) report.problems.push(problem);
+  };
   while (writing()) {
     const seen = new Set<string>();
     try {

@@ -16,7 +16,7 @@ for (const engine of PERSISTENT_ENGINES) {
     t.setTimeout(90_000);
     // Registered before t.testdir(), so it runs before the test folder is removed.
     const workers: Worker[] = [];
-    let stash: HashStash | undefined;
+    let stash: HashStash<string, unknown> | undefined;
     t.teardown(async () => {
       await Promise.all(workers.map((worker) => worker.terminate()));
       await stash?.close();
@@ -28,8 +28,12 @@ for (const engine of PERSISTENT_ENGINES) {
     let finished = 0;
     let everyoneReady!: () => void;
     let everyoneFinished!: () => void;
-    const allReady = new Promise<void>((resolve) => { everyoneReady = resolve; });
-    const allFinished = new Promise<void>((resolve) => { everyoneFinished = resolve; });
+    const allReady = new Promise<void>((resolve) => {
+      everyoneReady = resolve;
+    });
+    const allFinished = new Promise<void>((resolve) => {
+      everyoneFinished = resolve;
+    });
     for (let writer = 0; writer < WRITERS; writer++) {
       const job: WriterJob = { root, engine, writer };
       const worker = new Worker(writerScript, { workerData: job });
@@ -48,7 +52,7 @@ for (const engine of PERSISTENT_ENGINES) {
       });
     }
 
-    stash = new HashStash({ root, engine });
+    stash = new HashStash<string, unknown>({ root, engine });
     await allReady;
     t.strictSame(errors, [], 'every writer opened the stash');
     if (errors.length) return;
@@ -59,8 +63,15 @@ for (const engine of PERSISTENT_ENGINES) {
     const report = await reading;
 
     t.strictSame(errors, [], 'every writer finished without error');
-    t.strictSame(report.problems, [], 'every value read during the writes was one some writer wrote, each key once per pass');
-    t.ok(report.passes >= 1, `the main thread iterated while the writers wrote (${report.passes} passes, ${report.entriesRead} entries)`);
+    t.strictSame(
+      report.problems,
+      [],
+      'every value read during the writes was one some writer wrote, each key once per pass',
+    );
+    t.ok(
+      report.passes >= 1,
+      `the main thread iterated while the writers wrote (${report.passes} passes, ${report.entriesRead} entries)`,
+    );
     await verifyFinalState(t, stash);
   });
 }

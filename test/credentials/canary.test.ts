@@ -14,7 +14,12 @@ import { requireServer } from '../helpers/servers.js';
 t.setTimeout(120_000);
 
 const CANARY = 'Canary-6f1d9a-Pw';
-const FORMS = [CANARY, encodeURIComponent(CANARY), Buffer.from(CANARY).toString('base64'), Buffer.from(CANARY).toString('hex')];
+const FORMS = [
+  CANARY,
+  encodeURIComponent(CANARY),
+  Buffer.from(CANARY).toString('base64'),
+  Buffer.from(CANARY).toString('hex'),
+];
 
 function filesUnder(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true, recursive: true })
@@ -25,7 +30,8 @@ function filesUnder(folder: string): string[] {
 /** Every string an error shows: message, stack, inspect, and the same down its cause chain. */
 function errorTexts(error: unknown): string[] {
   const texts = [inspect(error, { depth: Infinity, showHidden: true })];
-  for (let at: unknown = error; at instanceof Error; at = at.cause) texts.push(at.message, at.stack ?? '', JSON.stringify(at));
+  for (let at: unknown = error; at instanceof Error; at = at.cause)
+    texts.push(at.message, at.stack ?? '', JSON.stringify(at));
   return texts;
 }
 
@@ -64,8 +70,15 @@ t.test('redis: nothing shown or written holds the password', async (t) => {
   t.teardown(() => stash.close());
   await stash.set('plain', { a: 1 });
   t.same(await stash.get('plain'), { a: 1 }, 'the password works');
-  texts.push(JSON.stringify(stash), String(stash), inspect(stash, { depth: Infinity, showHidden: true }), JSON.stringify(stash.options),
-    inspect(stash.options), JSON.stringify(stash.toJSON()), stash.path);
+  texts.push(
+    JSON.stringify(stash),
+    String(stash),
+    inspect(stash, { depth: Infinity, showHidden: true }),
+    JSON.stringify(stash.options),
+    inspect(stash.options),
+    JSON.stringify(stash.toJSON()),
+    stash.path,
+  );
   t.equal(stash.options.url, url.replace(CANARY, '***'), 'stash.options shows the URL redacted');
 
   const sub = stash.sub('child');
@@ -80,10 +93,14 @@ t.test('redis: nothing shown or written holds the password', async (t) => {
 
   const written: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  process.stderr.write = (chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  };
   try {
     const results = stash.map(double, [1, 2, 3], { numProc: 1, progress: true });
     t.same(await results.all(), [2, 4, 6]);
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- what String() shows of it is what is checked
     texts.push(String(results), inspect(results));
   } finally {
     process.stderr.write = write;
@@ -97,7 +114,7 @@ t.test('redis: nothing shown or written holds the password', async (t) => {
   await tmpSub.set('x', 2);
   const registry = filesUnder(root).filter((file) => file.includes('.tmp-registry'));
   t.equal(registry.length, 1, 'the temporary stash has a registry file while it lives');
-  t.match(readFileSync(registry[0]!, 'utf8'), 'hs-canary:***@', 'which names the server by its redacted URL');
+  t.match(readFileSync(registry[0], 'utf8'), 'hs-canary:***@', 'which names the server by its redacted URL');
   await stash.withTmp(async (scoped) => {
     await scoped.set('y', 3);
     texts.push(JSON.stringify(scoped));
@@ -107,14 +124,30 @@ t.test('redis: nothing shown or written holds the password', async (t) => {
   texts.push(table.toString(), JSON.stringify(await stash.records()));
 
   // Errors: a wrong password, and a server that is not there.
-  const wrong = new HashStash({ root, name: 'wrong', engine: 'redis', url: serverUrl.replace('redis://', `redis://hs-canary:${CANARY}x@`) });
+  const wrong = new HashStash({
+    root,
+    name: 'wrong',
+    engine: 'redis',
+    url: serverUrl.replace('redis://', `redis://hs-canary:${CANARY}x@`),
+  });
   t.teardown(() => wrong.close());
-  const denied = await wrong.get('k').then(() => undefined, (error: unknown) => error);
+  const denied = await wrong.get('k').then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   t.ok(denied instanceof Error, 'a wrong password fails');
   texts.push(...errorTexts(denied));
-  const nowhere = new HashStash({ root, name: 'nowhere', engine: 'redis', url: `redis://hs-canary:${CANARY}@127.0.0.1:1/0` });
+  const nowhere = new HashStash({
+    root,
+    name: 'nowhere',
+    engine: 'redis',
+    url: `redis://hs-canary:${CANARY}@127.0.0.1:1/0`,
+  });
   t.teardown(() => nowhere.close());
-  const unreachable = await nowhere.get('k').then(() => undefined, (error: unknown) => error);
+  const unreachable = await nowhere.get('k').then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   t.ok(unreachable instanceof Error, 'an unreachable server fails');
   texts.push(...errorTexts(unreachable));
 
@@ -130,16 +163,32 @@ t.test('mongo: nothing shown or written holds the password', async (t) => {
   const url = serverUrl.replace('mongodb://', `mongodb://hs-canary:${CANARY}@`);
   const stash = new HashStash({ root, name: 'canary', engine: 'mongo', url });
   t.teardown(() => stash.close());
-  texts.push(JSON.stringify(stash), String(stash), inspect(stash, { depth: Infinity, showHidden: true }), JSON.stringify(stash.options));
+  texts.push(
+    JSON.stringify(stash),
+    String(stash),
+    inspect(stash, { depth: Infinity, showHidden: true }),
+    JSON.stringify(stash.options),
+  );
   t.match(stash.options.url, 'hs-canary:***@');
   // FerretDB here runs without authentication: a write either works or fails on the credentials; both are checked.
-  const outcome = await stash.set('plain', 1).then(() => undefined, (error: unknown) => error);
+  const outcome = await stash.set('plain', 1).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   if (outcome !== undefined) texts.push(...errorTexts(outcome));
   const tmp = stash.tmp();
   texts.push(JSON.stringify(tmp), String(tmp));
-  const nowhere = new HashStash({ root, name: 'nowhere', engine: 'mongo', url: `mongodb://hs-canary:${CANARY}@127.0.0.1:1/db?serverSelectionTimeoutMS=500` });
+  const nowhere = new HashStash({
+    root,
+    name: 'nowhere',
+    engine: 'mongo',
+    url: `mongodb://hs-canary:${CANARY}@127.0.0.1:1/db?serverSelectionTimeoutMS=500`,
+  });
   t.teardown(() => nowhere.close());
-  const unreachable = await nowhere.get('k').then(() => undefined, (error: unknown) => error);
+  const unreachable = await nowhere.get('k').then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   t.ok(unreachable instanceof Error, 'an unreachable server fails');
   texts.push(...errorTexts(unreachable));
   expectNoCanary(t, texts, root);

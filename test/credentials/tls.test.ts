@@ -30,9 +30,14 @@ const child = `
   }
 `;
 
-function runChild(env: Record<string, string>, root: string): { back?: unknown; shown?: string; error?: string; message?: string } {
+function runChild(
+  env: Record<string, string>,
+  root: string,
+): { back?: unknown; shown?: string; error?: string; message?: string } {
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', child, root], {
-    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   const last = run.stdout.trim().split('\n').pop() ?? '';
   try {
@@ -46,11 +51,28 @@ t.test('rediss:// with a password, from REDIS_URL, against a TLS-only server', {
   const dir = t.testdir();
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
-  const made = spawnSync(openssl!, [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { encoding: 'utf8' });
-  t.equal(made.status, 0, made.status === 0 ? "openssl made a certificate" : `openssl failed: ${made.stderr}`);
+  const made = spawnSync(
+    openssl!,
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
+  t.equal(made.status, 0, made.status === 0 ? 'openssl made a certificate' : `openssl failed: ${made.stderr}`);
   const server = await startRedis({ tls: { certFile, keyFile }, password: PASSWORD });
   t.teardown(() => server.dispose());
   t.match(server.url, /^rediss:\/\/127\.0\.0\.1:\d+$/);
@@ -59,13 +81,24 @@ t.test('rediss:// with a password, from REDIS_URL, against a TLS-only server', {
 
   const ok = runChild({ REDIS_URL: `${url}/0`, NODE_EXTRA_CA_CERTS: certFile }, root);
   t.same(ok.back, [1, 2, 3], 'a value goes over TLS and comes back');
-  t.equal(ok.shown, `${server.url.replace('rediss://', 'rediss://:***@')}/0`, 'the URL from the environment is shown redacted');
+  t.equal(
+    ok.shown,
+    `${server.url.replace('rediss://', 'rediss://:***@')}/0`,
+    'the URL from the environment is shown redacted',
+  );
 
   const untrusted = runChild({ REDIS_URL: `${url}/0`, NODE_EXTRA_CA_CERTS: '' }, root);
-  t.equal(untrusted.error, 'EngineUnavailableError', 'a certificate the process does not trust: EngineUnavailableError');
+  t.equal(
+    untrusted.error,
+    'EngineUnavailableError',
+    'a certificate the process does not trust: EngineUnavailableError',
+  );
   t.notMatch(untrusted.message ?? '', PASSWORD);
 
-  const plain = runChild({ REDIS_URL: `${url.replace('rediss://', 'redis://')}/0`, NODE_EXTRA_CA_CERTS: certFile }, root);
+  const plain = runChild(
+    { REDIS_URL: `${url.replace('rediss://', 'redis://')}/0`, NODE_EXTRA_CA_CERTS: certFile },
+    root,
+  );
   t.equal(plain.error, 'EngineUnavailableError', 'redis:// to a TLS-only port: EngineUnavailableError, not a hang');
   t.notMatch(plain.message ?? '', PASSWORD);
 });

@@ -37,7 +37,10 @@ t.test('pairtree: a lock left by a dead process is broken; one of a live process
   const lock = join(folder, '.lock');
 
   // A holder killed between taking the lock and releasing it: same host, boot and pid namespace, its pid gone.
-  writeFileSync(lock, JSON.stringify({ ...currentProcess(), pid: deadPid(), startTime: '1', thread: 0, token: 'dead' }));
+  writeFileSync(
+    lock,
+    JSON.stringify({ ...currentProcess(), pid: deadPid(), startTime: '1', thread: 0, token: 'dead' }),
+  );
   const started = Date.now();
   t.equal(await engine.compareAndSet!(key, bytes('one'), bytes('two')), true, 'the compare-and-set goes ahead');
   t.ok(Date.now() - started < 5_000, 'at once, not after a timeout');
@@ -56,10 +59,17 @@ t.test('pairtree: a lock left by a dead process is broken; one of a live process
   await engine.set(key, bytes('three'));
   mkdirSync(folder, { recursive: true });
   writeFileSync(lock, JSON.stringify({ ...currentProcess(), thread: 99, token: 'live' }));
-  const holder = spawn(process.execPath, ['-e', `setTimeout(() => require('fs').rmSync(${JSON.stringify(lock)}, { force: true }), 300)`]);
+  const holder = spawn(process.execPath, [
+    '-e',
+    `setTimeout(() => require('fs').rmSync(${JSON.stringify(lock)}, { force: true }), 300)`,
+  ]);
   await once(holder, 'spawn');
   const waitedFrom = Date.now();
-  t.equal(await engine.compareAndSet!(key, bytes('three'), bytes('four')), true, 'goes ahead once the live lock is gone');
+  t.equal(
+    await engine.compareAndSet!(key, bytes('three'), bytes('four')),
+    true,
+    'goes ahead once the live lock is gone',
+  );
   t.ok(Date.now() - waitedFrom >= 250, `and not before (${Date.now() - waitedFrom} ms)`);
   await once(holder, 'close');
 });
@@ -68,7 +78,10 @@ t.test('mongo: a lock document left by a dead holder is removed once expired', a
   const url = requireServer(t, 'mongo');
   if (!url) return;
   const stash = new HashStash({ root: t.testdir(), engine: 'mongo', url });
-  t.teardown(async () => { await stash.clear(); await stash.close(); });
+  t.teardown(async () => {
+    await stash.clear();
+    await stash.close();
+  });
   const engine = stash.engine;
   const key = encodeKey('k');
   await engine.set(key, bytes('one'));
@@ -77,11 +90,17 @@ t.test('mongo: a lock document left by a dead holder is removed once expired', a
   const names = mongoNames(url, namespaceOf(stash));
   const client = new MongoClient(url);
   t.teardown(() => client.close());
-  const locks = client.db(names.database).collection<{ _id: string; o: string; e: number }>(`${names.collection}.versions`);
+  const locks = client
+    .db(names.database)
+    .collection<{ _id: string; o: string; e: number }>(`${names.collection}.versions`);
   const lockId = '\u0003' + Buffer.from(key).toString('utf8');
   await locks.insertOne({ _id: lockId, o: 'dead', e: Date.now() - 1 });
   const started = Date.now();
-  t.equal(await engine.compareAndSet!(key, bytes('one'), bytes('two')), true, 'an expired lock document does not block');
+  t.equal(
+    await engine.compareAndSet!(key, bytes('one'), bytes('two')),
+    true,
+    'an expired lock document does not block',
+  );
   t.ok(Date.now() - started < 5_000, 'at once');
   t.equal(await locks.countDocuments({ _id: lockId }), 0, 'and none is left behind');
   await locks.insertOne({ _id: lockId, o: 'live', e: Date.now() + 30_000 });

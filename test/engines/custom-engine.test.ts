@@ -18,7 +18,7 @@ engineConformance({ test, name: 'json-file', factory: jsonFileEngine });
 registerEngine('json-file', jsonFileEngine);
 stashConformance({ test, engine: 'json-file', persistent: true, sync: false, onDisk: true, bigCount: 1_000 });
 
-test('a registered engine is usable by name, with the path and string of any stash', async () => {
+void test('a registered engine is usable by name, with the path and string of any stash', async () => {
   registerEngine('json-file-test', jsonFileEngine);
   registerEngine('json-file-test', jsonFileEngine); // the same factory again: nothing happens
   const root = mkdtempSync(join(tmpdir(), 'hashstash-custom-'));
@@ -34,13 +34,13 @@ test('a registered engine is usable by name, with the path and string of any sta
   }
 });
 
-test('a stash on a registered engine makes temporary stashes on it, and removes them', async () => {
+void test('a stash on a registered engine makes temporary stashes on it, and removes them', async () => {
   registerEngine('json-file-tmp', jsonFileEngine);
   const root = mkdtempSync(join(tmpdir(), 'hashstash-custom-tmp-'));
   try {
     await using stash = new HashStash({ root, name: 'parent', engine: 'json-file-tmp' });
     await stash.set('kept', 1);
-    const seen = await stash.withTmp(async (tmp) => {
+    const seen = await stash.withTmp<unknown, string, number[]>(async (tmp) => {
       assert.equal(tmp.options.engine, 'json-file-tmp');
       await tmp.set('scratch', [1, 2, 3]);
       return tmp.get('scratch');
@@ -57,8 +57,11 @@ test('a stash on a registered engine makes temporary stashes on it, and removes 
   }
 });
 
-test('registering a built-in name, a taken name, a bad name or a non-function is a ConfigError', () => {
-  assert.throws(() => registerEngine('lmdb', jsonFileEngine), (error) => error instanceof ConfigError && /built-in engine/.test(error.message));
+void test('registering a built-in name, a taken name, a bad name or a non-function is a ConfigError', () => {
+  assert.throws(
+    () => registerEngine('lmdb', jsonFileEngine),
+    (error) => error instanceof ConfigError && /built-in engine/.test(error.message),
+  );
   registerEngine('json-file-taken', jsonFileEngine);
   assert.throws(() => registerEngine('json-file-taken', (context) => jsonFileEngine(context)), ConfigError);
   assert.throws(() => registerEngine('../up', jsonFileEngine), ConfigError);
@@ -66,7 +69,10 @@ test('registering a built-in name, a taken name, a bad name or a non-function is
   assert.throws(() => registerEngine('fine', 'not a function' as never), ConfigError);
 });
 
-test('an unknown engine name is still a ConfigError that lists the registered ones', () => {
+void test('an unknown engine name is still a ConfigError that lists the registered ones', () => {
   registerEngine('json-file-listed', jsonFileEngine);
-  assert.throws(() => new HashStash({ engine: 'nope' }), (error) => error instanceof ConfigError && /'json-file-listed'/.test(error.message) && /'lmdb'/.test(error.message));
+  assert.throws(
+    () => new HashStash({ engine: 'nope' }),
+    (error) => error instanceof ConfigError && /'json-file-listed'/.test(error.message) && /'lmdb'/.test(error.message),
+  );
 });

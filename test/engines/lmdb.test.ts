@@ -25,8 +25,13 @@ t.test('keys longer than the LMDB key limit are stored under their hash and come
   t.equal(await stash.size(), 3);
   const keys = [];
   for await (const key of stash.keys()) keys.push(key);
-  t.same(keys.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))).map((k) => JSON.stringify(k).length),
-    [alsoLong, long, 'short'].map((k) => JSON.stringify(k)).sort().map((k) => k.length));
+  t.same(
+    keys.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))).map((k) => JSON.stringify(k).length),
+    [alsoLong, long, 'short']
+      .map((k) => JSON.stringify(k))
+      .sort()
+      .map((k) => k.length),
+  );
   t.ok(await stash.delete(long));
   t.equal(await stash.get(long), undefined);
   t.equal(stash.sync.get(alsoLong), 2);
@@ -55,32 +60,42 @@ t.test('concurrent sets share commits and all land', async (t) => {
   t.same(await stash.get('k1999'), { i: 1999 });
 });
 
-t.test('a stash written with lmdb-js\'s default commit settings (hashstash before issue 13) reads and writes as before', async (t) => {
-  const root = t.testdir();
-  const keys = Array.from({ length: 300 }, (_, i) => `old-${i}`);
-  const stash = open(root);
-  for (const key of keys) await stash.set(key, { key, pad: 'x'.repeat(1000) });
-  const raw: [Buffer, Buffer][] = [];
-  for await (const [key, blob] of stash.rawEntries()) raw.push([Buffer.from(key), Buffer.from(blob)]);
-  await stash.close();
-  // The same bytes written again into a new file as earlier versions wrote them: lmdb-js defaults, overlappingSync on.
-  const file = join(root, 'main', 'lmdb.hashstash.lz4', 'data.mdb');
-  rmSync(file);
-  rmSync(`${file}-lock`, { force: true });
-  const { open: openLmdb } = await import('lmdb');
-  const old = openLmdb<Buffer, Buffer>({ path: file, noSubdir: true, encoding: 'binary', keyEncoding: 'binary', compression: false, cache: false });
-  for (const [key, blob] of raw) await old.put(key, blob);
-  await old.flushed;
-  await old.close();
-  const reopened = open(root);
-  for (const key of keys) t.same(await reopened.get(key), { key, pad: 'x'.repeat(1000) });
-  await reopened.set('new', 1);
-  await reopened.close();
-  const again = open(root);
-  t.equal(await again.size(), keys.length + 1);
-  t.equal(await again.get('new'), 1);
-  await again.close();
-});
+t.test(
+  "a stash written with lmdb-js's default commit settings (hashstash before issue 13) reads and writes as before",
+  async (t) => {
+    const root = t.testdir();
+    const keys = Array.from({ length: 300 }, (_, i) => `old-${i}`);
+    const stash = open(root);
+    for (const key of keys) await stash.set(key, { key, pad: 'x'.repeat(1000) });
+    const raw: [Buffer, Buffer][] = [];
+    for await (const [key, blob] of stash.rawEntries()) raw.push([Buffer.from(key), Buffer.from(blob)]);
+    await stash.close();
+    // The same bytes written again into a new file as earlier versions wrote them: lmdb-js defaults, overlappingSync on.
+    const file = join(root, 'main', 'lmdb.hashstash.lz4', 'data.mdb');
+    rmSync(file);
+    rmSync(`${file}-lock`, { force: true });
+    const { open: openLmdb } = await import('lmdb');
+    const old = openLmdb<Buffer, Buffer>({
+      path: file,
+      noSubdir: true,
+      encoding: 'binary',
+      keyEncoding: 'binary',
+      compression: false,
+      cache: false,
+    });
+    for (const [key, blob] of raw) await old.put(key, blob);
+    await old.flushed;
+    await old.close();
+    const reopened = open(root);
+    for (const key of keys) t.same(await reopened.get(key), { key, pad: 'x'.repeat(1000) });
+    await reopened.set('new', 1);
+    await reopened.close();
+    const again = open(root);
+    t.equal(await again.size(), keys.length + 1);
+    t.equal(await again.get('new'), 1);
+    await again.close();
+  },
+);
 
 t.test('writes in the sync view are committed before they return', async (t) => {
   const root = t.testdir();
@@ -114,7 +129,10 @@ t.test('a data file that is not an lmdb database is an EngineUnavailableError na
   const stash = open(root);
   mkdirSync(stash.path, { recursive: true });
   writeFileSync(join(stash.path, 'data.mdb'), 'this is not a database '.repeat(500));
-  const error = await stash.get('x').then(() => undefined, (e: unknown) => e);
+  const error = await stash.get('x').then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.type(error, EngineUnavailableError);
   t.match((error as Error).message, stash.path);
 });
@@ -123,12 +141,18 @@ t.test('a delete issued while appends are pending removes their versions too', a
   const root = t.testdir();
   const plain = open(root);
   const log = open(root, { appendMode: true });
-  t.teardown(async () => { await plain.close(); await log.close(); });
-  for (const [label, remove] of [['async', () => plain.delete('k')], ['sync', async () => plain.sync.delete('k')]] as const) {
+  t.teardown(async () => {
+    await plain.close();
+    await log.close();
+  });
+  for (const [label, remove] of [
+    ['async', () => plain.delete('k')],
+    ['sync', async () => plain.sync.delete('k')],
+  ] as const) {
     await plain.set('k', 0); // no version space yet when the delete looks
     const [, , deleted] = await Promise.all([log.set('k', 1), log.set('k', 2), remove()]);
     t.equal(deleted, true, `${label}: the key was there`);
-    const value = await log.get('k');
+    const value: unknown = await log.get('k');
     const versions = await log.getAll('k');
     if (value === undefined) t.strictSame(versions, [], `${label}: the key is gone, and so are its versions`);
     else t.equal(versions.at(-1), value, `${label}: get reads the newest version getAll lists`);

@@ -7,7 +7,14 @@ const BUDGET = 2 * MB;
 const value = (i: number) => `${i}:`.padEnd(1000, String.fromCharCode(97 + (i % 26)));
 
 function open(t: Test, evict: 'lru' | 'lfu' | 'fifo' | 'none', maxBytes: number | string = BUDGET) {
-  const stash = new HashStash<string, string>({ root: t.testdir(), name: evict, engine: 'memory', compress: 'raw', maxBytes, evict });
+  const stash = new HashStash<string, string>({
+    root: t.testdir(),
+    name: evict,
+    engine: 'memory',
+    compress: 'raw',
+    maxBytes,
+    evict,
+  });
   t.teardown(() => stash.close());
   return stash;
 }
@@ -19,7 +26,10 @@ const COLD_WRITES = 20_000;
 async function budgetKept(t: Test, stash: HashStash<string, string>) {
   const stats = await stash.stats();
   t.ok(stats.bytesUsed! <= BUDGET, `bytes used ${stats.bytesUsed} stay within the budget ${BUDGET}`);
-  t.ok(stats.bytesReserved! <= BUDGET + 256 * 1024, `bytes reserved ${stats.bytesReserved}: the budget plus the index and control block`);
+  t.ok(
+    stats.bytesReserved! <= BUDGET + 256 * 1024,
+    `bytes reserved ${stats.bytesReserved}: the budget plus the index and control block`,
+  );
   t.ok(stats.evictions! > 0, `entries were evicted (${stats.evictions})`);
   t.ok(stats.entries < 2_000 && stats.entries > 1_000, `about a budget's worth of entries remain (${stats.entries})`);
   t.equal(stats.entries, await stash.size());
@@ -73,7 +83,7 @@ t.test('lfu: keys read often survive long after their last read; lru forgets the
   }
 });
 
-t.test("none: a write that does not fit throws MemoryBudgetError and keeps every entry", async (t) => {
+t.test('none: a write that does not fit throws MemoryBudgetError and keeps every entry', async (t) => {
   const stash = open(t, 'none');
   let written = 0;
   let error: unknown;
@@ -119,7 +129,11 @@ t.test('stats counts hits and misses of this stash object', async (t) => {
 t.test('maxBytes and evict are validated', async (t) => {
   const root = t.testdir();
   for (const maxBytes of ['lots', '-5mb', 0, -1, '12 parsecs', '0%', '150%']) {
-    t.throws(() => new HashStash({ root, engine: 'memory', maxBytes }), ConfigError, `maxBytes ${JSON.stringify(maxBytes)}`);
+    t.throws(
+      () => new HashStash({ root, engine: 'memory', maxBytes }),
+      ConfigError,
+      `maxBytes ${JSON.stringify(maxBytes)}`,
+    );
   }
   t.throws(() => new HashStash({ root, engine: 'memory', evict: 'random' as never }), ConfigError);
   try {
@@ -127,7 +141,12 @@ t.test('maxBytes and evict are validated', async (t) => {
   } catch (error) {
     t.match((error as Error).message, /maxBytes/, 'the message names the option');
   }
-  for (const [given, bytes] of [['512mb', 512 * MB], ['1.5 GB', 1.5 * 1024 * MB], ['64k', 65_536], [4096, 4096]] as const) {
+  for (const [given, bytes] of [
+    ['512mb', 512 * MB],
+    ['1.5 GB', 1.5 * 1024 * MB],
+    ['64k', 65_536],
+    [4096, 4096],
+  ] as const) {
     t.equal(new HashStash({ root, engine: 'memory', maxBytes: given }).options.maxBytes, bytes, `maxBytes ${given}`);
   }
 });

@@ -7,17 +7,26 @@ import { hammerProblem, hammerValue } from '../fixtures/memory/thread-worker.js'
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;
 
 /** Runs an ES module script in a child node process (a fresh process, with no arena yet); its exit code and output. */
-async function runScript(script: string, stderr: 'inherit' | 'ignore'): Promise<{ code: number | null; stdout: string }> {
+async function runScript(
+  script: string,
+  stderr: 'inherit' | 'ignore',
+): Promise<{ code: number | null; stdout: string }> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', stderr] });
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   return { code, stdout };
 }
 
 const workerUrl = new URL('../fixtures/memory/thread-worker.js', import.meta.url);
 
-interface HammerReply { checked: number; found: number; problems: string[] }
+interface HammerReply {
+  checked: number;
+  found: number;
+  problems: string[];
+}
 
 function run<T>(workerData: object): { worker: Worker; reply: Promise<T> } {
   const worker = new Worker(workerUrl, { workerData });
@@ -32,13 +41,14 @@ function run<T>(workerData: object): { worker: Worker; reply: Promise<T> } {
 t.test('4 threads writing and reading 10,000 overlapping keys each never read a mix of two writes', async (t) => {
   const root = t.testdir();
   const name = 'hammer';
-  const stash = new HashStash({ root, name, engine: 'memory' });
+  const stash = new HashStash<string, { writer: number }>({ root, name, engine: 'memory' });
   t.teardown(() => stash.close());
   const range = 20_000;
   const start = new Int32Array(new SharedArrayBuffer(8));
   // Worker w writes keys k(5000 w) … k(5000 w + 9999) mod 20,000: every key is written by two workers.
   const runs = [0, 1, 2, 3].map((worker) =>
-    run<HammerReply>({ mode: 'hammer', root, name, worker, first: worker * 5000, count: 10_000, range, start }));
+    run<HammerReply>({ mode: 'hammer', root, name, worker, first: worker * 5000, count: 10_000, range, start }),
+  );
   while (Atomics.load(start, 1) < 4) await new Promise((resolve) => setTimeout(resolve, 5));
   Atomics.store(start, 0, 1);
   Atomics.notify(start, 0);
@@ -46,10 +56,17 @@ t.test('4 threads writing and reading 10,000 overlapping keys each never read a 
   await Promise.all(runs.map(({ worker }) => worker.terminate()));
 
   for (const [worker, reply] of replies.entries()) {
-    t.strictSame(reply.problems, [], `worker ${worker}: every read was undefined or a whole value written for that key`);
+    t.strictSame(
+      reply.problems,
+      [],
+      `worker ${worker}: every read was undefined or a whole value written for that key`,
+    );
     t.equal(reply.checked, 10_000, `worker ${worker} checked a read after each write`);
   }
-  t.ok(replies.reduce((sum, reply) => sum + reply.found, 0) > 10_000, 'the workers read many entries written by each other');
+  t.ok(
+    replies.reduce((sum, reply) => sum + reply.found, 0) > 10_000,
+    'the workers read many entries written by each other',
+  );
 
   t.equal(await stash.size(), range, 'the main thread counts every key once');
   const problems: string[] = [];
@@ -58,7 +75,7 @@ t.test('4 threads writing and reading 10,000 overlapping keys each never read a 
     seen++;
     const problem = hammerProblem(key, value) ?? (value === undefined ? `${key} undefined` : undefined);
     const index = Number(key.slice(1));
-    const writers = [0, 1, 2, 3].filter((w) => ((index - w * 5000 + range) % range) < 10_000);
+    const writers = [0, 1, 2, 3].filter((w) => (index - w * 5000 + range) % range < 10_000);
     if (!problem && !writers.includes(value.writer)) problems.push(`${key} holds a value of worker ${value.writer}`);
     if (problem && problems.length < 10) problems.push(problem);
   }
@@ -70,7 +87,15 @@ t.test('entries outlive the thread that wrote them', async (t) => {
   const root = t.testdir();
   const stash = new HashStash({ root, name: 'outlive', engine: 'memory' });
   t.teardown(() => stash.close());
-  const { worker, reply } = run<{ done: boolean }>({ mode: 'write', root, name: 'outlive', worker: 7, first: 0, count: 5000, range: 0 });
+  const { worker, reply } = run<{ done: boolean }>({
+    mode: 'write',
+    root,
+    name: 'outlive',
+    worker: 7,
+    first: 0,
+    count: 5000,
+    range: 0,
+  });
   await reply;
   const exited = new Promise((resolve) => worker.once('exit', resolve));
   await worker.terminate();
@@ -95,15 +120,17 @@ t.test('a worker started by piscina shares the table', async (t) => {
     maxThreads: 2,
   });
   t.teardown(() => pool.destroy());
-  const result = await pool.run({ root, name: 'pool' });
+  const result = (await pool.run({ root, name: 'pool' })) as unknown;
   t.equal(result, 'hello', 'the pool worker reads what the main thread wrote');
   t.equal(await stash.get('from pool'), 'written in a pool worker', 'the main thread reads what the pool worker wrote');
 });
 
-t.test('a worker started before the main thread imported hashstash shares the table after one event loop turn', async (t) => {
-  const root = t.testdir();
-  // The child's worker imports hashstash first; only then does the child's main thread import it and write.
-  const script = `
+t.test(
+  'a worker started before the main thread imported hashstash shares the table after one event loop turn',
+  async (t) => {
+    const root = t.testdir();
+    // The child's worker imports hashstash first; only then does the child's main thread import it and write.
+    const script = `
     import { Worker } from 'node:worker_threads';
     const workerData = { indexUrl: ${JSON.stringify(indexUrl)}, root: ${JSON.stringify(root)} };
     const worker = new Worker(\`
@@ -129,10 +156,11 @@ t.test('a worker started before the main thread imported hashstash shares the ta
     console.log(JSON.stringify({ seen: reply.seen, back: view.get('from the early worker') }));
     await worker.terminate();
   `;
-  const { code, stdout } = await runScript(script, 'inherit');
-  t.equal(code, 0);
-  t.strictSame(JSON.parse(stdout), { seen: 1, back: 2 }, 'each thread reads what the other wrote');
-});
+    const { code, stdout } = await runScript(script, 'inherit');
+    t.equal(code, 0);
+    t.strictSame(JSON.parse(stdout), { seen: 1, back: 2 }, 'each thread reads what the other wrote');
+  },
+);
 
 t.test('a thread that made its own arena warns when it hears of another one', async (t) => {
   const root = t.testdir();
@@ -171,8 +199,11 @@ t.test('a thread that made its own arena warns when it hears of another one', as
   `;
   const { code, stdout } = await runScript(script, 'ignore');
   t.equal(code, 0);
-  t.strictSame(JSON.parse(stdout), { warnings: ['HASHSTASH_MEMORY_ARENA_SPLIT'], seen: null },
-    'the worker shares nothing with the main thread, and was warned');
+  t.strictSame(
+    JSON.parse(stdout),
+    { warnings: ['HASHSTASH_MEMORY_ARENA_SPLIT'], seen: null },
+    'the worker shares nothing with the main thread, and was warned',
+  );
 });
 
 t.test('a memory stash opened in the main thread after it started a worker is shared with that worker', async (t) => {
@@ -214,12 +245,14 @@ t.test('a memory stash opened in the main thread after it started a worker is sh
   t.strictSame(JSON.parse(stdout), { seen: 1, back: 2 }, 'each thread reads what the other wrote');
 });
 
-t.test('workers started before any arena share the one the first of them makes, and so does the main thread later', async (t) => {
-  const root = t.testdir();
-  // The main thread has opened no memory stash when it starts two workers. The first to open one makes the arena;
-  // the second, and then the main thread, find it: each opens its first memory stash after the announcement, while
-  // the threads holding the arena are blocked (so no answer to an ask can help: only what already waits on its channel).
-  const script = `
+t.test(
+  'workers started before any arena share the one the first of them makes, and so does the main thread later',
+  async (t) => {
+    const root = t.testdir();
+    // The main thread has opened no memory stash when it starts two workers. The first to open one makes the arena;
+    // the second, and then the main thread, find it: each opens its first memory stash after the announcement, while
+    // the threads holding the arena are blocked (so no answer to an ask can help: only what already waits on its channel).
+    const script = `
     import { Worker } from 'node:worker_threads';
     const { HashStash } = await import(${JSON.stringify(indexUrl)});
     const gate = new Int32Array(new SharedArrayBuffer(4));
@@ -263,10 +296,15 @@ t.test('workers started before any arena share the one the first of them makes, 
     console.log(JSON.stringify({ secondSaw, firstSaw, mainSaw }));
     await Promise.all([first.terminate(), second.terminate()]);
   `;
-  const { code, stdout } = await runScript(script, 'inherit');
-  t.equal(code, 0);
-  t.strictSame(JSON.parse(stdout), { secondSaw: 'first', firstSaw: 'second', mainSaw: ['first', 'second'] }, 'all three threads share one table');
-});
+    const { code, stdout } = await runScript(script, 'inherit');
+    t.equal(code, 0);
+    t.strictSame(
+      JSON.parse(stdout),
+      { secondSaw: 'first', firstSaw: 'second', mainSaw: ['first', 'second'] },
+      'all three threads share one table',
+    );
+  },
+);
 
 t.test("stash.map's workers share the parent's memory stashes", async (t) => {
   const root = t.testdir();
@@ -284,5 +322,9 @@ t.test("stash.map's workers share the parent's memory stashes", async (t) => {
   `;
   const { code, stdout } = await runScript(script, 'inherit');
   t.equal(code, 0);
-  t.strictSame(JSON.parse(stdout), { results: [3, 6, 9], seen: [true, true, true] }, 'the workers read and wrote the parent stash');
+  t.strictSame(
+    JSON.parse(stdout),
+    { results: [3, 6, 9], seen: [true, true, true] },
+    'the workers read and wrote the parent stash',
+  );
 });

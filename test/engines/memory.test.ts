@@ -15,7 +15,8 @@ t.test('a worker thread opening the same root and name sees the same entries', a
   const stash = new HashStash({ root, name: 'threads', engine: 'memory' });
   t.teardown(() => stash.close());
   await stash.set('from main', { n: 1 });
-  const worker = new Worker(`
+  const worker = new Worker(
+    `
     const { parentPort, workerData } = require('node:worker_threads');
     (async () => {
       const { HashStash } = await import(workerData.indexUrl);
@@ -24,7 +25,9 @@ t.test('a worker thread opening the same root and name sees the same entries', a
       await stash.set('from worker', { n: 2 });
       parentPort.postMessage({ seen, size: await stash.size() });
     })().catch((error) => parentPort.postMessage({ error: String(error && error.stack || error) }));
-  `, { eval: true, workerData: { indexUrl, root } });
+  `,
+    { eval: true, workerData: { indexUrl, root } },
+  );
   const reply = await new Promise<{ seen?: unknown; size?: number; error?: string }>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -42,13 +45,23 @@ t.test('entries live in this process only: another process sees an empty stash',
   const stash = new HashStash({ root, name: 'process', engine: 'memory' });
   t.teardown(() => stash.close());
   await stash.set('here', 1);
-  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     const { HashStash } = await import(${JSON.stringify(indexUrl)});
     const stash = new HashStash({ root: ${JSON.stringify(root)}, name: 'process', engine: 'memory' });
     console.log(JSON.stringify({ size: await stash.size(), has: await stash.has('here') }));
-  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  `,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
   const code = await new Promise((resolve) => child.once('close', resolve));
   t.equal(code, 0);
   t.strictSame(JSON.parse(stdout), { size: 0, has: false });

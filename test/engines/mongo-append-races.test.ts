@@ -32,7 +32,10 @@ if (sharedUrl) {
   function collections(stash: HashStash) {
     const { database, collection } = mongoNames(url, [stash.root, stash.name, basename(stash.path)].join('/'));
     const db = raw.db(database);
-    return { entries: db.collection<{ _id: string; n?: number }>(collection), versions: db.collection<{ _id: string; n?: number }>(`${collection}.versions`) };
+    return {
+      entries: db.collection<{ _id: string; n?: number }>(collection),
+      versions: db.collection<{ _id: string; n?: number }>(`${collection}.versions`),
+    };
   }
 
   const KEY_ID = '"k"'; // the key 'k' as its document _id
@@ -67,18 +70,34 @@ if (sharedUrl) {
     t.equal((await versions.findOne({ _id: KEY_ID }))?.n, 41, 'the counter moved past them in one step');
   });
 
-  t.test('a counter naming a version that is not there is set right by the next append, which follows the highest', async (t) => {
-    const stash = open(t);
-    for (let i = 1; i <= 3; i++) await stash.set('k', i);
-    const { versions } = collections(stash);
-    // What an older hashstash, which counted a number before inserting it, leaves when the insert failed.
-    await versions.updateOne({ _id: KEY_ID }, { $set: { n: 7 } });
-    await stash.set('k', 4);
-    const records = await stash.getAll('k', { withMetadata: true });
-    t.strictSame(records.map((r) => [r.version, r.value]), [[1, 1], [2, 2], [3, 3], [4, 4]], 'no gap: version 4 follows version 3');
-    t.ok(records[3]!.timestamp >= records[2]!.timestamp, 'stamped no earlier than version 3');
-    t.equal((await versions.findOne({ _id: KEY_ID }))?.n, 4, 'the counter names version 4, so the next append needs no search');
-  });
+  t.test(
+    'a counter naming a version that is not there is set right by the next append, which follows the highest',
+    async (t) => {
+      const stash = open(t);
+      for (let i = 1; i <= 3; i++) await stash.set('k', i);
+      const { versions } = collections(stash);
+      // What an older hashstash, which counted a number before inserting it, leaves when the insert failed.
+      await versions.updateOne({ _id: KEY_ID }, { $set: { n: 7 } });
+      await stash.set('k', 4);
+      const records = await stash.getAll('k', { withMetadata: true });
+      t.strictSame(
+        records.map((r) => [r.version, r.value as unknown]),
+        [
+          [1, 1],
+          [2, 2],
+          [3, 3],
+          [4, 4],
+        ],
+        'no gap: version 4 follows version 3',
+      );
+      t.ok(records[3].timestamp >= records[2].timestamp, 'stamped no earlier than version 3');
+      t.equal(
+        (await versions.findOne({ _id: KEY_ID }))?.n,
+        4,
+        'the counter names version 4, so the next append needs no search',
+      );
+    },
+  );
 
   t.test('delete removes the versions and the counter as well as the entry', async (t) => {
     const stash = open(t);
@@ -87,7 +106,10 @@ if (sharedUrl) {
     const { versions } = collections(stash);
     t.equal(await versions.countDocuments({}), 0, 'no version or counter document is left');
     await stash.set('k', 'again');
-    t.strictSame(await stash.getAll('k', { withMetadata: true }).then((r) => r.map((v) => [v.version, v.value])), [[1, 'again']]);
+    t.strictSame(
+      await stash.getAll('k', { withMetadata: true }).then((r) => r.map((v) => [v.version, v.value as unknown])),
+      [[1, 'again']],
+    );
   });
 
   t.test('deletes racing appends from two stashes: afterwards get reads the newest version getAll lists', async (t) => {
@@ -95,7 +117,9 @@ if (sharedUrl) {
     const writer = open(t, root);
     const deleter = open(t, root);
     let stop = false;
-    const appending = (async () => { for (let i = 0; !stop; i++) await writer.set('k', i); })();
+    const appending = (async () => {
+      for (let i = 0; !stop; i++) await writer.set('k', i);
+    })();
     for (let i = 0; i < 30; i++) await deleter.delete('k');
     stop = true;
     await appending;

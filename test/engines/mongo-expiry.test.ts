@@ -50,10 +50,16 @@ if (sharedUrl) {
     await engine.set(bytes('soon'), blob('soon', START + 1_000));
     await engine.set(bytes('later'), blob('later', START + 60_000));
     await engine.set(bytes('never'), blob('never'));
-    await engine.setMany([[bytes('many-soon'), blob('many', START + 1_000)], [bytes('many-never'), blob('many')]]);
+    await engine.setMany([
+      [bytes('many-soon'), blob('many', START + 1_000)],
+      [bytes('many-never'), blob('many')],
+    ]);
     const stored = await collection.findOne({ _id: 'soon' });
-    t.equal(stored?.expiresAt?.getTime(), START + 1_000, 'expiresAt is the writer\'s clock\'s expiry');
-    t.ok(stored!.purgeAt!.getTime() >= Date.now() + 1_000 + PURGE_GRACE_MS - 60_000, 'purgeAt is by this machine\'s clock, with the grace');
+    t.equal(stored?.expiresAt?.getTime(), START + 1_000, "expiresAt is the writer's clock's expiry");
+    t.ok(
+      stored!.purgeAt!.getTime() >= Date.now() + 1_000 + PURGE_GRACE_MS - 60_000,
+      "purgeAt is by this machine's clock, with the grace",
+    );
     t.notOk('expiresAt' in (await collection.findOne({ _id: 'never' }))!, 'a blob without expiry has no expiresAt');
 
     t.equal(await engine.size(), 5);
@@ -63,7 +69,11 @@ if (sharedUrl) {
     t.equal(await engine.has(bytes('never')), true);
     t.equal(await engine.size(), 3, 'size counts the live documents');
     const many = await engine.getMany([bytes('soon'), bytes('later'), bytes('many-soon'), bytes('never')]);
-    t.same(many.map((value) => value !== undefined), [false, true, false, true], 'getMany');
+    t.same(
+      many.map((value) => value !== undefined),
+      [false, true, false, true],
+      'getMany',
+    );
     t.same(texts(await collect(engine.keys())), ['later', 'many-never', 'never'], 'keys');
     t.same(texts((await collect(engine.entries())).map(([key]) => key)), ['later', 'many-never', 'never'], 'entries');
 
@@ -101,16 +111,29 @@ if (sharedUrl) {
     const { engine, collection } = open(t);
     await engine.set(bytes('k'), blob('v', START + 1_000));
     const offered = await (engine as Engine & { expiryIndexes(): Promise<ExpiryIndexes | undefined> }).expiryIndexes();
-    const indexes = await collection.listIndexes().toArray();
+    const indexes = (await collection.listIndexes().toArray()) as {
+      name?: string;
+      key?: unknown;
+      expireAfterSeconds?: number;
+    }[];
     const ttl = indexes.find((index) => index.name === 'hashstash_purge_at');
-    const build = await raw.db('admin').command({ buildInfo: 1 }).catch(() => ({}));
-    t.comment(`server ${String((build as { ferretdbVersion?: string; version?: string }).ferretdbVersion ?? (build as { version?: string }).version)}: ` +
-      `TTL index ${offered?.ttl ? 'taken' : 'refused'}; indexes: ${JSON.stringify(indexes.map((index) => [index.name, index.expireAfterSeconds]))}`);
+    const build = await raw
+      .db('admin')
+      .command({ buildInfo: 1 })
+      .catch(() => ({}));
+    t.comment(
+      `server ${String((build as { ferretdbVersion?: string; version?: string }).ferretdbVersion ?? (build as { version?: string }).version)}: ` +
+        `TTL index ${offered?.ttl ? 'taken' : 'refused'}; indexes: ${JSON.stringify(indexes.map((index) => [index.name, index.expireAfterSeconds]))}`,
+    );
     if (offered?.ttl) {
       t.equal(ttl?.expireAfterSeconds, 0, 'the TTL index is on purgeAt, expireAfterSeconds 0');
       t.same(ttl?.key, { purgeAt: 1 });
     } else {
-      t.equal(ttl?.expireAfterSeconds, undefined, 'a server that refused it has no TTL index; readers filter and purge sweeps');
+      t.equal(
+        ttl?.expireAfterSeconds,
+        undefined,
+        'a server that refused it has no TTL index; readers filter and purge sweeps',
+      );
     }
     t.equal(await engine.has(bytes('k')), true);
   });
@@ -128,7 +151,11 @@ if (sharedUrl) {
       createIndex: async () => 'ok',
       listIndexes: () => ({ toArray: async () => [{ name: 'hashstash_purge_at' }] }),
     } as unknown as Collection<StoredDocument>;
-    t.same(await ensureExpiryIndexes(dropping), { ttl: false }, 'an option the server takes and drops counts as refused');
+    t.same(
+      await ensureExpiryIndexes(dropping),
+      { ttl: false },
+      'an option the server takes and drops counts as refused',
+    );
   });
 
   t.test('stats: entries as size() counts them, bytes from collStats', async (t) => {

@@ -18,7 +18,10 @@ function keyFileOf(stash: HashStash, key: unknown): string {
 }
 
 /** A stash holding WRITTEN and a neighbour, with one byte of WRITTEN's key file changed so it reads NEVER_WRITTEN. */
-async function corrupted(t: Test, options: { appendMode?: boolean } = {}): Promise<{ stash: HashStash; keyFile: string }> {
+async function corrupted(
+  t: Test,
+  options: { appendMode?: boolean } = {},
+): Promise<{ stash: HashStash; keyFile: string }> {
   const stash = new HashStash({ root: t.testdir(), engine: 'pairtree', ...options });
   t.teardown(() => stash.close());
   await stash.set(WRITTEN, 'the value of ["k",0]');
@@ -40,7 +43,11 @@ async function expectDecodeError(t: Test, label: string, operation: () => unknow
   }
   t.ok(error instanceof DecodeError, `${label} fails with DecodeError`, { got: String(error) });
   t.ok((error as Error)?.message.includes(keyFile), `${label}: the message names the key file`);
-  t.match((error as Error)?.message, 'holds the key ["k",1], which does not hash to that folder', `${label}: and what it holds`);
+  t.match(
+    (error as Error)?.message,
+    'holds the key ["k",1], which does not hash to that folder',
+    `${label}: and what it holds`,
+  );
 }
 
 t.test('every path that reads key files refuses the corrupt one', async (t) => {
@@ -54,16 +61,17 @@ t.test('every path that reads key files refuses the corrupt one', async (t) => {
     ['rawEntries', () => collect(stash.rawEntries())],
     ['values', () => collect(stash.values())],
     ['for await', () => collect(stash)],
-    ['sync keys', () => [...stash.sync.keys()]],
+    ['sync keys', (): unknown => [...stash.sync.keys()]],
     ['sync entries', () => [...stash.sync.entries()]],
     ['records', () => stash.records()],
     ['iterRecords', () => collect(stash.iterRecords())],
     ['table', () => stash.table()],
     ['update of another stash from it', () => copy.update(stash)],
-  ] as const) await expectDecodeError(t, label, read, keyFile);
+  ] as const)
+    await expectDecodeError(t, label, read, keyFile);
 });
 
-t.test('in append mode too, where records read each key\'s versions', async (t) => {
+t.test("in append mode too, where records read each key's versions", async (t) => {
   const { stash, keyFile } = await corrupted(t, { appendMode: true });
   await expectDecodeError(t, 'records', () => stash.records({ withMetadata: true }), keyFile);
   await expectDecodeError(t, 'keys', () => collect(stash.keys()), keyFile);
@@ -72,7 +80,11 @@ t.test('in append mode too, where records read each key\'s versions', async (t) 
 t.test('reads by key are unaffected, and deleting the entry under its real key ends the error', async (t) => {
   const { stash } = await corrupted(t);
   t.equal(await stash.get(WRITTEN), 'the value of ["k",0]', 'the real key still reads its value (the folder names it)');
-  t.equal(await stash.get(NEVER_WRITTEN), undefined, 'the key in the corrupt file was never written and reads as absent');
+  t.equal(
+    await stash.get(NEVER_WRITTEN),
+    undefined,
+    'the key in the corrupt file was never written and reads as absent',
+  );
   t.equal(await stash.size(), 2, 'size counts the entry, whose value is there');
   t.equal(await stash.delete(WRITTEN), true);
   t.strictSame(await collect(stash.entries()), [['neighbour', 'fine']], 'the rest iterates');

@@ -1,11 +1,19 @@
 import t, { type Test } from 'tap';
 import { stashConformance } from 'hashstash/test-suite';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  DecodeError, encodeKey, hashKey, HashStash, HashStashError, type HashStashOptions,
-} from '../../src/index.js';
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { DecodeError, encodeKey, hashKey, HashStash, HashStashError, type HashStashOptions } from '../../src/index.js';
 import { collect } from '../helpers/collect.js';
 import { appendSuite } from '../helpers/append-suite.js';
 
@@ -14,13 +22,27 @@ t.setTimeout(300_000);
 
 // 25,000 entries of 4 KB: each pairtree entry costs three folders and two files, so 100,000 would spend minutes
 // creating and removing inodes; the stream still carries ~100 MB of values, enough to show it holds none of them.
-stashConformance({ test: t.test.bind(t), engine: 'pairtree', persistent: true, sync: true, onDisk: true, bigCount: 25_000 });
+stashConformance({
+  test: t.test.bind(t),
+  engine: 'pairtree',
+  persistent: true,
+  sync: true,
+  onDisk: true,
+  bigCount: 25_000,
+});
 appendSuite(t, { engine: 'pairtree', persistent: true, sync: true });
 
 const indexUrl = new URL('../../src/index.js', import.meta.url).href;
 
-function open(t: Test, options: Partial<HashStashOptions> = {}): HashStash {
-  const stash = new HashStash({ root: t.testdir(), engine: 'pairtree', ...options });
+/** The value the concurrent writers store under `shared-<i>`. */
+interface Shared {
+  readonly i: number;
+  readonly worker: number;
+  readonly pad: string;
+}
+
+function open<K = unknown, V = unknown>(t: Test, options: Partial<HashStashOptions> = {}): HashStash<K, V> {
+  const stash = new HashStash<K, V>({ root: t.testdir(), engine: 'pairtree', ...options });
   t.teardown(() => stash.close());
   return stash;
 }
@@ -46,18 +68,31 @@ function filesUnder(folder: string): string[] {
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
 /** A child node process running an ES module body with `input` as JSON in HASHSTASH_CHILD. */
-function child(body: string, input: unknown): { process: ChildProcess; lines: AsyncIterable<string>; exit: Promise<number | null>; stderr: () => string } {
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', `
+function child(
+  body: string,
+  input: unknown,
+): { process: ChildProcess; lines: AsyncIterable<string>; exit: Promise<number | null>; stderr: () => string } {
+  const proc = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     const input = JSON.parse(process.env.HASHSTASH_CHILD);
     const { HashStash } = await import(${JSON.stringify(indexUrl)});
     ${body}
-  `], { env: { ...process.env, HASHSTASH_CHILD: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  `,
+    ],
+    { env: { ...process.env, HASHSTASH_CHILD: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   const exit = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
   async function* lines(): AsyncGenerator<string> {
     let buffered = '';
-    for await (const chunk of proc.stdout!.setEncoding('utf8')) {
+    for await (const chunk of proc.stdout.setEncoding('utf8')) {
       buffered += chunk;
       let newline;
       while ((newline = buffered.indexOf('\n')) >= 0) {
@@ -82,7 +117,7 @@ t.test('an entry is <hash[0:2]>/<hash[2:4]>/<hash[4:]>/ holding the key bytes an
   t.strictSame(readdirSync(folder).sort(), ['key', 'value']);
   t.ok(Buffer.from(encodeKey(key)).equals(readFileSync(join(folder, 'key'))), 'key holds the encoded key');
   const [[, rawValue]] = await collect(stash.rawEntries());
-  t.ok(Buffer.from(rawValue!).equals(readFileSync(join(folder, 'value'))), 'value holds the stored blob');
+  t.ok(Buffer.from(rawValue).equals(readFileSync(join(folder, 'value'))), 'value holds the stored blob');
 });
 
 t.test('four processes writing at once lose nothing, and a reader never sees a torn value', async (t) => {
@@ -91,7 +126,9 @@ t.test('four processes writing at once lose nothing, and a reader never sees a t
   const perWriter = 500;
   const shared = 25;
   const go = join(root, 'go');
-  const children = Array.from({ length: writers }, (_, worker) => child(`
+  const children = Array.from({ length: writers }, (_, worker) =>
+    child(
+      `
     const { existsSync } = await import('node:fs');
     const stash = new HashStash({ root: input.root, name: 'concurrent', engine: 'pairtree', compress: 'raw' });
     console.log('ready');
@@ -101,17 +138,29 @@ t.test('four processes writing at once lose nothing, and a reader never sees a t
       if (i < input.shared) await stash.set('shared-' + i, { worker: input.worker, i, pad: String(input.worker).repeat(65536) });
     }
     await stash.close();
-  `, { root, go, worker, perWriter, shared }));
-  t.teardown(() => { for (const c of children) c.process.kill('SIGKILL'); });
+  `,
+      { root, go, worker, perWriter, shared },
+    ),
+  );
+  t.teardown(() => {
+    for (const c of children) c.process.kill('SIGKILL');
+  });
   for (const c of children) t.equal(await nextLine(c.lines), 'ready', 'a writer started');
   writeFileSync(go, '');
 
-  const reader = new HashStash({ root, name: 'concurrent', engine: 'pairtree', compress: 'raw' });
+  const reader = new HashStash<string, Shared | undefined>({
+    root,
+    name: 'concurrent',
+    engine: 'pairtree',
+    compress: 'raw',
+  });
   t.teardown(() => reader.close());
-  const validShared = (value: any, i: number) =>
+  const validShared = (value: Shared | undefined, i: number) =>
     value?.i === i && value.worker >= 0 && value.worker < writers && value.pad === String(value.worker).repeat(65536);
   let running = true;
-  const exits = Promise.all(children.map((c) => c.exit)).finally(() => { running = false; });
+  const exits = Promise.all(children.map((c) => c.exit)).finally(() => {
+    running = false;
+  });
   let reads = 0;
   const failures: string[] = [];
   while (running) {
@@ -124,23 +173,40 @@ t.test('four processes writing at once lose nothing, and a reader never sees a t
         failures.push(`shared-${i}: ${(error as Error).message}`);
       }
     }
-    try { await reader.size(); } catch (error) { failures.push(`size: ${(error as Error).message}`); }
+    try {
+      await reader.size();
+    } catch (error) {
+      failures.push(`size: ${(error as Error).message}`);
+    }
     await new Promise((resolve) => setImmediate(resolve));
   }
   const codes = await exits;
-  t.strictSame(codes, children.map(() => 0), `every writer exited cleanly${codes.some(Boolean) ? `: ${children.map((c) => c.stderr()).join('\n')}` : ''}`);
+  t.strictSame(
+    codes,
+    children.map(() => 0),
+    `every writer exited cleanly${codes.some(Boolean) ? `: ${children.map((c) => c.stderr()).join('\n')}` : ''}`,
+  );
   t.strictSame(failures.slice(0, 5), [], `${reads} reads during the writes, none failed or torn`);
 
   t.equal(await reader.size(), writers * perWriter + shared, 'size counts every key exactly once');
   const distinctKeys = [];
-  for (let worker = 0; worker < writers; worker++) for (let i = 0; i < perWriter; i++) distinctKeys.push(`w${worker}-${i}`);
+  for (let worker = 0; worker < writers; worker++)
+    for (let i = 0; i < perWriter; i++) distinctKeys.push(`w${worker}-${i}`);
   const values = await reader.getMany(distinctKeys);
-  const lost = distinctKeys.filter((key, n) => values[n]?.i !== Number(key.split('-')[1]) || `w${values[n].worker}` !== key.split('-')[0]);
+  const lost = distinctKeys.filter(
+    (key, n) => values[n]?.i !== Number(key.split('-')[1]) || `w${values[n]?.worker}` !== key.split('-')[0],
+  );
   t.strictSame(lost, [], `all ${writers * perWriter} distinct keys read back their own value`);
   const sharedValues = await reader.getMany(Array.from({ length: shared }, (_, i) => `shared-${i}`));
-  t.ok(sharedValues.every((value, i) => validShared(value, i)), 'each key written by all four holds one whole write');
-  t.strictSame(filesUnder(join(root, 'concurrent')).filter((path) => !['key', 'value'].includes(baseName(path))), [],
-    'no temp files left behind');
+  t.ok(
+    sharedValues.every((value, i) => validShared(value, i)),
+    'each key written by all four holds one whole write',
+  );
+  t.strictSame(
+    filesUnder(join(root, 'concurrent')).filter((path) => !['key', 'value'].includes(baseName(path))),
+    [],
+    'no temp files left behind',
+  );
 });
 
 t.test('a corrupt value file gives DecodeError for that key while the others still read', async (t) => {
@@ -148,16 +214,25 @@ t.test('a corrupt value file gives DecodeError for that key while the others sti
     ['truncated to half', (file) => truncateSync(file, Math.floor(statSync(file).size / 2))],
     ['missing its last byte', (file) => truncateSync(file, statSync(file).size - 1)],
     ['empty', (file) => truncateSync(file, 0)],
-    ['garbage bytes', (file) => writeFileSync(file, Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff)))],
-    ['one flipped byte in the middle', (file) => {
-      const bytes = readFileSync(file);
-      bytes[bytes.length >> 1] ^= 0x20;
-      writeFileSync(file, bytes);
-    }],
+    [
+      'garbage bytes',
+      (file) => writeFileSync(file, Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff))),
+    ],
+    [
+      'one flipped byte in the middle',
+      (file) => {
+        const bytes = readFileSync(file);
+        bytes[bytes.length >> 1] ^= 0x20;
+        writeFileSync(file, bytes);
+      },
+    ],
     ['one extra byte at the end', (file) => writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.from([0])]))],
   ];
   for (const [label, corrupt] of corruptions) {
-    for (const [size, victim] of [['small', { n: 1 }], ['large', { text: 'v'.repeat(5_000), n: 2 }]] as const) {
+    for (const [size, victim] of [
+      ['small', { n: 1 }],
+      ['large', { text: 'v'.repeat(5_000), n: 2 }],
+    ] as const) {
       await t.test(`${label}, ${size} value`, async (t) => {
         const stash = open(t);
         await stash.set('victim', victim);
@@ -166,7 +241,13 @@ t.test('a corrupt value file gives DecodeError for that key while the others sti
         corrupt(join(entryFolder(stash, 'victim'), 'value'));
         await t.rejects(() => stash.get('victim'), DecodeError, 'get rejects with DecodeError');
         await t.rejects(() => stash.get('victim', 'fallback'), DecodeError, 'a fallback does not hide corruption');
-        t.throws(() => stash.sync.get('victim'), DecodeError, 'so does the sync view');
+        t.throws(
+          () => {
+            stash.sync.get('victim');
+          },
+          DecodeError,
+          'so does the sync view',
+        );
         t.equal(await stash.get('neighbour'), 'fine', 'other keys still read');
         t.strictSame(await stash.get({ other: 1 }), [1]);
         t.equal(await stash.size(), 3, 'size still counts the damaged entry');
@@ -193,10 +274,17 @@ t.test('size, has and keys never read value files', async (t) => {
   t.strictSame(await collect(stash.keys()), await collect(stash.keys()), 'keys() works');
   const listed = await collect(stash.keys());
   t.equal(listed.length, keys.length);
-  for (const key of keys) t.ok(listed.some((got) => Buffer.from(encodeKey(got)).equals(Buffer.from(encodeKey(key)))), `keys() lists ${String(key)}`);
+  for (const key of keys)
+    t.ok(
+      listed.some((got) => Buffer.from(encodeKey(got)).equals(Buffer.from(encodeKey(key)))),
+      `keys() lists ${inspect(key)}`,
+    );
   t.equal(await stash.has('a'), true, 'has works');
   // Not t.rejects(fn, HashStashError): tap matches an error class by name, so a subclass would not match.
-  const error = await stash.get('a').then(() => undefined, (error: unknown) => error);
+  const error = await stash.get('a').then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   t.ok(error instanceof HashStashError, 'an unreadable value is a typed error, never a value', { got: String(error) });
 });
 
@@ -228,7 +316,10 @@ t.test('the stash folder', async (t) => {
       ['get', () => stash.get('k')],
       ['size', () => stash.size()],
     ] as const) {
-      const error = await (operation as () => Promise<unknown>)().then(() => undefined, (error: unknown) => error);
+      const error = await (operation as () => Promise<unknown>)().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       t.ok(names(error), `${label} rejects with a HashStashError naming ${root}`, { got: String(error) });
     }
     t.equal(readFileSync(root, 'utf8'), 'not a folder', 'the file is untouched');
@@ -286,19 +377,28 @@ t.test('temp files', async (t) => {
 
   t.test('a writer killed mid-write leaves a whole value', async (t) => {
     const root = t.testdir();
-    const writer = child(`
+    const writer = child(
+      `
       const stash = new HashStash({ root: input.root, engine: 'pairtree', compress: 'raw' });
       for (let n = 0; ; n++) {
         await stash.set('hot', { n, payload: String(n % 10).repeat(1 << 20) });
         if (n === 0) console.log('written');
       }
-    `, { root });
-    t.teardown(() => { writer.process.kill('SIGKILL'); });
+    `,
+      { root },
+    );
+    t.teardown(() => {
+      writer.process.kill('SIGKILL');
+    });
     t.equal(await nextLine(writer.lines), 'written');
     await new Promise((resolve) => setTimeout(resolve, 150));
     writer.process.kill('SIGKILL');
     await writer.exit;
-    const stash = new HashStash({ root, engine: 'pairtree', compress: 'raw' });
+    const stash = new HashStash<string, { payload: string; n: number } | undefined>({
+      root,
+      engine: 'pairtree',
+      compress: 'raw',
+    });
     t.teardown(() => stash.close());
     const value = await stash.get('hot');
     t.ok(value && value.payload === String(value.n % 10).repeat(1 << 20), `a whole value (write #${value?.n})`);
@@ -319,7 +419,14 @@ t.test('append: a stale latest hint in a new versions folder neither skips numbe
   await log.set('k', 'new 2');
   await log.set('k', 'new 3');
   const records = await log.getAll('k', { withMetadata: true });
-  t.strictSame(records.map((r) => [r.version, r.value]), [[1, 'new 1'], [2, 'new 2'], [3, 'new 3']]);
+  t.strictSame(
+    records.map((r) => [r.version, r.value]),
+    [
+      [1, 'new 1'],
+      [2, 'new 2'],
+      [3, 'new 3'],
+    ],
+  );
   t.equal(await log.get('k'), 'new 3');
 });
 
@@ -329,7 +436,14 @@ t.test('append: getAll lists every numbered version, past a gap in the numbers',
   const versions = join(entryFolder(log, 'k'), 'versions');
   writeFileSync(join(versions, '10'), readFileSync(join(versions, '3')));
   rmSync(join(versions, '2'));
-  t.strictSame((await log.getAll('k', { withMetadata: true })).map((r) => [r.version, r.value]), [[1, 1], [3, 3], [10, 3]]);
+  t.strictSame(
+    (await log.getAll('k', { withMetadata: true })).map((r) => [r.version, r.value]),
+    [
+      [1, 1],
+      [3, 3],
+      [10, 3],
+    ],
+  );
 });
 
 t.test('append: delete removes the versions of a key whose value file is missing', async (t) => {

@@ -53,7 +53,9 @@ function open(t: Test, url: string, extra: Partial<EngineContext> = {}): Clocked
 
 function rawClient(t: Test, url: string): Redis {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  t.teardown(() => { client.disconnect(); });
+  t.teardown(() => {
+    client.disconnect();
+  });
   return client;
 }
 
@@ -65,7 +67,10 @@ function hidingCases(t: Test, url: string): void {
     await engine.set(bytes('later'), blob('later', START + 60_000));
     await engine.set(bytes('never'), blob('never'));
     await engine.set(bytes('b64'), b64(blob('b64', START + 1_000)));
-    await engine.setMany([[bytes('many-soon'), blob('many', START + 1_000)], [bytes('many-never'), blob('many')]]);
+    await engine.setMany([
+      [bytes('many-soon'), blob('many', START + 1_000)],
+      [bytes('many-never'), blob('many')],
+    ]);
 
     t.equal(await engine.size(), 6, 'nothing has expired yet');
     t.ok(await engine.get(bytes('soon')), 'a blob before its expiry is read');
@@ -79,7 +84,11 @@ function hidingCases(t: Test, url: string): void {
     t.equal(await engine.has(bytes('never')), true);
     t.equal(await engine.size(), 3, 'size counts the live entries only');
     const many = await engine.getMany([bytes('soon'), bytes('later'), bytes('many-soon'), bytes('never')]);
-    t.same(many.map((value) => value !== undefined), [false, true, false, true], 'getMany');
+    t.same(
+      many.map((value) => value !== undefined),
+      [false, true, false, true],
+      'getMany',
+    );
     t.same(texts(await collect(engine.keys())), ['later', 'many-never', 'never'], 'keys');
     t.same(texts((await collect(engine.entries())).map(([key]) => key)), ['later', 'many-never', 'never'], 'entries');
 
@@ -174,7 +183,8 @@ if (url) {
     const version = /redis_version:(\S+)/.exec(await raw.info('server'))?.[1];
     const hpexpire = (await raw.call('COMMAND', 'INFO', 'HPEXPIRE')) as unknown[];
     t.comment(`redis ${version}; HPEXPIRE ${Array.isArray(hpexpire[0]) ? 'known' : 'unknown'}`);
-    if (Array.isArray(hpexpire[0])) t.comment('this server has HPEXPIRE: the index-only path is tested on the private 7.0 server of CI instead');
+    if (Array.isArray(hpexpire[0]))
+      t.comment('this server has HPEXPIRE: the index-only path is tested on the private 7.0 server of CI instead');
     hidingCases(t, url);
   });
 }
@@ -198,18 +208,24 @@ t.test('on a server with per-field expiry (HPEXPIRE)', async (t) => {
 
   hidingCases(t, url);
 
-  t.test('an expiring write gives the field a server-side expiry: the time left by the writer\'s clock plus the grace', async (t) => {
-    const { engine, hash } = open(t, url);
-    // The connection's probe of HPEXPIRE is answered before this.
-    await engine.size();
-    await engine.set(bytes('k'), blob('v', START + 30_000));
-    await engine.set(bytes('plain'), blob('v'));
-    const [ttl] = (await raw.call('HPTTL', hash, 'FIELDS', 1, 'k')) as number[];
-    t.ok(ttl! > 30_000 + FIELD_TTL_GRACE_MS - 5_000 && ttl! <= 30_000 + FIELD_TTL_GRACE_MS, `HPTTL ${ttl}: the injected clock's 30 s plus the grace`);
-    t.same(await raw.call('HPTTL', hash, 'FIELDS', 1, 'plain'), [-1], 'a field without expiry has none');
-    await engine.set(bytes('k'), blob('v2'));
-    t.same(await raw.call('HPTTL', hash, 'FIELDS', 1, 'k'), [-1], 'writing it again without expiry removes it');
-  });
+  t.test(
+    "an expiring write gives the field a server-side expiry: the time left by the writer's clock plus the grace",
+    async (t) => {
+      const { engine, hash } = open(t, url);
+      // The connection's probe of HPEXPIRE is answered before this.
+      await engine.size();
+      await engine.set(bytes('k'), blob('v', START + 30_000));
+      await engine.set(bytes('plain'), blob('v'));
+      const [ttl] = (await raw.call('HPTTL', hash, 'FIELDS', 1, 'k')) as number[];
+      t.ok(
+        ttl > 30_000 + FIELD_TTL_GRACE_MS - 5_000 && ttl <= 30_000 + FIELD_TTL_GRACE_MS,
+        `HPTTL ${ttl}: the injected clock's 30 s plus the grace`,
+      );
+      t.same(await raw.call('HPTTL', hash, 'FIELDS', 1, 'plain'), [-1], 'a field without expiry has none');
+      await engine.set(bytes('k'), blob('v2'));
+      t.same(await raw.call('HPTTL', hash, 'FIELDS', 1, 'k'), [-1], 'writing it again without expiry removes it');
+    },
+  );
 
   t.test('fields the server dropped leave the index as later expiring writes sample it', async (t) => {
     const { engine, clock, hash, index } = open(t, url);
@@ -221,7 +237,8 @@ t.test('on a server with per-field expiry (HPEXPIRE)', async (t) => {
     t.equal(await raw.hexists(hash, 'gone'), 0, 'the server dropped the field');
     t.equal(await raw.zcard(index), 1, 'its index entry is still there');
     // HLEN counts a field the server has expired until its expiry cycle reclaims it (size() says so too).
-    for (let waited = 0; (await raw.hlen(hash)) > 0 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let waited = 0; (await raw.hlen(hash)) > 0 && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     t.equal(await engine.size(), 0, 'once reclaimed, size counts nothing');
     await engine.set(bytes('next'), blob('v', clock.now + 60_000));
     t.same(await raw.zrange(index, 0, -1), ['next'], 'the next expiring write sampled the index and dropped it');

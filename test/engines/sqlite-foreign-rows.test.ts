@@ -48,7 +48,10 @@ function open(t: Test, options: { appendMode?: boolean } = {}): HashStash {
 }
 
 t.test('a value stored as TEXT or as a number', async (t) => {
-  for (const [label, value] of [['TEXT', 'written by another program'], ['a number', 42]] as const) {
+  for (const [label, value] of [
+    ['TEXT', 'written by another program'],
+    ['a number', 42],
+  ] as const) {
     await t.test(label, async (t) => {
       const stash = open(t);
       await stash.set('good', { fine: true });
@@ -57,9 +60,9 @@ t.test('a value stored as TEXT or as a number', async (t) => {
       const names = new RegExp(`key "bad" in .* is ${label}`);
       const reads: [string, () => unknown][] = [
         ['get', () => stash.get('bad')],
-        ['sync get', () => stash.sync.get('bad')],
+        ['sync get', (): unknown => stash.sync.get('bad')],
         ['getMany', () => stash.getMany(['good', 'bad'])],
-        ['sync getMany', () => stash.sync.getMany(['bad'])],
+        ['sync getMany', (): unknown => stash.sync.getMany(['bad'])],
         ['entries', () => collect(stash.entries())],
         ['values', () => collect(stash.values())],
         ['for await', () => collect(stash)],
@@ -69,7 +72,11 @@ t.test('a value stored as TEXT or as a number', async (t) => {
         ['table', () => stash.table()],
       ];
       for (const [what, read] of reads) await expectDecodeError(t, what, read, names, file);
-      t.strictSame((await collect(stash.keys())).sort(), ['bad', 'good'], 'keys alone read no value, and both are there');
+      t.strictSame(
+        (await collect(stash.keys())).sort(),
+        ['bad', 'good'],
+        'keys alone read no value, and both are there',
+      );
       t.strictSame(await stash.get('good'), { fine: true }, 'the other entry reads as ever');
       t.equal(await stash.size(), 2);
     });
@@ -87,10 +94,11 @@ t.test('a key stored as TEXT', async (t) => {
     ['rawKeys', () => collect(stash.rawKeys())],
     ['entries', () => collect(stash.entries())],
     ['values', () => collect(stash.values())],
-    ['sync keys', () => [...stash.sync.keys()]],
+    ['sync keys', (): unknown => [...stash.sync.keys()]],
     ['records', () => stash.records()],
     ['table', () => stash.table()],
-  ] as const) await expectDecodeError(t, what, read, names, file);
+  ] as const)
+    await expectDecodeError(t, what, read, names, file);
   t.equal(await stash.get('good'), 1, 'the other entry reads as ever');
   t.equal(await stash.get('a text key'), undefined, 'a lookup never matches a TEXT key (hashstash keys are BLOBs)');
 });
@@ -98,7 +106,12 @@ t.test('a key stored as TEXT', async (t) => {
 t.test('a version stored as TEXT in append mode', async (t) => {
   const stash = open(t, { appendMode: true });
   await stash.set('k', 'first');
-  writeAsAnotherProgram(stash, 'INSERT INTO versions (key, version, timestamp, value) VALUES (?, 2, 0, ?)', encodeKey('k'), 'second, as TEXT');
+  writeAsAnotherProgram(
+    stash,
+    'INSERT INTO versions (key, version, timestamp, value) VALUES (?, 2, 0, ?)',
+    encodeKey('k'),
+    'second, as TEXT',
+  );
   const file = join(stash.path, DATABASE_FILE);
   const names = /key "k" in .* is TEXT/;
   await expectDecodeError(t, 'getAll', () => stash.getAll('k'), names, file);

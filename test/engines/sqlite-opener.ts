@@ -33,7 +33,7 @@ async function round(root: string, opener: number, round: number): Promise<strin
 
 // Run as a script; the test imports the names above from this same file.
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [root, opener] = [process.argv[2]!, Number(process.argv[3])];
+  const [root, opener] = [process.argv[2], Number(process.argv[3])];
   process.stdout.write('ready\n');
   for await (const line of createInterface({ input: process.stdin })) {
     const number = Number(line);

@@ -20,7 +20,10 @@ const filesIn = (folder: string) => readdirSync(folder).sort();
 async function writtenStash(t: Test): Promise<{ root: string; path: string }> {
   const root = t.testdir();
   const writer = new HashStash({ root, engine: 'sqlite' });
-  await writer.setMany([['a', 1], ['b', { nested: [2] }]]);
+  await writer.setMany([
+    ['a', 1],
+    ['b', { nested: [2] }],
+  ]);
   await writer.close();
   return { root, path: writer.path };
 }
@@ -40,7 +43,7 @@ t.test('reading a closed stash and closing leaves its folder and database file a
   const reader = openReader(t, root);
   t.equal(await reader.get('a'), 1);
   t.strictSame(await reader.getMany(['a', 'b', 'c']), [1, { nested: [2] }, undefined]);
-  t.equal(reader.sync.get('b').nested[0], 2);
+  t.equal((reader.sync.get('b') as { nested: number[] }).nested[0], 2);
   t.equal(await reader.has('b'), true);
   t.equal(await reader.size(), 2);
   t.strictSame((await collect(reader.keys())).sort(), ['a', 'b']);
@@ -51,7 +54,7 @@ t.test('reading a closed stash and closing leaves its folder and database file a
   t.ok(readFileSync(join(path, DATABASE_FILE)).equals(bytes), 'the database file is byte for byte the same');
 });
 
-t.test('beside an open writer, the reader sees its commits and leaves the writer\'s files to it', async (t) => {
+t.test("beside an open writer, the reader sees its commits and leaves the writer's files to it", async (t) => {
   const { root, path } = await writtenStash(t);
   const reader = openReader(t, root);
   t.equal(await reader.get('a'), 1);
@@ -86,15 +89,25 @@ t.test('a reader that closes after the writer removes the files and loses nothin
 
 t.test('after a writer was killed mid-run, a reader reads every commit it made', async (t) => {
   const root = t.testdir();
-  const writer = spawn(process.execPath, ['--input-type=module', '-e', `
+  const writer = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     const { HashStash } = await import(${JSON.stringify(indexUrl)});
     const stash = new HashStash({ root: ${JSON.stringify(root)}, engine: 'sqlite' });
     for (let i = 0; i < 300; i++) stash.sync.set('k' + i, i);
     console.log('written');
     setInterval(() => {}, 1000);
-  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  `,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   t.teardown(() => killAndWait(writer));
-  const { value } = await createInterface({ input: writer.stdout! })[Symbol.asyncIterator]().next();
+  const { value } = (await createInterface({ input: writer.stdout })[Symbol.asyncIterator]().next()) as {
+    value: unknown;
+  };
   t.equal(value, 'written');
   await killAndWait(writer);
   const reader = openReader(t, root);

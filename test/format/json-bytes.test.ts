@@ -3,7 +3,13 @@ import { Buffer } from 'node:buffer';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { DecodeError } from '../../src/errors.js';
-import { MIN_BYTES, NOT_PARSED, parseJsonBytes, parseSmallJsonBytes, SMALL_MAX_BYTES } from '../../src/format/json-bytes.js';
+import {
+  MIN_BYTES,
+  NOT_PARSED,
+  parseJsonBytes,
+  parseSmallJsonBytes,
+  SMALL_MAX_BYTES,
+} from '../../src/format/json-bytes.js';
 import { hashstashSerializer } from '../../src/serializers/hashstash.js';
 
 const long = (chars: number, unit = 'abc def ') => unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
@@ -12,7 +18,7 @@ const bytesOf = (text: string) => Buffer.from(text, 'utf8');
 /** What JSON.parse makes of the text, or 'throws'. */
 function reference(text: string): unknown {
   try {
-    return { value: JSON.parse(text) };
+    return { value: JSON.parse(text) as unknown };
   } catch {
     return 'throws';
   }
@@ -28,7 +34,10 @@ function agrees(text: string, padTo = 0): boolean {
   if (got === NOT_PARSED) return true;
   if (want === 'throws') return false;
   void padTo;
-  return isDeepStrictEqual(got, (want as { value: unknown }).value) && Object.getPrototypeOf(got) === Object.getPrototypeOf((want as { value: unknown }).value);
+  return (
+    isDeepStrictEqual(got, (want as { value: unknown }).value) &&
+    Object.getPrototypeOf(got) === Object.getPrototypeOf((want as { value: unknown }).value)
+  );
 }
 
 t.test('the large record: parsed from the bytes, equal to JSON.parse', async (t) => {
@@ -57,20 +66,49 @@ t.test('strings: every length around the scanner widths, ASCII and not, and wher
   }
 });
 
-t.test('invalid text is never a value: raw control characters, bad UTF-8, bad numbers and words, trailing bytes', async (t) => {
-  const pad = long(MIN_BYTES);
-  const bad = [
-    `["${pad}\u0001"]`, `["${pad}\n"]`, `["${pad}`, `["${pad}"`, `["${pad}"]x`, `["${pad}",]`, `{"a":"${pad}",}`,
-    `["${pad}", 01]`, `["${pad}", 1.]`, `["${pad}", -]`, `["${pad}", 1e]`, `["${pad}", +1]`, `["${pad}", .5]`,
-    `["${pad}", tru]`, `["${pad}", nul]`, `["${pad}", True]`, `{"${pad}" 1}`, `{1:"${pad}"}`, `\uFEFF["${pad}"]`,
-    `["${pad}"]\u00a0`, `['${pad}']`,
-  ];
-  for (const text of bad) t.equal(parseJsonBytes(bytesOf(text), 0, Buffer.byteLength(text)), NOT_PARSED, JSON.stringify(text.slice(0, 12) + '…' + text.slice(-6)));
-  // Invalid UTF-8 inside a long string.
-  const invalid = Buffer.concat([Buffer.from(`["${pad}`), Buffer.from([0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"]')]);
-  t.equal(parseJsonBytes(invalid, 0, invalid.length), NOT_PARSED);
-  t.throws(() => hashstashSerializer.deserialize(invalid), DecodeError);
-});
+t.test(
+  'invalid text is never a value: raw control characters, bad UTF-8, bad numbers and words, trailing bytes',
+  async (t) => {
+    const pad = long(MIN_BYTES);
+    const bad = [
+      `["${pad}\u0001"]`,
+      `["${pad}\n"]`,
+      `["${pad}`,
+      `["${pad}"`,
+      `["${pad}"]x`,
+      `["${pad}",]`,
+      `{"a":"${pad}",}`,
+      `["${pad}", 01]`,
+      `["${pad}", 1.]`,
+      `["${pad}", -]`,
+      `["${pad}", 1e]`,
+      `["${pad}", +1]`,
+      `["${pad}", .5]`,
+      `["${pad}", tru]`,
+      `["${pad}", nul]`,
+      `["${pad}", True]`,
+      `{"${pad}" 1}`,
+      `{1:"${pad}"}`,
+      `\uFEFF["${pad}"]`,
+      `["${pad}"]\u00a0`,
+      `['${pad}']`,
+    ];
+    for (const text of bad)
+      t.equal(
+        parseJsonBytes(bytesOf(text), 0, Buffer.byteLength(text)),
+        NOT_PARSED,
+        JSON.stringify(text.slice(0, 12) + '…' + text.slice(-6)),
+      );
+    // Invalid UTF-8 inside a long string.
+    const invalid = Buffer.concat([
+      Buffer.from(`["${pad}`),
+      Buffer.from([0xc3, 0x28, 0xed, 0xa0, 0x80]),
+      Buffer.from('"]'),
+    ]);
+    t.equal(parseJsonBytes(invalid, 0, invalid.length), NOT_PARSED);
+    t.throws(() => hashstashSerializer.deserialize(invalid), DecodeError);
+  },
+);
 
 t.test('values: numbers, words, nesting, whitespace, keys as JSON.parse reads them', async (t) => {
   const pad = long(MIN_BYTES);
@@ -112,7 +150,10 @@ function smallAgrees(text: string): boolean {
   const framed = Buffer.concat([Buffer.from('head'), body, Buffer.from('"tail')]);
   const got = parseSmallJsonBytes(framed, 4, 4 + body.length);
   const want = reference(text);
-  if (got === NOT_PARSED) return want === 'throws' || text.includes('__proto__') || body.length > SMALL_MAX_BYTES || /^\s*(\[|\{){33}/.test(text);
+  if (got === NOT_PARSED)
+    return (
+      want === 'throws' || text.includes('__proto__') || body.length > SMALL_MAX_BYTES || /^\s*(\[|\{){33}/.test(text)
+    );
   if (want === 'throws') return false;
   return isDeepStrictEqual(got, (want as { value: unknown }).value);
 }
@@ -126,11 +167,17 @@ t.test('small text: the small record and its relatives read as JSON.parse reads 
     '[true,false,null,[],{},[[]],{"a":{}}]',
     ' \t\n\r{ "a" : 1 , "b" : [ 1 , 2 ] } \n',
     '{"2":1,"1":2,"b":3,"a":4,"a":5}',
-    '"just a string"', '"é"', '12', '-0', 'true', 'null', '""',
+    '"just a string"',
+    '"é"',
+    '12',
+    '-0',
+    'true',
+    'null',
+    '""',
     '{"\\u0041":1,"A":2,"é":3}',
   ];
   for (const text of texts) t.ok(smallAgrees(text), text);
-  const record = parseSmallJsonBytes(bytesOf(texts[0]!), 0, Buffer.byteLength(texts[0]!));
+  const record = parseSmallJsonBytes(bytesOf(texts[0]), 0, Buffer.byteLength(texts[0]));
   t.not(record, NOT_PARSED, 'the small record is read here');
   const zero = parseSmallJsonBytes(bytesOf('-0'), 0, 2);
   t.ok(Object.is(zero, -0), '-0 stays -0');
@@ -138,14 +185,50 @@ t.test('small text: the small record and its relatives read as JSON.parse reads 
 
 t.test('small text: invalid text is never a value', async (t) => {
   const bad = [
-    '', ' ', '{', '[', '"', '"abc', '{"a"}', '{"a":}', '{"a":1,}', '[1,]', '[,1]', '01', '1.', '.5', '+1', '-', '1e', '1e+',
-    'tru', 'nul', 'True', 'NaN', 'Infinity', "'a'", '{a:1}', '"\u0001"'.replace('\\u0001', '\u0001'), '"a\nb"'.replace('\\n', '\n'),
-    '"\\x41"', '"\\u00"', '"\\"', '[1]]', '{}{}', '\uFEFF{}', '{"a":1}x', '"\\ud800"x',
+    '',
+    ' ',
+    '{',
+    '[',
+    '"',
+    '"abc',
+    '{"a"}',
+    '{"a":}',
+    '{"a":1,}',
+    '[1,]',
+    '[,1]',
+    '01',
+    '1.',
+    '.5',
+    '+1',
+    '-',
+    '1e',
+    '1e+',
+    'tru',
+    'nul',
+    'True',
+    'NaN',
+    'Infinity',
+    "'a'",
+    '{a:1}',
+    '"\u0001"'.replace('\\u0001', '\u0001'),
+    '"a\nb"'.replace('\\n', '\n'),
+    '"\\x41"',
+    '"\\u00"',
+    '"\\"',
+    '[1]]',
+    '{}{}',
+    '\uFEFF{}',
+    '{"a":1}x',
+    '"\\ud800"x',
   ];
   for (const text of bad) t.ok(smallAgrees(text), JSON.stringify(text));
   const invalid = Buffer.from([0x22, 0xc3, 0x28, 0x22]);
   t.equal(parseSmallJsonBytes(invalid, 0, 4), NOT_PARSED, 'invalid UTF-8');
-  t.equal(parseSmallJsonBytes(Buffer.from([0x22, 0x5c, 0x6e, 0xff, 0x22]), 0, 5), NOT_PARSED, 'invalid UTF-8 beside an escape');
+  t.equal(
+    parseSmallJsonBytes(Buffer.from([0x22, 0x5c, 0x6e, 0xff, 0x22]), 0, 5),
+    NOT_PARSED,
+    'invalid UTF-8 beside an escape',
+  );
 });
 
 t.test('small text: keys that share a cache slot, and many keys, come back right', async (t) => {
@@ -160,26 +243,44 @@ t.test('small text: keys that share a cache slot, and many keys, come back right
 });
 
 t.test('property: small JSON values, and every double, read as JSON.parse reads them', async (t) => {
-  fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => smallAgrees(JSON.stringify(value))), { numRuns: 2000 });
-  fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) => smallAgrees(JSON.stringify([value, -value]))), { numRuns: 5000 });
-  fc.assert(fc.property(fc.string({ unit: 'binary' }), (value) => smallAgrees(JSON.stringify({ value }))), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => smallAgrees(JSON.stringify(value))),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (value) =>
+      smallAgrees(JSON.stringify([value, -value])),
+    ),
+    { numRuns: 5000 },
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), (value) => smallAgrees(JSON.stringify({ value }))),
+    { numRuns: 2000 },
+  );
   t.pass('9,000 values');
 });
 
-t.test('small text: objects of a repeated shape (made by a generated function) equal JSON.parse, key order and all', async (t) => {
-  const texts = [
-    '{"name":"cat","goodness":"good","random":0.25,"tags":["a","b"]}',
-    '{"b":1,"a":2,"2":3,"1":4}',
-    '{"a":1,"a":2}',
-    '{"x":{"y":{"z":1}},"w":[{"p":1,"q":2},{"p":3,"q":4}]}',
-    '{"constructor":1,"toString":2,"hasOwnProperty":3,"valueOf":4}',
-    '{"\\u2028":1,"\'":2,"`${x}`":3,"a b":4,"\\\\":5}',
-  ];
-  for (const text of texts) {
-    for (let round = 0; round < 4; round++) {
-      const got = parseSmallJsonBytes(bytesOf(text), 0, Buffer.byteLength(text));
-      const want = JSON.parse(text);
-      t.ok(isDeepStrictEqual(got, want) && JSON.stringify(Object.keys(got as object)) === JSON.stringify(Object.keys(want)), `${text}, round ${round}`);
+t.test(
+  'small text: objects of a repeated shape (made by a generated function) equal JSON.parse, key order and all',
+  async (t) => {
+    const texts = [
+      '{"name":"cat","goodness":"good","random":0.25,"tags":["a","b"]}',
+      '{"b":1,"a":2,"2":3,"1":4}',
+      '{"a":1,"a":2}',
+      '{"x":{"y":{"z":1}},"w":[{"p":1,"q":2},{"p":3,"q":4}]}',
+      '{"constructor":1,"toString":2,"hasOwnProperty":3,"valueOf":4}',
+      '{"\\u2028":1,"\'":2,"`${x}`":3,"a b":4,"\\\\":5}',
+    ];
+    for (const text of texts) {
+      for (let round = 0; round < 4; round++) {
+        const got = parseSmallJsonBytes(bytesOf(text), 0, Buffer.byteLength(text));
+        const want = JSON.parse(text) as object;
+        t.ok(
+          isDeepStrictEqual(got, want) &&
+            JSON.stringify(Object.keys(got as object)) === JSON.stringify(Object.keys(want)),
+          `${text}, round ${round}`,
+        );
+      }
     }
-  }
-});
+  },
+);

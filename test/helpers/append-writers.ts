@@ -24,11 +24,15 @@ interface Writer {
 type Listener = (message: WriterMessage) => void;
 
 function processWriter(t: Test, job: AppendJob, listen: Listener): Writer {
-  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(writerUrl), JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(writerUrl), JSON.stringify(job)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   t.teardown(() => killAndWait(child));
   let stderr = '';
   let done = false;
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   // Released after it ended (another writer failed), it has no stdin to read: how it ended is reported below.
   child.stdin!.on('error', () => {});
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -63,13 +67,17 @@ export async function runWriters(t: Test, jobs: AppendJob[], kind: WriterKind): 
   const start = kind === 'processes' ? processWriter : threadWriter;
   let ready = 0;
   const writers: Writer[] = [];
-  const releaseAll = () => { for (const writer of writers) writer.release(); };
+  const releaseAll = () => {
+    for (const writer of writers) writer.release();
+  };
   for (const job of jobs) {
     const writer = start(t, job, (message) => {
       if ('ready' in message && ++ready === jobs.length) releaseAll();
     });
     // A writer that fails before it is ready must not leave the others waiting for the start.
-    void writer.ended.then(() => { if (ready < jobs.length) releaseAll(); });
+    void writer.ended.then(() => {
+      if (ready < jobs.length) releaseAll();
+    });
     writers.push(writer);
   }
   return Promise.all(writers.map((writer) => writer.ended));

@@ -20,7 +20,9 @@ export interface Packed {
 export async function packInto(dir: string): Promise<Packed> {
   // No network and no lifecycle scripts: npm only lists and tars files that are already there.
   const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
-    cwd: repoRoot, timeout: 60_000, env: { ...process.env, npm_config_loglevel: 'error', npm_config_update_notifier: 'false' },
+    cwd: repoRoot,
+    timeout: 60_000,
+    env: { ...process.env, npm_config_loglevel: 'error', npm_config_update_notifier: 'false' },
   });
   const [report] = JSON.parse(stdout) as [{ filename: string; files: { path: string }[] }];
   const packageDir = join(dir, 'node_modules', 'hashstash');
@@ -35,7 +37,9 @@ export async function packInto(dir: string): Promise<Packed> {
  */
 export async function installInto(dir: string, name: string): Promise<Packed> {
   const packed = await packInto(dir);
-  const { dependencies } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const { dependencies } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
   for (const dependency of Object.keys(dependencies)) {
     await mkdir(join(dir, 'node_modules', dependency, '..'), { recursive: true });
     await symlink(join(repoRoot, 'node_modules', dependency), join(dir, 'node_modules', dependency), 'dir');

@@ -62,7 +62,8 @@ export interface PrivateServer {
 
 /** For tap's `{ skip }` option on fault tests: false when a private server of `kind` can be started, else why not. */
 export function privateServerSkip(kind: ServerKind): string | false {
-  if (kind === 'redis') return findRedisServer() ? false : 'no redis-server binary to start a private Redis (set REDIS_SERVER_BIN)';
+  if (kind === 'redis')
+    return findRedisServer() ? false : 'no redis-server binary to start a private Redis (set REDIS_SERVER_BIN)';
   return findFerretDb() ? false : 'no FerretDB binary to start a private MongoDB-compatible server (set FERRETDB_BIN)';
 }
 
@@ -84,7 +85,10 @@ export async function startFerretDb(): Promise<PrivateServer> {
   return privateServer(url, server);
 }
 
-function privateServer(url: string, server: { start(): Promise<void>; stop(): Promise<void>; dispose(): Promise<void> }): PrivateServer {
+function privateServer(
+  url: string,
+  server: { start(): Promise<void>; stop(): Promise<void>; dispose(): Promise<void> },
+): PrivateServer {
   return {
     url,
     stop: () => server.stop(),

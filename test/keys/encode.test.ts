@@ -34,7 +34,18 @@ t.test('object key order does not matter, at any depth', async (t) => {
 
 t.test('a Set or Map is the same key in any insertion order', async (t) => {
   t.ok(sameKey(new Set([3, 'a', { k: 1 }]), new Set([{ k: 1 }, 'a', 3])));
-  t.ok(sameKey(new Map<unknown, unknown>([['x', 1], [2, 'y']]), new Map<unknown, unknown>([[2, 'y'], ['x', 1]])));
+  t.ok(
+    sameKey(
+      new Map<unknown, unknown>([
+        ['x', 1],
+        [2, 'y'],
+      ]),
+      new Map<unknown, unknown>([
+        [2, 'y'],
+        ['x', 1],
+      ]),
+    ),
+  );
   t.ok(sameKey(new Map([[{ b: 1, a: 2 }, new Set([2, 1])]]), new Map([[{ a: 2, b: 1 }, new Set([1, 2])]])));
   t.notOk(sameKey(new Set([1, 2]), new Set([1, 2, 3])));
   t.notOk(sameKey(new Map([['x', 1]]), new Map([['x', 2]])));
@@ -43,8 +54,29 @@ t.test('a Set or Map is the same key in any insertion order', async (t) => {
 
 t.test('1, 1n, "1" and [1] are four different keys; so are other look-alikes', async (t) => {
   const lookalikes: unknown[] = [
-    1, 1n, '1', [1], true, 'true', null, 'null', undefined, [], {}, '', 0, new Set(), new Map(), [undefined], [null],
-    new Date(1), { '~': 'Date', v: 1 }, { '~': 'bigint', v: '1' }, Object.create(null), new Uint8Array([1]), Buffer.from([1]),
+    1,
+    1n,
+    '1',
+    [1],
+    true,
+    'true',
+    null,
+    'null',
+    undefined,
+    [],
+    {},
+    '',
+    0,
+    new Set(),
+    new Map(),
+    [undefined],
+    [null],
+    new Date(1),
+    { '~': 'Date', v: 1 },
+    { '~': 'bigint', v: '1' },
+    Object.create(null),
+    new Uint8Array([1]),
+    Buffer.from([1]),
   ];
   const texts = lookalikes.map(text);
   t.equal(new Set(texts).size, lookalikes.length, texts.join('  '));
@@ -72,7 +104,12 @@ t.test('-0 and 0 are one key, and NaN is one key, as in a Map', async (t) => {
 t.test('a function key is its source text', async (t) => {
   const makeAdder = () => (x: number) => x + 1;
   t.ok(sameKey(makeAdder(), makeAdder()), 'two functions with one source are one key');
-  t.notOk(sameKey((x: number) => x + 1, (x: number) => x + 2));
+  t.notOk(
+    sameKey(
+      (x: number) => x + 1,
+      (x: number) => x + 2,
+    ),
+  );
   const back = roundTrip(makeAdder());
   t.ok(back instanceof StoredFunction, 'decodes to a StoredFunction');
   t.equal((back as StoredFunction).source, makeAdder().toString());
@@ -107,12 +144,15 @@ t.test('a registered class instance is its class name and sorted data', async (t
   const back = roundTrip(new Point(1, 2));
   t.ok(back instanceof Point);
   t.strictSame({ ...(back as Point) }, { x: 1, y: 2 });
-  t.throws(() => encodeKey(new (class Unknown {})()), { name: 'SerializationError', message: /registerClass\(Unknown\)/ });
+  t.throws(() => encodeKey(new (class Unknown {})()), {
+    name: 'SerializationError',
+    message: /registerClass\(Unknown\)/,
+  });
 });
 
 t.test('a cycle in a key is a SerializationError with its path; sharing is fine', async (t) => {
   const loop: Record<string, unknown> = { a: { b: [] as unknown[] } };
-  ((loop.a as { b: unknown[] }).b).push(1, loop);
+  (loop.a as { b: unknown[] }).b.push(1, loop);
   const error = t.throws(() => encodeKey(loop), SerializationError) as SerializationError;
   t.equal(error?.path, '$.a.b[1]');
   const selfSet = new Set<unknown>();
@@ -135,10 +175,33 @@ t.test('a revoked Proxy in a key is a SerializationError with its path', async (
 
 t.test('decodeKey gives back the key', async (t) => {
   const keys: unknown[] = [
-    'abc', '', 'é', 42, -1.5, 10n, true, false, null, undefined, NaN, Infinity,
-    [1, 'a', [null]], { b: { c: [1] }, a: 'x' }, new Set(['x', 1]), new Map<unknown, unknown>([[{ k: 1 }, 'v'], ['s', new Date(3)]]),
-    new Date(1700000000000), /re/g, new Uint8Array([1, 2]), Buffer.from('buf'), new URL('https://example.com/'),
-    { '~': 'Date', v: 0 }, Object.assign(Object.create(null) as object, { z: 1 }), [1, , 3], // eslint-disable-line no-sparse-arrays
+    'abc',
+    '',
+    'é',
+    42,
+    -1.5,
+    10n,
+    true,
+    false,
+    null,
+    undefined,
+    NaN,
+    Infinity,
+    [1, 'a', [null]],
+    { b: { c: [1] }, a: 'x' },
+    new Set(['x', 1]),
+    new Map<unknown, unknown>([
+      [{ k: 1 }, 'v'],
+      ['s', new Date(3)],
+    ]),
+    new Date(1700000000000),
+    /re/g,
+    new Uint8Array([1, 2]),
+    Buffer.from('buf'),
+    new URL('https://example.com/'),
+    { '~': 'Date', v: 0 },
+    Object.assign(Object.create(null) as object, { z: 1 }),
+    [1, , 3], // eslint-disable-line no-sparse-arrays
   ];
   for (const key of keys) {
     const back = roundTrip(key);

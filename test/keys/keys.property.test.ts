@@ -57,7 +57,12 @@ function reference(value: unknown): string {
   }
   const record = value as Record<string, unknown>;
   const kind = Object.getPrototypeOf(record) === null ? 'null-prototype object' : 'object';
-  return JSON.stringify([kind, Object.keys(record).sort().map((k) => [k, reference(record[k])])]);
+  return JSON.stringify([
+    kind,
+    Object.keys(record)
+      .sort()
+      .map((k) => [k, reference(record[k])]),
+  ]);
 }
 
 /** A structurally equal key built differently: other property order, other Set/Map insertion order, -0 for 0. */
@@ -65,7 +70,7 @@ function variant(value: unknown, random: () => number): unknown {
   const shuffle = <T>(items: T[]): T[] => {
     for (let i = items.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
-      [items[i], items[j]] = [items[j]!, items[i]!];
+      [items[i], items[j]] = [items[j], items[i]];
     }
     return items;
   };
@@ -73,7 +78,8 @@ function variant(value: unknown, random: () => number): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Date) return new Date(value.getTime());
   if (value instanceof Set) return new Set(shuffle([...value].map((member) => variant(member, random))));
-  if (value instanceof Map) return new Map(shuffle([...value].map(([k, v]) => [variant(k, random), variant(v, random)])));
+  if (value instanceof Map)
+    return new Map(shuffle([...value].map(([k, v]) => [variant(k, random), variant(v, random)])));
   if (Array.isArray(value)) {
     const copy: unknown[] = [];
     copy.length = value.length;
@@ -82,7 +88,12 @@ function variant(value: unknown, random: () => number): unknown {
   }
   const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
   for (const k of shuffle(Object.keys(value))) {
-    Object.defineProperty(copy, k, { value: variant((value as Record<string, unknown>)[k], random), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(copy, k, {
+      value: variant((value as Record<string, unknown>)[k], random),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return copy;
 }
@@ -93,7 +104,7 @@ t.test('structurally equal keys encode to identical bytes', async (t) => {
   fc.assert(
     fc.property(key, fc.integer(), (k, seed) => {
       let state = seed >>> 0 || 1;
-      const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      const random = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
       return sameBytes(encodeKey(k), encodeKey(variant(k, random)));
     }),
     { numRuns: 300 },
@@ -113,7 +124,10 @@ t.test('distinct keys never collide', async (t) => {
 });
 
 t.test('two random keys encode alike exactly when the reference says they are equal', async (t) => {
-  const nearby = fc.oneof(fc.tuple(key, key), key.map((k) => [k, k] as const));
+  const nearby = fc.oneof(
+    fc.tuple(key, key),
+    key.map((k) => [k, k] as const),
+  );
   fc.assert(
     fc.property(nearby, ([a, b]) => sameBytes(encodeKey(a), encodeKey(b)) === (reference(a) === reference(b))),
     { numRuns: 300 },

@@ -23,7 +23,8 @@ t.test('an installed copy of the tarball runs the quick start and a parallel map
   await copyFile(join(repoRoot, 'examples', 'quick-start.mjs'), join(dir, 'quick-start.mjs'));
   await writeFile(join(dir, 'map.mjs'), mapScript);
   const env = { ...process.env, HASHSTASH_HOME: join(dir, 'home') };
-  const node = (script: string) => promisify(execFile)(process.execPath, [join(dir, script)], { cwd: dir, env, timeout: 60_000 });
+  const node = (script: string) =>
+    promisify(execFile)(process.execPath, [join(dir, script)], { cwd: dir, env, timeout: 60_000 });
 
   const quickStart = await node('quick-start.mjs');
   t.match(quickStart.stdout, /^square\(12\) twice: 144 144 \| computations: 1$/m);

@@ -87,9 +87,15 @@ console.log(JSON.stringify(report));
 `;
 
 const missing = (engine: string, driver: string, major: number) => ({
-  stage: 'build', name: 'DriverMissingError', driverMissing: true, hashstash: true, code: 'HASHSTASH_DRIVER_MISSING',
+  stage: 'build',
+  name: 'DriverMissingError',
+  driverMissing: true,
+  hashstash: true,
+  code: 'HASHSTASH_DRIVER_MISSING',
   message: `the ${engine} engine needs ${driver}, which is not installed: npm i ${driver}@${major}`,
-  driver, neededBy: `the ${engine} engine`, install: `npm i ${driver}@${major}`,
+  driver,
+  neededBy: `the ${engine} engine`,
+  install: `npm i ${driver}@${major}`,
 });
 
 t.test('a project without the optional drivers: the default path works, the others say what to install', async (t) => {
@@ -103,52 +109,96 @@ t.test('a project without the optional drivers: the default path works, the othe
   const env: NodeJS.ProcessEnv = { ...process.env, HASHSTASH_HOME: join(dir, 'home') };
   delete env.NODE_PATH;
   const node = async (script: string, ...args: string[]) => {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(dir, script), ...args], { cwd: dir, env, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(dir, script), ...args], {
+      cwd: dir,
+      env,
+      timeout: 60_000,
+    });
     t.equal(stderr, '', `${script}: nothing on stderr`);
-    return JSON.parse(stdout) as Record<string, any>;
+    return JSON.parse(stdout) as Record<string, unknown>;
   };
 
-  t.strictSame(await node('default-path.mjs'), { absent: PEERS, lmdb: true, map: [1, 4, 9] }, 'lmdb, lz4 and stash.map work');
+  t.strictSame(
+    await node('default-path.mjs'),
+    { absent: PEERS, lmdb: true, map: [1, 4, 9] },
+    'lmdb, lz4 and stash.map work',
+  );
 
   const esm = await node('consumer.mjs', 'sqlite', 'redis', 'mongo');
   t.strictSame(esm.sqlite, missing('sqlite', 'better-sqlite3', 12), 'sqlite: refused when the stash is built');
   t.strictSame(esm.redis, missing('redis', 'ioredis', 5), 'redis: refused when built, with no server');
   t.strictSame(esm.mongo, missing('mongo', 'mongodb', 6), 'mongo: refused when built, with no server');
   t.strictSame(esm.table, { printout: true, csv: '_key,a.b\r\nk,1\r\n' }, 'tables print and write CSV without arquero');
-  t.strictSame(esm.arquero, { driverMissing: true, message: 'table.toArquero() needs arquero, which is not installed: npm i arquero@7' },
-    'toArquero() says what to install');
+  t.strictSame(
+    esm.arquero,
+    { driverMissing: true, message: 'table.toArquero() needs arquero, which is not installed: npm i arquero@7' },
+    'toArquero() says what to install',
+  );
 
   const cjs = await node('consumer.cjs');
-  for (const [engine, driver, major] of [['sqlite', 'better-sqlite3', 12], ['redis', 'ioredis', 5], ['mongo', 'mongodb', 6]] as const) {
-    t.strictSame(cjs[engine], { driverMissing: true, code: 'HASHSTASH_DRIVER_MISSING', message: missing(engine, driver, major).message }, `CommonJS, ${engine}`);
+  for (const [engine, driver, major] of [
+    ['sqlite', 'better-sqlite3', 12],
+    ['redis', 'ioredis', 5],
+    ['mongo', 'mongodb', 6],
+  ] as const) {
+    t.strictSame(
+      cjs[engine],
+      { driverMissing: true, code: 'HASHSTASH_DRIVER_MISSING', message: missing(engine, driver, major).message },
+      `CommonJS, ${engine}`,
+    );
   }
 
   // A better-sqlite3 too old: refused from its package.json, before its code runs.
   const fake = join(dir, 'node_modules', 'better-sqlite3');
   await mkdir(fake);
-  await writeFile(join(fake, 'package.json'), JSON.stringify({ name: 'better-sqlite3', version: '11.0.0', main: 'index.js' }));
+  await writeFile(
+    join(fake, 'package.json'),
+    JSON.stringify({ name: 'better-sqlite3', version: '11.0.0', main: 'index.js' }),
+  );
   await writeFile(join(fake, 'index.js'), "throw new Error('the too-old better-sqlite3 was loaded');\n");
   const old = await node('consumer.mjs', 'sqlite');
-  t.strictSame(old.sqlite, {
-    ...missing('sqlite', 'better-sqlite3', 12), found: '11.0.0',
-    message: 'the sqlite engine needs better-sqlite3 12.x, found 11.0.0: npm i better-sqlite3@12',
-  }, 'a too-old better-sqlite3 is refused, not loaded');
+  t.strictSame(
+    old.sqlite,
+    {
+      ...missing('sqlite', 'better-sqlite3', 12),
+      found: '11.0.0',
+      message: 'the sqlite engine needs better-sqlite3 12.x, found 11.0.0: npm i better-sqlite3@12',
+    },
+    'a too-old better-sqlite3 is refused, not loaded',
+  );
 
   // One of the right version whose native addon does not load, which better-sqlite3 finds out on its first connection.
-  await writeFile(join(fake, 'package.json'), JSON.stringify({ name: 'better-sqlite3', version: '12.0.0', main: 'index.js' }));
-  await writeFile(join(fake, 'index.js'),
-    "module.exports = class Database { constructor() { throw new Error('Could not locate the bindings file.'); } };\n");
+  await writeFile(
+    join(fake, 'package.json'),
+    JSON.stringify({ name: 'better-sqlite3', version: '12.0.0', main: 'index.js' }),
+  );
+  await writeFile(
+    join(fake, 'index.js'),
+    "module.exports = class Database { constructor() { throw new Error('Could not locate the bindings file.'); } };\n",
+  );
   const broken = await node('consumer.mjs', 'sqlite');
-  t.strictSame(broken.sqlite, {
-    ...missing('sqlite', 'better-sqlite3', 12), stage: 'first use', found: '12.0.0', cause: 'Error: Could not locate the bindings file.',
-    message: 'the sqlite engine needs better-sqlite3, and better-sqlite3 12.0.0 is installed but did not load ' +
-      '(Could not locate the bindings file.); reinstall it: npm i better-sqlite3@12',
-  }, 'one whose native addon fails is a DriverMissingError too, with the cause');
+  t.strictSame(
+    broken.sqlite,
+    {
+      ...missing('sqlite', 'better-sqlite3', 12),
+      stage: 'first use',
+      found: '12.0.0',
+      cause: 'Error: Could not locate the bindings file.',
+      message:
+        'the sqlite engine needs better-sqlite3, and better-sqlite3 12.0.0 is installed but did not load ' +
+        '(Could not locate the bindings file.); reinstall it: npm i better-sqlite3@12',
+    },
+    'one whose native addon fails is a DriverMissingError too, with the cause',
+  );
 
   for (const name of ['lmdb', 'lz4-napi', 'acorn']) await rm(join(dir, 'node_modules', name));
-  t.strictSame(await node('broken-install.mjs'), {
-    lmdb: { driverMissing: true, message: 'the lmdb engine needs lmdb, which is not installed: npm i lmdb@3' },
-    lz4: { driverMissing: true, message: 'the lz4 codec needs lz4-napi, which is not installed: npm i lz4-napi@2' },
-    map: { driverMissing: true, message: 'stash.map needs acorn, which is not installed: npm i acorn@8' },
-  }, 'without lmdb, lz4-napi or acorn, the default engine, codec and stash.map say so');
+  t.strictSame(
+    await node('broken-install.mjs'),
+    {
+      lmdb: { driverMissing: true, message: 'the lmdb engine needs lmdb, which is not installed: npm i lmdb@3' },
+      lz4: { driverMissing: true, message: 'the lz4 codec needs lz4-napi, which is not installed: npm i lz4-napi@2' },
+      map: { driverMissing: true, message: 'stash.map needs acorn, which is not installed: npm i acorn@8' },
+    },
+    'without lmdb, lz4-napi or acorn, the default engine, codec and stash.map say so',
+  );
 });

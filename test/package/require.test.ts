@@ -43,7 +43,10 @@ t.test('a CommonJS file requires hashstash by name, sets and gets on memory and 
   await symlink(repo, join(dir, 'node_modules', 'hashstash'), 'dir');
   await writeFile(join(dir, 'consumer.cjs'), consumer);
 
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(dir, 'consumer.cjs')], { cwd: dir, timeout: 60_000 });
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(dir, 'consumer.cjs')], {
+    cwd: dir,
+    timeout: 60_000,
+  });
   t.same(JSON.parse(stdout), { memory: '1', lmdb: '2024-05-01T00:00:00.000Z', errorClass: true, sameAsImport: true });
   t.equal(stderr, '', 'no warning on stderr');
 });

@@ -12,15 +12,26 @@ t.test('the tarball holds what package.json points at, the usual files, and maps
   const shipped = new Set(files);
 
   for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) t.ok(shipped.has(file), `ships ${file}`);
-  const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'));
-  const conditions = (Object.values(manifest.exports) as (string | Record<string, string>)[])
-    .flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+  const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as {
+    main: string;
+    types: string;
+    exports: Record<string, string | Record<string, string>>;
+  };
+  const conditions = Object.values(manifest.exports).flatMap((target) =>
+    typeof target === 'string' ? [target] : Object.values(target),
+  );
   const entries = [manifest.main, manifest.types, ...conditions];
-  t.ok(conditions.includes('./dist/src/test-suite/index.js'), 'the conformance suite, hashstash/test-suite, is an entry point');
+  t.ok(
+    conditions.includes('./dist/src/test-suite/index.js'),
+    'the conformance suite, hashstash/test-suite, is an entry point',
+  );
   for (const entry of entries) t.ok(shipped.has(join(entry)), `ships the entry point ${entry}`);
   t.ok(shipped.has('dist/src/parallel/worker.js'), 'ships the worker stash.map starts by URL');
 
-  const outside = files.filter((file) => !/^(dist\/src|src)\//.test(file) && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(file));
+  const outside = files.filter(
+    (file) =>
+      !/^(dist\/src|src)\//.test(file) && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(file),
+  );
   t.same(outside, [], 'nothing but the library, its sources and the usual files (no tests, benches or scripts)');
 
   const maps = files.filter((file) => file.endsWith('.map'));

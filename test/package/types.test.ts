@@ -27,12 +27,22 @@ t.test('a strict ESM and CJS TypeScript consumer compiles against the packed pac
   // lib/tsc.js, not bin/tsc: Node loads an extensionless main through require(esm), which the hooks tap puts into
   // every child process break.
   const tsc = join(repoRoot, 'node_modules', 'typescript', 'lib', 'tsc.js');
-  const compiled = await promisify(execFile)(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--listFiles'], { cwd: dir, timeout: 60_000 })
-    .then(({ stdout }) => ({ ok: true, stdout }), (error: Error & { stdout?: string; stderr?: string }) =>
-      ({ ok: false, stdout: `${error.stdout ?? ''}${error.stderr ?? ''}${error.message}` }));
+  const compiled = await promisify(execFile)(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--listFiles'], {
+    cwd: dir,
+    timeout: 60_000,
+  }).then(
+    ({ stdout }) => ({ ok: true, stdout }),
+    (error: Error & { stdout?: string; stderr?: string }) => ({
+      ok: false,
+      stdout: `${error.stdout ?? ''}${error.stderr ?? ''}${error.message}`,
+    }),
+  );
   const errors = compiled.stdout.split('\n').filter((line) => line.includes('error TS'));
   t.same(errors, [], 'no type errors');
   t.ok(compiled.ok, 'tsc exits 0', compiled.ok ? {} : { output: compiled.stdout });
   // The consumer really read our declarations from the tarball, not from anywhere else.
-  t.ok(compiled.stdout.includes(join(dir, 'node_modules', 'hashstash', 'dist', 'src', 'index.d.ts')), 'index.d.ts from the tarball');
+  t.ok(
+    compiled.stdout.includes(join(dir, 'node_modules', 'hashstash', 'dist', 'src', 'index.d.ts')),
+    'index.d.ts from the tarball',
+  );
 });

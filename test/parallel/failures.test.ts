@@ -60,7 +60,9 @@ t.test('an uncaught error outside the call kills the worker: typed, and the rest
   const stash = open(t.testdir());
   const leaky = (x: number) => {
     if (x === 1) {
-      setTimeout(() => { throw new Error('thrown from a timer'); }, 0);
+      setTimeout(() => {
+        throw new Error('thrown from a timer');
+      }, 0);
       return new Promise(() => {});
     }
     return x;
@@ -78,7 +80,7 @@ t.test('a worker out of memory is replaced and its item fails with reason out-of
   const hungry = (x: number) => {
     if (x === 1) {
       const hoard: number[][] = [];
-      for (;;) hoard.push(new Array(100_000).fill(x));
+      for (;;) hoard.push(new Array<number>(100_000).fill(x));
     }
     return x;
   };
@@ -94,7 +96,10 @@ t.test('aborting stops the workers promptly and keeps what was finished', async 
   const stash = open(t.testdir());
   const controller = new AbortController();
   const items = Array.from({ length: 40 }, (_, i) => i);
-  const sleepy = (x: number) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150); return x; };
+  const sleepy = (x: number) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+    return x;
+  };
   const results = stash.map(sleepy, items, { numProc: 2, signal: controller.signal });
   let abortedAt = 0;
   results.on('progress', (p) => {
@@ -119,9 +124,15 @@ t.test('aborting stops the workers promptly and keeps what was finished', async 
 
 t.test('a module without the export fails the map with a ConfigError before any worker starts', async (t) => {
   const stash = open(t.testdir());
-  const error = await stash.map({ module: WORK, export: 'notAFunction' }, [1]).all().catch((e: unknown) => e);
+  const error = await stash
+    .map({ module: WORK, export: 'notAFunction' }, [1])
+    .all()
+    .catch((e: unknown) => e);
   t.match(error, { name: 'ConfigError', message: /no function export 'notAFunction'/ });
-  const missing = await stash.map({ module: new URL('./nowhere.js', WORK), export: 'f' }, [1]).all().catch((e: unknown) => e);
+  const missing = await stash
+    .map({ module: new URL('./nowhere.js', WORK), export: 'f' }, [1])
+    .all()
+    .catch((e: unknown) => e);
   t.match(missing, { code: 'ERR_MODULE_NOT_FOUND' }, 'the import error itself');
   t.notOk(missing instanceof MapItemError, 'a failure of the whole map, not of an item');
   await stash.close();

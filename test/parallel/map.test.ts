@@ -15,7 +15,9 @@ t.test('a map computes every item, then a second identical map runs no function 
   t.strictSame(calls(log).sort(), [1, 2, 3, 4]);
 
   let workersStarted = 0;
-  const countWorker = () => { workersStarted++; };
+  const countWorker = () => {
+    workersStarted++;
+  };
   process.on('worker', countWorker);
   const again = stash.map(loggedSquare, [1, 2, 3, 4], { numProc: 2, args: [log] });
   t.strictSame(await again.all(), [1, 4, 9, 16]);
@@ -46,7 +48,11 @@ t.test('per-item options are passed last and keyed', async (t) => {
   t.strictSame(await results.all(), [4, 27, 16]);
   const entries = [];
   for await (const entry of results.entries()) entries.push(entry);
-  t.strictSame(entries, [[[2, { n: 2 }], 4], [[3, { n: 3 }], 27], [[4, { n: 2 }], 16]]);
+  t.strictSame(entries, [
+    [[2, { n: 2 }], 4],
+    [[3, { n: 3 }], 27],
+    [[4, { n: 2 }], 16],
+  ]);
   await stash.close();
 });
 
@@ -60,7 +66,7 @@ t.test('results are stored like stash.run: a later run hits, and a map finds wha
   t.equal(await memo.stash.getFunc(2), 8);
 
   const log = join(dir, 'calls.log');
-  const { loggedSquare: square } = await import(WORK.href);
+  const { loggedSquare: square } = (await import(WORK.href)) as typeof import('../fixtures/parallel/work.js');
   await stash.map(loggedSquare, [8], { numProc: 1, args: [log] }).all();
   t.equal(await stash.run(square, 8, log), 64);
   t.strictSame(calls(log), [8], 'stash.run read what the map stored');
@@ -80,20 +86,24 @@ t.test('iteration ends once every result is stored', async (t) => {
   const seen: unknown[] = [];
   for await (const value of stash.map(loggedSquare, [1, 2, 3, 4, 5], { numProc: 2, args: [log] })) seen.push(value);
   t.strictSame(seen, [1, 4, 9, 16, 25]);
-  const { loggedSquare: square } = await import(WORK.href);
+  const { loggedSquare: square } = (await import(WORK.href)) as typeof import('../fixtures/parallel/work.js');
   t.equal(await stash.stashed(square).stash.size(), 5, 'every result is stored when the loop ends');
   await stash.close();
 });
 
 t.test('ordered iteration follows the input; unordered follows completion', async (t) => {
   const stash = open(t.testdir());
-  const sleepy = (ms: number) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); return ms; };
+  const sleepy = (ms: number) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    return ms;
+  };
   const items = [1200, 10, 20];
   const ordered = [];
   for await (const value of stash.map(sleepy, items, { numProc: 2 })) ordered.push(value);
   t.strictSame(ordered, [1200, 10, 20]);
   const unordered = [];
-  for await (const value of stash.map(sleepy, items, { numProc: 2, ordered: false, force: true })) unordered.push(value);
+  for await (const value of stash.map(sleepy, items, { numProc: 2, ordered: false, force: true }))
+    unordered.push(value);
   t.strictSame(unordered, [10, 20, 1200]);
   await stash.close();
 });
@@ -102,8 +112,8 @@ t.test('values the serializer carries survive the thread boundary: Maps, Dates, 
   const stash = open(t.testdir());
   const [map] = await stash.map((x: number) => new Map([[x, new Date(x)]]), [5], { numProc: 1 }).all();
   t.ok(map instanceof Map);
-  t.ok(map!.get(5) instanceof Date);
-  t.equal(map!.get(5)!.getTime(), 5);
+  t.ok(map.get(5) instanceof Date);
+  t.equal(map.get(5)!.getTime(), 5);
   const [p] = await stash.map({ module: WORK, export: 'point' }, [3], { numProc: 1 }).all();
   t.ok(p instanceof Point, 'the class registered by the module comes back as itself');
   t.equal((p as Point).norm(), 5);
@@ -158,7 +168,11 @@ t.test('equal items are computed once; empty maps are empty', async (t) => {
   t.strictSame(calls(log).sort(), [2, 3]);
   const many = [...Array.from({ length: 1100 }, (_, i) => i % 1050), 0];
   const results = stash.map((x: number) => -x, many, { numProc: 2 });
-  t.strictSame(await results.all(), many.map((x) => -x), 'equal items across lookup batches, finished or not');
+  t.strictSame(
+    await results.all(),
+    many.map((x) => -x),
+    'equal items across lookup batches, finished or not',
+  );
   t.match(results.progress, { done: 1050, cached: 51 });
   t.strictSame(await stash.map((x: number) => x, []).all(), []);
   t.strictSame(await stash.map((x: number) => x * 2, new Set([1, 2])).all(), [2, 4], 'any iterable of items');
@@ -214,7 +228,10 @@ t.test('progress: true reports on stderr; without a terminal, a last line with t
   const stash = open(t.testdir());
   const written: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => { written.push(String(chunk)); return true; }) as typeof write;
+  process.stderr.write = (chunk: string) => {
+    written.push(String(chunk));
+    return true;
+  };
   try {
     await stash.map((x: number) => x + 1, [1, 2, 3], { numProc: 1, progress: true, desc: 'Adding one' }).all();
   } finally {

@@ -6,7 +6,9 @@ const tagged = (x: number) => ({ x, tags: ['computed'] });
 const pristine = (items: number[]) => items.map((x) => ({ x, tags: ['computed'] }));
 
 /** Reads the map, changing every result as soon as it arrives (well before a batch of results is written). */
-async function readAndChange(results: AsyncIterable<{ x: number; tags: string[] }>): Promise<{ x: number; tags: string[] }[]> {
+async function readAndChange(
+  results: AsyncIterable<{ x: number; tags: string[] }>,
+): Promise<{ x: number; tags: string[] }[]> {
   const seen = [];
   for await (const value of results) {
     value.tags.push('changed by the reader');
@@ -23,7 +25,11 @@ t.test('what a reader does to a result is not what the stash stores (stashRuns)'
   const results = stash.map(tagged, items, { numProc: 1 });
   const seen = await readAndChange(results);
   t.not(seen[0], seen[2], 'equal items do not share one object');
-  t.strictSame(seen[2], { x: -1, tags: ['computed', 'changed by the reader'] }, 'each item was changed once, its own copy');
+  t.strictSame(
+    seen[2],
+    { x: -1, tags: ['computed', 'changed by the reader'] },
+    'each item was changed once, its own copy',
+  );
   await results.all();
   const again = stash.map(tagged, items, { numProc: 1 });
   t.strictSame(await again.all(), pristine(items), 'the stored results are the ones the function returned');

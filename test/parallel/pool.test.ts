@@ -9,11 +9,16 @@ const serializer = getSerializer('hashstash');
 t.test('a worker that reported an uncaught error takes no new task while it exits', async (t) => {
   // Returns at once; for 'arm', throws from a timer afterwards, while the worker sits idle.
   const lateThrow = (x: string) => {
-    if (x === 'arm') setTimeout(() => { throw new Error('late failure'); }, 20);
+    if (x === 'arm')
+      setTimeout(() => {
+        throw new Error('late failure');
+      }, 20);
     return x;
   };
   const pool = new WorkerPool({
-    size: 1, setup: { fn: functionSpec(lateThrow), serializer: 'hashstash', trustCode: false }, resourceLimits: undefined,
+    size: 1,
+    setup: { fn: functionSpec(lateThrow), serializer: 'hashstash', trustCode: false },
+    resourceLimits: undefined,
   });
   t.teardown(() => pool.terminate());
   let next: Promise<TaskOutcome> | undefined;
@@ -37,5 +42,9 @@ t.test('a worker that reported an uncaught error takes no new task while it exit
   for (let waited = 0; !next && waited < 10_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
   t.ok(next, 'the worker reported its error');
   const outcome = await next!;
-  t.equal(outcome.ok && serializer.deserialize(outcome.value), 'after', 'the task ran on a new worker, not the dying one');
+  t.equal(
+    outcome.ok && serializer.deserialize(outcome.value),
+    'after',
+    'the task ran on a new worker, not the dying one',
+  );
 });

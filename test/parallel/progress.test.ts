@@ -3,8 +3,15 @@ import t from 'tap';
 import { describeProgress, ProgressDisplay, type MapProgress } from '../../src/parallel/progress.js';
 
 const at = (finished: number, extra: Partial<MapProgress> = {}): MapProgress => ({
-  total: 100, done: finished, cached: 0, failed: 0, pending: 100 - finished, elapsedMs: finished * 100,
-  rate: 10, etaMs: (100 - finished) * 100, ...extra,
+  total: 100,
+  done: finished,
+  cached: 0,
+  failed: 0,
+  pending: 100 - finished,
+  elapsedMs: finished * 100,
+  rate: 10,
+  etaMs: (100 - finished) * 100,
+  ...extra,
 });
 
 function capture(): { stream: PassThrough; text: () => string } {
@@ -15,8 +22,14 @@ function capture(): { stream: PassThrough; text: () => string } {
 }
 
 t.test('the counts read as done, cached, failed, total, rate and ETA', async (t) => {
-  t.equal(describeProgress(at(40, { done: 30, cached: 8, failed: 2, etaMs: 125_000 })), '40/100 (done 30, cached 8, failed 2) 10.0/s ETA 2m05s');
-  t.equal(describeProgress(at(100, { rate: 0, etaMs: undefined })), '100/100 (done 100, cached 0, failed 0) 0.00/s ETA 0s');
+  t.equal(
+    describeProgress(at(40, { done: 30, cached: 8, failed: 2, etaMs: 125_000 })),
+    '40/100 (done 30, cached 8, failed 2) 10.0/s ETA 2m05s',
+  );
+  t.equal(
+    describeProgress(at(100, { rate: 0, etaMs: undefined })),
+    '100/100 (done 100, cached 0, failed 0) 0.00/s ETA 0s',
+  );
   t.equal(describeProgress(at(0, { rate: 0, etaMs: undefined })), '0/100 (done 0, cached 0, failed 0) 0.00/s ETA ?');
 });
 

@@ -15,9 +15,12 @@ t.test('ordered waits for each index in turn; unordered follows completion', asy
   const board = new ResultBoard<string>(3);
   const ordered = collect(board, true);
   const unordered = collect(board, false);
-  board.settle(2, 'c', false); board.notify();
+  board.settle(2, 'c', false);
+  board.notify();
   await new Promise((resolve) => setImmediate(resolve));
-  board.settle(0, 'a', true); board.settle(1, 'b', false); board.notify();
+  board.settle(0, 'a', true);
+  board.settle(1, 'b', false);
+  board.notify();
   board.finish();
   t.strictSame(await ordered, { seen: [0, 1, 2], error: undefined });
   t.strictSame(await unordered, { seen: [2, 0, 1], error: undefined });
@@ -32,7 +35,9 @@ t.test('a failed item is thrown only once the whole board has finished', async (
   board.fail(1, boom);
   board.notify();
   let settled = false;
-  void reading.then(() => { settled = true; });
+  void reading.then(() => {
+    settled = true;
+  });
   await new Promise((resolve) => setTimeout(resolve, 20));
   t.notOk(settled, 'still waiting for item 2 before throwing');
   board.settle(2, 'c', false);

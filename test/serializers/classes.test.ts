@@ -56,17 +56,32 @@ t.test('bad arguments are ConfigErrors naming what was wrong', async (t) => {
   class Fine {}
   t.throws(() => registerClass(42 as never), { name: 'ConfigError', message: /expected a class/ });
   t.throws(() => registerClass(Map), { name: 'ConfigError', message: /Map is carried by the serializer already/ });
-  t.throws(() => registerClass(Fine, { nmae: 'typo' } as never), { name: 'ConfigError', message: /unknown option "nmae"/ });
-  t.throws(() => registerClass(Fine, { serialize: 'no' } as never), { name: 'ConfigError', message: /"serialize" must be a function/ });
-  t.throws(() => registerClass(Fine, { deserialize: 1 } as never), { name: 'ConfigError', message: /"deserialize" must be a function/ });
-  t.throws(() => registerClass(Fine, { name: '' }), { name: 'ConfigError', message: /"name" must be a non-empty string/ });
+  t.throws(() => registerClass(Fine, { nmae: 'typo' } as never), {
+    name: 'ConfigError',
+    message: /unknown option "nmae"/,
+  });
+  t.throws(() => registerClass(Fine, { serialize: 'no' } as never), {
+    name: 'ConfigError',
+    message: /"serialize" must be a function/,
+  });
+  t.throws(() => registerClass(Fine, { deserialize: 1 } as never), {
+    name: 'ConfigError',
+    message: /"deserialize" must be a function/,
+  });
+  t.throws(() => registerClass(Fine, { name: '' }), {
+    name: 'ConfigError',
+    message: /"name" must be a non-empty string/,
+  });
   t.equal(registeredClassOf(Fine.prototype), undefined, 'nothing was registered');
 });
 
 t.test('a subclass of a built-in with hidden contents must bring serialize and deserialize', async (t) => {
   class Registry extends Map<string, number> {}
   class Bytes extends Uint8Array {}
-  t.throws(() => registerClass(Registry), { name: 'ConfigError', message: /Registry extends Map.*serialize and deserialize/ });
+  t.throws(() => registerClass(Registry), {
+    name: 'ConfigError',
+    message: /Registry extends Map.*serialize and deserialize/,
+  });
   t.throws(() => registerClass(Bytes), { name: 'ConfigError', message: /Bytes extends TypedArray/ });
   registerClass(Registry, {
     serialize: (registry) => [...registry],

@@ -27,7 +27,10 @@ t.test('carries what devalue carries natively', async (t) => {
     boxed: [Object('s'), Object(1), Object(true), Object(5n)],
     when: new Date('2024-05-01T12:34:56.789Z'),
     re: /a+b?/giu,
-    map: new Map<unknown, unknown>([['x', 1], [{ k: 1 }, new Set([1, 'a'])]]),
+    map: new Map<unknown, unknown>([
+      ['x', 1],
+      [{ k: 1 }, new Set([1, 'a'])],
+    ]),
     set: new Set([1, '1', 1n]),
     url: new URL('https://example.com/a?b=c#d'),
     params: new URLSearchParams('a=1&b=2'),
@@ -106,7 +109,7 @@ t.test('errors come back as real errors of their class, with message, stack, cau
 
   const aggregate = roundTrip(new AggregateError([new Error('one')], 'many'));
   t.ok(aggregate instanceof AggregateError);
-  t.equal(aggregate.errors[0].message, 'one');
+  t.equal((aggregate.errors[0] as Error).message, 'one');
 
   t.notOk(Object.hasOwn(roundTrip(new Error()), 'message'), 'an error made without a message has none of its own');
 
@@ -130,7 +133,10 @@ t.test('errors come back as real errors of their class, with message, stack, cau
 t.test('an error its own contents lead back to is refused when written, not misread later', async (t) => {
   const error = new Error('loop') as Error & { self?: unknown };
   error.self = error;
-  const direct = t.throws(() => devalueSerializer.serialize({ list: [error] }), SerializationError) as unknown as SerializationError;
+  const direct = t.throws(
+    () => devalueSerializer.serialize({ list: [error] }),
+    SerializationError,
+  ) as unknown as SerializationError;
   t.equal(direct.path, '$.list[0]');
   t.match(direct.message, 'lead back to it');
   const a = new Error('a');
@@ -138,14 +144,21 @@ t.test('an error its own contents lead back to is refused when written, not misr
   a.cause = b;
   t.throws(() => devalueSerializer.serialize(a), SerializationError, 'through causes');
   const forged = Buffer.from('[["hs:error",1],{"c":2,"self":0},"Error"]');
-  t.throws(() => devalueSerializer.deserialize(forged), DecodeError, 'forged data with such a loop is refused when read');
+  t.throws(
+    () => devalueSerializer.deserialize(forged),
+    DecodeError,
+    'forged data with such a loop is refused when read',
+  );
 });
 
 t.test('registered classes come back with their prototype, without running the constructor', async (t) => {
   let constructed = 0;
   class DevaluePoint {
     parent?: DevaluePoint;
-    constructor(readonly x: number, readonly y: number) {
+    constructor(
+      readonly x: number,
+      readonly y: number,
+    ) {
       constructed++;
     }
     norm() {
@@ -179,16 +192,19 @@ t.test('registered classes come back with their prototype, without running the c
   t.ok(devalueSerializer.deserialize(stored) instanceof DevaluePoint, 'and reads once it is registered again');
 });
 
-t.test("registered classes with their own serialize and deserialize", async (t) => {
+t.test('registered classes with their own serialize and deserialize', async (t) => {
   class DevalueMoney {
-    constructor(readonly cents: bigint, readonly currency: string) {}
+    constructor(
+      readonly cents: bigint,
+      readonly currency: string,
+    ) {}
   }
   registerClass(DevalueMoney, {
     name: 'money',
     serialize: (m) => `${m.cents} ${m.currency}`,
     deserialize: (data: string) => {
       const [cents, currency] = data.split(' ');
-      return new DevalueMoney(BigInt(cents!), currency!);
+      return new DevalueMoney(BigInt(cents), currency);
     },
   });
   t.teardown(() => unregisterClass(DevalueMoney));
@@ -206,7 +222,10 @@ t.test("registered classes with their own serialize and deserialize", async (t) 
   const loop = new DevalueNode();
   loop.next = new DevalueNode();
   loop.next.next = loop;
-  const error = t.throws(() => devalueSerializer.serialize({ loop }), SerializationError) as unknown as SerializationError;
+  const error = t.throws(
+    () => devalueSerializer.serialize({ loop }),
+    SerializationError,
+  ) as unknown as SerializationError;
   t.equal(error.path, '$.loop', 'an instance its own data leads back to is refused with its path');
   t.match(error.message, 'DevalueNode');
 });
@@ -243,7 +262,7 @@ t.test('functions are stored as name and source and read back as StoredFunction'
   t.equal(trusted.arrow(4), 8);
 
   const again = roundTrip({ f: back.add }, true);
-  t.equal((again.f as unknown as typeof add)(1, 2), 3, 'a StoredFunction stores the same function again');
+  t.equal(again.f(1, 2), 3, 'a StoredFunction stores the same function again');
 });
 
 t.test('reading never runs stored code unless trustCode', async (t) => {
@@ -272,7 +291,11 @@ t.test('what devalue cannot carry is a SerializationError with the exact path', 
     ['inside an error', { e: new Error('x', { cause: { s: Symbol('s') } }) }, '$.e.cause.s'],
   ];
   for (const [label, value, path] of cases) {
-    const error = t.throws(() => devalueSerializer.serialize(value), SerializationError, label) as unknown as SerializationError;
+    const error = t.throws(
+      () => devalueSerializer.serialize(value),
+      SerializationError,
+      label,
+    ) as unknown as SerializationError;
     t.equal(error?.path, path, `${label}: path`);
   }
   const unregistered = t.throws(() => devalueSerializer.serialize(new (class Widget {})())) as unknown as Error;
@@ -293,18 +316,33 @@ t.test('a revoked Proxy is a SerializationError with its path, not a TypeError',
     ['the value itself', revoked({}), '$'],
   ];
   for (const [label, value, path] of cases) {
-    t.throws(() => devalueSerializer.serialize(value), { name: 'SerializationError', path, message: /revoked Proxy/ }, label);
+    t.throws(
+      () => devalueSerializer.serialize(value),
+      { name: 'SerializationError', path, message: /revoked Proxy/ },
+      label,
+    );
   }
 });
 
-t.test('a value nested deeper than the stack allows is a SerializationError naming its depth, not a RangeError', async (t) => {
-  let deep: unknown = {};
-  for (let i = 0; i < 100_000; i++) deep = { a: deep };
-  t.throws(() => devalueSerializer.serialize(deep), { name: 'SerializationError', path: '$', message: /nested too deeply to serialize \(100001 levels/ });
-  let deepArrays: unknown[] = [new Map([[1, new Set([2])]])];
-  for (let i = 0; i < 100_000; i++) deepArrays = [deepArrays];
-  t.throws(() => devalueSerializer.serialize(deepArrays), { name: 'SerializationError', message: /\(100003 levels/ }, 'counting Map and Set levels');
-});
+t.test(
+  'a value nested deeper than the stack allows is a SerializationError naming its depth, not a RangeError',
+  async (t) => {
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    t.throws(() => devalueSerializer.serialize(deep), {
+      name: 'SerializationError',
+      path: '$',
+      message: /nested too deeply to serialize \(100001 levels/,
+    });
+    let deepArrays: unknown[] = [new Map([[1, new Set([2])]])];
+    for (let i = 0; i < 100_000; i++) deepArrays = [deepArrays];
+    t.throws(
+      () => devalueSerializer.serialize(deepArrays),
+      { name: 'SerializationError', message: /\(100003 levels/ },
+      'counting Map and Set levels',
+    );
+  },
+);
 
 t.test('garbage is a DecodeError, never a wrong value', async (t) => {
   const garbage: Record<string, Uint8Array> = {
@@ -328,7 +366,11 @@ t.test('garbage is a DecodeError, never a wrong value', async (t) => {
   class DevalueTruncated {}
   registerClass(DevalueTruncated);
   t.teardown(() => unregisterClass(DevalueTruncated));
-  const stored = devalueSerializer.serialize({ a: [1, 2, { b: 'text' }], e: new Error('x'), i: new DevalueTruncated() });
+  const stored = devalueSerializer.serialize({
+    a: [1, 2, { b: 'text' }],
+    e: new Error('x'),
+    i: new DevalueTruncated(),
+  });
   for (let cut = 0; cut < stored.length; cut++) {
     t.throws(() => devalueSerializer.deserialize(stored.subarray(0, cut)), DecodeError, `truncated to ${cut} bytes`);
   }

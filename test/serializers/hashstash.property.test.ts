@@ -15,13 +15,13 @@ const extras = fc.oneof(
   fc.constantFrom(/a+b/g, /^\d{2,}$/imsu, new RegExp('', 'y')),
   fc.webUrl().map((href) => new URL(href)),
   fc.constantFrom(undefined, NaN, Infinity, -Infinity, -0),
-  fc.tuple(fc.constantFrom(Error, TypeError, RangeError, URIError), fc.string(), fc.option(fc.string())).map(
-    ([ErrorClass, message, code]) => {
+  fc
+    .tuple(fc.constantFrom(Error, TypeError, RangeError, URIError), fc.string(), fc.option(fc.string()))
+    .map(([ErrorClass, message, code]) => {
       const error = new ErrorClass(message, { cause: code ?? undefined }) as Error & { code?: string };
       if (code !== null) error.code = code;
       return error;
-    },
-  ),
+    }),
 );
 
 const values = fc.anything({
@@ -53,7 +53,10 @@ t.test('shared references and cycles built from random values keep their shape',
     fc.property(values, values, (a, b) => {
       const holder: Record<string, unknown> = { a, again: a, b, list: [b, a] };
       holder.self = holder;
-      holder.map = new Map<unknown, unknown>([[holder, a], [b, holder]]);
+      holder.map = new Map<unknown, unknown>([
+        [holder, a],
+        [b, holder],
+      ]);
       const back = deserialize(serialize(holder)) as typeof holder;
       const difference = differenceBetween(holder, back);
       if (difference !== undefined) throw new Error(difference);

@@ -64,7 +64,16 @@ t.test('a top-level number cannot be truncated into another number', async (t) =
 
 t.test('every proper prefix of any output is a DecodeError, never a value', async (t) => {
   const samples: unknown[] = [
-    { a: 1, b: 'é😀' }, 'str', true, null, 42, -0, [1, [2]], new Date(0), new Map([[1, 2]]), { '~': 1 },
+    { a: 1, b: 'é😀' },
+    'str',
+    true,
+    null,
+    42,
+    -0,
+    [1, [2]],
+    new Date(0),
+    new Map([[1, 2]]),
+    { '~': 1 },
   ];
   for (const sample of samples) {
     const bytes = serialize(sample);
@@ -84,7 +93,11 @@ t.test('Dates, including invalid ones', async (t) => {
 
 t.test('Map and Set keep entries, order and object keys', async (t) => {
   const objectKey = { id: 1 };
-  const map = new Map<unknown, unknown>([['b', 1], [objectKey, new Set([3, 'x', undefined])], [NaN, -0]]);
+  const map = new Map<unknown, unknown>([
+    ['b', 1],
+    [objectKey, new Set([3, 'x', undefined])],
+    [NaN, -0],
+  ]);
   const back = sameAfterRoundTrip(t, { map }, 'map') as { map: Map<unknown, unknown> };
   t.ok(back.map instanceof Map);
   t.strictSame([...back.map.keys()].slice(0, 2), ['b', { id: 1 }]);
@@ -194,7 +207,7 @@ t.test('an own "__proto__" property stays data in both forms', async (t) => {
   t.equal(Object.getPrototypeOf(plainBack), Object.prototype);
   t.strictSame(Object.getOwnPropertyDescriptor(plainBack, '__proto__')?.value, { polluted: true });
   const tagged = JSON.parse('{"__proto__":{"when":0},"a":1}') as Record<string, { when: unknown }>;
-  tagged['__proto__']!.when = new Date(0);
+  tagged['__proto__'].when = new Date(0);
   const taggedBack = roundTrip(tagged);
   t.equal(Object.getPrototypeOf(taggedBack), Object.prototype);
   t.ok((Object.getOwnPropertyDescriptor(taggedBack, '__proto__')?.value as { when: unknown }).when instanceof Date);
@@ -228,7 +241,7 @@ t.test('shared references and cycles keep object identity', async (t) => {
 
   const error = new Error('outer') as Error & { self?: unknown };
   error.self = error;
-  const errorBack = roundTrip(error) as Error & { self?: unknown };
+  const errorBack = roundTrip<Error & { self?: unknown }>(error);
   t.equal(errorBack.self, errorBack);
 
   const fn = (x: number) => x;
@@ -242,7 +255,7 @@ t.test('Errors keep class, message, stack, cause and extra properties', async (t
   const error = new TypeError('outer', { cause }) as TypeError & { code?: string; extra?: unknown };
   error.code = 'E_OUTER';
   error.extra = { when: new Date(0) };
-  const back = roundTrip(error) as typeof error;
+  const back = roundTrip<typeof error>(error);
   t.ok(back instanceof TypeError);
   t.equal(back.message, 'outer');
   t.equal(back.stack, error.stack);
@@ -352,20 +365,26 @@ t.test('registered classes: default restore, custom serialize/deserialize', asyn
   });
   t.teardown(() => unregisterClass(Money));
   t.match(text(new Money(5n, 'EUR')), /"c":"app.Money","v":\[\{"~":"bigint","v":"5"\},"EUR"\]/);
-  const money = roundTrip([new Money(150n, 'EUR')])[0]!;
+  const money = roundTrip([new Money(150n, 'EUR')])[0];
   t.ok(money instanceof Money);
   t.equal(money.cents, 150n);
   t.equal(money.currency, 'EUR');
 
   class SubPoint extends Point {}
-  t.throws(() => serialize(new SubPoint(1, 2)), { name: 'SerializationError', message: /class SubPoint.*registerClass\(SubPoint\)/ });
+  t.throws(() => serialize(new SubPoint(1, 2)), {
+    name: 'SerializationError',
+    message: /class SubPoint.*registerClass\(SubPoint\)/,
+  });
 });
 
 t.test('a cycle through a class with its own deserialize cannot be stored', async (t) => {
   class Box {
     inner: unknown;
   }
-  registerClass(Box, { serialize: (box) => ({ inner: box.inner }), deserialize: (data: { inner: unknown }) => Object.assign(new Box(), data) });
+  registerClass(Box, {
+    serialize: (box) => ({ inner: box.inner }),
+    deserialize: (data: { inner: unknown }) => Object.assign(new Box(), data),
+  });
   t.teardown(() => unregisterClass(Box));
   const box = new Box();
   box.inner = [box];
@@ -402,18 +421,27 @@ t.test('functions come back as StoredFunction unless trustCode', async (t) => {
   t.equal(text(stored), text(add), 'storing a StoredFunction stores the same function');
 });
 
-t.test('a stored source that is not a function is a DecodeError from toFunction, with the SyntaxError as its cause', async (t) => {
-  const failure = (() => {
-    try {
-      new StoredFunction('bad', 'this is not ) code').toFunction();
-    } catch (error) {
-      return error;
-    }
-  })();
-  t.ok(failure instanceof DecodeError && failure.cause instanceof SyntaxError, 'a DecodeError caused by the SyntaxError');
-  t.throws(() => new StoredFunction('n', '42').toFunction(), { name: 'DecodeError', message: /does not evaluate to a function/ });
-  t.throws(() => new StoredFunction('n', 'a: 1').toFunction(), { name: 'DecodeError', message: /not a method/ });
-});
+t.test(
+  'a stored source that is not a function is a DecodeError from toFunction, with the SyntaxError as its cause',
+  async (t) => {
+    const failure = (() => {
+      try {
+        new StoredFunction('bad', 'this is not ) code').toFunction();
+      } catch (error) {
+        return error;
+      }
+    })();
+    t.ok(
+      failure instanceof DecodeError && failure.cause instanceof SyntaxError,
+      'a DecodeError caused by the SyntaxError',
+    );
+    t.throws(() => new StoredFunction('n', '42').toFunction(), {
+      name: 'DecodeError',
+      message: /does not evaluate to a function/,
+    });
+    t.throws(() => new StoredFunction('n', 'a: 1').toFunction(), { name: 'DecodeError', message: /not a method/ });
+  },
+);
 
 t.test('every kind of function source revives with trustCode', async (t) => {
   const object = {
@@ -442,30 +470,58 @@ t.test('every kind of function source revives with trustCode', async (t) => {
       return new Counter();
     }
   }
+  // Every shape of function, each called as itself after the round trip: through `any` on purpose, one use per shape.
+  /* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-function-type */
   const kinds: Record<string, [Function, (fn: any) => unknown, unknown]> = {
-    declaration: [function double(x: number) { return x * 2; }, (f) => f(4), 8],
-    expression: [function (x: number) { return x + 1; }, (f) => f(1), 2],
+    declaration: [
+      function double(x: number) {
+        return x * 2;
+      },
+      (f) => f(4),
+      8,
+    ],
+    expression: [
+      function (x: number) {
+        return x + 1;
+      },
+      (f) => f(1),
+      2,
+    ],
     arrow: [(x: number) => x - 1, (f) => f(1), 0],
     arrowNoParens: [eval('x => x * 10') as Function, (f) => f(2), 20],
     asyncArrow: [async () => 'async', (f) => f(), undefined],
-    generator: [function* count() { yield 1; yield 2; }, (f) => [...f()], [1, 2]],
-    asyncGenerator: [async function* agen() { yield 1; }, (f) => typeof f().next, 'function'],
+    generator: [
+      function* count() {
+        yield 1;
+        yield 2;
+      },
+      (f) => [...f()],
+      [1, 2],
+    ],
+    asyncGenerator: [
+      async function* agen() {
+        yield 1;
+      },
+      (f) => typeof f().next,
+      'function',
+    ],
     class: [Counter, (C) => new C().increment(), 2],
     staticMethod: [Counter.make, (f) => typeof f, 'function'],
     method: [object.method, (f) => f(21), 42],
     asyncMethod: [object.asyncMethod, (f) => typeof f().then, 'function'],
     generatorMethod: [object.generatorMethod, (f) => [...f()], [1]],
     getter: [Object.getOwnPropertyDescriptor(object, 'size')!.get!, (f) => f(), 42],
-    computedMethod: [(object as unknown as Record<string, Function>)['computedName']!, (f) => f(), 'computed'],
+    computedMethod: [(object as unknown as Record<string, Function>)['computedName'], (f) => f(), 'computed'],
   };
+  /* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-function-type */
   for (const [kind, [fn, use, expected]] of Object.entries(kinds)) {
-    const revived = roundTrip(fn, true) as Function;
+    const revived = roundTrip(fn, true) as (...args: never[]) => unknown;
     t.equal(typeof revived, 'function', kind);
     const result = use(revived);
     if (expected !== undefined) t.strictSame(result, expected, kind);
     t.equal(revived.toString(), fn.toString(), kind + ' source');
   }
-  t.equal(await (roundTrip(object.asyncMethod, true) as () => Promise<string>)(), 'async method');
+  t.equal(await roundTrip<() => Promise<string>>(object.asyncMethod, true)(), 'async method');
 });
 
 t.test('loading without trustCode never evaluates stored code', async (t) => {
@@ -487,14 +543,22 @@ t.test('loading without trustCode never evaluates stored code', async (t) => {
 });
 
 t.test('native and bound functions cannot be stored', async (t) => {
-  t.throws(() => serialize({ f: Math.max }), { name: 'SerializationError', path: '$.f', message: /function max.*native or bound/ });
+  t.throws(() => serialize({ f: Math.max }), {
+    name: 'SerializationError',
+    path: '$.f',
+    message: /function max.*native or bound/,
+  });
   t.throws(() => serialize([(() => 1).bind(null)]), { name: 'SerializationError', path: '$[0]' });
 });
 
 t.test('a value nested deeper than JSON can go is a SerializationError, not a stack overflow', async (t) => {
   let deep: unknown[] = [];
   for (let i = 0; i < 100_000; i++) deep = [deep];
-  t.throws(() => serialize(deep), { name: 'SerializationError', path: '$', message: /nested too deeply to serialize \(100001 levels/ });
+  t.throws(() => serialize(deep), {
+    name: 'SerializationError',
+    path: '$',
+    message: /nested too deeply to serialize \(100001 levels/,
+  });
   let deepTagged: unknown[] = [new Date(0)];
   for (let i = 0; i < 100_000; i++) deepTagged = [deepTagged];
   t.throws(() => serialize(deepTagged), { name: 'SerializationError', message: /nested too deeply/ });
@@ -529,8 +593,26 @@ t.test('SerializationError names the path inside the value', async (t) => {
     [Symbol('s'), '$', /symbol/],
     [{ a: { b: [0, 1, 2, Symbol('x')] } }, '$.a.b[3]', /symbol/],
     [{ 'weird key': new WeakMap() }, '$["weird key"]', /WeakMap/],
-    [{ m: new Map<unknown, unknown>([['ok', 1], ['bad', Promise.resolve()]]) }, '$.m<value 1>', /Promise/],
-    [{ m: new Map<unknown, unknown>([[1, 1], [Symbol('k'), 2]]) }, '$.m<key 1>', /symbol/],
+    [
+      {
+        m: new Map<unknown, unknown>([
+          ['ok', 1],
+          ['bad', Promise.resolve()],
+        ]),
+      },
+      '$.m<value 1>',
+      /Promise/,
+    ],
+    [
+      {
+        m: new Map<unknown, unknown>([
+          [1, 1],
+          [Symbol('k'), 2],
+        ]),
+      },
+      '$.m<key 1>',
+      /symbol/,
+    ],
     [{ s: new Set([1, 2, new WeakSet()]) }, '$.s<member 2>', /WeakSet/],
     [{ e: new Error('x', { cause: { deep: Symbol() } }) }, '$.e.cause.deep', /symbol/],
     [[1, , new Number(3)], '$[2]', /boxed Number/], // eslint-disable-line no-sparse-arrays

@@ -40,7 +40,11 @@ t.test('stored functions stay text unless trustCode is passed through', async (t
   const add = (a: number, b: number) => a + b;
   for (const name of ['hashstash', 'devalue'] as const) {
     const bytes = serialize({ add }, name);
-    t.equal(typeof (deserialize(bytes, name) as { add: unknown }).add, 'object', `${name}: a StoredFunction by default`);
+    t.equal(
+      typeof (deserialize(bytes, name) as { add: unknown }).add,
+      'object',
+      `${name}: a StoredFunction by default`,
+    );
     t.equal((deserialize(bytes, name, { trustCode: true }) as { add: typeof add }).add(2, 3), 5, `${name}: trustCode`);
   }
 });

@@ -18,7 +18,8 @@ class Comparison {
 
   compare(a: unknown, b: unknown, path: string): string | undefined {
     if (typeof a === 'function' || a instanceof StoredFunction) {
-      if (!(b instanceof StoredFunction) && typeof b !== 'function') return `${path}: expected a function, got ${typeof b}`;
+      if (!(b instanceof StoredFunction) && typeof b !== 'function')
+        return `${path}: expected a function, got ${typeof b}`;
       const sourceA = a instanceof StoredFunction ? a.source : Function.prototype.toString.call(a);
       const sourceB = b instanceof StoredFunction ? b.source : Function.prototype.toString.call(b);
       return sourceA === sourceB ? undefined : `${path}: function source differs`;
@@ -28,7 +29,8 @@ class Comparison {
     }
     if (typeof b !== 'object' || b === null) return `${path}: expected an object, got ${describe(b)}`;
     const known = this.pairs.get(a);
-    if (known !== undefined) return known === b ? undefined : `${path}: sharing differs (expected the object met before)`;
+    if (known !== undefined)
+      return known === b ? undefined : `${path}: sharing differs (expected the object met before)`;
     if (this.reversePairs.has(b)) return `${path}: sharing differs (got an object met before in another place)`;
     this.pairs.set(a, b);
     this.reversePairs.set(b, a);
@@ -51,7 +53,7 @@ class Comparison {
       const entriesB = [...m];
       let i = 0;
       for (const [key, value] of a) {
-        const [keyB, valueB] = entriesB[i]!;
+        const [keyB, valueB] = entriesB[i];
         const d = this.compare(key, keyB, `${path}<key ${i}>`) ?? this.compare(value, valueB, `${path}<value ${i}>`);
         if (d !== undefined) return d;
         i++;
@@ -97,9 +99,14 @@ class Comparison {
     }
     const keysA = Object.keys(a);
     const keysB = Object.keys(b);
-    if (keysA.join('\u0000') !== keysB.join('\u0000')) return `${path}: property names differ (${keysA} vs ${keysB})`;
+    if (keysA.join('\u0000') !== keysB.join('\u0000'))
+      return `${path}: property names differ (${keysA.join(',')} vs ${keysB.join(',')})`;
     for (const key of keysA) {
-      const d = this.compare((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+      const d = this.compare(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        `${path}.${key}`,
+      );
       if (d !== undefined) return d;
     }
     return undefined;

@@ -23,7 +23,10 @@ t.test('carries what structured clone carries', async (t) => {
     boxed: [Object('s'), Object(1), Object(true)],
     when: new Date('2024-05-01T12:34:56.789Z'),
     re: /a+b?/giu,
-    map: new Map<unknown, unknown>([['x', 1], [{ k: 1 }, new Set([1, 'a'])]]),
+    map: new Map<unknown, unknown>([
+      ['x', 1],
+      [{ k: 1 }, new Set([1, 'a'])],
+    ]),
     set: new Set([1, '1', 1n]),
     bytes: new Uint8Array([1, 2, 255]),
     floats: new Float64Array([1.5, -2.25]),
@@ -68,7 +71,7 @@ t.test('what v8 loses, as the serializer documents it', async (t) => {
   t.notOk(point instanceof Point, 'class instances come back as plain objects');
   t.same(point, { x: 1 });
   const error = Object.assign(new Error('x'), { code: 'E1' });
-  t.equal((roundTrip(error) as typeof error).code, undefined, 'own properties of errors are lost');
+  t.equal(roundTrip<typeof error>(error).code, undefined, 'own properties of errors are lost');
   t.same(roundTrip(new URL('https://example.com/')), {}, 'a URL comes back as {}');
 });
 
@@ -79,7 +82,9 @@ t.test('a Buffer comes back as a Buffer', async (t) => {
 });
 
 t.test('typed arrays read back own their memory instead of viewing the stored bytes', async (t) => {
-  const stored = Buffer.from(v8Serializer.serialize({ u8: new Uint8Array([1, 2, 3, 4]), f64: new Float64Array([1.5]), b: Buffer.from('abcd') }));
+  const stored = Buffer.from(
+    v8Serializer.serialize({ u8: new Uint8Array([1, 2, 3, 4]), f64: new Float64Array([1.5]), b: Buffer.from('abcd') }),
+  );
   const back = v8Serializer.deserialize(stored) as { u8: Uint8Array; f64: Float64Array; b: Buffer };
   stored.fill(0x41); // an engine reusing its read buffer
   t.same([...back.u8], [1, 2, 3, 4]);
@@ -97,7 +102,16 @@ t.test('what v8 cannot clone is a SerializationError with the exact path', async
     ['a symbol at the top', Symbol('top'), '$'],
     ['a function at the top', () => 1, '$'],
     ['a Map value', { m: new Map([['k', { x: Symbol('s') }]]) }, '$.m<value 0>.x'],
-    ['a Map key', { m: new Map<unknown, unknown>([[1, 1], [() => 1, 2]]) }, '$.m<key 1>'],
+    [
+      'a Map key',
+      {
+        m: new Map<unknown, unknown>([
+          [1, 1],
+          [() => 1, 2],
+        ]),
+      },
+      '$.m<key 1>',
+    ],
     ['a Set member', { s: new Set([1, Promise.resolve()]) }, '$.s<member 1>'],
     ['a key that is not an identifier', { 'a b': [Symbol('s')] }, '$["a b"][0]'],
     ['a WeakMap', { w: [new WeakMap()] }, '$.w[0]'],
@@ -107,12 +121,18 @@ t.test('what v8 cannot clone is a SerializationError with the exact path', async
     ['a SharedArrayBuffer', { s: new SharedArrayBuffer(4) }, '$.s'],
   ];
   for (const [label, value, path] of cases) {
-    const error = t.throws(() => v8Serializer.serialize(value), SerializationError, label) as unknown as SerializationError;
+    const error = t.throws(
+      () => v8Serializer.serialize(value),
+      SerializationError,
+      label,
+    ) as unknown as SerializationError;
     t.equal(error?.path, path, `${label}: path`);
     t.ok(error?.cause instanceof Error, `${label}: v8's error is the cause`);
   }
   const shared = { ok: 1 };
-  const error = t.throws(() => v8Serializer.serialize({ a: shared, b: shared, c: { bad: () => 1 } })) as unknown as SerializationError;
+  const error = t.throws(() =>
+    v8Serializer.serialize({ a: shared, b: shared, c: { bad: () => 1 } }),
+  ) as unknown as SerializationError;
   t.equal(error.path, '$.c.bad', 'shared references are walked once');
 });
 

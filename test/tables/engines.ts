@@ -30,6 +30,8 @@ export function engineOptions(t: Test, { engine, server }: EngineCase): HashStas
 /** Runs `body` as a subtest per engine; a server engine without its server skips and says why. */
 export function eachEngine(t: Test, name: string, body: (t: Test, engine: EngineCase) => Promise<void>): void {
   for (const engine of ENGINE_CASES) {
-    t.test(`${name} (${engine.engine})`, { skip: engine.server ? serverSkip(engine.server) : false }, (t) => body(t, engine));
+    t.test(`${name} (${engine.engine})`, { skip: engine.server ? serverSkip(engine.server) : false }, (t) =>
+      body(t, engine),
+    );
   }
 }

@@ -2,12 +2,19 @@ import t from 'tap';
 import { flattenRecord } from '../../src/tables/flatten.js';
 
 class Point {
-  constructor(readonly x: number, readonly y: number) {}
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
 }
 
 t.test('nested plain objects become dotted columns; the key goes under _key', async (t) => {
   t.strictSame(flattenRecord('k', { a: 1, etc: { goes_to: { heaven: true, hell: false } }, b: 'x' }), {
-    _key: 'k', a: 1, 'etc.goes_to.heaven': true, 'etc.goes_to.hell': false, b: 'x',
+    _key: 'k',
+    a: 1,
+    'etc.goes_to.heaven': true,
+    'etc.goes_to.hell': false,
+    b: 'x',
   });
 });
 
@@ -19,7 +26,20 @@ t.test('deep nesting is flattened all the way down', async (t) => {
 });
 
 t.test('a value that is not a plain object goes under _value', async (t) => {
-  for (const value of [42, 'text', null, undefined, true, 12n, [1, { a: 2 }], new Date(0), new Map([[1, 2]]), new Set([1]), new Point(1, 2), new Uint8Array([1])]) {
+  for (const value of [
+    42,
+    'text',
+    null,
+    undefined,
+    true,
+    12n,
+    [1, { a: 2 }],
+    new Date(0),
+    new Map([[1, 2]]),
+    new Set([1]),
+    new Point(1, 2),
+    new Uint8Array([1]),
+  ]) {
     const record = flattenRecord('k', value);
     t.same(Object.keys(record), ['_key', '_value'], `${Object.prototype.toString.call(value)} stays whole`);
     t.equal(record._value, value);
@@ -61,18 +81,34 @@ t.test('field names with dots and backslashes are escaped, so different records 
 });
 
 t.test('value fields named like the metadata columns do not overwrite them', async (t) => {
-  const record = flattenRecord('real', { _key: 'fake', _value: 1, _version: 2, _timestamp: 3, inner: { _key: 4 } }, { version: 7, timestamp: 8 });
+  const record = flattenRecord(
+    'real',
+    { _key: 'fake', _value: 1, _version: 2, _timestamp: 3, inner: { _key: 4 } },
+    { version: 7, timestamp: 8 },
+  );
   t.strictSame(record, {
-    _key: 'real', _version: 7, _timestamp: 8, '\\_key': 'fake', '\\_value': 1, '\\_version': 2, '\\_timestamp': 3, 'inner._key': 4,
+    _key: 'real',
+    _version: 7,
+    _timestamp: 8,
+    '\\_key': 'fake',
+    '\\_value': 1,
+    '\\_version': 2,
+    '\\_timestamp': 3,
+    'inner._key': 4,
   });
 });
 
 t.test('metadata follows the key', async (t) => {
-  t.same(Object.keys(flattenRecord('k', { a: 1 }, { version: 1, timestamp: 10 })), ['_key', '_version', '_timestamp', 'a']);
+  t.same(Object.keys(flattenRecord('k', { a: 1 }, { version: 1, timestamp: 10 })), [
+    '_key',
+    '_version',
+    '_timestamp',
+    'a',
+  ]);
 });
 
 t.test('a field named __proto__ is a column, not a prototype change', async (t) => {
-  const value = JSON.parse('{"__proto__": {"polluted": 1}, "ok": 2}');
+  const value = JSON.parse('{"__proto__": {"polluted": 1}, "ok": 2}') as unknown;
   const record = flattenRecord('k', value);
   t.equal(Object.getPrototypeOf(record), Object.prototype);
   t.equal((record as { polluted?: unknown }).polluted, undefined);
@@ -88,6 +124,6 @@ t.test('a cycle stops flattening where the object meets itself', async (t) => {
 });
 
 t.test('null-prototype objects are plain objects', async (t) => {
-  const value = Object.assign(Object.create(null), { a: { b: 1 } });
+  const value = Object.assign(Object.create(null) as object, { a: { b: 1 } });
   t.strictSame(flattenRecord('k', value), { _key: 'k', 'a.b': 1 });
 });

@@ -4,11 +4,12 @@ import { inspect } from 'node:util';
 import type { ColumnTable } from 'arquero';
 import { ConfigError, KeyNotFoundError, Table, type ArqueroTable } from '../../src/index.js';
 
-const sparse = () => Table.fromRecords([
-  { _key: 'a', x: 1 },
-  { _key: 'b', y: 'why' },
-  { _key: 'c', x: 3, 'z.deep': true },
-]);
+const sparse = () =>
+  Table.fromRecords([
+    { _key: 'a', x: 1 },
+    { _key: 'b', y: 'why' },
+    { _key: 'c', x: 3, 'z.deep': true },
+  ]);
 
 t.test('columns are the union of the records, in first-seen order, with later columns filled back', async (t) => {
   const table = sparse();
@@ -47,7 +48,9 @@ t.test('an empty table', async (t) => {
 });
 
 t.test('the printout shows the head and tail rows, the column names and the shape', async (t) => {
-  const table = Table.fromRecords(Array.from({ length: 200 }, (_, i) => ({ _key: `k${i}`, n: i, ...(i === 150 ? { late: 'yes' } : {}) })));
+  const table = Table.fromRecords(
+    Array.from({ length: 200 }, (_, i) => ({ _key: `k${i}`, n: i, ...(i === 150 ? { late: 'yes' } : {}) })),
+  );
   const text = inspect(table);
   t.equal(text, String(table), 'console.log shows the same printout');
   const lines = text.split('\n');
@@ -59,7 +62,7 @@ t.test('the printout shows the head and tail rows, the column names and the shap
   t.match(lines[11], /^199\s+k199\s+199$/);
   t.equal(lines[12], '[200 rows × 3 columns]');
   t.equal(lines.length, 13);
-  t.equal(lines[1]!.length, lines[11]!.length, 'numbers are right-aligned: 0 ends where 199 does');
+  t.equal(lines[1].length, lines[11].length, 'numbers are right-aligned: 0 ends where 199 does');
 });
 
 t.test('printout options: all rows, few columns, short cells; control characters escaped', async (t) => {
@@ -78,17 +81,18 @@ t.test('CSV follows RFC 4180: header, CRLF, quotes only where needed, quotes dou
     { name: 'say "hi"', note: 'line1\nline2', n: 2.5 },
     { name: 'cr\r', flag: true, big: 12n },
   ]);
-  t.equal(table.toCSV(), [
-    'name,note,n,flag,big',
-    'plain,"a, b",1,,',
-    '"say ""hi""","line1\nline2",2.5,,',
-    '"cr\r",,,true,12',
-    '',
-  ].join('\r\n'));
+  t.equal(
+    table.toCSV(),
+    ['name,note,n,flag,big', 'plain,"a, b",1,,', '"say ""hi""","line1\nline2",2.5,,', '"cr\r",,,true,12', ''].join(
+      '\r\n',
+    ),
+  );
 });
 
 t.test('CSV cells: empty for missing and null, ISO dates, JSON for arrays and objects', async (t) => {
-  const table = Table.fromRecords([{ a: null, d: new Date(0), arr: [1, 'x', 2n], obj: { k: 'v' }, m: new Map([[1, 2]]) }]);
+  const table = Table.fromRecords([
+    { a: null, d: new Date(0), arr: [1, 'x', 2n], obj: { k: 'v' }, m: new Map([[1, 2]]) },
+  ]);
   const [, row] = table.toCSV().split('\r\n');
   t.equal(row, ',1970-01-01T00:00:00.000Z,"[1,""x"",""2""]","{""k"":""v""}",Map(1) { 1 => 2 }');
 });
@@ -98,7 +102,9 @@ t.test('a column name that needs quoting is quoted in the header', async (t) => 
 });
 
 t.test('writeCSV streams the same text, waiting for drain', async (t) => {
-  const table = Table.fromRecords(Array.from({ length: 20_000 }, (_, i) => ({ _key: i, text: `row "${i}", with a comma` })));
+  const table = Table.fromRecords(
+    Array.from({ length: 20_000 }, (_, i) => ({ _key: i, text: `row "${i}", with a comma` })),
+  );
   const chunks: string[] = [];
   let drains = 0;
   const stream = new Writable({
@@ -119,14 +125,22 @@ t.test('writeCSV rejects when the stream fails', async (t) => {
   const table = Table.fromRecords(Array.from({ length: 20_000 }, (_, i) => ({ i })));
   const stream = new Writable({
     highWaterMark: 16,
-    write(_chunk, _encoding, done) { setImmediate(() => done(new Error('disk full'))); },
+    write(_chunk, _encoding, done) {
+      setImmediate(() => done(new Error('disk full')));
+    },
   });
   await t.rejects(table.writeCSV(stream), /disk full|closed/);
 });
 
 t.test('writeCSV rejects at once, naming why, on a stream destroyed or ended beforehand', async (t) => {
   const table = Table.fromRecords(Array.from({ length: 20_000 }, (_, i) => ({ i })));
-  const sink = () => new Writable({ highWaterMark: 16, write(_chunk, _encoding, done) { setImmediate(done); } });
+  const sink = () =>
+    new Writable({
+      highWaterMark: 16,
+      write(_chunk, _encoding, done) {
+        setImmediate(done);
+      },
+    });
   const destroyed = sink();
   destroyed.destroy();
   await new Promise((resolve) => destroyed.once('close', resolve)); // its last event is gone: nothing would wake a waiter
@@ -147,10 +161,13 @@ t.test('toArquero gives an arquero table with the same columns, order and cells'
   t.equal(aq.toCSV().split('\n')[0], '_key,x,y,z.deep');
 });
 
-t.test("toArquero's own type is a part of arquero's: the cast the docs advise compiles, and arquero's methods work", async (t) => {
-  // Compiles only while arquero's ColumnTable has every method ArqueroTable names, with compatible types.
-  const fits: (table: ColumnTable) => ArqueroTable = (table) => table;
-  const aq = (await sparse().toArquero()) as ColumnTable;
-  t.equal(fits(aq).numRows(), 3);
-  t.same(aq.filter((d: { x: unknown }) => d.x === 3).array('_key'), ['c'], 'a verb our type does not name');
-});
+t.test(
+  "toArquero's own type is a part of arquero's: the cast the docs advise compiles, and arquero's methods work",
+  async (t) => {
+    // Compiles only while arquero's ColumnTable has every method ArqueroTable names, with compatible types.
+    const fits: (table: ColumnTable) => ArqueroTable = (table) => table;
+    const aq = (await sparse().toArquero()) as ColumnTable;
+    t.equal(fits(aq).numRows(), 3);
+    t.same(aq.filter((d: { x: unknown }) => d.x === 3).array('_key'), ['c'], 'a verb our type does not name');
+  },
+);

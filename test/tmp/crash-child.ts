@@ -6,7 +6,7 @@
 import { writeSync } from 'node:fs';
 import { HashStash, type HashStashOptions } from '../../src/index.js';
 
-const options = JSON.parse(process.argv[2]!) as HashStashOptions;
+const options = JSON.parse(process.argv[2]) as HashStashOptions;
 const stash = new HashStash(options);
 const tmp = stash.tmp();
 await tmp.update(Array.from({ length: 100 }, (_, i) => [`k${i}`, { i }] as const));

@@ -18,14 +18,21 @@ t.setTimeout(300_000);
 
 const childScript = fileURLToPath(new URL('./crash-child.js', import.meta.url));
 
-interface ChildReport { id: string; path: string; subPath: string; size: number }
+interface ChildReport {
+  id: string;
+  path: string;
+  subPath: string;
+  size: number;
+}
 
 /** Starts the child and resolves with what it printed once its temporary stash holds data. */
 function startChild(t: Test, options: HashStashOptions) {
   const child = spawn(process.execPath, [childScript, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => killAndWait(child));
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
   const report = new Promise<ChildReport>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as ChildReport));
     child.once('exit', (code) => reject(new Error(`the child exited (${code}) before it was ready: ${stderr}`)));
@@ -43,8 +50,10 @@ async function sizeAt(options: HashStashOptions): Promise<number> {
 }
 
 for (const engine of ENGINE_CASES.filter((e) => e.engine !== 'memory')) {
-  t.test(`a SIGKILLed process's temporary stash is removed by the next open of its root (${engine.engine})`,
-    { skip: engine.server ? serverSkip(engine.server) : false }, async (t) => {
+  t.test(
+    `a SIGKILLed process's temporary stash is removed by the next open of its root (${engine.engine})`,
+    { skip: engine.server ? serverSkip(engine.server) : false },
+    async (t) => {
       const options = engineOptions(t, engine);
       const { child, report } = startChild(t, options);
       const { id, path, subPath, size } = await report;
@@ -55,7 +64,11 @@ for (const engine of ENGINE_CASES.filter((e) => e.engine !== 'memory')) {
       t.equal(size, 100, 'the child wrote its entries');
       // No stash of this root is opened here before the kill: the first one opened after it runs the sweep.
 
-      t.equal(await sweepAbandoned({ root, engine: engine.engine, url: options.url }, (options) => new HashStash(options)), 0, 'a sweep while the child runs removes nothing');
+      t.equal(
+        await sweepAbandoned({ root, engine: engine.engine, url: options.url }, (options) => new HashStash(options)),
+        0,
+        'a sweep while the child runs removes nothing',
+      );
       t.ok(existsSync(join(root, '.tmp-registry', `${id}.json`)), 'the live child keeps its registry file');
       if (engine.onDisk) t.ok(existsSync(path) && existsSync(subPath), 'and its files');
 
@@ -71,5 +84,6 @@ for (const engine of ENGINE_CASES.filter((e) => e.engine !== 'memory')) {
         t.equal(await sizeAt(tmpOptions), 0, 'the server keys are cleared');
         t.equal(await sizeAt(subOptions), 0, 'so are those of its sub-stash');
       }
-    });
+    },
+  );
 }

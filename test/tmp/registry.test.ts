@@ -25,10 +25,22 @@ t.test('another boot or pid namespace (another container with this host name) is
 
 function entryFor(root: string, id: string, pid: number, extra: Record<string, unknown> = {}): TmpEntry {
   const options = {
-    root, name: `tmp/${id}`, engine: 'redis', serializer: 'hashstash', compress: 'raw', b64: false, appendMode: false,
-    url: 'redis://sweep.invalid:1', ...extra,
+    root,
+    name: `tmp/${id}`,
+    engine: 'redis',
+    serializer: 'hashstash',
+    compress: 'raw',
+    b64: false,
+    appendMode: false,
+    url: 'redis://sweep.invalid:1',
+    ...extra,
   };
-  return { id, owner: { ...currentProcess(), pid }, createdAt: new Date().toISOString(), stashes: [{ options, clearThroughEngine: true }] } as TmpEntry;
+  return {
+    id,
+    owner: { ...currentProcess(), pid },
+    createdAt: new Date().toISOString(),
+    stashes: [{ options, clearThroughEngine: true }],
+  };
 }
 
 function writeEntryFile(root: string, entry: TmpEntry): void {
@@ -40,7 +52,10 @@ t.test('a registry entry whose id names another pid than its owner is ignored', 
   const root = t.testdir();
   writeEntryFile(root, entryFor(root, `${DEAD_PID}-0123456789ab`, DEAD_PID));
   writeEntryFile(root, entryFor(root, `${DEAD_PID + 1}-0123456789ab`, DEAD_PID));
-  t.strictSame((await readEntries(root)).map((entry) => entry.id), [`${DEAD_PID}-0123456789ab`]);
+  t.strictSame(
+    (await readEntries(root)).map((entry) => entry.id),
+    [`${DEAD_PID}-0123456789ab`],
+  );
 });
 
 t.test('a sweep opens a stash with the recorded options only, whatever else the file holds', async (t) => {
@@ -49,12 +64,26 @@ t.test('a sweep opens a stash with the recorded options only, whatever else the 
   writeEntryFile(root, entryFor(root, id, DEAD_PID, { readonly: true, maxBytes: 1, engineObject: { name: 'x' } }));
   const opened: HashStashOptions[] = [];
   class RecordingStash {
-    constructor(options: HashStashOptions) { opened.push(options); }
+    constructor(options: HashStashOptions) {
+      opened.push(options);
+    }
     async clear() {}
     async close() {}
   }
-  const removed = await sweepAbandoned({ root, engine: 'redis', url: 'redis://sweep.invalid:1' }, (options) => new RecordingStash(options));
+  const removed = await sweepAbandoned(
+    { root, engine: 'redis', url: 'redis://sweep.invalid:1' },
+    (options) => new RecordingStash(options),
+  );
   t.equal(removed, 1);
-  t.strictSame(Object.keys(opened[0]!).sort(), ['appendMode', 'b64', 'compress', 'engine', 'name', 'root', 'serializer', 'url']);
-  t.equal(opened[0]!.readonly, undefined, 'readonly from the file is not passed on');
+  t.strictSame(Object.keys(opened[0]).sort(), [
+    'appendMode',
+    'b64',
+    'compress',
+    'engine',
+    'name',
+    'root',
+    'serializer',
+    'url',
+  ]);
+  t.equal(opened[0].readonly, undefined, 'readonly from the file is not passed on');
 });

@@ -15,8 +15,22 @@ const DEAD_PID = 2 ** 22 + 4321;
 /** A temporary stash of a dead process on lmdb in `root`: its registry file and its folder. */
 function abandon(root: string, serial: number): { entryFile: string; folder: string } {
   const id = `${DEAD_PID}-${serial.toString(16).padStart(12, '0')}`;
-  const options = { root, name: `tmp/${id}`, engine: 'lmdb', serializer: 'hashstash', compress: 'lz4', b64: false, appendMode: false, url: undefined };
-  const entry = { id, owner: { ...currentProcess(), pid: DEAD_PID }, createdAt: new Date().toISOString(), stashes: [{ options, clearThroughEngine: false }] };
+  const options = {
+    root,
+    name: `tmp/${id}`,
+    engine: 'lmdb',
+    serializer: 'hashstash',
+    compress: 'lz4',
+    b64: false,
+    appendMode: false,
+    url: undefined,
+  };
+  const entry = {
+    id,
+    owner: { ...currentProcess(), pid: DEAD_PID },
+    createdAt: new Date().toISOString(),
+    stashes: [{ options, clearThroughEngine: false }],
+  };
   const folder = join(root, 'tmp', id);
   mkdirSync(join(folder, 'lmdb.hashstash.lz4'), { recursive: true });
   mkdirSync(join(root, '.tmp-registry'), { recursive: true });
@@ -31,7 +45,8 @@ function open(t: Test, root: string, readonly = false): HashStash {
   return stash;
 }
 
-const left = ({ entryFile, folder }: { entryFile: string; folder: string }) => existsSync(entryFile) && existsSync(folder);
+const left = ({ entryFile, folder }: { entryFile: string; folder: string }) =>
+  existsSync(entryFile) && existsSync(folder);
 
 t.test('a constructed stash neither sweeps nor touches its root; its first get sweeps', async (t) => {
   const root = t.testdir();

@@ -26,7 +26,14 @@ async function emptyThere(options: HashStashOptions): Promise<boolean> {
 }
 
 /** Checks that the temporary stash at `tmpOptions` is gone: folder, registry file, keys. */
-async function assertGone(t: Test, engine: EngineCase, root: string, id: string, tmpOptions: HashStashOptions, path: string): Promise<void> {
+async function assertGone(
+  t: Test,
+  engine: EngineCase,
+  root: string,
+  id: string,
+  tmpOptions: HashStashOptions,
+  path: string,
+): Promise<void> {
   t.notOk(existsSync(join(root, 'tmp', id)), 'its folder is removed');
   t.notOk(existsSync(path), 'its path is gone');
   t.notOk(existsSync(registryFile(root, id)), 'its registry file is removed');
@@ -35,16 +42,16 @@ async function assertGone(t: Test, engine: EngineCase, root: string, id: string,
 
 function optionsOf(stash: HashStash): HashStashOptions {
   const { root, name, engine, serializer, compress, b64, url } = stash.toJSON();
-  return { root, name, engine: engine as HashStashOptions['engine'], serializer, compress, b64, url };
+  return { root, name, engine: engine, serializer, compress, b64, url };
 }
 
 eachEngine(t, 'await using removes a temporary stash at scope exit', async (t, engine) => {
   const base = engineOptions(t, engine);
   const stash = open(t, { ...base, compress: 'zlib' });
   await stash.set('keep', 'parent value');
-  let id = '';
-  let path = '';
-  let tmpOptions: HashStashOptions = {};
+  let id: string;
+  let path: string;
+  let tmpOptions: HashStashOptions;
   {
     await using tmp = stash.tmp<string, number>();
     id = tmp.tmpId;
@@ -58,7 +65,7 @@ eachEngine(t, 'await using removes a temporary stash at scope exit', async (t, e
     t.equal(await tmp.size(), 50);
     t.equal(await tmp.get('keep'), undefined, 'a fresh location');
     if (engine.engine !== 'memory') {
-      const entry = JSON.parse(readFileSync(registryFile(stash.root, id), 'utf8'));
+      const entry = JSON.parse(readFileSync(registryFile(stash.root, id), 'utf8')) as { owner: { pid: number } };
       t.equal(entry.owner.pid, process.pid, 'registered with this process');
     }
     if (engine.onDisk) t.ok(existsSync(tmp.path), 'data on disk while in scope');
@@ -83,20 +90,23 @@ eachEngine(t, 'a temporary stash is removed when its scope exits by an exception
 eachEngine(t, 'withTmp removes the stash after the callback, whether it returns or throws', async (t, engine) => {
   const stash = open(t, engineOptions(t, engine));
   let seen: { id: string; path: string; options: HashStashOptions } | undefined;
-  const result = await stash.withTmp(async (tmp) => {
+  const result = await stash.withTmp<number, string, number>(async (tmp) => {
     seen = { id: tmp.tmpId, path: tmp.path, options: optionsOf(tmp) };
     await tmp.set('a', 1);
     await tmp.set('b', 2);
-    return (await tmp.get('a')) + (await tmp.get('b'));
+    return (await tmp.get('a'))! + (await tmp.get('b'))!;
   });
   t.equal(result, 3, 'the callback result');
   await assertGone(t, engine, stash.root, seen!.id, seen!.options, seen!.path);
 
-  await t.rejects(stash.withTmp(async (tmp) => {
-    seen = { id: tmp.tmpId, path: tmp.path, options: optionsOf(tmp) };
-    await tmp.set('a', 1);
-    throw new TypeError('inside');
-  }), TypeError);
+  await t.rejects(
+    stash.withTmp(async (tmp) => {
+      seen = { id: tmp.tmpId, path: tmp.path, options: optionsOf(tmp) };
+      await tmp.set('a', 1);
+      throw new TypeError('inside');
+    }),
+    TypeError,
+  );
   await assertGone(t, engine, stash.root, seen!.id, seen!.options, seen!.path);
 });
 
@@ -106,12 +116,15 @@ eachEngine(t, 'sub-stashes and stashed functions of a temporary stash go with it
   const sub = tmp.sub('inner');
   await sub.set('s', 1);
   let calls = 0;
-  const square = tmp.stashed((n: number) => { calls++; return n * n; });
+  const square = tmp.stashed((n: number) => {
+    calls++;
+    return n * n;
+  });
   t.equal(await square(4), 16);
   t.equal(await square(4), 16);
   t.equal(calls, 1, 'memoized inside the temporary stash');
   const subOptions = optionsOf(sub);
-  const memoOptions = optionsOf(square.stash as unknown as HashStash);
+  const memoOptions = optionsOf(square.stash);
   await tmp[Symbol.asyncDispose]();
   t.notOk(existsSync(join(stash.root, 'tmp', tmp.tmpId)));
   if (!engine.onDisk) {
@@ -126,9 +139,17 @@ t.test('a readonly stash opens no temporary stash: ReadOnlyError, and nothing is
   for (const engine of ['pairtree', 'lmdb'] as const) {
     const root = join(t.testdir(), engine);
     const stash = open(t, { root, engine, readonly: true });
-    t.throws(() => stash.tmp(), { name: 'ReadOnlyError', message: /^cannot open a temporary stash: .* was opened with readonly: true/ });
+    t.throws(() => stash.tmp(), {
+      name: 'ReadOnlyError',
+      message: /^cannot open a temporary stash: .* was opened with readonly: true/,
+    });
     let called = false;
-    await t.rejects(stash.withTmp(() => { called = true; }), { name: 'ReadOnlyError' });
+    await t.rejects(
+      stash.withTmp(() => {
+        called = true;
+      }),
+      { name: 'ReadOnlyError' },
+    );
     t.notOk(called, 'withTmp does not call its function');
     t.notOk(existsSync(root), `${engine}: no registry, no tmp folder, not even the root`);
   }
@@ -156,7 +177,12 @@ t.test('the registry file is written before first use, and no tmp folder is left
 
 t.test('a stash on an engine object cannot make a temporary stash', async (t) => {
   const inner = open(t, { root: t.testdir(), engine: 'memory' });
-  const custom = { ...inner.engine, name: 'custom', capabilities: inner.engine.capabilities, get: inner.engine.get.bind(inner.engine) };
+  const custom = {
+    ...inner.engine,
+    name: 'custom',
+    capabilities: inner.engine.capabilities,
+    get: inner.engine.get.bind(inner.engine),
+  };
   const stash = new HashStash({ root: t.testdir(), engine: custom as never });
   t.throws(() => stash.tmp(), UnsupportedError);
 });
@@ -167,5 +193,6 @@ t.test('a process is gone when its pid is, or when the pid now belongs to a late
   t.equal(isGone({ ...me, hostname: `${me.hostname}-elsewhere` }), false, 'a process on another host is never judged');
   t.equal(isGone({ ...me, pid: 2 ** 22 + 12345 }), true, 'a pid above the kernel limit is no process');
   if (me.startTime === null) t.pass('no /proc here: reused pids cannot be told apart', { skip: 'no /proc' });
-  else t.equal(isGone({ ...me, startTime: String(Number(me.startTime) - 1) }), true, 'same pid, other start time: reused');
+  else
+    t.equal(isGone({ ...me, startTime: String(Number(me.startTime) - 1) }), true, 'same pid, other start time: reused');
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'lmdb';
 import type { RawChange } from '../engine.js';
-import { Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
+import { type Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
 
 /**
  * The lmdb engine's change feed: a change log kept in the same database as the entries, in a key space of its own
@@ -95,9 +95,13 @@ export function changeLogger(db: Db): ((type: number, key: Uint8Array | undefine
 }
 
 /** Logs a set of `key` where someone watches; call inside the write transaction that sets it. */
-export function logSet(db: Db, key: Uint8Array): void { changeLogger(db)?.(SET, key); }
+export function logSet(db: Db, key: Uint8Array): void {
+  changeLogger(db)?.(SET, key);
+}
 /** Logs a delete of `key` where someone watches; call inside the write transaction that removes it. */
-export function logDelete(db: Db, key: Uint8Array): void { changeLogger(db)?.(DELETE, key); }
+export function logDelete(db: Db, key: Uint8Array): void {
+  changeLogger(db)?.(DELETE, key);
+}
 export { SET as LOG_SET, DELETE as LOG_DELETE };
 
 /**
@@ -107,7 +111,10 @@ export { SET as LOG_SET, DELETE as LOG_DELETE };
 export function clearKeepingWatchers(db: Db): void {
   const watched = isWatched(db);
   const kept = watched
-    ? Array.from(db.getRange({ start: WATCHED, end: META }), ({ key, value }) => [Buffer.from(key), Buffer.from(value)] as const)
+    ? Array.from(
+        db.getRange({ start: WATCHED, end: META }),
+        ({ key, value }) => [Buffer.from(key), Buffer.from(value)] as const,
+      )
     : [];
   const [seq] = readMeta(db);
   db.clearSync();
@@ -131,7 +138,8 @@ class LmdbWatcher implements PolledSource {
   #register(): void {
     const db = this.#db;
     this.#last = db.transactionSync(() => {
-      let [seq, count] = readMeta(db);
+      const [seq, metaCount] = readMeta(db);
+      let count = metaCount;
       if (count === 0) count = 1;
       count -= this.#removeStale();
       if (!isWatched(db)) {
@@ -198,7 +206,11 @@ class LmdbWatcher implements PolledSource {
       const at = Number(key.readBigUInt64BE(2));
       if (at > expected) changes.push({ type: 'missed', count: at - expected });
       const type = value[0];
-      changes.push(type === CLEAR ? { type: 'clear' } : { type: type === SET ? 'set' : 'delete', key: Buffer.from(value.subarray(1)) });
+      changes.push(
+        type === CLEAR
+          ? { type: 'clear' }
+          : { type: type === SET ? 'set' : 'delete', key: Buffer.from(value.subarray(1)) },
+      );
       expected = at + 1;
     }
     if (expected <= end) changes.push({ type: 'missed', count: end + 1 - expected });
@@ -218,8 +230,8 @@ class LmdbWatcher implements PolledSource {
       db.transactionSync(() => {
         if (db.getBinary(this.#row) === undefined) return;
         db.removeSync(this.#row);
-        let [seq, count] = readMeta(db);
-        count -= 1;
+        const [seq, metaCount] = readMeta(db);
+        let count = metaCount - 1;
         const others = db.getKeys({ start: WATCHERS_START, end: WATCHERS_END, limit: 1 });
         if (Array.from(others).length === 0 && db.removeSync(WATCHED)) count -= 1;
         writeMeta(db, seq, count);

@@ -31,7 +31,12 @@ function currentValue(db: Db, key: Uint8Array, recordOf: RecordOf): Uint8Array |
  * the store's `set` keeps beside a value (such as a mark that values expire).
  */
 export function compareAndSetInTransaction(
-  db: Db, key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: number, recordOf: RecordOf,
+  db: Db,
+  key: Uint8Array,
+  expected: Uint8Array | undefined,
+  next: Uint8Array | undefined,
+  now: number,
+  recordOf: RecordOf,
   beforeWrite?: (db: Db, value: Uint8Array) => void,
 ): boolean {
   const current = currentValue(db, key, recordOf);

@@ -39,7 +39,11 @@ export function markAsync(db: Db, value: Uint8Array): Promise<boolean> | undefin
  * removed inside the transaction that removes it, so one set again meanwhile stays. Long-key records are tested on
  * the blob they wrap; an expired key's versions go with it.
  */
-export function purgeExpired(db: Db, now: number, blobOf: (key: Buffer, record: Buffer) => [Uint8Array, Uint8Array]): number {
+export function purgeExpired(
+  db: Db,
+  now: number,
+  blobOf: (key: Buffer, record: Buffer) => [Uint8Array, Uint8Array],
+): number {
   if (!isMarked(db)) return 0;
   let removed = 0;
   let after: Buffer | undefined;
@@ -48,7 +52,10 @@ export function purgeExpired(db: Db, now: number, blobOf: (key: Buffer, record: 
     const page = db.transactionSync(() => {
       const withVersions = hasVersionSpace(db);
       const log = changeLogger(db);
-      const records = Array.from(db.getRange({ start: after, exclusiveStart, limit: PURGE_PAGE }), ({ key, value }) => [key, value] as const);
+      const records = Array.from(
+        db.getRange({ start: after, exclusiveStart, limit: PURGE_PAGE }),
+        ({ key, value }) => [key, value] as const,
+      );
       let last: Buffer | undefined;
       let intoVersions = false;
       for (const [key, record] of records) {

@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { loadDriver } from '../../drivers.js';
-import { EngineUnavailableError, HashStashError, ReadOnlyError } from '../../errors.js';
+import { EngineUnavailableError, type HashStashError, ReadOnlyError } from '../../errors.js';
 import { hash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppendStore, EngineContext, RawEntry, RawVersion, SyncAppendStore, SyncStore } from '../engine.js';
@@ -14,9 +14,25 @@ import { lmdbStats } from './stats.js';
 import { SharedResources } from '../shared-resources.js';
 import { Feeds } from '../change-feed.js';
 import type { RawChange } from '../engine.js';
-import { AFTER_WATCH_SPACE, WATCHED_MARKER, changeLogger, clearKeepingWatchers, LOG_SET, logDelete, logSet, watchLmdb, WATCH_SPACE, watchSpaceEntries } from './changes.js';
 import {
-  AFTER_VERSION_SPACE, appendInTransaction, hasVersionSpace, removeVersions, VERSION_SPACE, versionEntries, versionsOf,
+  AFTER_WATCH_SPACE,
+  WATCHED_MARKER,
+  changeLogger,
+  clearKeepingWatchers,
+  LOG_SET,
+  logDelete,
+  logSet,
+  watchLmdb,
+  WATCH_SPACE,
+  watchSpaceEntries,
+} from './changes.js';
+import {
+  appendInTransaction,
+  hasVersionSpace,
+  removeVersions,
+  VERSION_SPACE,
+  versionEntries,
+  versionsOf,
 } from './versions.js';
 import { compareAndSetInTransaction } from './compare-and-set.js';
 
@@ -49,7 +65,8 @@ interface SharedEnv {
 }
 const environments = new SharedResources<string, SharedEnv>((env) =>
   // After a failed commit lmdb-js's close waits for a flush that never comes; do not hang the caller's close on it.
-  env.commitFailed ? Promise.race([env.db.close(), delay(1000)]) : env.db.close());
+  env.commitFailed ? Promise.race([env.db.close(), delay(1000)]) : env.db.close(),
+);
 
 function recordKey(key: Uint8Array): Uint8Array {
   if (key.length <= MAX_DIRECT_KEY) return key;
@@ -166,7 +183,10 @@ export class LmdbStore implements SyncStore {
       const head = Buffer.alloc(28);
       const read = readSync(fd, head, 0, head.length, 0);
       if (read > 0 && (read < head.length || head.readUInt32LE(24) !== LMDB_MAGIC)) {
-        throw new EngineUnavailableError(`${this.#file} exists but is not an lmdb database (no LMDB magic number)`, this.#file);
+        throw new EngineUnavailableError(
+          `${this.#file} exists but is not an lmdb database (no LMDB magic number)`,
+          this.#file,
+        );
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -222,7 +242,7 @@ export class LmdbStore implements SyncStore {
   }
 
   /** A write record: the key LMDB sees and the bytes it stores. */
-  static record(key: Uint8Array, value: Uint8Array): [Uint8Array, Uint8Array] {
+  static record(this: void, key: Uint8Array, value: Uint8Array): [Uint8Array, Uint8Array] {
     return key.length <= MAX_DIRECT_KEY ? [recordKey(key), value] : [recordKey(key), wrapLongValue(key, value)];
   }
 
@@ -230,11 +250,13 @@ export class LmdbStore implements SyncStore {
     const db = this.#database(true)!;
     const [k, v] = LmdbStore.record(key, value);
     // One transaction (as putSync's own) that keeps the expiry mark and logs the change where someone watches (changes.ts).
-    this.#guard('write', () => db.transactionSync(() => {
-      if (mayExpire(value)) markIfExpiring(db, value);
-      db.putSync(k as Buffer, v as Buffer);
-      logSet(db, key);
-    }, 2 as never));
+    this.#guard('write', () =>
+      db.transactionSync(() => {
+        if (mayExpire(value)) markIfExpiring(db, value);
+        db.putSync(k as Buffer, v as Buffer);
+        logSet(db, key);
+      }, 2),
+    );
   }
 
   has(key: Uint8Array): boolean {
@@ -261,19 +283,23 @@ export class LmdbStore implements SyncStore {
   readonly append: SyncAppendStore = {
     append: (key, value) => {
       const db = this.#database(true)!;
-      return this.#guard('write', () => db.transactionSync(() => {
-        markIfExpiring(db, value);
-        return appendInTransaction(db, key, LmdbStore.record(key, value), value);
-      }));
+      return this.#guard('write', () =>
+        db.transactionSync(() => {
+          markIfExpiring(db, value);
+          return appendInTransaction(db, key, LmdbStore.record(key, value), value);
+        }),
+      );
     },
     appendMany: (entries) => {
       const db = this.#database(true)!;
-      this.#guard('write', () => db.transactionSync(() => {
-        for (const [key, value] of entries) {
-          if (mayExpire(value)) markIfExpiring(db, value);
-          appendInTransaction(db, key, LmdbStore.record(key, value), value);
-        }
-      }));
+      this.#guard('write', () =>
+        db.transactionSync(() => {
+          for (const [key, value] of entries) {
+            if (mayExpire(value)) markIfExpiring(db, value);
+            appendInTransaction(db, key, LmdbStore.record(key, value), value);
+          }
+        }),
+      );
     },
     versions: (key) => {
       const db = this.#env?.db ?? this.#database(false);
@@ -282,7 +308,9 @@ export class LmdbStore implements SyncStore {
   };
 
   /** Bytes used and reserved, from LMDB's counters (stats.ts). */
-  stats() { return this.#guard('count', () => lmdbStats(this.#env?.db ?? this.#database(false), this.#file)); }
+  stats() {
+    return this.#guard('count', () => lmdbStats(this.#env?.db ?? this.#database(false), this.#file));
+  }
 
   /**
    * Keys, not versions: the version space and its count entry are left out. Exact: LMDB's count of entries, or, once
@@ -334,9 +362,11 @@ export class LmdbStore implements SyncStore {
     let exclusiveStart = false;
     for (;;) {
       const range = { start: after, exclusiveStart, limit: PAGE };
-      const page = this.#guard('iterate', () => withValues
-        ? Array.from(db.getRange(range), ({ key, value }) => [key, value] as [Buffer, Buffer | undefined])
-        : Array.from(db.getKeys(range), (key) => [key, undefined] as [Buffer, Buffer | undefined]));
+      const page = this.#guard('iterate', () =>
+        withValues
+          ? Array.from(db.getRange(range), ({ key, value }) => [key, value] as [Buffer, Buffer | undefined])
+          : Array.from(db.getKeys(range), (key) => [key, undefined] as [Buffer, Buffer | undefined]),
+      );
       let intoVersions = false;
       for (const [key, value] of page) {
         if (key[0] === VERSION_SPACE || key[0] === WATCH_SPACE) {
@@ -361,7 +391,7 @@ export class LmdbStore implements SyncStore {
         continue;
       }
       if (page.length < PAGE) return;
-      after = page[page.length - 1]![0];
+      after = page[page.length - 1][0];
       exclusiveStart = true;
     }
   }
@@ -384,20 +414,26 @@ export class LmdbStore implements SyncStore {
   /** One synchronous transaction: one commit for the whole batch (LocalEngine hands batches of WRITE_BATCH). */
   setMany(entries: Iterable<RawEntry>): void {
     const db = this.#database(true)!;
-    this.#guard('write', () => db.transactionSync(() => {
-      const log = changeLogger(db);
-      for (const [key, value] of entries) {
-        if (mayExpire(value)) markIfExpiring(db, value);
-        const [k, v] = LmdbStore.record(key, value);
-        db.putSync(k as Buffer, v as Buffer);
-        log?.(LOG_SET, key);
-      }
-    }));
+    this.#guard('write', () =>
+      db.transactionSync(() => {
+        const log = changeLogger(db);
+        for (const [key, value] of entries) {
+          if (mayExpire(value)) markIfExpiring(db, value);
+          const [k, v] = LmdbStore.record(key, value);
+          db.putSync(k as Buffer, v as Buffer);
+          log?.(LOG_SET, key);
+        }
+      }),
+    );
   }
 
   compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
     const db = this.#database(true)!;
-    return this.#guard('write', () => db.transactionSync(() => compareAndSetInTransaction(db, key, expected, next, this.now(), LmdbStore.record, markIfExpiring)));
+    return this.#guard('write', () =>
+      db.transactionSync(() =>
+        compareAndSetInTransaction(db, key, expected, next, this.now(), LmdbStore.record, markIfExpiring),
+      ),
+    );
   }
 
   /** The database for asynchronous writes, opening it on first use. */
@@ -435,9 +471,18 @@ class LmdbEngine extends LocalEngine {
   readonly #store: LmdbStore;
   readonly #feeds = new Feeds();
   constructor(store: LmdbStore) {
-    super('lmdb', {
-      persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
-    }, store);
+    super(
+      'lmdb',
+      {
+        persistent: true,
+        sync: true,
+        sharedAcrossProcesses: true,
+        sharedAcrossThreads: true,
+        nativeAppend: true,
+        hidesExpired: true,
+      },
+      store,
+    );
     this.#store = store;
   }
 
@@ -459,7 +504,9 @@ class LmdbEngine extends LocalEngine {
         return Promise.reject(this.#store.wrap(error, 'write'));
       }
       let settle!: (written: Promise<void>) => void;
-      const done = new Promise<void>((resolve) => { settle = resolve; });
+      const done = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
       batch = this.#batch = { db, entries: [], done, settle };
       queueMicrotask(this.#flushSets);
     }
@@ -479,24 +526,31 @@ class LmdbEngine extends LocalEngine {
 
   #writeBatch(db: Database<Buffer, Buffer>, entries: readonly [Uint8Array, Uint8Array, Uint8Array][]): Promise<void> {
     try {
-      return db.ifNoExists(WATCHED_MARKER, () => {
-        for (const [, k, v] of entries) {
-          // Their commit is the conditional batch's, whose promise reports a failure; these must not go unhandled.
-          (db.put(k as Buffer, v as Buffer) as Promise<boolean> | undefined)?.catch?.(ignore);
-        }
-      }).then((written) => (written ? undefined : this.#loggedSets(db, entries)), (error: unknown) => this.#failedCommit(error));
+      return db
+        .ifNoExists(WATCHED_MARKER, () => {
+          for (const [, k, v] of entries) {
+            // Their commit is the conditional batch's, whose promise reports a failure; these must not go unhandled.
+            (db.put(k as Buffer, v as Buffer) as Promise<boolean> | undefined)?.catch?.(ignore);
+          }
+        })
+        .then(
+          (written) => (written ? undefined : this.#loggedSets(db, entries)),
+          (error: unknown) => this.#failedCommit(error),
+        );
     } catch (error) {
       return Promise.reject(this.#store.wrap(error, 'write'));
     }
   }
 
   #loggedSets(db: Database<Buffer, Buffer>, entries: readonly [Uint8Array, Uint8Array, Uint8Array][]): Promise<void> {
-    return db.transaction(() => {
-      for (const [key, k, v] of entries) {
-        db.putSync(k as Buffer, v as Buffer);
-        logSet(db, key);
-      }
-    }).then(ignore, (error: unknown) => this.#failedCommit(error));
+    return db
+      .transaction(() => {
+        for (const [key, k, v] of entries) {
+          db.putSync(k as Buffer, v as Buffer);
+          logSet(db, key);
+        }
+      })
+      .then(ignore, (error: unknown) => this.#failedCommit(error));
   }
 
   override watch = (options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange> =>
@@ -510,7 +564,13 @@ class LmdbEngine extends LocalEngine {
     this.#store.commitFailed = true;
     const commitError = (error as { commitError?: Promise<unknown> }).commitError;
     const cause = commitError
-      ? await Promise.race([commitError.then(() => error, (reason: unknown) => reason), delay(100).then(() => error)])
+      ? await Promise.race([
+          commitError.then(
+            () => error,
+            (reason: unknown) => reason,
+          ),
+          delay(100).then(() => error),
+        ])
       : error;
     throw this.#store.wrap(cause, 'write');
   }
@@ -524,10 +584,11 @@ class LmdbEngine extends LocalEngine {
       this.#flushSets();
       try {
         const db = this.#store.writer();
-        return db.transaction(() => {
-          markIfExpiring(db, value);
-          return appendInTransaction(db, key, LmdbStore.record(key, value), value);
-        })
+        return db
+          .transaction(() => {
+            markIfExpiring(db, value);
+            return appendInTransaction(db, key, LmdbStore.record(key, value), value);
+          })
           .catch((error: unknown) => this.#failedCommit(error));
       } catch (error) {
         return Promise.reject(this.#store.wrap(error, 'write'));
@@ -537,10 +598,17 @@ class LmdbEngine extends LocalEngine {
   };
 
   /** One of lmdb-js's batched write transactions, like an asynchronous append: compare-and-sets issued together share a commit. */
-  override readonly compareAndSet = (key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean> => {
+  override readonly compareAndSet = (
+    key: Uint8Array,
+    expected: Uint8Array | undefined,
+    next: Uint8Array | undefined,
+  ): Promise<boolean> => {
     try {
       const db = this.#store.writer();
-      return db.transaction(() => compareAndSetInTransaction(db, key, expected, next, this.#store.now(), LmdbStore.record, markIfExpiring))
+      return db
+        .transaction(() =>
+          compareAndSetInTransaction(db, key, expected, next, this.#store.now(), LmdbStore.record, markIfExpiring),
+        )
         .catch((error: unknown) => this.#failedCommit(error));
     } catch (error) {
       return Promise.reject(this.#store.wrap(error, 'write'));

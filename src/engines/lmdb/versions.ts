@@ -60,9 +60,19 @@ export function appendVersion(db: Db, key: Uint8Array, record: [Uint8Array, Uint
 }
 
 /** The same, inside the caller's write transaction (several appends sharing one commit). */
-export function appendInTransaction(db: Db, key: Uint8Array, record: [Uint8Array, Uint8Array], value: Uint8Array): number {
+export function appendInTransaction(
+  db: Db,
+  key: Uint8Array,
+  record: [Uint8Array, Uint8Array],
+  value: Uint8Array,
+): number {
   const prefix = prefixOf(key);
-  const [last] = db.getKeys({ start: versionKey(prefix, LAST_VERSION), end: prefix.subarray(0, PREFIX_BYTES), reverse: true, limit: 1 });
+  const [last] = db.getKeys({
+    start: versionKey(prefix, LAST_VERSION),
+    end: prefix.subarray(0, PREFIX_BYTES),
+    reverse: true,
+    limit: 1,
+  });
   const version = last === undefined ? 1 : last.readUInt32BE(PREFIX_BYTES) + 1;
   const previous = version === 1 ? undefined : db.getBinaryFast(versionKey(prefix, version - 1))!.readDoubleLE(0);
   const stored = Buffer.allocUnsafe(8 + value.length);
@@ -88,7 +98,7 @@ export function* versionsOf(db: Db, key: Uint8Array): Generator<RawVersion> {
     }));
     yield* page;
     if (page.length < PAGE) return;
-    start = versionKey(prefix, page[page.length - 1]!.version + 1);
+    start = versionKey(prefix, page[page.length - 1].version + 1);
   }
 }
 

@@ -71,19 +71,29 @@ export class Arena {
   #allocateLocked(bytes: number): number {
     const size = Arena.blockSize(bytes);
     const order = Math.log2(size);
-    if (order > MAX_ORDER) throw new MemoryBudgetError(`a block of ${bytes} bytes is larger than the shared arena allows`, bytes, ARENA_MAX_BYTES);
+    if (order > MAX_ORDER)
+      throw new MemoryBudgetError(
+        `a block of ${bytes} bytes is larger than the shared arena allows`,
+        bytes,
+        ARENA_MAX_BYTES,
+      );
     const ints = this.ints;
-    const head = ints[FREE_HEADS + order - MIN_ORDER]!;
+    const head = ints[FREE_HEADS + order - MIN_ORDER];
     if (head !== 0) {
       ints[FREE_HEADS + order - MIN_ORDER] = ints[head * 2]!;
       return head * 8;
     }
-    const offset = ints[END]! * 8;
+    const offset = ints[END] * 8;
     const end = offset + size;
     if (end > ARENA_MAX_BYTES) {
-      throw new MemoryBudgetError(`the process's shared memory arena is full (${ARENA_MAX_BYTES} bytes across all memory stashes)`, bytes, ARENA_MAX_BYTES);
+      throw new MemoryBudgetError(
+        `the process's shared memory arena is full (${ARENA_MAX_BYTES} bytes across all memory stashes)`,
+        bytes,
+        ARENA_MAX_BYTES,
+      );
     }
-    if (end > this.buffer.byteLength) growBuffer(this.buffer, Math.min(ARENA_MAX_BYTES, Math.max(end, this.buffer.byteLength + GROWTH_STEP)));
+    if (end > this.buffer.byteLength)
+      growBuffer(this.buffer, Math.min(ARENA_MAX_BYTES, Math.max(end, this.buffer.byteLength + GROWTH_STEP)));
     ints[END] = end / 8;
     this.refresh();
     return offset;
@@ -105,12 +115,21 @@ export class Arena {
    * `controlBytes`, and an allocator to use meanwhile) the first time any thread asks. Creation happens under the
    * arena lock, so two threads opening the same path at once get one table.
    */
-  table(a: number, b: number, controlBytes: number, create: (offset: number, allocate: (bytes: number) => number) => void): number {
+  table(
+    a: number,
+    b: number,
+    controlBytes: number,
+    create: (offset: number, allocate: (bytes: number) => number) => void,
+  ): number {
     this.#lock.acquire(this.ints);
     this.refresh();
     const ints = this.ints;
     try {
-      for (let probe = 0, row = a & (DIRECTORY_ROWS - 1); probe < DIRECTORY_ROWS; probe++, row = (row + 1) & (DIRECTORY_ROWS - 1)) {
+      for (
+        let probe = 0, row = a & (DIRECTORY_ROWS - 1);
+        probe < DIRECTORY_ROWS;
+        probe++, row = (row + 1) & (DIRECTORY_ROWS - 1)
+      ) {
         const base = DIRECTORY + row * ROW_INTS;
         if (ints[base + 2] === 0) {
           const offset = this.#allocateLocked(controlBytes);
@@ -121,9 +140,13 @@ export class Arena {
           Atomics.store(ints, base + 2, offset / 8);
           return offset;
         }
-        if (ints[base] === a && ints[base + 1] === b) return ints[base + 2]! * 8;
+        if (ints[base] === a && ints[base + 1] === b) return ints[base + 2] * 8;
       }
-      throw new MemoryBudgetError(`the shared arena's directory is full (${DIRECTORY_ROWS} memory stash paths per process)`, 0, DIRECTORY_ROWS);
+      throw new MemoryBudgetError(
+        `the shared arena's directory is full (${DIRECTORY_ROWS} memory stash paths per process)`,
+        0,
+        DIRECTORY_ROWS,
+      );
     } finally {
       this.#lock.release(this.ints);
     }

@@ -1,6 +1,6 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { RawChange } from '../engine.js';
-import { Feeds, PushedChanges, type WatchOptions } from '../change-feed.js';
+import { type Feeds, PushedChanges, type WatchOptions } from '../change-feed.js';
 import { CONTROL } from './layout.js';
 import type { Table } from './table.js';
 
@@ -20,7 +20,11 @@ const DELETE = 2;
 const CLEAR = 3;
 export const MEMORY_CHANGE = { set: SET, delete: DELETE, clear: CLEAR } as const;
 
-interface Message { readonly s: number; readonly t: number; readonly k: Uint8Array | undefined }
+interface Message {
+  readonly s: number;
+  readonly t: number;
+  readonly k: Uint8Array | undefined;
+}
 
 const channelName = (path: string) => `hashstash:memory-changes:${path}`;
 
@@ -28,7 +32,9 @@ const channelName = (path: string) => `hashstash:memory-changes:${path}`;
 export class ChangePoster {
   readonly #path: string;
   #channel: BroadcastChannel | undefined;
-  constructor(path: string) { this.#path = path; }
+  constructor(path: string) {
+    this.#path = path;
+  }
 
   /** Under the table's lock, after the change: posts it when someone watches. */
   log(table: Table, type: number, key: Uint8Array | undefined): void {
@@ -39,7 +45,11 @@ export class ChangePoster {
       this.#channel = new BroadcastChannel(channelName(this.#path));
       (this.#channel as unknown as { unref(): void }).unref();
     }
-    this.#channel.postMessage({ s: seq, t: type, k: key === undefined ? undefined : Uint8Array.from(key) } satisfies Message);
+    this.#channel.postMessage({
+      s: seq,
+      t: type,
+      k: key === undefined ? undefined : Uint8Array.from(key),
+    } satisfies Message);
   }
 
   close(): void {
@@ -106,7 +116,10 @@ class MemoryWatcher {
     clearTimeout(this.#gapTimer);
     this.#channel.close();
     const table = this.#table;
-    table.locked(() => { const [ints, watchers] = table.control(CONTROL.WATCHERS); Atomics.sub(ints, watchers, 1); });
+    table.locked(() => {
+      const [ints, watchers] = table.control(CONTROL.WATCHERS);
+      Atomics.sub(ints, watchers, 1);
+    });
   }
 }
 

@@ -12,8 +12,13 @@ import { versionKey } from './version-key.js';
  * `changed` is told what it wrote, under the lock (for the change feed).
  */
 export function compareAndSetInTable(
-  table: Table, key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: () => number,
-  beforeWrite?: (value: Uint8Array) => void, changed?: (type: 'set' | 'delete') => void,
+  table: Table,
+  key: Uint8Array,
+  expected: Uint8Array | undefined,
+  next: Uint8Array | undefined,
+  now: () => number,
+  beforeWrite?: (value: Uint8Array) => void,
+  changed?: (type: 'set' | 'delete') => void,
 ): boolean {
   return table.locked(() => {
     const current = table.get(key, KIND_VALUE);

@@ -16,7 +16,13 @@ export const copyOut = (bytes: Uint8Array, start: number, length: number): Uint8
  * another thread may or may not be seen, and if the index is rebuilt while iterating (a writer grew it) the rest is
  * read from the new one, where an entry may come up again or be missed.
  */
-export function* tableEntries(arena: Arena, c: number, kind: number, withValues: boolean, backOff: (attempt: number) => void): Generator<[Uint8Array, Uint8Array]> {
+export function* tableEntries(
+  arena: Arena,
+  c: number,
+  kind: number,
+  withValues: boolean,
+  backOff: (attempt: number) => void,
+): Generator<[Uint8Array, Uint8Array]> {
   const empty = new Uint8Array(0);
   for (let i = 0; ; i++) {
     let found: [Uint8Array, Uint8Array] | undefined;
@@ -26,8 +32,8 @@ export function* tableEntries(arena: Arena, c: number, kind: number, withValues:
       const bytes = arena.bytes;
       const seq = Atomics.load(ints, c + C.SEQ);
       if (seq & 1) continue;
-      if (i >= ints[c + C.CAPACITY]!) return;
-      const slot = ints[c + C.INDEX_REF]! * 2 + i * SLOT_INTS;
+      if (i >= ints[c + C.CAPACITY]) return;
+      const slot = ints[c + C.INDEX_REF] * 2 + i * SLOT_INTS;
       // Past the end of this thread's view: another thread grew the arena and put the index there.
       if (slot + SLOT_INTS > ints.length) continue;
       const version = Atomics.load(ints, slot);
@@ -38,13 +44,15 @@ export function* tableEntries(arena: Arena, c: number, kind: number, withValues:
         if (Atomics.load(ints, c + C.SEQ) !== seq) continue;
         break;
       }
-      const entry = ints[slot + REF]! * 8;
-      const keyLength = ints[entry >>> 2]!;
-      const valueLength = ints[(entry >>> 2) + 1]!;
-      const entryKind = ints[(entry >>> 2) + 2]! & 3;
-      if (!(keyLength >= 0 && valueLength >= 0 && entry + valueOffset(keyLength) + valueLength <= bytes.length)) continue;
+      const entry = ints[slot + REF] * 8;
+      const keyLength = ints[entry >>> 2];
+      const valueLength = ints[(entry >>> 2) + 1];
+      const entryKind = ints[(entry >>> 2) + 2] & 3;
+      if (!(keyLength >= 0 && valueLength >= 0 && entry + valueOffset(keyLength) + valueLength <= bytes.length))
+        continue;
       const key = entryKind === kind ? copyOut(bytes, entry + ENTRY_HEADER, keyLength) : empty;
-      const value = entryKind === kind && withValues ? copyOut(bytes, entry + valueOffset(keyLength), valueLength) : empty;
+      const value =
+        entryKind === kind && withValues ? copyOut(bytes, entry + valueOffset(keyLength), valueLength) : empty;
       fence();
       if (Atomics.load(ints, slot) !== version || Atomics.load(ints, c + C.SEQ) !== seq) continue;
       if (entryKind === kind) found = [key, value];

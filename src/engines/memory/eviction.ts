@@ -21,7 +21,7 @@ export type EvictionPolicy = 'lru' | 'lfu' | 'fifo' | 'none';
 // Written out rather than derived from EVICTION_POLICIES, so that the API reference shows the names; this keeps the two
 // equal (`satisfies` above checks the other direction).
 type Listed<T extends true> = T;
-type EveryPolicyListed = Listed<EvictionPolicy extends (typeof EVICTION_POLICIES)[number] ? true : false>;
+type _EveryPolicyListed = Listed<EvictionPolicy extends (typeof EVICTION_POLICIES)[number] ? true : false>;
 
 export const LRU = 0;
 export const LFU = 1;
@@ -40,7 +40,7 @@ export function markRead(ints: Int32Array, meta: number, policy: number): void {
   if (policy === LRU) {
     if (ints[meta] === 0) ints[meta] = 1;
   } else if (policy === LFU) {
-    const count = ints[meta]!;
+    const count = ints[meta];
     if (count < LFU_MAX && Math.random() * (count + 1) < 1) ints[meta] = count + 1;
   }
 }
@@ -50,7 +50,7 @@ export function markRead(ints: Int32Array, meta: number, policy: number): void {
  * write has already compacted every segment without finding room; LFU counts decay by 2^cycles then.
  */
 export function survives(ints: Int32Array, meta: number, policy: number, cycles: number): boolean {
-  const value = ints[meta]!;
+  const value = ints[meta];
   if (policy === NONE) return true;
   if (policy === FIFO || value <= 0) return false;
   ints[meta] = policy === LRU ? 0 : Math.max(0, value - (1 << cycles));

@@ -1,4 +1,11 @@
-import { BroadcastChannel, getEnvironmentData, isMainThread, receiveMessageOnPort, setEnvironmentData, type MessagePort } from 'node:worker_threads';
+import {
+  BroadcastChannel,
+  getEnvironmentData,
+  isMainThread,
+  receiveMessageOnPort,
+  setEnvironmentData,
+  type MessagePort,
+} from 'node:worker_threads';
 
 /**
  * How the threads of a process agree on the one shared arena that holds all memory stashes, and find it synchronously.
@@ -63,7 +70,9 @@ function inherited(): SharedArrayBuffer | undefined {
 
 /** 0 while the buffer is only reserved. Read from shared memory: another thread may have laid out this thread's reservation. */
 function identity(buffer: SharedArrayBuffer): number {
-  return buffer.byteLength < (IDENTITY_INDEX + 1) * 4 ? 0 : Atomics.load(new Int32Array(buffer, IDENTITY_INDEX * 4, 1), 0);
+  return buffer.byteLength < (IDENTITY_INDEX + 1) * 4
+    ? 0
+    : Atomics.load(new Int32Array(buffer, IDENTITY_INDEX * 4, 1), 0);
 }
 
 const laidOut = (buffer: SharedArrayBuffer | undefined): boolean => buffer !== undefined && identity(buffer) !== 0;
@@ -108,14 +117,18 @@ function warnSplit(): void {
   warned = true;
   process.emitWarning(
     'another thread of this process laid out its own memory arena: memory stashes are not shared between this thread ' +
-    'and that one (threads started before any memory stash existed opened their first ones at the same moment, or a ' +
-    'worker opened one before it heard of the arena; construct a memory stash in the main thread before starting workers)',
-    { code: 'HASHSTASH_MEMORY_ARENA_SPLIT' });
+      'and that one (threads started before any memory stash existed opened their first ones at the same moment, or a ' +
+      'worker opened one before it heard of the arena; construct a memory stash in the main thread before starting workers)',
+    { code: 'HASHSTASH_MEMORY_ARENA_SPLIT' },
+  );
 }
 
 /** `initialBytes` of a new arena are zero and the rest grows on demand, up to ARENA_MAX_BYTES. */
 export function createArenaBuffer(initialBytes: number): SharedArrayBuffer {
-  const Shared = SharedArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => SharedArrayBuffer;
+  const Shared = SharedArrayBuffer as unknown as new (
+    length: number,
+    options: { maxByteLength: number },
+  ) => SharedArrayBuffer;
   return new Shared(initialBytes, { maxByteLength: ARENA_MAX_BYTES });
 }
 

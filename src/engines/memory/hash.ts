@@ -8,7 +8,7 @@ export const TOMBSTONE = 1;
  */
 export function hashBytes(bytes: Uint8Array, kind: number): number {
   let h = (0x811c9dc5 ^ kind) | 0;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;

@@ -13,12 +13,13 @@ import { beat } from './lock.js';
  * the retired blocks take less than twice the largest index.
  */
 const bytesOf = (capacity: number): number => capacity * SLOT_INTS * 4;
-const listOf = (c: number, capacity: number): number => c + C.RETIRED_INDEX + Math.log2(Arena.blockSize(bytesOf(capacity))) - MIN_ORDER;
+const listOf = (c: number, capacity: number): number =>
+  c + C.RETIRED_INDEX + Math.log2(Arena.blockSize(bytesOf(capacity))) - MIN_ORDER;
 
 /** A zeroed block for an index of `capacity` slots, from the table's retired blocks or else the arena (may throw). */
 export function takeIndexBlock(arena: Arena, c: number, capacity: number): number {
   const list = listOf(c, capacity);
-  const head = arena.ints[list]!;
+  const head = arena.ints[list];
   let offset: number;
   if (head !== 0) {
     offset = head * 8;
@@ -40,13 +41,20 @@ export function retireIndexBlock(arena: Arena, c: number, offset: number, capaci
 const BEAT_EVERY = 65_536;
 
 /** Copies the live slots of the index at `from` into the empty one at `to`; returns how many. Lock held. */
-export function rehash(arena: Arena, c: number, from: number, fromCapacity: number, to: number, toCapacity: number): number {
+export function rehash(
+  arena: Arena,
+  c: number,
+  from: number,
+  fromCapacity: number,
+  to: number,
+  toCapacity: number,
+): number {
   const ints = arena.ints;
   const mask = toCapacity - 1;
   let moved = 0;
   for (let n = 0, slot = from / 4; n < fromCapacity; n++, slot += SLOT_INTS) {
     if ((n & (BEAT_EVERY - 1)) === 0) beat(ints, c + C.LOCK);
-    const hash = ints[slot + HASH]!;
+    const hash = ints[slot + HASH];
     if (hash === EMPTY || hash === TOMBSTONE) continue;
     let i = hash & mask;
     while (ints[to / 4 + i * SLOT_INTS + HASH] !== EMPTY) i = (i + 1) & mask;

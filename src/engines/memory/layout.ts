@@ -74,7 +74,8 @@ export const KIND_VERSION = 1;
 export const KIND_COUNTER = 2;
 
 export const valueOffset = (keyLength: number): number => ENTRY_HEADER + ((keyLength + 7) & ~7);
-export const entrySize = (keyLength: number, valueLength: number): number => (valueOffset(keyLength) + valueLength + 7) & ~7;
+export const entrySize = (keyLength: number, valueLength: number): number =>
+  (valueOffset(keyLength) + valueLength + 7) & ~7;
 
 /** Segments start at this size and grow with the table up to its largest (MAX_SEGMENT). */
 export const MIN_SEGMENT = 64 * 1024;

@@ -32,7 +32,7 @@ let acquisitions = 0;
 
 /** Marks progress of the hold on the lock at `base`: a waiter never takes over while the heartbeat moves. */
 export function beat(ints: Int32Array, base: number): void {
-  ints[base + BEAT] = (ints[base + BEAT]! + 1) | 0;
+  ints[base + BEAT] = (ints[base + BEAT] + 1) | 0;
 }
 
 export class SharedLock {
@@ -46,7 +46,9 @@ export class SharedLock {
     this.#staleMs = staleMs;
   }
 
-  get held(): boolean { return this.#token !== 0; }
+  get held(): boolean {
+    return this.#token !== 0;
+  }
 
   /** Takes the lock (`ints` is the current view); true when it was taken over from a stalled holder (repair!). */
   acquire(ints: Int32Array): boolean {

@@ -17,7 +17,9 @@ export const memoryEngineOptions = {
     default: 'lru',
     resolve: (value: unknown): EvictionPolicy => {
       if (typeof value !== 'string' || !(EVICTION_POLICIES as readonly string[]).includes(value)) {
-        throw new ConfigError(`unknown evict ${describe(value)}; expected one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}`);
+        throw new ConfigError(
+          `unknown evict ${describe(value)}; expected one of ${EVICTION_POLICIES.map((p) => `'${p}'`).join(', ')}`,
+        );
       }
       return value as EvictionPolicy;
     },
@@ -25,8 +27,11 @@ export const memoryEngineOptions = {
 } as const;
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+  if (typeof value === 'string')
+    // eslint-disable-next-line no-control-regex -- control characters are what this shows escaped
+    return `'${value.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
   if (value === null) return 'null';
   if (typeof value === 'object') return Object.prototype.toString.call(value);
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives and functions are left, not objects
   return `${typeof value} ${String(value)}`;
 }

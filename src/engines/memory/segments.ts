@@ -2,8 +2,19 @@ import { Arena } from './arena.js';
 import { MemoryBudgetError } from './errors.js';
 import { NONE, survives } from './eviction.js';
 import {
-  CONTROL as C, entrySize, HASH, KIND_COUNTER, KIND_VALUE, META, MIN_SEGMENT, REF, SEG_AGE, SEG_DEAD,
-  SEG_REF, SEG_SIZE, SEG_USED,
+  CONTROL as C,
+  entrySize,
+  HASH,
+  KIND_COUNTER,
+  KIND_VALUE,
+  META,
+  MIN_SEGMENT,
+  REF,
+  SEG_AGE,
+  SEG_DEAD,
+  SEG_REF,
+  SEG_SIZE,
+  SEG_USED,
 } from './layout.js';
 import { fence } from './fence.js';
 import { TOMBSTONE } from './hash.js';
@@ -34,14 +45,21 @@ export class Segments {
   /** Set when the arena had no block for a new segment during the current `allocate`. */
   #arenaFull = false;
 
-  constructor(arena: Arena, controlOffset: number, slotOf: (entry: number, hash: number) => number, counterInUse: (entry: number) => boolean) {
+  constructor(
+    arena: Arena,
+    controlOffset: number,
+    slotOf: (entry: number, hash: number) => number,
+    counterInUse: (entry: number) => boolean,
+  ) {
     this.#arena = arena;
     this.#c = controlOffset / 4;
     this.#slotOf = slotOf;
     this.#counterInUse = counterInUse;
   }
 
-  #row(row: number): number { return this.#c + C.ROW_BASE + row * C.ROW_INTS; }
+  #row(row: number): number {
+    return this.#c + C.ROW_BASE + row * C.ROW_INTS;
+  }
 
   /** Byte offset of `size` free bytes for a new entry, making room by compaction and eviction when needed. */
   allocate(size: number, maxBytes: number, policy: number): number {
@@ -53,18 +71,18 @@ export class Segments {
       // Each round, as adding a segment may have grown the arena.
       const ints = this.#arena.ints;
       beat(ints, c + C.LOCK);
-      const head = ints[c + C.HEAD]!;
+      const head = ints[c + C.HEAD];
       if (head >= 0) {
         const r = this.#row(head);
-        const used = ints[r + SEG_USED]!;
-        if (used + size <= ints[r + SEG_SIZE]!) {
+        const used = ints[r + SEG_USED];
+        if (used + size <= ints[r + SEG_SIZE]) {
           ints[r + SEG_USED] = used + size;
           this.lastRow = head;
-          return ints[r + SEG_REF]! * 8 + used;
+          return ints[r + SEG_REF] * 8 + used;
         }
       }
       const segmentBytes = this.#nextSegmentSize(size, maxBytes);
-      if (!this.#arenaFull && this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES]! + segmentBytes <= maxBytes) {
+      if (!this.#arenaFull && this.#arena.floats[c / 2 + C.F_SEGMENT_BYTES] + segmentBytes <= maxBytes) {
         const row = this.#addRow(segmentBytes);
         if (row >= 0) {
           ints[c + C.HEAD] = row;
@@ -73,17 +91,18 @@ export class Segments {
       }
       const victim = policy === NONE ? this.#mostDead() : this.#oldest();
       if (victim < 0) throw this.#full(size, maxBytes, policy === NONE ? "and evict is 'none'" : '');
-      const rows = Math.max(1, ints[c + C.ROWS]!);
+      const rows = Math.max(1, ints[c + C.ROWS]);
       const cycles = Math.floor(round / rows);
       const freed = this.#compact(victim, policy, cycles);
       const r = this.#row(victim);
-      if (ints[r + SEG_USED] === 0 && ints[r + SEG_SIZE]! < size) {
+      if (ints[r + SEG_USED] === 0 && ints[r + SEG_SIZE] < size) {
         this.#removeRow(victim);
         fruitless = 0;
       } else {
         ints[c + C.HEAD] = victim;
         fruitless = freed > 0 ? 0 : fruitless + 1;
-        if (fruitless > rows && cycles >= EVICT_ALL_AFTER_CYCLES) throw this.#full(size, maxBytes, 'and nothing more can be evicted');
+        if (fruitless > rows && cycles >= EVICT_ALL_AFTER_CYCLES)
+          throw this.#full(size, maxBytes, 'and nothing more can be evicted');
       }
     }
   }
@@ -92,15 +111,19 @@ export class Segments {
     const where = this.#arenaFull
       ? "the process's shared memory arena (shared by all memory stashes, 4 GB at most) has no room left"
       : `they do not fit its budget of ${maxBytes} bytes (maxBytes)`;
-    return new MemoryBudgetError(`the memory stash is full: ${size} more bytes, ${where}${why ? ` ${why}` : ''}`, size, maxBytes);
+    return new MemoryBudgetError(
+      `the memory stash is full: ${size} more bytes, ${where}${why ? ` ${why}` : ''}`,
+      size,
+      maxBytes,
+    );
   }
 
   /** Marks the entry at byte offset `entry` dead: it was overwritten or deleted. */
   release(entry: number): void {
     const ints = this.#arena.ints;
     const header = entry >>> 2;
-    const size = entrySize(ints[header]!, ints[header + 1]!);
-    ints[this.#row(ints[header + 2]! >>> 2) + SEG_DEAD] += size;
+    const size = entrySize(ints[header], ints[header + 1]);
+    ints[this.#row(ints[header + 2] >>> 2) + SEG_DEAD] += size;
     this.#arena.floats[this.#c / 2 + C.F_BYTES_USED] -= size;
   }
 
@@ -108,9 +131,9 @@ export class Segments {
   releaseAll(): void {
     const ints = this.#arena.ints;
     const c = this.#c;
-    for (let row = 0, rows = ints[c + C.ROWS]!; row < rows; row++) {
+    for (let row = 0, rows = ints[c + C.ROWS]; row < rows; row++) {
       const r = this.#row(row);
-      if (ints[r + SEG_REF] !== 0) this.#arena.free(ints[r + SEG_REF]! * 8, ints[r + SEG_SIZE]!);
+      if (ints[r + SEG_REF] !== 0) this.#arena.free(ints[r + SEG_REF] * 8, ints[r + SEG_SIZE]);
       ints.fill(0, r, r + C.ROW_INTS);
     }
     ints[c + C.ROWS] = 0;
@@ -120,9 +143,13 @@ export class Segments {
 
   #nextSegmentSize(size: number, maxBytes: number): number {
     const ints = this.#arena.ints;
-    const held = this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES]!;
+    const held = this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES];
     const largestInBudget = 2 ** Math.floor(Math.log2(maxBytes));
-    const preferred = Math.min(ints[this.#c + C.MAX_SEGMENT]!, Math.max(MIN_SEGMENT, Arena.blockSize(held / 4)), largestInBudget);
+    const preferred = Math.min(
+      ints[this.#c + C.MAX_SEGMENT],
+      Math.max(MIN_SEGMENT, Arena.blockSize(held / 4)),
+      largestInBudget,
+    );
     return Math.max(preferred, Arena.blockSize(size));
   }
 
@@ -131,7 +158,7 @@ export class Segments {
     const ints = this.#arena.ints;
     const c = this.#c;
     let row = 0;
-    const rows = ints[c + C.ROWS]!;
+    const rows = ints[c + C.ROWS];
     while (row < rows && ints[this.#row(row) + SEG_REF] !== 0) row++;
     if (row === C.MAX_ROWS) return -1;
     let offset: number;
@@ -157,8 +184,8 @@ export class Segments {
   #removeRow(row: number): void {
     const ints = this.#arena.ints;
     const r = this.#row(row);
-    this.#arena.free(ints[r + SEG_REF]! * 8, ints[r + SEG_SIZE]!);
-    this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES] -= ints[r + SEG_SIZE]!;
+    this.#arena.free(ints[r + SEG_REF] * 8, ints[r + SEG_SIZE]);
+    this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES] -= ints[r + SEG_SIZE];
     ints.fill(0, r, r + C.ROW_INTS);
     if (ints[this.#c + C.HEAD] === row) ints[this.#c + C.HEAD] = -1;
   }
@@ -167,9 +194,9 @@ export class Segments {
     const ints = this.#arena.ints;
     let best = -1;
     let bestAge = Infinity;
-    for (let row = 0, rows = ints[this.#c + C.ROWS]!; row < rows; row++) {
+    for (let row = 0, rows = ints[this.#c + C.ROWS]; row < rows; row++) {
       const r = this.#row(row);
-      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_AGE]! < bestAge) {
+      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_AGE] < bestAge) {
         best = row;
         bestAge = ints[r + SEG_AGE]!;
       }
@@ -181,9 +208,9 @@ export class Segments {
     const ints = this.#arena.ints;
     let best = -1;
     let bestDead = 0;
-    for (let row = 0, rows = ints[this.#c + C.ROWS]!; row < rows; row++) {
+    for (let row = 0, rows = ints[this.#c + C.ROWS]; row < rows; row++) {
       const r = this.#row(row);
-      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_DEAD]! > bestDead) {
+      if (ints[r + SEG_REF] !== 0 && ints[r + SEG_DEAD] > bestDead) {
         best = row;
         bestDead = ints[r + SEG_DEAD]!;
       }
@@ -200,19 +227,20 @@ export class Segments {
     const ints = this.#arena.ints;
     const c = this.#c;
     const r = this.#row(row);
-    const segment = ints[r + SEG_REF]! * 8;
-    const used = ints[r + SEG_USED]!;
+    const segment = ints[r + SEG_REF] * 8;
+    const used = ints[r + SEG_USED];
     let write = 0;
     for (let read = 0; read < used;) {
       const entry = segment + read;
       const header = entry >>> 2;
-      const size = entrySize(ints[header]!, ints[header + 1]!);
-      const kind = ints[header + 2]! & 3;
-      const slot = this.#slotOf(entry, ints[header + 3]!);
+      const size = entrySize(ints[header], ints[header + 1]);
+      const kind = ints[header + 2] & 3;
+      const slot = this.#slotOf(entry, ints[header + 3]);
       if (slot >= 0) {
-        const keep = kind === KIND_COUNTER
-          ? policy === NONE || this.#counterInUse(entry)
-          : !evictAll && survives(ints, slot + META, policy, cycles);
+        const keep =
+          kind === KIND_COUNTER
+            ? policy === NONE || this.#counterInUse(entry)
+            : !evictAll && survives(ints, slot + META, policy, cycles);
         if (keep) {
           if (write !== read) {
             Atomics.add(ints, slot, 1);

@@ -39,7 +39,9 @@ const COUNTER_BYTES = 4 + TIMESTAMP_BYTES;
  */
 class MemoryVersions implements SyncAppendStore {
   readonly #store: MemoryStore;
-  constructor(store: MemoryStore) { this.#store = store; }
+  constructor(store: MemoryStore) {
+    this.#store = store;
+  }
 
   append(key: Uint8Array, value: Uint8Array): number {
     const table = this.#store.table;
@@ -49,7 +51,9 @@ class MemoryVersions implements SyncAppendStore {
   appendMany(entries: Iterable<RawEntry>): void {
     const table = this.#store.table;
     const batch = materialized(entries);
-    table.locked(() => { for (const [key, value] of batch) this.#appendLocked(table, key, value); });
+    table.locked(() => {
+      for (const [key, value] of batch) this.#appendLocked(table, key, value);
+    });
   }
 
   *versions(key: Uint8Array): Iterable<RawVersion> {
@@ -93,7 +97,8 @@ class MemoryVersions implements SyncAppendStore {
 }
 
 /** The lock is never held while the caller's code runs, so a lazy iterable is drained before it is taken. */
-const materialized = (entries: Iterable<RawEntry>): readonly RawEntry[] => (Array.isArray(entries) ? entries : [...entries]);
+const materialized = (entries: Iterable<RawEntry>): readonly RawEntry[] =>
+  Array.isArray(entries) ? (entries as readonly RawEntry[]) : [...entries];
 
 function versionCount(table: Table, key: Uint8Array): number {
   const counter = table.get(key, KIND_COUNTER, true);
@@ -230,7 +235,9 @@ class MemoryStore implements SyncStore {
       return doomed.length;
     });
   }
-  getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.get(key)); }
+  getMany(keys: readonly Uint8Array[]) {
+    return keys.map((key) => this.get(key));
+  }
 
   /** One lock for the whole batch: other writers wait at most one batch (LocalEngine hands over 10,000 at a time). */
   setMany(entries: Iterable<RawEntry>) {
@@ -245,13 +252,23 @@ class MemoryStore implements SyncStore {
     });
   }
 
-  stats(): Partial<EngineStats> { return this.table.stats(); }
+  stats(): Partial<EngineStats> {
+    return this.table.stats();
+  }
 
   compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
     const table = this.table;
-    return compareAndSetInTable(table, key, expected, next, this.#now, (value) => {
-      if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
-    }, (type) => this.changes.log(table, MEMORY_CHANGE[type], key));
+    return compareAndSetInTable(
+      table,
+      key,
+      expected,
+      next,
+      this.#now,
+      (value) => {
+        if (mayExpire(value) && carriesExpiry(value)) table.expiring = true;
+      },
+      (type) => this.changes.log(table, MEMORY_CHANGE[type], key),
+    );
   }
 }
 
@@ -259,9 +276,18 @@ class MemoryEngine extends LocalEngine {
   readonly #store: MemoryStore;
   readonly #feeds = new Feeds();
   constructor(store: MemoryStore, path: string) {
-    super('memory', {
-      persistent: false, sync: true, sharedAcrossProcesses: false, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
-    }, store);
+    super(
+      'memory',
+      {
+        persistent: false,
+        sync: true,
+        sharedAcrossProcesses: false,
+        sharedAcrossThreads: true,
+        nativeAppend: true,
+        hidesExpired: true,
+      },
+      store,
+    );
     this.#store = store;
     this.watch = (options) => watchMemory(path, this.#store.table, this.#feeds, options);
   }
@@ -272,12 +298,17 @@ class MemoryEngine extends LocalEngine {
     await super.close();
   }
 
-  override async stats(): Promise<Partial<EngineStats>> { return this.#store.stats(); }
+  override async stats(): Promise<Partial<EngineStats>> {
+    return this.#store.stats();
+  }
 }
 
 export function createMemoryEngine(context: EngineContext): LocalEngine {
   const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
   // Zero bytes, so that workers this thread starts before the stash is first opened share the arena (hand-over.ts).
   reserveArena();
-  return new MemoryEngine(new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT), context.now), context.path);
+  return new MemoryEngine(
+    new MemoryStore(context.path, maxBytes, policyCode(context.evict ?? DEFAULT_EVICT), context.now),
+    context.path,
+  );
 }

@@ -6,8 +6,20 @@ import { copyOut, tableEntries } from './entries.js';
 import { EMPTY, hashBytes, TOMBSTONE } from './hash.js';
 import { rehash, retireIndexBlock, takeIndexBlock } from './index-blocks.js';
 import {
-  CONTROL as C, CONTROL_BYTES, ENTRY_HEADER, entrySize, HASH, INITIAL_CAPACITY, KIND_VALUE, KIND_VERSION, LARGEST_SEGMENT,
-  META, MIN_SEGMENT, REF, SLOT_INTS, valueOffset,
+  CONTROL as C,
+  CONTROL_BYTES,
+  ENTRY_HEADER,
+  entrySize,
+  HASH,
+  INITIAL_CAPACITY,
+  KIND_VALUE,
+  KIND_VERSION,
+  LARGEST_SEGMENT,
+  META,
+  MIN_SEGMENT,
+  REF,
+  SLOT_INTS,
+  valueOffset,
 } from './layout.js';
 import { beat, SharedLock } from './lock.js';
 import { Segments } from './segments.js';
@@ -30,7 +42,8 @@ export interface TableSettings {
 function warnLockLost(): void {
   process.emitWarning(
     "a memory stash's lock was taken over while this thread held it (it showed no progress for too long); the write it was doing may be lost",
-    { code: 'HASHSTASH_MEMORY_LOCK_LOST' });
+    { code: 'HASHSTASH_MEMORY_LOCK_LOST' },
+  );
 }
 
 /**
@@ -50,7 +63,7 @@ export class Table {
   readonly #segments: Segments;
   readonly #scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   readonly #scratchWords = new Int32Array(this.#scratch.buffer, this.#scratch.byteOffset, SCRATCH_BYTES / 4);
-  readonly #views: (Buffer | undefined)[] = new Array(CACHED_VIEWS + 1).fill(undefined);
+  readonly #views: (Buffer | undefined)[] = new Array<Buffer | undefined>(CACHED_VIEWS + 1).fill(undefined);
   #foundVersion = 0;
   #insertAt = 0;
 
@@ -61,7 +74,10 @@ export class Table {
       const ints = arena.ints;
       ints[c + C.POLICY] = settings.policy;
       ints[c + C.HEAD] = -1;
-      ints[c + C.MAX_SEGMENT] = Math.min(LARGEST_SEGMENT, Math.max(MIN_SEGMENT, Arena.blockSize(settings.maxBytes / 64)));
+      ints[c + C.MAX_SEGMENT] = Math.min(
+        LARGEST_SEGMENT,
+        Math.max(MIN_SEGMENT, Arena.blockSize(settings.maxBytes / 64)),
+      );
       arena.floats[control / 8 + C.F_MAX_BYTES] = settings.maxBytes;
       const index = allocate(INITIAL_CAPACITY * SLOT_INTS * 4);
       arena.bytes.fill(0, index, index + INITIAL_CAPACITY * SLOT_INTS * 4);
@@ -70,17 +86,30 @@ export class Table {
     });
     this.#c = offset / 4;
     this.#lock = new SharedLock(this.#c + C.LOCK, settings.staleLockMs);
-    this.#segments = new Segments(arena, offset, (entry, hash) => this.#slotOf(entry, hash), (entry) => this.#counterInUse(entry));
+    this.#segments = new Segments(
+      arena,
+      offset,
+      (entry, hash) => this.#slotOf(entry, hash),
+      (entry) => this.#counterInUse(entry),
+    );
   }
 
   /** The arena's Int32 view (it changes when the arena grows) and the index of a control field in it (changes.ts). */
-  control(field: number): [ints: Int32Array, index: number] { return [this.#arena.ints, this.#c + field]; }
+  control(field: number): [ints: Int32Array, index: number] {
+    return [this.#arena.ints, this.#c + field];
+  }
 
   /** Atomics.load of a control field, without allocating (on every write, changes.ts). */
-  readControl(field: number): number { return Atomics.load(this.#arena.ints, this.#c + field); }
+  readControl(field: number): number {
+    return Atomics.load(this.#arena.ints, this.#c + field);
+  }
 
-  get policy(): number { return this.#arena.ints[this.#c + C.POLICY]!; }
-  get maxBytes(): number { return this.#arena.floats[this.#c / 2 + C.F_MAX_BYTES]!; }
+  get policy(): number {
+    return this.#arena.ints[this.#c + C.POLICY];
+  }
+  get maxBytes(): number {
+    return this.#arena.floats[this.#c / 2 + C.F_MAX_BYTES];
+  }
 
   // ---- readers (lock-free) ----
 
@@ -103,8 +132,8 @@ export class Table {
         continue;
       }
       const version = this.#foundVersion;
-      const entry = ints[slot + REF]! * 8;
-      const valueLength = ints[(entry >>> 2) + 1]!;
+      const entry = ints[slot + REF] * 8;
+      const valueLength = ints[(entry >>> 2) + 1];
       const start = entry + valueOffset(key.length);
       if (!(valueLength >= 0 && start + valueLength <= bytes.length)) continue;
       let out: Uint8Array;
@@ -114,12 +143,15 @@ export class Table {
         const words = this.#scratchWords;
         for (let i = 0, from = start >>> 2, count = (valueLength + 3) >>> 2; i < count; i++) words[i] = ints[from + i]!;
       } else {
-        out = transient && valueLength <= SCRATCH_BYTES ? this.#scratch.subarray(0, valueLength) : Buffer.allocUnsafe(valueLength);
+        out =
+          transient && valueLength <= SCRATCH_BYTES
+            ? this.#scratch.subarray(0, valueLength)
+            : Buffer.allocUnsafe(valueLength);
         out.set(bytes.subarray(start, start + valueLength));
       }
       fence();
       if (Atomics.load(ints, slot) !== version || Atomics.load(ints, c + C.SEQ) !== seq) continue;
-      markRead(ints, slot + META, ints[c + C.POLICY]!);
+      markRead(ints, slot + META, ints[c + C.POLICY]);
       return out;
     }
   }
@@ -140,13 +172,19 @@ export class Table {
     }
   }
 
-  size(): number { return Atomics.load(this.#arena.ints, this.#c + C.KEYS); }
+  size(): number {
+    return Atomics.load(this.#arena.ints, this.#c + C.KEYS);
+  }
 
   /** Whether an entry that expires has been written (see CONTROL.EXPIRING). */
-  get expiring(): boolean { return Atomics.load(this.#arena.ints, this.#c + C.EXPIRING) !== 0; }
+  get expiring(): boolean {
+    return Atomics.load(this.#arena.ints, this.#c + C.EXPIRING) !== 0;
+  }
 
   /** Sets or clears the flag {@link expiring} reads. Lock held. */
-  set expiring(value: boolean) { Atomics.store(this.#arena.ints, this.#c + C.EXPIRING, value ? 1 : 0); }
+  set expiring(value: boolean) {
+    Atomics.store(this.#arena.ints, this.#c + C.EXPIRING, value ? 1 : 0);
+  }
 
   /** Live entries of `kind` as [key, value] copies; see tableEntries. */
   entries(kind: number, withValues: boolean): Generator<[Uint8Array, Uint8Array]> {
@@ -157,10 +195,13 @@ export class Table {
     const ints = this.#arena.ints;
     const f = this.#c / 2;
     return {
-      evictions: ints[this.#c + C.EVICTIONS]!,
-      entries: ints[this.#c + C.KEYS]!,
-      bytesUsed: this.#arena.floats[f + C.F_BYTES_USED]!,
-      bytesReserved: this.#arena.floats[f + C.F_SEGMENT_BYTES]! + ints[this.#c + C.CAPACITY]! * SLOT_INTS * 4 + Arena.blockSize(CONTROL_BYTES),
+      evictions: ints[this.#c + C.EVICTIONS],
+      entries: ints[this.#c + C.KEYS],
+      bytesUsed: this.#arena.floats[f + C.F_BYTES_USED],
+      bytesReserved:
+        this.#arena.floats[f + C.F_SEGMENT_BYTES] +
+        ints[this.#c + C.CAPACITY] * SLOT_INTS * 4 +
+        Arena.blockSize(CONTROL_BYTES),
     };
   }
 
@@ -189,7 +230,11 @@ export class Table {
     const size = entrySize(key.length, valueLength);
     const maxBytes = this.maxBytes;
     if (Arena.blockSize(size) > maxBytes) {
-      throw new MemoryBudgetError(`an entry of ${size} bytes does not fit the memory stash's budget of ${maxBytes} bytes (maxBytes)`, size, maxBytes);
+      throw new MemoryBudgetError(
+        `an entry of ${size} bytes does not fit the memory stash's budget of ${maxBytes} bytes (maxBytes)`,
+        size,
+        maxBytes,
+      );
     }
     beat(this.#arena.ints, c + C.LOCK);
     this.#reserveSlot();
@@ -212,7 +257,7 @@ export class Table {
 
     const slot = this.#find(key, kind, hash);
     if (slot !== MISS) {
-      const old = ints[slot + REF]! * 8;
+      const old = ints[slot + REF] * 8;
       Atomics.add(ints, slot, 1);
       fence();
       ints[slot + REF] = entry / 8;
@@ -238,7 +283,7 @@ export class Table {
     const slot = this.#find(key, kind, hashBytes(key, kind));
     if (slot === MISS) return false;
     const ints = this.#arena.ints;
-    const entry = ints[slot + REF]! * 8;
+    const entry = ints[slot + REF] * 8;
     Atomics.add(ints, slot, 1);
     fence();
     ints[slot + HASH] = TOMBSTONE;
@@ -258,7 +303,7 @@ export class Table {
     const slot = this.#find(key, kind, hashBytes(key, kind));
     if (slot === MISS) return false;
     const ints = this.#arena.ints;
-    const entry = ints[slot + REF]! * 8;
+    const entry = ints[slot + REF] * 8;
     if (ints[(entry >>> 2) + 1] !== value.length) return false;
     Atomics.add(ints, slot, 1);
     fence();
@@ -274,8 +319,8 @@ export class Table {
     // The new index first: when there is no memory for it, this throws with nothing changed.
     const index = takeIndexBlock(arena, c, INITIAL_CAPACITY);
     let ints = arena.ints;
-    const oldIndex = ints[c + C.INDEX_REF]! * 8;
-    const oldCapacity = ints[c + C.CAPACITY]!;
+    const oldIndex = ints[c + C.INDEX_REF] * 8;
+    const oldCapacity = ints[c + C.CAPACITY];
     if (!(Atomics.load(ints, c + C.SEQ) & 1)) Atomics.add(ints, c + C.SEQ, 1);
     fence();
     this.#segments.releaseAll();
@@ -295,8 +340,8 @@ export class Table {
   /** Probes for key and kind without the lock: the slot's int index (its version in #foundVersion), MISS or RETRY. */
   #probe(key: Uint8Array, kind: number, hash: number): number {
     const ints = this.#arena.ints;
-    const index = ints[this.#c + C.INDEX_REF]! * 2;
-    const mask = ints[this.#c + C.CAPACITY]! - 1;
+    const index = ints[this.#c + C.INDEX_REF] * 2;
+    const mask = ints[this.#c + C.CAPACITY] - 1;
     if (!(mask >= 0 && index + (mask + 1) * SLOT_INTS <= ints.length)) return RETRY;
     for (let n = 0, i = hash & mask; n <= mask; n++, i = (i + 1) & mask) {
       const slot = index + i * SLOT_INTS;
@@ -305,7 +350,7 @@ export class Table {
       const slotHash = ints[slot + HASH];
       if (slotHash === EMPTY) return MISS;
       if (slotHash === hash) {
-        const entry = ints[slot + REF]! * 8;
+        const entry = ints[slot + REF] * 8;
         // A ref past the end of this thread's view: the arena grew in another thread (or the slot is mid-change).
         if (entry + ENTRY_HEADER + key.length > ints.length * 4) return RETRY;
         if (this.#matches(entry, key, kind)) {
@@ -324,7 +369,7 @@ export class Table {
     const bytes = this.#arena.bytes;
     const header = entry >>> 2;
     const length = key.length;
-    if (ints[header] !== length || (ints[header + 2]! & 3) !== kind) return false;
+    if (ints[header] !== length || (ints[header + 2] & 3) !== kind) return false;
     const start = entry + ENTRY_HEADER;
     for (let i = 0; i < length; i++) if (bytes[start + i] !== key[i]) return false;
     return true;
@@ -333,8 +378,8 @@ export class Table {
   /** The live slot of key and kind, or MISS with the slot to insert at in #insertAt. Lock held. */
   #find(key: Uint8Array, kind: number, hash: number): number {
     const ints = this.#arena.ints;
-    const index = ints[this.#c + C.INDEX_REF]! * 2;
-    const mask = ints[this.#c + C.CAPACITY]! - 1;
+    const index = ints[this.#c + C.INDEX_REF] * 2;
+    const mask = ints[this.#c + C.CAPACITY] - 1;
     let insertAt = -1;
     for (let n = 0, i = hash & mask; n <= mask; n++, i = (i + 1) & mask) {
       const slot = index + i * SLOT_INTS;
@@ -345,7 +390,7 @@ export class Table {
       }
       if (slotHash === TOMBSTONE) {
         if (insertAt < 0) insertAt = slot;
-      } else if (slotHash === hash && this.#matches(ints[slot + REF]! * 8, key, kind)) {
+      } else if (slotHash === hash && this.#matches(ints[slot + REF] * 8, key, kind)) {
         return slot;
       }
     }
@@ -356,8 +401,8 @@ export class Table {
   /** The slot pointing at the entry at byte offset `entry` (found by its hash), or -1 when none does: it is dead. */
   #slotOf(entry: number, hash: number): number {
     const ints = this.#arena.ints;
-    const index = ints[this.#c + C.INDEX_REF]! * 2;
-    const mask = ints[this.#c + C.CAPACITY]! - 1;
+    const index = ints[this.#c + C.INDEX_REF] * 2;
+    const mask = ints[this.#c + C.CAPACITY] - 1;
     const ref = entry / 8;
     for (let n = 0, i = hash & mask; n <= mask; n++, i = (i + 1) & mask) {
       const slot = index + i * SLOT_INTS;
@@ -374,11 +419,11 @@ export class Table {
    */
   #counterInUse(entry: number): boolean {
     const ints = this.#arena.ints;
-    const keyLength = ints[entry >>> 2]!;
+    const keyLength = ints[entry >>> 2];
     const key = copyOut(this.#arena.bytes, entry + ENTRY_HEADER, keyLength);
     if (this.#find(key, KIND_VALUE, hashBytes(key, KIND_VALUE)) !== MISS) return true;
     // Newest first: versions are evicted roughly oldest first, so a live one is usually found at once.
-    for (let version = ints[(entry + valueOffset(keyLength)) >>> 2]! >>> 0; version >= 1; version--) {
+    for (let version = ints[(entry + valueOffset(keyLength)) >>> 2] >>> 0; version >= 1; version--) {
       const versioned = versionKey(key, version);
       if (this.#find(versioned, KIND_VERSION, hashBytes(versioned, KIND_VERSION)) !== MISS) return true;
     }
@@ -389,9 +434,9 @@ export class Table {
   #reserveSlot(): void {
     const ints = this.#arena.ints;
     const c = this.#c;
-    const capacity = ints[c + C.CAPACITY]!;
-    if ((ints[c + C.OCCUPIED]! + 1) * 4 <= capacity * 3) return;
-    const grow = (ints[c + C.ENTRIES]! + 1) * 2 > capacity;
+    const capacity = ints[c + C.CAPACITY];
+    if ((ints[c + C.OCCUPIED] + 1) * 4 <= capacity * 3) return;
+    const grow = (ints[c + C.ENTRIES] + 1) * 2 > capacity;
     this.#replaceIndex(grow ? capacity * 2 : capacity);
   }
 
@@ -404,8 +449,8 @@ export class Table {
     const arena = this.#arena;
     const index = takeIndexBlock(arena, c, capacity);
     const ints = arena.ints;
-    const oldIndex = ints[c + C.INDEX_REF]! * 8;
-    const oldCapacity = ints[c + C.CAPACITY]!;
+    const oldIndex = ints[c + C.INDEX_REF] * 8;
+    const oldCapacity = ints[c + C.CAPACITY];
     Atomics.add(ints, c + C.SEQ, 1);
     fence();
     ints[c + C.OCCUPIED] = rehash(arena, c, oldIndex, oldCapacity, index, capacity);
@@ -427,8 +472,8 @@ export class Table {
       return;
     }
     if (!stale) return;
-    const index = ints[c + C.INDEX_REF]! * 2;
-    for (let slot = index, end = index + ints[c + C.CAPACITY]! * SLOT_INTS; slot < end; slot += SLOT_INTS) {
+    const index = ints[c + C.INDEX_REF] * 2;
+    for (let slot = index, end = index + ints[c + C.CAPACITY] * SLOT_INTS; slot < end; slot += SLOT_INTS) {
       if (((slot - index) & 0x3ffff) === 0) beat(ints, c + C.LOCK);
       if (Atomics.load(ints, slot) & 1) {
         ints[slot + HASH] = TOMBSTONE;

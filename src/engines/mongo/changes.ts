@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { RawChange } from '../engine.js';
-import { ended, Feeds, pause, PushedChanges, readyFeed, type WatchOptions } from '../change-feed.js';
+import { ended, type Feeds, pause, PushedChanges, readyFeed, type WatchOptions } from '../change-feed.js';
 
 /**
  * The mongo engine's change feed, by polling: FerretDB 1.x has no change streams (and no capped collections), so a
@@ -31,9 +31,19 @@ const DELETE = 2;
 const CLEAR = 3;
 export const MONGO_CHANGE = { set: SET, delete: DELETE, clear: CLEAR } as const;
 
-interface ChangeDocument { _id: number; t: number; k?: Uint8Array }
-interface SeqDocument { _id: string; n: number }
-interface WatcherDocument { _id: string; until: number }
+interface ChangeDocument {
+  _id: number;
+  t: number;
+  k?: Uint8Array;
+}
+interface SeqDocument {
+  _id: string;
+  n: number;
+}
+interface WatcherDocument {
+  _id: string;
+  until: number;
+}
 
 /** The collections of one stash's change feed. */
 export class MongoChanges {
@@ -69,10 +79,17 @@ export class MongoChanges {
 
   async #log(type: number, keys: readonly (Uint8Array | undefined)[]): Promise<void> {
     if (performance.now() >= this.#watchedUntil && !(await this.#watched())) return;
-    const counter = await this.seq.findOneAndUpdate({ _id: 'seq' }, { $inc: { n: keys.length } }, { upsert: true, returnDocument: 'after' });
+    const counter = await this.seq.findOneAndUpdate(
+      { _id: 'seq' },
+      { $inc: { n: keys.length } },
+      { upsert: true, returnDocument: 'after' },
+    );
     const last = counter!.n;
     const first = last - keys.length + 1;
-    await this.log.insertMany(keys.map((key, i) => (key ? { _id: first + i, t: type, k: key } : { _id: first + i, t: type })), { ordered: false });
+    await this.log.insertMany(
+      keys.map((key, i) => (key ? { _id: first + i, t: type, k: key } : { _id: first + i, t: type })),
+      { ordered: false },
+    );
     if (Math.floor(last / TRIM_EVERY) !== Math.floor((first - 1) / TRIM_EVERY) && last > RING) {
       await this.log.deleteMany({ _id: { $lte: last - RING } });
     }
@@ -81,15 +98,18 @@ export class MongoChanges {
   /** Asks whether any watcher is registered (one question at a time); a "no" holds for LEASE_MS from the asking. */
   #watched(): Promise<boolean> {
     const asked = performance.now();
-    return (this.#asking ??= this.watchers.findOne({ until: { $gt: Date.now() } }, { projection: { _id: 1 } }).then((found) => {
-      this.#asking = undefined;
-      if (found === null) this.#unwatchedUntil = asked + LEASE_MS;
-      else this.#watchedUntil = asked + LEASE_MS;
-      return found !== null;
-    }, (error: unknown) => {
-      this.#asking = undefined;
-      throw error;
-    }));
+    return (this.#asking ??= this.watchers.findOne({ until: { $gt: Date.now() } }, { projection: { _id: 1 } }).then(
+      (found) => {
+        this.#asking = undefined;
+        if (found === null) this.#unwatchedUntil = asked + LEASE_MS;
+        else this.#watchedUntil = asked + LEASE_MS;
+        return found !== null;
+      },
+      (error: unknown) => {
+        this.#asking = undefined;
+        throw error;
+      },
+    ));
   }
 }
 
@@ -127,7 +147,11 @@ class MongoWatcher {
   }
 
   async #register(feed: MongoChanges): Promise<boolean> {
-    const result = await feed.watchers.updateOne({ _id: this.#id }, { $set: { until: Date.now() + STALE_MS } }, { upsert: true });
+    const result = await feed.watchers.updateOne(
+      { _id: this.#id },
+      { $set: { until: Date.now() + STALE_MS } },
+      { upsert: true },
+    );
     await feed.watchers.deleteMany({ until: { $lt: Date.now() } });
     return result.upsertedCount === 1;
   }
@@ -143,7 +167,11 @@ class MongoWatcher {
           // Our registration had expired (a stall past STALE_MS): writes meanwhile may not have been logged.
           if (await this.#register(feed)) this.feed.push({ type: 'missed' });
         }
-        const documents = await feed.log.find({ _id: { $gt: this.#last } }).sort({ _id: 1 }).limit(READ_LIMIT).toArray();
+        const documents = await feed.log
+          .find({ _id: { $gt: this.#last } })
+          .sort({ _id: 1 })
+          .limit(READ_LIMIT)
+          .toArray();
         for (const document of documents) {
           if (document._id > this.#last + 1) {
             gapSince ??= Date.now();
@@ -152,11 +180,15 @@ class MongoWatcher {
           }
           gapSince = undefined;
           this.#last = document._id;
-          this.feed.push(document.t === CLEAR ? { type: 'clear' } : {
-            type: document.t === SET ? 'set' : 'delete',
-            // A copy: the driver's bytes are a view into the whole reply.
-            key: Buffer.copyBytesFrom(document.k!),
-          });
+          this.feed.push(
+            document.t === CLEAR
+              ? { type: 'clear' }
+              : {
+                  type: document.t === SET ? 'set' : 'delete',
+                  // A copy: the driver's bytes are a view into the whole reply.
+                  key: Buffer.copyBytesFrom(document.k!),
+                },
+          );
         }
         if (documents.length === READ_LIMIT && gapSince === undefined) continue;
       } catch {
@@ -176,7 +208,9 @@ class MongoWatcher {
 
 /** The engine's `watch`: an iterable feed with `ready`, which resolves once every later write is sure to be seen. */
 export function watchMongo(
-  changes: () => Promise<MongoChanges>, feeds: Feeds, options: WatchOptions,
+  changes: () => Promise<MongoChanges>,
+  feeds: Feeds,
+  options: WatchOptions,
 ): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
   const watcher = new MongoWatcher(changes, feeds, options);
   return readyFeed(watcher.feed, watcher.ready);

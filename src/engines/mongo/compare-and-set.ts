@@ -37,7 +37,11 @@ const LAST_DELAY_MS = 100;
 const DUPLICATE_KEY = 11000;
 const ATTEMPTS = 100;
 
-interface LockDocument { _id: string; o: string; e: number }
+interface LockDocument {
+  _id: string;
+  o: string;
+  e: number;
+}
 
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown })?.code === DUPLICATE_KEY;
 
@@ -86,7 +90,10 @@ async function withKeyLock<T>(locks: Collection<VersionDocument>, id: string, wo
       continue;
     }
     if (Date.now() - started > WAIT_LIMIT_MS) {
-      throw new EngineUnavailableError(`mongo: the compare-and-set lock of entry ${JSON.stringify(id)} was held by live holders for ${WAIT_LIMIT_MS / 1000} s`, lockId);
+      throw new EngineUnavailableError(
+        `mongo: the compare-and-set lock of entry ${JSON.stringify(id)} was held by live holders for ${WAIT_LIMIT_MS / 1000} s`,
+        lockId,
+      );
     }
     await delay(wait * (0.5 + Math.random()));
   }
@@ -99,13 +106,22 @@ async function withKeyLock<T>(locks: Collection<VersionDocument>, id: string, wo
 
 /** Compare-and-set of the entry `entry` in `entries`; `locks` is the stash's `.versions` collection. See above. */
 export async function compareAndSetDocument(
-  entries: Collection<StoredDocument>, locks: Collection<VersionDocument>, entry: EntryId,
-  expected: Uint8Array | undefined, next: Uint8Array | undefined, now: () => number,
+  entries: Collection<StoredDocument>,
+  locks: Collection<VersionDocument>,
+  entry: EntryId,
+  expected: Uint8Array | undefined,
+  next: Uint8Array | undefined,
+  now: () => number,
 ): Promise<boolean> {
   const id = entry._id;
   for (let attempt = 1; ; attempt++) {
     if (expected === undefined) {
-      const found = next === undefined ? await currentValue(entries, id) : (await insertEntry(entries, entry, next)) ? null : await currentValue(entries, id);
+      const found =
+        next === undefined
+          ? await currentValue(entries, id)
+          : (await insertEntry(entries, entry, next))
+            ? null
+            : await currentValue(entries, id);
       if (found === null) return true;
       // Gone again since the insert failed: try the insert again.
       if (found === undefined) {

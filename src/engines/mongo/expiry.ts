@@ -22,11 +22,17 @@ const TTL_INDEX = 'hashstash_purge_at';
 const EXPIRY_INDEX = 'hashstash_expires_at';
 
 /** The fields an expiring blob's document carries (none for a blob without expiry). */
-export function expiryFields(value: Uint8Array, now: () => number): Pick<StoredDocument, 'expiresAt' | 'purgeAt'> | undefined {
+export function expiryFields(
+  value: Uint8Array,
+  now: () => number,
+): Pick<StoredDocument, 'expiresAt' | 'purgeAt'> | undefined {
   const expiresAt = expiresAtOf(value);
   if (expiresAt === null) return undefined;
   const left = Math.max(0, expiresAt - now());
-  return { expiresAt: new Date(Math.ceil(expiresAt)), purgeAt: new Date(Date.now() + Math.ceil(left) + PURGE_GRACE_MS) };
+  return {
+    expiresAt: new Date(Math.ceil(expiresAt)),
+    purgeAt: new Date(Date.now() + Math.ceil(left) + PURGE_GRACE_MS),
+  };
 }
 
 /** Documents not expired at `now`: without `expiresAt`, or with one after it. */
@@ -61,7 +67,12 @@ export async function ensureExpiryIndexes(collection: Collection<StoredDocument>
     return { ttl: false };
   }
   // A server may take the option and drop it: ask what it kept.
-  const indexes = await collection.listIndexes().toArray().catch(() => []);
-  const kept = indexes.find((index) => index.name === TTL_INDEX);
+  const indexes = await collection
+    .listIndexes()
+    .toArray()
+    .catch(() => []);
+  const kept = (indexes as { name?: unknown; expireAfterSeconds?: unknown }[]).find(
+    (index) => index.name === TTL_INDEX,
+  );
   return { ttl: kept !== undefined && kept.expireAfterSeconds === 0 };
 }

@@ -20,10 +20,11 @@ export function checkMongoOptions({ url }: { readonly url: string | undefined })
   const { DEFAULT_URL, urlParts } = naming();
   const { database } = urlParts(url ?? DEFAULT_URL);
   if (Buffer.byteLength(database) > 63 || /[/\\. "$\0]/.test(database)) {
+    // eslint-disable-next-line no-control-regex -- control characters are what this shows escaped
     const shown = `'${database.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
     throw new ConfigError(
       `option 'url' names the MongoDB database ${shown}, which MongoDB refuses: a database name is under 64 bytes, ` +
-      `without '/', '\\', '.', ' ', '"', '$' or NUL`,
+        `without '/', '\\', '.', ' ', '"', '$' or NUL`,
     );
   }
 }

@@ -13,12 +13,17 @@ const NAMESPACE_NOT_FOUND = 26;
  * `collStats`; a server that does not gets the `$collStats` stage, and one that has neither gets `entries` only.
  * Append mode's version collection is not counted.
  */
-export async function mongoStats(collection: Collection<StoredDocument>, entries: Promise<number>): Promise<Partial<EngineStats>> {
+export async function mongoStats(
+  collection: Collection<StoredDocument>,
+  entries: Promise<number>,
+): Promise<Partial<EngineStats>> {
   const [count, sizes] = await Promise.all([entries, collectionSizes(collection)]);
   return sizes ? { entries: count, ...sizes } : { entries: count };
 }
 
-async function collectionSizes(collection: Collection<StoredDocument>): Promise<Pick<EngineStats, 'bytesUsed' | 'bytesReserved'> | undefined> {
+async function collectionSizes(
+  collection: Collection<StoredDocument>,
+): Promise<Pick<EngineStats, 'bytesUsed' | 'bytesReserved'> | undefined> {
   let reply: Document;
   try {
     reply = await collection.db.command({ collStats: collection.collectionName });

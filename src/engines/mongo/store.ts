@@ -1,14 +1,36 @@
-import { Buffer } from 'node:buffer';
 import type { Collection, MongoClient } from 'mongodb';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
-import type { AppendStore, Engine, EngineCapabilities, EngineContext, EngineStats, RawEntry, RawVersion } from '../engine.js';
+import type {
+  AppendStore,
+  Engine,
+  EngineCapabilities,
+  EngineContext,
+  EngineStats,
+  RawEntry,
+  RawVersion,
+} from '../engine.js';
 import { acquire, connected, loadDriver, loadedDriver, MAX_POOL_SIZE, release, type SharedClient } from './client.js';
 import {
-  DEFAULT_URL, documentBytes, documentId, isHashedId, keyOf, mongoNames, ownCopy, urlParts, type StoredDocument, type UrlParts,
+  DEFAULT_URL,
+  documentBytes,
+  documentId,
+  isHashedId,
+  keyOf,
+  mongoNames,
+  ownCopy,
+  urlParts,
+  type StoredDocument,
+  type UrlParts,
 } from './naming.js';
 import { appendVersion, removeVersions, versionsOf, VERSIONS_SUFFIX, type VersionDocument } from './versions.js';
 import {
-  documentExpired, ensureExpiryIndexes, expiredFilter, expiryFields, isExpired, liveFilter, type ExpiryIndexes,
+  documentExpired,
+  ensureExpiryIndexes,
+  expiredFilter,
+  expiryFields,
+  isExpired,
+  liveFilter,
+  type ExpiryIndexes,
 } from './expiry.js';
 import { mongoStats } from './stats.js';
 import { compareAndSetDocument } from './compare-and-set.js';
@@ -63,7 +85,12 @@ const PURGE_LOGGED_BATCH = 1000;
 const DUPLICATE_KEY = 11000;
 
 const CAPABILITIES: EngineCapabilities = {
-  persistent: true, sync: false, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
+  persistent: true,
+  sync: false,
+  sharedAcrossProcesses: true,
+  sharedAcrossThreads: true,
+  nativeAppend: true,
+  hidesExpired: true,
 };
 
 // ---- the engine ----
@@ -118,7 +145,11 @@ class MongoEngine implements Engine {
   }
 
   /** See {@link Engine.compareAndSet}: an insert, or a lock document (compare-and-set.ts). */
-  async compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean> {
+  async compareAndSet(
+    key: Uint8Array,
+    expected: Uint8Array | undefined,
+    next: Uint8Array | undefined,
+  ): Promise<boolean> {
     this.#writable('write');
     const id = documentId(key);
     if (next !== undefined) this.#checkSize(id, key, next);
@@ -126,7 +157,14 @@ class MongoEngine implements Engine {
     try {
       const documentOf = (v: Uint8Array): StoredDocument => this.#document(id, key, v);
       if (next !== undefined) await this.#indexesFor(documentOf(next), collection);
-      const written = await compareAndSetDocument(collection, this.#versions!, { _id: id, documentOf }, expected, next, this.#now);
+      const written = await compareAndSetDocument(
+        collection,
+        this.#versions!,
+        { _id: id, documentOf },
+        expected,
+        next,
+        this.#now,
+      );
       // A delete of what is absent (neither expected nor next) changed nothing to tell watchers.
       if (written && (next !== undefined || expected !== undefined)) {
         await this.#changes?.logIfWatched(next === undefined ? MONGO_CHANGE.delete : MONGO_CHANGE.set, [key]);
@@ -164,36 +202,60 @@ class MongoEngine implements Engine {
     if (!mongo || !(error instanceof mongo.MongoError)) throw error;
     const { location } = this.#parts;
     const where = `${this.#database}.${this.#collectionName} at ${location}`;
-    if (error instanceof mongo.MongoParseError || (doing === 'connect to' && error instanceof mongo.MongoInvalidArgumentError)) {
-      throw new ConfigError(`option 'url' is not a usable MongoDB URL (${location}): ${error.message}`, { cause: error });
+    if (
+      error instanceof mongo.MongoParseError ||
+      (doing === 'connect to' && error instanceof mongo.MongoInvalidArgumentError)
+    ) {
+      throw new ConfigError(`option 'url' is not a usable MongoDB URL (${location}): ${error.message}`, {
+        cause: error,
+      });
     }
     if (
-      error instanceof mongo.MongoServerSelectionError || error instanceof mongo.MongoNetworkError ||
-      error instanceof mongo.MongoTopologyClosedError || error instanceof mongo.MongoNotConnectedError ||
-      error instanceof mongo.MongoServerClosedError || error instanceof mongo.MongoClientClosedError ||
+      error instanceof mongo.MongoServerSelectionError ||
+      error instanceof mongo.MongoNetworkError ||
+      error instanceof mongo.MongoTopologyClosedError ||
+      error instanceof mongo.MongoNotConnectedError ||
+      error instanceof mongo.MongoServerClosedError ||
+      error instanceof mongo.MongoClientClosedError ||
       error instanceof mongo.MongoOperationTimeoutError
     ) {
-      const reason = error instanceof mongo.MongoTopologyClosedError || error instanceof mongo.MongoClientClosedError
-        ? 'the stash was closed while this operation ran'
-        : `the server is unreachable: ${error.message}`;
+      const reason =
+        error instanceof mongo.MongoTopologyClosedError || error instanceof mongo.MongoClientClosedError
+          ? 'the stash was closed while this operation ran'
+          : `the server is unreachable: ${error.message}`;
       throw new EngineUnavailableError(`mongo cannot ${doing} ${where}: ${reason}`, location, { cause: error });
     }
-    const code = (error as { code?: unknown }).code;
+    const code = (error as { code?: number | string }).code;
     if (code === 18) {
-      throw new EngineUnavailableError(`mongo cannot ${doing} ${where}: authentication failed: ${error.message}`, location, { cause: error });
+      throw new EngineUnavailableError(
+        `mongo cannot ${doing} ${where}: authentication failed: ${error.message}`,
+        location,
+        { cause: error },
+      );
     }
     if (code === 13 && doing !== 'read' && doing !== 'count') {
-      throw new ReadOnlyError(`mongo cannot ${doing} ${where}: the account may not write there: ${error.message}`, { cause: error });
+      throw new ReadOnlyError(`mongo cannot ${doing} ${where}: the account may not write there: ${error.message}`, {
+        cause: error,
+      });
     }
     if (code === 13) {
-      throw new EngineUnavailableError(`mongo cannot ${doing} ${where}: the account may not read there: ${error.message}`, location, { cause: error });
+      throw new EngineUnavailableError(
+        `mongo cannot ${doing} ${where}: the account may not read there: ${error.message}`,
+        location,
+        { cause: error },
+      );
     }
-    throw new HashStashError(`mongo cannot ${doing} ${where}: ${error.message}${code !== undefined ? ` (code ${String(code)})` : ''}`, { cause: error });
+    throw new HashStashError(
+      `mongo cannot ${doing} ${where}: ${error.message}${code !== undefined ? ` (code ${String(code)})` : ''}`,
+      { cause: error },
+    );
   }
 
   #writable(doing: Doing): void {
     if (this.#readonly) {
-      throw new ReadOnlyError(`mongo cannot ${doing} ${this.#database}.${this.#collectionName}: the stash was opened with readonly: true`);
+      throw new ReadOnlyError(
+        `mongo cannot ${doing} ${this.#database}.${this.#collectionName}: the stash was opened with readonly: true`,
+      );
     }
   }
 
@@ -203,7 +265,8 @@ class MongoEngine implements Engine {
     if (bytes > MAX_DOCUMENT_BYTES) {
       throw new UnsupportedError(
         `mongo cannot store a value of ${value.length} bytes: with its key the document takes ${bytes} bytes, and a ` +
-        `MongoDB document is at most ${MAX_DOCUMENT_BYTES} bytes (16 MiB); use a file-based engine for values this large`);
+          `MongoDB document is at most ${MAX_DOCUMENT_BYTES} bytes (16 MiB); use a file-based engine for values this large`,
+      );
     }
   }
 
@@ -240,12 +303,18 @@ class MongoEngine implements Engine {
   }
 
   /** Changes from every client of this stash, by polling its change log (changes.ts). */
-  watch(options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
+  watch(options: {
+    readonly signal?: AbortSignal | undefined;
+  }): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
     this.#writable('write');
-    return watchMongo(async () => {
-      if (!this.#changes) await this.#use();
-      return this.#changes!;
-    }, this.#feeds, options);
+    return watchMongo(
+      async () => {
+        if (!this.#changes) await this.#use();
+        return this.#changes!;
+      },
+      this.#feeds,
+      options,
+    );
   }
 
   /** An upsert; a duplicate key error means another writer inserted the key first, and is tried again. */
@@ -337,7 +406,9 @@ class MongoEngine implements Engine {
       const doomed = await collection.find(expired, { projection: { _id: 1, k: 1 } }).toArray();
       for (let i = 0; i < doomed.length; i += PURGE_LOGGED_BATCH) {
         const batch = doomed.slice(i, i + PURGE_LOGGED_BATCH);
-        removed += (await collection.deleteMany({ $and: [expired, { _id: { $in: batch.map((document) => document._id) } }] })).deletedCount;
+        removed += (
+          await collection.deleteMany({ $and: [expired, { _id: { $in: batch.map((document) => document._id) } }] })
+        ).deletedCount;
         await this.#changes?.logIfWatched(MONGO_CHANGE.delete, batch.map(keyOf));
       }
       return removed;
@@ -454,7 +525,10 @@ class MongoEngine implements Engine {
     } catch (error) {
       await eachLimited(this.#duplicates(error, documents), (document) => this.#replace(collection, document));
     }
-    const logging = this.#changes?.logIfWatched(MONGO_CHANGE.set, batch.map(([key]) => key));
+    const logging = this.#changes?.logIfWatched(
+      MONGO_CHANGE.set,
+      batch.map(([key]) => key),
+    );
     if (logging) await this.#logged(logging);
   }
 
@@ -462,9 +536,13 @@ class MongoEngine implements Engine {
   #duplicates(error: unknown, documents: readonly StoredDocument[]): StoredDocument[] {
     const mongo = loadedDriver()!;
     if (!(error instanceof mongo.MongoBulkWriteError)) this.#fail(error, 'write');
-    const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) this.#fail(error, 'write');
-    return writeErrors.map((writeError) => documents[writeError.index]!);
+    const writeErrors = (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]) as {
+      code?: unknown;
+      index: number;
+    }[];
+    if (writeErrors.length === 0 || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY))
+      this.#fail(error, 'write');
+    return writeErrors.map((writeError) => documents[writeError.index]);
   }
 
   /**
@@ -485,7 +563,10 @@ class MongoEngine implements Engine {
   async *#scan(projection: Record<string, 1> | undefined): AsyncGenerator<StoredDocument> {
     const collection = this.#collection ?? (await this.#use());
     const filter = liveFilter(this.#now());
-    const cursor = collection.find(filter, projection ? { projection, batchSize: SCAN_BATCH } : { batchSize: SCAN_BATCH });
+    const cursor = collection.find(
+      filter,
+      projection ? { projection, batchSize: SCAN_BATCH } : { batchSize: SCAN_BATCH },
+    );
     try {
       for (;;) {
         let more: boolean;
@@ -543,7 +624,7 @@ async function eachLimited<T>(items: readonly T[], work: (item: T, index: number
     while (!failed && next < items.length) {
       const index = next++;
       try {
-        await work(items[index]!, index);
+        await work(items[index], index);
       } catch (error) {
         failed = true;
         throw error;

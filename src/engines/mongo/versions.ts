@@ -28,17 +28,31 @@ const ATTEMPTS = 5;
 const NUMBER_ATTEMPTS = 1000;
 const PAGE = 256;
 
-interface CounterDocument { _id: string; n: number }
-export interface VersionDocument { _id: string; n?: number; t?: number; v?: Uint8Array }
+interface CounterDocument {
+  _id: string;
+  n: number;
+}
+export interface VersionDocument {
+  _id: string;
+  n?: number;
+  t?: number;
+  v?: Uint8Array;
+}
 /** A version number and its timestamp; number 0 (no timestamp) stands for "no version yet". */
-interface Stamped { n: number; t: number | undefined }
+interface Stamped {
+  n: number;
+  t: number | undefined;
+}
 
 const isDuplicateKey = (error: unknown) => (error as { code?: unknown })?.code === DUPLICATE_KEY;
 const versionId = (id: string, version: number) => `${id}\u0000${String(version).padStart(10, '0')}`;
 
 /** Adds the next version of the entry `document` (its `_id`, optional `k`, and the blob `v`); the version number. */
 export async function appendVersion(
-  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument, now: () => number = Date.now,
+  entries: Collection<StoredDocument>,
+  versions: Collection<VersionDocument>,
+  document: StoredDocument,
+  now: () => number = Date.now,
 ): Promise<number> {
   const id = document._id;
   const version = await inTurn(versions, id, () => insertNext(versions, id, document.v));
@@ -62,9 +76,14 @@ const numbering = new Map<string, Promise<unknown>>();
 function inTurn<T>(versions: Collection<VersionDocument>, id: string, work: () => Promise<T>): Promise<T> {
   const name = `${versions.namespace}\u0000${id}`;
   const result = (numbering.get(name) ?? Promise.resolve()).then(work);
-  const settled = result.then(() => {}, () => {});
+  const settled = result.then(
+    () => {},
+    () => {},
+  );
   numbering.set(name, settled);
-  void settled.then(() => { if (numbering.get(name) === settled) numbering.delete(name); });
+  void settled.then(() => {
+    if (numbering.get(name) === settled) numbering.delete(name);
+  });
   return result;
 }
 
@@ -105,28 +124,39 @@ async function claimNext(versions: Collection<VersionDocument>, id: string, valu
  * highest version there is, and such a counter is set to it.
  */
 async function newestVersion(versions: Collection<VersionDocument>, id: string): Promise<Stamped> {
-  const counter = await versions.findOne({ _id: id }, { projection: { n: 1 } }) as CounterDocument | null;
+  const counter = (await versions.findOne({ _id: id }, { projection: { n: 1 } })) as CounterDocument | null;
   const named = counter ? await versionAt(versions, id, counter.n) : undefined;
   if (named) return named;
   const highest = await highestVersion(versions, id);
-  if (counter) await versions.updateOne({ _id: id, n: counter.n } as never, { $set: { n: highest.n } });
+  if (counter) await versions.updateOne({ _id: id, n: counter.n }, { $set: { n: highest.n } });
   return highest;
 }
 
-async function versionAt(versions: Collection<VersionDocument>, id: string, version: number): Promise<Stamped | undefined> {
+async function versionAt(
+  versions: Collection<VersionDocument>,
+  id: string,
+  version: number,
+): Promise<Stamped | undefined> {
   const document = await versions.findOne({ _id: versionId(id, version) }, { projection: { t: 1 } });
   return document ? { n: version, t: document.t } : undefined;
 }
 
 /** By a range query, which FerretDB answers by a scan: only for a counter that is missing or wrong. */
 async function highestVersion(versions: Collection<VersionDocument>, id: string): Promise<Stamped> {
-  const [highest] = await versions.find({ _id: { $gt: `${id}\u0000`, $lt: `${id}\u0001` } }, { projection: { t: 1 } })
-    .sort({ _id: -1 }).limit(1).toArray();
+  const [highest] = await versions
+    .find({ _id: { $gt: `${id}\u0000`, $lt: `${id}\u0001` } }, { projection: { t: 1 } })
+    .sort({ _id: -1 })
+    .limit(1)
+    .toArray();
   return highest ? { n: Number(highest._id.slice(id.length + 1)), t: highest.t } : { n: 0, t: undefined };
 }
 
 async function setCurrent(
-  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, document: StoredDocument, version: number, value: Uint8Array,
+  entries: Collection<StoredDocument>,
+  versions: Collection<VersionDocument>,
+  document: StoredDocument,
+  version: number,
+  value: Uint8Array,
   now: () => number,
 ): Promise<void> {
   const current = document.k ? { k: document.k, v: value, n: version } : { v: value, n: version };
@@ -137,7 +167,7 @@ async function setCurrent(
   const olderOrPlain = { _id: document._id, $or: [{ n: { $lt: version } }, { n: { $exists: false } }] };
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      await entries.updateOne(olderOrPlain as never, { $set: current, ...unset } as never, { upsert: true });
+      await entries.updateOne(olderOrPlain, { $set: current, ...unset } as never, { upsert: true });
       return;
     } catch (error) {
       // The entry exists with a newer version (nothing matched, and the upsert met its _id), or a first append of
@@ -154,18 +184,26 @@ async function setCurrent(
  * our own number (each number is inserted once), is such a leftover, and is overwritten.
  */
 async function replaceStale(
-  entries: Collection<StoredDocument>, versions: Collection<VersionDocument>, id: string, version: number, current: Partial<StoredDocument>,
+  entries: Collection<StoredDocument>,
+  versions: Collection<VersionDocument>,
+  id: string,
+  version: number,
+  current: Partial<StoredDocument>,
   unset: object,
 ): Promise<void> {
-  const entry = await entries.findOne({ _id: id }, { projection: { _id: 0, n: 1 } }) as { n?: unknown } | null;
+  const entry = (await entries.findOne({ _id: id }, { projection: { _id: 0, n: 1 } })) as { n?: unknown } | null;
   const n = entry?.n;
   if (typeof n !== 'number' || n < version) return;
   if (n !== version && (await versions.findOne({ _id: versionId(id, n) }, { projection: { _id: 1 } }))) return;
-  await entries.updateOne({ _id: id, n } as never, { $set: current, ...unset } as never);
+  await entries.updateOne({ _id: id, n }, { $set: current, ...unset });
 }
 
 /** The newest version after `version`, by `_id` lookups (the ones FerretDB answers from its index); none when there is none. */
-async function newestAfter(versions: Collection<VersionDocument>, id: string, version: number): Promise<{ version: number; value: Uint8Array } | undefined> {
+async function newestAfter(
+  versions: Collection<VersionDocument>,
+  id: string,
+  version: number,
+): Promise<{ version: number; value: Uint8Array } | undefined> {
   let newest = version;
   while (await versions.findOne({ _id: versionId(id, newest + 1) }, { projection: { _id: 1 } })) newest++;
   if (newest === version) return undefined;
@@ -178,12 +216,20 @@ export async function* versionsOf(versions: Collection<VersionDocument>, id: str
   let after = `${id}\u0000`;
   const end = `${id}\u0001`;
   for (;;) {
-    const page = await versions.find({ _id: { $gt: after, $lt: end } }).sort({ _id: 1 }).limit(PAGE).toArray();
+    const page = await versions
+      .find({ _id: { $gt: after, $lt: end } })
+      .sort({ _id: 1 })
+      .limit(PAGE)
+      .toArray();
     for (const document of page) {
-      yield { version: Number(document._id.slice(id.length + 1)), timestamp: document.t!, value: Buffer.copyBytesFrom(document.v!) };
+      yield {
+        version: Number(document._id.slice(id.length + 1)),
+        timestamp: document.t!,
+        value: Buffer.copyBytesFrom(document.v!),
+      };
     }
     if (page.length < PAGE) return;
-    after = page[page.length - 1]!._id;
+    after = page[page.length - 1]._id;
   }
 }
 

@@ -1,12 +1,24 @@
 import {
-  closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmdirSync, statSync, unlinkSync,
-  utimesSync, writeFileSync, writeSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RawChange } from '../engine.js';
-import { Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
+import { type Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
 import { errorCode } from '../fs-errors.js';
 
 /**
@@ -133,7 +145,15 @@ class PairtreeWatcher implements PolledSource {
   #open(atEnd: boolean): OpenFile {
     const fd = openSync(this.#log, 'a+');
     const stat = fstatSync(fd);
-    return { fd, ino: stat.ino, offset: atEnd ? stat.size : 0, until: Infinity, stuckAt: -1, stuckSince: 0, torn: false };
+    return {
+      fd,
+      ino: stat.ino,
+      offset: atEnd ? stat.size : 0,
+      until: Infinity,
+      stuckAt: -1,
+      stuckSince: 0,
+      torn: false,
+    };
   }
 
   #heartbeat(): boolean {
@@ -148,9 +168,13 @@ class PairtreeWatcher implements PolledSource {
         const file = join(this.#watchers, name);
         try {
           if (file !== this.#mine && statSync(file).mtimeMs < now - STALE_MS) unlinkSync(file);
-        } catch { /* gone already */ }
+        } catch {
+          /* gone already */
+        }
       }
-    } catch { /* the folder is being recreated */ }
+    } catch {
+      /* the folder is being recreated */
+    }
     return true;
   }
 
@@ -184,7 +208,11 @@ class PairtreeWatcher implements PolledSource {
     if (ino !== undefined && ino !== current.ino) {
       // Rotated: what follows our file is `log` when ours is `log.1`; else a file between was rotated away unread.
       let rotatedOnce = false;
-      try { rotatedOnce = statSync(`${this.#log}.1`).ino === current.ino; } catch { /* none */ }
+      try {
+        rotatedOnce = statSync(`${this.#log}.1`).ino === current.ino;
+      } catch {
+        /* none */
+      }
       if (!rotatedOnce) changes.push({ type: 'missed' });
       this.#closeFile(this.#previous);
       current.until = Date.now() + LATE_WRITER_MS;
@@ -207,7 +235,8 @@ class PairtreeWatcher implements PolledSource {
         const magicOk = buffer.readUInt32LE(at) === MAGIC && payloadLength <= MAX_PAYLOAD;
         if (magicOk && at + HEADER + payloadLength > length && !this.#tornAt(file, file.offset + at)) {
           // Incomplete: not written whole yet, or larger than what was read; read again from here.
-          if (at === 0 && HEADER + payloadLength > READ_BYTES) at = this.#readLarge(file, payloadLength, changes) ? -1 : 0;
+          if (at === 0 && HEADER + payloadLength > READ_BYTES)
+            at = this.#readLarge(file, payloadLength, changes) ? -1 : 0;
           break;
         }
         const payload = buffer.subarray(at + HEADER, at + HEADER + payloadLength);
@@ -255,7 +284,11 @@ class PairtreeWatcher implements PolledSource {
 
   #closeFile(file: OpenFile | undefined): void {
     if (file) {
-      try { closeSync(file.fd); } catch { /* closed */ }
+      try {
+        closeSync(file.fd);
+      } catch {
+        /* closed */
+      }
     }
   }
 
@@ -263,8 +296,16 @@ class PairtreeWatcher implements PolledSource {
     this.#closeFile(this.#current);
     this.#closeFile(this.#previous);
     this.#current = this.#previous = undefined;
-    try { unlinkSync(this.#mine); } catch { /* gone */ }
-    try { rmdirSync(this.#watchers); } catch { /* other watchers remain */ }
+    try {
+      unlinkSync(this.#mine);
+    } catch {
+      /* gone */
+    }
+    try {
+      rmdirSync(this.#watchers);
+    } catch {
+      /* other watchers remain */
+    }
   }
 }
 

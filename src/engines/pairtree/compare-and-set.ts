@@ -1,4 +1,14 @@
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isExpiredAt, matchesExpected } from '../compare-and-set.js';
 import { errorCode } from '../fs-errors.js';
@@ -52,7 +62,11 @@ function createValue(folder: string, bytes: Uint8Array, writing: PairtreeWriting
     if (errorCode(error) === 'EEXIST') return false;
     throw error;
   } finally {
-    try { unlinkSync(draft); } catch { /* never created, or gone with the folder */ }
+    try {
+      unlinkSync(draft);
+    } catch {
+      /* never created, or gone with the folder */
+    }
   }
 }
 
@@ -76,7 +90,12 @@ function ensureKeyFile(folder: string, key: Uint8Array, writing: PairtreeWriting
  * Append mode: it compares and replaces the key's current value and adds no version.
  */
 export function compareAndSetInFolder(
-  folder: string, key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: number, writing: PairtreeWriting,
+  folder: string,
+  key: Uint8Array,
+  expected: Uint8Array | undefined,
+  next: Uint8Array | undefined,
+  now: number,
+  writing: PairtreeWriting,
 ): boolean {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -88,7 +107,12 @@ export function compareAndSetInFolder(
 }
 
 function attemptCompareAndSet(
-  folder: string, key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: number, writing: PairtreeWriting,
+  folder: string,
+  key: Uint8Array,
+  expected: Uint8Array | undefined,
+  next: Uint8Array | undefined,
+  now: number,
+  writing: PairtreeWriting,
 ): boolean {
   const valueFile = join(folder, VALUE_FILE);
   if (expected === undefined) {

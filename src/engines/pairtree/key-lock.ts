@@ -108,7 +108,8 @@ function breakLock(folder: string, seen: string, temp: () => string): void {
     const file = join(folder, BREAK_LOCK);
     const other = readOrUndefined(file);
     // A breaker that died mid-break: its break lock goes, and the next round tries again.
-    if (other !== undefined && isStale(file, other, STALE_BREAK_MS) && readOrUndefined(file) === other) unlinkIfThere(file);
+    if (other !== undefined && isStale(file, other, STALE_BREAK_MS) && readOrUndefined(file) === other)
+      unlinkIfThere(file);
     return;
   }
   try {
@@ -135,7 +136,9 @@ export function withKeyLock<T>(folder: string, temp: () => string, work: () => T
     }
     if (Date.now() - started > WAIT_LIMIT_MS) {
       throw new EngineUnavailableError(
-        `pairtree: the lock ${lock} was held by live owners for ${WAIT_LIMIT_MS / 1000} s; the last one: ${seen}`, lock);
+        `pairtree: the lock ${lock} was held by live owners for ${WAIT_LIMIT_MS / 1000} s; the last one: ${seen}`,
+        lock,
+      );
     }
     sleep(delay * (0.5 + Math.random()));
   }

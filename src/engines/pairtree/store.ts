@@ -1,5 +1,16 @@
 import {
-  closeSync, existsSync, linkSync, mkdirSync, opendirSync, openSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, unlinkSync,
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  opendirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -38,7 +49,8 @@ const EXPIRING_MARK = '.expiring';
 const HEAD_BYTES = 32;
 
 let tempCounter = 0;
-const tempName = () => `${TEMP_PREFIX}${process.pid}-${threadId}-${(tempCounter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+const tempName = () =>
+  `${TEMP_PREFIX}${process.pid}-${threadId}-${(tempCounter++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 const errnoOf = errorCode;
 
@@ -54,7 +66,9 @@ class PairtreeStore implements SyncStore {
   }
 
   /** Whether the stash has held an expiring entry since it was last cleared. */
-  #marked(): boolean { return existsSync(join(this.#root, EXPIRING_MARK)); }
+  #marked(): boolean {
+    return existsSync(join(this.#root, EXPIRING_MARK));
+  }
 
   /** Makes the mark before an expiring value is written (a write it races with may remove it: clear() renames the root). */
   #markFor(value: Uint8Array): void {
@@ -105,7 +119,12 @@ class PairtreeStore implements SyncStore {
   #fail(error: unknown, path: string, doing: string): never {
     const code = errorCode(error);
     // A recursive mkdir on a read-only mount reports ENOENT.
-    throw storageError(error, { engine: 'pairtree', doing, path, readOnly: isReadOnlyCode(code) || (code === 'ENOENT' && onReadOnlyFileSystem(path)) });
+    throw storageError(error, {
+      engine: 'pairtree',
+      doing,
+      path,
+      readOnly: isReadOnlyCode(code) || (code === 'ENOENT' && onReadOnlyFileSystem(path)),
+    });
   }
 
   #read(file: string): Buffer | undefined {
@@ -131,7 +150,11 @@ class PairtreeStore implements SyncStore {
       }
       renameSync(temp, join(folder, name));
     } catch (error) {
-      try { unlinkSync(temp); } catch { /* the temp file may never have been created */ }
+      try {
+        unlinkSync(temp);
+      } catch {
+        /* the temp file may never have been created */
+      }
       throw error;
     }
   }
@@ -203,7 +226,9 @@ class PairtreeStore implements SyncStore {
   }
 
   /** Bytes, estimated from a sample of entries (stats.ts). */
-  stats() { return pairtreeStats(this.#folders(), this.size()); }
+  stats() {
+    return pairtreeStats(this.#folders(), this.size());
+  }
 
   size() {
     let count = 0;
@@ -306,8 +331,9 @@ class PairtreeStore implements SyncStore {
     if (key !== undefined && this.#folderOf(key) !== folder) {
       throw new DecodeError(
         `pairtree: ${join(folder, KEY_FILE)} holds the key ${previewRawKey(key)}, which does not hash to that folder: ` +
-        'the key file is corrupt, so the key of this entry is unknown; remove the folder, or delete the entry under ' +
-        'its real key, to drop it');
+          'the key file is corrupt, so the key of this entry is unknown; remove the folder, or delete the entry under ' +
+          'its real key, to drop it',
+      );
     }
     return key;
   }
@@ -337,7 +363,9 @@ class PairtreeStore implements SyncStore {
           this.#markFor(value);
           mkdirSync(folder, { recursive: true });
           if (!existsSync(join(folder, KEY_FILE))) this.#writeAtomically(folder, KEY_FILE, key);
-          const version = appendVersion(folder, value, tempName, (at, name, bytes) => this.#writeAtomically(at, name, bytes));
+          const version = appendVersion(folder, value, tempName, (at, name, bytes) =>
+            this.#writeAtomically(at, name, bytes),
+          );
           this.#changes.log(PAIRTREE_CHANGE.set, key);
           return version;
         } catch (error) {
@@ -354,7 +382,10 @@ class PairtreeStore implements SyncStore {
     const publish = (at: string, name: string, bytes: Uint8Array) => this.#writeAtomically(at, name, bytes);
     try {
       return compareAndSetInFolder(folder, key, expected, next, this.#now(), {
-        temp: tempName, publish, set: (k, v) => this.set(k, v), delete: (k) => void this.delete(k),
+        temp: tempName,
+        publish,
+        set: (k, v) => this.set(k, v),
+        delete: (k) => void this.delete(k),
         beforeCreate: (value) => this.#markFor(value),
         afterCreate: (created) => this.#changes.log(PAIRTREE_CHANGE.set, created),
       });
@@ -363,21 +394,36 @@ class PairtreeStore implements SyncStore {
     }
   }
 
-  getMany(keys: readonly Uint8Array[]) { return keys.map((key) => this.get(key)); }
-  setMany(entries: Iterable<RawEntry>) { for (const [key, value] of entries) this.set(key, value); }
+  getMany(keys: readonly Uint8Array[]) {
+    return keys.map((key) => this.get(key));
+  }
+  setMany(entries: Iterable<RawEntry>) {
+    for (const [key, value] of entries) this.set(key, value);
+  }
 }
 
 export function createPairtreeEngine(context: EngineContext): LocalEngine {
   const feeds = new Feeds();
   const engine = new LocalEngine(
     'pairtree',
-    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true },
+    {
+      persistent: true,
+      sync: true,
+      sharedAcrossProcesses: true,
+      sharedAcrossThreads: true,
+      nativeAppend: true,
+      hidesExpired: true,
+    },
     new PairtreeStore(context.path, context.now),
-    () => { void feeds.closeAll(); },
+    () => {
+      void feeds.closeAll();
+    },
   );
   engine.watch = (options) => {
     if (context.readonly) {
-      throw new ReadOnlyError(`pairtree cannot watch ${context.path}: a watcher registers itself beside the stash, and the stash was opened with readonly: true`);
+      throw new ReadOnlyError(
+        `pairtree cannot watch ${context.path}: a watcher registers itself beside the stash, and the stash was opened with readonly: true`,
+      );
     }
     return watchPairtree(context.path, feeds, options);
   };

@@ -1,5 +1,15 @@
 import {
-  closeSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeSync,
+  closeSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { RawVersion } from '../engine.js';
@@ -93,7 +103,13 @@ export function appendVersion(keyFolder: string, value: Uint8Array, temp: () => 
 }
 
 /** Writes the value of `version` as the key's current value, then of any newer version found after writing. */
-function publishLatestValue(keyFolder: string, folder: string, version: number, value: Uint8Array, publish: Publish): void {
+function publishLatestValue(
+  keyFolder: string,
+  folder: string,
+  version: number,
+  value: Uint8Array,
+  publish: Publish,
+): void {
   for (;;) {
     publish(keyFolder, 'value', value);
     if (!existsSync(join(folder, String(version + 1)))) return;
@@ -119,7 +135,10 @@ export function* versionsOf(keyFolder: string): Generator<RawVersion> {
     if (errnoOf(error) === 'ENOENT') return;
     throw error;
   }
-  const numbers = names.filter((name) => VERSION_NAME.test(name)).map(Number).sort((a, b) => a - b);
+  const numbers = names
+    .filter((name) => VERSION_NAME.test(name))
+    .map(Number)
+    .sort((a, b) => a - b);
   for (const version of numbers) {
     const stored = readOrUndefined(join(folder, String(version)));
     if (stored !== undefined) yield { version, timestamp: stored.readDoubleLE(0), value: stored.subarray(8) };

@@ -41,12 +41,12 @@ export interface Queued {
 
 /** Where the run of operations starting at `start` ends. */
 export function runEnd(queue: Queued[], start: number): number {
-  const first = queue[start]!;
+  const first = queue[start];
   if (first.op !== Op.Get && first.op !== Op.Set) return start + 1;
   let bytes = first.field.byteLength + (first.value?.byteLength ?? 0);
   let end = start + 1;
   for (; end < queue.length && end - start < RUN_KEYS && bytes < RUN_BYTES; end++) {
-    const next = queue[end]!;
+    const next = queue[end];
     if (next.op !== first.op || next.hash !== first.hash) break;
     bytes += next.field.byteLength + (next.value?.byteLength ?? 0);
   }
@@ -56,17 +56,17 @@ export function runEnd(queue: Queued[], start: number): number {
 /** Settles the operations of one run from the run's reply (or its error). */
 export function settle(queue: Queued[], start: number, end: number, error: unknown, reply: unknown): void {
   if (error) {
-    for (let i = start; i < end; i++) rejectQueued(queue[i]!, error);
+    for (let i = start; i < end; i++) rejectQueued(queue[i], error);
     return;
   }
-  const op = queue[start]!.op;
+  const op = queue[start].op;
   if (op === Op.Get) {
-    if (end - start === 1) resolveGet(queue[start]!, reply as Buffer | null);
-    else for (let i = start; i < end; i++) resolveGet(queue[i]!, (reply as (Buffer | null)[])[i - start] ?? null);
+    if (end - start === 1) resolveGet(queue[start], reply as Buffer | null);
+    else for (let i = start; i < end; i++) resolveGet(queue[i], (reply as (Buffer | null)[])[i - start] ?? null);
   } else if (op === Op.Set) {
-    for (let i = start; i < end; i++) queue[i]!.resolve(undefined);
+    for (let i = start; i < end; i++) queue[i].resolve(undefined);
   } else {
-    queue[start]!.resolve(reply === 1);
+    queue[start].resolve(reply === 1);
   }
 }
 
@@ -82,7 +82,7 @@ export function rejectQueued(queued: Queued, error: unknown): void {
 /** The fields of a run, for one HMGET. */
 export function fieldsOf(queue: Queued[], start: number, end: number): Buffer[] {
   const fields = new Array<Buffer>(end - start);
-  for (let i = start; i < end; i++) fields[i - start] = queue[i]!.field;
+  for (let i = start; i < end; i++) fields[i - start] = queue[i].field;
   return fields;
 }
 
@@ -90,8 +90,8 @@ export function fieldsOf(queue: Queued[], start: number, end: number): Buffer[] 
 export function pairsOf(queue: Queued[], start: number, end: number): Buffer[] {
   const pairs = new Array<Buffer>(2 * (end - start));
   for (let i = start; i < end; i++) {
-    pairs[2 * (i - start)] = queue[i]!.field;
-    pairs[2 * (i - start) + 1] = queue[i]!.value!;
+    pairs[2 * (i - start)] = queue[i].field;
+    pairs[2 * (i - start) + 1] = queue[i].value!;
   }
   return pairs;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RawChange } from '../engine.js';
-import { Feeds, pause, PushedChanges, readyFeed, type WatchOptions } from '../change-feed.js';
+import { type Feeds, pause, PushedChanges, readyFeed, type WatchOptions } from '../change-feed.js';
 
 /**
  * The redis engine's change feed: every write of a watched stash PUBLISHes what it changed on the stash's channel,
@@ -75,7 +75,9 @@ class WatchLease {
   /** After a "yes", the next question waits this long: meanwhile every write logs anyway. */
   #askAfter = 0;
   #asking = false;
-  constructor(names: RedisChangeNames) { this.#names = names; }
+  constructor(names: RedisChangeNames) {
+    this.#names = names;
+  }
 
   /** True when this write must go through the logging script; asks again when the lease ran out. */
   mustLog(client: Redis): boolean {
@@ -89,7 +91,9 @@ class WatchLease {
           if (watched === 0) this.#unwatchedUntil = now + LEASE_MS;
           else this.#askAfter = now + LEASE_MS;
         },
-        () => { this.#asking = false; },
+        () => {
+          this.#asking = false;
+        },
       );
     }
     return true;
@@ -167,7 +171,9 @@ class RedisWatcher {
   async #start(): Promise<void> {
     const client = await this.#host.client();
     const subscriber = (this.#subscriber = client.duplicate({ lazyConnect: true, connectionName: 'hashstash-watch' }));
-    subscriber.on('error', () => { /* reconnection is ioredis's; the gap shows as missed */ });
+    subscriber.on('error', () => {
+      /* reconnection is ioredis's; the gap shows as missed */
+    });
     subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message));
     let connected = false;
     subscriber.on('ready', () => {
@@ -189,7 +195,8 @@ class RedisWatcher {
 
   async #register(client: Redis): Promise<boolean> {
     const now = Date.now();
-    const [[, added]] = (await client.multi()
+    const [[, added]] = (await client
+      .multi()
       .zadd(this.#names.watchers, now + STALE_MS, this.#id)
       .pexpire(this.#names.watchers, STALE_MS)
       .zremrangebyscore(this.#names.watchers, '-inf', now)
@@ -199,12 +206,21 @@ class RedisWatcher {
 
   #beatLater(): void {
     this.#timer = setTimeout(() => {
-      this.#host.client().then((client) => this.#register(client)).then((added) => {
-        // Our registration had expired (a stall past STALE_MS): writes meanwhile may not have been logged.
-        if (added) this.feed.push({ type: 'missed' });
-      }, () => { /* the server is away; the subscriber's reconnection reports the gap */ }).finally(() => {
-        if (!this.#stopped) this.#beatLater();
-      });
+      this.#host
+        .client()
+        .then((client) => this.#register(client))
+        .then(
+          (added) => {
+            // Our registration had expired (a stall past STALE_MS): writes meanwhile may not have been logged.
+            if (added) this.feed.push({ type: 'missed' });
+          },
+          () => {
+            /* the server is away; the subscriber's reconnection reports the gap */
+          },
+        )
+        .finally(() => {
+          if (!this.#stopped) this.#beatLater();
+        });
     }, HEARTBEAT_MS);
     this.#timer.unref();
   }
@@ -237,7 +253,7 @@ class RedisWatcher {
     if (last <= this.#last) return;
     if (first > this.#last + 1) this.feed.push({ type: 'missed', count: first - this.#last - 1 });
     const skip = Math.max(0, this.#last + 1 - first);
-    for (let i = skip; i < changes.length; i++) this.feed.push(changes[i]!);
+    for (let i = skip; i < changes.length; i++) this.feed.push(changes[i]);
     this.#last = last;
   }
 
@@ -249,7 +265,10 @@ class RedisWatcher {
     const subscriber = this.#subscriber;
     if (subscriber) subscriber.disconnect();
     try {
-      const client = await Promise.race([this.#host.client(), new Promise<never>((_, reject) => setTimeout(reject, 1000).unref())]);
+      const client = await Promise.race([
+        this.#host.client(),
+        new Promise<never>((_, reject) => setTimeout(reject, 1000).unref()),
+      ]);
       await client.zrem(this.#names.watchers, this.#id);
     } catch {
       /* our entry expires with the key, or goes as stale */
@@ -259,7 +278,10 @@ class RedisWatcher {
 
 /** The engine's `watch`: an iterable feed with `ready`, which resolves once every later write is sure to be seen. */
 export function watchRedis(
-  names: RedisChangeNames, host: RedisWatchHost, feeds: Feeds, options: WatchOptions,
+  names: RedisChangeNames,
+  host: RedisWatchHost,
+  feeds: Feeds,
+  options: WatchOptions,
 ): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
   const watcher = new RedisWatcher(names, host, feeds, options);
   return readyFeed(watcher.feed, watcher.ready);

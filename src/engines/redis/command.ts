@@ -42,7 +42,7 @@ export function encodeCommand(name: string, args: readonly Arg[]): Buffer {
   const lengths = new Array<number>(args.length);
   let size = 1 + decimalDigits(args.length + 1) + 2 + 1 + decimalDigits(name.length) + 2 + name.length + 2;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     const length = typeof arg === 'string' ? Buffer.byteLength(arg) : arg.byteLength;
     lengths[i] = length;
     size += 1 + decimalDigits(length) + 2 + length + 2;
@@ -55,8 +55,8 @@ export function encodeCommand(name: string, args: readonly Arg[]): Buffer {
   out[at++] = CR;
   out[at++] = LF;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    at = writeLength(out, at, DOLLAR, lengths[i]!);
+    const arg = args[i];
+    at = writeLength(out, at, DOLLAR, lengths[i]);
     if (typeof arg === 'string') {
       at += out.write(arg, at, 'utf8');
     } else {
@@ -96,10 +96,17 @@ const NOTHING = Buffer.alloc(0);
  * The first command writes them all and the others nothing; the engine's connection never resends a command
  * (`maxRetriesPerRequest: 0`), which would repeat that split.
  */
-export function sendCommands(target: Redis, Command: CommandClass, commands: readonly (readonly [string, Arg[]])[]): Promise<unknown>[] {
+export function sendCommands(
+  target: Redis,
+  Command: CommandClass,
+  commands: readonly (readonly [string, Arg[]])[],
+): Promise<unknown>[] {
   const { keyPrefix } = (target as unknown as { options: { keyPrefix?: string } }).options;
   const Class = commandClass(Command);
-  const built = commands.map(([name, args]) => new Class(name, args, { replyEncoding: 'utf8', keyPrefix }) as IoredisCommand & { written?: Buffer });
+  const built = commands.map(
+    ([name, args]) =>
+      new Class(name, args, { replyEncoding: 'utf8', keyPrefix }) as IoredisCommand & { written?: Buffer },
+  );
   // Encoded from each command's own arguments, which carry the key prefix.
   const whole = Buffer.concat(built.map((command) => encodeCommand(command.name, command.args as Arg[])));
   built.forEach((command, i) => {
@@ -114,7 +121,11 @@ export function sendCommands(target: Redis, Command: CommandClass, commands: rea
  * replies as Buffers when `bufferReply`, else as ioredis's usual strings and numbers.
  */
 export function sendCommand(
-  target: Redis | ChainableCommander, Command: CommandClass, name: string, args: Arg[], bufferReply: boolean,
+  target: Redis | ChainableCommander,
+  Command: CommandClass,
+  name: string,
+  args: Arg[],
+  bufferReply: boolean,
 ): Promise<unknown> {
   // A `keyPrefix` given in the URL's options applies to these commands as to every other (a pipeline has its client's options).
   const { keyPrefix } = (target as unknown as { options: { keyPrefix?: string } }).options;

@@ -46,16 +46,30 @@ const EMPTY = Buffer.alloc(0);
 
 /** Runs the compare-and-set of `field`; see the script above. */
 export async function compareAndSetInHash(
-  client: Redis, names: RedisVersionNames, field: Buffer, expected: Buffer | undefined, next: Buffer | undefined, now: () => number,
+  client: Redis,
+  names: RedisVersionNames,
+  field: Buffer,
+  expected: Buffer | undefined,
+  next: Buffer | undefined,
+  now: () => number,
 ): Promise<boolean> {
   const expiresAt = next === undefined ? null : expiresAtOf(next);
   const keys = [names.hash, names.listOf(field), names.index, names.expiry, names.changes.watchers, names.changes.seq];
   let compareTo = expected;
   for (;;) {
-    const reply = await client.callBuffer(
-      'EVAL', SCRIPT, keys.length, ...keys, field, compareTo === undefined ? 'absent' : 'equal', compareTo ?? EMPTY,
-      next === undefined ? '0' : '1', next ?? EMPTY, expiresAt === null ? '' : String(expiresAt), names.changes.channel,
-    ) as number | Buffer | null;
+    const reply = (await client.callBuffer(
+      'EVAL',
+      SCRIPT,
+      keys.length,
+      ...keys,
+      field,
+      compareTo === undefined ? 'absent' : 'equal',
+      compareTo ?? EMPTY,
+      next === undefined ? '0' : '1',
+      next ?? EMPTY,
+      expiresAt === null ? '' : String(expiresAt),
+      names.changes.channel,
+    )) as number | Buffer | null;
     if (typeof reply === 'number') return true;
     if (expected !== undefined) return false;
     // Mode absent found a blob, or mode equal found an expired blob changed or gone: live means taken, else go again.

@@ -1,9 +1,20 @@
 import type { ChainableCommander, Command as IoredisCommand, Redis, RedisOptions } from 'ioredis';
 import { loadDriver } from '../../drivers.js';
-import { EngineUnavailableError, type HashStashError } from '../../errors.js';
+import { EngineUnavailableError } from '../../errors.js';
 import { SharedResources } from '../shared-resources.js';
 import {
-  DOING, fieldsOf, Op, pairsOf, rejectQueued, runEnd, settle, type Command, type Failure, type KeyOp, type Live, type Queued,
+  DOING,
+  fieldsOf,
+  Op,
+  pairsOf,
+  rejectQueued,
+  runEnd,
+  settle,
+  type Command,
+  type Failure,
+  type KeyOp,
+  type Live,
+  type Queued,
 } from './batching.js';
 import { sendCommand, sendCommands } from './command.js';
 import { SCRIPTS, type Script } from './expiry.js';
@@ -89,7 +100,10 @@ export class SharedConnection {
       retryStrategy: reconnectDelay,
     }));
     // Without a listener ioredis prints every connection error; the operations report them instead.
-    client.on('error', (error: Error) => { hideCredentials(error); this.#lastError = error; });
+    client.on('error', (error: Error) => {
+      hideCredentials(error);
+      this.#lastError = error;
+    });
     client.on('ready', () => {
       this.#lastError = undefined;
       this.#maxBulkBytes = undefined;
@@ -97,7 +111,7 @@ export class SharedConnection {
       this.#probeFieldExpiry(client);
       // Before any operation is sent: an EVALSHA that met NOSCRIPT and went again as EVAL would land after the
       // operations sent meanwhile.
-      for (const script of SCRIPTS) (client.call('SCRIPT', 'LOAD', script.source) as Promise<unknown>).catch(noop);
+      for (const script of SCRIPTS) client.call('SCRIPT', 'LOAD', script.source).catch(noop);
     });
     this.#watchdog = new ReplyWatchdog(client, SOCKET_TIMEOUT_MS);
   }
@@ -155,8 +169,11 @@ export class SharedConnection {
   unreachable(error: Error): EngineUnavailableError {
     hideCredentials(error);
     const code = (error as { code?: string }).code;
-    const reason = code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): is the server running?' : error.message;
-    return new EngineUnavailableError(`cannot connect to redis at ${this.location}: ${reason}`, this.location, { cause: error });
+    const reason =
+      code === 'ECONNREFUSED' ? 'connection refused (ECONNREFUSED): is the server running?' : error.message;
+    return new EngineUnavailableError(`cannot connect to redis at ${this.location}: ${reason}`, this.location, {
+      cause: error,
+    });
   }
 
   /** The last connection error, when ioredis's own words ("Connection is closed") say less. */
@@ -166,7 +183,7 @@ export class SharedConnection {
 
   /** The server's `proto-max-bulk-len`, read once per connection. */
   maxBulkBytes(client: Redis): Promise<number> {
-    this.#maxBulkBytes ??= (client.call('CONFIG', 'GET', 'proto-max-bulk-len') as Promise<unknown>).then(
+    this.#maxBulkBytes ??= client.call('CONFIG', 'GET', 'proto-max-bulk-len').then(
       (reply) => {
         const value = Array.isArray(reply) ? Number(reply[1]) : NaN;
         return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_BULK_BYTES;
@@ -183,10 +200,9 @@ export class SharedConnection {
 
   /** Asks the server whether it knows HPEXPIRE; a server that forbids COMMAND is taken not to. */
   #probeFieldExpiry(client: Redis): void {
-    (client.call('COMMAND', 'INFO', 'HPEXPIRE') as Promise<unknown>).then(
-      (reply) => { this.fieldExpiry = Array.isArray(reply) && Array.isArray(reply[0]); },
-      noop,
-    );
+    client.call('COMMAND', 'INFO', 'HPEXPIRE').then((reply) => {
+      this.fieldExpiry = Array.isArray(reply) && Array.isArray(reply[0]);
+    }, noop);
   }
 
   // ---- the queue: what one tick issues, sent in order ----
@@ -196,7 +212,30 @@ export class SharedConnection {
    * sequential caller), it goes out at once, with no queue and no microtask; otherwise it is queued, and what one
    * tick queues is sent together, in order, at the tick's end (1,000 gets started together: one HGET, then one HMGET).
    */
-  enqueue(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure, live?: Live): Promise<any> {
+  enqueue(
+    op: typeof Op.Get,
+    hash: Buffer,
+    field: Buffer,
+    value: undefined,
+    fail: Failure,
+    live?: Live,
+  ): Promise<Buffer | undefined>;
+  enqueue(op: typeof Op.Set, hash: Buffer, field: Buffer, value: Buffer, fail: Failure): Promise<void>;
+  enqueue(
+    op: typeof Op.Has | typeof Op.Delete,
+    hash: Buffer,
+    field: Buffer,
+    value: undefined,
+    fail: Failure,
+  ): Promise<boolean>;
+  enqueue(
+    op: KeyOp,
+    hash: Buffer,
+    field: Buffer,
+    value: Buffer | undefined,
+    fail: Failure,
+    live?: Live,
+  ): Promise<unknown> {
     const client = this.client;
     if (this.#queue.length === 0 && client.status === 'ready' && client.commandQueue.length === 0) {
       return this.#sendNow(op, hash, field, value, fail, live);
@@ -216,7 +255,17 @@ export class SharedConnection {
       return command(this.client);
     }
     return new Promise<T>((resolve, reject) => {
-      this.#push({ op: Op.Command, hash: EMPTY, field: EMPTY, value: undefined, fail: undefined, live: undefined, command, resolve: resolve as (result: unknown) => void, reject });
+      this.#push({
+        op: Op.Command,
+        hash: EMPTY,
+        field: EMPTY,
+        value: undefined,
+        fail: undefined,
+        live: undefined,
+        command,
+        resolve: resolve,
+        reject,
+      });
       this.flush();
     });
   }
@@ -229,17 +278,33 @@ export class SharedConnection {
     }
   }
 
-  #sendNow(op: KeyOp, hash: Buffer, field: Buffer, value: Buffer | undefined, fail: Failure, live: Live | undefined): Promise<unknown> {
-    const failed = (error: unknown) => { throw fail(error, DOING[op]); };
+  #sendNow(
+    op: KeyOp,
+    hash: Buffer,
+    field: Buffer,
+    value: Buffer | undefined,
+    fail: Failure,
+    live: Live | undefined,
+  ): Promise<unknown> {
+    const failed = (error: unknown) => {
+      throw fail(error, DOING[op]);
+    };
     const client = this.client;
-    if (op === Op.Get) return this.#sendCommand(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
+    if (op === Op.Get)
+      return this.#sendCommand<Buffer | null>(client, 'hget', [hash, field], true).then(live ?? orUndefined, failed);
     if (op === Op.Set) {
       // A stash that may be watched logs the set in the same step (changes.ts).
       const logged = mustLog(client, hash);
-      return (logged ? this.#sendCommand(client, 'eval', loggedHsetArgs(hash, logged, [field, value!]), false)
-        : this.#sendCommand(client, 'hset', [hash, field, value!], false)).then(noop, failed);
+      return (
+        logged
+          ? this.#sendCommand(client, 'eval', loggedHsetArgs(hash, logged, [field, value!]), false)
+          : this.#sendCommand(client, 'hset', [hash, field, value!], false)
+      ).then(noop, failed);
     }
-    return this.#sendCommand(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(isOne, failed);
+    return this.#sendCommand<number>(client, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false).then(
+      isOne,
+      failed,
+    );
   }
 
   /** Commands on the ready client in one write (see sendCommands); replies as strings and numbers. */
@@ -260,8 +325,14 @@ export class SharedConnection {
     });
   }
 
-  #sendCommand(target: Redis | ChainableCommander, name: string, args: (Buffer | string)[], bufferReply: boolean): Promise<any> {
-    return sendCommand(target, this.#ioredis.Command, name, args, bufferReply);
+  /** `R`: the reply the caller knows the command gives (a Buffer or null for HGET with `bufferReply`, …). */
+  #sendCommand<R = unknown>(
+    target: Redis | ChainableCommander,
+    name: string,
+    args: (Buffer | string)[],
+    bufferReply: boolean,
+  ): Promise<R> {
+    return sendCommand(target, this.#ioredis.Command, name, args, bufferReply) as Promise<R>;
   }
 
   /**
@@ -277,8 +348,14 @@ export class SharedConnection {
       if (this.#flushWaitsForConnection) return;
       this.#flushWaitsForConnection = true;
       this.#whenReady().then(
-        () => { this.#flushWaitsForConnection = false; this.flush(); },
-        (error: unknown) => { this.#flushWaitsForConnection = false; this.#failQueued(error); },
+        () => {
+          this.#flushWaitsForConnection = false;
+          this.flush();
+        },
+        (error: unknown) => {
+          this.#flushWaitsForConnection = false;
+          this.#failQueued(error);
+        },
       );
       return;
     }
@@ -286,10 +363,11 @@ export class SharedConnection {
     let runs: number[] = [];
     for (let start = 0; start < queue.length;) {
       const end = runEnd(queue, start);
-      if (queue[start]!.op === Op.Command) {
+      if (queue[start].op === Op.Command) {
         this.#sendRuns(queue, runs);
         runs = [];
-        const { command, resolve, reject } = queue[start]!;
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- a Promise executor's resolve and reject need no `this`
+        const { command, resolve, reject } = queue[start];
         command!(this.client).then(resolve, reject);
       } else {
         runs.push(start, end);
@@ -303,31 +381,39 @@ export class SharedConnection {
   #sendRuns(queue: Queued[], runs: number[]): void {
     if (runs.length === 0) return;
     if (runs.length === 2) {
-      this.#send(this.client, queue, runs[0]!, runs[1]!);
+      this.#send(this.client, queue, runs[0], runs[1]);
       return;
     }
     const pipeline = this.client.pipeline();
-    for (let r = 0; r < runs.length; r += 2) this.#send(pipeline, queue, runs[r]!, runs[r + 1]!);
+    for (let r = 0; r < runs.length; r += 2) this.#send(pipeline, queue, runs[r], runs[r + 1]);
     pipeline.exec().then(
       (results) => {
         for (let r = 0; r < runs.length; r += 2) {
-          const [error, reply] = results![r / 2]!;
-          settle(queue, runs[r]!, runs[r + 1]!, error, reply);
+          const [error, reply] = results![r / 2];
+          settle(queue, runs[r], runs[r + 1], error, reply);
         }
       },
-      (error: unknown) => { for (let r = 0; r < runs.length; r += 2) settle(queue, runs[r]!, runs[r + 1]!, error, undefined); },
+      (error: unknown) => {
+        for (let r = 0; r < runs.length; r += 2) settle(queue, runs[r], runs[r + 1], error, undefined);
+      },
     );
   }
 
   /** Sends one run: on the client (its reply settles the run) or into a pipeline (exec settles it). */
   #send(target: Redis | ChainableCommander, queue: Queued[], start: number, end: number): void {
-    const { op, hash, field } = queue[start]!;
+    const { op, hash, field } = queue[start];
     const one = end - start === 1;
-    const reply = op === Op.Get
-      ? this.#sendCommand(target, one ? 'hget' : 'hmget', one ? [hash, field] : [hash, ...fieldsOf(queue, start, end)], true)
-      : op === Op.Set
-        ? this.#sendSet(target, hash, one ? [field, queue[start]!.value!] : pairsOf(queue, start, end))
-        : this.#sendCommand(target, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false);
+    const reply =
+      op === Op.Get
+        ? this.#sendCommand(
+            target,
+            one ? 'hget' : 'hmget',
+            one ? [hash, field] : [hash, ...fieldsOf(queue, start, end)],
+            true,
+          )
+        : op === Op.Set
+          ? this.#sendSet(target, hash, one ? [field, queue[start].value!] : pairsOf(queue, start, end))
+          : this.#sendCommand(target, op === Op.Has ? 'hexists' : 'hdel', [hash, field], false);
     // In a pipeline, exec settles the run (with every command's error or reply).
     if (target !== this.client) {
       reply.catch(noop);
@@ -342,7 +428,8 @@ export class SharedConnection {
   /** An HSET of a run, or the script that also logs it where the stash may be watched (changes.ts). */
   #sendSet(target: Redis | ChainableCommander, hash: Buffer, pairs: Buffer[]): Promise<unknown> {
     const logged = mustLog(this.client, hash);
-    return logged ? this.#sendCommand(target, 'eval', loggedHsetArgs(hash, logged, pairs), false)
+    return logged
+      ? this.#sendCommand(target, 'eval', loggedHsetArgs(hash, logged, pairs), false)
       : this.#sendCommand(target, 'hset', [hash, ...pairs], false);
   }
 
@@ -362,7 +449,9 @@ export class SharedConnection {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         client.quit().catch(noop),
-        new Promise((resolve) => { timer = setTimeout(resolve, CONNECT_TIMEOUT_MS); }),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
+        }),
       ]);
       clearTimeout(timer);
     }

@@ -1,7 +1,6 @@
 import { isExpiredAt as isExpired } from '../expiry.js';
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { expiresAtOf } from '../../format/header.js';
 import { CHANGE_TYPE, PUBLISH_LUA, type RedisChangeNames } from './changes.js';
 
 /**
@@ -87,7 +86,11 @@ export class Script {
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
-  async run(client: Redis, keys: readonly (Buffer | string)[], args: readonly (Buffer | string | number)[]): Promise<unknown> {
+  async run(
+    client: Redis,
+    keys: readonly (Buffer | string)[],
+    args: readonly (Buffer | string | number)[],
+  ): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
@@ -99,7 +102,8 @@ export class Script {
 
 // KEYS: hash, index, watchers, seq. ARGV[1]: '1' when the server has HPEXPIRE, ARGV[2]: the change channel; then per
 // entry: field, blob, expires at, field ttl (ms). The sets are logged for watchers (changes.ts).
-export const SET_EXPIRING = new Script(`${PUBLISH_LUA}
+export const SET_EXPIRING = new Script(
+  `${PUBLISH_LUA}
 local hash, index = KEYS[1], KEYS[2]
 local fieldTtl = ARGV[1] == '1'
 local fields = {}
@@ -115,7 +119,9 @@ if fieldTtl then
   end
 end
 hashstash_publish(KEYS[3], KEYS[4], ARGV[2], ${CHANGE_TYPE.set}, fields)
-return 0`, false);
+return 0`,
+  false,
+);
 
 // KEYS: hash, index. ARGV: now. HLEN less the fields the index names as due whose blob has expired.
 export const SIZE = new Script(`
@@ -167,7 +173,13 @@ export const fieldTtlMs = (expiresAt: number, now: number): number =>
  * Runs the purge script until the index has nothing due at `now`; how many entries it removed. Two calls are in
  * flight at once (each takes its own batch, atomically), so the server works while a reply travels.
  */
-export async function purgeExpired(client: Redis, hash: Buffer, index: Buffer, changes: RedisChangeNames, now: number): Promise<number> {
+export async function purgeExpired(
+  client: Redis,
+  hash: Buffer,
+  index: Buffer,
+  changes: RedisChangeNames,
+  now: number,
+): Promise<number> {
   let removed = 0;
   const at = String(now);
   const keys = [hash, index, changes.watchers, changes.seq];
@@ -186,20 +198,26 @@ export async function purgeExpired(client: Redis, hash: Buffer, index: Buffer, c
  * The fields of `fields` whose blob has expired at `now`, asking the index first (ZMSCORE) and fetching only the blobs
  * it names as due: for `keys()` on servers that scan without values.
  */
-export async function expiredFields(client: Redis, hash: Buffer, index: Buffer, fields: readonly Buffer[], now: number): Promise<Set<Buffer>> {
+export async function expiredFields(
+  client: Redis,
+  hash: Buffer,
+  index: Buffer,
+  fields: readonly Buffer[],
+  now: number,
+): Promise<Set<Buffer>> {
   const expired = new Set<Buffer>();
   if (fields.length === 0) return expired;
   const scores = (await client.call('ZMSCORE', index, ...fields)) as (string | null)[];
   const due: Buffer[] = [];
   for (let i = 0; i < fields.length; i++) {
     const score = scores[i];
-    if (score !== null && score !== undefined && Number(score) <= now) due.push(fields[i]!);
+    if (score !== null && score !== undefined && Number(score) <= now) due.push(fields[i]);
   }
   if (due.length === 0) return expired;
   const blobs = await client.hmgetBuffer(hash, ...due);
   for (let i = 0; i < due.length; i++) {
     const blob = blobs[i];
-    if (blob && isExpired(blob, now)) expired.add(due[i]!);
+    if (blob && isExpired(blob, now)) expired.add(due[i]);
   }
   return expired;
 }

@@ -10,9 +10,16 @@ import { isReplyError } from './connection.js';
  * counted. A server that forbids MEMORY (ACLs on managed servers) gets `entries` only.
  */
 export async function redisStats(
-  client: Redis, hash: Buffer, index: Buffer, entries: Promise<number>,
+  client: Redis,
+  hash: Buffer,
+  index: Buffer,
+  entries: Promise<number>,
 ): Promise<Partial<EngineStats>> {
-  const [count, hashBytes, indexBytes] = await Promise.all([entries, memoryUsage(client, hash), memoryUsage(client, index)]);
+  const [count, hashBytes, indexBytes] = await Promise.all([
+    entries,
+    memoryUsage(client, hash),
+    memoryUsage(client, index),
+  ]);
   if (hashBytes === undefined || indexBytes === undefined) return { entries: count };
   return { entries: count, bytesUsed: hashBytes + indexBytes, bytesReserved: hashBytes + indexBytes };
 }

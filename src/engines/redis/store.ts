@@ -2,9 +2,25 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redactUrl } from '../../server-url.js';
 import { ConfigError, EngineUnavailableError, HashStashError, ReadOnlyError, UnsupportedError } from '../../errors.js';
-import type { AppendStore, Engine, EngineCapabilities, EngineContext, EngineStats, RawEntry, RawVersion } from '../engine.js';
+import type {
+  AppendStore,
+  Engine,
+  EngineCapabilities,
+  EngineContext,
+  EngineStats,
+  RawEntry,
+  RawVersion,
+} from '../engine.js';
 import { expiresAtOf } from '../../format/header.js';
-import { acquireConnection, hideCredentials, isReplyError, Op, releaseConnection, type Live, type SharedConnection } from './connection.js';
+import {
+  acquireConnection,
+  hideCredentials,
+  isReplyError,
+  Op,
+  releaseConnection,
+  type Live,
+  type SharedConnection,
+} from './connection.js';
 import { expiredFields, fieldTtlMs, isExpired, purgeExpired, SET_EXPIRING, SIZE } from './expiry.js';
 import { redisStats } from './stats.js';
 import { appendVersion, clearAll, RedisVersionNames, removeKey, versionsOf } from './versions.js';
@@ -31,7 +47,12 @@ import { loggedHsetArgs, mustLog, registerStash, watchRedis } from './changes.js
  */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const CAPABILITIES: EngineCapabilities = {
-  persistent: true, sync: false, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true,
+  persistent: true,
+  sync: false,
+  sharedAcrossProcesses: true,
+  sharedAcrossThreads: true,
+  nativeAppend: true,
+  hidesExpired: true,
 };
 /** Redis's smallest allowed `proto-max-bulk-len`: a key or value up to this size is accepted by every server. */
 const ALWAYS_ACCEPTED_BYTES = 1024 * 1024;
@@ -61,7 +82,7 @@ export function stashKeyName(namespace: string): string {
 
 /** ioredis sends a Uint8Array that is not a Buffer as its `String()`, so every byte argument goes as a Buffer view. */
 const asBuffer = (bytes: Uint8Array): Buffer =>
-  bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  bytes instanceof Buffer ? (bytes as Buffer) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
@@ -90,7 +111,9 @@ class RedisEngine implements Engine {
     this.#url = context.url ?? DEFAULT_REDIS_URL;
     this.#location = redactUrl(this.#url);
     if (!/^rediss?:\/\//i.test(this.#url) && !this.#url.startsWith('/')) {
-      throw new ConfigError(`the redis engine needs a redis:// or rediss:// URL (or a unix socket path), got '${this.#location}'`);
+      throw new ConfigError(
+        `the redis engine needs a redis:// or rediss:// URL (or a unix socket path), got '${this.#location}'`,
+      );
     }
     this.#hashName = stashKeyName(context.namespace);
     this.#hash = Buffer.from(this.#hashName);
@@ -105,17 +128,32 @@ class RedisEngine implements Engine {
   }
 
   /** See {@link Engine.compareAndSet}: one Lua script (compare-and-set.ts). */
-  async compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): Promise<boolean> {
+  async compareAndSet(
+    key: Uint8Array,
+    expected: Uint8Array | undefined,
+    next: Uint8Array | undefined,
+  ): Promise<boolean> {
     this.#writable('write to');
-    if (key.byteLength > ALWAYS_ACCEPTED_BYTES || (next?.byteLength ?? 0) > ALWAYS_ACCEPTED_BYTES) await this.#checkSize(await this.#client(), key, next ?? EMPTY);
+    if (key.byteLength > ALWAYS_ACCEPTED_BYTES || (next?.byteLength ?? 0) > ALWAYS_ACCEPTED_BYTES)
+      await this.#checkSize(await this.#client(), key, next ?? EMPTY);
     return this.#command('write to', (client) =>
-      compareAndSetInHash(client, this.#versionNames, asBuffer(key), expected && asBuffer(expected), next && asBuffer(next), this.#now));
+      compareAndSetInHash(
+        client,
+        this.#versionNames,
+        asBuffer(key),
+        expected && asBuffer(expected),
+        next && asBuffer(next),
+        this.#now,
+      ),
+    );
   }
 
   readonly #feeds = new Feeds();
 
   /** Changes from every client of this stash, through pub/sub (changes.ts); `ready` resolves once every later write is seen. */
-  watch(options: { readonly signal?: AbortSignal | undefined }): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
+  watch(options: {
+    readonly signal?: AbortSignal | undefined;
+  }): AsyncIterable<RawChange> & { readonly ready: Promise<void> } {
     this.#writable('watch');
     return watchRedis(this.#versionNames.changes, { client: () => this.#client() }, this.#feeds, options);
   }
@@ -134,11 +172,22 @@ class RedisEngine implements Engine {
     const where = `redis at ${location} could not ${doing} ${this.#hashName}`;
     const options = { cause: error };
     if (isReplyError(error)) {
-      if (message.startsWith('READONLY')) return new ReadOnlyError(`${where}: the server is a read-only replica (${message})`, options);
-      if (message.startsWith('OOM')) return new EngineUnavailableError(`${where}: the server is out of memory (maxmemory) (${message})`, location, options);
-      if (/invalid bulk length|max bulk/i.test(message)) return new UnsupportedError(`${where}: the server refused a key or value as too large (${message})`, options);
+      if (message.startsWith('READONLY'))
+        return new ReadOnlyError(`${where}: the server is a read-only replica (${message})`, options);
+      if (message.startsWith('OOM'))
+        return new EngineUnavailableError(
+          `${where}: the server is out of memory (maxmemory) (${message})`,
+          location,
+          options,
+        );
+      if (/invalid bulk length|max bulk/i.test(message))
+        return new UnsupportedError(`${where}: the server refused a key or value as too large (${message})`, options);
       if (message.startsWith('WRONGTYPE')) {
-        return new EngineUnavailableError(`${where}: that key holds something other than a hash, so it is not a stash (${message})`, location, options);
+        return new EngineUnavailableError(
+          `${where}: that key holds something other than a hash, so it is not a stash (${message})`,
+          location,
+          options,
+        );
       }
       return new EngineUnavailableError(`${where}: ${message}`, location, options);
     }
@@ -147,18 +196,23 @@ class RedisEngine implements Engine {
     const name = (error as Error)?.name;
     const lost = name === 'MaxRetriesPerRequestError' || name === 'AbortError' || message === 'Connection is closed.';
     const cause = this.#connection?.lastError;
-    const reason = `${lost ? 'the connection was lost before the server answered (the command may or may not have been applied)' : message}` +
+    const reason =
+      `${lost ? 'the connection was lost before the server answered (the command may or may not have been applied)' : message}` +
       `${cause && cause !== error ? ` (${cause.message})` : ''}`;
     return new EngineUnavailableError(`${where}: ${reason}`, location, options);
   };
 
   #fail(doing: string): (error: unknown) => never {
-    return (error) => { throw this.#failure(error, doing); };
+    return (error) => {
+      throw this.#failure(error, doing);
+    };
   }
 
   #writable(doing: string): void {
     if (this.#readonly) {
-      throw new ReadOnlyError(`cannot ${doing} ${this.#hashName} on redis at ${this.#location}: the stash was opened with readonly: true`);
+      throw new ReadOnlyError(
+        `cannot ${doing} ${this.#hashName} on redis at ${this.#location}: the stash was opened with readonly: true`,
+      );
     }
   }
 
@@ -194,7 +248,8 @@ class RedisEngine implements Engine {
       const what = value.byteLength >= key.byteLength ? 'value' : 'key';
       throw new UnsupportedError(
         `redis at ${this.#location} accepts keys and values up to ${megabytes(limit)} (proto-max-bulk-len); ` +
-        `this ${what} is ${megabytes(largest)} after serializing and compressing`);
+          `this ${what} is ${megabytes(largest)} after serializing and compressing`,
+      );
     }
   }
 
@@ -211,7 +266,8 @@ class RedisEngine implements Engine {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (key.byteLength > ALWAYS_ACCEPTED_BYTES || value.byteLength > ALWAYS_ACCEPTED_BYTES) return this.#setLarge(key, value);
+    if (key.byteLength > ALWAYS_ACCEPTED_BYTES || value.byteLength > ALWAYS_ACCEPTED_BYTES)
+      return this.#setLarge(key, value);
     const expiresAt = expiresAtOf(value);
     if (expiresAt !== null) return this.#setExpiring([asBuffer(key), asBuffer(value)], [expiresAt]);
     return this.#shared.enqueue(Op.Set, this.#hash, asBuffer(key), asBuffer(value), this.#failure);
@@ -227,9 +283,9 @@ class RedisEngine implements Engine {
     return this.#command('write to', () => {
       const args: (Buffer | string)[] = [shared.fieldExpiry ? '1' : '0', this.#versionNames.changes.channel];
       for (let i = 0; i < expiresAt.length; i++) {
-        args.push(fields[2 * i]!, fields[2 * i + 1]!, String(expiresAt[i]!), String(fieldTtlMs(expiresAt[i]!, now)));
+        args.push(fields[2 * i], fields[2 * i + 1], String(expiresAt[i]), String(fieldTtlMs(expiresAt[i], now)));
       }
-      return shared.script(SET_EXPIRING, this.#writeKeys, args) as Promise<unknown> as Promise<void>;
+      return shared.script(SET_EXPIRING, this.#writeKeys, args) as Promise<void>;
     });
   }
 
@@ -238,12 +294,21 @@ class RedisEngine implements Engine {
    * only a field the index names as due has its blob fetched and checked.
    */
   async has(key: Uint8Array): Promise<boolean> {
-    if (key.byteLength > ALWAYS_ACCEPTED_BYTES && key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'read from'))) return false;
+    if (
+      key.byteLength > ALWAYS_ACCEPTED_BYTES &&
+      key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'read from'))
+    )
+      return false;
     const now = this.#now();
     const field = asBuffer(key);
     const shared = this.#shared;
     return this.#command('read from', async (client) => {
-      const [exists, due] = await Promise.all(shared.sendTogether([['hexists', [this.#hash, field]], ['zscore', [this.#index, field]]]));
+      const [exists, due] = await Promise.all(
+        shared.sendTogether([
+          ['hexists', [this.#hash, field]],
+          ['zscore', [this.#index, field]],
+        ]),
+      );
       if (exists !== 1) return false;
       if (due === null || Number(due) > now) return true;
       const blob = await client.hgetBuffer(this.#hash, field);
@@ -261,7 +326,9 @@ class RedisEngine implements Engine {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#command('purge expired entries from', (client) => purgeExpired(client, this.#hash, this.#index, this.#versionNames.changes, this.#now()));
+    return this.#command('purge expired entries from', (client) =>
+      purgeExpired(client, this.#hash, this.#index, this.#versionNames.changes, this.#now()),
+    );
   }
 
   /** Entries (as `size()`), and the server's estimate of the memory of the hash and its index (MEMORY USAGE). */
@@ -281,7 +348,11 @@ class RedisEngine implements Engine {
   /** One script removes the value and the versions, so no append can fall between the two. */
   async #deleteWithVersions(key: Uint8Array): Promise<boolean> {
     // A key the server could not take was never stored (nothing to delete) and is not sent.
-    if (key.byteLength > ALWAYS_ACCEPTED_BYTES && key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'delete from'))) return false;
+    if (
+      key.byteLength > ALWAYS_ACCEPTED_BYTES &&
+      key.byteLength > (await this.#maxBulkBytes(await this.#client(), 'delete from'))
+    )
+      return false;
     return this.#command('delete from', (client) => removeKey(client, this.#versionNames, asBuffer(key), this.#now()));
   }
 
@@ -295,7 +366,9 @@ class RedisEngine implements Engine {
     if (key.byteLength > ALWAYS_ACCEPTED_BYTES || value.byteLength + 8 > ALWAYS_ACCEPTED_BYTES) {
       await this.#checkSize(await this.#client(), key, Buffer.allocUnsafe(value.byteLength + 8));
     }
-    return this.#command('write to', (client) => appendVersion(client, this.#versionNames, asBuffer(key), asBuffer(value)));
+    return this.#command('write to', (client) =>
+      appendVersion(client, this.#versionNames, asBuffer(key), asBuffer(value)),
+    );
   }
 
   async *#versions(key: Uint8Array): AsyncGenerator<RawVersion> {
@@ -307,7 +380,7 @@ class RedisEngine implements Engine {
   }
 
   /** A key over 1 MB: one the server could not take was never stored (absent, nothing deleted) and is not sent. */
-  async #readLargeKey(key: Uint8Array, op: typeof Op.Get): Promise<any> {
+  async #readLargeKey(key: Uint8Array, op: typeof Op.Get): Promise<Buffer | undefined> {
     const client = await this.#client();
     if (key.byteLength > (await this.#maxBulkBytes(client, 'read from'))) return undefined;
     return this.#shared.enqueue(op, this.#hash, asBuffer(key), undefined, this.#failure, this.#live);
@@ -357,13 +430,15 @@ class RedisEngine implements Engine {
   async #hmget(client: Redis, keys: readonly Uint8Array[], limit: number): Promise<(Uint8Array | undefined)[]> {
     const chunks: Promise<(Buffer | null)[]>[] = [];
     for (let start = 0; start < keys.length; start += READ_BATCH_KEYS) {
-      const fields = keys.slice(start, start + READ_BATCH_KEYS).map((key) => (key.byteLength > limit ? EMPTY : asBuffer(key)));
+      const fields = keys
+        .slice(start, start + READ_BATCH_KEYS)
+        .map((key) => (key.byteLength > limit ? EMPTY : asBuffer(key)));
       const chunk = client.hmgetBuffer(this.#hash, ...fields);
       chunk.catch(noop);
       chunks.push(chunk);
     }
     const replies = await Promise.all(chunks);
-    const values = replies.length === 1 ? replies[0]! : replies.flat();
+    const values = replies.length === 1 ? replies[0] : replies.flat();
     // Canonical key bytes are never empty, so a field sent as EMPTY reads as absent.
     return values.map(this.#live);
   }
@@ -406,7 +481,7 @@ class RedisEngine implements Engine {
         }
         const expiresAt = expiresAtOf(value);
         // A batch holds entries of one kind: expiring ones (a script) or not (HSET).
-        if (fields.length && (expiresAt !== null) !== (expiries.length > 0)) await send();
+        if (fields.length && (expiresAt !== null) !== expiries.length > 0) await send();
         fields.push(asBuffer(key), asBuffer(value));
         if (expiresAt !== null) expiries.push(expiresAt);
         bytes += key.byteLength + value.byteLength;
@@ -437,7 +512,13 @@ class RedisEngine implements Engine {
     let withoutValues = keysOnly && shared.scanWithoutValues !== false;
     const request = (cursor: string, count: number): Promise<[Buffer, Buffer[]]> => {
       const reply = withoutValues
-        ? (client.hscanBuffer as (...args: unknown[]) => Promise<[Buffer, Buffer[]]>)(this.#hash, cursor, 'COUNT', count, 'NOVALUES')
+        ? (client.hscanBuffer as (...args: unknown[]) => Promise<[Buffer, Buffer[]]>)(
+            this.#hash,
+            cursor,
+            'COUNT',
+            count,
+            'NOVALUES',
+          )
         : client.hscanBuffer(this.#hash, cursor, 'COUNT', count);
       // Awaited below, unless the caller stops iterating first.
       reply.catch(noop);
@@ -452,7 +533,12 @@ class RedisEngine implements Engine {
         [cursor, items] = await pending;
         if (withoutValues) shared.scanWithoutValues = true;
       } catch (error) {
-        if (withoutValues && shared.scanWithoutValues === undefined && isReplyError(error) && /syntax/i.test((error as Error).message)) {
+        if (
+          withoutValues &&
+          shared.scanWithoutValues === undefined &&
+          isReplyError(error) &&
+          /syntax/i.test((error as Error).message)
+        ) {
           // Before Redis 7.4 HSCAN has no NOVALUES: scan with values and drop them.
           shared.scanWithoutValues = withoutValues = false;
           pending = request('0', count);
@@ -466,7 +552,10 @@ class RedisEngine implements Engine {
         let bytes = 0;
         for (const item of items) bytes += item.byteLength;
         const entries = items.length / step;
-        count = entries === 0 ? SCAN_MAX_COUNT : Math.max(1, Math.min(SCAN_MAX_COUNT, Math.floor((SCAN_BATCH_BYTES * entries) / Math.max(1, bytes))));
+        count =
+          entries === 0
+            ? SCAN_MAX_COUNT
+            : Math.max(1, Math.min(SCAN_MAX_COUNT, Math.floor((SCAN_BATCH_BYTES * entries) / Math.max(1, bytes))));
         pending = request(cursor.toString('latin1'), count);
       }
       const now = this.#now();
@@ -478,11 +567,12 @@ class RedisEngine implements Engine {
         } catch (error) {
           throw this.#failure(error, 'read from');
         }
-        for (let i = 0; i < items.length; i++) if (!expired.has(items[i]!)) yield items[i] as Item;
+        for (let i = 0; i < items.length; i++) if (!expired.has(items[i])) yield items[i] as Item;
       } else if (keysOnly) {
-        for (let i = 0; i < items.length; i += 2) if (!isExpired(items[i + 1]!, now)) yield items[i] as Item;
+        for (let i = 0; i < items.length; i += 2) if (!isExpired(items[i + 1], now)) yield items[i] as Item;
       } else {
-        for (let i = 0; i < items.length; i += 2) if (!isExpired(items[i + 1]!, now)) yield [items[i]!, items[i + 1]!] as Item;
+        for (let i = 0; i < items.length; i += 2)
+          if (!isExpired(items[i + 1], now)) yield [items[i], items[i + 1]] as Item;
       }
       if (done) return;
     }

@@ -18,7 +18,10 @@ const PAGE = 128;
 // KEYS: the list, the stash's hash, the set of lists, the expiry index, the watchers, the seq; ARGV: the writer's clock
 // (ms), the field, the blob, the change channel. An expiring blob gets its member in the expiry index (expiry.ts); one
 // that does not leaves it to the readers' check. Each script logs its change for watchers (changes.ts).
-const APPEND_SCRIPT = EXPIRES_AT_PRELUDE + PUBLISH_LUA + `
+const APPEND_SCRIPT =
+  EXPIRES_AT_PRELUDE +
+  PUBLISH_LUA +
+  `
 local stamp = tonumber(ARGV[1])
 local last = redis.call('LINDEX', KEYS[1], -1)
 if last then
@@ -36,7 +39,10 @@ return version`;
 // KEYS: the hash, the key's list, the set of lists, the expiry index, the watchers, the seq; ARGV: the field, now (ms),
 // the change channel. 1 when it removed a value that had not expired (an expired one is removed too, but was already
 // absent to every reader).
-const DELETE_SCRIPT = EXPIRES_AT_PRELUDE + PUBLISH_LUA + `
+const DELETE_SCRIPT =
+  EXPIRES_AT_PRELUDE +
+  PUBLISH_LUA +
+  `
 redis.call('UNLINK', KEYS[2])
 redis.call('SREM', KEYS[3], KEYS[2])
 local now = tonumber(ARGV[2])
@@ -51,7 +57,9 @@ if removed == 1 then hashstash_publish(KEYS[5], KEYS[6], ARGV[3], ${CHANGE_TYPE.
 return removed * live`;
 
 // KEYS: the hash, the set of lists, the expiry index, the watchers, the seq; ARGV: the change channel.
-const CLEAR_SCRIPT = PUBLISH_LUA + `
+const CLEAR_SCRIPT =
+  PUBLISH_LUA +
+  `
 local lists = redis.call('SMEMBERS', KEYS[2])
 for i = 1, #lists, 1000 do redis.call('UNLINK', unpack(lists, i, math.min(i + 999, #lists))) end
 redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3])
@@ -81,17 +89,47 @@ export class RedisVersionNames {
 }
 
 /** Adds a version and makes it the current value; the version number. */
-export async function appendVersion(client: Redis, names: RedisVersionNames, field: Buffer, value: Buffer): Promise<number> {
+export async function appendVersion(
+  client: Redis,
+  names: RedisVersionNames,
+  field: Buffer,
+  value: Buffer,
+): Promise<number> {
   const { watchers, seq, channel } = names.changes;
-  return await client.eval(
-    APPEND_SCRIPT, 6, names.listOf(field), names.hash, names.index, names.expiry, watchers, seq, String(Date.now()), field, value, channel,
-  ) as number;
+  return (await client.eval(
+    APPEND_SCRIPT,
+    6,
+    names.listOf(field),
+    names.hash,
+    names.index,
+    names.expiry,
+    watchers,
+    seq,
+    String(Date.now()),
+    field,
+    value,
+    channel,
+  )) as number;
 }
 
 /** Removes the key's value and every version; true when it had a value not expired at `now`. */
 export async function removeKey(client: Redis, names: RedisVersionNames, field: Buffer, now: number): Promise<boolean> {
   const { watchers, seq, channel } = names.changes;
-  return (await client.eval(DELETE_SCRIPT, 6, names.hash, names.listOf(field), names.index, names.expiry, watchers, seq, field, String(now), channel)) === 1;
+  return (
+    (await client.eval(
+      DELETE_SCRIPT,
+      6,
+      names.hash,
+      names.listOf(field),
+      names.index,
+      names.expiry,
+      watchers,
+      seq,
+      field,
+      String(now),
+      channel,
+    )) === 1
+  );
 }
 
 /** Removes every value and every version of the stash. */
@@ -101,7 +139,11 @@ export async function clearAll(client: Redis, names: RedisVersionNames): Promise
 }
 
 /** Oldest first, PAGE versions per LRANGE; each page is asked for before the previous one is handed out. */
-export async function* versionsOf(client: () => Promise<Redis>, names: RedisVersionNames, field: Buffer): AsyncGenerator<RawVersion> {
+export async function* versionsOf(
+  client: () => Promise<Redis>,
+  names: RedisVersionNames,
+  field: Buffer,
+): AsyncGenerator<RawVersion> {
   const list = names.listOf(field);
   const redis = await client();
   const request = (start: number) => {
@@ -114,7 +156,7 @@ export async function* versionsOf(client: () => Promise<Redis>, names: RedisVers
     const page = await pending;
     if (page.length === PAGE) pending = request(start + PAGE);
     for (let i = 0; i < page.length; i++) {
-      const stored = page[i]!;
+      const stored = page[i];
       yield { version: start + i + 1, timestamp: stored.readDoubleLE(0), value: stored.subarray(8) };
     }
     if (page.length < PAGE) return;

@@ -24,12 +24,16 @@ export const TRIGGERS = [
      BEGIN INSERT INTO hashstash_changes (type, key) VALUES (${SET}, NEW.key); END`,
   DELETE_TRIGGER,
 ];
-export const DROP_TRIGGERS = ['hashstash_log_insert', 'hashstash_log_update', 'hashstash_log_delete'].map((name) => `DROP TRIGGER IF EXISTS ${name}`);
+export const DROP_TRIGGERS = ['hashstash_log_insert', 'hashstash_log_update', 'hashstash_log_delete'].map(
+  (name) => `DROP TRIGGER IF EXISTS ${name}`,
+);
 
 /** Creates the log and the registration table where they are missing (prepareForWrites calls it). */
 export function prepareChanges(db: Database, hasTable: (db: Database, name: string) => boolean): void {
   if (hasTable(db, 'hashstash_watchers')) return;
-  db.transaction(() => { for (const statement of SCHEMA) db.exec(statement); }).immediate();
+  db.transaction(() => {
+    for (const statement of SCHEMA) db.exec(statement);
+  }).immediate();
 }
 
 const watchedStatements = new WeakMap<Database, Statement>();
@@ -40,7 +44,13 @@ const watchedStatements = new WeakMap<Database, Statement>();
  */
 export function clearLogged(db: Database, clear: () => void): void {
   let watched = watchedStatements.get(db);
-  if (!watched) watchedStatements.set(db, (watched = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'hashstash_log_delete'").pluck()));
+  if (!watched)
+    watchedStatements.set(
+      db,
+      (watched = db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'hashstash_log_delete'")
+        .pluck()),
+    );
   const statement = watched;
   db.transaction(() => {
     if (statement.get() === undefined) return clear();
@@ -50,4 +60,3 @@ export function clearLogged(db: Database, clear: () => void): void {
     db.exec(`INSERT INTO hashstash_changes (type, key) VALUES (${CLEAR}, NULL)`);
   }).immediate();
 }
-

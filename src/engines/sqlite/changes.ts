@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReadOnlyError } from '../../errors.js';
 import type { RawChange } from '../engine.js';
-import { Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
+import { type Feeds, pollChanges, type PolledSource, type WatchOptions } from '../change-feed.js';
 import type { Database, Statement } from './driver.js';
 import { DATABASE_FILE } from './limits.js';
 import { connect, prepareForWrites, retryWhileLocked } from './open.js';
@@ -91,10 +91,12 @@ class SqliteWatcher implements PolledSource {
     const version = this.#dataVersion.get() as number;
     if (version === this.#version) return [];
     const changes: RawChange[] = [];
-    const rows = this.#db.transaction(() => {
-      if (this.#mine.get(this.#id) === undefined) return undefined;
-      return [...this.#read.iterate(this.#last, READ_LIMIT)] as [number, number, Uint8Array | null][];
-    }).deferred();
+    const rows = this.#db
+      .transaction(() => {
+        if (this.#mine.get(this.#id) === undefined) return undefined;
+        return [...this.#read.iterate(this.#last, READ_LIMIT)] as [number, number, Uint8Array | null][];
+      })
+      .deferred();
     if (rows === undefined) {
       // Taken for dead (silent past STALE_MS): changes meanwhile may not have been logged.
       this.#last = this.#register();
@@ -103,7 +105,8 @@ class SqliteWatcher implements PolledSource {
     }
     // A full page may have more behind it: read again at once (the data version is not taken as seen).
     if (rows.length < READ_LIMIT) this.#version = version;
-    if (rows.length && rows[0]![0] > this.#last + 1) changes.push({ type: 'missed', count: rows[0]![0] - this.#last - 1 });
+    if (rows.length && rows[0][0] > this.#last + 1)
+      changes.push({ type: 'missed', count: rows[0][0] - this.#last - 1 });
     for (const [seq, type, key] of rows) {
       this.#last = seq;
       changes.push(type === CLEAR ? { type: 'clear' } : { type: type === SET ? 'set' : 'delete', key: key! });
@@ -123,8 +126,16 @@ class SqliteWatcher implements PolledSource {
 }
 
 /** The engine's `watch`: registers at once, so that every write committed after it returns is seen. */
-export function watchSqlite(folder: string, readonly: boolean, feeds: Feeds, options: WatchOptions): AsyncIterable<RawChange> {
-  if (readonly) throw new ReadOnlyError(`sqlite cannot watch ${join(folder, DATABASE_FILE)}: a watcher registers itself in the database, and the stash was opened with readonly: true`);
+export function watchSqlite(
+  folder: string,
+  readonly: boolean,
+  feeds: Feeds,
+  options: WatchOptions,
+): AsyncIterable<RawChange> {
+  if (readonly)
+    throw new ReadOnlyError(
+      `sqlite cannot watch ${join(folder, DATABASE_FILE)}: a watcher registers itself in the database, and the stash was opened with readonly: true`,
+    );
   mkdirSync(folder, { recursive: true });
   const watcher = new SqliteWatcher(join(folder, DATABASE_FILE));
   feeds.add(watcher);

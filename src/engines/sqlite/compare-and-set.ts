@@ -13,7 +13,11 @@ export interface SqliteWriting {
 }
 
 type CompareAndSet = (
-  key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: number, writing: SqliteWriting,
+  key: Uint8Array,
+  expected: Uint8Array | undefined,
+  next: Uint8Array | undefined,
+  now: number,
+  writing: SqliteWriting,
 ) => boolean;
 
 /** The transaction of each connection, prepared on its first compare-and-set. */
@@ -27,20 +31,33 @@ const prepared = new WeakMap<Database, CompareAndSet>();
  * and replaces the key's current value and adds no version. Needs a connection opened for writing.
  */
 export function compareAndSetIn(
-  db: Database, file: string, key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: number,
+  db: Database,
+  file: string,
+  key: Uint8Array,
+  expected: Uint8Array | undefined,
+  next: Uint8Array | undefined,
+  now: number,
   writing: SqliteWriting,
 ): boolean {
   let run = prepared.get(db);
   if (run === undefined) {
     const get = db.prepare('SELECT value FROM entries WHERE key = ?').pluck();
-    run = db.transaction((key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined, now: number, writing: SqliteWriting) => {
-      const found: unknown = get.get(key);
-      const current = found === undefined ? undefined : storedValue(found, key, file);
-      if (!matchesExpected(current, expected, now)) return false;
-      if (next !== undefined) writing.write(key, next);
-      else writing.remove(key);
-      return true;
-    }).immediate;
+    run = db.transaction(
+      (
+        key: Uint8Array,
+        expected: Uint8Array | undefined,
+        next: Uint8Array | undefined,
+        now: number,
+        writing: SqliteWriting,
+      ) => {
+        const found: unknown = get.get(key);
+        const current = found === undefined ? undefined : storedValue(found, key, file);
+        if (!matchesExpected(current, expected, now)) return false;
+        if (next !== undefined) writing.write(key, next);
+        else writing.remove(key);
+        return true;
+      },
+    ).immediate;
     prepared.set(db, run);
   }
   return run(key, expected, next, now, writing);

@@ -4,10 +4,10 @@
  */
 /** A prepared statement. */
 export interface Statement {
-  get(...params: unknown[]): any;
-  all(...params: unknown[]): any[];
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { changes: number };
-  iterate(...params: unknown[]): IterableIterator<any>;
+  iterate(...params: unknown[]): IterableIterator<unknown>;
   pluck(): this;
   raw(): this;
 }

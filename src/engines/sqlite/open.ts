@@ -31,14 +31,18 @@ const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
  * same statement as the value. Its index is partial, over the rows that expire only, so a write without expiry
  * touches no index it did not touch before, and `purgeExpired` and counting the expired rows read only those rows.
  */
-const CREATE_TABLE = 'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL, expires_at REAL)';
+const CREATE_TABLE =
+  'CREATE TABLE IF NOT EXISTS entries (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL, expires_at REAL)';
 const ADD_EXPIRY_COLUMN = 'ALTER TABLE entries ADD COLUMN expires_at REAL';
 const EXPIRY_INDEX = 'entries_expires_at';
 const CREATE_EXPIRY_INDEX = `CREATE INDEX IF NOT EXISTS ${EXPIRY_INDEX} ON entries (expires_at) WHERE expires_at IS NOT NULL`;
 
 const codeOf = errorCode;
 
-type DatabaseClass = new (file: string, options: { readonly: boolean; fileMustExist: boolean; timeout: number }) => Database;
+type DatabaseClass = new (
+  file: string,
+  options: { readonly: boolean; fileMustExist: boolean; timeout: number },
+) => Database;
 
 /** Set once a connection has opened: from then on the native addon is known to load. */
 let addonLoaded = false;
@@ -49,7 +53,10 @@ let addonLoaded = false;
  * absent, and a read-only connection could never remove them again, while the last read-write connection to close
  * does, leaving the folder as it was. (Where the file cannot be written, SQLite opens it read-only by itself.)
  */
-export function connect(file: string, { readonly, fileMustExist }: { readonly: boolean; fileMustExist: boolean }): Database {
+export function connect(
+  file: string,
+  { readonly, fileMustExist }: { readonly: boolean; fileMustExist: boolean },
+): Database {
   const Database = loadDriver<DatabaseClass>('better-sqlite3');
   let db: Database;
   try {
@@ -91,7 +98,10 @@ export function retryWhileLocked<T>(file: string, step: () => T, limitMs = OPEN_
       if (waited >= limitMs) {
         throw new EngineUnavailableError(
           `sqlite cannot open ${file}: other connections kept the database locked for ${(waited / 1000).toFixed(1)} s ` +
-          `(${codeOf(error)}: ${(error as Error).message})`, file, { cause: error });
+            `(${codeOf(error)}: ${(error as Error).message})`,
+          file,
+          { cause: error },
+        );
       }
       sleep(Math.min(delay * (0.5 + Math.random()), limitMs - waited));
     }

@@ -24,7 +24,8 @@ export function storedKey(key: unknown, file: string): Uint8Array {
   if (key instanceof Uint8Array) return key;
   throw new DecodeError(
     `sqlite: ${file} holds a row whose key is ${typeName(key)} (${preview(key)}), not the BLOB hashstash writes: ` +
-    'another program wrote it');
+      'another program wrote it',
+  );
 }
 
 /** A value read for `key`. */
@@ -32,5 +33,6 @@ export function storedValue(value: unknown, key: Uint8Array, file: string): Uint
   if (value instanceof Uint8Array) return value;
   throw new DecodeError(
     `sqlite: the value of key ${previewRawKey(key)} in ${file} is ${typeName(value)}, not the BLOB hashstash writes: ` +
-    'another program wrote it');
+      'another program wrote it',
+  );
 }

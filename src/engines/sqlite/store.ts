@@ -93,32 +93,41 @@ class Connection {
     this.has = db.prepare(`SELECT 1 FROM entries WHERE key = ? AND ${live}`).pluck();
     // An upsert rewrites the value in place; INSERT OR REPLACE would delete and re-insert the row and its index entry.
     this.upsert = expiry
-      ? db.prepare('INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) ' +
-        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
-      : db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+      ? db.prepare(
+          'INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) ' +
+            'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+        )
+      : db.prepare(
+          'INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        );
     this.remove = db.prepare(`DELETE FROM entries WHERE key = ? RETURNING ${expiry ? 'expires_at' : 'NULL'}`).pluck();
     this.count = db.prepare('SELECT count(*) FROM entries').pluck();
     this.countExpired = expiry ? db.prepare('SELECT count(*) FROM entries WHERE expires_at <= ?').pluck() : undefined;
-    this.anyExpiring = expiry ? db.prepare('SELECT 1 FROM entries WHERE expires_at IS NOT NULL LIMIT 1').pluck() : undefined;
+    this.anyExpiring = expiry
+      ? db.prepare('SELECT 1 FROM entries WHERE expires_at IS NOT NULL LIMIT 1').pluck()
+      : undefined;
     this.removeAll = db.prepare('DELETE FROM entries');
     this.firstKeys = db.prepare('SELECT key FROM entries ORDER BY key LIMIT ?').pluck();
     this.nextKeys = db.prepare('SELECT key FROM entries WHERE key > ? ORDER BY key LIMIT ?').pluck();
     this.firstLiveKeys = db.prepare(`SELECT key FROM entries WHERE ${live} ORDER BY key LIMIT ?`).pluck();
     this.nextLiveKeys = db.prepare(`SELECT key FROM entries WHERE key > ? AND ${live} ORDER BY key LIMIT ?`).pluck();
     this.firstEntries = db.prepare(`SELECT key, value FROM entries WHERE ${live} ORDER BY key LIMIT ?`).raw();
-    this.nextEntries = db.prepare(`SELECT key, value FROM entries WHERE key > ? AND ${live} ORDER BY key LIMIT ?`).raw();
+    this.nextEntries = db
+      .prepare(`SELECT key, value FROM entries WHERE key > ? AND ${live} ORDER BY key LIMIT ?`)
+      .raw();
     const get = this.get;
     this.getMany = db.transaction((keys: readonly Uint8Array[], now: number) =>
-      keys.map((key) => get.get(key, now) as Uint8Array | undefined)).deferred;
+      keys.map((key) => get.get(key, now) as Uint8Array | undefined),
+    ).deferred;
     const upsert = this.upsert;
     // IMMEDIATE takes the write lock first, so a concurrent writer makes this wait (busy timeout) rather than fail.
     this.setRange = expiry
       ? db.transaction((entries: readonly RawEntry[], start: number, end: number) => {
-        for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1], expiryColumn(entries[i]![1]));
-      }).immediate
+          for (let i = start; i < end; i++) upsert.run(entries[i][0], entries[i][1], expiryColumn(entries[i][1]));
+        }).immediate
       : db.transaction((entries: readonly RawEntry[], start: number, end: number) => {
-        for (let i = start; i < end; i++) upsert.run(entries[i]![0], entries[i]![1]);
-      }).immediate;
+          for (let i = start; i < end; i++) upsert.run(entries[i][0], entries[i][1]);
+        }).immediate;
     if (expiry) {
       const purgeEntries = db.prepare('DELETE FROM entries WHERE expires_at <= ?');
       const purgeVersions = withVersions
@@ -138,7 +147,7 @@ class Connection {
 interface Scan<Row> {
   /** The statements, and the clock's now when they take it (after the key, before the limit). */
   statements(connection: Connection): [first: Statement, next: Statement, now?: number];
-  row(raw: any): Row;
+  row(raw: unknown): Row;
   keyOf(row: Row): Uint8Array;
   bytesOf(row: Row): number;
 }
@@ -167,11 +176,15 @@ class SqliteStore implements SyncStore {
       // URI filenames that would allow `immutable=1`; so a sqlite stash cannot be read from read-only storage.
       throw new EngineUnavailableError(
         `sqlite cannot ${doing} ${this.#file}: it is on a read-only file system, and SQLite must create ${basename(this.#file)}-shm ` +
-        'beside a WAL database even to read it; copy the stash to writable storage (or use the lmdb or pairtree engine there)',
-        this.#file, { cause: error });
+          'beside a WAL database even to read it; copy the stash to writable storage (or use the lmdb or pairtree engine there)',
+        this.#file,
+        { cause: error },
+      );
     }
     throw storageError(error, {
-      engine: 'sqlite', doing, path: this.#file,
+      engine: 'sqlite',
+      doing,
+      path: this.#file,
       readOnly: code.startsWith('SQLITE_READONLY') || isReadOnlyCode(code),
       reason: reasonOf(code),
     });
@@ -193,7 +206,8 @@ class SqliteStore implements SyncStore {
    */
   #connect(forWrite: boolean): Connection | undefined {
     if (this.#readonly) {
-      if (forWrite) throw new ReadOnlyError(`sqlite cannot write ${this.#file}: the stash was opened with readonly: true`);
+      if (forWrite)
+        throw new ReadOnlyError(`sqlite cannot write ${this.#file}: the stash was opened with readonly: true`);
       return this.#exists() ? this.#open(true, true) : undefined;
     }
     if (!forWrite) return this.#exists() ? this.#open(false, true) : undefined;
@@ -218,7 +232,11 @@ class SqliteStore implements SyncStore {
       if (connection === undefined) db.close();
       return (this.#connection = connection);
     } catch (error) {
-      try { db?.close(); } catch { /* the open already failed; that error is the one to report */ }
+      try {
+        db?.close();
+      } catch {
+        /* the open already failed; that error is the one to report */
+      }
       return this.#fail(error, 'open');
     }
   }
@@ -292,7 +310,9 @@ class SqliteStore implements SyncStore {
   }
 
   /** Bytes used and reserved, from pragmas (stats.ts). */
-  stats() { return sqliteStats((this.#connection ?? this.#connect(false))?.db, this.#file); }
+  stats() {
+    return sqliteStats((this.#connection ?? this.#connect(false))?.db, this.#file);
+  }
 
   /** Deletes the rows, not the file: other connections keep using it. */
   clear(): void {
@@ -312,7 +332,9 @@ class SqliteStore implements SyncStore {
     const connection = this.#connection ?? this.#connect(false);
     if (connection === undefined) return keys.map(() => undefined);
     try {
-      return connection.getMany(keys, this.#now()).map((value, i) => (value === undefined ? undefined : storedValue(value, keys[i]!, this.#file)));
+      return connection
+        .getMany(keys, this.#now())
+        .map((value, i) => (value === undefined ? undefined : storedValue(value, keys[i], this.#file)));
     } catch (error) {
       return this.#fail(error, 'read');
     }
@@ -356,7 +378,8 @@ class SqliteStore implements SyncStore {
     const file = this.#file;
     return this.#scan<Uint8Array>({
       // Keys alone are read from the key index; `expires_at` is looked at only in a table where some row expires.
-      statements: (c) => (c.anyExpiring?.get() === undefined ? [c.firstKeys, c.nextKeys] : [c.firstLiveKeys, c.nextLiveKeys, this.#now()]),
+      statements: (c) =>
+        c.anyExpiring?.get() === undefined ? [c.firstKeys, c.nextKeys] : [c.firstLiveKeys, c.nextLiveKeys, this.#now()],
       row: (key) => storedKey(key, file),
       keyOf: (key) => key,
       bytesOf: (key) => key.byteLength,
@@ -382,7 +405,7 @@ class SqliteStore implements SyncStore {
       const { page, complete } = this.#page(scan, after);
       yield* page;
       if (complete) return;
-      after = scan.keyOf(page[page.length - 1]!);
+      after = scan.keyOf(page[page.length - 1]);
     }
   }
 
@@ -442,11 +465,14 @@ class SqliteStore implements SyncStore {
       for (const version of page.versions) storedValue(version.value, key, this.#file);
       yield* page.versions;
       if (page.complete) return;
-      after = page.versions[page.versions.length - 1]!.version;
+      after = page.versions[page.versions.length - 1].version;
     }
   }
 
-  readonly #writing = { write: (key: Uint8Array, value: Uint8Array) => this.set(key, value), remove: (key: Uint8Array) => void this.delete(key) };
+  readonly #writing = {
+    write: (key: Uint8Array, value: Uint8Array) => this.set(key, value),
+    remove: (key: Uint8Array) => void this.delete(key),
+  };
   compareAndSet(key: Uint8Array, expected: Uint8Array | undefined, next: Uint8Array | undefined): boolean {
     const connection = (this.#readonly ? undefined : this.#connection) ?? this.#connect(true)!;
     try {
@@ -473,9 +499,19 @@ export function createSqliteEngine(context: EngineContext): LocalEngine {
   const feeds = new Feeds();
   const engine = new LocalEngine(
     'sqlite',
-    { persistent: true, sync: true, sharedAcrossProcesses: true, sharedAcrossThreads: true, nativeAppend: true, hidesExpired: true },
+    {
+      persistent: true,
+      sync: true,
+      sharedAcrossProcesses: true,
+      sharedAcrossThreads: true,
+      nativeAppend: true,
+      hidesExpired: true,
+    },
     store,
-    () => { void feeds.closeAll(); store.close(); },
+    () => {
+      void feeds.closeAll();
+      store.close();
+    },
   );
   engine.watch = (options) => watchSqlite(context.path, context.readonly, feeds, options);
   return engine;

@@ -41,17 +41,27 @@ export class SqliteVersions {
 
   /** @param expiry - The `entries` table has the `expires_at` column, which the current value's write fills. */
   constructor(db: VersionsDatabase, expiry: boolean) {
-    const latest = db.prepare('SELECT version, timestamp FROM versions WHERE key = ? ORDER BY version DESC LIMIT 1').raw();
+    const latest = db
+      .prepare('SELECT version, timestamp FROM versions WHERE key = ? ORDER BY version DESC LIMIT 1')
+      .raw();
     const insert = db.prepare('INSERT INTO versions (key, version, timestamp, value) VALUES (?, ?, ?, ?)');
     const upsert = expiry
-      ? db.prepare('INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) ' +
-        'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at')
-      : db.prepare('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    const removeEntry = db.prepare(`DELETE FROM entries WHERE key = ? RETURNING ${expiry ? 'expires_at' : 'NULL'}`).pluck();
+      ? db.prepare(
+          'INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) ' +
+            'ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at',
+        )
+      : db.prepare(
+          'INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        );
+    const removeEntry = db
+      .prepare(`DELETE FROM entries WHERE key = ? RETURNING ${expiry ? 'expires_at' : 'NULL'}`)
+      .pluck();
     const removeVersions = db.prepare('DELETE FROM versions WHERE key = ?');
     const removeAllEntries = db.prepare('DELETE FROM entries');
     const removeAllVersions = db.prepare('DELETE FROM versions');
-    this.#page = db.prepare('SELECT version, timestamp, value FROM versions WHERE key = ? AND version > ? ORDER BY version LIMIT ?').raw();
+    this.#page = db
+      .prepare('SELECT version, timestamp, value FROM versions WHERE key = ? AND version > ? ORDER BY version LIMIT ?')
+      .raw();
     const appendOne = (key: Uint8Array, value: Uint8Array) => {
       const [last, previous] = (latest.get(key) as [number, number] | undefined) ?? [0, undefined];
       const version = last + 1;
@@ -78,7 +88,9 @@ export class SqliteVersions {
   page(key: Uint8Array, after: number): { versions: RawVersion[]; complete: boolean } {
     const versions: RawVersion[] = [];
     let bytes = 0;
-    for (const [version, timestamp, value] of this.#page.iterate(key, after, PAGE_ROWS) as Iterable<[number, number, Uint8Array]>) {
+    for (const [version, timestamp, value] of this.#page.iterate(key, after, PAGE_ROWS) as Iterable<
+      [number, number, Uint8Array]
+    >) {
       versions.push({ version, timestamp, value });
       bytes += value.byteLength;
       if (bytes >= PAGE_BYTES) return { versions, complete: false };

@@ -18,7 +18,10 @@ import { isStringTooLong, TEXT_TOO_LONG } from '../text-limit.js';
 export class UnsupportedAtPath {
   /** Innermost segment first. */
   readonly segments: string[] = [];
-  constructor(readonly message: string, readonly cause?: unknown) {}
+  constructor(
+    readonly message: string,
+    readonly cause?: unknown,
+  ) {}
 
   toSerializationError(): SerializationError {
     const path = '$' + this.segments.reverse().join('');
@@ -55,5 +58,9 @@ export function isStackOverflow(error: unknown): boolean {
 export function tooDeep(cause: unknown, value: unknown): SerializationError {
   const depth = nestingDepth(value);
   const levels = depth === undefined ? '' : ` (${depth} levels, more than the call stack holds)`;
-  return new SerializationError(`the value is nested too deeply to serialize${levels}; flatten it, or store its parts`, '$', { cause });
+  return new SerializationError(
+    `the value is nested too deeply to serialize${levels}; flatten it, or store its parts`,
+    '$',
+    { cause },
+  );
 }

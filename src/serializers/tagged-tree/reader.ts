@@ -55,9 +55,12 @@ export class TreeReader {
       return new TreeReader(trustCode).revive(tree);
     } catch (error) {
       if (error instanceof DecodeError) throw error;
-      throw new DecodeError('hashstash: cannot rebuild the stored value: ' + String((error as Error)?.message ?? error), {
-        cause: error,
-      });
+      throw new DecodeError(
+        'hashstash: cannot rebuild the stored value: ' + String((error as Error)?.message ?? error),
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -132,7 +135,8 @@ export class TreeReader {
         return -0;
       case tag.TAG_BIGINT: {
         const digits = node['v'];
-        if (typeof digits !== 'string' || !BIGINT_DIGITS.test(digits)) throw malformed(tag.TAG_BIGINT, 'v is not an integer');
+        if (typeof digits !== 'string' || !BIGINT_DIGITS.test(digits))
+          throw malformed(tag.TAG_BIGINT, 'v is not an integer');
         return BigInt(digits);
       }
       case tag.TAG_DATE: {
@@ -145,7 +149,8 @@ export class TreeReader {
       case tag.TAG_REGEXP: {
         const source = node['s'];
         const flags = node['f'];
-        if (typeof source !== 'string' || typeof flags !== 'string') throw malformed(tag.TAG_REGEXP, 's or f is not a string');
+        if (typeof source !== 'string' || typeof flags !== 'string')
+          throw malformed(tag.TAG_REGEXP, 's or f is not a string');
         let re: RegExp;
         try {
           re = new RegExp(source, flags);
@@ -198,7 +203,8 @@ export class TreeReader {
       if (TypedArray !== undefined) {
         const bytes = base64ToBuffer(node['v']);
         const size = TypedArray.BYTES_PER_ELEMENT;
-        if (bytes === undefined || bytes.length % size !== 0) throw malformed(name, `v is not base64 of whole ${size}-byte elements`);
+        if (bytes === undefined || bytes.length % size !== 0)
+          throw malformed(name, `v is not base64 of whole ${size}-byte elements`);
         const array = new TypedArray(toOwnArrayBuffer(bytes, size));
         this.objects.push(array);
         return array;
@@ -232,7 +238,8 @@ export class TreeReader {
     const map = new Map<unknown, unknown>();
     this.objects.push(map);
     for (const pair of pairs) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw malformed(tag.TAG_MAP, 'an entry is not a [key, value] pair');
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw malformed(tag.TAG_MAP, 'an entry is not a [key, value] pair');
       const key = this.revive(pair[0]);
       map.set(key, this.revive(pair[1]));
     }
@@ -251,13 +258,16 @@ export class TreeReader {
   private fn(node: Tree): unknown {
     const source = node['s'];
     const name = node['n'] ?? '';
-    if (typeof source !== 'string' || typeof name !== 'string') throw malformed(tag.TAG_FUNCTION, 's or n is not a string');
+    if (typeof source !== 'string' || typeof name !== 'string')
+      throw malformed(tag.TAG_FUNCTION, 's or n is not a string');
     let fn: unknown;
     if (this.trustCode) {
       try {
         fn = evaluateFunctionSource(source);
       } catch (error) {
-        throw new DecodeError(`hashstash: the stored function ${name || '(anonymous)'} could not be evaluated`, { cause: error });
+        throw new DecodeError(`hashstash: the stored function ${name || '(anonymous)'} could not be evaluated`, {
+          cause: error,
+        });
       }
     } else {
       fn = new StoredFunction(name, source);

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { isFunction, type AnyFunction } from '../../any-function.js';
 import { registeredClassOf, type RegisteredClass } from '../classes.js';
 import { functionSource, StoredFunction } from '../stored-function.js';
 import { arrayBufferToBase64, TYPED_ARRAYS, viewToBase64 } from './binary.js';
@@ -91,7 +92,7 @@ const BUILTIN_ERRORS = new Map<object, string>([
 
 /** The nearest built-in Error class on the prototype chain, or undefined for objects that are not errors. */
 function builtinErrorName(prototype: object | null): string | undefined {
-  for (let p = prototype; p !== null; p = Object.getPrototypeOf(p)) {
+  for (let p = prototype; p !== null; p = Object.getPrototypeOf(p) as object | null) {
     const name = BUILTIN_ERRORS.get(p);
     if (name !== undefined) return name;
   }
@@ -103,7 +104,7 @@ function className(prototype: object): string {
   return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : '(anonymous class)';
 }
 
-function functionName(fn: Function): string {
+function functionName(fn: AnyFunction): string {
   return typeof fn.name === 'string' ? fn.name : '';
 }
 
@@ -208,8 +209,8 @@ export class TreeWriter {
   }
 
   private dispatch(o: object): string {
-    if (typeof o === 'function') return this.fn(functionName(o), functionSource(o));
-    const prototype: object | null = Object.getPrototypeOf(o);
+    if (isFunction(o)) return this.fn(functionName(o), functionSource(o));
+    const prototype = Object.getPrototypeOf(o) as object | null;
     if (prototype === Object.prototype) return this.plainObject(o);
     if (prototype === Array.prototype) return this.array(o as unknown[]);
     if (prototype === null) return NULL_PROTOTYPE_OPEN + this.record(o, this.ownKeys(o)) + '}';
@@ -255,7 +256,9 @@ export class TreeWriter {
     // An unregistered Error subclass is kept as its nearest built-in class, with its name, message, stack and properties.
     if (errorName !== undefined) return this.error(o as Error, errorName, undefined);
     const name = className(prototype);
-    throw new UnsupportedAtPath(`cannot serialize an instance of class ${name}; call registerClass(${name}) to store it`);
+    throw new UnsupportedAtPath(
+      `cannot serialize an instance of class ${name}; call registerClass(${name}) to store it`,
+    );
   }
 
   private ownKeys(o: object): string[] {
@@ -275,12 +278,12 @@ export class TreeWriter {
     let i = 0;
     try {
       for (; i < keys.length; i++) {
-        const key = keys[i]!;
+        const key = keys[i];
         if (i > 0) text += ',';
         text += JSON.stringify(key) + ':' + this.value(values[key]);
       }
     } catch (error) {
-      throw withSegment(error, propertySegment(keys[i]!));
+      throw withSegment(error, propertySegment(keys[i]));
     }
     return text + '}';
   }
@@ -312,7 +315,7 @@ export class TreeWriter {
     let i = 0;
     try {
       for (; i < keys.length; i++) {
-        const key = keys[i]!;
+        const key = keys[i];
         const index = +key;
         if (!(index < length && String(index) === key)) break;
         if (i > 0) text += ',';
