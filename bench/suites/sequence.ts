@@ -193,6 +193,8 @@ async function nodeRound(
       'iterate',
       await timed(async () => {
         let n = 0;
+        // The yardstick is what the issue names: a `for await` over a plain array, a microtask per item.
+        // eslint-disable-next-line @typescript-eslint/await-thenable
         for await (const item of array) if (item.i === n) n++;
         return n;
       }),

@@ -29,7 +29,7 @@ export class ChangeSignal {
       const aborted = () => {
         clearTimeout(timer);
         this.#waiters.delete(done);
-        reject(signal!.reason);
+        reject(signal!.reason as unknown);
       };
       const timer = setTimeout(done, ms);
       this.#waiters.add(done);

@@ -566,7 +566,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         `a shard of sequence '${this.name}' holds ${view.count} items but its JSON array has ${Array.isArray(parsed) ? parsed.length : 'none'}`,
       );
     }
-    return parsed;
+    return parsed as unknown[];
   }
 
   /** Item j of shard k as a task produced it: the producer's value, the decoded one in RAM, or decoded now. */
@@ -735,12 +735,12 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
             }
             // Readers of the items pushed (this thread's) resume at the next await: one after the first item, then one
             // every 32 (a synchronous iterable gives no other), and a turn of the event loop every TURN_MS for timers and I/O.
-            if (count === 1) await null;
+            if (count === 1) await Promise.resolve();
             else if ((count & 31) === 0) {
               if (performance.now() - lastTurn >= TURN_MS) {
                 await nextTurn();
                 lastTurn = performance.now();
-              } else await null;
+              } else await Promise.resolve();
             }
           }
         } catch (error) {
@@ -766,8 +766,8 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       }
       if (held !== undefined) {
         for (let j = 0; j < count; j++) {
-          if (j < stream.available) this.#sameAsStreamed(k, stream, j, encoded[j]!);
-          else stream.push(encoded[j]!, held[j]);
+          if (j < stream.available) this.#sameAsStreamed(k, stream, j, encoded[j]);
+          else stream.push(encoded[j], held[j]);
         }
       }
       if (lease.lost) throw lease.signal.reason;
@@ -819,7 +819,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
 function abortable<V>(promise: Promise<V>, signal: AbortSignal | undefined): Promise<V> {
   if (signal === undefined) return promise;
   return new Promise<V>((resolve, reject) => {
-    const aborted = () => reject(signal.reason);
+    const aborted = () => reject(signal.reason as unknown);
     if (signal.aborted) {
       aborted();
       return;

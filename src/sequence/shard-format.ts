@@ -47,7 +47,7 @@ export function encodeShard(items: readonly Uint8Array[], jsonArray = false): Ui
   if (json) blob[at++] = OPEN;
   for (let i = 0; i < count; i++) {
     blob.writeUInt32LE(at - tableEnd, SHARD_HEADER_SIZE + 4 * i);
-    const item = items[i]!;
+    const item = items[i];
     blob.set(item, at);
     at += item.length;
     if (json) blob[at++] = i === count - 1 ? CLOSE : COMMA;
@@ -87,7 +87,7 @@ export class ShardView {
     const count = view.getUint32(4, true);
     const itemsStart = SHARD_HEADER_SIZE + 4 * (count + 1);
     if (itemsStart > blob.length) fail(`an offset table of ${count} items does not fit in ${blob.length} bytes`);
-    const jsonArray = (blob[3]! & JSON_ARRAY) !== 0;
+    const jsonArray = (blob[3] & JSON_ARRAY) !== 0;
     if (
       view.getUint32(SHARD_HEADER_SIZE, true) !== (jsonArray ? 1 : 0) ||
       view.getUint32(itemsStart - 4, true) !== blob.length - itemsStart

@@ -65,7 +65,7 @@ export class StreamingShard {
     const completed: number[] = [];
     let at = 0;
     while (data.length - at >= 4) {
-      const length = (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16)) + data[at + 3]! * 0x1000000;
+      const length = (data[at] | (data[at + 1] << 8) | (data[at + 2] << 16)) + data[at + 3] * 0x1000000;
       if (data.length - at - 4 < length) break;
       // A copy, so the item does not keep the whole piece alive.
       completed.push(this.push(Uint8Array.prototype.slice.call(data, at + 4, at + 4 + length)));
@@ -115,7 +115,7 @@ export class StreamingShard {
     if (this.#finished) return Promise.resolve(undefined);
     return new Promise((resolve, reject) => {
       if (signal?.aborted) {
-        reject(signal.reason);
+        reject(signal.reason as unknown);
         return;
       }
       const waiter = { resolve, reject };
@@ -128,7 +128,7 @@ export class StreamingShard {
           const waiting = this.#waiters.get(j);
           const at = waiting?.indexOf(waiter) ?? -1;
           if (at >= 0) waiting!.splice(at, 1);
-          reject(signal.reason);
+          reject(signal.reason as unknown);
         },
         { once: true },
       );

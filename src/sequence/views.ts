@@ -98,7 +98,7 @@ export class SequenceView<T> implements AsyncIterable<T>, IndexSource<T> {
           undefined,
         );
     }
-    const plan: Plan = { count: list.length, index: (n) => list[n]! };
+    const plan: Plan = { count: list.length, index: (n) => list[n] };
     return new SequenceView(source, plan, () => plan);
   }
 

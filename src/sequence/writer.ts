@@ -63,8 +63,8 @@ export class Writer<T> {
     if (best < 0) {
       best = 0;
       for (let i = 1; i < this.#waiting.length; i++) {
-        const a = this.#waiting[i]!.start;
-        const b = this.#waiting[best]!.start;
+        const a = this.#waiting[i].start;
+        const b = this.#waiting[best].start;
         const aAhead = a >= position;
         const bAhead = b >= position;
         if (aAhead !== bAhead ? aAhead : a < b) best = i;
@@ -73,7 +73,7 @@ export class Writer<T> {
     const [chosen] = this.#waiting.splice(best, 1);
     for (const waiting of this.#waiting) waiting.passed++;
     this.#busy = true;
-    chosen!.run();
+    chosen.run();
   }
 
   /** Pulls the first `count` items (or fewer, when the iterable ends) and keeps them for the shard that needs them. */

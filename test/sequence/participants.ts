@@ -40,8 +40,8 @@ function inbox(): {
         const at = reports.findIndex((r) => r.type === type || r.type === 'error');
         if (at >= 0) {
           const [report] = reports.splice(at, 1);
-          if (report!.type === 'error') throw new Error(`participant failed: ${report!.error}`);
-          return report!;
+          if (report.type === 'error') throw new Error(`participant failed: ${report.error}`);
+          return report;
         }
         if (ended !== undefined) throw new Error(`participant ended before '${type}': ${ended}`);
         await new Promise<void>((resolve) => waiting.push(resolve));
@@ -54,15 +54,15 @@ export function startProcess(job: SequenceJob): Participant & { readonly child: 
   const child = spawn(process.execPath, [script, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const box = inbox();
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  createInterface({ input: child.stdout! }).on('line', (line) => box.push(JSON.parse(line) as SequenceReport));
+  createInterface({ input: child.stdout }).on('line', (line) => box.push(JSON.parse(line) as SequenceReport));
   child.on('close', (code, signal) => box.end(`exit code ${code}, signal ${signal}: ${stderr}`));
   return {
     child,
     next: box.next,
-    go: () => child.stdin!.end('go\n'),
+    go: () => child.stdin.end('go\n'),
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const gone = once(child, 'close');

@@ -41,7 +41,7 @@ export interface SequenceReport {
   readonly error?: string;
 }
 
-const job: SequenceJob = isMainThread ? (JSON.parse(process.argv[2]!) as SequenceJob) : (workerData as SequenceJob);
+const job: SequenceJob = isMainThread ? (JSON.parse(process.argv[2]) as SequenceJob) : (workerData as SequenceJob);
 const send = (report: SequenceReport) => {
   if (isMainThread) process.stdout.write(`${JSON.stringify(report)}\n`);
   else parentPort!.postMessage(report);

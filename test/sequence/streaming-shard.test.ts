@@ -56,7 +56,7 @@ for (const size of [1, 7, 4096]) {
     );
     const got = await Promise.all(reads);
     t.ok(
-      got.every((bytes, i) => Buffer.compare(bytes!, items[i]!) === 0),
+      got.every((bytes, i) => Buffer.compare(bytes!, items[i]) === 0),
       'every item read back byte for byte',
     );
     shard.finish();
@@ -66,18 +66,18 @@ for (const size of [1, 7, 4096]) {
 
 t.test('a source error rejects every waiter, now and later', async (t) => {
   const shard = new StreamingShard();
-  shard.append(stream.subarray(0, ends[2]! + 3));
+  shard.append(stream.subarray(0, ends[2] + 3));
   const waiting = [shard.item(3), shard.item(10), shard.item(59)];
   const boom = new Error('download failed');
   shard.fail(boom);
   for (const read of waiting) await t.rejects(read, boom);
   await t.rejects(shard.item(40), boom, 'a read after the failure');
-  t.equal(Buffer.compare((await shard.item(1))!, items[1]!), 0, 'items complete before the failure stay readable');
+  t.equal(Buffer.compare((await shard.item(1))!, items[1]), 0, 'items complete before the failure stay readable');
 });
 
 t.test('finishing inside an item is damage', async (t) => {
   const shard = new StreamingShard();
-  shard.append(stream.subarray(0, ends[0]! + 2));
+  shard.append(stream.subarray(0, ends[0] + 2));
   const pending = shard.item(1);
   shard.finish();
   await t.rejects(pending, DecodeError);
@@ -89,8 +89,8 @@ t.test('an abort signal stops one wait', async (t) => {
   const read = shard.item(0, controller.signal);
   controller.abort(new Error('no longer wanted'));
   await t.rejects(read, { message: 'no longer wanted' });
-  shard.push(items[0]!);
-  t.equal(Buffer.compare((await shard.item(0))!, items[0]!), 0);
+  shard.push(items[0]);
+  t.equal(Buffer.compare((await shard.item(0))!, items[0]), 0);
 });
 
 t.test('the stored shard format', async (t) => {
@@ -104,7 +104,7 @@ t.test('the stored shard format', async (t) => {
   t.equal(new ShardView(encodeShard(items), 'again').crc, view.crc, 'equal items, equal crc');
   t.not(new ShardView(encodeShard(items.slice(1)), 'other').crc, view.crc, 'other items, another crc');
   const damaged = Uint8Array.from(blob);
-  damaged[damaged.length - 1]! ^= 1;
+  damaged[damaged.length - 1] ^= 1;
   t.throws(() => new ShardView(damaged, 'damaged'), DecodeError, 'a flipped bit');
   t.throws(() => new ShardView(blob.subarray(0, blob.length - 1), 'short'), DecodeError, 'truncated');
   t.throws(() => new ShardView(Uint8Array.from([1, 2, 3]), 'tiny'), DecodeError, 'not a shard');
