@@ -130,3 +130,76 @@ export class DriverMissingError extends HashStashError {
     this.install = details.install;
   }
 }
+
+/**
+ * A sequence index that is not one: past the end (or before the start, counting from the end), a float, NaN or not a
+ * number at all. `index` is what was asked; `length` the sequence's length when it is known.
+ */
+export class IndexOutOfRangeError extends HashStashError {
+  /** `HASHSTASH_INDEX_OUT_OF_RANGE`. */
+  override readonly code = 'HASHSTASH_INDEX_OUT_OF_RANGE';
+  /** The index asked for, as given. */
+  readonly index: unknown;
+  /** The sequence's length, when known; undefined otherwise. */
+  readonly length: number | undefined;
+  /**
+   * An IndexOutOfRangeError for `index`.
+   *
+   * @param message - For people: what was asked and what the valid range is.
+   * @param index - The index asked for.
+   * @param length - The length, when known.
+   */
+  constructor(message: string, index: unknown, length: number | undefined) {
+    super(message);
+    this.index = index;
+    this.length = length;
+  }
+}
+
+/**
+ * A sequence's iterable yielded, when a shard was generated again (after its eviction from disk, or by a generator
+ * taking over), other items than the first time: the iterable is not deterministic, so stored shards cannot be trusted
+ * to agree. `shard` names the shard (its number; it holds items `shard * shardLength` onwards).
+ */
+export class NondeterministicIterableError extends HashStashError {
+  /** `HASHSTASH_NONDETERMINISTIC_ITERABLE`. */
+  override readonly code = 'HASHSTASH_NONDETERMINISTIC_ITERABLE';
+  /** The shard whose rebuild differed. */
+  readonly shard: number;
+  /**
+   * A NondeterministicIterableError naming `shard`.
+   *
+   * @param message - What differed.
+   * @param shard - The shard's number.
+   */
+  constructor(message: string, shard: number) {
+    super(message);
+    this.shard = shard;
+  }
+}
+
+/**
+ * A sequence opened without its iterable (`stash.sequence(null, { name })`) was asked for an item whose shard is not
+ * stored (never generated, or evicted from disk), and the length is not known to end before it. `index` and `shard`
+ * name what was asked.
+ */
+export class SequenceIncompleteError extends HashStashError {
+  /** `HASHSTASH_SEQUENCE_INCOMPLETE`. */
+  override readonly code = 'HASHSTASH_SEQUENCE_INCOMPLETE';
+  /** The item asked for. */
+  readonly index: number;
+  /** Its shard. */
+  readonly shard: number;
+  /**
+   * A SequenceIncompleteError for item `index` in `shard`.
+   *
+   * @param message - What is missing and how to get it.
+   * @param index - The item asked for.
+   * @param shard - Its shard.
+   */
+  constructor(message: string, index: number, shard: number) {
+    super(message);
+    this.index = index;
+    this.shard = shard;
+  }
+}

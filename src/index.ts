@@ -54,6 +54,11 @@ export {
   UnsupportedError,
 } from './errors.js';
 export { DriverMissingError } from './errors.js';
+export { IndexOutOfRangeError, NondeterministicIterableError, SequenceIncompleteError } from './errors.js';
+export type { Sequence, SequenceStats, SyncSequence } from './sequence/sequence.js';
+export type { SequenceView, IndexSource } from './sequence/views.js';
+export type { SequenceOptions } from './sequence/options.js';
+export type { IterableFactory } from './sequence/writer.js';
 export { MemoryBudgetError } from './engines/memory/errors.js';
 export type { EvictionPolicy } from './engines/memory/eviction.js';
 export type { StashStats } from './read-counts.js';

@@ -23,6 +23,9 @@ import type { Lease } from './lease/lease.js';
 import type { LeaseOptions } from './lease/options.js';
 import type { LeaseStore } from './lease/store.js';
 import type { StashWatch, WatchOptions } from './watch/change.js';
+import type { Sequence } from './sequence/sequence.js';
+import type { SequenceOptions } from './sequence/options.js';
+import type { IterableFactory } from './sequence/writer.js';
 
 // What a stash needs beyond its facade loads when first needed (see lazy.ts): importing hashstash loads none of it.
 const from = import.meta.url;
@@ -38,6 +41,7 @@ const tables = lazy<typeof import('./tables/table.js')>(from, './tables/table.js
 const temporary = lazy<typeof import('./tmp/temporary.js')>(from, './tmp/temporary.js');
 const coordination = lazy<typeof import('./set-if-absent.js')>(from, './set-if-absent.js');
 const leases = lazy<typeof import('./lease/acquire.js')>(from, './lease/acquire.js');
+const sequences = lazy<typeof import('./sequence/sequence.js')>(from, './sequence/sequence.js');
 
 /** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
 export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
@@ -583,6 +587,26 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     options?: MapOptions,
   ): StashMap<T, Awaited<R>> {
     return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
+  }
+
+  /**
+   * Random access to the items of an iterable, cached in shards in the sub-stash `options.name`: `await seq.at(i)`,
+   * `await seq.length()`, `for await (const item of seq)`, `seq.slice(…)`, `seq.pick(…)`. Each shard is generated once
+   * across every thread and process that opens the same sequence, and its items are readable while it is generated.
+   * `iterable` must give the same items in the same order every time; pass null to read what is stored.
+   *
+   * @param iterable - A function returning a fresh iterable or async iterable of the items; null to read what is stored.
+   * @param options - `name` (required), `shardLength`, `memoryShards`, `maxDiskBytes`, `prefetch`, `leaseTtl`.
+   * @throws {@link ConfigError} for a missing name or a bad option.
+   * @example
+   * ```ts
+   * await using seq = stash.sequence(() => readRecords(files), { name: 'records', shardLength: 512 });
+   * await seq.at(1234); await seq.at(-1);
+   * for await (const record of seq.slice(10, 2_000, 5)) {}
+   * ```
+   */
+  sequence<T>(iterable: IterableFactory<T> | null, options: SequenceOptions): Sequence<T> {
+    return new (sequences().Sequence)<T>(this, iterable, options);
   }
 
   /** The engine and {@link HashStash.path}: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */

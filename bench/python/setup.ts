@@ -16,8 +16,15 @@ export const PEER_SCRIPT = fileURLToPath(new URL('../../../bench/python/peer.py'
  * sqlitedict, `redis` brings redis and redis_dict (pairtree and pickle need nothing).
  */
 export const PYTHON_REQUIREMENT = 'hashstash[best,sqlite,redis]==1.2.0';
-/** Modules the engines import; the import check fails when one is missing. */
-const REQUIRED_MODULES = ['hashstash', 'lmdb', 'lz4', 'sqlitedict', 'redis', 'redis_dict'];
+/**
+ * The sequence suite's peer, loadit (the seed of `stash.sequence`), with numpy, which it imports, and a watchdog from
+ * before 5.0, whose event handler takes the patterns loadit passes it positionally (newer ones refuse them).
+ */
+export const LOADIT_REQUIREMENTS = ['loadit==0.0.8', 'numpy==2.4.6', 'watchdog==4.0.2'];
+/** Everything pip installs, and what the marker records. */
+const REQUIREMENTS = [PYTHON_REQUIREMENT, ...LOADIT_REQUIREMENTS];
+/** Modules the engines and loadit import; the import check fails when one is missing. */
+const REQUIRED_MODULES = ['hashstash', 'lmdb', 'lz4', 'sqlitedict', 'redis', 'redis_dict', 'loadit', 'numpy'];
 
 const MARKER = 'hashstash-peer.json';
 const PIP_TIMEOUT_MS = 300_000;
@@ -67,7 +74,8 @@ function readMarker(venv: string): { requirement: string; versions: string } | u
 export function ensurePythonPeer(log: (line: string) => void = () => {}, venv = VENV_DIR): PythonPeer {
   const python = venvPython(venv);
   const marker = readMarker(venv);
-  if (marker?.requirement === PYTHON_REQUIREMENT && existsSync(python)) return { python, versions: marker.versions };
+  if (marker?.requirement === REQUIREMENTS.join(' ') && existsSync(python))
+    return { python, versions: marker.versions };
 
   const basePython = process.env.PYTHON ?? 'python3';
   if (!existsSync(python)) {
@@ -75,21 +83,22 @@ export function ensurePythonPeer(log: (line: string) => void = () => {}, venv = 
     const made = run(basePython, ['-m', 'venv', venv], 120_000);
     if (!made.ok) return { missing: `${basePython} -m venv failed: ${made.why}` };
   }
-  log(`  python peer: pip install '${PYTHON_REQUIREMENT}'`);
+  const shown = REQUIREMENTS.map((requirement) => `'${requirement}'`).join(' ');
+  log(`  python peer: pip install ${shown}`);
   const installed = run(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--retries', '2', '--timeout', '20', PYTHON_REQUIREMENT],
+    ['-m', 'pip', 'install', '--quiet', '--retries', '2', '--timeout', '20', ...REQUIREMENTS],
     PIP_TIMEOUT_MS,
   );
-  if (!installed.ok) return { missing: `pip install '${PYTHON_REQUIREMENT}' failed: ${installed.why}` };
+  if (!installed.ok) return { missing: `pip install ${shown} failed: ${installed.why}` };
 
   const check =
     `import sys, importlib.metadata as m; ${REQUIRED_MODULES.map((name) => `import ${name}`).join('; ')}; ` +
-    `print(f"Python {sys.version.split()[0]}, hashstash {m.version('hashstash')}")`;
+    `print(f"Python {sys.version.split()[0]}, hashstash {m.version('hashstash')}, loadit {m.version('loadit')}, numpy {m.version('numpy')}")`;
   const imported = run(python, ['-c', check], 60_000);
   if (!imported.ok) return { missing: `the installed hashstash does not import: ${imported.why}` };
   const versions = imported.stdout.trim();
-  writeFileSync(join(venv, MARKER), `${JSON.stringify({ requirement: PYTHON_REQUIREMENT, versions })}\n`);
+  writeFileSync(join(venv, MARKER), `${JSON.stringify({ requirement: REQUIREMENTS.join(' '), versions })}\n`);
   return { python, versions };
 }
 

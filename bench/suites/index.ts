@@ -13,6 +13,7 @@ import { expirySuite } from './expiry.js';
 import { ttlServersSuite } from './ttl-servers.js';
 import { watchSuite } from './watch.js';
 import { keyvSuite } from './keyv.js';
+import { sequenceSuite } from './sequence.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
 export const SUITES: readonly Suite[] = [
@@ -30,4 +31,5 @@ export const SUITES: readonly Suite[] = [
   ttlServersSuite,
   watchSuite,
   keyvSuite,
+  sequenceSuite,
 ];
