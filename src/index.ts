@@ -78,6 +78,7 @@ export {
 } from './lazy-exports.js';
 export { registerClass, unregisterClass, type RegisterClassOptions } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
+export type { AnyFunction, AnyConstructor, UncheckedFunction } from './any-function.js';
 export type { Serializer, DeserializeOptions } from './serializers/serializer.js';
 export type { Codec } from './codecs/codec.js';
 export type { EncodeOptions } from './codecs/index.js';
