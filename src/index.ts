@@ -55,7 +55,8 @@ export {
 } from './errors.js';
 export { DriverMissingError } from './errors.js';
 export { IndexOutOfRangeError, NondeterministicIterableError, SequenceIncompleteError } from './errors.js';
-export type { Sequence, SequenceStats, SyncSequence } from './sequence/sequence.js';
+export type { Sequence } from './sequence/sequence.js';
+export type { SequenceStats, SyncSequence } from './sequence/types.js';
 export type { SequenceView, IndexSource } from './sequence/views.js';
 export type { SequenceOptions } from './sequence/options.js';
 export type { IterableFactory } from './sequence/writer.js';
