@@ -1,0 +1,415 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Timing } from '../measure.js';
+import { collectGarbage, timeOnce } from '../measure.js';
+import { ensurePythonPeer } from '../python/setup.js';
+import type { Recorder } from '../recorder.js';
+import { RssSampler } from '../rss.js';
+import type { BenchConfig, FigureSpec, Subject, Suite } from '../suite.js';
+import { makeTempRoot, removeTempRoots } from '../temp-roots.js';
+
+/**
+ * Sweeps (issue 20): `stash.sweep` on lmdb, each round in fresh temp roots, against its seed chunk-memo 0.1.5
+ * (bench/python/chunk_memo_peer.py, in the bench's venv, its serial runner through `@ChunkMemo(...).cache()`).
+ * - `grid-40x50`: axes a (40 values) × b (50 values), chunks of { a: 1, b: 10 } (200 chunks of 10 points) for both
+ *   libraries, a function that busy-waits WORK_MS per point and returns `{ a, b, v: a * b }`; `cold` (an empty
+ *   cache), `cached` (the same grid rerun, every chunk stored) and `half` (the first half of axis a run untimed
+ *   first, then the whole grid: half the chunks read, half computed), each timed from a new Sweep (a new ChunkMemo).
+ *   ops = points, so ours / chunk-memo's is chunk-memo's time over ours.
+ * - `chunk-read`: one chunk of 1,000 points of ~200 bytes each (a: 1 value × b: 1,000, chunk { b: 1000 }), stored by
+ *   an untimed run; then READS times each `sweep.run(fn, { select })` of one point and of the whole chunk, each on a
+ *   stash opened anew (untimed) so nothing is in RAM but the OS page cache. ops = runs, so the figure whole / one is
+ *   the one-point time's inverse share: ≥ 20 when a point costs at most 5 % of its chunk.
+ * - `cpu-20ms`: 2 × 40 = 80 points of a self-contained function doing about 20 ms of integer hashing (iterations
+ *   calibrated on the main thread, passed in the sweep's params), `numProc` 1 and 2 on a fresh stash each.
+ * - once, in round 1: the RSS growth over `for await` of `sweep.stream` across RSS_GRID points (cold: computed and
+ *   stored; then again, all read) of ~1 KB strings, chunks of 1,000 points, against 2 chunks of outputs + 30 MiB.
+ */
+const WORK_MS = 1;
+const GRID = { a: 40, b: 50 } as const;
+const GRID_CHUNK = { a: 1, b: 10 } as const;
+const PARAMS = { model: 'small' } as const;
+const READ_POINTS = 1_000;
+const READ_VALUE_BYTES = 200;
+const READS = 20;
+const QUICK_READS = 5;
+const CPU_GRID = { a: 2, b: 40 } as const;
+const CPU_MS = 20;
+const RSS_GRID = { a: 100, b: 1_000 } as const;
+const QUICK_RSS_GRID = { a: 20, b: 1_000 } as const;
+const RSS_VALUE_BYTES = 1_024;
+const RSS_SLACK_MIB = 30;
+const PEER_SCRIPT = fileURLToPath(new URL('../../../bench/python/chunk_memo_peer.py', import.meta.url));
+
+const OURS = 'sweep';
+const PEER = 'chunk-memo';
+const SUBJECTS: readonly Subject[] = [
+  { name: OURS, yardstick: false },
+  { name: PEER, yardstick: true, peers: [OURS] },
+];
+
+const GRID_GROUP = `grid-${GRID.a}x${GRID.b}`;
+const id = (group: string, subject: string, op: string) => `${group}/${subject}/${op}`;
+const FIGURES: readonly FigureSpec[] = [
+  {
+    name: `sweep: fully cached rerun of a ${GRID.a} × ${GRID.b} grid (chunks of 10), stash.sweep (lmdb) / chunk-memo serial run (time ratio)`,
+    numerator: [id(GRID_GROUP, OURS, 'cached')],
+    denominator: [id(GRID_GROUP, PEER, 'cached')],
+    target: 3,
+  },
+  {
+    name: `sweep: half-cached run of a ${GRID.a} × ${GRID.b} grid (~${WORK_MS} ms a point), stash.sweep (lmdb) / chunk-memo serial run (time ratio)`,
+    numerator: [id(GRID_GROUP, OURS, 'half')],
+    denominator: [id(GRID_GROUP, PEER, 'half')],
+    target: 1.5,
+  },
+  {
+    name: `sweep: cold run of a ${GRID.a} × ${GRID.b} grid (~${WORK_MS} ms a point), stash.sweep (lmdb) / chunk-memo serial run (time ratio, for information)`,
+    numerator: [id(GRID_GROUP, OURS, 'cold')],
+    denominator: [id(GRID_GROUP, PEER, 'cold')],
+  },
+  {
+    name: `sweep: reading 1 point of a stored ${READ_POINTS.toLocaleString('en-US')}-point chunk, whole-chunk time / one-point time (≥ 20: one point ≤ 5 % of the chunk)`,
+    numerator: [id('chunk-read', OURS, 'one-point')],
+    denominator: [id('chunk-read', OURS, 'whole-chunk')],
+    target: 20,
+  },
+  {
+    name: `sweep.run of CPU-bound points (~${CPU_MS} ms each), numProc 2 / numProc 1: ≥ 1.7×`,
+    numerator: [id(`cpu-${CPU_MS}ms`, OURS, '2-workers')],
+    denominator: [id(`cpu-${CPU_MS}ms`, OURS, '1-worker')],
+    target: 1.7,
+  },
+  {
+    name: `sweep: RSS over for await of sweep.stream, ${(RSS_GRID.a * RSS_GRID.b).toLocaleString('en-US')} points of ~1 KB (quick: ${(QUICK_RSS_GRID.a * QUICK_RSS_GRID.b).toLocaleString('en-US')}), (2 chunks of outputs + ${RSS_SLACK_MIB} MiB) / growth`,
+    numerator: [id('stream', OURS, 'rss-budget-mib')],
+    denominator: [id('stream', OURS, 'rss-growth-mib')],
+    target: 1,
+  },
+];
+
+type Point = { a: number; b: number };
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function busy(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+/** The grid function: about WORK_MS of busy work, the point and a product (what the Python side returns too). */
+const gridPoint = (point: Point) => {
+  busy(WORK_MS);
+  return { a: point.a, b: point.b, v: point.a * point.b };
+};
+
+/** A fixed amount of integer hashing; self-contained, so stash.map ships it by its source. */
+const spinPoint = (point: Point, params: { iterations: number }) => {
+  let h = (point.a * 1_000 + point.b) | 0;
+  for (let i = 0; i < params.iterations; i++) h = Math.imul(h ^ i, 2654435761) >>> 0;
+  return h;
+};
+
+/** Iterations of `spinPoint` that take about CPU_MS on one core of this machine. */
+function calibrate(): number {
+  let iterations = 100_000;
+  for (;;) {
+    const start = performance.now();
+    spinPoint({ a: 0, b: 0 }, { iterations });
+    const ms = performance.now() - start;
+    if (ms >= 50) return Math.round((iterations * CPU_MS) / ms);
+    iterations *= 4;
+  }
+}
+
+/** A value of about `bytes` characters for a point (the same for a point in every round). */
+const filler = (point: Point, bytes: number) => `${point.a}:${point.b}:`.padEnd(bytes, 'x');
+
+async function openStash(root: string) {
+  const { HashStash } = await import('../../src/index.js');
+  return new HashStash({ root, engine: 'lmdb' });
+}
+type Stash = Awaited<ReturnType<typeof openStash>>;
+
+const gridSpec = () => ({
+  params: PARAMS,
+  axes: { a: range(GRID.a), b: range(GRID.b) },
+  chunk: GRID_CHUNK,
+});
+
+interface Diagnostics {
+  readonly chunksRead: number;
+  readonly chunksComputed: number;
+  readonly pointsRead: number;
+  readonly pointsComputed: number;
+}
+
+/** One timed run of the whole grid from a new Sweep; checks what it returned. */
+async function timedGridRun(stash: Stash): Promise<{ timing: Timing; diagnostics: Diagnostics }> {
+  const points = GRID.a * GRID.b;
+  collectGarbage();
+  const start = performance.now();
+  const { output, diagnostics } = await stash.sweep(gridSpec()).run(gridPoint, { progress: false });
+  const seconds = (performance.now() - start) / 1000;
+  if (output.length !== points || output.some(({ point, value }) => value.v !== point.a * point.b))
+    throw new Error(`stash.sweep returned ${output.length} points for ${points}`);
+  return { timing: { ops: points, seconds }, diagnostics };
+}
+
+const gridNote = (diagnostics: Diagnostics) =>
+  `${diagnostics.chunksRead} chunks read, ${diagnostics.chunksComputed} computed, ${diagnostics.pointsComputed} points computed`;
+
+/** Our side of the grid cases, in fresh roots: cold then cached in one, half in another. */
+async function oursGrid(round: number, recorder: Recorder, roots: string[]): Promise<void> {
+  const sample = (op: string, timing: Timing, diagnostics: Diagnostics) => {
+    const key = { group: GRID_GROUP, subject: OURS, op };
+    recorder.sample(key, round, timing);
+    if (round === 0) recorder.note(key, 'diagnostics', gridNote(diagnostics));
+  };
+  const root = makeTempRoot();
+  roots.push(root);
+  let stash = await openStash(root);
+  try {
+    const cold = await timedGridRun(stash);
+    sample('cold', cold.timing, cold.diagnostics);
+    const cached = await timedGridRun(stash);
+    if (cached.diagnostics.pointsComputed !== 0)
+      throw new Error(`a cached rerun computed ${cached.diagnostics.pointsComputed} points`);
+    sample('cached', cached.timing, cached.diagnostics);
+  } finally {
+    await stash.close();
+  }
+  const halfRoot = makeTempRoot();
+  roots.push(halfRoot);
+  stash = await openStash(halfRoot);
+  try {
+    await stash.sweep(gridSpec()).run(gridPoint, { select: { a: range(GRID.a / 2) }, progress: false });
+    const half = await timedGridRun(stash);
+    sample('half', half.timing, half.diagnostics);
+  } finally {
+    await stash.close();
+  }
+}
+
+interface PeerScenario {
+  readonly timing: Timing;
+  readonly diagnostics: Record<string, number>;
+}
+interface PeerResult {
+  readonly cold: PeerScenario;
+  readonly cached: PeerScenario;
+  readonly half: PeerScenario;
+}
+
+function runPeer(python: string, spec: object): Promise<PeerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [PEER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as PeerResult);
+      else reject(new Error(`chunk_memo_peer.py exited with ${code}: ${err.trim().split('\n').at(-1) ?? ''}`));
+    });
+    child.stdin.end(JSON.stringify(spec));
+  });
+}
+
+/** chunk-memo's side of the grid cases, in a fresh root: one Python process a round. */
+async function peerGrid(python: string, round: number, recorder: Recorder, roots: string[]): Promise<void> {
+  const root = makeTempRoot();
+  roots.push(root);
+  const result = await runPeer(python, {
+    root,
+    axes: GRID,
+    chunk: GRID_CHUNK,
+    params: PARAMS,
+    workMs: WORK_MS,
+    scenarios: ['cold', 'cached', 'half'],
+  });
+  for (const op of ['cold', 'cached', 'half'] as const) {
+    const key = { group: GRID_GROUP, subject: PEER, op, yardstick: true };
+    recorder.sample(key, round, result[op].timing);
+    const d = result[op].diagnostics;
+    if (round === 0)
+      recorder.note(key, 'diagnostics', `${d.cached_chunks} chunks read, ${d.executed_chunks} executed (chunk-memo)`);
+  }
+}
+
+/** Reading one point of a stored chunk against reading the whole chunk, each run on a stash opened anew. */
+async function chunkReads(reads: number, round: number, recorder: Recorder, roots: string[]): Promise<void> {
+  const root = makeTempRoot();
+  roots.push(root);
+  const spec = { params: { read: 'chunk' }, axes: { a: [0], b: range(READ_POINTS) }, chunk: { b: READ_POINTS } };
+  const value = (point: Point) => filler(point, READ_VALUE_BYTES);
+  const first = await openStash(root);
+  try {
+    await first.sweep(spec).run(value, { progress: false });
+  } finally {
+    await first.close();
+  }
+  const one = { b: [READ_POINTS / 2] };
+  const all = { b: range(READ_POINTS) };
+  const readOnce = async (select: { b: number[] }): Promise<number> => {
+    const stash = await openStash(root);
+    try {
+      const sweep = stash.sweep(spec);
+      collectGarbage();
+      const start = performance.now();
+      const { output, diagnostics } = await sweep.run(value, { select, progress: false });
+      const ms = performance.now() - start;
+      if (output.length !== select.b.length || diagnostics.pointsComputed !== 0)
+        throw new Error(`a read of ${select.b.length} stored points returned ${output.length}`);
+      return ms;
+    } finally {
+      await stash.close();
+    }
+  };
+  let oneMs = 0;
+  let allMs = 0;
+  // Alternate, so a slow stretch of the machine slows both.
+  for (let i = 0; i < reads; i++) {
+    if (i % 2 === round % 2) {
+      oneMs += await readOnce(one);
+      allMs += await readOnce(all);
+    } else {
+      allMs += await readOnce(all);
+      oneMs += await readOnce(one);
+    }
+  }
+  recorder.sample({ group: 'chunk-read', subject: OURS, op: 'one-point' }, round, { ops: reads, seconds: oneMs / 1000 });
+  recorder.sample({ group: 'chunk-read', subject: OURS, op: 'whole-chunk' }, round, {
+    ops: reads,
+    seconds: allMs / 1000,
+  });
+}
+
+/** The CPU-bound grid on `numProc` worker threads, in a fresh root. */
+async function cpuRun(numProc: number, iterations: number, roots: string[]): Promise<Timing> {
+  const root = makeTempRoot();
+  roots.push(root);
+  const stash = await openStash(root);
+  const points = CPU_GRID.a * CPU_GRID.b;
+  try {
+    const sweep = stash.sweep({
+      params: { iterations },
+      axes: { a: range(CPU_GRID.a), b: range(CPU_GRID.b) },
+      chunk: { a: 1, b: 10 },
+    });
+    collectGarbage();
+    return await timeOnce(async () => {
+      const { output } = await sweep.run(spinPoint, { numProc, progress: false });
+      if (output.length !== points) throw new Error(`${output.length} results for ${points} points`);
+      return points;
+    });
+  } finally {
+    await stash.close();
+  }
+}
+
+/** The RSS growth over `for await` of sweep.stream: cold (computing and storing), then reading it all back. */
+async function streamRss(
+  grid: { a: number; b: number },
+  recorder: Recorder,
+  roots: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const root = makeTempRoot();
+  roots.push(root);
+  const stash = await openStash(root);
+  const points = grid.a * grid.b;
+  const spec = { params: { rss: true }, axes: { a: range(grid.a), b: range(grid.b) }, chunk: { a: 1, b: grid.b } };
+  // Self-contained, as a sweep may ship it to workers; the string is built per point, so nothing is shared.
+  const value = (point: Point) => `${point.a}:${point.b}:`.padEnd(1_024, 'x');
+  const growth: number[] = [];
+  try {
+    for (const pass of ['cold', 'cached'] as const) {
+      const sampler = new RssSampler();
+      let n = 0;
+      for await (const { point, value: text } of stash.sweep(spec).stream(value, { progress: false })) {
+        if (text.length !== RSS_VALUE_BYTES || point.b >= grid.b) throw new Error('stash.sweep streamed a wrong value');
+        if (++n % 1024 === 0) sampler.sample();
+      }
+      const { growthMiB } = sampler.stop();
+      if (n !== points) throw new Error(`sweep.stream yielded ${n} points for ${points}`);
+      growth.push(growthMiB);
+      recorder.note({ group: 'stream', subject: OURS, op: 'rss-growth-mib' }, `${pass} MiB`, +growthMiB.toFixed(1));
+    }
+  } finally {
+    await stash.close();
+  }
+  const chunkMiB = (grid.b * RSS_VALUE_BYTES) / 2 ** 20;
+  const budget = 2 * chunkMiB + RSS_SLACK_MIB;
+  const worst = Math.max(...growth, 0.1);
+  recorder.sample({ group: 'stream', subject: OURS, op: 'rss-growth-mib' }, 0, { ops: worst, seconds: 1 });
+  recorder.sample({ group: 'stream', subject: OURS, op: 'rss-budget-mib' }, 0, { ops: budget, seconds: 1 });
+  recorder.note({ group: 'stream', subject: OURS, op: 'rss-growth-mib' }, 'points', points);
+  log(
+    `  sweep: RSS grew ${growth.map((g) => g.toFixed(1)).join(' (cold), ')} (cached) MiB over ${points} streamed points (budget ${budget.toFixed(1)} MiB)`,
+  );
+}
+
+export const sweepSuite: Suite = {
+  name: 'sweep',
+  title: 'Sweeps: stash.sweep (lmdb) beside chunk-memo 0.1.5 on a chunked parameter grid',
+  subjects: SUBJECTS,
+  figures: FIGURES,
+
+  async run(config: BenchConfig, recorder: Recorder, selected: ReadonlySet<string>) {
+    let python: string | undefined;
+    if (selected.has(PEER)) {
+      const peer = ensurePythonPeer(config.log);
+      if ('missing' in peer) recorder.missing(PEER, peer.missing);
+      else {
+        python = peer.python;
+        config.log(`  chunk-memo peer: ${peer.versions}`);
+      }
+    }
+    const ours = selected.has(OURS);
+    const iterations = ours ? calibrate() : 0;
+    if (ours) recorder.note({ group: `cpu-${CPU_MS}ms`, subject: OURS, op: '1-worker' }, 'iterations/point', iterations);
+    const roots: string[] = [];
+    try {
+      for (let round = 0; round < config.rounds; round++) {
+        const cases: (() => Promise<void>)[] = [];
+        if (ours) cases.push(() => oursGrid(round, recorder, roots));
+        if (python) {
+          const interpreter = python;
+          cases.push(async () => {
+            try {
+              await peerGrid(interpreter, round, recorder, roots);
+            } catch (error) {
+              recorder.missing(PEER, (error as Error).message);
+              python = undefined;
+            }
+          });
+        }
+        // The grid's two sides take turns going first.
+        if (round % 2 === 1) cases.reverse();
+        for (const measure of cases) await measure();
+        if (ours) {
+          await chunkReads(config.quick ? QUICK_READS : READS, round, recorder, roots);
+          const order = round % 2 === 0 ? [1, 2] : [2, 1];
+          for (const numProc of order) {
+            const timing = await cpuRun(numProc, iterations, roots);
+            const op = numProc === 1 ? '1-worker' : `${numProc}-workers`;
+            recorder.sample({ group: `cpu-${CPU_MS}ms`, subject: OURS, op }, round, timing);
+          }
+          if (round === 0) await streamRss(config.quick ? QUICK_RSS_GRID : RSS_GRID, recorder, roots, config.log);
+        }
+        // Each round's roots go at its end: a run's worth of chunk files would slow the next round's writes.
+        await removeTempRoots(roots.splice(0));
+        config.log(`  sweep: round ${round + 1}/${config.rounds} done`);
+      }
+    } finally {
+      await removeTempRoots(roots);
+    }
+  },
+};
