@@ -28,6 +28,11 @@ const results = lazy<typeof import('./results.js')>(from, './results.js');
 /** Keys per `getMany` when looking for stored results. */
 export const LOOKUP_BATCH = 1000;
 
+/** One item of a map as it finished (see {@link StashMap.settled}). */
+export type MapSettled<T, R> =
+  | { readonly index: number; readonly item: T; readonly status: 'fulfilled'; readonly value: R }
+  | { readonly index: number; readonly item: T; readonly status: 'rejected'; readonly reason: unknown };
+
 const MISSING: unique symbol = Symbol('missing');
 
 /** One call sent to the workers, and the items with equal arguments that wait for it. */
@@ -174,6 +179,21 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     this.#start();
     const values = this.#board.values;
     return this.#board.iterate(this.#options.ordered, (index) => [this.#callArgs(index), values[index] as R]);
+  }
+
+  /**
+   * Every item as it finishes, in completion order, failures included, like `Promise.allSettled`:
+   * `{ index, item, status: 'fulfilled', value }` or `{ index, item, status: 'rejected', reason }` (a MapItemError).
+   * Throws only when the whole map stops (its `signal` aborted, a write failed); ends once every result is stored.
+   */
+  settled(): AsyncIterableIterator<MapSettled<T, R>> {
+    this.#start();
+    const values = this.#board.values;
+    return this.#board.iterateSettled((index, failure): MapSettled<T, R> =>
+      failure
+        ? { index, item: this.#items[index] as T, status: 'rejected', reason: failure.error }
+        : { index, item: this.#items[index] as T, status: 'fulfilled', value: values[index] as R },
+    );
   }
 
   /** Every result in input order, once all are finished and stored; rejects with the first failure. */
