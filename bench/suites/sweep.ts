@@ -151,17 +151,18 @@ interface Diagnostics {
 }
 
 /**
- * Once before the rounds, untimed: a small grid run cold, cached and half-cached, so round 1's single-shot timings do
- * not pay for compiling the read, write and lease paths (the first cached run of a process took 3x the next ones).
+ * Once before the rounds, untimed: the grid with a function that does no work, run half-cached, cached and cold, so
+ * round 1's single-shot timings do not pay for compiling the read, write and lease paths (the first cached run of a
+ * process took 3x the next ones, and a grid of 80 points was too few calls to get them optimized).
  */
 async function warmUp(roots: string[]): Promise<void> {
   const root = makeTempRoot();
   roots.push(root);
   const stash = await openStash(root);
   try {
-    const spec = { params: { warmUp: true }, axes: { a: range(4), b: range(20) }, chunk: GRID_CHUNK };
+    const spec = { ...gridSpec(), params: { warmUp: true } };
     const fn = (point: Point) => ({ a: point.a, b: point.b, v: point.a * point.b });
-    for (const select of [{ a: [0, 1] }, undefined, undefined]) {
+    for (const select of [{ a: range(GRID.a / 2) }, undefined, undefined, undefined]) {
       const sweep = stash.sweep(spec);
       await sweep.run(fn, { select, progress: false });
       await sweep.close();
