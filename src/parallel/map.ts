@@ -191,8 +191,8 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     const values = this.#board.values;
     return this.#board.iterateSettled((index, failure): MapSettled<T, R> =>
       failure
-        ? { index, item: this.#items[index] as T, status: 'rejected', reason: failure.error }
-        : { index, item: this.#items[index] as T, status: 'fulfilled', value: values[index] as R },
+        ? { index, item: this.#items[index], status: 'rejected', reason: failure.error }
+        : { index, item: this.#items[index], status: 'fulfilled', value: values[index] as R },
     );
   }
 

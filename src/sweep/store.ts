@@ -87,7 +87,7 @@ export class SweepStore {
         Buffer.compare(key.subarray(0, MANIFEST_PREFIX.length), MANIFEST_PREFIX)
       )
         continue;
-      const id = JSON.parse(Buffer.from(key).toString('utf8') as string)[1] as string;
+      const id = (JSON.parse(Buffer.from(key).toString('utf8')) as unknown[])[1] as string;
       const manifest = await this.manifest(id);
       if (manifest) yield { id, manifest };
     }

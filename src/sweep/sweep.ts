@@ -1,6 +1,7 @@
 import { encodeKey } from '../keys/encode.js';
 import { hashKey } from '../keys/hash.js';
 import type { Lease } from '../lease/lease.js';
+import type { LeaseOptions } from '../lease/options.js';
 import { functionSpec, type MapFunction } from '../parallel/function-ref.js';
 import { getSerializer } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
@@ -10,6 +11,7 @@ import { Grid, StoredAxis, type ChunkGroup, type GridSelection } from './grid.js
 import { SWEEP_STASH, type SweepParent, type SweepStash } from './host.js';
 import {
   checkAxisValues,
+  checkChunkLengths,
   resolveRunOptions,
   resolveSweepSpec,
   SWEEP_DEFAULTS,
@@ -31,10 +33,9 @@ export type SweepFunction<A extends SweepAxes, P, R> =
 
 /** A chunk whose missing points this run computes (under its lease when the stash is writable). */
 interface Claim {
+  /** The chunk's points to compute. */
   readonly group: ChunkGroup;
   readonly key: Uint8Array;
-  /** Indices into group.points still to compute. */
-  readonly missing: readonly number[];
   /** Some of its points were stored before this run. */
   readonly partial: boolean;
   readonly lease: Lease | undefined;
@@ -43,6 +44,14 @@ interface Claim {
   /** Computed and not stored yet: slot → value bytes. */
   readonly added: Map<number, Uint8Array>;
   stored: boolean;
+}
+
+/** A chunk's points found missing: `group` holds only those; `source` is the chunk's group they came from. */
+interface Todo {
+  readonly source: ChunkGroup;
+  readonly group: ChunkGroup;
+  /** Some of the chunk's points are stored. */
+  readonly partial: boolean;
 }
 
 /** Receives each selected point's value, by its index in the selection. */
@@ -79,12 +88,11 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
   #closed = false;
 
   /**
-   * @internal Made by `stash.sweep(spec)` and `stash.sweeps(query)`; `storedLengths` (from a stored manifest) lets a
-   * sub-grid be shorter than its chunks.
+   * @internal Made by `stash.sweep(spec)` and `stash.sweeps(query)`.
    * @throws {@link ConfigError} for a bad spec, naming the axis or value.
    */
-  constructor(parent: SweepParent, spec: SweepSpec<A, P>, storedLengths?: ReadonlyMap<string, number>) {
-    this.#spec = resolveSweepSpec(spec, storedLengths);
+  constructor(parent: SweepParent, spec: SweepSpec<A, P>) {
+    this.#spec = resolveSweepSpec(spec);
     const { params, names, values, chunk } = this.#spec;
     this.params = params as P;
     this.chunk = Object.fromEntries(names.map((name) => [name, chunk.get(name)!])) as { [K in keyof A]: number };
@@ -119,7 +127,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
   ): Promise<{ output: SweepResult<SweepPoint<A>, Awaited<R>>[]; diagnostics: SweepDiagnostics }> {
     const resolved = resolveRunOptions(options, 'sweep.run');
     // Workers get the function by its source: one that cannot travel fails here, before anything is read or claimed.
-    if (resolved.numProc !== undefined) functionSpec(fn as MapFunction);
+    if (resolved.numProc !== undefined) functionSpec(fn);
     const grid = await this.#open();
     const selection = grid.select(this.#spec.names, this.#requested, resolved.select);
     const groups = grid.group(selection);
@@ -147,7 +155,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
   ): AsyncIterable<SweepResult<SweepPoint<A>, Awaited<R>>> {
     const resolved = resolveRunOptions(options, 'sweep.stream');
     // Workers get the function by its source: one that cannot travel fails here, before anything is read or claimed.
-    if (resolved.numProc !== undefined) functionSpec(fn as MapFunction);
+    if (resolved.numProc !== undefined) functionSpec(fn);
     const grid = await this.#open();
     const selection = grid.select(this.#spec.names, this.#requested, resolved.select);
     const groups = grid.group(selection);
@@ -252,6 +260,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
       const axes = new Map(names.map((name) => [name, new StoredAxis(name, manifest?.axes[name] ?? [], 1)]));
       let added = 0;
       for (const name of names) added += axes.get(name)!.append(requested.get(name)!);
+      checkChunkLengths(chunk, new Map(names.map((name) => [name, axes.get(name)!.values.length])));
       if (manifest && added === 0) return undefined;
       return {
         format: 1,
@@ -292,8 +301,9 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
 
   /**
    * Emits every point of `groups`: read where stored, computed where not. Chunks with missing points are claimed by
-   * their lease without waiting; those another process holds are done last, once their lease is free, from what that
-   * process stored.
+   * their lease a batch at a time (all at once on workers), without waiting; those another process holds are done
+   * last, each once its lease is free, from what that process stored. Throws the first failed point's error once every
+   * other point is done and stored.
    */
   async #process(
     grid: Grid,
@@ -303,81 +313,123 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
     options: ResolvedRunOptions,
     counter: DiagnosticsCounter,
     emit: Emit,
-    held?: ReadonlyMap<ChunkGroup, Lease>,
   ): Promise<void> {
-    const readStarted = performance.now();
-    const todo: { group: ChunkGroup; missing: number[]; partial: boolean }[] = [];
-    await this.#read(groups, (group, view) => {
-      const missing: number[] = [];
+    const todo = await this.#readStored(groups, counter, emit);
+    if (todo.length === 0) return;
+    const run = (claims: Claim[]) => this.#compute(grid, selection, claims, fn, options, counter, emit);
+    let failure: { error: unknown } | undefined;
+    if (this.#stash.options.readonly) {
+      failure = await run(todo.map((item) => this.#claim(item, undefined)));
+      if (failure) throw failure.error;
+      return;
+    }
+    const tryLease = { ttl: SWEEP_DEFAULTS.leaseTtlMs, wait: false, signal: options.signal } as const;
+    const limit = options.numProc === undefined ? SWEEP_DEFAULTS.claimPoints : Infinity;
+    const deferred: ChunkGroup[] = [];
+    for (let start = 0; start < todo.length;) {
+      let end = start;
+      let points = 0;
+      while (end < todo.length && (end === start || points + todo[end].group.points.length <= limit))
+        points += todo[end++].group.points.length;
+      const batch = todo.slice(start, end);
+      start = end;
+      const leases = await this.#tryLeases(
+        batch.map(({ group }) => this.#leaseName(group)),
+        tryLease,
+      );
+      const held = new Map<ChunkGroup, Lease>();
+      batch.forEach(({ group }, index) => {
+        const lease = leases[index];
+        if (lease) held.set(group, lease);
+        else deferred.push(group);
+      });
+      const found = await this.#underLeases(held, counter, emit, run);
+      failure ??= found;
+    }
+    for (const group of deferred) {
+      const lease = await this.#stash.lease(this.#leaseName(group), { ...tryLease, wait: true });
+      const found = await this.#underLeases(new Map(lease ? [[group, lease]] : []), counter, emit, run);
+      failure ??= found;
+    }
+    if (failure) throw failure.error;
+  }
+
+  /** Tries the leases together; when one attempt throws (an abort), gives back those taken and rethrows. */
+  async #tryLeases(names: readonly string[], options: LeaseOptions): Promise<(Lease | null)[]> {
+    const settled = await Promise.allSettled(names.map((name) => this.#stash.lease(name, options)));
+    const failed = settled.find((result) => result.status === 'rejected');
+    if (failed === undefined) return settled.map((result) => (result as PromiseFulfilledResult<Lease | null>).value);
+    await Promise.all(
+      settled.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value.release()] : [])),
+    );
+    throw failed.reason;
+  }
+
+  /**
+   * With the chunks' leases held: reads them again (another process may have stored points since the first read),
+   * gives back the leases of chunks now complete, and computes the rest.
+   */
+  async #underLeases(
+    held: ReadonlyMap<ChunkGroup, Lease>,
+    counter: DiagnosticsCounter,
+    emit: Emit,
+    run: (claims: Claim[]) => Promise<{ error: unknown } | undefined>,
+  ): Promise<{ error: unknown } | undefined> {
+    if (held.size === 0) return undefined;
+    let todo: Todo[];
+    try {
+      todo = await this.#readStored([...held.keys()], counter, emit);
+    } catch (error) {
+      await Promise.all([...held.values()].map((lease) => lease.release()));
+      throw error;
+    }
+    const needed = new Set(todo.map((item) => item.source));
+    await Promise.all([...held].filter(([group]) => !needed.has(group)).map(([, lease]) => lease.release()));
+    return todo.length === 0 ? undefined : run(todo.map((item) => this.#claim(item, held.get(item.source))));
+  }
+
+  /** Reads the groups' chunks and emits their stored points; returns, per chunk, the points still missing. */
+  async #readStored(groups: readonly ChunkGroup[], counter: DiagnosticsCounter, emit: Emit): Promise<Todo[]> {
+    const started = performance.now();
+    const todo: Todo[] = [];
+    await this.#read(groups, (source, view) => {
+      const points: number[] = [];
+      const locals: number[] = [];
       let read = 0;
-      for (let j = 0; j < group.points.length; j++) {
-        const index = view ? view.find(group.locals[j]) : -1;
-        if (index < 0) missing.push(j);
-        else {
-          emit(group.points[j], this.#decode(view!.value(index)));
+      for (let j = 0; j < source.points.length; j++) {
+        const index = view ? view.find(source.locals[j]) : -1;
+        if (index < 0) {
+          points.push(source.points[j]);
+          locals.push(source.locals[j]);
+        } else {
+          emit(source.points[j], this.#decode(view!.value(index)));
           read++;
         }
       }
       counter.pointsRead += read;
       if (read > 0) counter.chunksRead++;
-      if (missing.length > 0) todo.push({ group, missing, partial: view !== undefined && view.count > 0 });
-    });
-    counter.readMs += performance.now() - readStarted;
-    // Leases held for chunks that turned out complete are given back at once.
-    if (held) {
-      const needed = new Set(todo.map((item) => item.group));
-      await Promise.all([...held].filter(([group]) => !needed.has(group)).map(([, lease]) => lease.release()));
-    }
-    if (todo.length === 0) return;
-
-    const writable = !this.#stash.options.readonly;
-    const leaseOptions = { ttl: SWEEP_DEFAULTS.leaseTtlMs, wait: false, signal: options.signal } as const;
-    const leases = await Promise.all(
-      todo.map(({ group }) =>
-        !writable ? undefined : (held?.get(group) ?? this.#stash.lease(this.#leaseName(group), leaseOptions)),
-      ),
-    );
-    const claims: Claim[] = [];
-    const deferred: ChunkGroup[] = [];
-    todo.forEach(({ group, missing, partial }, index) => {
-      const lease = leases[index];
-      if (lease === null) {
-        deferred.push({
-          bin: group.bin,
-          points: missing.map((j) => group.points[j]),
-          locals: missing.map((j) => group.locals[j]),
+      if (points.length > 0)
+        todo.push({
+          source,
+          group: { bin: source.bin, points, locals },
+          partial: view !== undefined && view.count > 0,
         });
-        return;
-      }
-      claims.push({
-        group,
-        key: this.#store.chunkKey(this.id, group.bin),
-        missing,
-        partial,
-        lease,
-        remaining: missing.length,
-        failed: 0,
-        added: new Map(),
-        stored: false,
-      });
     });
+    counter.readMs += performance.now() - started;
+    return todo;
+  }
 
-    const firstFailure = await this.#compute(grid, selection, claims, fn, options, counter, emit, writable);
-    if (deferred.length > 0) {
-      // Another process computes these: wait for each lease, then take what it stored and compute what it left.
-      const waited = new Map<ChunkGroup, Lease>();
-      try {
-        for (const group of deferred) {
-          const lease = await this.#stash.lease(this.#leaseName(group), { ...leaseOptions, wait: true });
-          if (lease) waited.set(group, lease);
-        }
-      } catch (error) {
-        await Promise.all([...waited.values()].map((lease) => lease.release()));
-        throw error;
-      }
-      await this.#process(grid, selection, deferred, fn, options, counter, emit, waited);
-    }
-    if (firstFailure) throw firstFailure.error;
+  #claim(item: Todo, lease: Lease | undefined): Claim {
+    return {
+      group: item.group,
+      key: this.#store.chunkKey(this.id, item.group.bin),
+      partial: item.partial,
+      lease,
+      remaining: item.group.points.length,
+      failed: 0,
+      added: new Map(),
+      stored: false,
+    };
   }
 
   #leaseName(group: ChunkGroup): string {
@@ -397,11 +449,11 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
     options: ResolvedRunOptions,
     counter: DiagnosticsCounter,
     emit: Emit,
-    writable: boolean,
   ): Promise<{ error: unknown } | undefined> {
     const started = performance.now();
+    const writable = !this.#stash.options.readonly;
     const work: { claim: Claim; j: number }[] = [];
-    for (const claim of claims) for (const j of claim.missing) work.push({ claim, j });
+    for (const claim of claims) for (let j = 0; j < claim.group.points.length; j++) work.push({ claim, j });
     const points = work.map(({ claim, j }) => grid.point(selection, claim.group.points[j], this.#spec.names));
     const store = async (claim: Claim, release: boolean) => {
       if (writable && claim.added.size > 0) {
@@ -415,6 +467,26 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
       }
       if (release) await claim.lease?.release();
     };
+    // Stores run in the background, all that are due together (one commit where the engine batches writes).
+    const due = new Map<Claim, boolean>();
+    let flushing: Promise<void> | undefined;
+    let storeFailure: { error: unknown } | undefined;
+    const flush = () => {
+      flushing ??= (async () => {
+        while (due.size > 0) {
+          const round = [...due];
+          due.clear();
+          await Promise.all(round.map(([claim, release]) => store(claim, release)));
+        }
+      })()
+        .catch((error: unknown) => {
+          storeFailure ??= { error };
+        })
+        .finally(() => {
+          flushing = undefined;
+          if (due.size > 0 && !storeFailure) flush();
+        });
+    };
     let failure: { error: unknown } | undefined;
     let stopped: { error: unknown } | undefined;
     let flushedAt = performance.now();
@@ -422,6 +494,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
     try {
       const outcomes = computePoints(this.#parent, fn, points, this.params, { ...options, desc });
       for await (const outcome of outcomes) {
+        if (storeFailure) throw storeFailure.error;
         const { claim, j } = work[outcome.index];
         claim.remaining--;
         let value = outcome.ok ? outcome.value : undefined;
@@ -446,18 +519,24 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
         }
         if (claim.remaining === 0 && claim.failed === 0 && claim.partial) counter.partialChunksCompleted++;
         if (!options.flushOnChunk) continue;
-        if (claim.remaining === 0) await store(claim, true);
-        else if (performance.now() - flushedAt >= SWEEP_DEFAULTS.flushIntervalMs) {
+        if (claim.remaining === 0) {
+          due.set(claim, true);
+          flush();
+        } else if (performance.now() - flushedAt >= SWEEP_DEFAULTS.flushIntervalMs) {
           flushedAt = performance.now();
-          await Promise.all(claims.filter((other) => other.remaining > 0).map((other) => store(other, false)));
+          for (const other of claims)
+            if (other.remaining > 0 && other.added.size > 0) due.set(other, due.get(other) ?? false);
+          flush();
         }
       }
     } catch (error) {
       stopped = { error };
     } finally {
       counter.computeMs += performance.now() - started;
+      while (flushing) await flushing;
       await Promise.all(claims.map((claim) => store(claim, true)));
     }
+    if (storeFailure) throw storeFailure.error;
     if (stopped) throw stopped.error;
     return failure;
   }
