@@ -21,7 +21,12 @@ export interface SweepSpec<A extends SweepAxes = SweepAxes, P = unknown> {
 
 /** A sub-grid: per axis, some of its values, or their positions on the axis; an axis left out is taken whole. */
 export type SweepSelect<A extends SweepAxes = SweepAxes> = {
-  readonly [K in keyof A]?: readonly A[K][number][] | { readonly indices: readonly number[] };
+  readonly [K in keyof A]?:
+    | readonly A[K][number][]
+    | {
+        /** Positions on the axis (as this sweep lists it), from 0. */
+        readonly indices: readonly number[];
+      };
 };
 
 /** Options of `sweep.run` and `sweep.stream`. */

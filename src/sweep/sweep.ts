@@ -2,7 +2,7 @@ import { encodeKey } from '../keys/encode.js';
 import { hashKey } from '../keys/hash.js';
 import type { Lease } from '../lease/lease.js';
 import type { LeaseOptions } from '../lease/options.js';
-import { functionSpec, type MapFunction } from '../parallel/function-ref.js';
+import { functionSpec, type MapFunction, type ModuleFunction } from '../parallel/function-ref.js';
 import { getSerializer } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { ChunkView } from './chunk-format.js';
@@ -24,12 +24,12 @@ import {
   type SweepSpec,
 } from './options.js';
 import { SweepStore, type SweepManifest } from './store.js';
-import { DiagnosticsCounter, type SweepDiagnostics, type SweepResult, type SweepStatus } from './types.js';
+import { DiagnosticsCounter, type SweepResult, type SweepRun, type SweepStatus } from './types.js';
 import { ConfigError } from '../errors.js';
 
 /** The function a sweep evaluates: one point and the sweep's params; or a `{ module, export }` reference. */
 export type SweepFunction<A extends SweepAxes, P, R> =
-  ((point: SweepPoint<A>, params: P) => R | Promise<R>) | Extract<MapFunction, { readonly module: unknown }>;
+  ((point: SweepPoint<A>, params: P) => R | Promise<R>) | ModuleFunction;
 
 /** A chunk whose missing points this run computes (under its lease when the stash is writable). */
 interface Claim {
@@ -74,6 +74,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements AsyncDisposable {
   /** The stored sweep's id: a hash of params, axis names and chunk sizes. */
   readonly id: string;
+  /** The fixed parameters every call gets after the point. */
   readonly params: P;
   /** Points per chunk along each axis. */
   readonly chunk: { readonly [K in keyof A]: number };
@@ -121,10 +122,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
    * @throws {@link ConfigError} for a bad option, an axis `select` names that the sweep lacks, a value or index not
    *   on its axis.
    */
-  async run<R>(
-    fn: SweepFunction<A, P, R>,
-    options?: SweepRunOptions<A>,
-  ): Promise<{ output: SweepResult<SweepPoint<A>, Awaited<R>>[]; diagnostics: SweepDiagnostics }> {
+  async run<R>(fn: SweepFunction<A, P, R>, options?: SweepRunOptions<A>): Promise<SweepRun<SweepPoint<A>, Awaited<R>>> {
     const resolved = resolveRunOptions(options, 'sweep.run');
     // Workers get the function by its source: one that cannot travel fails here, before anything is read or claimed.
     if (resolved.numProc !== undefined) functionSpec(fn);

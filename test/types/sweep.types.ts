@@ -39,8 +39,11 @@ await sweep.run((point) => point.seed, { select: { size: [1] } });
 await sweep.extend({ seed: [5, 6] });
 // @ts-expect-error extend with a value of the wrong type
 await sweep.extend({ seed: ['five'] });
-// @ts-expect-error a point field the axes do not have
-await sweep.run((point) => point.size);
+await sweep.run((point) => {
+  // @ts-expect-error a point field the axes do not have
+  const size: unknown = point.size;
+  return size;
+});
 // @ts-expect-error an unknown run option
 await sweep.run((point) => point.seed, { workers: 2 });
 
