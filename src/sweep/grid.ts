@@ -71,10 +71,6 @@ export class Grid {
     this.#slots = new Map(this.axes.map((axis, slot) => [axis.name, slot]));
   }
 
-  axis(name: string): StoredAxis | undefined {
-    return this.#byName.get(name);
-  }
-
   /**
    * The points of `select` over the requested axes `requested` (name → values, in output order): the cartesian product
    * in the order `names` lists the axes, the last one varying fastest.
@@ -167,12 +163,5 @@ export class Grid {
       result[name] = this.axes[slot].values[selection.positions[point * width + slot]];
     }
     return result;
-  }
-
-  /** How many chunks the whole stored grid has. */
-  get chunkCount(): number {
-    let count = 1;
-    for (const axis of this.axes) count *= Math.ceil(axis.values.length / axis.chunkSize);
-    return count;
   }
 }

@@ -360,6 +360,7 @@ t.test('bad specs and selections are ConfigErrors naming the axis or value', asy
   cycle.self = cycle;
   bad({ params: cycle, axes: { seed: [1] } }, /params cannot be a key/, 'params with a cycle');
   bad({ axes: { seed: [1], oops: 'x' } }, /axis 'oops' must be an array/, 'an axis that is not an array');
+  bad({ axes: { seed: [1, cycle] } }, /axis 'seed' has a value that cannot be a key/, 'an axis value with a cycle');
   bad({ axes: { seed: [1] }, extra: 1 }, /extra/, 'an unknown field');
   await using sweep = stash.sweep({ axes: { strategy: ['a', 'b'], seed: [1, 2] } });
   const fn = (point: { seed: number }) => point.seed;
@@ -382,4 +383,21 @@ t.test('bad specs and selections are ConfigErrors naming the axis or value', asy
   );
   t.equal(outside, 0);
   await t.rejects(stash.sweeps({ params: {}, other: 1 } as never), ConfigError);
+});
+
+t.test('progress: a line on stderr with the counts, named by desc', async (t) => {
+  await using stash = new HashStash({ root: t.testdir() });
+  await using sweep = stash.sweep({ axes: { x: [1, 2, 3] } });
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await sweep.run((point: { x: number }) => point.x, { progress: true, desc: 'Grid' });
+  } finally {
+    process.stderr.write = write;
+  }
+  t.match(written.join(''), /Grid.*3\/3 \(done 3, cached 0, failed 0\)/);
 });
