@@ -1,13 +1,10 @@
+import { ConfigError } from '../errors.js';
 import { encodeKey } from '../keys/encode.js';
 import { hashKey } from '../keys/hash.js';
-import type { Lease } from '../lease/lease.js';
-import type { LeaseOptions } from '../lease/options.js';
 import { functionSpec, type MapFunction, type ModuleFunction } from '../parallel/function-ref.js';
 import { getSerializer } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
-import type { ChunkView } from './chunk-format.js';
-import { computePoints } from './compute.js';
-import { Grid, StoredAxis, type ChunkGroup, type GridSelection } from './grid.js';
+import { Grid, StoredAxis } from './grid.js';
 import { SWEEP_STASH, type SweepParent, type SweepStash } from './host.js';
 import {
   checkAxisValues,
@@ -15,7 +12,6 @@ import {
   resolveRunOptions,
   resolveSweepSpec,
   SWEEP_DEFAULTS,
-  type ResolvedRunOptions,
   type ResolvedSweepSpec,
   type SweepAxes,
   type SweepPoint,
@@ -24,38 +20,12 @@ import {
   type SweepSpec,
 } from './options.js';
 import { SweepStore, type SweepManifest } from './store.js';
+import { SweepRunner, type RunScope } from './runner.js';
 import { DiagnosticsCounter, type SweepResult, type SweepRun, type SweepStatus } from './types.js';
-import { ConfigError } from '../errors.js';
 
 /** The function a sweep evaluates: one point and the sweep's params; or a `{ module, export }` reference. */
 export type SweepFunction<A extends SweepAxes, P, R> =
   ((point: SweepPoint<A>, params: P) => R | Promise<R>) | ModuleFunction;
-
-/** A chunk whose missing points this run computes (under its lease when the stash is writable). */
-interface Claim {
-  /** The chunk's points to compute. */
-  readonly group: ChunkGroup;
-  readonly key: Uint8Array;
-  /** Some of its points were stored before this run. */
-  readonly partial: boolean;
-  readonly lease: Lease | undefined;
-  remaining: number;
-  failed: number;
-  /** Computed and not stored yet: slot → value bytes. */
-  readonly added: Map<number, Uint8Array>;
-  stored: boolean;
-}
-
-/** A chunk's points found missing: `group` holds only those; `source` is the chunk's group they came from. */
-interface Todo {
-  readonly source: ChunkGroup;
-  readonly group: ChunkGroup;
-  /** Some of the chunk's points are stored. */
-  readonly partial: boolean;
-}
-
-/** Receives each selected point's value, by its index in the selection. */
-type Emit = (point: number, value: unknown) => void;
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -132,9 +102,9 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
     const counter = new DiagnosticsCounter(selection.count, groups.length);
     const values: unknown[] = [];
     for (let i = 0; i < selection.count; i++) values.push(undefined);
-    await this.#process(grid, selection, groups, fn as MapFunction, resolved, counter, (point, value) => {
+    await new SweepRunner(this.#scope(), grid, selection, fn as MapFunction, resolved, counter, (point, value) => {
       values[point] = value;
-    });
+    }).process(groups);
     const output = values.map((value, point) => ({
       point: grid.point(selection, point, this.#spec.names) as SweepPoint<A>,
       value: value as Awaited<R>,
@@ -168,9 +138,9 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
         points += groups[end++].points.length;
       const window = groups.slice(start, end);
       const values = new Map<number, unknown>();
-      await this.#process(grid, selection, window, fn as MapFunction, resolved, counter, (point, value) => {
+      await new SweepRunner(this.#scope(), grid, selection, fn as MapFunction, resolved, counter, (point, value) => {
         values.set(point, value);
-      });
+      }).process(window);
       for (const group of window) {
         for (const point of group.points) {
           yield {
@@ -194,7 +164,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
     let complete = 0;
     let partial = 0;
     let stored = 0;
-    await this.#read(groups, (group, view) => {
+    await this.#store.readGroups(this.id, groups, (group, view) => {
       let found = 0;
       if (view) for (const local of group.locals) if (view.find(local) >= 0) found++;
       stored += found;
@@ -243,6 +213,20 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
     await this.close();
   }
 
+  #scope(): RunScope {
+    const { id, params } = this;
+    const stash = this.#stash;
+    return {
+      id,
+      params,
+      names: this.#spec.names,
+      parent: this.#parent,
+      stash,
+      store: this.#store,
+      serializer: this.#serializer,
+    };
+  }
+
   /** The stored grid, with every requested value on it (appended to the manifest when missing). */
   #open(): Promise<Grid> {
     return (this.#grid ??= this.#load().catch((error: unknown) => {
@@ -275,267 +259,5 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
       manifest = await this.#store.updateManifest(this.id, extended);
     }
     return new Grid(names.map((name) => new StoredAxis(name, manifest!.axes[name] ?? [], chunk.get(name)!)));
-  }
-
-  #chunkName(group: ChunkGroup): string {
-    return `chunk [${group.bin.join(', ')}] of sweep ${this.id}`;
-  }
-
-  /** Reads the groups' chunks in batches, calling `visit` with each (undefined when none is stored). */
-  async #read(groups: readonly ChunkGroup[], visit: (group: ChunkGroup, view: ChunkView | undefined) => void) {
-    for (let start = 0; start < groups.length; start += SWEEP_DEFAULTS.readBatch) {
-      const batch = groups.slice(start, start + SWEEP_DEFAULTS.readBatch);
-      const views = await this.#store.chunks(
-        batch.map((group) => this.#store.chunkKey(this.id, group.bin)),
-        (index) => this.#chunkName(batch[index]),
-      );
-      batch.forEach((group, index) => visit(group, views[index]));
-    }
-  }
-
-  #decode(bytes: Uint8Array): unknown {
-    return this.#serializer.deserialize(bytes, { trustCode: this.#stash.options.trustCode });
-  }
-
-  /**
-   * Emits every point of `groups`: read where stored, computed where not. Chunks with missing points are claimed by
-   * their lease a batch at a time (all at once on workers), without waiting; those another process holds are done
-   * last, each once its lease is free, from what that process stored. Throws the first failed point's error once every
-   * other point is done and stored.
-   */
-  async #process(
-    grid: Grid,
-    selection: GridSelection,
-    groups: readonly ChunkGroup[],
-    fn: MapFunction,
-    options: ResolvedRunOptions,
-    counter: DiagnosticsCounter,
-    emit: Emit,
-  ): Promise<void> {
-    const todo = await this.#readStored(groups, counter, emit);
-    if (todo.length === 0) return;
-    const run = (claims: Claim[]) => this.#compute(grid, selection, claims, fn, options, counter, emit);
-    let failure: { error: unknown } | undefined;
-    if (this.#stash.options.readonly) {
-      failure = await run(todo.map((item) => this.#claim(item, undefined)));
-      if (failure) throw failure.error;
-      return;
-    }
-    const tryLease = { ttl: SWEEP_DEFAULTS.leaseTtlMs, wait: false, signal: options.signal } as const;
-    const limit = options.numProc === undefined ? SWEEP_DEFAULTS.claimPoints : Infinity;
-    const deferred: ChunkGroup[] = [];
-    for (let start = 0; start < todo.length;) {
-      let end = start;
-      let points = 0;
-      while (end < todo.length && (end === start || points + todo[end].group.points.length <= limit))
-        points += todo[end++].group.points.length;
-      const batch = todo.slice(start, end);
-      start = end;
-      const leases = await this.#tryLeases(
-        batch.map(({ group }) => this.#leaseName(group)),
-        tryLease,
-      );
-      const held = new Map<ChunkGroup, Lease>();
-      batch.forEach(({ group }, index) => {
-        const lease = leases[index];
-        if (lease) held.set(group, lease);
-        else deferred.push(group);
-      });
-      const found = await this.#underLeases(held, counter, emit, run);
-      failure ??= found;
-    }
-    for (const group of deferred) {
-      const lease = await this.#stash.lease(this.#leaseName(group), { ...tryLease, wait: true });
-      const found = await this.#underLeases(new Map(lease ? [[group, lease]] : []), counter, emit, run);
-      failure ??= found;
-    }
-    if (failure) throw failure.error;
-  }
-
-  /** Tries the leases together; when one attempt throws (an abort), gives back those taken and rethrows. */
-  async #tryLeases(names: readonly string[], options: LeaseOptions): Promise<(Lease | null)[]> {
-    const settled = await Promise.allSettled(names.map((name) => this.#stash.lease(name, options)));
-    const failed = settled.find((result) => result.status === 'rejected');
-    if (failed === undefined) return settled.map((result) => (result as PromiseFulfilledResult<Lease | null>).value);
-    await Promise.all(
-      settled.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value.release()] : [])),
-    );
-    throw failed.reason;
-  }
-
-  /**
-   * With the chunks' leases held: reads them again (another process may have stored points since the first read),
-   * gives back the leases of chunks now complete, and computes the rest.
-   */
-  async #underLeases(
-    held: ReadonlyMap<ChunkGroup, Lease>,
-    counter: DiagnosticsCounter,
-    emit: Emit,
-    run: (claims: Claim[]) => Promise<{ error: unknown } | undefined>,
-  ): Promise<{ error: unknown } | undefined> {
-    if (held.size === 0) return undefined;
-    let todo: Todo[];
-    try {
-      todo = await this.#readStored([...held.keys()], counter, emit);
-    } catch (error) {
-      await Promise.all([...held.values()].map((lease) => lease.release()));
-      throw error;
-    }
-    const needed = new Set(todo.map((item) => item.source));
-    await Promise.all([...held].filter(([group]) => !needed.has(group)).map(([, lease]) => lease.release()));
-    return todo.length === 0 ? undefined : run(todo.map((item) => this.#claim(item, held.get(item.source))));
-  }
-
-  /** Reads the groups' chunks and emits their stored points; returns, per chunk, the points still missing. */
-  async #readStored(groups: readonly ChunkGroup[], counter: DiagnosticsCounter, emit: Emit): Promise<Todo[]> {
-    const started = performance.now();
-    const todo: Todo[] = [];
-    await this.#read(groups, (source, view) => {
-      const points: number[] = [];
-      const locals: number[] = [];
-      let read = 0;
-      for (let j = 0; j < source.points.length; j++) {
-        const index = view ? view.find(source.locals[j]) : -1;
-        if (index < 0) {
-          points.push(source.points[j]);
-          locals.push(source.locals[j]);
-        } else {
-          emit(source.points[j], this.#decode(view!.value(index)));
-          read++;
-        }
-      }
-      counter.pointsRead += read;
-      if (read > 0) counter.chunksRead++;
-      if (points.length > 0)
-        todo.push({
-          source,
-          group: { bin: source.bin, points, locals },
-          partial: view !== undefined && view.count > 0,
-        });
-    });
-    counter.readMs += performance.now() - started;
-    return todo;
-  }
-
-  #claim(item: Todo, lease: Lease | undefined): Claim {
-    return {
-      group: item.group,
-      key: this.#store.chunkKey(this.id, item.group.bin),
-      partial: item.partial,
-      lease,
-      remaining: item.group.points.length,
-      failed: 0,
-      added: new Map(),
-      stored: false,
-    };
-  }
-
-  #leaseName(group: ChunkGroup): string {
-    return `${this.id}-${group.bin.join('.')}`;
-  }
-
-  /**
-   * Computes the claims' missing points and stores them: a chunk when its last point is in (and, with flushOnChunk,
-   * what unfinished chunks have every second), everything at the end otherwise; leases are released once stored.
-   * Returns the first failed point's error; throws (after storing what finished) when the run was stopped.
-   */
-  async #compute(
-    grid: Grid,
-    selection: GridSelection,
-    claims: readonly Claim[],
-    fn: MapFunction,
-    options: ResolvedRunOptions,
-    counter: DiagnosticsCounter,
-    emit: Emit,
-  ): Promise<{ error: unknown } | undefined> {
-    const started = performance.now();
-    const writable = !this.#stash.options.readonly;
-    const work: { claim: Claim; j: number }[] = [];
-    for (const claim of claims) for (let j = 0; j < claim.group.points.length; j++) work.push({ claim, j });
-    const points = work.map(({ claim, j }) => grid.point(selection, claim.group.points[j], this.#spec.names));
-    const store = async (claim: Claim, release: boolean) => {
-      if (writable && claim.added.size > 0) {
-        const added = new Map(claim.added);
-        claim.added.clear();
-        await this.#store.merge(claim.key, added, this.#chunkName(claim.group));
-        if (!claim.stored) {
-          claim.stored = true;
-          counter.chunksComputed++;
-        }
-      }
-      if (release) await claim.lease?.release();
-    };
-    // Stores run in the background, all that are due together (one commit where the engine batches writes).
-    const due = new Map<Claim, boolean>();
-    let flushing: Promise<void> | undefined;
-    let storeFailure: { error: unknown } | undefined;
-    const flush = () => {
-      flushing ??= (async () => {
-        while (due.size > 0) {
-          const round = [...due];
-          due.clear();
-          await Promise.all(round.map(([claim, release]) => store(claim, release)));
-        }
-      })()
-        .catch((error: unknown) => {
-          storeFailure ??= { error };
-        })
-        .finally(() => {
-          flushing = undefined;
-          if (due.size > 0 && !storeFailure) flush();
-        });
-    };
-    let failure: { error: unknown } | undefined;
-    let stopped: { error: unknown } | undefined;
-    let flushedAt = performance.now();
-    const desc = options.desc ?? `Sweep ${typeof fn === 'function' && fn.name ? fn.name : 'points'}`;
-    try {
-      const outcomes = computePoints(this.#parent, fn, points, this.params, { ...options, desc });
-      for await (const outcome of outcomes) {
-        if (storeFailure) throw storeFailure.error;
-        const { claim, j } = work[outcome.index];
-        claim.remaining--;
-        let value = outcome.ok ? outcome.value : undefined;
-        let error = outcome.ok ? undefined : outcome.error;
-        if (outcome.ok) {
-          try {
-            const bytes = this.#serializer.serialize(value);
-            // What a fresh run returns is what a stored one will: the value as stored, read back.
-            if (options.numProc === undefined) value = this.#decode(bytes);
-            claim.added.set(claim.group.locals[j], bytes);
-          } catch (serializationError) {
-            error = serializationError;
-          }
-        }
-        if (error === undefined) {
-          counter.pointsComputed++;
-          emit(claim.group.points[j], value);
-        } else {
-          claim.failed++;
-          counter.pointsFailed++;
-          failure ??= { error };
-        }
-        if (claim.remaining === 0 && claim.failed === 0 && claim.partial) counter.partialChunksCompleted++;
-        if (!options.flushOnChunk) continue;
-        if (claim.remaining === 0) {
-          due.set(claim, true);
-          flush();
-        } else if (performance.now() - flushedAt >= SWEEP_DEFAULTS.flushIntervalMs) {
-          flushedAt = performance.now();
-          for (const other of claims)
-            if (other.remaining > 0 && other.added.size > 0) due.set(other, due.get(other) ?? false);
-          flush();
-        }
-      }
-    } catch (error) {
-      stopped = { error };
-    } finally {
-      counter.computeMs += performance.now() - started;
-      while (flushing) await flushing;
-      await Promise.all(claims.map((claim) => store(claim, true)));
-    }
-    if (storeFailure) throw storeFailure.error;
-    if (stopped) throw stopped.error;
-    return failure;
   }
 }

@@ -390,10 +390,10 @@ t.test('progress: a line on stderr with the counts, named by desc', async (t) =>
   await using sweep = stash.sweep({ axes: { x: [1, 2, 3] } });
   const written: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     written.push(String(chunk));
     return true;
-  });
+  };
   try {
     await sweep.run((point: { x: number }) => point.x, { progress: true, desc: 'Grid' });
   } finally {
