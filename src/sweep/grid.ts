@@ -114,7 +114,12 @@ export class Grid {
         });
       } else
         throw new ConfigError(`sweep select of the axis '${name}' must be an array of values or { indices: [...] }`);
-      return { slot: this.#slots.get(name)!, positions: list.map((value) => axis.position(value)!) };
+      const positions = list.map((value) => axis.position(value)!);
+      if (new Set(positions).size !== positions.length) {
+        const twice = list.find((_, i) => positions.indexOf(positions[i]) !== i);
+        throw new ConfigError(`sweep select lists the value ${previewKey(twice)} of the axis '${name}' twice`);
+      }
+      return { slot: this.#slots.get(name)!, positions };
     });
     let count = 1;
     for (const { positions } of chosen) count *= positions.length;

@@ -373,6 +373,10 @@ t.test('bad specs and selections are ConfigErrors naming the axis or value', asy
     name: 'ConfigError',
     message: /index 2 is not a position on the axis 'seed'/,
   });
+  await t.rejects(sweep.run(fn, { select: { seed: { indices: [0, 0] } } }), {
+    name: 'ConfigError',
+    message: /select lists the value 1 of the axis 'seed' twice/,
+  });
   await t.rejects(sweep.run(fn, { numProc: 0 }), { name: 'ConfigError', message: /numProc/ });
   await t.rejects(sweep.run(fn, { other: 1 } as never), ConfigError);
   let outside = 0;
