@@ -637,7 +637,7 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    * `allowSuperset` at least those (a superset then serves the sub-grid asked for), whatever their chunking. Each is
    * returned as a {@link Sweep} over the axes asked for (its whole grid when `axes` is left out).
    */
-  sweeps<A extends SweepAxes = SweepAxes>(query: SweepQuery<A>): Promise<Sweep<A>[]> {
+  sweeps<A extends SweepAxes = SweepAxes, P = unknown>(query: SweepQuery<A, P>): Promise<Sweep<A, P>[]> {
     return sweepSearch().findSweeps(this, query);
   }
 

@@ -28,10 +28,32 @@ const results = lazy<typeof import('./results.js')>(from, './results.js');
 /** Keys per `getMany` when looking for stored results. */
 export const LOOKUP_BATCH = 1000;
 
+/** One item of a map that was computed or read (see {@link StashMap.settled}). */
+export interface MapFulfilled<T, R> {
+  /** The item's position in the items. */
+  readonly index: number;
+  /** The item. */
+  readonly item: T;
+  /** As `Promise.allSettled` says it. */
+  readonly status: 'fulfilled';
+  /** Its result. */
+  readonly value: R;
+}
+
+/** One item of a map whose call failed (see {@link StashMap.settled}). */
+export interface MapRejected<T> {
+  /** The item's position in the items. */
+  readonly index: number;
+  /** The item. */
+  readonly item: T;
+  /** As `Promise.allSettled` says it. */
+  readonly status: 'rejected';
+  /** Why: a MapItemError (a WorkerCrashError when its worker died). */
+  readonly reason: unknown;
+}
+
 /** One item of a map as it finished (see {@link StashMap.settled}). */
-export type MapSettled<T, R> =
-  | { readonly index: number; readonly item: T; readonly status: 'fulfilled'; readonly value: R }
-  | { readonly index: number; readonly item: T; readonly status: 'rejected'; readonly reason: unknown };
+export type MapSettled<T, R> = MapFulfilled<T, R> | MapRejected<T>;
 
 const MISSING: unique symbol = Symbol('missing');
 
@@ -191,8 +213,8 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     const values = this.#board.values;
     return this.#board.iterateSettled((index, failure): MapSettled<T, R> =>
       failure
-        ? { index, item: this.#items[index] as T, status: 'rejected', reason: failure.error }
-        : { index, item: this.#items[index] as T, status: 'fulfilled', value: values[index] as R },
+        ? { index, item: this.#items[index], status: 'rejected', reason: failure.error }
+        : { index, item: this.#items[index], status: 'fulfilled', value: values[index] as R },
     );
   }
 

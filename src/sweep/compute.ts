@@ -1,8 +1,12 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MapItemError } from '../parallel/errors.js';
 import type { MapFunction } from '../parallel/function-ref.js';
 import { ProgressDisplay } from '../parallel/progress.js';
 import { previewKey } from '../keys/preview.js';
 import type { SweepParent } from './host.js';
+
+/** Calls in this thread let timers and I/O run this often. */
+const TURN_MS = 8;
 
 /** One computed point: its index in the list given, and its value or its error (a MapItemError). */
 export type PointOutcome =
@@ -66,10 +70,16 @@ async function* computeHere(
   const { signal } = options;
   const display = options.progress ? new ProgressDisplay(options.desc, points.length) : undefined;
   const started = performance.now();
+  let turnAt = started;
   let done = 0;
   let failed = 0;
   try {
     for (let index = 0; index < points.length; index++) {
+      // Timers and I/O get their turn between calls (lease renewals, chunks stored in the background).
+      if (performance.now() - turnAt >= TURN_MS) {
+        await nextTurn();
+        turnAt = performance.now();
+      }
       signal?.throwIfAborted();
       const point = points[index];
       let outcome: PointOutcome;

@@ -7,9 +7,9 @@ import { SweepStore, type SweepManifest } from './store.js';
 import { Sweep } from './sweep.js';
 
 /** What `stash.sweeps(query)` looks for. */
-export interface SweepQuery<A extends SweepAxes = SweepAxes> {
+export interface SweepQuery<A extends SweepAxes = SweepAxes, P = unknown> {
   /** The params, compared as keys; default `{}`. */
-  readonly params?: unknown;
+  readonly params?: P;
   /** Axes the sweep must cover: the same names, and these values (exactly, or at least with `allowSuperset`). */
   readonly axes?: A;
   /** Also sweeps whose axes hold more values than `axes` asks for (they serve it as a sub-grid). */
@@ -33,7 +33,10 @@ function covers(manifest: SweepManifest, axes: SweepAxes, allowSuperset: boolean
  *
  * @throws {@link ConfigError} for a bad query.
  */
-export async function findSweeps<A extends SweepAxes>(parent: SweepParent, query: SweepQuery<A>): Promise<Sweep<A>[]> {
+export async function findSweeps<A extends SweepAxes, P>(
+  parent: SweepParent,
+  query: SweepQuery<A, P>,
+): Promise<Sweep<A, P>[]> {
   if (typeof query !== 'object' || query === null)
     throw new ConfigError('stash.sweeps takes { params, axes, allowSuperset }');
   for (const name of Object.keys(query))
@@ -41,15 +44,14 @@ export async function findSweeps<A extends SweepAxes>(parent: SweepParent, query
       throw new ConfigError(`stash.sweeps has no option '${name}'; valid options are params, axes, allowSuperset`);
   const params = keyText(query.params ?? {});
   const stash = parent.sub(SWEEP_STASH, { compress: 'raw', b64: false, appendMode: false });
-  const found: Sweep<A>[] = [];
+  const found: Sweep<A, P>[] = [];
   try {
     const store = new SweepStore(stash.engine, getSerializer(stash.options.serializer), stash.options.trustCode);
     for await (const { manifest } of store.manifests()) {
       if (keyText(manifest.params) !== params) continue;
       if (query.axes && !covers(manifest, query.axes, query.allowSuperset === true)) continue;
-      const lengths = new Map(Object.entries(manifest.axes).map(([name, values]) => [name, values.length]));
       const axes = (query.axes ?? manifest.axes) as A;
-      found.push(new Sweep<A>(parent, { params: manifest.params, axes, chunk: manifest.chunk }, lengths));
+      found.push(new Sweep<A, P>(parent, { params: manifest.params as P, axes, chunk: manifest.chunk }));
     }
   } finally {
     await stash.close();

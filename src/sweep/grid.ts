@@ -62,14 +62,13 @@ export interface ChunkGroup {
 export class Grid {
   readonly axes: readonly StoredAxis[];
   readonly #byName: ReadonlyMap<string, StoredAxis>;
+  /** Axis name → its index in {@link axes}. */
+  readonly #slots: ReadonlyMap<string, number>;
 
   constructor(axes: readonly StoredAxis[]) {
     this.axes = [...axes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.#byName = new Map(this.axes.map((axis) => [axis.name, axis]));
-  }
-
-  axis(name: string): StoredAxis | undefined {
-    return this.#byName.get(name);
+    this.#slots = new Map(this.axes.map((axis, slot) => [axis.name, slot]));
   }
 
   /**
@@ -115,7 +114,12 @@ export class Grid {
         });
       } else
         throw new ConfigError(`sweep select of the axis '${name}' must be an array of values or { indices: [...] }`);
-      return { slot: this.axes.indexOf(axis), positions: list.map((value) => axis.position(value)!) };
+      const positions = list.map((value) => axis.position(value)!);
+      if (new Set(positions).size !== positions.length) {
+        const twice = list.find((_, i) => positions.indexOf(positions[i]) !== i);
+        throw new ConfigError(`sweep select lists the value ${previewKey(twice)} of the axis '${name}' twice`);
+      }
+      return { slot: this.#slots.get(name)!, positions };
     });
     let count = 1;
     for (const { positions } of chosen) count *= positions.length;
@@ -160,16 +164,9 @@ export class Grid {
     const width = this.axes.length;
     const result: Record<string, unknown> = {};
     for (const name of names) {
-      const axis = this.#byName.get(name)!;
-      result[name] = axis.values[selection.positions[point * width + this.axes.indexOf(axis)]];
+      const slot = this.#slots.get(name)!;
+      result[name] = this.axes[slot].values[selection.positions[point * width + slot]];
     }
     return result;
-  }
-
-  /** How many chunks the whole stored grid has. */
-  get chunkCount(): number {
-    let count = 1;
-    for (const axis of this.axes) count *= Math.ceil(axis.values.length / axis.chunkSize);
-    return count;
   }
 }

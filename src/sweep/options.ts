@@ -21,7 +21,12 @@ export interface SweepSpec<A extends SweepAxes = SweepAxes, P = unknown> {
 
 /** A sub-grid: per axis, some of its values, or their positions on the axis; an axis left out is taken whole. */
 export type SweepSelect<A extends SweepAxes = SweepAxes> = {
-  readonly [K in keyof A]?: readonly A[K][number][] | { readonly indices: readonly number[] };
+  readonly [K in keyof A]?:
+    | readonly A[K][number][]
+    | {
+        /** Positions on the axis (as this sweep lists it), from 0. */
+        readonly indices: readonly number[];
+      };
 };
 
 /** Options of `sweep.run` and `sweep.stream`. */
@@ -72,7 +77,12 @@ export const SWEEP_DEFAULTS = {
   readBatch: 256,
   /** `stream` computes this many points at a time, or one chunk when chunks are larger. */
   streamWindowPoints: 1_024,
-  /** A chunk's compute lease: renewed by the lease itself while held. */
+  /**
+   * Computing in this thread, chunks are claimed (their leases taken) about this many points at a time, so another
+   * process can take the rest; on workers, all at once (one map keeps the workers busy).
+   */
+  claimPoints: 256,
+  /** A chunk's compute lease: renewed by the lease itself while held; a dead holder's is taken over after it. */
   leaseTtlMs: 30_000,
 } as const;
 
@@ -106,10 +116,11 @@ export function checkAxisValues(axis: string, values: unknown, allowEmpty: boole
 }
 
 /**
- * Checks a sweep's spec: axes with values, each listed once and keyable; chunk sizes that are integers from 1 to the
- * axis's length (or its stored length, for a sub-grid of a stored sweep), for axes that exist; params a key can carry.
+ * Checks a sweep's spec: axes with values, each listed once and keyable; chunk sizes that are positive integers, for
+ * axes that exist; params a key can carry. (That a chunk is no longer than its axis is checked against the stored
+ * axis, which may hold more values than this spec asks for, when the sweep is first used: {@link checkChunkLengths}.)
  */
-export function resolveSweepSpec(spec: unknown, storedLengths?: ReadonlyMap<string, number>): ResolvedSweepSpec {
+export function resolveSweepSpec(spec: unknown): ResolvedSweepSpec {
   if (!isPlainObject(spec)) throw new ConfigError('stash.sweep takes a spec object: { params, axes, chunk }');
   checkOptionsObject('stash.sweep', spec, SPEC_FIELDS);
   const params = spec.params === undefined ? {} : spec.params;
@@ -132,10 +143,9 @@ export function resolveSweepSpec(spec: unknown, storedLengths?: ReadonlyMap<stri
     if (axis === undefined)
       throw new ConfigError(`stash.sweep chunk names the axis '${name}', which is not one of ${names.join(', ')}`);
     if (size === undefined) continue;
-    const length = Math.max(axis.length, storedLengths?.get(name) ?? 0);
-    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > length)
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1)
       throw new ConfigError(
-        `stash.sweep chunk size of axis '${name}' must be an integer from 1 to its length ${length}, got ${String(size)}`,
+        `stash.sweep chunk size of axis '${name}' must be an integer of at least 1, got ${typeof size === 'number' ? size : typeof size}`,
       );
     chunk.set(name, size);
   }
@@ -162,4 +172,18 @@ export function resolveRunOptions(given: SweepRunOptions | undefined, method: st
     desc: given.desc,
     flushOnChunk: given.flushOnChunk ?? SWEEP_DEFAULTS.flushOnChunk,
   };
+}
+
+/**
+ * @throws {@link ConfigError} for a chunk longer than its axis (`lengths`: the stored axis lengths with this spec's
+ *   values included).
+ */
+export function checkChunkLengths(chunk: ReadonlyMap<string, number>, lengths: ReadonlyMap<string, number>): void {
+  for (const [name, size] of chunk) {
+    const length = lengths.get(name) ?? 0;
+    if (size > length)
+      throw new ConfigError(
+        `stash.sweep chunk size of axis '${name}' must be an integer from 1 to its length ${length}, got ${size}`,
+      );
+  }
 }

@@ -3,6 +3,8 @@ import { DecodeError, UnsupportedError } from '../errors.js';
 import { encodeKey } from '../keys/encode.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { ChunkView, mergeChunk } from './chunk-format.js';
+import type { ChunkGroup } from './grid.js';
+import { SWEEP_DEFAULTS } from './options.js';
 
 /**
  * What a stored sweep is: its identity (params, axis names, chunk sizes) and its axes' values in stored order. Values
@@ -87,7 +89,7 @@ export class SweepStore {
         Buffer.compare(key.subarray(0, MANIFEST_PREFIX.length), MANIFEST_PREFIX)
       )
         continue;
-      const id = JSON.parse(Buffer.from(key).toString('utf8') as string)[1] as string;
+      const id = (JSON.parse(Buffer.from(key).toString('utf8')) as unknown[])[1] as string;
       const manifest = await this.manifest(id);
       if (manifest) yield { id, manifest };
     }
@@ -95,6 +97,26 @@ export class SweepStore {
 
   chunkKey(id: string, bin: readonly number[]): Uint8Array {
     return encodeKey(['chunk', id, ...bin]);
+  }
+
+  chunkName(id: string, bin: readonly number[]): string {
+    return `chunk [${bin.join(', ')}] of sweep ${id}`;
+  }
+
+  /** Reads the groups' chunks in batches, calling `visit` with each (undefined when none is stored). */
+  async readGroups(
+    id: string,
+    groups: readonly ChunkGroup[],
+    visit: (group: ChunkGroup, view: ChunkView | undefined) => void,
+  ): Promise<void> {
+    for (let start = 0; start < groups.length; start += SWEEP_DEFAULTS.readBatch) {
+      const batch = groups.slice(start, start + SWEEP_DEFAULTS.readBatch);
+      const views = await this.chunks(
+        batch.map((group) => this.chunkKey(id, group.bin)),
+        (index) => this.chunkName(id, batch[index].bin),
+      );
+      batch.forEach((group, index) => visit(group, views[index]));
+    }
   }
 
   /** The chunks under `keys`, undefined where none is stored. */

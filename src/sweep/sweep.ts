@@ -1,19 +1,17 @@
+import { ConfigError } from '../errors.js';
 import { encodeKey } from '../keys/encode.js';
 import { hashKey } from '../keys/hash.js';
-import type { Lease } from '../lease/lease.js';
-import { functionSpec, type MapFunction } from '../parallel/function-ref.js';
+import { functionSpec, type MapFunction, type ModuleFunction } from '../parallel/function-ref.js';
 import { getSerializer } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
-import type { ChunkView } from './chunk-format.js';
-import { computePoints } from './compute.js';
-import { Grid, StoredAxis, type ChunkGroup, type GridSelection } from './grid.js';
+import { Grid, StoredAxis } from './grid.js';
 import { SWEEP_STASH, type SweepParent, type SweepStash } from './host.js';
 import {
   checkAxisValues,
+  checkChunkLengths,
   resolveRunOptions,
   resolveSweepSpec,
   SWEEP_DEFAULTS,
-  type ResolvedRunOptions,
   type ResolvedSweepSpec,
   type SweepAxes,
   type SweepPoint,
@@ -22,31 +20,12 @@ import {
   type SweepSpec,
 } from './options.js';
 import { SweepStore, type SweepManifest } from './store.js';
-import { DiagnosticsCounter, type SweepDiagnostics, type SweepResult, type SweepStatus } from './types.js';
-import { ConfigError } from '../errors.js';
+import { SweepRunner, type RunScope } from './runner.js';
+import { DiagnosticsCounter, type SweepResult, type SweepRun, type SweepStatus } from './types.js';
 
 /** The function a sweep evaluates: one point and the sweep's params; or a `{ module, export }` reference. */
 export type SweepFunction<A extends SweepAxes, P, R> =
-  ((point: SweepPoint<A>, params: P) => R | Promise<R>) | Extract<MapFunction, { readonly module: unknown }>;
-
-/** A chunk whose missing points this run computes (under its lease when the stash is writable). */
-interface Claim {
-  readonly group: ChunkGroup;
-  readonly key: Uint8Array;
-  /** Indices into group.points still to compute. */
-  readonly missing: readonly number[];
-  /** Some of its points were stored before this run. */
-  readonly partial: boolean;
-  readonly lease: Lease | undefined;
-  remaining: number;
-  failed: number;
-  /** Computed and not stored yet: slot → value bytes. */
-  readonly added: Map<number, Uint8Array>;
-  stored: boolean;
-}
-
-/** Receives each selected point's value, by its index in the selection. */
-type Emit = (point: number, value: unknown) => void;
+  ((point: SweepPoint<A>, params: P) => R | Promise<R>) | ModuleFunction;
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -65,6 +44,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements AsyncDisposable {
   /** The stored sweep's id: a hash of params, axis names and chunk sizes. */
   readonly id: string;
+  /** The fixed parameters every call gets after the point. */
   readonly params: P;
   /** Points per chunk along each axis. */
   readonly chunk: { readonly [K in keyof A]: number };
@@ -79,12 +59,11 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
   #closed = false;
 
   /**
-   * @internal Made by `stash.sweep(spec)` and `stash.sweeps(query)`; `storedLengths` (from a stored manifest) lets a
-   * sub-grid be shorter than its chunks.
+   * @internal Made by `stash.sweep(spec)` and `stash.sweeps(query)`.
    * @throws {@link ConfigError} for a bad spec, naming the axis or value.
    */
-  constructor(parent: SweepParent, spec: SweepSpec<A, P>, storedLengths?: ReadonlyMap<string, number>) {
-    this.#spec = resolveSweepSpec(spec, storedLengths);
+  constructor(parent: SweepParent, spec: SweepSpec<A, P>) {
+    this.#spec = resolveSweepSpec(spec);
     const { params, names, values, chunk } = this.#spec;
     this.params = params as P;
     this.chunk = Object.fromEntries(names.map((name) => [name, chunk.get(name)!])) as { [K in keyof A]: number };
@@ -113,22 +92,19 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
    * @throws {@link ConfigError} for a bad option, an axis `select` names that the sweep lacks, a value or index not
    *   on its axis.
    */
-  async run<R>(
-    fn: SweepFunction<A, P, R>,
-    options?: SweepRunOptions<A>,
-  ): Promise<{ output: SweepResult<SweepPoint<A>, Awaited<R>>[]; diagnostics: SweepDiagnostics }> {
+  async run<R>(fn: SweepFunction<A, P, R>, options?: SweepRunOptions<A>): Promise<SweepRun<SweepPoint<A>, Awaited<R>>> {
     const resolved = resolveRunOptions(options, 'sweep.run');
     // Workers get the function by its source: one that cannot travel fails here, before anything is read or claimed.
-    if (resolved.numProc !== undefined) functionSpec(fn as MapFunction);
+    if (resolved.numProc !== undefined) functionSpec(fn);
     const grid = await this.#open();
     const selection = grid.select(this.#spec.names, this.#requested, resolved.select);
     const groups = grid.group(selection);
     const counter = new DiagnosticsCounter(selection.count, groups.length);
     const values: unknown[] = [];
     for (let i = 0; i < selection.count; i++) values.push(undefined);
-    await this.#process(grid, selection, groups, fn as MapFunction, resolved, counter, (point, value) => {
+    await new SweepRunner(this.#scope(), grid, selection, fn as MapFunction, resolved, counter, (point, value) => {
       values[point] = value;
-    });
+    }).process(groups);
     const output = values.map((value, point) => ({
       point: grid.point(selection, point, this.#spec.names) as SweepPoint<A>,
       value: value as Awaited<R>,
@@ -147,7 +123,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
   ): AsyncIterable<SweepResult<SweepPoint<A>, Awaited<R>>> {
     const resolved = resolveRunOptions(options, 'sweep.stream');
     // Workers get the function by its source: one that cannot travel fails here, before anything is read or claimed.
-    if (resolved.numProc !== undefined) functionSpec(fn as MapFunction);
+    if (resolved.numProc !== undefined) functionSpec(fn);
     const grid = await this.#open();
     const selection = grid.select(this.#spec.names, this.#requested, resolved.select);
     const groups = grid.group(selection);
@@ -162,9 +138,9 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
         points += groups[end++].points.length;
       const window = groups.slice(start, end);
       const values = new Map<number, unknown>();
-      await this.#process(grid, selection, window, fn as MapFunction, resolved, counter, (point, value) => {
+      await new SweepRunner(this.#scope(), grid, selection, fn as MapFunction, resolved, counter, (point, value) => {
         values.set(point, value);
-      });
+      }).process(window);
       for (const group of window) {
         for (const point of group.points) {
           yield {
@@ -188,7 +164,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
     let complete = 0;
     let partial = 0;
     let stored = 0;
-    await this.#read(groups, (group, view) => {
+    await this.#store.readGroups(this.id, groups, (group, view) => {
       let found = 0;
       if (view) for (const local of group.locals) if (view.find(local) >= 0) found++;
       stored += found;
@@ -237,6 +213,20 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
     await this.close();
   }
 
+  #scope(): RunScope {
+    const { id, params } = this;
+    const stash = this.#stash;
+    return {
+      id,
+      params,
+      names: this.#spec.names,
+      parent: this.#parent,
+      stash,
+      store: this.#store,
+      serializer: this.#serializer,
+    };
+  }
+
   /** The stored grid, with every requested value on it (appended to the manifest when missing). */
   #open(): Promise<Grid> {
     return (this.#grid ??= this.#load().catch((error: unknown) => {
@@ -252,6 +242,7 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
       const axes = new Map(names.map((name) => [name, new StoredAxis(name, manifest?.axes[name] ?? [], 1)]));
       let added = 0;
       for (const name of names) added += axes.get(name)!.append(requested.get(name)!);
+      checkChunkLengths(chunk, new Map(names.map((name) => [name, axes.get(name)!.values.length])));
       if (manifest && added === 0) return undefined;
       return {
         format: 1,
@@ -268,197 +259,5 @@ export class Sweep<A extends SweepAxes = SweepAxes, P = unknown> implements Asyn
       manifest = await this.#store.updateManifest(this.id, extended);
     }
     return new Grid(names.map((name) => new StoredAxis(name, manifest!.axes[name] ?? [], chunk.get(name)!)));
-  }
-
-  #chunkName(group: ChunkGroup): string {
-    return `chunk [${group.bin.join(', ')}] of sweep ${this.id}`;
-  }
-
-  /** Reads the groups' chunks in batches, calling `visit` with each (undefined when none is stored). */
-  async #read(groups: readonly ChunkGroup[], visit: (group: ChunkGroup, view: ChunkView | undefined) => void) {
-    for (let start = 0; start < groups.length; start += SWEEP_DEFAULTS.readBatch) {
-      const batch = groups.slice(start, start + SWEEP_DEFAULTS.readBatch);
-      const views = await this.#store.chunks(
-        batch.map((group) => this.#store.chunkKey(this.id, group.bin)),
-        (index) => this.#chunkName(batch[index]),
-      );
-      batch.forEach((group, index) => visit(group, views[index]));
-    }
-  }
-
-  #decode(bytes: Uint8Array): unknown {
-    return this.#serializer.deserialize(bytes, { trustCode: this.#stash.options.trustCode });
-  }
-
-  /**
-   * Emits every point of `groups`: read where stored, computed where not. Chunks with missing points are claimed by
-   * their lease without waiting; those another process holds are done last, once their lease is free, from what that
-   * process stored.
-   */
-  async #process(
-    grid: Grid,
-    selection: GridSelection,
-    groups: readonly ChunkGroup[],
-    fn: MapFunction,
-    options: ResolvedRunOptions,
-    counter: DiagnosticsCounter,
-    emit: Emit,
-    held?: ReadonlyMap<ChunkGroup, Lease>,
-  ): Promise<void> {
-    const readStarted = performance.now();
-    const todo: { group: ChunkGroup; missing: number[]; partial: boolean }[] = [];
-    await this.#read(groups, (group, view) => {
-      const missing: number[] = [];
-      let read = 0;
-      for (let j = 0; j < group.points.length; j++) {
-        const index = view ? view.find(group.locals[j]) : -1;
-        if (index < 0) missing.push(j);
-        else {
-          emit(group.points[j], this.#decode(view!.value(index)));
-          read++;
-        }
-      }
-      counter.pointsRead += read;
-      if (read > 0) counter.chunksRead++;
-      if (missing.length > 0) todo.push({ group, missing, partial: view !== undefined && view.count > 0 });
-    });
-    counter.readMs += performance.now() - readStarted;
-    // Leases held for chunks that turned out complete are given back at once.
-    if (held) {
-      const needed = new Set(todo.map((item) => item.group));
-      await Promise.all([...held].filter(([group]) => !needed.has(group)).map(([, lease]) => lease.release()));
-    }
-    if (todo.length === 0) return;
-
-    const writable = !this.#stash.options.readonly;
-    const leaseOptions = { ttl: SWEEP_DEFAULTS.leaseTtlMs, wait: false, signal: options.signal } as const;
-    const leases = await Promise.all(
-      todo.map(({ group }) =>
-        !writable ? undefined : (held?.get(group) ?? this.#stash.lease(this.#leaseName(group), leaseOptions)),
-      ),
-    );
-    const claims: Claim[] = [];
-    const deferred: ChunkGroup[] = [];
-    todo.forEach(({ group, missing, partial }, index) => {
-      const lease = leases[index];
-      if (lease === null) {
-        deferred.push({
-          bin: group.bin,
-          points: missing.map((j) => group.points[j]),
-          locals: missing.map((j) => group.locals[j]),
-        });
-        return;
-      }
-      claims.push({
-        group,
-        key: this.#store.chunkKey(this.id, group.bin),
-        missing,
-        partial,
-        lease,
-        remaining: missing.length,
-        failed: 0,
-        added: new Map(),
-        stored: false,
-      });
-    });
-
-    const firstFailure = await this.#compute(grid, selection, claims, fn, options, counter, emit, writable);
-    if (deferred.length > 0) {
-      // Another process computes these: wait for each lease, then take what it stored and compute what it left.
-      const waited = new Map<ChunkGroup, Lease>();
-      try {
-        for (const group of deferred) {
-          const lease = await this.#stash.lease(this.#leaseName(group), { ...leaseOptions, wait: true });
-          if (lease) waited.set(group, lease);
-        }
-      } catch (error) {
-        await Promise.all([...waited.values()].map((lease) => lease.release()));
-        throw error;
-      }
-      await this.#process(grid, selection, deferred, fn, options, counter, emit, waited);
-    }
-    if (firstFailure) throw firstFailure.error;
-  }
-
-  #leaseName(group: ChunkGroup): string {
-    return `${this.id}-${group.bin.join('.')}`;
-  }
-
-  /**
-   * Computes the claims' missing points and stores them: a chunk when its last point is in (and, with flushOnChunk,
-   * what unfinished chunks have every second), everything at the end otherwise; leases are released once stored.
-   * Returns the first failed point's error; throws (after storing what finished) when the run was stopped.
-   */
-  async #compute(
-    grid: Grid,
-    selection: GridSelection,
-    claims: readonly Claim[],
-    fn: MapFunction,
-    options: ResolvedRunOptions,
-    counter: DiagnosticsCounter,
-    emit: Emit,
-    writable: boolean,
-  ): Promise<{ error: unknown } | undefined> {
-    const started = performance.now();
-    const work: { claim: Claim; j: number }[] = [];
-    for (const claim of claims) for (const j of claim.missing) work.push({ claim, j });
-    const points = work.map(({ claim, j }) => grid.point(selection, claim.group.points[j], this.#spec.names));
-    const store = async (claim: Claim, release: boolean) => {
-      if (writable && claim.added.size > 0) {
-        const added = new Map(claim.added);
-        claim.added.clear();
-        await this.#store.merge(claim.key, added, this.#chunkName(claim.group));
-        if (!claim.stored) {
-          claim.stored = true;
-          counter.chunksComputed++;
-        }
-      }
-      if (release) await claim.lease?.release();
-    };
-    let failure: { error: unknown } | undefined;
-    let stopped: { error: unknown } | undefined;
-    let flushedAt = performance.now();
-    const desc = options.desc ?? `Sweep ${typeof fn === 'function' && fn.name ? fn.name : 'points'}`;
-    try {
-      const outcomes = computePoints(this.#parent, fn, points, this.params, { ...options, desc });
-      for await (const outcome of outcomes) {
-        const { claim, j } = work[outcome.index];
-        claim.remaining--;
-        let value = outcome.ok ? outcome.value : undefined;
-        let error = outcome.ok ? undefined : outcome.error;
-        if (outcome.ok) {
-          try {
-            const bytes = this.#serializer.serialize(value);
-            // What a fresh run returns is what a stored one will: the value as stored, read back.
-            if (options.numProc === undefined) value = this.#decode(bytes);
-            claim.added.set(claim.group.locals[j], bytes);
-          } catch (serializationError) {
-            error = serializationError;
-          }
-        }
-        if (error === undefined) {
-          counter.pointsComputed++;
-          emit(claim.group.points[j], value);
-        } else {
-          claim.failed++;
-          counter.pointsFailed++;
-          failure ??= { error };
-        }
-        if (claim.remaining === 0 && claim.failed === 0 && claim.partial) counter.partialChunksCompleted++;
-        if (!options.flushOnChunk) continue;
-        if (claim.remaining === 0) await store(claim, true);
-        else if (performance.now() - flushedAt >= SWEEP_DEFAULTS.flushIntervalMs) {
-          flushedAt = performance.now();
-          await Promise.all(claims.filter((other) => other.remaining > 0).map((other) => store(other, false)));
-        }
-      }
-    } catch (error) {
-      stopped = { error };
-    } finally {
-      counter.computeMs += performance.now() - started;
-      await Promise.all(claims.map((claim) => store(claim, true)));
-    }
-    if (stopped) throw stopped.error;
-    return failure;
   }
 }
