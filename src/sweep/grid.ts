@@ -64,6 +64,9 @@ export class Grid {
   readonly #byName: ReadonlyMap<string, StoredAxis>;
   /** Axis name → its index in {@link axes}. */
   readonly #slots: ReadonlyMap<string, number>;
+  /** Requested value lists (which grow only by making a new Grid) → their stored positions. */
+  readonly #positions = new WeakMap<readonly unknown[], number[]>();
+  readonly #positionSets = new WeakMap<readonly unknown[], Set<number>>();
 
   constructor(axes: readonly StoredAxis[]) {
     this.axes = [...axes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -92,13 +95,16 @@ export class Grid {
       const values = requested.get(name)!;
       const axis = this.#byName.get(name)!;
       const picked = select?.[name];
+      const slot = this.#slots.get(name)!;
+      if (picked === undefined) return { slot, positions: this.#positionsOf(axis, values) };
       let list: readonly unknown[];
-      if (picked === undefined) list = values;
-      else if (Array.isArray(picked)) {
-        const onAxis = new Set(values.map((value) => keyText(value)));
-        for (const value of picked as readonly unknown[])
-          if (!onAxis.has(keyText(value)))
+      if (Array.isArray(picked)) {
+        const requestedPositions = this.#positionSetOf(axis, values);
+        for (const value of picked as readonly unknown[]) {
+          const position = axis.position(value);
+          if (position === undefined || !requestedPositions.has(position))
             throw new ConfigError(`sweep select: ${previewKey(value)} is not a value of the axis '${name}'`);
+        }
         list = picked as readonly unknown[];
       } else if (
         typeof picked === 'object' &&
@@ -119,7 +125,7 @@ export class Grid {
         const twice = list.find((_, i) => positions.indexOf(positions[i]) !== i);
         throw new ConfigError(`sweep select lists the value ${previewKey(twice)} of the axis '${name}' twice`);
       }
-      return { slot: this.#slots.get(name)!, positions };
+      return { slot, positions };
     });
     let count = 1;
     for (const { positions } of chosen) count *= positions.length;
@@ -135,6 +141,20 @@ export class Grid {
       }
     }
     return { count, positions };
+  }
+
+  /** The stored positions of `values` (requested axis values, all on `axis`), computed once per list. */
+  #positionsOf(axis: StoredAxis, values: readonly unknown[]): number[] {
+    let positions = this.#positions.get(values);
+    if (positions === undefined)
+      this.#positions.set(values, (positions = values.map((value) => axis.position(value)!)));
+    return positions;
+  }
+
+  #positionSetOf(axis: StoredAxis, values: readonly unknown[]): Set<number> {
+    let set = this.#positionSets.get(values);
+    if (set === undefined) this.#positionSets.set(values, (set = new Set(this.#positionsOf(axis, values))));
+    return set;
   }
 
   /** The selection's points by chunk, chunks in the order of their first point. */

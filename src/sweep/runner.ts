@@ -275,8 +275,13 @@ export class SweepRunner {
         if (outcome.ok) {
           try {
             const bytes = this.#scope.serializer.serialize(value);
-            // What a fresh run returns is what a stored one will: the value as stored, read back.
-            if (options.numProc === undefined) value = this.#decode(bytes);
+            // What a fresh run returns is what a stored one will: an object as stored, read back (a primitive is
+            // the same either way, and copying it would only make garbage).
+            if (
+              options.numProc === undefined &&
+              ((typeof value === 'object' && value !== null) || typeof value === 'function')
+            )
+              value = this.#decode(bytes);
             claim.added.set(claim.group.locals[j], bytes);
           } catch (serializationError) {
             error = serializationError;

@@ -103,12 +103,24 @@ export class SweepStore {
     return `chunk [${bin.join(', ')}] of sweep ${id}`;
   }
 
-  /** Reads the groups' chunks in batches, calling `visit` with each (undefined when none is stored). */
+  /**
+   * Reads the groups' chunks, calling `visit` with each (undefined when none is stored). `visit` must be done with the
+   * view when it returns: on engines that lend their bytes (lmdb, memory), the view is over the engine's own buffer,
+   * read without a copy, and valid only until the next read.
+   */
   async readGroups(
     id: string,
     groups: readonly ChunkGroup[],
     visit: (group: ChunkGroup, view: ChunkView | undefined) => void,
   ): Promise<void> {
+    const lend = this.#engine.sync?.getTransient?.bind(this.#engine.sync);
+    if (lend) {
+      for (const group of groups) {
+        const blob = lend(this.chunkKey(id, group.bin));
+        visit(group, blob === undefined ? undefined : new ChunkView(blob, this.chunkName(id, group.bin)));
+      }
+      return;
+    }
     for (let start = 0; start < groups.length; start += SWEEP_DEFAULTS.readBatch) {
       const batch = groups.slice(start, start + SWEEP_DEFAULTS.readBatch);
       const views = await this.chunks(

@@ -335,8 +335,24 @@ t.test('a damaged chunk is a DecodeError naming it, never a wrong value', async 
   );
   await t.rejects(
     sweep.run((point: { x: number }) => point.x),
-    /chunk \[0\] of sweep .* checksum/,
+    /chunk \[0\] of sweep .* the checksum of the point in slot 3 does not match/,
   );
+  const { output } = await sweep.run((point: { x: number }) => point.x, { select: { x: [1, 2, 3] } });
+  t.same(
+    output.map(({ value }) => value),
+    [1, 2, 3],
+    'each point has a checksum of its own: the intact ones still read',
+  );
+  blob[12] ^= 0xff; // the first point's slot: it looks missing, and storing it again reads every stored point first
+  await raw.engine.set(key, blob);
+  await t.rejects(
+    sweep.run((point: { x: number }) => point.x, { select: { x: [1] } }),
+    { name: 'DecodeError', message: /checksum of the point in slot 255 does not match/ },
+    'a damaged slot: the merge refuses the chunk rather than give its point a fresh checksum',
+  );
+  blob[4] ^= 0xff; // the count
+  await raw.engine.set(key, blob);
+  await t.rejects(sweep.status(), { name: 'DecodeError', message: /header checksum does not match/ });
   await raw.engine.set(key, Buffer.from('hostile bytes'));
   await t.rejects(sweep.status(), DecodeError);
 });
