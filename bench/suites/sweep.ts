@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Timing } from '../measure.js';
 import { collectGarbage, timeOnce } from '../measure.js';
 import { ensurePythonPeer } from '../python/setup.js';
 import type { Recorder } from '../recorder.js';
-import { RssSampler } from '../rss.js';
 import type { BenchConfig, FigureSpec, Subject, Suite } from '../suite.js';
 import { makeTempRoot, removeTempRoots } from '../temp-roots.js';
 
@@ -44,6 +42,7 @@ const RSS_GRID = { a: 100, b: 1_000 } as const;
 const QUICK_RSS_GRID = { a: 20, b: 1_000 } as const;
 const RSS_VALUE_BYTES = 1_024;
 const RSS_SLACK_MIB = 30;
+const RSS_SCRIPT = fileURLToPath(new URL('./sweep-rss.js', import.meta.url));
 const PEER_SCRIPT = fileURLToPath(new URL('../../../bench/python/chunk_memo_peer.py', import.meta.url));
 
 const OURS = 'sweep';
@@ -182,9 +181,9 @@ async function warmUp(roots: string[]): Promise<void> {
 }
 
 /** One timed run of the whole grid from a new Sweep; checks what it returned. */
-async function timedGridRun(stash: Stash): Promise<{ timing: Timing; diagnostics: Diagnostics }> {
+async function timedGridRun(stash: Stash, gc = true): Promise<{ timing: Timing; diagnostics: Diagnostics }> {
   const points = GRID.a * GRID.b;
-  collectGarbage();
+  if (gc) collectGarbage();
   const start = performance.now();
   const sweep = stash.sweep(gridSpec());
   const { output, diagnostics } = await sweep.run(gridPoint, { progress: false });
@@ -214,8 +213,11 @@ async function oursGrid(round: number, recorder: Recorder, roots: string[]): Pro
     // Several reruns, each from a new Sweep, timed together (as the peer does): one is too short to time alone.
     const total = { ops: 0, seconds: 0 };
     let cached = cold;
+    // One gc() before the reruns, as between cases: a run of a few ms right after a full collection is several times
+    // slower than the same run in use (fresh heap pages, cold caches), and the peer collects nothing.
+    collectGarbage();
     for (let i = 0; i < CACHED_RERUNS; i++) {
-      cached = await timedGridRun(stash);
+      cached = await timedGridRun(stash, false);
       if (cached.diagnostics.pointsComputed !== 0)
         throw new Error(`a cached rerun computed ${cached.diagnostics.pointsComputed} points`);
       total.ops += cached.timing.ops;
@@ -388,22 +390,12 @@ async function cpuRun(numProc: number, iterations: number, roots: string[]): Pro
   }
 }
 
-/** The resident set's anonymous part (heap, buffers; not mapped files) in MiB, from /proc (Linux); else undefined. */
-function anonMiB(): number | undefined {
-  try {
-    const found = /RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    return found ? Number(found[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The RSS growth over `for await` of sweep.stream across the grid, computed and stored (the figure), then streamed
  * again from the store (notes only: reading goes through lmdb's memory map, whose pages count in the RSS as mapped
- * file pages, the OS's page cache, so the notes give the anonymous part too). The stash is opened and a one-chunk
- * sweep streamed first, so the baseline holds the engine and the code paths, as the sequence suite's RSS pass comes
- * after its other phases.
+ * file pages, the OS's page cache, so the notes give the anonymous part too). Measured in a process of its own
+ * (bench/suites/sweep-rss.ts), after a one-chunk warm-up there: in this process the other cases have grown the heap
+ * already, and the growth over that would say nothing.
  */
 async function streamRss(
   grid: { a: number; b: number },
@@ -413,52 +405,34 @@ async function streamRss(
 ): Promise<void> {
   const root = makeTempRoot();
   roots.push(root);
-  const stash = await openStash(root);
-  const points = grid.a * grid.b;
-  const spec = { params: { rss: true }, axes: { a: range(grid.a), b: range(grid.b) }, chunk: { a: 1, b: grid.b } };
-  // Self-contained, as a sweep may ship it to workers; the string is built per point, so nothing is shared.
-  const value = (point: Point) => `${point.a}:${point.b}:`.padEnd(1_024, 'x');
+  const job = { root, a: grid.a, b: grid.b, valueBytes: RSS_VALUE_BYTES };
+  const growth = await new Promise<Record<string, number>>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', RSS_SCRIPT, JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as Record<string, number>);
+      else reject(new Error(`the sweep RSS process exited with ${code}: ${err.trim().split('\n').at(-1)}`));
+    });
+  });
   const key = { group: 'stream', subject: OURS, op: 'rss-growth-mib' };
-  const growth: Record<string, number> = {};
-  try {
-    const warm = stash.sweep({ ...spec, params: { rss: 'warm-up' }, axes: { a: [0], b: spec.axes.b } });
-    for await (const _ of warm.stream(value, { progress: false }));
-    await warm.close();
-    for (const pass of ['cold', 'cached'] as const) {
-      const sampler = new RssSampler();
-      const anonBase = anonMiB();
-      let anonPeak = anonBase ?? 0;
-      const sampleAnon = () => {
-        const anon = anonMiB();
-        if (anon !== undefined && anon > anonPeak) anonPeak = anon;
-      };
-      let n = 0;
-      const sweep = stash.sweep(spec);
-      for await (const { point, value: text } of sweep.stream(value, { progress: false })) {
-        if (text.length !== RSS_VALUE_BYTES || point.b >= grid.b) throw new Error('stash.sweep streamed a wrong value');
-        if (++n % 1024 === 0) {
-          sampler.sample();
-          sampleAnon();
-        }
-      }
-      sampleAnon();
-      const { growthMiB } = sampler.stop();
-      await sweep.close();
-      if (n !== points) throw new Error(`sweep.stream yielded ${n} points for ${points}`);
-      growth[pass] = growthMiB;
-      recorder.note(key, `${pass} MiB`, +growthMiB.toFixed(1));
-      if (anonBase !== undefined) recorder.note(key, `${pass} anon MiB`, +(anonPeak - anonBase).toFixed(1));
-    }
-  } finally {
-    await stash.close();
+  for (const pass of ['cold', 'cached'] as const) {
+    recorder.note(key, `${pass} MiB`, +growth[pass].toFixed(1));
+    if (growth[`${pass}Anon`] !== undefined) recorder.note(key, `${pass} anon MiB`, +growth[`${pass}Anon`].toFixed(1));
+    recorder.note(key, `${pass} last 4/5 MiB`, +growth[`${pass}Tail`].toFixed(1));
   }
   const chunkMiB = (grid.b * RSS_VALUE_BYTES) / 2 ** 20;
   const budget = 2 * chunkMiB + RSS_SLACK_MIB;
   recorder.sample(key, 0, { ops: Math.max(growth.cold, 0.1), seconds: 1 });
   recorder.sample({ group: 'stream', subject: OURS, op: 'rss-budget-mib' }, 0, { ops: budget, seconds: 1 });
-  recorder.note(key, 'points', points);
+  recorder.note(key, 'points', growth.points);
   log(
-    `  sweep: RSS grew ${growth.cold.toFixed(1)} MiB over ${points} points streamed cold (budget ${budget.toFixed(1)} MiB), ${growth.cached.toFixed(1)} MiB streamed again from the store`,
+    `  sweep: RSS grew ${growth.cold.toFixed(1)} MiB over ${growth.points} points streamed cold (budget ${budget.toFixed(1)} MiB), ${growth.cached.toFixed(1)} MiB streamed again from the store`,
   );
 }
 
