@@ -59,6 +59,17 @@ export type { Sequence } from './sequence/sequence.js';
 export type { SequenceStats, SyncSequence } from './sequence/types.js';
 export type { SequenceView, IndexSource } from './sequence/views.js';
 export type { SequenceOptions } from './sequence/options.js';
+export type { Sweep, SweepFunction } from './sweep/sweep.js';
+export type { SweepAxes, SweepPoint, SweepRunOptions, SweepSelect, SweepSpec } from './sweep/options.js';
+export type {
+  SweepChunkCounts,
+  SweepDiagnostics,
+  SweepPointCounts,
+  SweepResult,
+  SweepRun,
+  SweepStatus,
+} from './sweep/types.js';
+export type { SweepQuery } from './sweep/discover.js';
 export type { IterableFactory } from './sequence/writer.js';
 export { MemoryBudgetError } from './engines/memory/errors.js';
 export type { EvictionPolicy } from './engines/memory/eviction.js';
@@ -107,7 +118,7 @@ export type { MemoOptions } from './memo/options.js';
 export type { Memoized, FunctionStash, StashedDecorator } from './stash.js';
 export type { SyncMemoized, SyncFunctionStash, SyncStashedDecorator } from './sync-stash.js';
 export { stashOf, type StashOf } from './memoized.js';
-export { StashMap } from './parallel/map.js';
+export { StashMap, type MapSettled, type MapFulfilled, type MapRejected } from './parallel/map.js';
 export { stashMapped, type StashMapped } from './stash-mapped.js';
 export { MapItemError, WorkerCrashError, ClosureError, type WorkerCrashReason } from './parallel/errors.js';
 export type { MapOptions } from './parallel/options.js';

@@ -24,6 +24,9 @@ import type { LeaseOptions } from './lease/options.js';
 import type { LeaseStore } from './lease/store.js';
 import type { StashWatch, WatchOptions } from './watch/change.js';
 import type { Sequence } from './sequence/sequence.js';
+import type { Sweep } from './sweep/sweep.js';
+import type { SweepAxes, SweepSpec } from './sweep/options.js';
+import type { SweepQuery } from './sweep/discover.js';
 import type { SequenceOptions } from './sequence/options.js';
 import type { IterableFactory } from './sequence/writer.js';
 
@@ -42,6 +45,8 @@ const temporary = lazy<typeof import('./tmp/temporary.js')>(from, './tmp/tempora
 const coordination = lazy<typeof import('./set-if-absent.js')>(from, './set-if-absent.js');
 const leases = lazy<typeof import('./lease/acquire.js')>(from, './lease/acquire.js');
 const sequences = lazy<typeof import('./sequence/sequence.js')>(from, './sequence/sequence.js');
+const sweeps = lazy<typeof import('./sweep/sweep.js')>(from, './sweep/sweep.js');
+const sweepSearch = lazy<typeof import('./sweep/discover.js')>(from, './sweep/discover.js');
 
 /** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
 export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
@@ -607,6 +612,33 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
    */
   sequence<T>(iterable: IterableFactory<T> | null, options: SequenceOptions): Sequence<T> {
     return new (sequences().Sequence)<T>(this, iterable, options);
+  }
+
+  /**
+   * A function memoized over a grid of points (`axes`), stored in chunks of the grid in the sub-stash
+   * `.hashstash-sweeps`: `await sweep.run(fn, { select })` computes only the selected points not stored yet, and reads
+   * one point of a chunk without decoding the rest. Its identity is `params` with the axis names and `chunk` sizes;
+   * more axis values (here or through `sweep.extend`) keep what is stored. See {@link Sweep}.
+   *
+   * @throws {@link ConfigError} for an empty axis, a value listed twice or that cannot be a key, a chunk size below 1
+   *   or above its axis's length, a chunk for an axis that does not exist, or params that cannot be a key.
+   * @example
+   * ```ts
+   * await using sweep = stash.sweep({ params: { model: 'small' }, axes: { lr: [0.1, 0.01], seed: [1, 2, 3, 4] }, chunk: { seed: 2 } });
+   * const { output, diagnostics } = await sweep.run((point, params) => train(params.model, point.lr, point.seed));
+   * ```
+   */
+  sweep<A extends SweepAxes, P = Record<string, never>>(spec: SweepSpec<A, P>): Sweep<A, P> {
+    return new (sweeps().Sweep)<A, P>(this, spec);
+  }
+
+  /**
+   * The stored sweeps with these `params` (compared as keys) that cover `axes`: with the same values, or with
+   * `allowSuperset` at least those (a superset then serves the sub-grid asked for), whatever their chunking. Each is
+   * returned as a {@link Sweep} over the axes asked for (its whole grid when `axes` is left out).
+   */
+  sweeps<A extends SweepAxes = SweepAxes, P = unknown>(query: SweepQuery<A, P>): Promise<Sweep<A, P>[]> {
+    return sweepSearch().findSweeps(this, query);
   }
 
   /** The engine and {@link HashStash.path}: `LmdbHashStash(~/.cache/hashstash/project_stash/main/lmdb.hashstash.lz4)`. */

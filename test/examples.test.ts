@@ -81,6 +81,20 @@ const EXAMPLES: Record<string, Example> = {
       ],
     ],
   },
+  'sweeps.ts': {
+    runs: [
+      [
+        /^seeds 1 and 3: 4 points, computed 4$/,
+        /^the whole grid: read 4, computed 4, partial chunks completed 4$/,
+        /^ {2}\{"point":\{"strategy":"greedy","seed":1\},"value":\{"score":61,"model":"small"\}\}$/,
+        /^seeds 5 and 6 added: read 8, computed 4$/,
+        /^status: 6 of 6 chunks complete, 12 points$/,
+        /^on workers: computed 0$/,
+        /^found a superset: \[\{"point":\{"strategy":"beam","seed":2\},"value":\{"score":42,"model":"small"\}\}\], computed 0$/,
+        /^streamed score total: 642$/,
+      ],
+    ],
+  },
   'temporary-stashes.ts': {
     runs: [
       [

@@ -1,5 +1,6 @@
-// Creates bench/.venv with the Python hashstash from PyPI, for the peers suite. Idempotent: once the venv holds the
-// pinned release (a marker file written after an import check), later runs only read that marker.
+// Creates bench/.venv with the Python hashstash from PyPI, for the peers suite, and loadit and chunk-memo, for the
+// sequence and sweep suites. Idempotent: once the venv holds the pinned releases (a marker file written after an
+// import check), later runs only read that marker.
 //   npm run build && node dist/bench/python/setup.js
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,10 +22,22 @@ export const PYTHON_REQUIREMENT = 'hashstash[best,sqlite,redis]==1.2.0';
  * before 5.0, whose event handler takes the patterns loadit passes it positionally (newer ones refuse them).
  */
 export const LOADIT_REQUIREMENTS = ['loadit==0.0.8', 'numpy==2.4.6', 'watchdog==4.0.2'];
-/** Everything pip installs, and what the marker records. */
-const REQUIREMENTS = [PYTHON_REQUIREMENT, ...LOADIT_REQUIREMENTS];
-/** Modules the engines and loadit import; the import check fails when one is missing. */
-const REQUIRED_MODULES = ['hashstash', 'lmdb', 'lz4', 'sqlitedict', 'redis', 'redis_dict', 'loadit', 'numpy'];
+/** The sweep suite's peer, chunk-memo (the seed of `stash.sweep`); it needs nothing beyond the standard library. */
+export const CHUNK_MEMO_REQUIREMENT = 'chunk-memo==0.1.5';
+/** Everything pip installs, and what the marker records (a new pin changes it, so the next run installs again). */
+const REQUIREMENTS = [PYTHON_REQUIREMENT, ...LOADIT_REQUIREMENTS, CHUNK_MEMO_REQUIREMENT];
+/** Modules the engines, loadit and chunk-memo import; the import check fails when one is missing. */
+const REQUIRED_MODULES = [
+  'hashstash',
+  'lmdb',
+  'lz4',
+  'sqlitedict',
+  'redis',
+  'redis_dict',
+  'loadit',
+  'numpy',
+  'chunk_memo',
+];
 
 const MARKER = 'hashstash-peer.json';
 const PIP_TIMEOUT_MS = 300_000;
@@ -94,7 +107,7 @@ export function ensurePythonPeer(log: (line: string) => void = () => {}, venv = 
 
   const check =
     `import sys, importlib.metadata as m; ${REQUIRED_MODULES.map((name) => `import ${name}`).join('; ')}; ` +
-    `print(f"Python {sys.version.split()[0]}, hashstash {m.version('hashstash')}, loadit {m.version('loadit')}, numpy {m.version('numpy')}")`;
+    `print(f"Python {sys.version.split()[0]}, hashstash {m.version('hashstash')}, loadit {m.version('loadit')}, numpy {m.version('numpy')}, chunk-memo {m.version('chunk-memo')}")`;
   const imported = run(python, ['-c', check], 60_000);
   if (!imported.ok) return { missing: `the installed hashstash does not import: ${imported.why}` };
   const versions = imported.stdout.trim();

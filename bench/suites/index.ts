@@ -14,6 +14,7 @@ import { ttlServersSuite } from './ttl-servers.js';
 import { watchSuite } from './watch.js';
 import { keyvSuite } from './keyv.js';
 import { sequenceSuite } from './sequence.js';
+import { sweepSuite } from './sweep.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
 export const SUITES: readonly Suite[] = [
@@ -32,4 +33,5 @@ export const SUITES: readonly Suite[] = [
   watchSuite,
   keyvSuite,
   sequenceSuite,
+  sweepSuite,
 ];

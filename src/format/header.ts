@@ -160,11 +160,11 @@ const CRC_TABLES = (() => {
  */
 const JS_CRC_MAX = 256;
 
-/** zlib's crc32 of `bytes[start, end)`. */
-export function crc32Of(bytes: Uint8Array, start: number, end: number): number {
-  if (end - start > JS_CRC_MAX) return crc32(bytes.subarray(start, end));
+/** zlib's crc32 of `bytes[start, end)`; with `initial`, continuing the crc32 of the bytes before them. */
+export function crc32Of(bytes: Uint8Array, start: number, end: number, initial = 0): number {
+  if (end - start > JS_CRC_MAX) return crc32(bytes.subarray(start, end), initial);
   const t = CRC_TABLES;
-  let c = -1;
+  let c = initial ^ -1;
   let i = start;
   for (; i + 4 <= end; i += 4) {
     c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);

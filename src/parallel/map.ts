@@ -28,6 +28,33 @@ const results = lazy<typeof import('./results.js')>(from, './results.js');
 /** Keys per `getMany` when looking for stored results. */
 export const LOOKUP_BATCH = 1000;
 
+/** One item of a map that was computed or read (see {@link StashMap.settled}). */
+export interface MapFulfilled<T, R> {
+  /** The item's position in the items. */
+  readonly index: number;
+  /** The item. */
+  readonly item: T;
+  /** As `Promise.allSettled` says it. */
+  readonly status: 'fulfilled';
+  /** Its result. */
+  readonly value: R;
+}
+
+/** One item of a map whose call failed (see {@link StashMap.settled}). */
+export interface MapRejected<T> {
+  /** The item's position in the items. */
+  readonly index: number;
+  /** The item. */
+  readonly item: T;
+  /** As `Promise.allSettled` says it. */
+  readonly status: 'rejected';
+  /** Why: a MapItemError (a WorkerCrashError when its worker died). */
+  readonly reason: unknown;
+}
+
+/** One item of a map as it finished (see {@link StashMap.settled}). */
+export type MapSettled<T, R> = MapFulfilled<T, R> | MapRejected<T>;
+
 const MISSING: unique symbol = Symbol('missing');
 
 /** One call sent to the workers, and the items with equal arguments that wait for it. */
@@ -174,6 +201,21 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     this.#start();
     const values = this.#board.values;
     return this.#board.iterate(this.#options.ordered, (index) => [this.#callArgs(index), values[index] as R]);
+  }
+
+  /**
+   * Every item as it finishes, in completion order, failures included, like `Promise.allSettled`:
+   * `{ index, item, status: 'fulfilled', value }` or `{ index, item, status: 'rejected', reason }` (a MapItemError).
+   * Throws only when the whole map stops (its `signal` aborted, a write failed); ends once every result is stored.
+   */
+  settled(): AsyncIterableIterator<MapSettled<T, R>> {
+    this.#start();
+    const values = this.#board.values;
+    return this.#board.iterateSettled((index, failure): MapSettled<T, R> =>
+      failure
+        ? { index, item: this.#items[index], status: 'rejected', reason: failure.error }
+        : { index, item: this.#items[index], status: 'fulfilled', value: values[index] as R },
+    );
   }
 
   /** Every result in input order, once all are finished and stored; rejects with the first failure. */

@@ -105,6 +105,49 @@ export class ResultBoard<R> {
   }
 
   /**
+   * Every item as it finishes, in completion order, failed ones included (`project(index, error)` with the error):
+   * nothing is thrown for an item. Throws only where the map stopped (an abort, a write that failed), once the board
+   * has finished; ends once every result is stored.
+   */
+  iterateSettled<T>(project: (index: number, failure: { error: unknown } | undefined) => T): AsyncIterableIterator<T> {
+    let position = 0;
+    let closed = false;
+    const next = async (): Promise<IteratorResult<T>> => {
+      for (;;) {
+        if (closed) return { value: undefined, done: true };
+        if (position >= this.total) {
+          closed = true;
+          await this.#finishedSignal;
+          if (this.#fatal) throw this.#fatal.error;
+          return { value: undefined, done: true };
+        }
+        if (position >= this.#completed) {
+          if (this.#fatal || this.#finished) {
+            closed = true;
+            await this.#finishedSignal;
+            throw this.#fatal ? this.#fatal.error : new HashStashError('stash.map finished with an item unsettled');
+          }
+          await this.#nextChange();
+          continue;
+        }
+        const index = this.#completion[position++];
+        const failed = this.#states[index] === FAILED;
+        return { value: project(index, failed ? { error: this.#errors.get(index) } : undefined), done: false };
+      }
+    };
+    return {
+      next,
+      return: async () => {
+        closed = true;
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /**
    * Results as they become available, as `project(index)`: in input order or in completion order. Throws at a failed
    * item, or where the map stopped, once the board has finished; the last step waits until every result is stored. A plain iterator object rather than an async
    * generator: one promise per step, which matters when 100,000 stored results stream out.
