@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Timing } from '../measure.js';
 import { collectGarbage, median } from '../measure.js';
 import { ensurePythonPeer } from '../python/setup.js';
+import { runJsonProcess } from '../json-process.js';
 import type { Recorder } from '../recorder.js';
 import { RssSampler } from '../rss.js';
 import type { BenchConfig, FigureSpec, Subject, Suite } from '../suite.js';
@@ -273,23 +273,7 @@ interface LoaditResult {
 }
 
 function runLoadit(python: string, spec: object): Promise<LoaditResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [LOADIT_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as LoaditResult);
-      else reject(new Error(`loadit_peer.py exited with ${code}: ${err.trim().split('\n').at(-1) ?? ''}`));
-    });
-    child.stdin.end(JSON.stringify(spec));
-  });
+  return runJsonProcess<LoaditResult>(python, [LOADIT_SCRIPT], spec);
 }
 
 export const sequenceSuite: Suite = {

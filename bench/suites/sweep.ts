@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Timing } from '../measure.js';
 import { collectGarbage, timeOnce } from '../measure.js';
 import { ensurePythonPeer } from '../python/setup.js';
+import { runJsonProcess } from '../json-process.js';
 import type { Recorder } from '../recorder.js';
 import type { BenchConfig, FigureSpec, Subject, Suite } from '../suite.js';
 import { makeTempRoot, removeTempRoots } from '../temp-roots.js';
@@ -252,23 +252,7 @@ interface PeerResult {
 }
 
 function runPeer(python: string, spec: object): Promise<PeerResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [PEER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      err += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as PeerResult);
-      else reject(new Error(`chunk_memo_peer.py exited with ${code}: ${err.trim().split('\n').at(-1) ?? ''}`));
-    });
-    child.stdin.end(JSON.stringify(spec));
-  });
+  return runJsonProcess<PeerResult>(python, [PEER_SCRIPT], spec);
 }
 
 /** chunk-memo's side of the grid cases, in a fresh root: one Python process a round. */
@@ -406,20 +390,11 @@ async function streamRss(
   const root = makeTempRoot();
   roots.push(root);
   const job = { root, a: grid.a, b: grid.b, valueBytes: RSS_VALUE_BYTES };
-  const growth = await new Promise<Record<string, number>>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', RSS_SCRIPT, JSON.stringify(job)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as Record<string, number>);
-      else reject(new Error(`the sweep RSS process exited with ${code}: ${err.trim().split('\n').at(-1)}`));
-    });
-  });
+  const growth = await runJsonProcess<Record<string, number>>(process.execPath, [
+    '--expose-gc',
+    RSS_SCRIPT,
+    JSON.stringify(job),
+  ]);
   const key = { group: 'stream', subject: OURS, op: 'rss-growth-mib' };
   for (const pass of ['cold', 'cached'] as const) {
     recorder.note(key, `${pass} MiB`, +growth[pass].toFixed(1));

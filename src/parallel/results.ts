@@ -111,88 +111,82 @@ export class ResultBoard<R> {
    */
   iterateSettled<T>(project: (index: number, failure: { error: unknown } | undefined) => T): AsyncIterableIterator<T> {
     let position = 0;
-    let closed = false;
-    const next = async (): Promise<IteratorResult<T>> => {
+    return stepper(async (state): Promise<IteratorResult<T>> => {
       for (;;) {
-        if (closed) return { value: undefined, done: true };
-        if (position >= this.total) {
-          closed = true;
-          await this.#finishedSignal;
-          if (this.#fatal) throw this.#fatal.error;
-          return { value: undefined, done: true };
+        if (position >= this.total) return this.#ended(state);
+        if (position < this.#completed) {
+          const index = this.#completion[position++];
+          const failure = this.#states[index] === FAILED ? { error: this.#errors.get(index) } : undefined;
+          return { value: project(index, failure), done: false };
         }
-        if (position >= this.#completed) {
-          if (this.#fatal || this.#finished) {
-            closed = true;
-            await this.#finishedSignal;
-            throw this.#fatal ? this.#fatal.error : new HashStashError('stash.map finished with an item unsettled');
-          }
-          await this.#nextChange();
-          continue;
-        }
-        const index = this.#completion[position++];
-        const failed = this.#states[index] === FAILED;
-        return { value: project(index, failed ? { error: this.#errors.get(index) } : undefined), done: false };
+        await this.#more(state);
       }
-    };
-    return {
-      next,
-      return: async () => {
-        closed = true;
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    });
   }
 
   /**
    * Results as they become available, as `project(index)`: in input order or in completion order. Throws at a failed
-   * item, or where the map stopped, once the board has finished; the last step waits until every result is stored. A plain iterator object rather than an async
-   * generator: one promise per step, which matters when 100,000 stored results stream out.
+   * item, or where the map stopped, once the board has finished; the last step waits until every result is stored.
    */
   iterate<T>(ordered: boolean, project: (index: number) => T): AsyncIterableIterator<T> {
     let position = 0;
-    let closed = false;
-    const next = async (): Promise<IteratorResult<T>> => {
+    return stepper(async (state): Promise<IteratorResult<T>> => {
       for (;;) {
-        if (closed) return { value: undefined, done: true };
-        if (position >= this.total) {
-          // The last result may still be on its way to storage: iteration ends once it is stored, as all() does.
-          closed = true;
-          await this.#finishedSignal;
-          if (this.#fatal) throw this.#fatal.error;
-          return { value: undefined, done: true };
-        }
+        if (position >= this.total) return this.#ended(state);
         const index = ordered ? position : position < this.#completed ? this.#completion[position] : -1;
         if (index < 0 || this.#states[index] === PENDING) {
-          if (this.#fatal || this.#finished) {
-            closed = true;
-            await this.#finishedSignal;
-            throw this.#fatal ? this.#fatal.error : new HashStashError('stash.map finished with an item unsettled');
-          }
-          await this.#nextChange();
+          await this.#more(state);
           continue;
         }
         if (this.#states[index] === FAILED) {
-          closed = true;
+          state.closed = true;
           await this.#finishedSignal;
           throw this.#errors.get(index);
         }
         position++;
         return { value: project(index), done: false };
       }
-    };
-    return {
-      next,
-      return: async () => {
-        closed = true;
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    });
   }
+
+  /** The last step of an iteration: once every result is stored (the last may still be on its way), or where the map stopped. */
+  async #ended(state: StepperState): Promise<IteratorResult<never>> {
+    state.closed = true;
+    await this.#finishedSignal;
+    if (this.#fatal) throw this.#fatal.error;
+    return { value: undefined, done: true };
+  }
+
+  /** Waits for the next change; throws, once the board has finished, when none can come (the map stopped or ended). */
+  async #more(state: StepperState): Promise<void> {
+    if (this.#fatal || this.#finished) {
+      state.closed = true;
+      await this.#finishedSignal;
+      throw this.#fatal ? this.#fatal.error : new HashStashError('stash.map finished with an item unsettled');
+    }
+    await this.#nextChange();
+  }
+}
+
+interface StepperState {
+  /** Set by a step that ends the iteration (its last result, or a throw), and by `return()`. */
+  closed: boolean;
+}
+
+/**
+ * An iterator whose `next()` is `step(state)` until a step or `return()` closes it: a plain object rather than an
+ * async generator, one promise per step, which matters when 100,000 stored results stream out.
+ */
+function stepper<T>(step: (state: StepperState) => Promise<IteratorResult<T>>): AsyncIterableIterator<T> {
+  const state: StepperState = { closed: false };
+  return {
+    next: () => (state.closed ? Promise.resolve({ value: undefined, done: true }) : step(state)),
+    return: async () => {
+      state.closed = true;
+      return { value: undefined, done: true };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
