@@ -110,6 +110,10 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   #lifetime: TmpLifetime | undefined;
   /** The lease sub-stash, opened by the first `lease()`. */
   #leases: LeaseStore | undefined;
+  /** Sub-stashes opened from this one and not closed yet (those of sequences, sweeps and maps too): closed with it. */
+  readonly #children = new Set<HashStash>();
+  /** The stash this one is a sub-stash of, until this one closes. */
+  #parent: HashStash | undefined;
 
   /**
    * Validates `options` and builds the engine without touching storage: files are opened and servers connected on
@@ -167,6 +171,8 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   sub<SK = any, SV = any>(subName: string, overrides: Partial<HashStashOptions> = {}): HashStash<SK, SV> {
     const sub = new HashStash<SK, SV>(this.#core.subOptions(subName, overrides));
     this.#lifetime?.adopt(sub);
+    this.#children.add(sub);
+    sub.#parent = this;
     return sub;
   }
 
@@ -658,10 +664,16 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
   }
 
   /**
-   * Closes the engine (files, connections) and the sub-stashes of this stash's memos. Nothing is lost by not
-   * closing: writes are stored when they resolve.
+   * Closes the engine (files, connections) and every sub-stash opened from this one and not closed yet (`sub`, and
+   * those of memos, leases, sequences, sweeps and maps), so nothing this stash opened keeps a connection, or the
+   * process, alive. Nothing is lost by not closing: writes are stored when they resolve.
    */
   async close(): Promise<void> {
+    if (this.#parent) this.#parent.#children.delete(this);
+    this.#parent = undefined;
+    const children = [...this.#children];
+    this.#children.clear();
+    await Promise.all(children.map((child) => child.close()));
     await this.#memos?.close();
     await this.#leases?.close();
     await this.#core.engine.close();
