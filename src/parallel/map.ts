@@ -152,19 +152,14 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
 
   /** The counts right now. */
   get progress(): MapProgress {
-    const board = this.#board;
-    const elapsedMs = this.#startedAt ? performance.now() - this.#startedAt : 0;
-    const rate = elapsedMs > 0 ? board.done / (elapsedMs / 1000) : 0;
-    return {
-      total: board.total,
-      done: board.done,
-      cached: board.cached,
-      failed: board.failed,
-      pending: board.pending,
-      elapsedMs,
-      rate,
-      etaMs: rate > 0 ? (board.pending / rate) * 1000 : undefined,
-    };
+    const { total, done, cached, failed } = this.#board;
+    return progressBars().progressOf(
+      total,
+      done,
+      cached,
+      failed,
+      this.#startedAt ? performance.now() - this.#startedAt : 0,
+    );
   }
 
   /**

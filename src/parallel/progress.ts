@@ -21,6 +21,28 @@ export interface MapProgress {
   readonly etaMs: number | undefined;
 }
 
+/** The progress of `total` items of which `done` were computed, `cached` read and `failed`, `elapsedMs` in. */
+export function progressOf(
+  total: number,
+  done: number,
+  cached: number,
+  failed: number,
+  elapsedMs: number,
+): MapProgress {
+  const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0;
+  const pending = total - done - cached - failed;
+  return {
+    total,
+    done,
+    cached,
+    failed,
+    pending,
+    elapsedMs,
+    rate,
+    etaMs: rate > 0 ? (pending / rate) * 1000 : undefined,
+  };
+}
+
 /** Without a terminal, one line at most this often (and one at the end). */
 export const PROGRESS_LINE_INTERVAL_MS = 5000;
 

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { MapItemError } from '../parallel/errors.js';
 import type { MapFunction } from '../parallel/function-ref.js';
-import { ProgressDisplay } from '../parallel/progress.js';
+import { ProgressDisplay, progressOf } from '../parallel/progress.js';
 import { previewKey } from '../keys/preview.js';
 import type { SweepParent } from './host.js';
 
@@ -102,34 +102,10 @@ async function* computeHere(
         };
         failed++;
       }
-      if (display) {
-        const elapsedMs = performance.now() - started;
-        const rate = elapsedMs > 0 ? done / (elapsedMs / 1000) : 0;
-        const pending = points.length - done - failed;
-        display.update({
-          total: points.length,
-          done,
-          cached: 0,
-          failed,
-          pending,
-          elapsedMs,
-          rate,
-          etaMs: rate > 0 ? (pending / rate) * 1000 : undefined,
-        });
-      }
+      display?.update(progressOf(points.length, done, 0, failed, performance.now() - started));
       yield outcome;
     }
   } finally {
-    const elapsedMs = performance.now() - started;
-    display?.stop({
-      total: points.length,
-      done,
-      cached: 0,
-      failed,
-      pending: points.length - done - failed,
-      elapsedMs,
-      rate: elapsedMs > 0 ? done / (elapsedMs / 1000) : 0,
-      etaMs: undefined,
-    });
+    display?.stop(progressOf(points.length, done, 0, failed, performance.now() - started));
   }
 }
