@@ -73,6 +73,15 @@ export type { SweepQuery } from './sweep/discover.js';
 export type { IterableFactory } from './sequence/writer.js';
 export { MemoryBudgetError } from './engines/memory/errors.js';
 export type { EvictionPolicy } from './engines/memory/eviction.js';
+export type {
+  MemoryTierOptions,
+  PrefetchOptions,
+  ResolvedTier,
+  TierCoherence,
+  TierEvictionPolicy,
+  TierOptions,
+} from './tiers/options.js';
+export type { TierStats } from './tiers/stats.js';
 export type { StashStats } from './read-counts.js';
 export type { StashChange, StashWatch, WatchOptions } from './watch/change.js';
 // Functions whose modules load on first call: see lazy-exports.ts.

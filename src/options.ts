@@ -6,6 +6,14 @@ import { ConfigError } from './errors.js';
 import type { Engine } from './engines/engine.js';
 import type { Ttl } from './ttl.js';
 import {
+  resolveTiers,
+  TIER_DEFAULTS,
+  type MemoryTierOptions,
+  type ResolvedTier,
+  type TierCoherence,
+  type TierOptions,
+} from './tiers/options.js';
+import {
   checkEngineOptions,
   engineNames,
   engineOptionDefaults,
@@ -80,6 +88,23 @@ export interface HashStashOptions {
    * forward without waiting.
    */
   clock?: (() => number) | undefined;
+  /**
+   * A memory tier in front of the engine: `{ maxBytes: '256mb', evict: 'lfu' }` keeps the hot part of the stash in the
+   * process's shared memory (every worker thread shares it). Short for `tiers: [{ engine: 'memory', … }, { engine }]`.
+   */
+  memory?: MemoryTierOptions | undefined;
+  /**
+   * A chain of tiers, fastest first, the last being the stash's own storage: reads go down the chain and copy what
+   * they find into the memory tier; writes land in the last tier before they resolve; what a bounded tier evicts is
+   * offloaded to the next bounded tier. E.g. `[{ engine: 'memory', maxBytes: '256mb' }, { engine: 'lmdb', maxBytes:
+   * '20gb' }, { engine: 'redis', url }]`. See {@link TierOptions}.
+   */
+  tiers?: readonly TierOptions[] | undefined;
+  /**
+   * With tiers: `'changes'` (the default) drops the upper tiers' copy of a key that any thread or process changes,
+   * through the last tier's change feed; `'none'` for data that never changes.
+   */
+  coherence?: TierCoherence | undefined;
 }
 
 /**
@@ -117,6 +142,10 @@ export interface ResolvedOptions {
   readonly ttl: number | undefined;
   /** The clock given, or undefined for `Date.now`. */
   readonly clock: (() => number) | undefined;
+  /** The tier chain, fastest first, the last being `engine`; undefined for a stash without tiers. */
+  readonly tiers: readonly ResolvedTier[] | undefined;
+  /** How the upper tiers follow changes to the last one. */
+  readonly coherence: TierCoherence;
 }
 
 /** The value of each option that is not given (see {@link HashStashOptions} for what each means). */
@@ -151,7 +180,17 @@ export const DEFAULTS = {
   ttl: undefined,
   /** `Date.now`. */
   clock: undefined,
-} as const satisfies Omit<ResolvedOptions, 'engine' | 'maxBytes'> & { engine: EngineName; maxBytes: string };
+  /** No memory tier. */
+  memory: undefined,
+  /** No tiers: the engine alone. */
+  tiers: undefined,
+  /** Upper tiers follow the last tier's change feed. */
+  coherence: TIER_DEFAULTS.coherence,
+} as const satisfies Omit<ResolvedOptions, 'engine' | 'maxBytes'> & {
+  engine: EngineName;
+  maxBytes: string;
+  memory: undefined;
+};
 
 /** Every {@link EngineName}: the names the `engine` option accepts. */
 export const ENGINE_NAMES: readonly EngineName[] = ['lmdb', 'pairtree', 'sqlite', 'redis', 'mongo', 'memory'];
@@ -244,6 +283,22 @@ export function resolveOptions(
     );
   }
 
+  const coherence = checkOneOf('coherence', merged.coherence, ['changes', 'none'] as const);
+  const chain = resolveTiers({
+    memory: merged.memory,
+    tiers: merged.tiers,
+    engine: merged.engine,
+    engineGiven: given.engine !== undefined,
+    readonly: merged.readonly,
+    coherence,
+  });
+  if (chain) {
+    if (isEngineObject(merged.engine))
+      throw new ConfigError(`tiers are built from engine names; an engine object cannot be a tier`);
+    merged.engine = chain.engine;
+    if (chain.url !== undefined) merged.url = chain.url;
+  }
+
   let engine: string;
   let engineObject: Engine | undefined;
   if (isEngineObject(merged.engine)) {
@@ -279,6 +334,8 @@ export function resolveOptions(
     evict,
     ttl,
     clock: merged.clock,
+    tiers: chain?.tiers,
+    coherence,
   };
 }
 

@@ -12,6 +12,8 @@ import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOpt
 import { redactUrl } from './server-url.js';
 import { countedRead, stashStats, type ReadCounts, type StashStats } from './read-counts.js';
 import type { OpenStash } from './tmp/sweep.js';
+import type { Prefetching } from './tiers/upper-tier.js';
+import { checkPrefetchOptions, type PrefetchOptions } from './tiers/options.js';
 import type { Ttl } from './ttl.js';
 
 /** The options of one write: `set`, `setMany`, `update` (and their sync forms). */
@@ -40,6 +42,7 @@ const preview = lazy<typeof import('./keys/preview.js')>(from, './keys/preview.j
 const formats = lazy<typeof import('./stash-format.js')>(from, './stash-format.js');
 const appendMode = lazy<typeof import('./append-mode.js')>(from, './append-mode.js');
 const sweeps = lazy<typeof import('./tmp/sweep.js')>(from, './tmp/sweep.js');
+const tiering = lazy<typeof import('./tiers/create.js')>(from, './tiers/create.js');
 const localEngine = lazy<typeof import('./engines/local-engine.js')>(from, './engines/local-engine.js');
 
 /** A value now (a synchronous store) or later (an engine). */
@@ -129,8 +132,12 @@ export class StashCore {
     const { path } = this;
     const { readonly, url, maxBytes, evict } = options;
     this.now = options.clock ?? Date.now;
+    const context = { path, namespace, readonly, url, maxBytes, evict, now: this.now };
     this.engine =
-      engineObject ?? engineFactory(options.engine)({ path, namespace, readonly, url, maxBytes, evict, now: this.now });
+      engineObject ??
+      (options.tiers
+        ? tiering().createTieredEngine(options.tiers, context, options.coherence)
+        : engineFactory(options.engine)(context));
     // Fails at once, naming the engine, when the engine keeps no versions.
     if (options.appendMode && !this.engine.append) throw noVersions(this.engine);
     this.format = formats().blobFormat(options);
@@ -166,10 +173,13 @@ export class StashCore {
   subOptions(subName: string, overrides: Partial<HashStashOptions>): HashStashOptions {
     const { name, engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict, ttl, clock } =
       this.options;
+    const { tiers, coherence } = this.options;
     // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
     return {
       root: this.rootAsGiven,
       engine: engine,
+      tiers,
+      coherence,
       serializer,
       compress,
       b64,
@@ -196,6 +206,7 @@ export class StashCore {
   toJSON(): Omit<ResolvedOptions, 'clear' | 'maxBytes' | 'evict'> & { readonly path: string } {
     const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, ttl, clock } =
       this.shownOptions;
+    const { tiers, coherence } = this.shownOptions;
     return {
       root,
       name,
@@ -209,6 +220,8 @@ export class StashCore {
       trustCode,
       ttl,
       clock,
+      tiers,
+      coherence,
       path: this.path,
     };
   }
@@ -547,6 +560,18 @@ export class StashCore {
   async getAll(key: unknown, options: { readonly withMetadata?: boolean | undefined }): Promise<unknown[]> {
     await this.ready(this.storage);
     return appendMode().allVersions(this, this.storage, key, options);
+  }
+
+  /** `stash.prefetch()`: loads `keys` into the upper tiers; 0 on a stash without tiers. */
+  async prefetch(wanted: Iterable<unknown>, options: PrefetchOptions): Promise<number> {
+    const signal = checkPrefetchOptions(options);
+    const engine = this.storage as Engine & Partial<Prefetching>;
+    await this.ready(engine);
+    if (typeof engine.prefetch !== 'function') return 0;
+    return engine.prefetch(
+      Array.from(wanted, (key) => keys().encodeKey(key)),
+      signal,
+    );
   }
 
   /** `stash.stats()`: this object's read counts with the engine's counters. */

@@ -23,6 +23,7 @@ import type { Lease } from './lease/lease.js';
 import type { LeaseOptions } from './lease/options.js';
 import type { LeaseStore } from './lease/store.js';
 import type { StashWatch, WatchOptions } from './watch/change.js';
+import type { PrefetchOptions } from './tiers/options.js';
 import type { Sequence } from './sequence/sequence.js';
 import type { Sweep } from './sweep/sweep.js';
 import type { SweepAxes, SweepSpec } from './sweep/options.js';
@@ -439,7 +440,28 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     return watching().watchStash<K>(this.#core, options);
   }
 
-  /** Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it counts them. */
+  /**
+   * Loads `keys` into the stash's upper tiers (the `memory` and `tiers` options) ahead of use, from the tier below
+   * that holds them, so that the reads that follow are hits. Keys stored nowhere are skipped. On a stash with
+   * coherence it first waits for the change feed to be ready (on redis well under a second after first use).
+   *
+   * @returns How many keys were loaded (0 on a stash without tiers, which has nowhere to load them).
+   * @throws The signal's reason when it aborts; what was loaded stays.
+   *
+   * @example
+   * ```ts
+   * const stash = new HashStash({ engine: 'redis', memory: { maxBytes: '256mb' } });
+   * await stash.prefetch(tomorrowsKeys);
+   * ```
+   */
+  async prefetch(keys: Iterable<K>, options: PrefetchOptions = {}): Promise<number> {
+    return this.#core.prefetch(keys, options);
+  }
+
+  /**
+   * Hits and misses of reads through this stash object, with the engine's entries, evictions and bytes where it
+   * counts them; on a stash with tiers, `tiers` holds each tier's (see {@link TierStats}).
+   */
   async stats(): Promise<StashStats> {
     return this.#core.stats();
   }

@@ -31,6 +31,9 @@ const stashOptions: AllUndefined<HashStashOptions> = {
   evict: undefined,
   ttl: undefined,
   clock: undefined,
+  memory: undefined,
+  tiers: undefined,
+  coherence: undefined,
 };
 const mapOptions: AllUndefined<MapOptions> = {
   numProc: undefined,

@@ -15,6 +15,7 @@ import { watchSuite } from './watch.js';
 import { keyvSuite } from './keyv.js';
 import { sequenceSuite } from './sequence.js';
 import { sweepSuite } from './sweep.js';
+import { tiersSuite } from './tiers.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
 export const SUITES: readonly Suite[] = [
@@ -34,4 +35,5 @@ export const SUITES: readonly Suite[] = [
   keyvSuite,
   sequenceSuite,
   sweepSuite,
+  tiersSuite,
 ];

@@ -1,3 +1,5 @@
+import type { TierStats } from '../tiers/stats.js';
+
 /**
  * The storage layer: an engine stores bytes under bytes and knows nothing of serializers or codecs.
  * Keys arrive as the canonical key encoding (see src/keys); an engine that needs a fixed-length
@@ -227,6 +229,8 @@ export interface EngineStats {
   readonly bytesUsed: number;
   /** Bytes the engine has taken from the system for them (files, segments). */
   readonly bytesReserved: number;
+  /** A tiered stash's tiers, fastest first (see the `tiers` and `memory` options). */
+  readonly tiers: readonly TierStats[];
 }
 
 /**

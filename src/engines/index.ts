@@ -173,6 +173,11 @@ export function engineNames(): string[] {
 }
 
 /** The factory of a built-in or registered engine; a built-in one first checks that its library is installed. */
+/** A memory engine with what a tier needs of it beyond the Engine contract (src/tiers). */
+export function memoryTierEngine(context: EngineContext) {
+  return load.memory().createMemoryEngine(context);
+}
+
 export function engineFactory(name: string): EngineFactory {
   const builtIn: BuiltIn | undefined = Object.hasOwn(builtIns, name)
     ? builtIns[name as keyof typeof builtIns]

@@ -71,6 +71,9 @@ const allUndefined: Record<keyof HashStashOptions, undefined> = {
   evict: undefined,
   ttl: undefined,
   clock: undefined,
+  memory: undefined,
+  tiers: undefined,
+  coherence: undefined,
 };
 new HashStash(allUndefined);
 

@@ -32,6 +32,11 @@ export const CONTROL = {
    * change feed's ints 22-23.
    */
   EXPIRING: 24,
+  /**
+   * Stash objects (in any thread) holding the table as a tier of a tiered stash (src/tiers): the first of them empties
+   * what the table kept from a time nobody watched the tier below it for changes.
+   */
+  TIER_HOLDERS: 25,
   /** Float64 indexes (from the block start / 8): the budget, and bytes of entries and of segments. */
   F_MAX_BYTES: 8,
   F_BYTES_USED: 9,

@@ -3,6 +3,7 @@ import { MemoryBudgetError } from './errors.js';
 import { NONE, survives } from './eviction.js';
 import {
   CONTROL as C,
+  ENTRY_HEADER,
   entrySize,
   HASH,
   KIND_COUNTER,
@@ -15,6 +16,7 @@ import {
   SEG_REF,
   SEG_SIZE,
   SEG_USED,
+  valueOffset,
 } from './layout.js';
 import { fence } from './fence.js';
 import { TOMBSTONE } from './hash.js';
@@ -42,6 +44,11 @@ export class Segments {
   readonly #counterInUse: (entry: number) => boolean;
   /** The row the last allocated entry went to. */
   lastRow = -1;
+  /**
+   * Called with a copy of each value entry that compaction evicts in this thread, lock held: a tier above another
+   * offloads them there (src/tiers). It must not throw.
+   */
+  evicted: ((key: Uint8Array, value: Uint8Array) => void) | undefined;
   /** Set when the arena had no block for a new segment during the current `allocate`. */
   #arenaFull = false;
 
@@ -218,6 +225,18 @@ export class Segments {
     return best;
   }
 
+  #report(entry: number): void {
+    const ints = this.#arena.ints;
+    const bytes = this.#arena.bytes;
+    const keyLength = ints[entry >>> 2];
+    const valueLength = ints[(entry >>> 2) + 1];
+    const start = entry + valueOffset(keyLength);
+    this.evicted?.(
+      bytes.slice(entry + ENTRY_HEADER, entry + ENTRY_HEADER + keyLength),
+      bytes.slice(start, start + valueLength),
+    );
+  }
+
   /**
    * Slides the kept entries of a segment to its front; returns the bytes it freed. Each moved or evicted entry's slot
    * goes odd first, so a reader copying it (or bytes about to be overwritten by the slide) sees a changed version.
@@ -251,6 +270,7 @@ export class Segments {
           }
           write += size;
         } else {
+          if (kind === KIND_VALUE && this.evicted) this.#report(entry);
           Atomics.add(ints, slot, 1);
           fence();
           ints[slot + HASH] = TOMBSTONE;

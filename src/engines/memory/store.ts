@@ -272,7 +272,22 @@ class MemoryStore implements SyncStore {
   }
 }
 
-class MemoryEngine extends LocalEngine {
+/**
+ * What a tiered stash (src/tiers) needs of a memory engine beyond the Engine contract: the entries its budget evicts,
+ * and a count of the stash objects, in every thread, that hold it as a tier.
+ */
+export interface MemoryTier {
+  /** Called with a copy of each entry a write in this thread evicts; see Segments.evicted. */
+  onEvict(listener: ((key: Uint8Array, value: Uint8Array) => void) | undefined): void;
+  /** Counts one more holder; true when it is the only one (nobody held the tier before it). */
+  hold(): boolean;
+  /** Counts one holder less. */
+  release(): void;
+  /** The bytes the budget counts (segments) and the evictions so far, of every thread: read without the lock. */
+  usage(): { readonly heldBytes: number; readonly evictions: number };
+}
+
+class MemoryEngine extends LocalEngine implements MemoryTier {
   readonly #store: MemoryStore;
   readonly #feeds = new Feeds();
   constructor(store: MemoryStore, path: string) {
@@ -292,6 +307,22 @@ class MemoryEngine extends LocalEngine {
     this.watch = (options) => watchMemory(path, this.#store.table, this.#feeds, options);
   }
 
+  onEvict(listener: ((key: Uint8Array, value: Uint8Array) => void) | undefined): void {
+    this.#store.table.evicted = listener;
+  }
+
+  hold(): boolean {
+    return this.#store.table.addTierHolders(1) === 0;
+  }
+
+  release(): void {
+    this.#store.table.addTierHolders(-1);
+  }
+
+  usage(): { readonly heldBytes: number; readonly evictions: number } {
+    return this.#store.table.usage();
+  }
+
   override async close(): Promise<void> {
     await this.#feeds.closeAll();
     this.#store.changes.close();
@@ -303,7 +334,7 @@ class MemoryEngine extends LocalEngine {
   }
 }
 
-export function createMemoryEngine(context: EngineContext): LocalEngine {
+export function createMemoryEngine(context: EngineContext): LocalEngine & MemoryTier {
   const maxBytes = Math.min(MAX_BUDGET, parseByteSize(context.maxBytes ?? DEFAULT_MAX_BYTES));
   // Zero bytes, so that workers this thread starts before the stash is first opened share the arena (hand-over.ts).
   reserveArena();

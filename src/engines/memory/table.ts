@@ -191,6 +191,24 @@ export class Table {
     return tableEntries(this.#arena, this.#c, kind, withValues, (attempt) => this.#backOff(attempt));
   }
 
+  /** See Segments.evicted. */
+  set evicted(listener: ((key: Uint8Array, value: Uint8Array) => void) | undefined) {
+    this.#segments.evicted = listener;
+  }
+
+  /** The bytes of the table's segments (what its budget counts) and its evictions so far. */
+  usage(): { readonly heldBytes: number; readonly evictions: number } {
+    return {
+      heldBytes: this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES],
+      evictions: this.#arena.ints[this.#c + C.EVICTIONS],
+    };
+  }
+
+  /** Adds `delta` to the table's count of tier holders (see CONTROL.TIER_HOLDERS); returns the count before. */
+  addTierHolders(delta: number): number {
+    return Atomics.add(this.#arena.ints, this.#c + C.TIER_HOLDERS, delta);
+  }
+
   stats() {
     const ints = this.#arena.ints;
     const f = this.#c / 2;

@@ -1,0 +1,13 @@
+/**
+ * A worker thread for the tier tests: opens the stash its parent describes (same root, name and tiers), reads the
+ * keys 0..count-1, checks each value, and posts its own stash object's tier stats back.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { HashStash, type HashStashOptions } from '../../src/index.js';
+
+const { options, count } = workerData as { options: HashStashOptions; count: number };
+await using stash = new HashStash<number, { i: number }>(options);
+let wrong = 0;
+for (let i = 0; i < count; i++) if ((await stash.get(i))?.i !== i) wrong++;
+const { tiers } = await stash.stats();
+parentPort!.postMessage({ wrong, tiers });
