@@ -20,7 +20,7 @@ export class InvalidationGuard {
   }
 
   end(): void {
-    if (--this.#inFlight === 0) this.#touched.clear();
+    if (--this.#inFlight === 0 && this.#touched.size > 0) this.#touched.clear();
   }
 
   /** Whether `key` may be copied up by the operation holding `token`: nothing touched it since it began. */

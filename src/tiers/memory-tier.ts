@@ -13,14 +13,23 @@ export class MemoryUpperTier implements UpperTier {
   readonly engine = 'memory';
   readonly maxBytes: number;
   readonly counters = new TierCounters();
-  evicted: EvictedListener | undefined;
   readonly #memory: LocalEngine & MemoryTier;
+  #evicted: EvictedListener | undefined;
   #holding = false;
 
   constructor(memory: LocalEngine & MemoryTier, maxBytes: number) {
     this.#memory = memory;
     this.maxBytes = maxBytes;
-    memory.onEvict((key, blob) => this.evicted?.(key, blob));
+  }
+
+  get evicted(): EvictedListener | undefined {
+    return this.#evicted;
+  }
+
+  /** Evicted entries are copied out of the arena only while someone listens. */
+  set evicted(listener: EvictedListener | undefined) {
+    this.#evicted = listener;
+    this.#memory.onEvict(listener);
   }
 
   /**
@@ -49,7 +58,7 @@ export class MemoryUpperTier implements UpperTier {
       this.#memory.sync.delete(key);
       return;
     }
-    const held = this.#memory.usage().heldBytes;
+    const held = this.#memory.heldBytes();
     if (held > this.counters.peakBytes) this.counters.peakBytes = held;
   }
 
@@ -75,7 +84,7 @@ export class MemoryUpperTier implements UpperTier {
   }
 
   async close(): Promise<void> {
-    this.#memory.onEvict(undefined);
+    this.evicted = undefined;
     if (this.#holding) this.#memory.release();
     this.#holding = false;
     await this.#memory.close();

@@ -15,8 +15,11 @@ export interface TierStats {
   readonly hitRatio: number;
   /** Entries dropped: to stay within the budget, because they expired, or because the key was written, deleted or changed by another thread or process. */
   readonly evictions: {
+    /** Dropped for room (for a memory tier: by any thread, since the tier was made). */
     readonly budget: number;
+    /** Dropped because they had expired (on read, or by `purgeExpired`). */
     readonly expired: number;
+    /** Dropped because the key was written, deleted or changed elsewhere. */
     readonly explicit: number;
   };
   /** Entries evicted from the tier above and kept here (LitData's offload). */

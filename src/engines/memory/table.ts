@@ -198,10 +198,11 @@ export class Table {
 
   /** The bytes of the table's segments (what its budget counts) and its evictions so far. */
   usage(): { readonly heldBytes: number; readonly evictions: number } {
-    return {
-      heldBytes: this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES],
-      evictions: this.#arena.ints[this.#c + C.EVICTIONS],
-    };
+    return { heldBytes: this.heldBytes(), evictions: this.#arena.ints[this.#c + C.EVICTIONS] };
+  }
+
+  heldBytes(): number {
+    return this.#arena.floats[this.#c / 2 + C.F_SEGMENT_BYTES];
   }
 
   /** Adds `delta` to the table's count of tier holders (see CONTROL.TIER_HOLDERS); returns the count before. */
