@@ -95,6 +95,16 @@ const EXAMPLES: Record<string, Example> = {
       ],
     ],
   },
+  'tiers.ts': {
+    runs: [
+      [
+        /^prefetched 3 keys$/,
+        /^memory tier: 39 hits, 1 misses; lmdb: 1 hits$/,
+        /^after a write elsewhere: renamed$/,
+        /^chain: memory > sqlite > lmdb; offloaded some, reloaded some; every budget kept: true$/,
+      ],
+    ],
+  },
   'temporary-stashes.ts': {
     runs: [
       [
