@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 /**
- * Scratch folders of disk tiers: `<tmp>/hashstash-tiers/<pid>-<thread>-<random>`, one per stash object, removed when it
+ * Scratch folders of disk tiers: `<tmp>/hashstash-tier-<pid>-<thread>-<random>`, one per stash object, removed when it
  * closes. A process that died first leaves its folders; the first disk tier a process opens removes those of dead
- * processes.
+ * processes. Each is a folder of the temp folder itself, so that removing one never races another process creating
+ * its own under a shared parent.
  */
-const SCRATCH_ROOT = join(tmpdir(), 'hashstash-tiers');
+const PREFIX = 'hashstash-tier-';
 
 /** A new scratch folder's path for tier `index` (nothing is created). */
 export function scratchFolder(index: number): string {
-  return join(SCRATCH_ROOT, `${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`, `tier${index}`);
+  return join(tmpdir(), `${PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`, `tier${index}`);
 }
 
 export async function removeScratch(folder: string): Promise<void> {
@@ -26,17 +27,19 @@ let swept: Promise<void> | undefined;
 /** Removes the scratch folders of processes that are gone, once per process. */
 export function sweepScratch(): Promise<void> {
   swept ??= (async () => {
+    const root = tmpdir();
     let names: string[];
     try {
-      names = await readdir(SCRATCH_ROOT);
+      names = await readdir(root);
     } catch {
       return;
     }
     await Promise.all(
       names.map(async (name) => {
-        const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+        if (!name.startsWith(PREFIX)) return;
+        const pid = Number(/^(\d+)-/.exec(name.slice(PREFIX.length))?.[1]);
         if (Number.isInteger(pid) && pid !== process.pid && !alive(pid))
-          await rm(join(SCRATCH_ROOT, name), { recursive: true, force: true }).catch(() => {});
+          await rm(join(root, name), { recursive: true, force: true }).catch(() => {});
       }),
     );
   })();

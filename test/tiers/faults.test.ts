@@ -52,10 +52,9 @@ t.test('coherence needs a change feed: an engine without one is refused, naming 
 t.test('scratch folders of dead processes are removed; a closed stash removes its own', async (t) => {
   // Above the largest pid Linux gives (2^22): no process has it.
   const dead = 2 ** 22 + 1;
-  const root = join(tmpdir(), 'hashstash-tiers');
-  const left = join(root, `${dead}-0-deadbeef0000`, 'tier1');
+  const left = join(tmpdir(), `hashstash-tier-${dead}-0-deadbeef0000`, 'tier1');
   mkdirSync(left, { recursive: true });
-  const mine = () => readdirSync(root).filter((name) => name.startsWith(`${process.pid}-`));
+  const mine = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`hashstash-tier-${process.pid}-`));
   const before = mine().length;
   const stash = new HashStash<number, string>({
     root: t.testdir(),
@@ -66,7 +65,7 @@ t.test('scratch folders of dead processes are removed; a closed stash removes it
   for (let i = 0; i < 200; i++) await stash.set(i, 'v'.repeat(1_000));
   for (let i = 0; i < 200; i++) await stash.get(i);
   const deadline = Date.now() + 10_000;
-  while (existsSync(left) && Date.now() < deadline) await sleep(20);
+  while (existsSync(join(left, '..')) && Date.now() < deadline) await sleep(20);
   t.notOk(existsSync(join(left, '..')), "the dead process's scratch folder is gone");
   t.equal(mine().length, before + 1, 'the open stash has a scratch folder of its own');
   await stash.close();
