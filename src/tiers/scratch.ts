@@ -3,18 +3,23 @@ import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { currentProcess, isGone } from '../tmp/process-identity.js';
 
 /**
- * Scratch folders of disk tiers: `<tmp>/hashstash-tier-<pid>-<thread>-<random>`, one per stash object, removed when it
- * closes. A process that died first leaves its folders; the first disk tier a process opens removes those of dead
- * processes. Each is a folder of the temp folder itself, so that removing one never races another process creating
- * its own under a shared parent.
+ * Scratch folders of disk tiers: `<tmp>/hashstash-tier-<pid>-<start time>-<thread>-<random>`, one per stash object,
+ * removed when it closes. A process that died first leaves its folders; the first disk tier a process opens removes
+ * those of processes that are gone (the start time tells a reused pid from its old owner, as for temporary stashes).
+ * Each is a folder of the temp folder itself, so that removing one never races another process creating its own
+ * under a shared parent.
  */
 const PREFIX = 'hashstash-tier-';
+const NAME = /^hashstash-tier-(\d+)-(\d+|x)-/;
 
 /** A new scratch folder's path for tier `index` (nothing is created). */
 export function scratchFolder(index: number): string {
-  return join(tmpdir(), `${PREFIX}${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`, `tier${index}`);
+  const { pid, startTime } = currentProcess();
+  const owner = `${pid}-${startTime ?? 'x'}-${threadId}`;
+  return join(tmpdir(), `${PREFIX}${owner}-${randomBytes(6).toString('hex')}`, `tier${index}`);
 }
 
 export async function removeScratch(folder: string): Promise<void> {
@@ -36,21 +41,13 @@ export function sweepScratch(): Promise<void> {
     }
     await Promise.all(
       names.map(async (name) => {
-        if (!name.startsWith(PREFIX)) return;
-        const pid = Number(/^(\d+)-/.exec(name.slice(PREFIX.length))?.[1]);
-        if (Number.isInteger(pid) && pid !== process.pid && !alive(pid))
+        const match = NAME.exec(name);
+        if (!match) return;
+        const [, pid, startTime] = match;
+        if (isGone({ ...currentProcess(), pid: Number(pid), startTime: startTime === 'x' ? null : startTime }))
           await rm(join(root, name), { recursive: true, force: true }).catch(() => {});
       }),
     );
   })();
   return swept;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -52,7 +52,7 @@ t.test('coherence needs a change feed: an engine without one is refused, naming 
 t.test('scratch folders of dead processes are removed; a closed stash removes its own', async (t) => {
   // Above the largest pid Linux gives (2^22): no process has it.
   const dead = 2 ** 22 + 1;
-  const left = join(tmpdir(), `hashstash-tier-${dead}-0-deadbeef0000`, 'tier1');
+  const left = join(tmpdir(), `hashstash-tier-${dead}-x-0-deadbeef0000`, 'tier1');
   mkdirSync(left, { recursive: true });
   const mine = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`hashstash-tier-${process.pid}-`));
   const before = mine().length;
