@@ -41,7 +41,10 @@ export class DiskUpperTier implements UpperTier {
     if (bytes === undefined) return undefined;
     const blob = this.#store.get(key);
     if (blob === undefined) {
+      // The store is this tier's alone: a key it had that reads as nothing has expired (the engine hides it).
+      this.#store.delete(key);
       this.#forget(text);
+      this.counters.expired++;
       return undefined;
     }
     if (this.#lru) {

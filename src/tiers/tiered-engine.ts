@@ -289,7 +289,8 @@ export class TieredEngine implements Engine {
 
   has(key: Uint8Array): Promise<boolean> {
     this.#open();
-    if (this.#first.get(key) !== undefined) return Promise.resolve(true);
+    const blob = this.#first.get(key);
+    if (blob !== undefined && !(mayExpire(blob) && isExpired(blob, this.#now))) return Promise.resolve(true);
     return this.#last.has(key);
   }
 

@@ -93,3 +93,21 @@ t.test('expired copies in a disk tier are dropped on read and purged', async (t)
   t.ok(tiers[1].evictions.expired > 0, `the disk tier counted its expired copies (${tiers[1].evictions.expired})`);
   t.equal(tiers[1].bytesUsed, 0, 'and holds nothing now');
 });
+
+t.test('a disk tier first in the chain never answers for an expired copy', async (t) => {
+  let now = 1_000_000;
+  await using stash = new HashStash<number, string>({
+    root: t.testdir(),
+    tiers: [{ engine: 'pairtree', maxBytes: '1mb' }, { engine: 'lmdb' }],
+    clock: () => now,
+  });
+  await stash.prefetch([]);
+  await stash.set(1, 'soon gone', { ttl: 1_000 });
+  t.equal(await stash.get(1), 'soon gone');
+  t.ok(await stash.has(1));
+  t.ok((await stash.stats()).tiers![0]!.bytesUsed > 0, 'the disk tier holds a copy');
+  now += 2_000;
+  t.notOk(await stash.has(1), 'has: expired');
+  t.equal(await stash.get(1), undefined, 'get: expired');
+  t.equal((await stash.stats()).tiers![0]!.evictions.expired, 1, 'the copy was dropped as expired');
+});
