@@ -105,9 +105,9 @@ t.test('a disk tier first in the chain never answers for an expired copy', async
   await stash.set(1, 'soon gone', { ttl: 1_000 });
   t.equal(await stash.get(1), 'soon gone');
   t.ok(await stash.has(1));
-  t.ok((await stash.stats()).tiers![0]!.bytesUsed > 0, 'the disk tier holds a copy');
+  t.ok((await stash.stats()).tiers![0].bytesUsed > 0, 'the disk tier holds a copy');
   now += 2_000;
   t.notOk(await stash.has(1), 'has: expired');
   t.equal(await stash.get(1), undefined, 'get: expired');
-  t.equal((await stash.stats()).tiers![0]!.evictions.expired, 1, 'the copy was dropped as expired');
+  t.equal((await stash.stats()).tiers![0].evictions.expired, 1, 'the copy was dropped as expired');
 });
