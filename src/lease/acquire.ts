@@ -43,16 +43,22 @@ export async function acquireLease(
   const { ttl, wait, signal, autoRenew } = resolveLeaseOptions(name, options);
   const key = store.key(name);
   const owner = LeaseStore.token();
+  /**
+   * When the record last seen held the lease until: a lease taken over is stamped no earlier than that, so its term
+   * never starts before the one it replaces ended (the engine judges expiry later than this stamp is made).
+   */
+  let heldUntil = -Infinity;
   for (let delay = FIRST_DELAY_MS; ; delay = Math.min(LAST_DELAY_MS, delay * 2)) {
     signal?.throwIfAborted();
-    const expiresAt = store.now() + ttl;
+    const expiresAt = Math.max(store.now(), heldUntil) + ttl;
     const blob = store.record(owner, expiresAt);
     if (await store.compareAndSet(key, undefined, blob))
       return new Lease(store, name, key, owner, blob, expiresAt, ttl, autoRenew);
     if (!wait) return null;
     const held = await store.read(key);
-    const heldUntil = held === undefined ? null : expiresAtOf(held);
-    const untilFree = heldUntil === null ? Infinity : heldUntil - store.now() + 1;
+    const until = held === undefined ? null : expiresAtOf(held);
+    if (until !== null) heldUntil = until;
+    const untilFree = until === null ? Infinity : until - store.now() + 1;
     await pause(Math.max(1, Math.min(delay * (0.5 + Math.random()), untilFree)), signal);
   }
 }
