@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { ConfigError, DecodeError, NondeterministicIterableError, SequenceIncompleteError } from '../errors.js';
+import { ConfigError, NondeterministicIterableError, SequenceIncompleteError } from '../errors.js';
 import { LeaseLostError } from '../lease/errors.js';
 import type { Lease } from '../lease/lease.js';
 import { getSerializer } from '../serializers/index.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { ChangeSignal } from './changes.js';
+import { DecodedShards, type ShardEntry } from './decoded-shards.js';
 import { DiskBudget } from './disk-budget.js';
 import type { SequenceParent, SequenceStash } from './host.js';
 import {
@@ -15,7 +16,6 @@ import {
   type SequenceOptions,
 } from './options.js';
 import { encodeShard, isPlainJsonText, ShardView } from './shard-format.js';
-import { ShardCache } from './shard-cache.js';
 import { SequenceStore, type SequenceMeta } from './store.js';
 import { PieceFollower, PieceSender } from './pieces.js';
 import { HOLE, StreamingShard } from './streaming-shard.js';
@@ -24,12 +24,6 @@ import { Writer, type IterableFactory } from './writer.js';
 import { abortable } from './abortable.js';
 import { outOfRange } from './index-range.js';
 import type { SequenceStats, SyncSequence } from './types.js';
-
-/** One decoded shard in RAM: its stored form and the items decoded so far ({@link HOLE} where not yet). */
-interface ShardEntry {
-  readonly view: ShardView;
-  readonly values: unknown[];
-}
 
 /** A shard being obtained (read, generated, or followed while another generates it) in this process. */
 interface Task {
@@ -59,8 +53,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
   readonly #options: ResolvedSequenceOptions;
   readonly #writer: Writer<T> | undefined;
   readonly #serializer: Serializer;
-  readonly #readOptions: { trustCode: boolean };
-  readonly #cache: ShardCache<ShardEntry>;
+  readonly #shards: DecodedShards;
   readonly #tasks = new Map<number, Task>();
   readonly #changes: ChangeSignal;
   readonly #disk: DiskBudget;
@@ -96,8 +89,12 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     this.#writer = factory === null ? undefined : new Writer(factory);
     this.#serializer = getSerializer(this.#stash.options.serializer);
     this.#jsonItems = this.#stash.options.serializer === 'hashstash';
-    this.#readOptions = { trustCode: this.#stash.options.trustCode };
-    this.#cache = new ShardCache(this.#options.memoryShards);
+    this.#shards = new DecodedShards({
+      name: this.name,
+      capacity: this.#options.memoryShards,
+      serializer: this.#serializer,
+      trustCode: this.#stash.options.trustCode,
+    });
     this.#disk = new DiskBudget(this.#store, this.#options.maxDiskBytes);
     this.#changes = new ChangeSignal(this.#stash.engine);
   }
@@ -121,13 +118,13 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const length = this.#shardLength;
     if (length !== undefined && Number.isSafeInteger(index) && index >= 0) {
       const k = Math.floor(index / length);
-      const entry = this.#cache.get(k);
+      const entry = this.#shards.get(k);
       if (entry !== undefined) {
         this.#hits++;
         const j = index - k * length;
         if (j >= entry.view.count) return Promise.reject(outOfRange(index, this.#length));
         try {
-          return Promise.resolve(this.#decode(entry, j) as T);
+          return Promise.resolve(this.#shards.decode(entry, j) as T);
         } catch (error) {
           return Promise.reject(error);
         }
@@ -141,11 +138,11 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const length = await this.#shardLengthOrFail(i);
     const k = Math.floor(i / length);
     const j = i - k * length;
-    const entry = this.#cache.get(k);
+    const entry = this.#shards.get(k);
     if (entry !== undefined) {
       this.#hits++;
       if (j >= entry.view.count) throw outOfRange(index, this.#length);
-      return this.#decode(entry, j) as T;
+      return this.#shards.decode(entry, j) as T;
     }
     this.#misses++;
     if (this.#length !== null && i >= this.#length) throw outOfRange(index, this.#length);
@@ -155,7 +152,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       await task.done;
       throw outOfRange(index, this.#length);
     }
-    return this.#valueOf(k, task.stream, j, bytes) as T;
+    return this.#shards.streamedValue(k, task.stream, j, bytes) as T;
   }
 
   /**
@@ -214,7 +211,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     const length = await this.#shardLengthOrFail(0);
     for (let k = 0; ; k++) {
       if (this.#length !== null && k * length >= this.#length) return;
-      let entry = this.#cache.get(k);
+      let entry = this.#shards.get(k);
       let j = 0;
       if (entry !== undefined) {
         this.#hits++;
@@ -228,7 +225,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         // RAM once it is there.
         while (j < length) {
           if (stream.peek(j) === undefined) {
-            entry = this.#cache.peek(k);
+            entry = this.#shards.peek(k);
             if (entry !== undefined) break;
             if ((await stream.item(j)) === undefined) {
               await task.done;
@@ -237,22 +234,22 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
           }
           // A shard read from storage is parsed at once; a generated one's items are taken as they were produced.
           if (stream.value(j) === HOLE) {
-            entry = this.#cache.peek(k);
+            entry = this.#shards.peek(k);
             if (entry !== undefined) break;
           }
           const end = Math.min(length, stream.available);
           const batch = new Array<unknown>(end - j);
-          for (let i = j; i < end; i++) batch[i - j] = this.#valueOf(k, stream, i, stream.peek(i)!);
+          for (let i = j; i < end; i++) batch[i - j] = this.#shards.streamedValue(k, stream, i, stream.peek(i)!);
           j = end;
           yield batch;
         }
         if (entry === undefined) continue;
       }
       const count = entry.view.count;
-      const parsed = j === 0 && entry.values[0] === HOLE ? this.#parseAll(entry.view) : undefined;
+      const parsed = j === 0 && entry.values[0] === HOLE ? this.#shards.parseAll(entry.view) : undefined;
       if (parsed !== undefined) yield parsed;
       else {
-        for (let i = j; i < count; i++) this.#decode(entry, i);
+        for (let i = j; i < count; i++) this.#shards.decode(entry, i);
         yield j === 0 ? entry.values : entry.values.slice(j);
       }
       if (count < length) return;
@@ -304,7 +301,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
         }
         if (this.#length !== null && i >= this.#length) throw outOfRange(index, this.#length);
         const k = Math.floor(i / shardLength);
-        let entry = this.#cache.get(k);
+        let entry = this.#shards.get(k);
         if (entry !== undefined) this.#hits++;
         else {
           this.#misses++;
@@ -317,11 +314,11 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
             );
           this.#loads++;
           this.#disk.touch(k, view.blob.length);
-          entry = this.#remember(k, view, undefined);
+          entry = this.#shards.remember(k, view, undefined);
         }
         const j = i - k * shardLength;
         if (j >= entry.view.count) throw outOfRange(index, this.#length);
-        return this.#decode(entry, j) as T;
+        return this.#shards.decode(entry, j) as T;
       },
     };
   }
@@ -365,7 +362,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     return {
       shardLength: this.#shardLength ?? null,
       length: this.#length,
-      shardsInMemory: this.#cache.size,
+      shardsInMemory: this.#shards.size,
       shardsOnDisk: meta?.diskShards ?? 0,
       diskBytes: meta?.diskBytes ?? 0,
       hits: this.#hits,
@@ -385,7 +382,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     this.#closed = true;
     this.#changes.close();
     await this.settled();
-    this.#cache.clear();
+    this.#shards.clear();
     await this.#stash.close();
   }
 
@@ -482,54 +479,6 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
 
   // ---- shards ----
 
-  #decode(entry: ShardEntry, j: number): unknown {
-    let value = entry.values[j];
-    if (value === HOLE) {
-      value = this.#serializer.deserialize(entry.view.item(j), this.#readOptions);
-      entry.values[j] = value;
-    }
-    return value;
-  }
-
-  /**
-   * Every item of a shard in one JSON.parse, where it is a JSON array; undefined otherwise. Iteration takes these and
-   * keeps none in RAM: items that die young cost the collector little, where 128 shards of them held would outlive the
-   * young generation (the shard itself stays in RAM, and `at` decodes and keeps single items).
-   */
-  #parseAll(view: ShardView): unknown[] | undefined {
-    if (!view.jsonArray) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(view.arrayText()!);
-    } catch (error) {
-      throw new DecodeError(`a shard of sequence '${this.name}' is marked as a JSON array but does not parse as one`, {
-        cause: error,
-      });
-    }
-    if (!Array.isArray(parsed) || parsed.length !== view.count) {
-      throw new DecodeError(
-        `a shard of sequence '${this.name}' holds ${view.count} items but its JSON array has ${Array.isArray(parsed) ? parsed.length : 'none'}`,
-      );
-    }
-    return parsed as unknown[];
-  }
-
-  /** Item j of shard k as a task produced it: the producer's value, the decoded one in RAM, or decoded now. */
-  #valueOf(k: number, stream: StreamingShard, j: number, bytes: Uint8Array): unknown {
-    const value = stream.value(j);
-    if (value !== HOLE) return value;
-    const entry = this.#cache.peek(k);
-    return entry !== undefined ? this.#decode(entry, j) : this.#serializer.deserialize(bytes, this.#readOptions);
-  }
-
-  #remember(k: number, view: ShardView, stream: StreamingShard | undefined): ShardEntry {
-    const values = new Array<unknown>(view.count);
-    for (let j = 0; j < view.count; j++) values[j] = stream === undefined ? HOLE : stream.value(j);
-    const entry: ShardEntry = { view, values };
-    this.#cache.set(k, entry);
-    return entry;
-  }
-
   /** The task obtaining shard k in this process: the one under way, or a new one. */
   #ensure(k: number, index: number): Task {
     const running = this.#tasks.get(k);
@@ -558,7 +507,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     for (let ahead = 1; ahead <= this.#options.prefetch; ahead++) {
       const next = k + ahead;
       if (this.#length !== null && next * shardLength >= this.#length) return;
-      if (this.#cache.has(next) || this.#tasks.has(next)) continue;
+      if (this.#shards.has(next) || this.#tasks.has(next)) continue;
       this.#prefetches++;
       this.#ensure(next, next * shardLength);
     }
@@ -628,7 +577,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
     this.#disk.touch(k, view.blob.length);
     // Items passed on before (from a generator that then died or lost its lease) must be the stored ones.
     for (let j = 0; j < Math.min(stream.available, view.count); j++) this.#sameAsStreamed(k, stream, j, view.item(j));
-    const entry = this.#remember(k, view, undefined);
+    const entry = this.#shards.remember(k, view, undefined);
     stream.adopt(view);
     return entry;
   }
@@ -731,7 +680,7 @@ export class Sequence<T> implements AsyncIterable<T>, AsyncDisposable, IndexSour
       if (count < shardLength) await this.#learnLength(k * shardLength + count, k);
       // Held as stored, decoded when read: the producer's objects would outlive the young generation in RAM, and a
       // cold pass leave old-generation garbage behind (RSS) that the collector clears only late.
-      const entry = this.#remember(k, view, undefined);
+      const entry = this.#shards.remember(k, view, undefined);
       stream.finish();
       this.#disk.touch(k, blob.length);
       if (sender.wanted || sender.announced) this.#background(store.dropPieces(k, token, true));
