@@ -69,6 +69,23 @@ export function serverUrl(kind: ServerKind): string {
   return outcome.url;
 }
 
+/**
+ * The URL of the server of `kind`, or undefined after recording every subject in `subjects` as not measured, with
+ * the reason (for a suite that cannot run a case without it).
+ */
+export function serverUrlOrMissing(
+  kind: ServerKind,
+  subjects: Iterable<string>,
+  missing: (subject: string, reason: string) => void,
+): string | undefined {
+  try {
+    return serverUrl(kind);
+  } catch (error) {
+    for (const subject of subjects) missing(subject, (error as Error).message);
+    return undefined;
+  }
+}
+
 /** Stops the servers of our own (ones named by a URL variable are left alone) and forgets them all. */
 export async function stopServers(): Promise<void> {
   const ours = [...outcomes.values()].flatMap((outcome) =>

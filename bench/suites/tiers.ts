@@ -4,7 +4,7 @@ import { keepAwake, type KeepAwake } from '../keep-awake.js';
 import { runJsonProcess } from '../json-process.js';
 import { collectGarbage, rotate, timeLoop, timeLoopAsync, type Timing } from '../measure.js';
 import type { CaseKey, Recorder } from '../recorder.js';
-import { serverUrl, startServers, stopServers } from '../servers.js';
+import { serverUrlOrMissing, startServers, stopServers } from '../servers.js';
 import type { BenchConfig, FigureSpec, Subject, Suite } from '../suite.js';
 import { makeTempRoot, removeTempRoots } from '../temp-roots.js';
 import { seededRandom } from '../workloads.js';
@@ -225,13 +225,8 @@ export const tiersSuite: Suite = {
     let awake: KeepAwake | undefined;
     const log = (line: string) => config.log(`  tiers: ${line}`);
     try {
-      let url: string;
-      try {
-        url = serverUrl('redis');
-      } catch (error) {
-        for (const subject of selected) recorder.missing(subject, (error as Error).message);
-        return;
-      }
+      const url = serverUrlOrMissing('redis', selected, (subject, reason) => recorder.missing(subject, reason));
+      if (url === undefined) return;
       const size = config.quick ? SIZES.quick : SIZES.full;
       const keys = Array.from({ length: size.keys }, (_, i) => `key-${i}`);
       const keyIndex = new Map(keys.map((key, i) => [key, i]));

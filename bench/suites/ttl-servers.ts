@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { collectGarbage, timeLoopAsync, timeOnce, type Timing } from '../measure.js';
 import type { Recorder } from '../recorder.js';
-import { serverUrl, startServers, stopServers } from '../servers.js';
+import { serverUrlOrMissing, startServers, stopServers } from '../servers.js';
 import type { BenchConfig, FigureSpec, Subject, Suite } from '../suite.js';
 import { keepAwake } from '../keep-awake.js';
 import { makeTempRoot, removeTempRoots } from '../temp-roots.js';
@@ -169,13 +169,8 @@ export const ttlServersSuite: Suite = {
     const stores: TtlStore[] = [];
     const awake = await keepAwake();
     try {
-      let url: string;
-      try {
-        url = serverUrl('redis');
-      } catch (error) {
-        for (const subject of selected) recorder.missing(subject, (error as Error).message);
-        return;
-      }
+      const url = serverUrlOrMissing('redis', selected, (subject, reason) => recorder.missing(subject, reason));
+      if (url === undefined) return;
       const { keys, values, readOrder } = config.small();
       for (const [name, open] of [
         ['redis', openHashStash],

@@ -3,7 +3,7 @@ import type { Engine, SyncStore } from '../engines/engine.js';
 import type { TierEvictionPolicy } from './options.js';
 import { removeScratch } from './scratch.js';
 import { TierCounters, type TierStats } from './stats.js';
-import type { EvictedListener, UpperTier } from './upper-tier.js';
+import type { DropCause, EvictedListener, UpperTier } from './upper-tier.js';
 
 /**
  * A tier on a local engine (lmdb, sqlite, pairtree) in a scratch folder of this stash object's own: LitData's offload
@@ -42,9 +42,7 @@ export class DiskUpperTier implements UpperTier {
     const blob = this.#store.get(key);
     if (blob === undefined) {
       // The store is this tier's alone: a key it had that reads as nothing has expired (the engine hides it).
-      this.#store.delete(key);
-      this.#forget(text);
-      this.counters.expired++;
+      this.drop(key, 'expired');
       return undefined;
     }
     if (this.#lru) {
@@ -90,12 +88,12 @@ export class DiskUpperTier implements UpperTier {
     this.#used -= bytes;
   }
 
-  drop(key: Uint8Array): boolean {
+  drop(key: Uint8Array, cause: DropCause = 'explicit'): boolean {
     const text = keyText(key);
     if (!this.#ledger.has(text)) return false;
     this.#store.delete(key);
     this.#forget(text);
-    this.counters.explicit++;
+    this.counters[cause]++;
     return true;
   }
 

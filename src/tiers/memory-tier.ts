@@ -2,7 +2,7 @@ import type { LocalEngine } from '../engines/local-engine.js';
 import { MemoryBudgetError } from '../engines/memory/errors.js';
 import type { MemoryTier } from '../engines/memory/store.js';
 import { TierCounters, type TierStats } from './stats.js';
-import type { EvictedListener, UpperTier } from './upper-tier.js';
+import type { DropCause, EvictedListener, UpperTier } from './upper-tier.js';
 
 /**
  * A tier on the memory engine: a table in the process's shared arena, so every worker thread that opens the same
@@ -62,9 +62,9 @@ export class MemoryUpperTier implements UpperTier {
     if (held > this.counters.peakBytes) this.counters.peakBytes = held;
   }
 
-  drop(key: Uint8Array): boolean {
+  drop(key: Uint8Array, cause: DropCause = 'explicit'): boolean {
     const dropped = this.#memory.sync.delete(key);
-    if (dropped) this.counters.explicit++;
+    if (dropped) this.counters[cause]++;
     return dropped;
   }
 

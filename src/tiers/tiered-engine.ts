@@ -173,9 +173,7 @@ export class TieredEngine implements Engine {
       const tier = this.#upper[i];
       let blob = tier.get(key);
       if (blob !== undefined && mayExpire(blob) && isExpired(blob, this.#now)) {
-        tier.drop(key);
-        tier.counters.explicit--;
-        tier.counters.expired++;
+        tier.drop(key, 'expired');
         blob = undefined;
       }
       if (blob === undefined) {

@@ -1,5 +1,8 @@
 import type { TierCounters, TierStats } from './stats.js';
 
+/** Why a tier dropped a copy, as `TierStats.evictions` counts it (`budget` drops are the tier's own). */
+export type DropCause = 'explicit' | 'expired';
+
 /** Called with each entry a tier drops to stay within its budget, for the next bounded tier to keep (offload). */
 export type EvictedListener = (key: Uint8Array, blob: Uint8Array) => void;
 
@@ -19,8 +22,8 @@ export interface UpperTier {
   holds(key: Uint8Array): boolean;
   /** Keeps a copy of `blob`, making room by eviction; a blob larger than the budget is not kept (any old copy is dropped). */
   put(key: Uint8Array, blob: Uint8Array): void;
-  /** Drops the copy of `key`; true when there was one. */
-  drop(key: Uint8Array): boolean;
+  /** Drops the copy of `key`, counted under `cause` (default `'explicit'`); true when there was one. */
+  drop(key: Uint8Array, cause?: DropCause): boolean;
   /** Drops everything. */
   clear(): void;
   /** Drops every expired copy; how many. */
