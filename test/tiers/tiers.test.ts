@@ -345,7 +345,14 @@ function inspectable(value: unknown): unknown {
 }
 
 t.test('a worker thread reads the memory tier its parent filled', async (t) => {
-  const options: HashStashOptions = { root: t.testdir(), name: 'threads', memory: { maxBytes: '4mb' } };
+  // Without coherence: the subject is the shared table; a worker that also registered an lmdb watcher once failed to
+  // report within 300 s in a CI run under load (not reproduced; see the closing note of 2026-12-03).
+  const options: HashStashOptions = {
+    root: t.testdir(),
+    name: 'threads',
+    memory: { maxBytes: '4mb' },
+    coherence: 'none',
+  };
   const count = 500;
   {
     // Written before the tiered stash opens, so no change is still on its way to the tier when the worker reads.
@@ -358,6 +365,7 @@ t.test('a worker thread reads the memory tier its parent filled', async (t) => {
   const reply = await new Promise<{ wrong: number; tiers: TierStats[] }>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the worker exited (code ${code}) without reporting`)));
   });
   await worker.terminate();
   t.equal(reply.wrong, 0, 'every value right');
