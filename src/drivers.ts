@@ -19,6 +19,7 @@ export const DRIVERS = {
   'acorn-walk': { neededBy: 'stash.map', range: '^8.3.5' },
   'cli-progress': { neededBy: "stash.map's progress bar", range: '^3.12.0' },
   arquero: { neededBy: 'table.toArquero()', range: '^7.2.1' },
+  bullmq: { neededBy: "stash.map's queue option and hashstash worker", range: '^6.7.6' },
 } as const satisfies Record<string, { neededBy: string; range: `^${number}.${number}.${number}` }>;
 
 export type DriverName = keyof typeof DRIVERS;

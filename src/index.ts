@@ -96,7 +96,11 @@ export {
   decodeKey,
   hashKey,
   stashed,
+  serveStashQueue,
 } from './lazy-exports.js';
+export type { StashQueueWorker } from './queue/serve.js';
+export type { QueueWorkerCounts } from './queue/processor.js';
+export type { QueueMapOptions, QueueBackoff, QueueResults, ServeQueueOptions } from './queue/options.js';
 export { registerClass, unregisterClass, type RegisterClassOptions } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
 export type { AnyFunction, AnyConstructor, UncheckedFunction } from './any-function.js';
@@ -129,7 +133,13 @@ export type { SyncMemoized, SyncFunctionStash, SyncStashedDecorator } from './sy
 export { stashOf, type StashOf } from './memoized.js';
 export { StashMap, type MapSettled, type MapFulfilled, type MapRejected } from './parallel/map.js';
 export { stashMapped, type StashMapped } from './stash-mapped.js';
-export { MapItemError, WorkerCrashError, ClosureError, type WorkerCrashReason } from './parallel/errors.js';
+export {
+  MapItemError,
+  WorkerCrashError,
+  UntrustedCodeError,
+  ClosureError,
+  type WorkerCrashReason,
+} from './parallel/errors.js';
 export type { MapOptions } from './parallel/options.js';
 export type { MapFunction, ModuleFunction } from './parallel/function-ref.js';
 export type { MapProgress } from './parallel/progress.js';

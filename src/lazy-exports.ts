@@ -103,3 +103,21 @@ export function hashKey(keyBytes: Uint8Array): string {
  */
 export const stashed = ((...args: unknown[]) =>
   (memo().stashed as (...all: unknown[]) => unknown)(...args)) as Stashed['stashed'];
+
+const queues = lazy<typeof import('./queue/serve.js')>(from, './queue/serve.js');
+
+/**
+ * Serves the queue that `stash.map(fn, items, { queue: { name } })` fills: what `hashstash worker` runs. Resolves once
+ * connected and taking jobs (see {@link StashQueueWorker}).
+ *
+ * @throws {@link ConfigError} for a bad option; {@link EngineUnavailableError} when the queue's Redis cannot be reached.
+ * @example
+ * ```ts
+ * await using worker = await serveStashQueue({ url: 'redis://queue-host:6379', name: 'work', concurrency: 2 });
+ * ```
+ */
+export async function serveStashQueue(
+  options: import('./queue/options.js').ServeQueueOptions,
+): Promise<import('./queue/serve.js').StashQueueWorker> {
+  return queues().serveStashQueue(options);
+}

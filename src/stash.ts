@@ -24,6 +24,8 @@ import type { LeaseOptions } from './lease/options.js';
 import type { LeaseStore } from './lease/store.js';
 import type { StashWatch, WatchOptions } from './watch/change.js';
 import type { PrefetchOptions } from './tiers/options.js';
+import type { StashTarget } from './queue/job.js';
+import { queueTargetOf } from './queue/target.js';
 import type { Sequence } from './sequence/sequence.js';
 import type { Sweep } from './sweep/sweep.js';
 import type { SweepAxes, SweepSpec } from './sweep/options.js';
@@ -620,6 +622,16 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     options?: MapOptions,
   ): StashMap<T, Awaited<R>> {
     return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
+  }
+
+  /**
+   * How a `hashstash worker` on another machine opens this stash to store a map's results: undefined unless it is a
+   * writable stash on redis or mongo.
+   *
+   * @internal Used by `stash.map` with `queue`.
+   */
+  queueTarget(): StashTarget | undefined {
+    return queueTargetOf(this.#core.options, this.#core.rootAsGiven);
   }
 
   /**

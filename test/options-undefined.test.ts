@@ -49,6 +49,7 @@ const mapOptions: AllUndefined<MapOptions> = {
   signal: undefined,
   resourceLimits: undefined,
   ttl: undefined,
+  queue: undefined,
 };
 const memoOptions: AllUndefined<MemoOptions> = {
   force: undefined,

@@ -2,8 +2,9 @@ import { ConfigError, HashStashError } from '../errors.js';
 
 /** An item of `stash.map` whose call threw; `cause` is the error thrown in the worker, with its stack. */
 export class MapItemError extends HashStashError {
-  /** `HASHSTASH_MAP_ITEM`; `HASHSTASH_WORKER_CRASHED` on its subclass WorkerCrashError. */
-  override readonly code: 'HASHSTASH_MAP_ITEM' | 'HASHSTASH_WORKER_CRASHED' = 'HASHSTASH_MAP_ITEM';
+  /** `HASHSTASH_MAP_ITEM`; `HASHSTASH_WORKER_CRASHED` and `HASHSTASH_UNTRUSTED_CODE` on its subclasses. */
+  override readonly code: 'HASHSTASH_MAP_ITEM' | 'HASHSTASH_WORKER_CRASHED' | 'HASHSTASH_UNTRUSTED_CODE' =
+    'HASHSTASH_MAP_ITEM';
   /** The item's position in the input. */
   readonly index: number;
   /** The item's call arguments: `[item, ...args, option]`. */
@@ -23,8 +24,11 @@ export class MapItemError extends HashStashError {
   }
 }
 
-/** Why a worker died while it ran an item. */
-export type WorkerCrashReason = 'exit' | 'uncaught-error' | 'out-of-memory';
+/**
+ * Why a worker died while it ran an item. `'stalled'`: on a queue, the worker process running the item stopped
+ * renewing its lock (it died, or its machine did) more often than the queue allows.
+ */
+export type WorkerCrashReason = 'exit' | 'uncaught-error' | 'out-of-memory' | 'stalled';
 
 /** The worker running an item died: it exited, threw outside the call, or ran out of memory. It was replaced. */
 export class WorkerCrashError extends MapItemError {
@@ -56,6 +60,12 @@ export class WorkerCrashError extends MapItemError {
     this.reason = reason;
     this.exitCode = exitCode;
   }
+}
+
+/** A queue worker refused to run a function shipped as source: it runs them only when started with `--trust-code`. */
+export class UntrustedCodeError extends MapItemError {
+  /** `HASHSTASH_UNTRUSTED_CODE`. */
+  override readonly code = 'HASHSTASH_UNTRUSTED_CODE';
 }
 
 /** A function given to `stash.map` that reads variables from outside itself, which workers would not have. */

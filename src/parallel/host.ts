@@ -1,4 +1,5 @@
 import type { SerializerName } from '../options.js';
+import type { StashTarget } from '../queue/job.js';
 
 /**
  * What `stash.map` runs on, as structural types (a HashStash fits both), so the map machinery never imports the
@@ -16,6 +17,11 @@ export interface MapRunStore {
     options?: { readonly ttl?: number | undefined },
   ): Promise<void>;
   close(): Promise<void>;
+  /**
+   * How a process on another machine opens this same stash (engine, redacted URL, root as given, name, format), when
+   * it is on a server and writable; undefined otherwise. A map on a queue has its workers write results there.
+   */
+  queueTarget?(): StashTarget | undefined;
 }
 
 /** The stash a map is called on. */

@@ -3,7 +3,10 @@ import { ConfigError, HashStashError } from '../errors.js';
 import { lazy } from '../lazy.js';
 import type { Serializer } from '../serializers/serializer.js';
 import type { BatchWriter } from './batch-writer.js';
-import { MapItemError, WorkerCrashError, type WorkerCrashReason } from './errors.js';
+import type { RemoteFailure } from '../queue/failure.js';
+import type { StashTarget } from '../queue/job.js';
+import type { QueueOutcome, QueueRunner } from '../queue/producer.js';
+import { MapItemError, UntrustedCodeError, WorkerCrashError, type WorkerCrashReason } from './errors.js';
 import type { FunctionSpec, MapFunction } from './function-ref.js';
 import type { MapHost, MapRunStore } from './host.js';
 import type { MapOptions, ResolvedMapOptions } from './options.js';
@@ -24,6 +27,7 @@ const mapOptions = lazy<typeof import('./options.js')>(from, './options.js');
 const pools = lazy<typeof import('./pool.js')>(from, './pool.js');
 const progressBars = lazy<typeof import('./progress.js')>(from, './progress.js');
 const results = lazy<typeof import('./results.js')>(from, './results.js');
+const producers = lazy<typeof import('../queue/producer.js')>(from, '../queue/producer.js');
 
 /** Keys per `getMany` when looking for stored results. */
 export const LOOKUP_BATCH = 1000;
@@ -80,6 +84,7 @@ const CRASH_TEXT: Record<WorkerCrashReason, string> = {
   exit: 'exited',
   'uncaught-error': 'died of an uncaught error',
   'out-of-memory': 'ran out of memory',
+  stalled: 'stopped renewing its lock',
 };
 
 /** A call's arguments as they read in a call: `f(2, "a")`. */
@@ -114,6 +119,16 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #running: Promise<void> | undefined;
   #startedAt = 0;
   #pool: WorkerPool | undefined;
+  /** With `queue`: sends the calls to the queue's workers instead of the pool. */
+  #runner: QueueRunner | undefined;
+  #queueSetup: { readonly identity: string; readonly target: StashTarget | null } | undefined;
+  #runs: MapRunStore | undefined;
+  /** Results the queue's workers stored, waiting to be read back in one getMany. */
+  #reads: {
+    readonly args: unknown[];
+    readonly done: (value: unknown) => void;
+    readonly fail: (error: unknown) => void;
+  }[] = [];
   #writer: BatchWriter | undefined;
   #display: ProgressDisplay | undefined;
 
@@ -249,7 +264,8 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
         const fn = typeof this.#fn === 'function' ? this.#fn : await functions().loadFunction(this.#spec);
         const writable = !this.#parent.options.readonly;
         // The sub-stash and keys of stash.run(fn, item, ...args), so either finds what the other stored.
-        runs = stashRuns ? this.#parent.sub(memo().functionStashName(fn, {})) : undefined;
+        runs = this.#runs = stashRuns ? this.#parent.sub(memo().functionStashName(fn, {})) : undefined;
+        if (this.#options.queue) this.#queueSetup = this.#queueTarget(fn, runs);
         if (runs && writable) this.#writer = new (batches().BatchWriter)(runs, (error) => this.#stop(error), ttl);
         if (stashMap) mapKey = this.#mapKey(fn);
         const mapHit = mapKey !== undefined && !force && (await this.#readStoredMap(mapKey));
@@ -262,6 +278,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     }
     try {
       await this.#pool?.terminate();
+      await this.#runner?.terminate();
       await this.#writer?.close();
       if (mapKey !== undefined && !board.fatal && board.failed === 0)
         await this.#parent.set(mapKey, this.#storedList(), ttl === undefined ? undefined : { ttl });
@@ -273,6 +290,19 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
       board.finish();
       this.#display?.stop(this.progress);
     }
+  }
+
+  /** Where the queue's workers store results: the run sub-stash when it is on a server they reach, else nowhere. */
+  #queueTarget(fn: AnyFunction, runs: MapRunStore | undefined): { identity: string; target: StashTarget | null } {
+    const { results } = this.#options.queue!;
+    const target = results === 'producer' || !runs ? undefined : runs.queueTarget?.();
+    if (results === 'worker' && !target) {
+      throw new ConfigError(
+        `stash.map option 'queue.results' is 'worker', but the workers cannot write this stash: it must be a writable ` +
+          `redis or mongo stash, with stashRuns`,
+      );
+    }
+    return { identity: memo().functionIdentity(fn, {}), target: target ?? null };
   }
 
   #mapKey(fn: AnyFunction): unknown {
@@ -361,6 +391,17 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
       );
       return;
     }
+    if (this.#queueSetup) {
+      this.#computing.push(
+        this.#queueRunner()
+          .run(payload, call.rawKey)
+          .then(
+            (outcome) => this.#fromQueue(call, outcome),
+            (failure: unknown) => this.#lost(call, failure),
+          ),
+      );
+      return;
+    }
     this.#pool ??= new (pools().WorkerPool)({
       size: this.#options.numProc,
       setup: { fn: this.#spec, serializer: this.#serializer.name, trustCode: this.#parent.options.trustCode },
@@ -409,11 +450,133 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     call.result = outcome.value;
     // Stored from a copy no reader holds, so what a reader does to its result before the batch is written is not stored.
     this.#writer?.add(call.rawKey, immutable(value) ? value : this.#decode(outcome.value));
+    this.#deliver(call, value);
+  }
+
+  /** Settles every item waiting for the call, once its result (`call.result`) is known. */
+  #deliver(call: Call, value: R): void {
     // The first of equal items counts as computed, the others as reused; each gets a copy of its own.
     call.indices.forEach((index, position) =>
       this.#settleComputed(call, index, position === 0 ? value : this.#copyOf(value, call), position > 0),
     );
     this.#changed();
+  }
+
+  #queueRunner(): QueueRunner {
+    const { identity, target } = this.#queueSetup!;
+    const { queue, ttl, force, resourceLimits } = this.#options;
+    const runs = this.#runs;
+    return (this.#runner ??= new (producers().QueueRunner)(
+      {
+        queue: queue!,
+        fn: this.#spec,
+        identity,
+        target,
+        serializer: this.#serializer.name,
+        trustCode: this.#parent.options.trustCode,
+        ttl,
+        force,
+        resourceLimits,
+        isStored: async (rawKey) => runs !== undefined && (await runs.has(keys().decodeKey(rawKey))),
+      },
+      (error) => this.#stop(error),
+    ));
+  }
+
+  async #fromQueue(call: Call, outcome: QueueOutcome): Promise<void> {
+    if (outcome.kind === 'value') return this.#received(call, { ok: true, value: outcome.bytes });
+    if (outcome.kind === 'failed') return this.#queueFailure(call, outcome.failure);
+    const value = await this.#readStored(this.#callArgs(call.indices[0]));
+    if (value === MISSING) {
+      this.#failCall(
+        call,
+        (i) =>
+          new MapItemError(
+            `a queue worker stored the result of ${this.#spec.name}(${previewArgs(this.#callArgs(i))}), but it is not in ` +
+              `the stash any more (expired or deleted since)`,
+            i,
+            this.#callArgs(i),
+          ),
+      );
+      return;
+    }
+    call.result = this.#serializer.serialize(value);
+    this.#deliver(call, value as R);
+  }
+
+  /** A result a queue worker stored: read with the others that arrive in the same turn, in one getMany. */
+  #readStored(args: unknown[]): Promise<unknown> {
+    return new Promise((done, fail) => {
+      this.#reads.push({ args, done, fail });
+      if (this.#reads.length === 1) setImmediate(() => void this.#readBatch());
+    });
+  }
+
+  async #readBatch(): Promise<void> {
+    const reads = this.#reads;
+    this.#reads = [];
+    const runs = this.#runs!;
+    try {
+      const values = await runs.getMany(reads.map((read) => read.args));
+      const absent = await Promise.all(
+        values.map((value, i) => (value === undefined ? runs.has(reads[i].args) : Promise.resolve(true))),
+      );
+      reads.forEach((read, i) => read.done(absent[i] ? values[i] : MISSING));
+    } catch (error) {
+      for (const read of reads) read.fail(error);
+    }
+  }
+
+  #queueFailure(call: Call, failure: RemoteFailure): void {
+    const name = this.#spec.name;
+    const { attempts } = this.#options.queue!;
+    const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+    switch (failure.kind) {
+      case 'threw': {
+        const cause = new Error(failure.message);
+        cause.name = failure.name;
+        this.#failCall(
+          call,
+          (i) =>
+            new MapItemError(
+              `${name}(${previewArgs(this.#callArgs(i))}) threw ${failure.name} on a queue worker${tries}: ${failure.message}`,
+              i,
+              this.#callArgs(i),
+              { cause },
+            ),
+        );
+        return;
+      }
+      case 'crash':
+        this.#failCall(
+          call,
+          (i) =>
+            new WorkerCrashError(
+              `the queue worker running ${name}(${previewArgs(this.#callArgs(i))}) ${CRASH_TEXT[failure.reason]}${tries}: ${failure.message}`,
+              i,
+              this.#callArgs(i),
+              failure.reason,
+              failure.exitCode,
+            ),
+        );
+        return;
+      case 'untrusted':
+        this.#failCall(call, (i) => new UntrustedCodeError(failure.message, i, this.#callArgs(i)));
+        return;
+      case 'load':
+        this.#stop(new HashStashError(`stash.map queue workers could not load ${name}: ${failure.message}`));
+        return;
+      default:
+        this.#failCall(
+          call,
+          (i) =>
+            new MapItemError(
+              `${name}(${previewArgs(this.#callArgs(i))}) failed on the queue${tries}: ${failure.message}`,
+              i,
+              this.#callArgs(i),
+            ),
+        );
+    }
   }
 
   #copyOf(value: R, call: Call): R {
@@ -480,5 +643,6 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #stop(error: unknown): void {
     this.#board.stop(error);
     void this.#pool?.terminate();
+    void this.#runner?.terminate();
   }
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { checkOptionsObject, checkTtl, checkType, failOption } from '../checks.js';
 import { ConfigError } from '../errors.js';
+import { resolveQueueMapOptions, type QueueMapOptions, type ResolvedQueueMapOptions } from '../queue/options.js';
 import type { Ttl } from '../ttl.js';
 
 /** The options of `stash.map`; every one is optional. */
@@ -36,6 +37,12 @@ export interface MapOptions {
    * option (none: results never expire).
    */
   ttl?: Ttl | undefined;
+  /**
+   * Run the items as jobs on a BullMQ queue instead of this process's threads: `{ url, name, attempts, backoff, … }`.
+   * Processes started with `hashstash worker --name <name>` (on any machine) compute them. The function must be
+   * `{ module, export }` (or source, for workers started with `--trust-code`).
+   */
+  queue?: QueueMapOptions | undefined;
 }
 
 export interface ResolvedMapOptions {
@@ -53,6 +60,7 @@ export interface ResolvedMapOptions {
   readonly resourceLimits: ResourceLimits | undefined;
   /** In ms; undefined: the stash's default. */
   readonly ttl: number | undefined;
+  readonly queue: ResolvedQueueMapOptions | undefined;
 }
 
 /** Defaults that do not depend on the machine or the terminal. */
@@ -81,6 +89,7 @@ const OPTION_NAMES: readonly string[] = [
   'signal',
   'resourceLimits',
   'ttl',
+  'queue',
 ];
 
 export function defaultNumProc(): number {
@@ -129,6 +138,13 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
   checkType('stash.map', 'desc', desc, 'string');
   if (signal !== undefined && !(signal instanceof AbortSignal)) fail('signal', 'an AbortSignal', signal);
   const ttl = checkTtl('stash.map', 'ttl', given.ttl);
+  const queue = given.queue === undefined ? undefined : resolveQueueMapOptions(given.queue);
+  if (queue && numProc !== undefined) {
+    throw new ConfigError(
+      `stash.map options 'numProc' and 'queue' do not go together: the queue's workers run as many items at once as ` +
+        `their --concurrency says`,
+    );
+  }
   return {
     numProc: numProc ?? defaultNumProc(),
     args: args ?? MAP_DEFAULTS.args,
@@ -143,5 +159,6 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
     signal,
     resourceLimits: resourceLimits === undefined ? undefined : checkResourceLimits(resourceLimits),
     ttl,
+    queue,
   };
 }

@@ -16,6 +16,7 @@ import {
   LeaseLostError,
   MapItemError,
   WorkerCrashError,
+  UntrustedCodeError,
   ClosureError,
   type WorkerCrashReason,
 } from 'hashstash';
@@ -53,8 +54,11 @@ expectTypeOf<UnsupportedError['code']>().toEqualTypeOf<'HASHSTASH_UNSUPPORTED'>(
 expectTypeOf<DriverMissingError['code']>().toEqualTypeOf<'HASHSTASH_DRIVER_MISSING'>();
 expectTypeOf<MemoryBudgetError['code']>().toEqualTypeOf<'HASHSTASH_MEMORY_BUDGET'>();
 expectTypeOf<LeaseLostError['code']>().toEqualTypeOf<'HASHSTASH_LEASE_LOST'>();
-expectTypeOf<MapItemError['code']>().toEqualTypeOf<'HASHSTASH_MAP_ITEM' | 'HASHSTASH_WORKER_CRASHED'>();
+expectTypeOf<MapItemError['code']>().toEqualTypeOf<
+  'HASHSTASH_MAP_ITEM' | 'HASHSTASH_WORKER_CRASHED' | 'HASHSTASH_UNTRUSTED_CODE'
+>();
 expectTypeOf<WorkerCrashError['code']>().toEqualTypeOf<'HASHSTASH_WORKER_CRASHED'>();
+expectTypeOf<UntrustedCodeError['code']>().toEqualTypeOf<'HASHSTASH_UNTRUSTED_CODE'>();
 // Codes are read-only.
 declare const config: ConfigError;
 // @ts-expect-error code is read-only
@@ -122,7 +126,7 @@ if (mapFailure.code === 'HASHSTASH_CONFIG') void mapFailure;
 declare const closure: ClosureError;
 expectTypeOf(closure.variables).toEqualTypeOf<readonly string[]>();
 
-expectTypeOf<WorkerCrashReason>().toEqualTypeOf<'exit' | 'uncaught-error' | 'out-of-memory'>();
+expectTypeOf<WorkerCrashReason>().toEqualTypeOf<'exit' | 'uncaught-error' | 'out-of-memory' | 'stalled'>();
 
 // ---- constructors: for engines and serializers of your own that fail in hashstash's terms ----
 expectTypeOf(new HashStashError('failed', { cause: new Error('below') })).toEqualTypeOf<HashStashError>();
