@@ -25,11 +25,34 @@ export function queueClient(url: string, role: 'producer' | 'blocking'): Redis {
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: role === 'producer' ? 1 : null,
     enableOfflineQueue: role !== 'producer',
-    lazyConnect: role === 'producer',
+    // Connected by the caller, whose first connect fails fast when the server is not there (later drops reconnect).
+    lazyConnect: true,
   });
   // Reported by the operations that fail; without a listener ioredis would print every reconnect attempt.
   client.on('error', () => {});
   return client;
+}
+
+/** Connects a client made by {@link queueClient}: EngineUnavailableError naming the redacted URL when it cannot. */
+export async function connectQueueClient(client: Redis, url: string): Promise<void> {
+  // connect() rejects with "Connection is closed"; the 'error' before it says why (ECONNREFUSED, ETIMEDOUT, auth).
+  let reason: unknown;
+  const keep = (error: unknown) => (reason ??= error);
+  client.on('error', keep);
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw queueUnavailable(url, reason ?? error);
+  } finally {
+    client.off('error', keep);
+  }
+}
+
+/** Closes a client: politely when it is connected, at once when it is not (QUIT would wait for a connection). */
+export async function closeQueueClient(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit().catch(() => {});
+  client.disconnect();
 }
 
 /** A queue operation that failed because Redis could not be reached, named by its redacted URL. */

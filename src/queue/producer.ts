@@ -3,9 +3,17 @@ import { hostname } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { EngineUnavailableError } from '../errors.js';
 import type { FunctionSpec } from '../parallel/function-ref.js';
 import { PoolClosed } from '../parallel/pool.js';
-import { loadBullMq, QUEUE_PREFIX, queueClient, queueUnavailable } from './connection.js';
+import {
+  closeQueueClient,
+  connectQueueClient,
+  loadBullMq,
+  QUEUE_PREFIX,
+  queueClient,
+  queueUnavailable,
+} from './connection.js';
 import { readFailure, type RemoteFailure } from './failure.js';
 import { jobIdOf, readJobReturn, type JobData, type StashTarget } from './job.js';
 import type { ResolvedQueueMapOptions } from './options.js';
@@ -122,7 +130,7 @@ export class QueueRunner {
           ids.map((id) => ({ name: this.#tag, data: this.#pending.get(id)!.data, opts: this.#jobOptions(id) })),
         );
       } catch (error) {
-        this.#failAll(queueUnavailable(this.#setup.queue.url, error));
+        this.#failAll(error instanceof EngineUnavailableError ? error : queueUnavailable(this.#setup.queue.url, error));
         return;
       }
     }
@@ -149,9 +157,11 @@ export class QueueRunner {
     const { url, name } = this.#setup.queue;
     const { Queue, QueueEvents } = loadBullMq();
     const producer = queueClient(url, 'producer');
+    this.#clients.push(producer);
+    await connectQueueClient(producer, url);
     const listener = queueClient(url, 'blocking');
-    this.#clients.push(producer, listener);
-    await producer.connect();
+    this.#clients.push(listener);
+    await connectQueueClient(listener, url);
     // Events from the stream's present end: those of jobs added from now on are all read, however late the reader starts.
     const last = (await producer.xrevrange(`${QUEUE_PREFIX}:${name}:events`, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
     const queue = new Queue(name, { connection: producer, prefix: QUEUE_PREFIX });
@@ -258,8 +268,7 @@ export class QueueRunner {
         // Never connected: nothing to remove or close but the clients.
       }
     }
-    await Promise.allSettled(this.#clients.map((client) => client.quit()));
-    for (const client of this.#clients) client.disconnect();
+    await Promise.all(this.#clients.map(closeQueueClient));
   }
 
   async #removeWaiting(queue: Queue, ids: string[]): Promise<void> {

@@ -1,7 +1,14 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { redactUrl } from '../server-url.js';
-import { loadBullMq, QUEUE_PREFIX, queueClient, queueUnavailable } from './connection.js';
+import {
+  closeQueueClient,
+  connectQueueClient,
+  loadBullMq,
+  QUEUE_PREFIX,
+  queueClient,
+  queueUnavailable,
+} from './connection.js';
 import { JobProcessor, type QueueWorkerCounts } from './processor.js';
 import { resolveServeQueueOptions, type ServeQueueOptions } from './options.js';
 
@@ -49,8 +56,7 @@ export class StashQueueWorker implements AsyncDisposable {
     const closing = (async () => {
       await this.#worker.close(options.force === true).catch(() => {});
       await this.#processor.close();
-      await this.#client.quit().catch(() => {});
-      this.#client.disconnect();
+      await closeQueueClient(this.#client);
     })();
     this.#closing ??= closing;
     return options.force ? closing : this.#closing;
@@ -77,6 +83,7 @@ export async function serveStashQueue(options: ServeQueueOptions): Promise<Stash
   const { Worker } = loadBullMq();
   const processor = new JobProcessor(resolved);
   const client = queueClient(url, 'blocking');
+  await connectQueueClient(client, url);
   const worker = new Worker(name, (job) => processor.process(job), {
     connection: client,
     prefix: QUEUE_PREFIX,
