@@ -55,7 +55,7 @@ async function startWorker(options: object): Promise<ChildProcess> {
   const child = spawn(process.execPath, [WORKER, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       if (stderr.includes('ready')) resolve();
     });
