@@ -160,6 +160,10 @@ if (url) {
       t.equal(countOf(readLog(log), 'call', odd), 3, `item ${odd} tried 3 times`);
     }
     t.equal(countOf(readLog(log), 'call', 0), 1);
+
+    // The failed job is kept (keepFailed) under the same id: the next map of the item runs it again, not its old end.
+    await t.rejects(stash.map(work('fails'), [1], options).all(), MapItemError);
+    t.equal(countOf(readLog(log), 'call', 1), 6, 'a second map tries the failed item again');
   });
 
   t.test('a worker thread that runs out of memory fails its item with WorkerCrashError', async (t) => {
