@@ -3,7 +3,14 @@ import { checkServerUrl } from '../server-url.js';
 import type { Ttl } from '../ttl.js';
 
 /** How long a failed job waits before its next attempt: a fixed delay in ms, or a policy. */
-export type QueueBackoff = number | { readonly type: 'fixed' | 'exponential'; readonly delay: number };
+export type QueueBackoff =
+  | number
+  | {
+      /** `'fixed'`: `delay` every time; `'exponential'`: `delay`, then twice that, four times… */
+      readonly type: 'fixed' | 'exponential';
+      /** In ms. */
+      readonly delay: number;
+    };
 
 /** Who writes a result: the worker (into a stash every machine reaches), or the producer (from the job's return). */
 export type QueueResults = 'auto' | 'worker' | 'producer';

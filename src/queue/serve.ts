@@ -62,6 +62,7 @@ export class StashQueueWorker implements AsyncDisposable {
     return options.force ? closing : this.#closing;
   }
 
+  /** `await using worker = …`: closes it as `close()` does, waiting for the jobs running. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
