@@ -103,6 +103,7 @@ export type { QueueWorkerCounts } from './queue/processor.js';
 export type { QueueMapOptions, QueueBackoff, QueueResults, ServeQueueOptions } from './queue/options.js';
 export { registerClass, unregisterClass, type RegisterClassOptions } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
+export { UnknownSerializerError, type CustomSerializer } from './serializers/custom.js';
 export type { AnyFunction, AnyConstructor, UncheckedFunction } from './any-function.js';
 export type { Serializer, DeserializeOptions } from './serializers/serializer.js';
 export type { Codec } from './codecs/codec.js';

@@ -1,3 +1,9 @@
+import {
+  customSerializerNamed,
+  isCustomSerializer,
+  registerCustomSerializer,
+  type CustomSerializer,
+} from './serializers/custom.js';
 import { Buffer } from 'node:buffer';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -52,8 +58,12 @@ export interface HashStashOptions {
    * {@link Engine} object of your own.
    */
   engine?: EngineName | (string & {}) | Engine | undefined;
-  /** How values (and so the blobs on storage) are written. */
-  serializer?: SerializerName | undefined;
+  /**
+   * How values (and so the blobs on storage) are written: a built-in serializer's name, or a serializer object of your
+   * own, `{ name, serialize, deserialize }` (its name is stored with every blob and must match on read). A name that is
+   * not built in finds the object a stash of this thread was given under it (so `stash.options` opens it again).
+   */
+  serializer?: SerializerName | CustomSerializer | (string & {}) | undefined;
   /** `false` means `'raw'`. */
   compress?: CompressName | false | undefined;
   /** base64 on top of the codec, for stores that want text. */
@@ -118,8 +128,8 @@ export interface ResolvedOptions {
   readonly name: string;
   /** The engine's name: a built-in {@link EngineName}, or the `name` of an engine object. */
   readonly engine: string;
-  /** The serializer's name. */
-  readonly serializer: SerializerName;
+  /** The serializer's name (a custom serializer's own name). */
+  readonly serializer: SerializerName | (string & {});
   /** The codec's name (`compress: false` resolves to `'raw'`). */
   readonly compress: CompressName;
   /** Whether blobs are base64 on top of the codec. */
@@ -258,6 +268,19 @@ function isEngineObject(value: unknown): value is Engine {
   );
 }
 
+/** A serializer's name: a built-in one, a serializer object's (registered for this thread), or one registered before. */
+function resolveSerializer(given: unknown): string {
+  if (isCustomSerializer(given)) return registerCustomSerializer(given, SERIALIZER_NAMES).name;
+  if (typeof given !== 'string' || (SERIALIZER_NAMES as readonly string[]).includes(given))
+    return checkOneOf('serializer', given, SERIALIZER_NAMES);
+  if (customSerializerNamed(given)) return given;
+  throw new ConfigError(
+    `unknown serializer '${given}'; the built-in ones are ${SERIALIZER_NAMES.map((name) => `'${name}'`).join(', ')}, ` +
+      `and a serializer of your own is given as an object, { name: '${given}', serialize, deserialize } (its name alone ` +
+      `finds it only once a stash of this thread was given it)`,
+  );
+}
+
 /** Applies defaults and validates: an unknown option, engine, serializer or codec throws ConfigError naming it. */
 export function resolveOptions(
   options: HashStashOptions = {},
@@ -308,7 +331,7 @@ export function resolveOptions(
     if (!isEngineName(merged.engine)) checkOneOf('engine', merged.engine, engineNames());
     engine = merged.engine;
   }
-  const serializer = checkOneOf('serializer', merged.serializer, SERIALIZER_NAMES);
+  const serializer = resolveSerializer(merged.serializer);
   const compress = merged.compress === false ? 'raw' : checkOneOf('compress', merged.compress, COMPRESS_NAMES);
   const { maxBytes, evict } = resolveEngineOptions(merged);
   const engineLimit = engineObject ? undefined : stashPathLimit(engine);

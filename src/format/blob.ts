@@ -3,6 +3,7 @@ import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { decodeLz4InKernel, lz4Codec } from '../codecs/lz4.js';
 import { hashstashFromUtf8, hashstashSerializer } from '../serializers/hashstash.js';
+import { CUSTOM_SERIALIZER_ID, customNameOf, UnknownSerializerError } from '../serializers/custom.js';
 import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, textWithHeader, withHeader } from './header.js';
 
 /** Below this many serialized bytes no codec wins: every one grows the value or barely shrinks it, and zlib costs ~40 µs. */
@@ -75,6 +76,7 @@ export class BlobFormat {
     const codecId = blob[4];
     const flags = blob[5];
     if (serializerId !== this.#serializer.id) {
+      if (serializerId === CUSTOM_SERIALIZER_ID) this.#failOnCustom(blob, start, flags);
       throw new DecodeError(
         `stored blob was written with serializer ${idName(serializerId)}, but this stash uses '${this.#serializer.name}'`,
       );
@@ -100,5 +102,21 @@ export class BlobFormat {
     }
     const serialized = this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
     return this.#serializer.deserialize(serialized, this.#deserializeOptions);
+  }
+
+  /** A blob of a custom serializer read by a stash with another serializer: the error names the one that wrote it. */
+  #failOnCustom(blob: Uint8Array, start: number, flags: number): never {
+    let name: string | undefined;
+    try {
+      const body = blob.subarray(start);
+      name = customNameOf(flags & FLAG_UNCOMPRESSED ? body : this.#codec.decode(body, 2 ** 26));
+    } catch {
+      // Another codec, or damaged: the message names no serializer.
+    }
+    throw new UnknownSerializerError(
+      `stored blob was written with ${name ? `serializer '${name}'` : 'a custom serializer'}, but this stash uses ` +
+        `'${this.#serializer.name}': open it with that serializer object`,
+      name ?? 'unknown',
+    );
   }
 }

@@ -26,7 +26,7 @@ export interface MapRunStore {
 
 /** The stash a map is called on. */
 export interface MapHost {
-  readonly options: { readonly serializer: SerializerName; readonly readonly: boolean; readonly trustCode: boolean };
+  readonly options: { readonly serializer: string; readonly readonly: boolean; readonly trustCode: boolean };
   /** Reads the list `stashMap` stored under the map's own key. */
   get(key: unknown, fallback: unknown): Promise<unknown>;
   /** Stores that list, expiring after `options.ttl` ms when given. */

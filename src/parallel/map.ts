@@ -151,7 +151,12 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     this.#items = Array.isArray(items) ? items : Array.from(items);
     this.#options = mapOptions().resolveMapOptions(options, this.#items.length);
     this.#board = new (results().ResultBoard)<R>(this.#items.length);
-    this.#serializer = serializers().getSerializer(parent.options.serializer);
+    // Values cross to the workers in the stash's serializer, or in hashstash's when the stash has one of its own
+    // (which other threads do not have); the stash stores them in its own.
+    const { serializer } = parent.options;
+    this.#serializer = serializers().getSerializer(
+      serializers().isBuiltInSerializer(serializer) ? serializer : 'hashstash',
+    );
     if (this.#options.precompute) this.#start();
   }
 

@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from '../options.js';
+import { SERIALIZER_NAMES, type ResolvedOptions } from '../options.js';
 import { redactUrl } from '../server-url.js';
 import type { StashTarget } from './job.js';
 
@@ -8,7 +8,9 @@ import type { StashTarget } from './job.js';
  */
 export function queueTargetOf(options: ResolvedOptions, rootAsGiven: string): StashTarget | undefined {
   const { engine, url, name, serializer, compress, b64, readonly, appendMode, ttl } = options;
-  if ((engine !== 'redis' && engine !== 'mongo') || readonly || appendMode) return undefined;
+  // A serializer object of the producer's own is not the workers' to have: they return results instead.
+  const builtIn = (SERIALIZER_NAMES as readonly string[]).includes(serializer);
+  if ((engine !== 'redis' && engine !== 'mongo') || readonly || appendMode || !builtIn) return undefined;
   return {
     engine,
     url: url === undefined ? undefined : redactUrl(url),

@@ -9,7 +9,7 @@ import type { SerializerName } from '../options.js';
  */
 export interface SequenceStash {
   readonly engine: Engine;
-  readonly options: { readonly serializer: SerializerName; readonly trustCode: boolean; readonly readonly: boolean };
+  readonly options: { readonly serializer: string; readonly trustCode: boolean; readonly readonly: boolean };
   lease(name: string, options: LeaseOptions): Promise<Lease | null>;
   close(): Promise<void>;
 }

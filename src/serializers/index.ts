@@ -4,6 +4,7 @@ import { devalueSerializer } from './devalue.js';
 import { hashstashSerializer } from './hashstash.js';
 import type { DeserializeOptions, Serializer } from './serializer.js';
 import { v8Serializer } from './v8.js';
+import { anyCustomSerializer, customSerializerNamed } from './custom.js';
 
 export type { DeserializeOptions, Serializer } from './serializer.js';
 
@@ -15,14 +16,23 @@ export const serializerNames: readonly SerializerName[] = Object.freeze(
 );
 
 const byName = new Map<string, Serializer>(serializers.map((serializer) => [serializer.name, serializer]));
-const byId = new Map<number, Serializer>(serializers.map((serializer) => [serializer.id, serializer]));
+const byId = new Map<number, Serializer>(
+  [...serializers, anyCustomSerializer].map((serializer) => [serializer.id, serializer]),
+);
 
-/** The serializer called `name`; ConfigError for any other name. */
+/** Whether `name` is one of hashstash's own serializers (the ones every thread and process has). */
+export const isBuiltInSerializer = (name: string): boolean => byName.has(name);
+
+/**
+ * The serializer called `name`: a built-in one, or a serializer object a stash of this thread was given; ConfigError
+ * for any other name.
+ */
 export function getSerializer(name: string): Serializer {
-  const serializer = byName.get(name);
+  const serializer = byName.get(name) ?? customSerializerNamed(name);
   if (serializer === undefined) {
     throw new ConfigError(
-      `Unknown serializer ${JSON.stringify(name)}; valid serializers are ${serializerNames.join(', ')}`,
+      `Unknown serializer ${JSON.stringify(name)}; valid serializers are ${serializerNames.join(', ')}, or a ` +
+        `serializer object { name, serialize, deserialize } given to a stash in this thread`,
     );
   }
   return serializer;

@@ -9,7 +9,7 @@ import type { MapOptions } from '../parallel/options.js';
 /** What a sweep uses of the sweeps' sub-stash: the engine (raw keys and values, compare-and-set), settings, leases. */
 export interface SweepStash {
   readonly engine: Engine;
-  readonly options: { readonly serializer: SerializerName; readonly trustCode: boolean; readonly readonly: boolean };
+  readonly options: { readonly serializer: string; readonly trustCode: boolean; readonly readonly: boolean };
   lease(name: string, options: LeaseOptions): Promise<Lease | null>;
   close(): Promise<void>;
 }

@@ -93,8 +93,16 @@ new HashStash({ compres: 'lz4' });
 new HashStash({ readOnly: true });
 // @ts-expect-error an option from another library
 new HashStash({ namespace: 'x' });
-// @ts-expect-error an unknown serializer
-new HashStash({ serializer: 'json' });
+// A serializer's name is any string (a custom serializer's name), checked when the stash is made.
+new HashStash({
+  serializer: {
+    name: 'json',
+    serialize: (v) => Buffer.from(JSON.stringify(v)),
+    deserialize: (b) => JSON.parse(String(b)) as unknown,
+  },
+});
+// @ts-expect-error a serializer object needs deserialize
+new HashStash({ serializer: { name: 'json', serialize: (v: unknown) => Buffer.from(JSON.stringify(v)) } });
 // @ts-expect-error b64 is a boolean
 new HashStash({ b64: 'yes' });
 // @ts-expect-error an unknown eviction policy
