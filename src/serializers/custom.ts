@@ -9,7 +9,9 @@ import type { Serializer } from './serializer.js';
 export interface CustomSerializer {
   /** Letters, digits, `_` and `-` (at most 64), not the name of a built-in serializer. */
   readonly name: string;
+  /** The value as bytes; throwing fails the write with a SerializationError carrying the error as cause. */
   serialize(value: unknown): Uint8Array;
+  /** The value back from what `serialize` returned; throwing fails the read with a DecodeError. */
   deserialize(bytes: Uint8Array): unknown;
 }
 
@@ -24,6 +26,8 @@ export class UnknownSerializerError extends DecodeError {
   /** The name of the serializer that wrote the blob. */
   readonly serializer: string;
   /**
+   * An UnknownSerializerError naming the serializer.
+   *
    * @param message - What could not be read, and what to do.
    * @param serializer - The name of the serializer that wrote it.
    */
