@@ -104,6 +104,7 @@ export type { QueueMapOptions, QueueBackoff, QueueResults, ServeQueueOptions } f
 export { registerClass, unregisterClass, type RegisterClassOptions } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
 export { UnknownSerializerError, type CustomSerializer } from './serializers/custom.js';
+export type { KeyEncoding } from './keys/encoding.js';
 export type { AnyFunction, AnyConstructor, UncheckedFunction } from './any-function.js';
 export type { Serializer, DeserializeOptions } from './serializers/serializer.js';
 export type { Codec } from './codecs/codec.js';

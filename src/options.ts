@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { checkOneOf, checkOptionsObject, checkTtl, checkType, shown } from './checks.js';
 import { ConfigError } from './errors.js';
+import { KEY_ENCODINGS, type KeyEncoding } from './keys/encoding.js';
 import type { Engine } from './engines/engine.js';
 import type { Ttl } from './ttl.js';
 import {
@@ -68,6 +69,13 @@ export interface HashStashOptions {
   compress?: CompressName | false | undefined;
   /** base64 on top of the codec, for stores that want text. */
   b64?: boolean | undefined;
+  /**
+   * How keys are stored: `'canonical'` (default: any value, structurally compared), `'utf8'` (string keys as their
+   * UTF-8 bytes) or `'binary'` (Uint8Array keys as they are), so other programs read the keys and key order is byte
+   * order. Other keys are a SerializationError. It names the settings folder; sub-stashes (memos, maps, sequences)
+   * keep canonical keys.
+   */
+  keyEncoding?: KeyEncoding | undefined;
   /** Keep every version of a key. */
   appendMode?: boolean | undefined;
   /** Empty the stash when it is first used. */
@@ -134,6 +142,8 @@ export interface ResolvedOptions {
   readonly compress: CompressName;
   /** Whether blobs are base64 on top of the codec. */
   readonly b64: boolean;
+  /** How keys are stored. */
+  readonly keyEncoding: KeyEncoding;
   /** Whether every version of a key is kept. */
   readonly appendMode: boolean;
   /** Whether the stash is emptied when it is first used. */
@@ -172,6 +182,8 @@ export const DEFAULTS = {
   compress: 'lz4',
   /** No base64. */
   b64: false,
+  /** Any value as a key. */
+  keyEncoding: 'canonical',
   /** One value per key. */
   appendMode: false,
   /** The stash keeps what it holds when opened. */
@@ -335,7 +347,9 @@ export function resolveOptions(
   const compress = merged.compress === false ? 'raw' : checkOneOf('compress', merged.compress, COMPRESS_NAMES);
   const { maxBytes, evict } = resolveEngineOptions(merged);
   const engineLimit = engineObject ? undefined : stashPathLimit(engine);
-  checkLengths(root, merged.name, settingsFolder({ engine, serializer, compress, b64: merged.b64 }), engineLimit);
+  const keyEncoding = checkOneOf('keyEncoding', merged.keyEncoding, KEY_ENCODINGS);
+  const settings = { engine, serializer, compress, b64: merged.b64, keyEncoding };
+  checkLengths(root, merged.name, settingsFolder(settings), engineLimit);
   const url = merged.url ?? (engineObject ? undefined : urlFromEnvironment(engine));
   if (!engineObject) checkEngineOptions(engine, { url });
 
@@ -348,6 +362,7 @@ export function resolveOptions(
     serializer,
     compress,
     b64: merged.b64,
+    keyEncoding,
     appendMode: merged.appendMode,
     clear: merged.clear,
     readonly: merged.readonly,
@@ -409,7 +424,16 @@ function checkLengths(
   }
 }
 
-/** `<engine>.<serializer>.<compress>[+b64]`: stashes with other settings never read each other's data. */
-export function settingsFolder(options: Pick<ResolvedOptions, 'engine' | 'serializer' | 'compress' | 'b64'>): string {
-  return `${options.engine}.${options.serializer}.${options.compress}${options.b64 ? '+b64' : ''}`;
+/**
+ * `<engine>.<serializer>.<compress>[+b64][.<keyEncoding>]` (the key encoding when it is not canonical): stashes with
+ * other settings never read each other's data, so a stash never meets keys stored in another encoding.
+ */
+export function settingsFolder(
+  options: Pick<ResolvedOptions, 'engine' | 'serializer' | 'compress' | 'b64'> & {
+    readonly keyEncoding?: KeyEncoding | undefined;
+  },
+): string {
+  const keys =
+    options.keyEncoding === undefined || options.keyEncoding === 'canonical' ? '' : `.${options.keyEncoding}`;
+  return `${options.engine}.${options.serializer}.${options.compress}${options.b64 ? '+b64' : ''}${keys}`;
 }

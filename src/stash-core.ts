@@ -7,6 +7,7 @@ import { isExpiredAt, mayExpire } from './engines/expiry.js';
 import { KeyNotFoundError, ReadOnlyError, UnsupportedError } from './errors.js';
 import { expiresAtOf } from './format/header.js';
 import type { BlobFormat } from './format/blob.js';
+import { keyCodec, type KeyCodec } from './keys/encoding.js';
 import { lazy } from './lazy.js';
 import { resolveOptions, settingsFolder, type HashStashOptions, type ResolvedOptions } from './options.js';
 import { redactUrl } from './server-url.js';
@@ -37,7 +38,6 @@ const WRITE_OPTION_NAMES = ['ttl'];
 
 // Loaded with the first operation (lazy.ts): constructing a stash loads no key encoder.
 const from = import.meta.url;
-const keys = lazy<typeof import('./keys/encode.js')>(from, './keys/encode.js');
 const preview = lazy<typeof import('./keys/preview.js')>(from, './keys/preview.js');
 const formats = lazy<typeof import('./stash-format.js')>(from, './stash-format.js');
 const appendMode = lazy<typeof import('./append-mode.js')>(from, './append-mode.js');
@@ -110,6 +110,7 @@ export class StashCore {
    */
   #expiring: boolean;
   readonly #label: { toString(): string };
+  readonly #keys: KeyCodec;
   readonly #open: OpenStash;
   #pendingClear: boolean;
   #used = false;
@@ -125,6 +126,7 @@ export class StashCore {
     const { engineObject, rootAsGiven, ...options } = resolveOptions(given);
     this.options = options;
     this.rootAsGiven = rootAsGiven;
+    this.#keys = keyCodec(options.keyEncoding, options.trustCode);
     this.path = join(options.root, options.name, settingsFolder(options));
     // Server engines namespace by the root as the user wrote it, not by this machine's cache folder, so programs on
     // different machines that open `{ root: 'project_stash' }` on one server share one stash.
@@ -206,7 +208,7 @@ export class StashCore {
   toJSON(): Omit<ResolvedOptions, 'clear' | 'maxBytes' | 'evict'> & { readonly path: string } {
     const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, ttl, clock } =
       this.shownOptions;
-    const { tiers, coherence } = this.shownOptions;
+    const { tiers, coherence, keyEncoding } = this.shownOptions;
     return {
       root,
       name,
@@ -214,6 +216,7 @@ export class StashCore {
       serializer,
       compress,
       b64,
+      keyEncoding,
       appendMode,
       readonly,
       url,
@@ -267,12 +270,12 @@ export class StashCore {
   }
 
   encode(key: unknown): Uint8Array {
-    return keys().encodeKey(key);
+    return this.#keys.encode(key);
   }
 
   /** The key stored key bytes stand for (a function key as a StoredFunction unless `trustCode`). */
   decodeKey(rawKey: Uint8Array): unknown {
-    return keys().decodeKey(rawKey, { trustCode: this.options.trustCode });
+    return this.#keys.decode(rawKey);
   }
 
   /** The value of a blob a read found, or `fallback`; counted as a hit or a miss. An expired blob is not found. */
@@ -338,7 +341,7 @@ export class StashCore {
 
   get(access: Access, key: unknown, fallback: unknown): Maybe<unknown> {
     if (this.#pendingClear) return then(this.ready(access), () => this.get(access, key, fallback));
-    const encoded = keys().encodeKey(key);
+    const encoded = this.#keys.encode(key);
     // Decoding at once, before anything else can run, is what makes the engine's transient read safe here.
     const blob = access.getTransient ? access.getTransient(encoded) : access.get(encoded);
     if (blob === undefined || blob instanceof Uint8Array) return this.found(blob, fallback);
@@ -357,7 +360,7 @@ export class StashCore {
   /** `stash.expiresAt`: ms since the epoch, null when the entry never expires, undefined when absent or expired. */
   expiresAt(access: Access, key: unknown): Maybe<number | null | undefined> {
     return this.gated(access, () =>
-      then(access.get(keys().encodeKey(key)), (blob) => {
+      then(access.get(this.#keys.encode(key)), (blob) => {
         if (blob === undefined) return undefined;
         const at = expiresAtOf(blob);
         return at !== null && isExpiredAt(blob, this.now()) ? undefined : at;
@@ -367,7 +370,7 @@ export class StashCore {
 
   getMany(access: Access, wanted: Iterable<unknown>): Maybe<unknown[]> {
     return this.gated(access, () =>
-      then(access.getMany(Array.from(wanted, (key) => keys().encodeKey(key))), (blobs) =>
+      then(access.getMany(Array.from(wanted, (key) => this.#keys.encode(key))), (blobs) =>
         blobs.map((blob) => this.found(blob, undefined)),
       ),
     );
@@ -387,7 +390,7 @@ export class StashCore {
    */
   setAsync(key: unknown, value: unknown, rawKey?: Uint8Array, options?: WriteOptions): Promise<void> {
     try {
-      return Promise.resolve(this.set(this.storage, rawKey ?? keys().encodeKey(key), value, options));
+      return Promise.resolve(this.set(this.storage, rawKey ?? this.#keys.encode(key), value, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -401,7 +404,7 @@ export class StashCore {
 
   has(access: Access, key: unknown): Maybe<boolean> {
     return this.gated(access, () => {
-      const encoded = keys().encodeKey(key);
+      const encoded = this.#keys.encode(key);
       if (!this.#readsValues) return access.has(encoded);
       return then(access.get(encoded), (blob) => this.live(blob) !== undefined);
     });
@@ -410,7 +413,7 @@ export class StashCore {
   delete(access: Access, key: unknown): Maybe<boolean> {
     this.writable('delete');
     return this.gated(access, () => {
-      const encoded = keys().encodeKey(key);
+      const encoded = this.#keys.encode(key);
       if (!this.#readsValues) return access.delete(encoded);
       // The engine removes an expired entry too, and says true: it was no entry any read would have returned.
       return then(access.get(encoded), (blob) => {
@@ -488,7 +491,7 @@ export class StashCore {
   pop(access: Access, key: unknown, fallback: unknown[]): Maybe<unknown> {
     this.writable('pop');
     return this.gated(access, () => {
-      const encoded = keys().encodeKey(key);
+      const encoded = this.#keys.encode(key);
       return then(access.get(encoded), (found) => {
         const blob = this.live(found);
         if (blob === undefined) {
@@ -504,7 +507,7 @@ export class StashCore {
   /** The stored value; when absent, `value`, stored first (only then is the stash required to be writable). */
   setDefault(access: Access, key: unknown, value: unknown): Maybe<unknown> {
     return this.gated(access, () => {
-      const encoded = keys().encodeKey(key);
+      const encoded = this.#keys.encode(key);
       return then(access.get(encoded), (found) => {
         const blob = this.live(found);
         if (blob !== undefined) return this.format.unpack(blob);
@@ -517,14 +520,15 @@ export class StashCore {
   /** `[encoded key, blob]` of each entry, made as the engine takes them, so a large source never sits in memory. */
   *packed(entries: Iterable<readonly [unknown, unknown]>, encoded = false, ttl?: number): Generator<RawEntry> {
     const { format } = this;
-    const { encodeKey } = keys();
+    const keyCodec = this.#keys;
     if (ttl === undefined) {
-      for (const [key, value] of entries) yield [encoded ? (key as Uint8Array) : encodeKey(key), format.pack(value)];
+      for (const [key, value] of entries)
+        yield [encoded ? (key as Uint8Array) : keyCodec.encode(key), format.pack(value)];
       return;
     }
     // The clock is read per entry: a long stream's later entries live as long as its first.
     for (const [key, value] of entries)
-      yield [encoded ? (key as Uint8Array) : encodeKey(key), format.pack(value, this.now() + ttl)];
+      yield [encoded ? (key as Uint8Array) : keyCodec.encode(key), format.pack(value, this.now() + ttl)];
   }
 
   /**
@@ -569,7 +573,7 @@ export class StashCore {
     await this.ready(engine);
     if (typeof engine.prefetch !== 'function') return 0;
     return engine.prefetch(
-      Array.from(wanted, (key) => keys().encodeKey(key)),
+      Array.from(wanted, (key) => this.#keys.encode(key)),
       signal,
     );
   }

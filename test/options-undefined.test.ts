@@ -22,6 +22,7 @@ const stashOptions: AllUndefined<HashStashOptions> = {
   serializer: undefined,
   compress: undefined,
   b64: undefined,
+  keyEncoding: undefined,
   appendMode: undefined,
   clear: undefined,
   readonly: undefined,

@@ -62,6 +62,7 @@ const allUndefined: Record<keyof HashStashOptions, undefined> = {
   serializer: undefined,
   compress: undefined,
   b64: undefined,
+  keyEncoding: undefined,
   appendMode: undefined,
   clear: undefined,
   readonly: undefined,
