@@ -1,4 +1,3 @@
-import type { SerializerName } from '../options.js';
 import type { StashTarget } from '../queue/job.js';
 
 /**

@@ -13,6 +13,11 @@ export interface TaskMessage {
   readonly args: Uint8Array;
 }
 
+/** Parent to an idle worker: exit (by itself, between tasks, rather than be terminated). */
+export interface CloseMessage {
+  readonly close: true;
+}
+
 /** An error thrown in a worker, as plain data. */
 export interface ErrorInfo {
   readonly name: string;

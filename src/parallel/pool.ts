@@ -1,11 +1,14 @@
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { startWorker } from './exec-argv.js';
-import type { ErrorInfo, WorkerMessage, WorkerSetup } from './messages.js';
+import type { CloseMessage, ErrorInfo, WorkerMessage, WorkerSetup } from './messages.js';
 import { rebuildError } from './messages.js';
 import type { WorkerCrashReason } from './errors.js';
 
 /** The compiled worker entry beside this file (dist/src/parallel/worker.js). */
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** How long an idle worker asked to exit may take before it is terminated. */
+export const CLOSE_GRACE_MS = 2000;
 
 /** What a call returned or threw in the worker. */
 export type TaskOutcome =
@@ -80,11 +83,24 @@ export class WorkerPool {
     });
   }
 
-  /** Stops every worker at once; unfinished tasks reject with PoolClosed. */
+  /**
+   * Stops every worker; unfinished tasks reject with PoolClosed. A worker running a task is terminated at once; an
+   * idle one is asked to exit and ends itself, so that nothing the function left open in it (an lmdb stash whose
+   * change feed holds a write transaction for a moment) is cut in the middle: lmdb-js deadlocks on a thread terminated
+   * inside a synchronous write transaction. One that has not exited after {@link CLOSE_GRACE_MS} is terminated.
+   */
   async terminate(): Promise<void> {
     this.#closed = true;
     for (const task of this.#queue.splice(0)) task.reject(new PoolClosed());
-    await Promise.all([...this.#slots].map((slot) => slot.worker.terminate()));
+    await Promise.all([...this.#slots].map((slot) => (slot.task ? slot.worker.terminate() : this.#close(slot))));
+  }
+
+  async #close(slot: Slot): Promise<void> {
+    const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+    slot.worker.postMessage({ close: true } satisfies CloseMessage);
+    const timer = setTimeout(() => void slot.worker.terminate(), CLOSE_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
   }
 
   #dispatch(): void {

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { AnyFunction, UncheckedFunction } from '../any-function.js';
 import { getSerializer } from '../serializers/index.js';
 import { loadFunction } from './function-ref.js';
-import { errorInfo, type TaskMessage, type WorkerMessage, type WorkerSetup } from './messages.js';
+import { errorInfo, type CloseMessage, type TaskMessage, type WorkerMessage, type WorkerSetup } from './messages.js';
 
 const port = parentPort!;
 const setup = workerData as WorkerSetup;
@@ -30,7 +30,9 @@ if (fn) {
   };
   // The listener's promise has no one to reject to: when even posting the error fails, that failure goes to the
   // worker's 'error' event (which the pool reports as a crash) instead of becoming an unhandled rejection.
-  port.on('message', (task: TaskMessage) => {
+  port.on('message', (task: TaskMessage | CloseMessage) => {
+    // Exits between tasks, from JavaScript: never inside a native call a terminate could cut (see WorkerPool.terminate).
+    if ('close' in task) process.exit(0);
     answer(task).catch((error: unknown) => {
       queueMicrotask(() => {
         throw error;

@@ -1,7 +1,6 @@
 import type { Engine } from '../engines/engine.js';
 import type { Lease } from '../lease/lease.js';
 import type { LeaseOptions } from '../lease/options.js';
-import type { SerializerName } from '../options.js';
 
 /**
  * What a sequence uses of its own sub-stash: the engine (raw bytes under raw keys, compare-and-set, the change feed,

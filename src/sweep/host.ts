@@ -1,7 +1,6 @@
 import type { Engine } from '../engines/engine.js';
 import type { Lease } from '../lease/lease.js';
 import type { LeaseOptions } from '../lease/options.js';
-import type { SerializerName } from '../options.js';
 import type { MapFunction } from '../parallel/function-ref.js';
 import type { MapSettled } from '../parallel/map.js';
 import type { MapOptions } from '../parallel/options.js';
