@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { loadDriver } from '../../drivers.js';
@@ -105,11 +105,17 @@ export class LmdbStore implements SyncStore {
     this.now = context.now;
   }
 
-  /** The open database, or undefined for a read-only stash whose file does not exist yet (it reads as empty). */
+  /**
+   * The open database, or undefined for a read-only stash whose file does not exist yet, or is still empty (it reads
+   * as empty): a writer creates the file before it writes LMDB's first pages in it, and LMDB opening an empty file
+   * read-only crashes the process (a segmentation fault).
+   */
   #database(forWrite: boolean): Database<Buffer, Buffer> | undefined {
     if (this.#env && !(forWrite && this.#env.readonly)) return this.#env.db;
     if (forWrite && this.#readonly) throw new ReadOnlyError(`cannot write to ${this.#file}: opened read-only`);
-    if (!existsSync(this.#file)) {
+    const size = this.#fileSize();
+    if (!forWrite && this.#readonly && size === 0) return undefined;
+    if (size === undefined) {
       if (!forWrite) return undefined;
       try {
         mkdirSync(this.#folder, { recursive: true });
@@ -126,6 +132,16 @@ export class LmdbStore implements SyncStore {
     return shared.db;
   }
 
+  /** The data file's size in bytes, undefined when it does not exist. */
+  #fileSize(): number | undefined {
+    try {
+      return statSync(this.#file).size;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw this.#failure(error, 'open');
+    }
+  }
+
   /** The process's environment for this file, opened read-only when the storage allows nothing else. */
   #openShared(): SharedEnv {
     this.#checkIsLmdb();
@@ -134,7 +150,8 @@ export class LmdbStore implements SyncStore {
     } catch (error) {
       const failure = this.#failure(error, 'open');
       // On read-only storage LMDB cannot open for writing, but it can still be read: reads work, writes will say why.
-      if (!(failure instanceof ReadOnlyError) || this.#readonly) throw failure;
+      // Not an empty file: LMDB would crash opening it read-only (see #database).
+      if (!(failure instanceof ReadOnlyError) || this.#readonly || this.#fileSize() === 0) throw failure;
       try {
         return { db: this.#open(true), readonly: true, commitFailed: false };
       } catch {
