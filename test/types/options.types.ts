@@ -65,6 +65,7 @@ const allUndefined: Record<keyof HashStashOptions, undefined> = {
   appendMode: undefined,
   clear: undefined,
   readonly: undefined,
+  follow: undefined,
   url: undefined,
   trustCode: undefined,
   maxBytes: undefined,
