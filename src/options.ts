@@ -24,6 +24,7 @@ import {
   checkEngineOptions,
   engineNames,
   engineOptionDefaults,
+  followingEngines,
   isEngineName,
   resolveEngineOptions,
   stashPathLimit,
@@ -82,6 +83,14 @@ export interface HashStashOptions {
   clear?: boolean | undefined;
   /** Every write throws ReadOnlyError. */
   readonly?: boolean | undefined;
+  /**
+   * With `readonly: true`, on lmdb and sqlite: a follower, whose reads see each commit of the processes writing the
+   * stash as it lands (while a writer grows lmdb's map or checkpoints sqlite's WAL too), a stash that does not exist
+   * yet reading as empty until it is created. One `get` or `getMany` reads one commit, so a batch a writer committed
+   * whole (a `setMany` or `update` batch of up to 10,000 entries) is seen whole or not at all; iteration reads a page
+   * at a time, each at the newest commit. A ConfigError without `readonly`, on another engine, or with tiers.
+   */
+  follow?: boolean | undefined;
   /**
    * Server URL for the redis and mongo engines (`redis://`, `rediss://` for TLS, `mongodb://`, `mongodb+srv://`);
    * when not given, `REDIS_URL` or `MONGODB_URL` from the environment, else the server on this machine. It is kept in
@@ -150,6 +159,8 @@ export interface ResolvedOptions {
   readonly clear: boolean;
   /** Whether writes throw ReadOnlyError. */
   readonly readonly: boolean;
+  /** Whether this readonly stash follows the commits of its writers (lmdb, sqlite). */
+  readonly follow: boolean;
   /** The server URL as given; undefined: the engine's default on this machine. */
   readonly url: string | undefined;
   /** Whether stored functions are revived as functions. */
@@ -190,6 +201,8 @@ export const DEFAULTS = {
   clear: false,
   /** Writable. */
   readonly: false,
+  /** Not a follower. */
+  follow: false,
   /** The engines' own defaults: `redis://127.0.0.1:6379` and `mongodb://127.0.0.1:27017`. */
   url: undefined,
   /** Stored functions read back as StoredFunction, and no stored code is run. */
@@ -306,7 +319,7 @@ export function resolveOptions(
   if (merged.root === '') throw new ConfigError(`option 'root' must not be empty`);
   const root = resolveRoot(merged.root);
   validateName(merged.name);
-  for (const flag of ['b64', 'appendMode', 'clear', 'readonly', 'trustCode'] as const) {
+  for (const flag of ['b64', 'appendMode', 'clear', 'readonly', 'follow', 'trustCode'] as const) {
     checkType('', flag, merged[flag], 'boolean');
   }
   if (merged.url !== undefined) checkType('', 'url', merged.url, 'string');
@@ -315,6 +328,11 @@ export function resolveOptions(
   if (merged.readonly && merged.clear) {
     throw new ConfigError(
       `options 'readonly' and 'clear' cannot both be true: clear empties the stash on first use, a write that readonly refuses`,
+    );
+  }
+  if (merged.follow && !merged.readonly) {
+    throw new ConfigError(
+      `option 'follow' needs 'readonly: true': a follower only reads what other processes write (a writable lmdb or sqlite stash already reads their newest commits)`,
     );
   }
 
@@ -343,6 +361,7 @@ export function resolveOptions(
     if (!isEngineName(merged.engine)) checkOneOf('engine', merged.engine, engineNames());
     engine = merged.engine;
   }
+  if (merged.follow) checkFollows(engine, engineObject !== undefined, chain !== undefined);
   const serializer = resolveSerializer(merged.serializer);
   const compress = merged.compress === false ? 'raw' : checkOneOf('compress', merged.compress, COMPRESS_NAMES);
   const { maxBytes, evict } = resolveEngineOptions(merged);
@@ -366,6 +385,7 @@ export function resolveOptions(
     appendMode: merged.appendMode,
     clear: merged.clear,
     readonly: merged.readonly,
+    follow: merged.follow,
     url,
     trustCode: merged.trustCode,
     maxBytes,
@@ -375,6 +395,26 @@ export function resolveOptions(
     tiers: chain?.tiers,
     coherence,
   };
+}
+
+/**
+ * `follow: true` is for the engines whose reads can see each commit whole as it lands: lmdb and sqlite. The others
+ * read other writers' changes on every call already, but a batch may be seen in part (pairtree and mongo write its
+ * entries one by one), and the memory engine is not shared with other processes at all. A tier in front would serve
+ * what it copied earlier.
+ */
+function checkFollows(engine: string, isObject: boolean, tiered: boolean): void {
+  const engines = followingEngines();
+  const expected = engines.map((name) => `'${name}'`).join(' and ');
+  if (tiered)
+    throw new ConfigError(
+      `option 'follow' cannot be used with tiers or a memory tier: an upper tier would serve values it copied before the writer changed them; follow the ${expected} stash itself`,
+    );
+  if (isObject || !engines.includes(engine))
+    throw new ConfigError(
+      `option 'follow' works on the ${expected} engines only, not on ${isObject ? `the engine object '${engine}'` : `'${engine}'`}: ` +
+        `other engines read other writers' changes on every call anyway, but cannot promise a batch is seen whole`,
+    );
 }
 
 /** A stash name is one or more folder names below the root; it may not climb out of it. */

@@ -132,9 +132,9 @@ export class StashCore {
     // different machines that open `{ root: 'project_stash' }` on one server share one stash.
     const namespace = [rootAsGiven, options.name, settingsFolder(options)].join('/');
     const { path } = this;
-    const { readonly, url, maxBytes, evict } = options;
+    const { readonly, follow, url, maxBytes, evict } = options;
     this.now = options.clock ?? Date.now;
-    const context = { path, namespace, readonly, url, maxBytes, evict, now: this.now };
+    const context = { path, namespace, readonly, follow, url, maxBytes, evict, now: this.now };
     this.engine =
       engineObject ??
       (options.tiers
@@ -175,7 +175,7 @@ export class StashCore {
   subOptions(subName: string, overrides: Partial<HashStashOptions>): HashStashOptions {
     const { name, engine, serializer, compress, b64, readonly, url, trustCode, maxBytes, evict, ttl, clock } =
       this.options;
-    const { tiers, coherence } = this.options;
+    const { tiers, coherence, follow } = this.options;
     // The root as given, so that on a server a sub-stash (a memo's, a map's) is the same one from every machine.
     return {
       root: this.rootAsGiven,
@@ -186,6 +186,7 @@ export class StashCore {
       compress,
       b64,
       readonly,
+      follow,
       url,
       trustCode,
       maxBytes,
@@ -208,7 +209,7 @@ export class StashCore {
   toJSON(): Omit<ResolvedOptions, 'clear' | 'maxBytes' | 'evict'> & { readonly path: string } {
     const { root, name, engine, serializer, compress, b64, appendMode, readonly, url, trustCode, ttl, clock } =
       this.shownOptions;
-    const { tiers, coherence, keyEncoding } = this.shownOptions;
+    const { tiers, coherence, keyEncoding, follow } = this.shownOptions;
     return {
       root,
       name,
@@ -219,6 +220,7 @@ export class StashCore {
       keyEncoding,
       appendMode,
       readonly,
+      follow,
       url,
       trustCode,
       ttl,

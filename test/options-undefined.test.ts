@@ -26,6 +26,7 @@ const stashOptions: AllUndefined<HashStashOptions> = {
   appendMode: undefined,
   clear: undefined,
   readonly: undefined,
+  follow: undefined,
   url: undefined,
   trustCode: undefined,
   maxBytes: undefined,

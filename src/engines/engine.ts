@@ -38,6 +38,11 @@ export interface EngineContext {
   readonly namespace: string;
   /** The stash was opened with `readonly: true`: the engine must create and change nothing it can avoid. */
   readonly readonly: boolean;
+  /**
+   * The stash was opened with `follow: true` (always with `readonly`): each read must see the newest commit of the
+   * processes writing the stash, not a snapshot the engine keeps between reads. Only lmdb and sqlite are given it.
+   */
+  readonly follow?: boolean;
   /** Server URL, for the engines that talk to one. */
   readonly url: string | undefined;
   /** The memory engine's byte budget: bytes, or a size like '512mb' or '25%' (of the machine's memory). */

@@ -35,6 +35,8 @@ interface BuiltIn {
   readonly check?: (options: EngineOptionsToCheck) => void;
   /** The environment variable whose URL the engine uses when the `url` option is not given. */
   readonly urlVariable?: string;
+  /** Takes `follow: true` (see the option): its reads can see each commit whole, in order, as writers make them. */
+  readonly follows?: true;
 }
 
 /** The resolved options an engine's `check` sees. */
@@ -47,11 +49,12 @@ type BuiltInEngine = 'lmdb' | 'pairtree' | 'sqlite' | 'redis' | 'mongo' | 'memor
 
 // Typed by hand, not inferred: the declarations of this module must not name the engines' modules.
 const builtIns: Readonly<Record<BuiltInEngine, BuiltIn>> = {
-  lmdb: { factory: (context: EngineContext) => load.lmdb().createLmdbEngine(context), driver: 'lmdb' },
+  lmdb: { factory: (context: EngineContext) => load.lmdb().createLmdbEngine(context), driver: 'lmdb', follows: true },
   pairtree: { factory: (context: EngineContext) => load.pairtree().createPairtreeEngine(context) },
   sqlite: {
     factory: (context: EngineContext) => load.sqlite().createSqliteEngine(context),
     driver: 'better-sqlite3',
+    follows: true,
     maxStashPathBytes: { bytes: SQLITE_MAX_STASH_PATH_BYTES, why: SQLITE_PATH_LIMIT_REASON },
   },
   redis: {
@@ -107,6 +110,11 @@ export function urlFromEnvironment(name: string, env: NodeJS.ProcessEnv = proces
   const variable = Object.hasOwn(builtIns, name) ? builtIns[name as BuiltInEngine].urlVariable : undefined;
   const value = variable === undefined ? undefined : env[variable];
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** The built-in engines that take `follow: true`. */
+export function followingEngines(): string[] {
+  return BUILT_IN_ENGINES.filter((name) => builtIns[name].follows);
 }
 
 export function checkEngineOptions(name: string, options: EngineOptionsToCheck): void {

@@ -66,6 +66,7 @@ const allUndefined: Record<keyof HashStashOptions, undefined> = {
   appendMode: undefined,
   clear: undefined,
   readonly: undefined,
+  follow: undefined,
   url: undefined,
   trustCode: undefined,
   maxBytes: undefined,

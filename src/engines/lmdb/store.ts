@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { loadDriver } from '../../drivers.js';
@@ -94,6 +94,7 @@ export class LmdbStore implements SyncStore {
   readonly #file: string;
   readonly #folder: string;
   readonly #readonly: boolean;
+  readonly #follow: boolean;
   /** The clock expiry is judged by. */
   readonly now: () => number;
   #env: SharedEnv | undefined;
@@ -102,14 +103,34 @@ export class LmdbStore implements SyncStore {
     this.#folder = context.path;
     this.#file = join(context.path, DATA_FILE);
     this.#readonly = context.readonly;
+    this.#follow = context.follow === true;
     this.now = context.now;
   }
 
-  /** The open database, or undefined for a read-only stash whose file does not exist yet (it reads as empty). */
+  /**
+   * The open database for a read, or undefined while there is none (it reads as empty). A follower first drops
+   * lmdb-js's current read transaction: lmdb-js keeps one until the next macrotask, so a program reading in a
+   * synchronous loop (`stash.sync.get` between `Atomics.wait`s, say) would read one snapshot forever. The next read
+   * begins a new one at the newest commit, mapping more of the file first when a writer has grown it (lmdb-js's own
+   * LMDB does that when a read transaction begins).
+   */
+  #reader(): Database<Buffer, Buffer> | undefined {
+    const db = this.#env?.db ?? this.#database(false);
+    if (this.#follow) db?.resetReadTxn();
+    return db;
+  }
+
+  /**
+   * The open database, or undefined for a read-only stash whose file does not exist yet, or is still empty (it reads
+   * as empty): a writer creates the file before it writes LMDB's first pages in it, and LMDB opening an empty file
+   * read-only crashes the process (a segmentation fault).
+   */
   #database(forWrite: boolean): Database<Buffer, Buffer> | undefined {
     if (this.#env && !(forWrite && this.#env.readonly)) return this.#env.db;
     if (forWrite && this.#readonly) throw new ReadOnlyError(`cannot write to ${this.#file}: opened read-only`);
-    if (!existsSync(this.#file)) {
+    const size = this.#fileSize();
+    if (!forWrite && this.#readonly && size === 0) return undefined;
+    if (size === undefined) {
       if (!forWrite) return undefined;
       try {
         mkdirSync(this.#folder, { recursive: true });
@@ -126,6 +147,16 @@ export class LmdbStore implements SyncStore {
     return shared.db;
   }
 
+  /** The data file's size in bytes, undefined when it does not exist. */
+  #fileSize(): number | undefined {
+    try {
+      return statSync(this.#file).size;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw this.#failure(error, 'open');
+    }
+  }
+
   /** The process's environment for this file, opened read-only when the storage allows nothing else. */
   #openShared(): SharedEnv {
     this.#checkIsLmdb();
@@ -134,7 +165,8 @@ export class LmdbStore implements SyncStore {
     } catch (error) {
       const failure = this.#failure(error, 'open');
       // On read-only storage LMDB cannot open for writing, but it can still be read: reads work, writes will say why.
-      if (!(failure instanceof ReadOnlyError) || this.#readonly) throw failure;
+      // Not an empty file: LMDB would crash opening it read-only (see #database).
+      if (!(failure instanceof ReadOnlyError) || this.#readonly || this.#fileSize() === 0) throw failure;
       try {
         return { db: this.#open(true), readonly: true, commitFailed: false };
       } catch {
@@ -221,8 +253,7 @@ export class LmdbStore implements SyncStore {
   }
 
   /** The blob under `key`; an expired one too when `withExpired`, else (what every read wants) undefined for it. */
-  #read(key: Uint8Array, transient: boolean, withExpired = false): Uint8Array | undefined {
-    const db = this.#env?.db ?? this.#database(false);
+  #read(key: Uint8Array, transient: boolean, withExpired = false, db = this.#reader()): Uint8Array | undefined {
     if (!db) return undefined;
     let record: Buffer | undefined;
     try {
@@ -302,14 +333,14 @@ export class LmdbStore implements SyncStore {
       );
     },
     versions: (key) => {
-      const db = this.#env?.db ?? this.#database(false);
+      const db = this.#reader();
       return db ? this.#guard('read', () => versionsOf(db, key)) : [];
     },
   };
 
   /** Bytes used and reserved, from LMDB's counters (stats.ts). */
   stats() {
-    return this.#guard('count', () => lmdbStats(this.#env?.db ?? this.#database(false), this.#file));
+    return this.#guard('count', () => lmdbStats(this.#reader(), this.#file));
   }
 
   /**
@@ -317,7 +348,7 @@ export class LmdbStore implements SyncStore {
    * the stash has held an expiring entry (see expiry.ts), a count of the live ones by a scan.
    */
   size(): number {
-    const db = this.#database(false);
+    const db = this.#reader();
     if (!db) return 0;
     return this.#guard('count', () => {
       if (isMarked(db)) {
@@ -339,7 +370,7 @@ export class LmdbStore implements SyncStore {
 
   /** Whether the database has held an expiring entry since it was last cleared (see expiry.ts). */
   marked(): boolean {
-    const db = this.#env?.db ?? this.#database(false);
+    const db = this.#reader();
     return db !== undefined && isMarked(db);
   }
 
@@ -361,6 +392,7 @@ export class LmdbStore implements SyncStore {
     let after: Buffer | undefined;
     let exclusiveStart = false;
     for (;;) {
+      if (this.#follow) db.resetReadTxn();
       const range = { start: after, exclusiveStart, limit: PAGE };
       const page = this.#guard('iterate', () =>
         withValues
@@ -405,10 +437,11 @@ export class LmdbStore implements SyncStore {
   }
 
   getMany(keys: readonly Uint8Array[]): (Uint8Array | undefined)[] {
-    const db = this.#database(false);
+    const db = this.#reader();
     if (!db) return keys.map(() => undefined);
-    // One read transaction for the whole lookup: lmdb-js reuses its current read txn within a synchronous run.
-    return keys.map((key) => this.get(key));
+    // One read transaction for the whole lookup (one commit, so a batch is seen whole or not at all): lmdb-js reuses
+    // its current read txn within a synchronous run.
+    return keys.map((key) => this.#read(key, false, false, db));
   }
 
   /** One synchronous transaction: one commit for the whole batch (LocalEngine hands batches of WRITE_BATCH). */
