@@ -20,7 +20,7 @@ export function importLine(line: string, where: string): [key: unknown, value: u
   }
   if (typeof parsed !== 'object' || parsed === null || !('key' in parsed) || !('value' in parsed))
     throw new DecodeError(`${where}: a line must be {"key": …, "value": …}`);
-  const { key, value } = parsed as { key: unknown; value: unknown };
+  const { key, value } = parsed;
   return [revive(key, where), revive(value, where)];
 }
 

@@ -1,6 +1,12 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { COMPRESS_NAMES, SERIALIZER_NAMES, type HashStashOptions } from '../options.js';
+import {
+  COMPRESS_NAMES,
+  SERIALIZER_NAMES,
+  type CompressName,
+  type HashStashOptions,
+  type SerializerName,
+} from '../options.js';
 import { ConfigError } from '../errors.js';
 
 /** How the command line names a stash: by its folder (`stash.path`), or by the options a program would pass. */
@@ -12,6 +18,14 @@ export interface StashAddress {
   readonly url?: string | undefined;
 }
 
+/** What a stash folder's name says: the settings a stash is opened with. */
+export interface StashSettings {
+  readonly engine: string;
+  readonly serializer: SerializerName;
+  readonly compress: CompressName;
+  readonly b64: boolean;
+}
+
 /** A stash's settings folder: `<engine>.<serializer>.<compress>[+b64]`. */
 const SETTINGS = new RegExp(
   `^([a-z0-9][a-z0-9_-]*)\\.(${SERIALIZER_NAMES.join('|')})\\.(${COMPRESS_NAMES.join('|')})(\\+b64)?$`,
@@ -19,15 +33,13 @@ const SETTINGS = new RegExp(
 );
 
 /** The settings a stash folder's name holds, or undefined when it is not a stash folder. */
-export function parseSettingsFolder(
-  folder: string,
-): Pick<HashStashOptions, 'engine' | 'serializer' | 'compress' | 'b64'> | undefined {
+export function parseSettingsFolder(folder: string): StashSettings | undefined {
   const match = SETTINGS.exec(folder);
   if (!match) return undefined;
   return {
     engine: match[1],
-    serializer: match[2] as HashStashOptions['serializer'],
-    compress: match[3] as HashStashOptions['compress'],
+    serializer: match[2] as SerializerName,
+    compress: match[3] as CompressName,
     b64: match[4] !== undefined,
   };
 }
