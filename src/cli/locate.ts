@@ -1,21 +1,26 @@
 import { existsSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   COMPRESS_NAMES,
+  resolveOptions,
   SERIALIZER_NAMES,
+  settingsFolder,
   type CompressName,
   type HashStashOptions,
   type SerializerName,
 } from '../options.js';
 import { ConfigError } from '../errors.js';
+import { UsageError } from './usage-error.js';
 
-/** How the command line names a stash: by its folder (`stash.path`), or by the options a program would pass. */
-export interface StashAddress {
-  readonly path?: string | undefined;
+/** The options that name a stash on the command line when its folder is not given (as a program would open it). */
+export interface StashFlags {
   readonly root?: string | undefined;
   readonly name?: string | undefined;
   readonly engine?: string | undefined;
   readonly url?: string | undefined;
+  readonly serializer?: string | undefined;
+  readonly compress?: string | undefined;
+  readonly b64?: boolean | undefined;
 }
 
 /** What a stash folder's name says: the settings a stash is opened with. */
@@ -32,6 +37,9 @@ const SETTINGS = new RegExp(
   'i',
 );
 
+const SERVER_ENGINES = new Set(['redis', 'mongo']);
+const FLAG_NAMES = ['root', 'name', 'engine', 'url', 'serializer', 'compress', 'b64'] as const;
+
 /** The settings a stash folder's name holds, or undefined when it is not a stash folder. */
 export function parseSettingsFolder(folder: string): StashSettings | undefined {
   const match = SETTINGS.exec(folder);
@@ -44,26 +52,44 @@ export function parseSettingsFolder(folder: string): StashSettings | undefined {
   };
 }
 
+/** `<stash-or-thing> [thing]`: the stash folder then the thing, or the thing alone (the stash named by flags). */
+export function stashAndThing(first: string, second: string | undefined): [path: string | undefined, thing: string] {
+  return second === undefined ? [undefined, first] : [first, second];
+}
+
 /**
- * The options that open the stash `address` names. A path must be an existing stash folder (local engines): its
- * last part says the settings, the one before the name, the rest the root. ConfigError naming what is wrong.
+ * The options that open the stash named by its folder `path` or by `flags` (not both: UsageError). A folder's last
+ * part says the settings, the one before the name, the rest the root. Unless `create`, a local stash must exist:
+ * ConfigError "no stash at '<path>'" otherwise.
  */
-export function stashOptions(address: StashAddress): HashStashOptions {
-  if (address.path !== undefined) {
-    const path = resolve(address.path);
-    const settings = parseSettingsFolder(basename(path));
+export function stashOptions(path: string | undefined, flags: StashFlags, create = false): HashStashOptions {
+  const given = FLAG_NAMES.filter((flag) => flags[flag] !== undefined);
+  if (path !== undefined) {
+    if (given.length)
+      throw new UsageError(
+        `name the stash by its folder or by options, not both: got '${path}' and --${given.join(', --')}`,
+      );
+    const folder = resolve(path);
+    const settings = parseSettingsFolder(basename(folder));
     if (!settings)
       throw new ConfigError(
-        `'${address.path}' is not a stash folder: its last part should be <engine>.<serializer>.<compress>, like lmdb.hashstash.lz4`,
+        `no stash at '${path}': a stash folder's last part is <engine>.<serializer>.<compress>, like lmdb.hashstash.lz4`,
       );
-    if (!existsSync(path)) throw new ConfigError(`no stash at '${address.path}'`);
-    const parent = dirname(path);
+    if (!create && !existsSync(folder)) throw new ConfigError(`no stash at '${path}'`);
+    const parent = dirname(folder);
     return { ...settings, root: dirname(parent), name: basename(parent) };
   }
-  return {
-    ...(address.root !== undefined ? { root: address.root } : {}),
-    ...(address.name !== undefined ? { name: address.name } : {}),
-    ...(address.engine !== undefined ? { engine: address.engine } : {}),
-    ...(address.url !== undefined ? { url: address.url } : {}),
-  };
+  const options = Object.fromEntries(given.map((flag) => [flag, flags[flag]])) as HashStashOptions;
+  let resolved;
+  try {
+    resolved = resolveOptions(options);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  if (!create && !SERVER_ENGINES.has(resolved.engine)) {
+    const folder = join(resolved.root, resolved.name, settingsFolder(resolved));
+    if (!existsSync(folder)) throw new ConfigError(`no stash at '${folder}'`);
+  }
+  return options;
 }

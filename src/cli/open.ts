@@ -1,22 +1,30 @@
 import { HashStash } from '../stash.js';
-import { stashOptions, type StashAddress } from './locate.js';
+import { stashOptions, type StashFlags } from './locate.js';
 
-/** Opens the stash `address` names for the length of `work`, closing it after, also when `work` throws. */
+export interface OpenOptions {
+  /** Open it readonly (the default): commands that write say so. */
+  readonly write?: boolean;
+  /** A local stash may be created (import); otherwise it must exist. */
+  readonly create?: boolean;
+  /** The stash's clock (its `clock` option). */
+  readonly clock?: () => number;
+}
+
+/** Opens the stash `path` or `flags` name (see stashOptions) for the length of `work`, closing it after. */
 export async function withOpenStash<T>(
-  address: StashAddress,
+  path: string | undefined,
+  flags: StashFlags,
   work: (stash: HashStash<unknown, unknown>) => Promise<T>,
-  options: { readonly readonly?: boolean } = {},
+  options: OpenOptions = {},
 ): Promise<T> {
-  const stash = new HashStash<unknown, unknown>({ ...stashOptions(address), readonly: options.readonly ?? false });
+  const stash = new HashStash<unknown, unknown>({
+    ...stashOptions(path, flags, options.create ?? false),
+    readonly: !(options.write ?? false),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   try {
     return await work(stash);
   } finally {
     await stash.close();
   }
-}
-
-/** Writes `text` to standard output, waiting when the pipe is full (so a large export keeps bounded memory). */
-export function print(text: string): Promise<void> | void {
-  if (process.stdout.write(text)) return;
-  return new Promise((resolve) => process.stdout.once('drain', resolve));
 }

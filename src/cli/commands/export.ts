@@ -1,0 +1,46 @@
+import { expiresAtOf } from '../../format/header.js';
+import { entryLine, headerLine, hs1Text } from '../export-lines.js';
+import type { StashFlags } from '../locate.js';
+import { withOpenStash } from '../open.js';
+import { Output } from '../output.js';
+import { progressBar } from '../progress.js';
+
+interface ExportOptions extends StashFlags {
+  readonly format: 'jsonl' | 'csv';
+  readonly output?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `hashstash export [stash] --format jsonl|csv [-o file]`: every entry, streamed from the stored blobs with the
+ * output's backpressure, so memory stays flat whatever the stash's size. jsonl is the format import reads
+ * (export-lines.ts); csv has the columns key, value and expires_at (ms, empty when it never expires), the key and
+ * value in the same encoding.
+ */
+export function run(path: string | undefined, options: ExportOptions): Promise<void> {
+  return withOpenStash(path, options, async (stash) => {
+    const out = new Output(options.output);
+    const progress = await progressBar('export', () => stash.size());
+    const csv = options.format === 'csv';
+    await out.write(csv ? 'key,value,expires_at\n' : headerLine(String(stash)));
+    let entries = 0;
+    for await (const [rawKey, blob] of stash.rawEntries()) {
+      const key = hs1Text(stash.decodeKey(rawKey));
+      const value = hs1Text(stash.decodeValue(blob));
+      const expiresAt = expiresAtOf(blob);
+      const line = csv ? `${csvField(key)},${csvField(value)},${expiresAt ?? ''}\n` : entryLine(key, value, expiresAt);
+      const wait = out.write(line);
+      if (wait) await wait;
+      entries++;
+      progress.tick();
+    }
+    await out.close();
+    progress.stop();
+    if (options.output !== undefined)
+      process.stderr.write(`exported ${entries} entries of ${String(stash)} to ${options.output}\n`);
+  });
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
