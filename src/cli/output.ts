@@ -37,8 +37,7 @@ export class Output {
   }
 
   async #drained(): Promise<void> {
-    await Promise.race([once(this.#stream, 'drain'), once(this.#stream, 'error')]);
-    if (this.#failed) throw this.#failed;
+    await once(this.#stream, 'drain'); // rejects on 'error'
   }
 
   /** Hands over what is left; a file is closed, standard output stays open. */

@@ -3,6 +3,7 @@ import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { decodeLz4InKernel, lz4Codec } from '../codecs/lz4.js';
 import { hashstashFromUtf8, hashstashSerializer } from '../serializers/hashstash.js';
+import { utf8Text } from '../serializers/utf8-json.js';
 import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, textWithHeader, withHeader } from './header.js';
 
 /** Below this many serialized bytes no codec wins: every one grows the value or barely shrinks it, and zlib costs ~40 µs. */
@@ -70,6 +71,36 @@ export class BlobFormat {
 
   unpack(stored: Uint8Array): unknown {
     const blob = this.#base64 ? this.#base64.decode(stored) : stored;
+    const start = this.#checked(blob);
+    const flags = blob[5];
+    const fromUtf8 = this.#fromUtf8;
+    if (flags & FLAG_UNCOMPRESSED) {
+      if (fromUtf8) return fromUtf8(blob, start, blob.length, this.#deserializeOptions);
+      return this.#serializer.deserialize(blob.subarray(start), this.#deserializeOptions);
+    }
+    if (fromUtf8 && this.#codec === lz4Codec) {
+      const decoded = decodeLz4InKernel(blob, start, blob.length, this.#serializer.maxBytes);
+      if (decoded) return fromUtf8(decoded.memory, 0, decoded.size, this.#deserializeOptions, true);
+    }
+    const serialized = this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
+    return this.#serializer.deserialize(serialized, this.#deserializeOptions);
+  }
+
+  /**
+   * The text a stored blob holds, checked and decompressed but not deserialized, for a serializer whose bytes are
+   * UTF-8 text (the hashstash serializer's: the command line's export writes it as it is).
+   */
+  unpackText(stored: Uint8Array): string {
+    const blob = this.#base64 ? this.#base64.decode(stored) : stored;
+    const start = this.#checked(blob);
+    const what = `${this.#serializer.name} serializer`;
+    if (blob[5] & FLAG_UNCOMPRESSED) return utf8Text(blob, start, blob.length, what);
+    const serialized = this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
+    return utf8Text(serialized, 0, serialized.length, what);
+  }
+
+  /** Checks a blob's header (base64 undone) against these settings; where its body starts. */
+  #checked(blob: Uint8Array): number {
     const start = checkBlob(blob);
     const serializerId = blob[3];
     const codecId = blob[4];
@@ -89,16 +120,6 @@ export class BlobFormat {
         `stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`,
       );
     }
-    const fromUtf8 = this.#fromUtf8;
-    if (flags & FLAG_UNCOMPRESSED) {
-      if (fromUtf8) return fromUtf8(blob, start, blob.length, this.#deserializeOptions);
-      return this.#serializer.deserialize(blob.subarray(start), this.#deserializeOptions);
-    }
-    if (fromUtf8 && this.#codec === lz4Codec) {
-      const decoded = decodeLz4InKernel(blob, start, blob.length, this.#serializer.maxBytes);
-      if (decoded) return fromUtf8(decoded.memory, 0, decoded.size, this.#deserializeOptions, true);
-    }
-    const serialized = this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
-    return this.#serializer.deserialize(serialized, this.#deserializeOptions);
+    return start;
   }
 }

@@ -1,9 +1,10 @@
 import { expiresAtOf } from '../../format/header.js';
-import { entryLine, headerLine, hs1Text } from '../export-lines.js';
+import { entryLine, headerLine } from '../export-lines.js';
 import type { StashFlags } from '../locate.js';
 import { withOpenStash } from '../open.js';
 import { Output } from '../output.js';
 import { progressBar } from '../progress.js';
+import { storedText } from '../stored-text.js';
 
 interface ExportOptions extends StashFlags {
   readonly format: 'jsonl' | 'csv';
@@ -23,10 +24,11 @@ export function run(path: string | undefined, options: ExportOptions): Promise<v
     const progress = await progressBar('export', () => stash.size());
     const csv = options.format === 'csv';
     await out.write(csv ? 'key,value,expires_at\n' : headerLine(String(stash)));
+    const text = storedText(stash);
     let entries = 0;
     for await (const [rawKey, blob] of stash.rawEntries()) {
-      const key = hs1Text(stash.decodeKey(rawKey));
-      const value = hs1Text(stash.decodeValue(blob));
+      const key = text.key(rawKey);
+      const value = text.value(blob);
       const expiresAt = expiresAtOf(blob);
       const line = csv ? `${csvField(key)},${csvField(value)},${expiresAt ?? ''}\n` : entryLine(key, value, expiresAt);
       const wait = out.write(line);
