@@ -50,6 +50,17 @@ const program = new Command('hashstash')
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 for (const spec of COMMANDS) addCommand(program, spec);
+// Without an action of its own, commander answers `hashstash --bogus` with the help instead of naming the flag; with
+// one, `help [command]` is ours to answer.
+program.allowExcessArguments(true).action((_options: unknown, self: Commander.Command) => {
+  if (self.args[0] === 'help') (program.commands.find((command) => command.name() === self.args[1]) ?? program).help();
+  if (self.args.length) {
+    const message = `error: unknown command '${self.args[0]}'. See 'hashstash --help'.`;
+    process.stderr.write(`${message}\n`);
+    throw new CommanderError(USAGE, 'commander.unknownCommand', message);
+  }
+  program.help({ error: true });
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -11,7 +11,6 @@ export interface StoredText {
   value(blob: Uint8Array): string;
 }
 
-
 /**
  * Reads the hs1 text straight from the bytes where they already hold it, instead of decoding a value and encoding it
  * again (two thirds of an export's time): a string key's canonical bytes are its JSON text, which is its hs1 text;
@@ -20,9 +19,8 @@ export interface StoredText {
 export function storedText(stash: HashStash<unknown, unknown>): StoredText {
   const format = stash.options.serializer === 'hashstash' ? blobFormat(stash.options) : undefined;
   return {
-    key: (rawKey) => (rawKey[0] === QUOTE ? utf8Text(rawKey, 0, rawKey.length, 'hashstash key') : hs1Text(stash.decodeKey(rawKey))),
-    value: format
-      ? (blob) => format.unpackText(blob)
-      : (blob) => hs1Text(stash.decodeValue(blob)),
+    key: (rawKey) =>
+      rawKey[0] === QUOTE ? utf8Text(rawKey, 0, rawKey.length, 'hashstash key') : hs1Text(stash.decodeKey(rawKey)),
+    value: format ? (blob) => format.unpackText(blob) : (blob) => hs1Text(stash.decodeValue(blob)),
   };
 }
