@@ -16,6 +16,7 @@ import { keyvSuite } from './keyv.js';
 import { sequenceSuite } from './sequence.js';
 import { sweepSuite } from './sweep.js';
 import { tiersSuite } from './tiers.js';
+import { cliSuite } from './cli.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
 export const SUITES: readonly Suite[] = [
@@ -36,4 +37,5 @@ export const SUITES: readonly Suite[] = [
   sequenceSuite,
   sweepSuite,
   tiersSuite,
+  cliSuite,
 ];
