@@ -25,13 +25,6 @@ export function hs1Text(value: unknown): string {
   return hashstashSerializer.serializeToText!(value);
 }
 
-/** One entry line from the hs1 texts of its key and value. */
-export function entryLine(keyText: string, valueText: string, expiresAt: number | null): string {
-  return expiresAt === null
-    ? `{"k":${keyText},"v":${valueText}}\n`
-    : `{"k":${keyText},"v":${valueText},"x":${expiresAt}}\n`;
-}
-
 export interface ImportedEntry {
   readonly key: unknown;
   readonly value: unknown;

@@ -3,7 +3,6 @@ import type { Codec } from '../codecs/codec.js';
 import type { Serializer } from '../serializers/serializer.js';
 import { decodeLz4InKernel, lz4Codec } from '../codecs/lz4.js';
 import { hashstashFromUtf8, hashstashSerializer } from '../serializers/hashstash.js';
-import { utf8Text } from '../serializers/utf8-json.js';
 import { checkBlob, FLAG_B64, FLAG_UNCOMPRESSED, textWithHeader, withHeader } from './header.js';
 
 /** Below this many serialized bytes no codec wins: every one grows the value or barely shrinks it, and zlib costs ~40 µs. */
@@ -87,16 +86,14 @@ export class BlobFormat {
   }
 
   /**
-   * The text a stored blob holds, checked and decompressed but not deserialized, for a serializer whose bytes are
-   * UTF-8 text (the hashstash serializer's: the command line's export writes it as it is).
+   * The serializer's bytes a stored blob holds, checked and decompressed but not deserialized: for the hashstash
+   * serializer, the value's text as UTF-8, which the command line's export copies into its lines as it is.
    */
-  unpackText(stored: Uint8Array): string {
+  unpackSerialized(stored: Uint8Array): Uint8Array {
     const blob = this.#base64 ? this.#base64.decode(stored) : stored;
     const start = this.#checked(blob);
-    const what = `${this.#serializer.name} serializer`;
-    if (blob[5] & FLAG_UNCOMPRESSED) return utf8Text(blob, start, blob.length, what);
-    const serialized = this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
-    return utf8Text(serialized, 0, serialized.length, what);
+    if (blob[5] & FLAG_UNCOMPRESSED) return blob.subarray(start);
+    return this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
   }
 
   /** Checks a blob's header (base64 undone) against these settings; where its body starts. */

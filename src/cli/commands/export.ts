@@ -1,5 +1,5 @@
 import { expiresAtOf } from '../../format/header.js';
-import { entryLine, headerLine } from '../export-lines.js';
+import { headerLine } from '../export-lines.js';
 import type { StashFlags } from '../locate.js';
 import { withOpenStash } from '../open.js';
 import { Output } from '../output.js';
@@ -27,11 +27,18 @@ export function run(path: string | undefined, options: ExportOptions): Promise<v
     const text = storedText(stash);
     let entries = 0;
     for await (const [rawKey, blob] of stash.rawEntries()) {
-      const key = text.key(rawKey);
-      const value = text.value(blob);
       const expiresAt = expiresAtOf(blob);
-      const line = csv ? `${csvField(key)},${csvField(value)},${expiresAt ?? ''}\n` : entryLine(key, value, expiresAt);
-      const wait = out.write(line);
+      if (csv) {
+        out.text(`${csvField(text.key(rawKey))},${csvField(text.value(blob))},${expiresAt ?? ''}\n`);
+      } else {
+        // An entry line of export-lines.ts, its key and value copied from the stored bytes where they can be.
+        out.text('{"k":');
+        text.writeKey(out, rawKey);
+        out.text(',"v":');
+        text.writeValue(out, blob);
+        out.text(expiresAt === null ? '}\n' : `,"x":${expiresAt}}\n`);
+      }
+      const wait = out.ready();
       if (wait) await wait;
       entries++;
       progress.tick();
