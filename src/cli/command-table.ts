@@ -156,7 +156,6 @@ export const COMMANDS: readonly CommandSpec[] = [
       { flags: '--stalled-interval <ms>', description: 'how often stalled jobs are looked for' },
       { flags: '--max-stalled <n>', description: 'stalls before a job fails' },
       { flags: '--stash-url <url>', description: 'credentials for a stash server jobs name', repeatable: true },
-      { flags: '--module-root <dir>', description: 'where bare module names are resolved (default: .)' },
       JSON_OPTION,
     ],
     module: 'worker',

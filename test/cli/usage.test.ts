@@ -28,6 +28,9 @@ t.test('--help lists every command and exits 0', async (t) => {
   const sub = await runCli(['export', '--help'], { home });
   t.equal(sub.code, 0);
   t.match(sub.stdout, /--format <format>/);
+  const worker = await runCli(['help', 'worker'], { home });
+  t.equal(worker.code, 0);
+  t.match(worker.stdout, /--queue <url>/);
 });
 
 t.test('--help loads commander and the command table, nothing of the library', async (t) => {
