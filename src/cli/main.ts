@@ -80,6 +80,6 @@ try {
     process.exitCode = error.exitCode === 0 ? 0 : USAGE;
   } else {
     const { reportFailure } = await import('./failure.js');
-    process.exitCode = reportFailure(error) ? USAGE : FAILED;
+    process.exitCode = reportFailure(error);
   }
 }

@@ -7,8 +7,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { spawn } from 'node:child_process';
 import { HashStash } from '../../src/index.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI_BIN, runCli } from '../helpers/cli.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'hashstash-cli-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -235,4 +236,21 @@ t.test('clear --yes removes every entry', async (t) => {
   const keys = await cli('keys', clearPath);
   t.equal(keys.code, 0);
   t.equal(keys.stdout, '');
+});
+
+t.test('a reader that goes away (export | head) ends the export quietly, exit 0', async (t) => {
+  const stash = await openStash('many');
+  await stash.setMany(Array.from({ length: 20_000 }, (_, i) => [`key-${i}`, { i, text: 'x'.repeat(50) }] as const));
+  const manyPath = stash.path;
+  await stash.close();
+  const child = spawn(process.execPath, [CLI_BIN, 'export', manyPath], {
+    env: { ...process.env, HASHSTASH_HOME: home },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // The first chunk, then the pipe closes, as `head` closes it.
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.equal(code, 0);
+  t.equal(stderr, '');
 });
