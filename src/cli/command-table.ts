@@ -9,6 +9,8 @@
  * for exit code 2, anything else for 1.
  */
 
+export const PROGRAM_DESCRIPTION = 'look inside, export, import and clear hashstash stashes';
+
 export interface ArgumentSpec {
   /** commander's syntax: `<name>` required, `[name]` optional. */
   readonly name: string;

@@ -1,85 +1,10 @@
 #!/usr/bin/env node
 /**
- * The `hashstash` command line: look inside a stash, export or import it, clear it. Exit codes: 0 done, 1 failed
- * (the error is printed), 2 a usage error (an unknown command or flag, a missing argument, a UsageError).
- *
- * Loads commander and the command table only; a command's module is imported when it runs (see command-table.ts).
+ * The `hashstash` command line: look inside a stash, export or import it, clear it (program.ts, command-table.ts).
+ * `hashstash --help` is written from the command table alone; everything else loads commander first.
  */
-import { createRequire } from 'node:module';
-import type * as Commander from 'commander';
-import { COMMANDS, JSON_OPTION, STASH_OPTIONS, type CommandSpec, type OptionSpec } from './command-table.js';
+import { topHelp } from './top-help.js';
 
-const USAGE = 2;
-const FAILED = 1;
-
-// commander's ESM entry is a wrapper over its CommonJS one: requiring that directly starts a few ms sooner.
-const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof Commander;
-
-type CommandModule = Record<string, unknown> & { run?: (...args: unknown[]) => Promise<void> };
-
-function option(spec: OptionSpec): Commander.Option {
-  const made = new Option(spec.flags, spec.description);
-  if (spec.choices) made.choices([...spec.choices]);
-  if (spec.default !== undefined) made.default(spec.default);
-  if (spec.repeatable) made.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
-  return made;
-}
-
-function addCommand(program: Commander.Command, spec: CommandSpec): void {
-  const command = program
-    .command(spec.name)
-    .description(
-      spec.description,
-      Object.fromEntries(spec.arguments.map((argument) => [argument.name.slice(1, -1), argument.description])),
-    )
-    .arguments(spec.arguments.map((argument) => argument.name).join(' '))
-    .allowExcessArguments(false);
-  for (const each of spec.stash ? [...STASH_OPTIONS, ...spec.options, JSON_OPTION] : spec.options)
-    command.addOption(option(each));
-  command.action(async (...given: unknown[]) => {
-    // commander passes the arguments, then the options, then the command.
-    const args = given.slice(0, spec.arguments.length);
-    const specifier = `./commands/${spec.module}.js`;
-    let module: CommandModule;
-    try {
-      module = (await import(specifier)) as CommandModule;
-    } catch (error) {
-      // A command in the table whose module is not built yet (worker, until src/queue's is written).
-      if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !String(error).includes(specifier.slice(1)))
-        throw error;
-      process.stderr.write(`hashstash: the ${spec.name} command is not in this build\n`);
-      process.exitCode = FAILED;
-      return;
-    }
-    if (typeof module.run !== 'function') throw new Error(`./commands/${spec.module}.js exports no run()`);
-    await module.run(...args, command.opts());
-  });
-}
-
-const program = new Command('hashstash')
-  .description('look inside, export, import and clear hashstash stashes')
-  .exitOverride()
-  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-for (const spec of COMMANDS) addCommand(program, spec);
-// Without an action of its own, commander answers `hashstash --bogus` with the help instead of naming the flag; with
-// one, `help [command]` is ours to answer.
-program.allowExcessArguments(true).action((_options: unknown, self: Commander.Command) => {
-  if (self.args[0] === 'help') (program.commands.find((command) => command.name() === self.args[1]) ?? program).help();
-  if (self.args.length) {
-    const message = `error: unknown command '${self.args[0]}'. See 'hashstash --help'.`;
-    process.stderr.write(`${message}\n`);
-    throw new CommanderError(USAGE, 'commander.unknownCommand', message);
-  }
-  program.help({ error: true });
-});
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode === 0 ? 0 : USAGE;
-  } else {
-    const { reportFailure } = await import('./failure.js');
-    process.exitCode = reportFailure(error);
-  }
-}
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) process.stdout.write(topHelp());
+else await (await import('./program.js')).runProgram(process.argv);

@@ -33,14 +33,25 @@ t.test('--help lists every command and exits 0', async (t) => {
   t.match(worker.stdout, /--queue <url>/);
 });
 
-t.test('--help loads commander and the command table, nothing of the library', async (t) => {
-  // The bin's static imports, as built: every other module is imported by a command's action when it runs.
+t.test('--help loads the command table alone; the other commands commander and the table', async (t) => {
+  // The static imports, as built: every other module is imported when it is needed.
   const here = dirname(CLI_BIN);
   const staticImports = async (file: string) =>
     [...(await readFile(join(here, file), 'utf8')).matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-  t.same(await staticImports('main.js'), ['node:module', './command-table.js']);
+  t.same(await staticImports('main.js'), ['./top-help.js']);
+  t.same(await staticImports('top-help.js'), ['./command-table.js']);
   t.same(await staticImports('command-table.js'), []);
-  t.match(await readFile(CLI_BIN, 'utf8'), /createRequire\(import\.meta\.url\)\('commander'\)/);
+  t.same(await staticImports('program.js'), ['node:module', './command-table.js']);
+  t.match(await readFile(join(here, 'program.js'), 'utf8'), /createRequire\(import\.meta\.url\)\('commander'\)/);
+});
+
+t.test("--help, written without commander, is what commander writes for 'help'", async (t) => {
+  const fast = await runCli(['--help'], { home });
+  const short = await runCli(['-h'], { home });
+  const commander = await runCli(['help'], { home });
+  t.equal(commander.code, 0);
+  t.equal(fast.stdout, commander.stdout);
+  t.equal(short.stdout, commander.stdout);
 });
 
 t.test('an unknown flag exits 2 and names the flag', async (t) => {
