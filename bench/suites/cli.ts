@@ -8,8 +8,9 @@ import { makeTempRoot } from '../temp-roots.js';
 
 /**
  * The `hashstash` command line (issue 21), run as a real binary (`node dist/src/cli/main.js`):
- * - `start`: `hashstash --help` and, beside it, `node -e ''` (the yardstick: Node's own start on this machine), each
- *   run HELP_RUNS times per round, interleaved; the median in ms. Target: `--help` in ≤ 150 ms.
+ * - `start`: `hashstash --help` (written from the command table, commander not loaded) and, beside it, `node -e ''`
+ *   (the yardstick: Node's own start on this machine), each run HELP_RUNS times per round, interleaved; the median
+ *   in ms. Target: `--help` in ≤ 150 ms.
  * - `export`: `hashstash export <stash> --format jsonl -o <file>` over 200,000 small entries (quick: 50,000:
  *   `key-<i>` → `{ id, name, score, tags }`, about 60 bytes as JSON) in an lmdb stash with the default settings.
  *   `jsonl` is entries/s of the export command's module in a process of its own (bench/suites/cli-export.ts: the
