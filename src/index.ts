@@ -99,8 +99,13 @@ export {
   serveStashQueue,
 } from './lazy-exports.js';
 export type { StashQueueWorker } from './queue/serve.js';
-export type { QueueWorkerCounts } from './queue/processor.js';
-export type { QueueMapOptions, QueueBackoff, QueueResults, ServeQueueOptions } from './queue/options.js';
+export type {
+  QueueMapOptions,
+  QueueBackoff,
+  QueueResults,
+  QueueWorkerCounts,
+  ServeQueueOptions,
+} from './queue/options.js';
 export { registerClass, unregisterClass, type RegisterClassOptions } from './serializers/classes.js';
 export { StoredFunction } from './serializers/stored-function.js';
 export { UnknownSerializerError, type CustomSerializer } from './serializers/custom.js';

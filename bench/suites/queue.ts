@@ -15,7 +15,8 @@ const STORED_ITEMS = 100_000;
 /** Threads of the worker process that runs trivial items: enough jobs in flight to hide the round trips. */
 const TRIVIAL_CONCURRENCY = 4;
 
-const WORKER = fileURLToPath(new URL('../queue/worker.js', import.meta.url));
+/** The command line's bin: the workers are `hashstash worker` processes. */
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const WORK = new URL('../queue/work.js', import.meta.url);
 
 const FIGURES: readonly FigureSpec[] = [
@@ -51,13 +52,22 @@ function calibrate(): number {
   }
 }
 
-async function startWorker(options: object): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER, JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'pipe'] });
+async function startWorker(options: { url: string; name: string; concurrency?: number }): Promise<ChildProcess> {
+  const args = [
+    'worker',
+    '--queue',
+    options.url,
+    '--name',
+    options.name,
+    '--concurrency',
+    String(options.concurrency ?? 1),
+  ];
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (stderr.includes('ready')) resolve();
+      if (stderr.includes('serving queue')) resolve();
     });
     child.on('exit', (code) => reject(new Error(`a queue worker exited with ${code}: ${stderr}`)));
   });

@@ -71,6 +71,34 @@ export class BlobFormat {
 
   unpack(stored: Uint8Array): unknown {
     const blob = this.#base64 ? this.#base64.decode(stored) : stored;
+    const start = this.#checked(blob);
+    const flags = blob[5];
+    const fromUtf8 = this.#fromUtf8;
+    if (flags & FLAG_UNCOMPRESSED) {
+      if (fromUtf8) return fromUtf8(blob, start, blob.length, this.#deserializeOptions);
+      return this.#serializer.deserialize(blob.subarray(start), this.#deserializeOptions);
+    }
+    if (fromUtf8 && this.#codec === lz4Codec) {
+      const decoded = decodeLz4InKernel(blob, start, blob.length, this.#serializer.maxBytes);
+      if (decoded) return fromUtf8(decoded.memory, 0, decoded.size, this.#deserializeOptions, true);
+    }
+    const serialized = this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
+    return this.#serializer.deserialize(serialized, this.#deserializeOptions);
+  }
+
+  /**
+   * The serializer's bytes a stored blob holds, checked and decompressed but not deserialized: for the hashstash
+   * serializer, the value's text as UTF-8, which the command line's export copies into its lines as it is.
+   */
+  unpackSerialized(stored: Uint8Array): Uint8Array {
+    const blob = this.#base64 ? this.#base64.decode(stored) : stored;
+    const start = this.#checked(blob);
+    if (blob[5] & FLAG_UNCOMPRESSED) return blob.subarray(start);
+    return this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
+  }
+
+  /** Checks a blob's header (base64 undone) against these settings; where its body starts. */
+  #checked(blob: Uint8Array): number {
     const start = checkBlob(blob);
     const serializerId = blob[3];
     const codecId = blob[4];
@@ -91,17 +119,7 @@ export class BlobFormat {
         `stored blob was written ${flags & FLAG_B64 ? 'with' : 'without'} b64, but this stash is the other way`,
       );
     }
-    const fromUtf8 = this.#fromUtf8;
-    if (flags & FLAG_UNCOMPRESSED) {
-      if (fromUtf8) return fromUtf8(blob, start, blob.length, this.#deserializeOptions);
-      return this.#serializer.deserialize(blob.subarray(start), this.#deserializeOptions);
-    }
-    if (fromUtf8 && this.#codec === lz4Codec) {
-      const decoded = decodeLz4InKernel(blob, start, blob.length, this.#serializer.maxBytes);
-      if (decoded) return fromUtf8(decoded.memory, 0, decoded.size, this.#deserializeOptions, true);
-    }
-    const serialized = this.#codec.decode(blob.subarray(start), this.#serializer.maxBytes);
-    return this.#serializer.deserialize(serialized, this.#deserializeOptions);
+    return start;
   }
 
   /** A blob of a custom serializer read by a stash with another serializer: the error names the one that wrote it. */

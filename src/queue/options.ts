@@ -86,6 +86,16 @@ export interface ResolvedServeQueueOptions {
   readonly signal: AbortSignal | undefined;
 }
 
+/** What a queue worker has counted since it started. */
+export interface QueueWorkerCounts {
+  /** Jobs whose function ran and returned. */
+  readonly computed: number;
+  /** Jobs whose result was already stored: nothing ran. */
+  readonly cached: number;
+  /** Jobs that failed (a retry counts again). */
+  readonly failed: number;
+}
+
 export const QUEUE_DEFAULTS = {
   url: 'redis://127.0.0.1:6379',
   attempts: 1,

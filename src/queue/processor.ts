@@ -10,20 +10,10 @@ import type { HashStash } from '../stash.js';
 import { loadBullMq } from './connection.js';
 import { crashTag, LOAD_TAG, threwTag, UNTRUSTED_TAG } from './failure.js';
 import { readJobData, type JobData, type JobReturn, type StashTarget } from './job.js';
-import type { ResolvedServeQueueOptions } from './options.js';
+import type { QueueWorkerCounts, ResolvedServeQueueOptions } from './options.js';
 
 /** Module URLs a worker imports without `--trust-code`: files on its own disk, and installed packages. */
 const SAFE_MODULE = /^(file|node):/;
-
-/** What a worker has counted since it started. */
-export interface QueueWorkerCounts {
-  /** Jobs whose function ran and returned. */
-  readonly computed: number;
-  /** Jobs whose result was already stored: nothing ran. */
-  readonly cached: number;
-  /** Jobs that failed (a retry counts again). */
-  readonly failed: number;
-}
 
 /**
  * Runs one job at a time per call of `process`: checks what it is asked to run, reads the stash for a stored result,

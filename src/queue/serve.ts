@@ -1,5 +1,3 @@
-import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { redactUrl } from '../server-url.js';
 import {
   closeQueueClient,
@@ -9,8 +7,16 @@ import {
   queueClient,
   queueUnavailable,
 } from './connection.js';
-import { JobProcessor, type QueueWorkerCounts } from './processor.js';
-import { resolveServeQueueOptions, type ServeQueueOptions } from './options.js';
+import { JobProcessor } from './processor.js';
+import { resolveServeQueueOptions, type QueueWorkerCounts, type ServeQueueOptions } from './options.js';
+
+/** What a StashQueueWorker drives: bullmq's worker, the job processor and the connection, behind no library's types. */
+interface ServedQueue {
+  readonly counts: () => QueueWorkerCounts;
+  /** Stops taking jobs (waiting for the running ones unless `force`), then closes threads, stashes and connection. */
+  readonly close: (force: boolean) => Promise<void>;
+  readonly onError: (listener: (error: Error) => void) => void;
+}
 
 /**
  * A process serving a `stash.map` queue: takes jobs, `concurrency` at a time, each computed on a worker thread of
@@ -22,27 +28,23 @@ export class StashQueueWorker implements AsyncDisposable {
   readonly name: string;
   /** The queue's Redis, with its password hidden. */
   readonly url: string;
-  readonly #worker: Worker;
-  readonly #processor: JobProcessor;
-  readonly #client: Redis;
+  readonly #served: ServedQueue;
   #closing: Promise<void> | undefined;
   #lastError: Error | undefined;
 
   /** @internal Made by {@link serveStashQueue}. */
-  constructor(name: string, url: string, worker: Worker, processor: JobProcessor, client: Redis) {
+  constructor(name: string, url: string, served: ServedQueue) {
     this.name = name;
     this.url = redactUrl(url);
-    this.#worker = worker;
-    this.#processor = processor;
-    this.#client = client;
-    worker.on('error', (error) => {
+    this.#served = served;
+    served.onError((error) => {
       this.#lastError = error;
     });
   }
 
   /** Jobs computed, found already stored, and failed since it started. */
   get counts(): QueueWorkerCounts {
-    return this.#processor.counts;
+    return this.#served.counts();
   }
 
   /** The last error the queue connection reported (it reconnects by itself), if any. */
@@ -53,11 +55,7 @@ export class StashQueueWorker implements AsyncDisposable {
   /** Stops taking jobs; waits for the running ones unless `force`. Resolves once everything is closed. */
   close(options: { force?: boolean } = {}): Promise<void> {
     if (this.#closing && !options.force) return this.#closing;
-    const closing = (async () => {
-      await this.#worker.close(options.force === true).catch(() => {});
-      await this.#processor.close();
-      await closeQueueClient(this.#client);
-    })();
+    const closing = this.#served.close(options.force === true);
     this.#closing ??= closing;
     return options.force ? closing : this.#closing;
   }
@@ -94,7 +92,15 @@ export async function serveStashQueue(options: ServeQueueOptions): Promise<Stash
     maxStalledCount,
     autorun: false,
   });
-  const served = new StashQueueWorker(name, url, worker, processor, client);
+  const served = new StashQueueWorker(name, url, {
+    counts: () => processor.counts,
+    close: async (force) => {
+      await worker.close(force).catch(() => {});
+      await processor.close();
+      await closeQueueClient(client);
+    },
+    onError: (listener) => worker.on('error', listener),
+  });
   try {
     await worker.waitUntilReady();
   } catch (error) {

@@ -77,6 +77,11 @@ export function hashstashFromUtf8(
   return fromParsed(parseJsonText(utf8Text(bytes, start, end, WHAT), WHAT), options);
 }
 
+/** The value of hashstash text already parsed as JSON (the command line's export lines carry it inside a line). */
+export function hashstashFromParsed(parsed: unknown, options: DeserializeOptions | undefined): unknown {
+  return fromParsed(parsed, options);
+}
+
 function fromParsed(parsed: unknown, options: DeserializeOptions | undefined): unknown {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return parsed;
   const tag = (parsed as Record<string, unknown>)[TAG_KEY];

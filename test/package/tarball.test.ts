@@ -15,6 +15,7 @@ t.test('the tarball holds what package.json points at, the usual files, and maps
   const manifest = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as {
     main: string;
     types: string;
+    bin: Record<string, string>;
     exports: Record<string, string | Record<string, string>>;
   };
   const conditions = Object.values(manifest.exports).flatMap((target) =>
@@ -27,6 +28,9 @@ t.test('the tarball holds what package.json points at, the usual files, and maps
   );
   for (const entry of entries) t.ok(shipped.has(join(entry)), `ships the entry point ${entry}`);
   t.ok(shipped.has('dist/src/parallel/worker.js'), 'ships the worker stash.map starts by URL');
+  t.ok(shipped.has(join(manifest.bin['hashstash'])), 'ships the hashstash command');
+  t.match(await readFile(join(packageDir, manifest.bin['hashstash']), 'utf8'), /^#!\/usr\/bin\/env node\n/);
+  t.ok(shipped.has('dist/src/cli/commands/export.js'), "ships the commands' modules, imported when they run");
 
   const outside = files.filter(
     (file) =>
