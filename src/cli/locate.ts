@@ -3,13 +3,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import {
   COMPRESS_NAMES,
   resolveOptions,
-  SERIALIZER_NAMES,
   settingsFolder,
   type CompressName,
   type HashStashOptions,
   type SerializerName,
 } from '../options.js';
 import { ConfigError } from '../errors.js';
+import type { KeyEncoding } from '../keys/encoding.js';
 import { UsageError } from './usage-error.js';
 
 /** The options that name a stash on the command line when its folder is not given (as a program would open it). */
@@ -29,11 +29,16 @@ export interface StashSettings {
   readonly serializer: SerializerName;
   readonly compress: CompressName;
   readonly b64: boolean;
+  readonly keyEncoding: KeyEncoding;
 }
 
-/** A stash's settings folder: `<engine>.<serializer>.<compress>[+b64]`. */
+/**
+ * A stash's settings folder: `<engine>.<serializer>.<compress>[+b64][.<keyEncoding>]`. The serializer may be one of
+ * the user's own (letters, digits, `_`, `-`): opening it then fails with a ConfigError naming it, as the process has
+ * no such serializer object.
+ */
 const SETTINGS = new RegExp(
-  `^([a-z0-9][a-z0-9_-]*)\\.(${SERIALIZER_NAMES.join('|')})\\.(${COMPRESS_NAMES.join('|')})(\\+b64)?$`,
+  `^([a-z0-9][a-z0-9_-]*)\\.([A-Za-z0-9_-]{1,64})\\.(${COMPRESS_NAMES.join('|')})(\\+b64)?(?:\\.(utf8|binary))?$`,
   'i',
 );
 
@@ -49,6 +54,7 @@ export function parseSettingsFolder(folder: string): StashSettings | undefined {
     serializer: match[2] as SerializerName,
     compress: match[3] as CompressName,
     b64: match[4] !== undefined,
+    keyEncoding: (match[5] ?? 'canonical') as KeyEncoding,
   };
 }
 

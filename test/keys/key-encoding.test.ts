@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError, HashStash, SerializationError } from '../../src/index.js';
+import { runCli } from '../helpers/cli.js';
 import { collect } from '../helpers/collect.js';
 
 const require = createRequire(import.meta.url);
@@ -74,4 +75,16 @@ t.test('the encoding is checked, carried by options and toJSON, and sub-stashes 
   t.equal(stash.toJSON().keyEncoding, 'utf8');
   t.equal(await stash.run((n: number) => n + 1, 1), 2, 'a memo on a utf8 stash');
   t.same(await stash.map((n: number) => n * 2, [1, 2], { numProc: 1 }).all(), [2, 4]);
+});
+
+t.test('the command line opens a stash with another key encoding by its folder', async (t) => {
+  const stash = new HashStash({ engine: 'lmdb', root: root(), keyEncoding: 'utf8' });
+  await stash.update([
+    ['b', 2],
+    ['a', 1],
+  ]);
+  await stash.close();
+  const run = await runCli(['keys', stash.path]);
+  t.equal(run.code, 0, run.stderr);
+  t.same(run.stdout.trim().split('\n'), ['"a"', '"b"']);
 });

@@ -16,6 +16,7 @@ import {
   UnknownSerializerError,
   type CustomSerializer,
 } from '../../src/index.js';
+import { runCli } from '../helpers/cli.js';
 import { collect } from '../helpers/collect.js';
 
 /** A format of "user records": `id|name` lines; anything else is refused. */
@@ -136,3 +137,12 @@ t.test(
     t.same(await stash.run((n: number) => n * 2, 3), 6, 'stored where stash.run finds it');
   },
 );
+
+t.test('the command line names the serializer it does not have', async (t) => {
+  const stash = new HashStash({ root: root(), serializer: users });
+  await stash.set('ada', { id: 1, name: 'Ada' });
+  await stash.close();
+  const run = await runCli(['keys', stash.path]);
+  t.equal(run.code, 1);
+  t.match(run.stderr, /unknown serializer 'protobuf-user'/);
+});
