@@ -52,3 +52,9 @@ export function rebuildError(info: ErrorInfo): Error {
   if (info.code !== undefined) (error as { code?: unknown }).code = info.code;
   return error;
 }
+
+/** Parent to a child process (backend 'processes'): its setup first, then tasks, and `stop` to let it exit. */
+export type ParentMessage = { readonly setup: WorkerSetup } | TaskMessage | { readonly stop: true };
+
+/** A child process to its parent: a worker's messages, and the uncaught error that is about to end it. */
+export type ChildMessage = WorkerMessage | { readonly type: 'crash'; readonly error: ErrorInfo };
