@@ -6,6 +6,10 @@ import { HashStash, MapItemError, WorkerCrashError } from '../../src/index.js';
 import { WORK } from '../fixtures/parallel/helpers.js';
 import { Point } from '../fixtures/parallel/work.js';
 import { childExecArgv } from '../../src/parallel/exec-argv.js';
+import { functionSpec } from '../../src/parallel/function-ref.js';
+import { ProcessPool } from '../../src/parallel/process-pool.js';
+import { WorkerDeath } from '../../src/parallel/pool.js';
+import { getSerializer } from '../../src/serializers/index.js';
 
 const open = (root: string) => new HashStash({ root, engine: 'lmdb' });
 const PROCESSES = new URL('../fixtures/parallel/processes.js', import.meta.url);
@@ -207,6 +211,28 @@ t.test('a function that cannot load fails the map once, not item by item', async
   t.match(loadError, { message: /workers could not load f: broken in a child/ });
   t.notOk(loadError instanceof MapItemError);
   await stash.close();
+});
+
+t.test('a child that cannot be spawned fails its task as a death, and the next task gets a new child', async (t) => {
+  const serializer = getSerializer('hashstash');
+  const pool = new ProcessPool({
+    size: 1,
+    setup: { fn: functionSpec((x: number) => x + 1), serializer: 'hashstash', trustCode: false },
+    resourceLimits: undefined,
+  });
+  t.teardown(() => pool.terminate());
+  const execPath = process.execPath;
+  process.execPath = join(t.testdir(), 'no-node-here');
+  let failure: unknown;
+  try {
+    failure = await pool.run(serializer.serialize([1])).catch((e: unknown) => e);
+  } finally {
+    process.execPath = execPath;
+  }
+  t.ok(failure instanceof WorkerDeath);
+  t.match((failure as WorkerDeath).cause, { code: 'ENOENT' });
+  const outcome = await pool.run(serializer.serialize([2]));
+  t.equal(outcome.ok && serializer.deserialize(outcome.value), 3);
 });
 
 t.test('backend is checked: unknown names, queue, and resource limits a process cannot take', async (t) => {
