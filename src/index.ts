@@ -147,6 +147,6 @@ export {
   ClosureError,
   type WorkerCrashReason,
 } from './parallel/errors.js';
-export type { MapOptions } from './parallel/options.js';
+export type { MapBackend, MapOptions } from './parallel/options.js';
 export type { MapFunction, ModuleFunction } from './parallel/function-ref.js';
 export type { MapProgress } from './parallel/progress.js';

@@ -39,6 +39,7 @@ const stashOptions: AllUndefined<HashStashOptions> = {
 };
 const mapOptions: AllUndefined<MapOptions> = {
   numProc: undefined,
+  backend: undefined,
   args: undefined,
   options: undefined,
   ordered: undefined,

@@ -20,6 +20,12 @@ const FIGURES: readonly FigureSpec[] = [
     target: 1.7,
   },
   {
+    name: `stash.map of CPU-bound items (~${ITEM_MS} ms each), backend 'processes', 2 child processes / 1: ≥ 1.7×`,
+    numerator: [`cpu-${ITEM_MS}ms/${SUBJECT}/2-processes`],
+    denominator: [`cpu-${ITEM_MS}ms/${SUBJECT}/1-process`],
+    target: 1.7,
+  },
+  {
     name: `stash.map of ${CACHED_ITEMS.toLocaleString('en-US')} items all stored already, all(): ≥ 100,000 items/s`,
     numerator: [`cached-100k/${SUBJECT}/all`],
     denominator: [],
@@ -53,8 +59,9 @@ const notComputed = (item: number) => ({ item, double: item * 2 });
 type Case = { key: CaseKey; measure: () => Promise<Timing> };
 
 /**
- * stash.map on lmdb with defaults: the same CPU-bound items on 1 and on 2 worker threads (`force: true`, so every
- * round computes and stores every item; items/s counts items), and a map whose 100,000 items were all stored before
+ * stash.map on lmdb with defaults: the same CPU-bound items on 1 and on 2 worker threads, and on 1 and on 2 child
+ * processes (backend 'processes'; each map starts its children, so their start is in the time), `force: true`, so every
+ * round computes and stores every item; items/s counts items; and a map whose 100,000 items were all stored before
  * (through the function's sub-stash, under the keys stash.run uses) read back by `all()` and by for-await; a case
  * that computes anything there fails. `--quick` maps 100 CPU-bound items instead of 400.
  */
@@ -74,12 +81,23 @@ export const mapSuite: Suite = {
       const cpuItems = Array.from({ length: config.quick ? CPU_ITEMS.quick : CPU_ITEMS.full }, (_, i) => i);
       recorder.note({ group: `cpu-${ITEM_MS}ms`, subject: SUBJECT, op: '1-worker' }, 'items', cpuItems.length);
       recorder.note({ group: `cpu-${ITEM_MS}ms`, subject: SUBJECT, op: '1-worker' }, 'iterations/item', iterations);
-      const cpuCase = (numProc: number): Case => ({
-        key: { group: `cpu-${ITEM_MS}ms`, subject: SUBJECT, op: numProc === 1 ? '1-worker' : `${numProc}-workers` },
+      const cpuCase = (numProc: number, backend: 'threads' | 'processes'): Case => ({
+        key: {
+          group: `cpu-${ITEM_MS}ms`,
+          subject: SUBJECT,
+          op:
+            backend === 'threads'
+              ? numProc === 1
+                ? '1-worker'
+                : `${numProc}-workers`
+              : numProc === 1
+                ? '1-process'
+                : `${numProc}-processes`,
+        },
         measure: () =>
           timeOnce(async () => {
             const results = await stash
-              .map(spin, cpuItems, { numProc, args: [iterations], force: true, progress: false })
+              .map(spin, cpuItems, { numProc, backend, args: [iterations], force: true, progress: false })
               .all();
             if (results.length !== cpuItems.length)
               throw new Error(`${results.length} results for ${cpuItems.length} items`);
@@ -121,7 +139,13 @@ export const mapSuite: Suite = {
         },
       ];
 
-      const cases = [cpuCase(1), cpuCase(2), ...cachedCases];
+      const cases = [
+        cpuCase(1, 'threads'),
+        cpuCase(2, 'threads'),
+        cpuCase(1, 'processes'),
+        cpuCase(2, 'processes'),
+        ...cachedCases,
+      ];
       for (const { measure } of cachedCases) await measure();
       for (let round = 0; round < config.rounds; round++) {
         for (const { key, measure } of round % 2 ? [...cases].reverse() : cases) {

@@ -73,3 +73,17 @@ export function startWorker(url: URL, options: Omit<WorkerOptions, 'execArgv'>):
     }
   }
 }
+
+const INSPECTOR = /^--(?:inspect|inspect-brk|inspect-wait|inspect-port|debug-port)$/;
+
+/**
+ * The Node options of a stash.map child process (backend 'processes'): `execArgv` less the options about the main
+ * program (as for a worker) and the inspector's (each child would take this process's port, and with --inspect-brk
+ * wait for a debugger forever). V8 and process-wide options stay: a process takes them all. The heap limit, when
+ * given, comes last, so it wins over one in `execArgv`.
+ */
+export function childExecArgv(execArgv: readonly string[], maxOldGenerationSizeMb: number | undefined): string[] {
+  const kept = without(withoutMainOnly(execArgv), (arg) => INSPECTOR.test(arg.split('=', 1)[0]));
+  if (maxOldGenerationSizeMb !== undefined) kept.push(`--max-old-space-size=${Math.ceil(maxOldGenerationSizeMb)}`);
+  return kept;
+}

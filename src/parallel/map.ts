@@ -10,7 +10,7 @@ import { MapItemError, UntrustedCodeError, WorkerCrashError, type WorkerCrashRea
 import type { FunctionSpec, MapFunction } from './function-ref.js';
 import type { MapHost, MapRunStore } from './host.js';
 import type { MapOptions, ResolvedMapOptions } from './options.js';
-import type { TaskOutcome, WorkerPool } from './pool.js';
+import type { TaskOutcome, TaskPool } from './pool.js';
 import type { MapProgress, ProgressDisplay } from './progress.js';
 import type { ResultBoard } from './results.js';
 
@@ -25,6 +25,7 @@ const functions = lazy<typeof import('./function-ref.js')>(from, './function-ref
 const messages = lazy<typeof import('./messages.js')>(from, './messages.js');
 const mapOptions = lazy<typeof import('./options.js')>(from, './options.js');
 const pools = lazy<typeof import('./pool.js')>(from, './pool.js');
+const processPools = lazy<typeof import('./process-pool.js')>(from, './process-pool.js');
 const progressBars = lazy<typeof import('./progress.js')>(from, './progress.js');
 const results = lazy<typeof import('./results.js')>(from, './results.js');
 const producers = lazy<typeof import('../queue/producer.js')>(from, '../queue/producer.js');
@@ -118,7 +119,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #snapshots: unknown[] | undefined;
   #running: Promise<void> | undefined;
   #startedAt = 0;
-  #pool: WorkerPool | undefined;
+  #pool: TaskPool | undefined;
   /** With `queue`: sends the calls to the queue's workers instead of the pool. */
   #runner: QueueRunner | undefined;
   #queueSetup: { readonly identity: string; readonly target: StashTarget | null } | undefined;
@@ -407,7 +408,7 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
       );
       return;
     }
-    this.#pool ??= new (pools().WorkerPool)({
+    this.#pool ??= new (this.#options.backend === 'processes' ? processPools().ProcessPool : pools().WorkerPool)({
       size: this.#options.numProc,
       setup: { fn: this.#spec, serializer: this.#serializer.name, trustCode: this.#parent.options.trustCode },
       resourceLimits: this.#options.resourceLimits,

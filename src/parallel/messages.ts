@@ -13,9 +13,9 @@ export interface TaskMessage {
   readonly args: Uint8Array;
 }
 
-/** Parent to an idle worker: exit (by itself, between tasks, rather than be terminated). */
-export interface CloseMessage {
-  readonly close: true;
+/** Parent to an idle worker, thread or child: exit (by itself, between tasks, rather than be terminated or killed). */
+export interface StopMessage {
+  readonly stop: true;
 }
 
 /** An error thrown in a worker, as plain data. */
@@ -57,3 +57,9 @@ export function rebuildError(info: ErrorInfo): Error {
   if (info.code !== undefined) (error as { code?: unknown }).code = info.code;
   return error;
 }
+
+/** Parent to a child process (backend 'processes'): its setup first, then tasks, and `stop` to let it exit. */
+export type ParentMessage = { readonly setup: WorkerSetup } | TaskMessage | StopMessage;
+
+/** A child process to its parent: a worker's messages, and the uncaught error that is about to end it. */
+export type ChildMessage = WorkerMessage | { readonly type: 'crash'; readonly error: ErrorInfo };

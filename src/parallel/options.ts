@@ -5,10 +5,18 @@ import { ConfigError } from '../errors.js';
 import { resolveQueueMapOptions, type QueueMapOptions, type ResolvedQueueMapOptions } from '../queue/options.js';
 import type { Ttl } from '../ttl.js';
 
+/**
+ * What runs the items: `'threads'` (the default), worker threads of this process; `'processes'`, child processes,
+ * which isolate native code and memory (a crash or a leak there ends only that child) at the cost of a process each.
+ */
+export type MapBackend = 'threads' | 'processes';
+
 /** The options of `stash.map`; every one is optional. */
 export interface MapOptions {
-  /** Worker threads. Default: cores - 1, at least 1. */
+  /** Workers (threads or processes, see `backend`). Default: cores - 1, at least 1. */
   numProc?: number | undefined;
+  /** `'threads'` (default) or `'processes'`: see {@link MapBackend}. Not with `queue`. */
+  backend?: MapBackend | undefined;
   /** Extra arguments after the item, common to every call; part of every item's key. */
   args?: readonly unknown[] | undefined;
   /** One more argument per item, passed last: an array as long as the items. */
@@ -29,7 +37,10 @@ export interface MapOptions {
   force?: boolean | undefined;
   /** Aborting stops the workers at once; results finished before are kept and stored. */
   signal?: AbortSignal | undefined;
-  /** Memory limits for each worker thread; a worker that exceeds them is replaced and its item fails. */
+  /**
+   * Memory limits for each worker; a worker that exceeds them is replaced and its item fails. With backend
+   * `'processes'` only `maxOldGenerationSizeMb` applies (as the child's `--max-old-space-size`).
+   */
   resourceLimits?: ResourceLimits | undefined;
   /**
    * How long stored results are used: ms, or a duration like `'30s'`, `'1h'`, `'7d'`. Each result (and with
@@ -47,6 +58,7 @@ export interface MapOptions {
 
 export interface ResolvedMapOptions {
   readonly numProc: number;
+  readonly backend: MapBackend;
   readonly args: readonly unknown[];
   readonly options: readonly unknown[] | undefined;
   readonly ordered: boolean;
@@ -65,6 +77,7 @@ export interface ResolvedMapOptions {
 
 /** Defaults that do not depend on the machine or the terminal. */
 export const MAP_DEFAULTS = {
+  backend: 'threads',
   args: [],
   ordered: true,
   precompute: true,
@@ -75,6 +88,9 @@ export const MAP_DEFAULTS = {
 
 const BOOLEAN_OPTIONS = ['ordered', 'progress', 'precompute', 'stashRuns', 'stashMap', 'force'] as const;
 const RESOURCE_LIMITS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'];
+/** The limits a child process takes: V8's heap limit has a Node option; the others are a worker thread's only. */
+const PROCESS_RESOURCE_LIMITS = ['maxOldGenerationSizeMb'];
+const BACKENDS: readonly MapBackend[] = ['threads', 'processes'];
 const OPTION_NAMES: readonly string[] = [
   'numProc',
   'args',
@@ -90,6 +106,7 @@ const OPTION_NAMES: readonly string[] = [
   'resourceLimits',
   'ttl',
   'queue',
+  'backend',
 ];
 
 export function defaultNumProc(): number {
@@ -100,7 +117,7 @@ function fail(name: string, expected: string, value: unknown): never {
   failOption('stash.map', name, expected, value);
 }
 
-function checkResourceLimits(value: unknown): ResourceLimits {
+function checkResourceLimits(value: unknown, backend: MapBackend): ResourceLimits {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('resourceLimits', 'an object', value);
   for (const [key, limit] of Object.entries(value)) {
     if (!RESOURCE_LIMITS.includes(key)) {
@@ -110,6 +127,12 @@ function checkResourceLimits(value: unknown): ResourceLimits {
     }
     if (limit !== undefined && (typeof limit !== 'number' || !(limit > 0) || !Number.isFinite(limit))) {
       fail(`resourceLimits.${key}`, 'a positive number of megabytes', limit);
+    }
+    if (backend === 'processes' && limit !== undefined && !PROCESS_RESOURCE_LIMITS.includes(key)) {
+      throw new ConfigError(
+        `stash.map option 'resourceLimits.${key}' is for worker threads; with backend 'processes' only ` +
+          `${PROCESS_RESOURCE_LIMITS.join(', ')} applies (as the child's --max-old-space-size)`,
+      );
     }
   }
   return value;
@@ -123,6 +146,9 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
   if (given === undefined) given = {};
   checkOptionsObject('stash.map', given, OPTION_NAMES);
   const { numProc, args, options, desc, signal, resourceLimits } = given;
+  if (given.backend !== undefined && !BACKENDS.includes(given.backend))
+    fail('backend', BACKENDS.map((name) => `'${name}'`).join(' or '), given.backend);
+  const backend = given.backend ?? MAP_DEFAULTS.backend;
   if (numProc !== undefined && (!Number.isInteger(numProc) || numProc < 1))
     fail('numProc', 'an integer of at least 1', numProc);
   if (args !== undefined && !Array.isArray(args)) fail('args', 'an array of extra arguments', args);
@@ -145,8 +171,15 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
         `their --concurrency says`,
     );
   }
+  if (queue && given.backend !== undefined) {
+    throw new ConfigError(
+      `stash.map options 'backend' and 'queue' do not go together: the queue's workers run every item on threads ` +
+        `of their own`,
+    );
+  }
   return {
     numProc: numProc ?? defaultNumProc(),
+    backend,
     args: args ?? MAP_DEFAULTS.args,
     options,
     ordered: given.ordered ?? MAP_DEFAULTS.ordered,
@@ -157,7 +190,7 @@ export function resolveMapOptions(given: MapOptions | undefined, itemCount: numb
     stashMap: given.stashMap ?? MAP_DEFAULTS.stashMap,
     force: given.force ?? MAP_DEFAULTS.force,
     signal,
-    resourceLimits: resourceLimits === undefined ? undefined : checkResourceLimits(resourceLimits),
+    resourceLimits: resourceLimits === undefined ? undefined : checkResourceLimits(resourceLimits, backend),
     ttl,
     queue,
   };

@@ -1,14 +1,14 @@
-import type { ResourceLimits, Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import { startWorker } from './exec-argv.js';
-import type { CloseMessage, ErrorInfo, WorkerMessage, WorkerSetup } from './messages.js';
+import type { ErrorInfo, StopMessage, TaskMessage, WorkerMessage, WorkerSetup } from './messages.js';
 import { rebuildError } from './messages.js';
 import type { WorkerCrashReason } from './errors.js';
 
 /** The compiled worker entry beside this file (dist/src/parallel/worker.js). */
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
-/** How long an idle worker asked to exit may take before it is terminated. */
-export const CLOSE_GRACE_MS = 2000;
+/** How long an idle thread asked to exit may take before it is terminated. */
+export const THREAD_STOP_GRACE_MS = 2000;
 
 /** What a call returned or threw in the worker. */
 export type TaskOutcome =
@@ -38,12 +38,26 @@ interface Task {
   readonly reject: (failure: WorkerDeath | LoadFailure | PoolClosed) => void;
 }
 
+/** One running worker as its pool sees it: a thread or a child process. */
+export interface PoolMember {
+  send(task: TaskMessage): void;
+  /** Stops it and resolves once it has exited; `busy`: it is running a task, which is abandoned. */
+  stop(busy: boolean): Promise<void>;
+}
+
+/** What a member reports to its pool. */
+export interface MemberEvents {
+  readonly message: (message: WorkerMessage) => void;
+  /** It reported an uncaught error or ran out of memory and is exiting: it must take no new task. */
+  readonly dying: () => void;
+  /** It exited; how, for the task it was running, if any. Reported once. */
+  readonly exit: (death: WorkerDeath) => void;
+}
+
 interface Slot {
-  readonly worker: Worker;
+  readonly member: PoolMember;
   task: Task | undefined;
-  /** The uncaught error (or out-of-memory error) the worker reported before it exited. */
-  error: Error | undefined;
-  /** Reported an error and is exiting: it takes no task, even while it looks free until 'exit' comes. */
+  /** Reported it is dying: it takes no task, even while it looks free until its exit comes. */
   dead: boolean;
 }
 
@@ -54,12 +68,12 @@ export interface PoolOptions {
 }
 
 /**
- * Worker threads that each run one task at a time, so a worker that dies is known to have died on exactly that
- * task: the task fails alone with the reason, and a new worker takes the dead one's place while work remains.
- * Workers start on demand, never more than there are tasks.
+ * Workers that each run one task at a time, so a worker that dies is known to have died on exactly that task: the
+ * task fails alone with the reason, and a new worker takes the dead one's place while work remains. Workers start on
+ * demand, never more than there are tasks. What a worker is (a thread, a process) is the subclass's `start`.
  */
-export class WorkerPool {
-  readonly #options: PoolOptions;
+export abstract class TaskPool {
+  protected readonly options: PoolOptions;
   readonly #slots = new Set<Slot>();
   readonly #queue: Task[] = [];
   #nextId = 0;
@@ -67,8 +81,11 @@ export class WorkerPool {
   #loadFailure: LoadFailure | undefined;
 
   constructor(options: PoolOptions) {
-    this.#options = options;
+    this.options = options;
   }
+
+  /** Starts a worker that reports to `events`. */
+  protected abstract start(events: MemberEvents): PoolMember;
 
   /** Calls the function with the serialized arguments in some worker. */
   run(args: Uint8Array): Promise<TaskOutcome> {
@@ -83,24 +100,11 @@ export class WorkerPool {
     });
   }
 
-  /**
-   * Stops every worker; unfinished tasks reject with PoolClosed. A worker running a task is terminated at once; an
-   * idle one is asked to exit and ends itself, so that nothing the function left open in it (an lmdb stash whose
-   * change feed holds a write transaction for a moment) is cut in the middle: lmdb-js deadlocks on a thread terminated
-   * inside a synchronous write transaction. One that has not exited after {@link CLOSE_GRACE_MS} is terminated.
-   */
+  /** Stops every worker at once; unfinished tasks reject with PoolClosed. */
   async terminate(): Promise<void> {
     this.#closed = true;
     for (const task of this.#queue.splice(0)) task.reject(new PoolClosed());
-    await Promise.all([...this.#slots].map((slot) => (slot.task ? slot.worker.terminate() : this.#close(slot))));
-  }
-
-  async #close(slot: Slot): Promise<void> {
-    const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
-    slot.worker.postMessage({ close: true } satisfies CloseMessage);
-    const timer = setTimeout(() => void slot.worker.terminate(), CLOSE_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
+    await Promise.all([...this.#slots].map((slot) => slot.member.stop(slot.task !== undefined)));
   }
 
   #dispatch(): void {
@@ -112,28 +116,29 @@ export class WorkerPool {
           break;
         }
       if (!slot) {
-        if (this.#slots.size >= this.#options.size) return;
+        if (this.#slots.size >= this.options.size) return;
         slot = this.#spawn();
       }
       const task = this.#queue.shift()!;
       slot.task = task;
-      slot.worker.postMessage({ id: task.id, args: task.args });
+      slot.member.send({ id: task.id, args: task.args });
     }
   }
 
   #spawn(): Slot {
-    const worker = startWorker(WORKER_URL, {
-      workerData: this.#options.setup,
-      ...(this.#options.resourceLimits ? { resourceLimits: this.#options.resourceLimits } : {}),
-    });
-    const slot: Slot = { worker, task: undefined, error: undefined, dead: false };
+    // The member reports only after start returns (its events come from the event loop), when `slot` is set.
+    const slot: Slot = {
+      member: this.start({
+        message: (message) => this.#onMessage(slot, message),
+        dying: () => {
+          slot.dead = true;
+        },
+        exit: (death) => this.#onExit(slot, death),
+      }),
+      task: undefined,
+      dead: false,
+    };
     this.#slots.add(slot);
-    worker.on('message', (message: WorkerMessage) => this.#onMessage(slot, message));
-    worker.on('error', (error) => {
-      slot.error = error;
-      slot.dead = true;
-    });
-    worker.on('exit', (code) => this.#onExit(slot, code));
     return slot;
   }
 
@@ -149,18 +154,14 @@ export class WorkerPool {
     this.#dispatch();
   }
 
-  #onExit(slot: Slot, exitCode: number): void {
+  #onExit(slot: Slot, death: WorkerDeath): void {
     this.#slots.delete(slot);
     const task = slot.task;
     slot.task = undefined;
     if (task) {
       if (this.#closed) task.reject(new PoolClosed());
       else if (this.#loadFailure) task.reject(this.#loadFailure);
-      else {
-        const outOfMemory = (slot.error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-        const reason: WorkerCrashReason = outOfMemory ? 'out-of-memory' : slot.error ? 'uncaught-error' : 'exit';
-        task.reject(new WorkerDeath(reason, exitCode, slot.error));
-      }
+      else task.reject(death);
     }
     if (!this.#closed && !this.#loadFailure) this.#dispatch();
   }
@@ -172,7 +173,42 @@ export class WorkerPool {
     for (const slot of this.#slots) {
       slot.task?.reject(failure);
       slot.task = undefined;
-      void slot.worker.terminate();
+      // Not running anything: the function never loaded.
+      void slot.member.stop(false);
     }
+  }
+}
+
+/** The pool of worker threads, the default backend. */
+export class WorkerPool extends TaskPool {
+  protected start(events: MemberEvents): PoolMember {
+    const { setup, resourceLimits } = this.options;
+    const worker = startWorker(WORKER_URL, { workerData: setup, ...(resourceLimits ? { resourceLimits } : {}) });
+    /** The uncaught error (or out-of-memory error) the worker reported before it exited. */
+    let error: Error | undefined;
+    worker.on('message', events.message);
+    worker.on('error', (reported) => {
+      error = reported;
+      events.dying();
+    });
+    worker.on('exit', (exitCode) => {
+      const outOfMemory = (error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      const reason: WorkerCrashReason = outOfMemory ? 'out-of-memory' : error ? 'uncaught-error' : 'exit';
+      events.exit(new WorkerDeath(reason, exitCode, error));
+    });
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    return {
+      send: (task) => worker.postMessage(task),
+      // An idle thread is asked to exit and ends itself: terminating a thread inside an lmdb synchronous write
+      // transaction (a change-feed watcher the function left open heartbeats in one) deadlocks lmdb-js's cleanup of
+      // stray transactions on the lock the thread holds, and with it every lmdb writer of the process. A busy one, or
+      // one still loading its function (it does not listen yet), is terminated after THREAD_STOP_GRACE_MS.
+      stop: async (busy) => {
+        if (!busy) worker.postMessage({ stop: true } satisfies StopMessage);
+        const timer = setTimeout(() => void worker.terminate(), busy ? 0 : THREAD_STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
   }
 }
