@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { HashStash, stashMapped, type MapProgress } from '../../src/index.js';
@@ -93,18 +95,21 @@ t.test('iteration ends once every result is stored', async (t) => {
 
 t.test('ordered iteration follows the input; unordered follows completion', async (t) => {
   const stash = open(t.testdir());
-  const sleepy = (ms: number) => {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-    return ms;
-  };
-  const items = [1200, 10, 20];
+  // The first item finishes only after the other two (a file each), whenever the second thread starts.
+  const finishAfter = { module: WORK, export: 'finishAfter' };
+  const items = [
+    { name: 'last', after: ['first', 'second'] },
+    { name: 'first', after: [] },
+    { name: 'second', after: ['first'] },
+  ];
   const ordered = [];
-  for await (const value of stash.map(sleepy, items, { numProc: 2 })) ordered.push(value);
-  t.strictSame(ordered, [1200, 10, 20]);
+  const once = { numProc: 2, args: [mkdtempSync(join(tmpdir(), 'hashstash-order-'))] };
+  for await (const value of stash.map(finishAfter, items, once)) ordered.push(value);
+  t.strictSame(ordered, ['last', 'first', 'second']);
   const unordered = [];
-  for await (const value of stash.map(sleepy, items, { numProc: 2, ordered: false, force: true }))
-    unordered.push(value);
-  t.strictSame(unordered, [10, 20, 1200]);
+  const again = { numProc: 2, ordered: false, force: true, args: [mkdtempSync(join(tmpdir(), 'hashstash-order-'))] };
+  for await (const value of stash.map(finishAfter, items, again)) unordered.push(value);
+  t.strictSame(unordered, ['first', 'second', 'last']);
   await stash.close();
 });
 
