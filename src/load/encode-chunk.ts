@@ -1,0 +1,135 @@
+import type { UncheckedFunction } from '../any-function.js';
+import type { BlobFormat } from '../format/blob.js';
+import { encodeKey } from '../keys/encode.js';
+import { errorInfo } from '../parallel/messages.js';
+import { loadFunction } from '../parallel/function-ref.js';
+import { blobFormat } from '../stash-format.js';
+import type { CompressName, SerializerName } from '../options.js';
+import { parseRecord } from './formats.js';
+import type { ChunkResult, ChunkTask, LoadSetup } from './messages.js';
+import type { FieldSpec } from './options.js';
+
+type Pick = (record: unknown) => unknown;
+type Field = string | number | UncheckedFunction;
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Thrown for a record that has no key: a bad line. */
+class MissingField extends Error {}
+
+function picker(field: Field): Pick {
+  if (typeof field === 'function') return (record) => field(record);
+  return (record) => {
+    const value =
+      typeof record === 'object' && record !== null ? (record as Record<string, unknown>)[field] : undefined;
+    if (value === undefined) throw new MissingField(`no field ${JSON.stringify(field)} in the record`);
+    return value;
+  };
+}
+
+/** The record without the field `field`: a copy, never the record changed. */
+function without(record: unknown, field: string | number): unknown {
+  if (Array.isArray(record)) return record.filter((_, index) => index !== field);
+  if (typeof record !== 'object' || record === null) return record;
+  const rest: Record<string, unknown> = {};
+  for (const name in record) if (name !== field) rest[name] = (record as Record<string, unknown>)[name];
+  return rest;
+}
+
+async function resolveField(spec: FieldSpec | undefined): Promise<Field | undefined> {
+  if (!spec || spec.kind === 'rest') return undefined;
+  if (spec.kind === 'field') return spec.name;
+  return (await loadFunction(spec)) as UncheckedFunction;
+}
+
+/**
+ * Turns batches of lines into stored entries: parse, take key and value, encode the key, pack the value as the stash
+ * stores it. Runs in each worker thread, or in the loading thread with `workers: 0`.
+ */
+export class ChunkEncoder {
+  readonly #key: Field | undefined;
+  readonly #value: Field | undefined;
+  readonly #skip: boolean;
+  readonly #format: BlobFormat;
+
+  private constructor(setup: LoadSetup, key: Field | undefined, value: Field | undefined) {
+    this.#key = key;
+    this.#value = value;
+    this.#skip = setup.skip;
+    const { serializer, compress, b64, trustCode } = setup.blob;
+    this.#format = blobFormat({
+      serializer: serializer as SerializerName,
+      compress: compress as CompressName,
+      b64,
+      trustCode,
+    });
+  }
+
+  /** Loads the key and value functions (a module's are imported); throws what loading them throws. */
+  static async create(setup: LoadSetup): Promise<ChunkEncoder> {
+    return new ChunkEncoder(setup, await resolveField(setup.key), await resolveField(setup.value));
+  }
+
+  encode(task: ChunkTask): ChunkResult {
+    const { seq, format, columns, expiresAt } = task;
+    // The default key: the pair's first element, or the first column.
+    const keyField = this.#key ?? (format !== 'jsonl-pairs' && columns ? columns[0] : 0);
+    const keyOf = picker(keyField);
+    let valueOf: Pick;
+    if (this.#value !== undefined) valueOf = picker(this.#value);
+    else if (format === 'jsonl-pairs' && this.#key === undefined) valueOf = (pair) => (pair as unknown[])[1];
+    else if (typeof keyField === 'function') valueOf = (record) => record;
+    else valueOf = (record) => without(record, keyField);
+
+    let text: string;
+    try {
+      text = decoder.decode(task.bytes);
+    } catch (error) {
+      return this.#fail(seq, task.firstLine, error, 'the line is not valid UTF-8');
+    }
+    const lines = text.split('\n');
+    const keys: Uint8Array[] = [];
+    const blobs: Uint8Array[] = [];
+    let skipped = 0;
+    let size = 0;
+    // The text after the last '\n' is empty: a chunk is whole lines.
+    const count = lines.length - (lines[lines.length - 1] === '' ? 1 : 0);
+    for (let index = 0; index < count; index++) {
+      let line = lines[index];
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (index === 0 && task.firstLine === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+      if (line.trim() === '') continue;
+      let key: Uint8Array;
+      let blob: Uint8Array;
+      try {
+        const record = parseRecord(format, line, columns);
+        key = encodeKey(keyOf(record));
+        blob = this.#format.pack(valueOf(record), expiresAt);
+      } catch (error) {
+        if (this.#skip) {
+          skipped++;
+          continue;
+        }
+        return this.#fail(seq, task.firstLine + index, error);
+      }
+      keys.push(key);
+      blobs.push(blob);
+      size += key.length + blob.length;
+    }
+    const buffer = new Uint8Array(size);
+    const ends = new Uint32Array(keys.length * 2);
+    let at = 0;
+    for (let i = 0; i < keys.length; i++) {
+      buffer.set(keys[i], at);
+      ends[2 * i] = at += keys[i].length;
+      buffer.set(blobs[i], at);
+      ends[2 * i + 1] = at += blobs[i].length;
+    }
+    return { seq, count: keys.length, skipped, buffer, ends };
+  }
+
+  #fail(seq: number, line: number, error: unknown, message?: string): ChunkResult {
+    const reason = message ?? (error instanceof Error ? error.message : String(error));
+    return { seq, line, message: reason, cause: errorInfo(error) };
+  }
+}
