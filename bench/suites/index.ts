@@ -17,6 +17,7 @@ import { sequenceSuite } from './sequence.js';
 import { sweepSuite } from './sweep.js';
 import { tiersSuite } from './tiers.js';
 import { queueSuite } from './queue.js';
+import { loadSuite } from './load.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
 export const SUITES: readonly Suite[] = [
@@ -38,4 +39,5 @@ export const SUITES: readonly Suite[] = [
   sweepSuite,
   tiersSuite,
   queueSuite,
+  loadSuite,
 ];

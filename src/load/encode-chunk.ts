@@ -5,6 +5,7 @@ import { errorInfo } from '../parallel/messages.js';
 import { loadFunction } from '../parallel/function-ref.js';
 import { blobFormat } from '../stash-format.js';
 import type { CompressName, SerializerName } from '../options.js';
+import { BufferPool } from './buffer-pool.js';
 import { parseRecord } from './formats.js';
 import type { ChunkResult, ChunkTask, LoadSetup } from './messages.js';
 import type { FieldSpec } from './options.js';
@@ -51,6 +52,8 @@ export class ChunkEncoder {
   readonly #value: Field | undefined;
   readonly #skip: boolean;
   readonly #format: BlobFormat;
+  /** Where each batch's buffer comes from: the loader hands them back once it has committed them. */
+  readonly pool = new BufferPool();
 
   private constructor(setup: LoadSetup, key: Field | undefined, value: Field | undefined) {
     this.#key = key;
@@ -88,12 +91,14 @@ export class ChunkEncoder {
       return this.#fail(seq, task.firstLine, error, 'the line is not valid UTF-8');
     }
     const lines = text.split('\n');
-    const keys: Uint8Array[] = [];
-    const blobs: Uint8Array[] = [];
-    let skipped = 0;
-    let size = 0;
     // The text after the last '\n' is empty: a chunk is whole lines.
     const count = lines.length - (lines[lines.length - 1] === '' ? 1 : 0);
+    // Each entry is copied into the batch's buffer as soon as it is made, so its own bytes die young (see BufferPool).
+    let buffer = this.pool.take(task.bytes.length + (task.bytes.length >> 1), true);
+    const ends = new Uint32Array(count * 2);
+    let entries = 0;
+    let at = 0;
+    let skipped = 0;
     for (let index = 0; index < count; index++) {
       let line = lines[index];
       if (line.endsWith('\r')) line = line.slice(0, -1);
@@ -112,20 +117,20 @@ export class ChunkEncoder {
         }
         return this.#fail(seq, task.firstLine + index, error);
       }
-      keys.push(key);
-      blobs.push(blob);
-      size += key.length + blob.length;
+      const end = at + key.length + blob.length;
+      if (end > buffer.length) {
+        const larger = this.pool.take(Math.max(end, buffer.length * 2), true);
+        larger.set(buffer.subarray(0, at));
+        this.pool.give(buffer.buffer);
+        buffer = larger;
+      }
+      buffer.set(key, at);
+      ends[2 * entries] = at += key.length;
+      buffer.set(blob, at);
+      ends[2 * entries + 1] = at += blob.length;
+      entries++;
     }
-    const buffer = new Uint8Array(size);
-    const ends = new Uint32Array(keys.length * 2);
-    let at = 0;
-    for (let i = 0; i < keys.length; i++) {
-      buffer.set(keys[i], at);
-      ends[2 * i] = at += keys[i].length;
-      buffer.set(blobs[i], at);
-      ends[2 * i + 1] = at += blobs[i].length;
-    }
-    return { seq, count: keys.length, skipped, buffer, ends };
+    return { seq, count: entries, skipped, buffer: buffer.subarray(0, at), ends: ends.subarray(0, 2 * entries) };
   }
 
   #fail(seq: number, line: number, error: unknown, message?: string): ChunkResult {

@@ -47,8 +47,8 @@ export interface LineBatch {
 
 const NEWLINE = 10;
 
-function joined(parts: Uint8Array[], size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
+function joined(parts: Uint8Array[], size: number, allocate: (size: number) => Uint8Array): Uint8Array {
+  const bytes = allocate(size);
   let at = 0;
   for (const part of parts) {
     bytes.set(part, at);
@@ -57,11 +57,15 @@ function joined(parts: Uint8Array[], size: number): Uint8Array {
   return bytes;
 }
 
-/** The stream cut into batches of `maxLines` lines, or fewer once a batch holds `maxBytes`; a line is never cut. */
+/**
+ * The stream cut into batches of `maxLines` lines, or fewer once a batch holds `maxBytes`; a line is never cut.
+ * Each batch's bytes come from `allocate`, and own their buffer whole (it is transferred to a worker).
+ */
 export async function* lineBatches(
   stream: AsyncIterable<Uint8Array>,
   maxLines: number,
   maxBytes: number,
+  allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
 ): AsyncGenerator<LineBatch> {
   let parts: Uint8Array[] = [];
   let size = 0;
@@ -73,7 +77,7 @@ export async function* lineBatches(
       if (lines < maxLines && size + newline + 1 - start < maxBytes) continue;
       parts.push(chunk.subarray(start, newline + 1));
       size += newline + 1 - start;
-      yield { bytes: joined(parts, size), lines };
+      yield { bytes: joined(parts, size, allocate), lines };
       parts = [];
       size = 0;
       lines = 0;
@@ -86,6 +90,6 @@ export async function* lineBatches(
   }
   if (size === 0) return;
   // A last line without its '\n' counts as a line too.
-  const bytes = joined(parts, size);
+  const bytes = joined(parts, size, allocate);
   yield { bytes, lines: lines + (bytes[size - 1] === NEWLINE ? 0 : 1) };
 }

@@ -4,6 +4,7 @@ import type { Engine, RawEntry } from '../engines/engine.js';
 import { ConfigError, UnsupportedError } from '../errors.js';
 import { rebuildError } from '../parallel/messages.js';
 import { progressOf, ProgressDisplay } from '../parallel/progress.js';
+import { BufferPool } from './buffer-pool.js';
 import { LoadDecodeError } from './errors.js';
 import { compressionOf, fieldsOf } from './formats.js';
 import { InputError, lineBatches, openInput } from './input.js';
@@ -124,12 +125,15 @@ export async function loadFiles(host: LoadHost, files: unknown, options?: LoadOp
 
   let onAbort = noop;
   const aborted = new Promise<never>((_, reject) => {
+    // The reason as given, Error or not: the load rejects with what the caller aborted with.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     onAbort = () => reject(signal!.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
   aborted.catch(noop);
 
-  const encoders = startEncoders(plan.workers, setup);
+  const inputs = new BufferPool();
+  const encoders = startEncoders(plan.workers, setup, inputs);
   const maxInFlight = Math.max(1, plan.workers) * IN_FLIGHT_PER_WORKER + 1;
   const queue: Pending[] = [];
   const sync = engine.sync;
@@ -150,6 +154,8 @@ export async function loadFiles(host: LoadHost, files: unknown, options?: LoadOp
       if (sync) sync.setMany(entries);
       else await engine.setMany(entries);
     }
+    // A synchronous store has copied the bytes: the buffer can be reused. An asynchronous engine may still hold them.
+    encoders.release(result.seq, sync ? result.buffer.buffer : undefined);
     records += result.count;
     skipped += result.skipped;
     if (head.endsFile) filesDone++;
@@ -173,7 +179,9 @@ export async function loadFiles(host: LoadHost, files: unknown, options?: LoadOp
       let columns: string[] | undefined;
       let line = 1;
       try {
-        for await (const batch of lineBatches(input.chunks, plan.batchSize, MAX_BATCH_BYTES)) {
+        for await (const batch of lineBatches(input.chunks, plan.batchSize, MAX_BATCH_BYTES, (size) =>
+          inputs.take(size),
+        )) {
           signal?.throwIfAborted();
           let { bytes } = batch;
           let firstLine = line;

@@ -53,6 +53,13 @@ export interface ChunkFailed {
 
 export type ChunkResult = ChunkDone | ChunkFailed;
 
-/** Worker to loader: a batch's outcome, or the key or value function could not be loaded. */
+/** Loader to worker: a batch to encode, or a batch's buffer back for reuse once it is committed. */
+export type LoadTaskMessage = ChunkTask | { readonly recycle: ArrayBuffer };
+
+/**
+ * Worker to loader: a batch's outcome (with the batch's input buffer, back for reuse), or the key or value function
+ * could not be loaded.
+ */
 export type LoadWorkerMessage =
-  { readonly type: 'chunk'; readonly result: ChunkResult } | { readonly type: 'load-error'; readonly error: ErrorInfo };
+  | { readonly type: 'chunk'; readonly result: ChunkResult; readonly input: ArrayBuffer }
+  | { readonly type: 'load-error'; readonly error: ErrorInfo };

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorInfo } from '../parallel/messages.js';
 import { ChunkEncoder } from './encode-chunk.js';
-import type { ChunkTask, LoadSetup, LoadWorkerMessage } from './messages.js';
+import type { LoadSetup, LoadTaskMessage, LoadWorkerMessage } from './messages.js';
 
 const port = parentPort!;
 const post = (message: LoadWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
@@ -16,11 +16,15 @@ try {
 
 if (encoder) {
   const ready = encoder;
-  port.on('message', (task: ChunkTask) => {
-    const result = ready.encode(task);
-    post(
-      { type: 'chunk', result },
-      'buffer' in result ? [result.buffer.buffer as ArrayBuffer, result.ends.buffer as ArrayBuffer] : [],
-    );
+  port.on('message', (message: LoadTaskMessage) => {
+    if ('recycle' in message) {
+      ready.pool.give(message.recycle);
+      return;
+    }
+    const result = ready.encode(message);
+    const input = message.bytes.buffer as ArrayBuffer;
+    const transfer = [input];
+    if ('buffer' in result) transfer.push(result.buffer.buffer as ArrayBuffer, result.ends.buffer as ArrayBuffer);
+    post({ type: 'chunk', result, input }, transfer);
   });
 }
