@@ -15,6 +15,8 @@ export class LoadDecodeError extends DecodeError {
   readonly loaded: LoadResult;
 
   /**
+   * A LoadDecodeError whose message starts with the place: `file:line: `.
+   *
    * @param message - What is wrong, without the place; the message starts with `file:line: `.
    * @param file - The input file, as given.
    * @param line - The bad line, from 1, or undefined.

@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
 
-/** The line formats `stash.load` reads. */
-export const LOAD_FORMATS = ['ndjson', 'tsv', 'csv', 'jsonl-pairs'] as const;
-/** One of {@link LOAD_FORMATS}. */
-export type LoadFormat = (typeof LOAD_FORMATS)[number];
+/** A line format `stash.load` reads: one JSON value a line, tab- or comma-separated fields, or `[key, value]` a line. */
+export type LoadFormat = 'ndjson' | 'tsv' | 'csv' | 'jsonl-pairs';
+/** Every {@link LoadFormat}. */
+export const LOAD_FORMATS: readonly LoadFormat[] = ['ndjson', 'tsv', 'csv', 'jsonl-pairs'];
 
 /** How an input file is compressed, by its last extension. */
 export type Compression = 'gzip' | 'brotli' | 'none';

@@ -38,7 +38,10 @@ export interface LoadOptions {
   header?: boolean | undefined;
   /** Worker threads that parse and encode. Default: one fewer than the cores, at least 1. 0 parses in this thread. */
   workers?: number | undefined;
-  /** Lines per batch: each batch is committed whole, or (on failure) not at all. Default 10,000. */
+  /**
+   * Lines per batch (default 10,000): a batch is committed in one engine write, whole (one transaction on lmdb, and on
+   * sqlite up to 10,000 entries); a bad line's batch is not written at all.
+   */
   batchSize?: number | undefined;
   /** `'throw'` (default): a bad line fails the load with a LoadDecodeError; `'skip'`: it is counted in `skipped`. */
   onError?: 'throw' | 'skip' | undefined;
