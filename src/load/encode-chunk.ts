@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { UncheckedFunction } from '../any-function.js';
 import type { BlobFormat } from '../format/blob.js';
 import { encodeKey } from '../keys/encode.js';
@@ -14,6 +15,51 @@ type Pick = (record: unknown) => unknown;
 type Field = string | number | UncheckedFunction;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const NEWLINE = 10;
+/**
+ * Lines are decoded this many bytes at a time (cut at a line's end): one string of a whole batch would be a large
+ * object, which V8 frees only at a full collection, and a long load would pile those up by the hundred MB.
+ */
+const WINDOW = 32 * 1024;
+
+/** Bytes that are not UTF-8, `offset` lines after the line where decoding stopped. */
+class BadUtf8 extends Error {
+  constructor(readonly offset: number) {
+    super('not valid UTF-8');
+  }
+}
+
+/** The lines of `bytes` (whole lines), decoded a window at a time; a line that is not UTF-8 throws BadUtf8. */
+function* linesOf(bytes: Buffer): Generator<string> {
+  let start = 0;
+  while (start < bytes.length) {
+    let end = bytes.lastIndexOf(NEWLINE, Math.min(bytes.length, start + WINDOW) - 1);
+    if (end < start) end = bytes.indexOf(NEWLINE, start);
+    end = end < 0 ? bytes.length : end + 1;
+    let text: string;
+    try {
+      text = decoder.decode(bytes.subarray(start, end));
+    } catch {
+      // Find the line, one at a time.
+      let offset = 0;
+      for (let from = start; from < end; offset++) {
+        const next = bytes.indexOf(NEWLINE, from);
+        const to = next < 0 || next >= end ? end : next + 1;
+        try {
+          decoder.decode(bytes.subarray(from, to));
+        } catch {
+          throw new BadUtf8(offset);
+        }
+        from = to;
+      }
+      throw new BadUtf8(0);
+    }
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    yield* lines;
+    start = end;
+  }
+}
 
 /** Thrown for a record that has no key: a bad line. */
 class MissingField extends Error {}
@@ -84,23 +130,29 @@ export class ChunkEncoder {
     else if (typeof keyField === 'function') valueOf = (record) => record;
     else valueOf = (record) => without(record, keyField);
 
-    let text: string;
-    try {
-      text = decoder.decode(task.bytes);
-    } catch (error) {
-      return this.#fail(seq, task.firstLine, error, 'the line is not valid UTF-8');
-    }
-    const lines = text.split('\n');
-    // The text after the last '\n' is empty: a chunk is whole lines.
-    const count = lines.length - (lines[lines.length - 1] === '' ? 1 : 0);
+    const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length);
+    let count = 0;
+    for (let at = bytes.indexOf(NEWLINE); at >= 0; at = bytes.indexOf(NEWLINE, at + 1)) count++;
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== NEWLINE) count++;
     // Each entry is copied into the batch's buffer as soon as it is made, so its own bytes die young (see BufferPool).
-    let buffer = this.pool.take(task.bytes.length + (task.bytes.length >> 1), true);
+    let buffer = this.pool.take(bytes.length + (bytes.length >> 1), true);
     const ends = new Uint32Array(count * 2);
     let entries = 0;
     let at = 0;
     let skipped = 0;
+    const lines = linesOf(bytes);
     for (let index = 0; index < count; index++) {
-      let line = lines[index];
+      let line: string;
+      try {
+        line = lines.next().value as string;
+      } catch (error) {
+        return this.#fail(
+          seq,
+          task.firstLine + index + (error as BadUtf8).offset,
+          error,
+          'the line is not valid UTF-8',
+        );
+      }
       if (line.endsWith('\r')) line = line.slice(0, -1);
       if (index === 0 && task.firstLine === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
       if (line.trim() === '') continue;

@@ -46,20 +46,13 @@ export interface LineBatch {
 }
 
 const NEWLINE = 10;
-
-function joined(parts: Uint8Array[], size: number, allocate: (size: number) => Uint8Array): Uint8Array {
-  const bytes = allocate(size);
-  let at = 0;
-  for (const part of parts) {
-    bytes.set(part, at);
-    at += part.length;
-  }
-  return bytes;
-}
+/** A batch's first buffer when nothing is known of the input yet. */
+const FIRST_CAPACITY = 1024 * 1024;
 
 /**
  * The stream cut into batches of `maxLines` lines, or fewer once a batch holds `maxBytes`; a line is never cut.
- * Each batch's bytes come from `allocate`, and own their buffer whole (it is transferred to a worker).
+ * Each batch's bytes are copied as they arrive into a buffer from `allocate` (which must span the whole buffer: the
+ * batch owns it and is transferred to a worker), so the stream's own chunks die young.
  */
 export async function* lineBatches(
   stream: AsyncIterable<Uint8Array>,
@@ -67,29 +60,35 @@ export async function* lineBatches(
   maxBytes: number,
   allocate: (size: number) => Uint8Array = (size) => new Uint8Array(size),
 ): AsyncGenerator<LineBatch> {
-  let parts: Uint8Array[] = [];
+  let capacity = FIRST_CAPACITY;
+  let batch = allocate(capacity);
   let size = 0;
   let lines = 0;
+  const append = (part: Uint8Array) => {
+    if (size + part.length > batch.length) {
+      const larger = allocate(Math.max(size + part.length, batch.length * 2));
+      larger.set(batch.subarray(0, size));
+      batch = larger;
+    }
+    batch.set(part, size);
+    size += part.length;
+  };
   for await (const chunk of stream) {
     let start = 0;
     for (let newline = chunk.indexOf(NEWLINE); newline >= 0; newline = chunk.indexOf(NEWLINE, newline + 1)) {
       lines++;
       if (lines < maxLines && size + newline + 1 - start < maxBytes) continue;
-      parts.push(chunk.subarray(start, newline + 1));
-      size += newline + 1 - start;
-      yield { bytes: joined(parts, size, allocate), lines };
-      parts = [];
+      append(chunk.subarray(start, newline + 1));
+      yield { bytes: batch.subarray(0, size), lines };
+      capacity = Math.max(capacity, size);
+      batch = allocate(capacity);
       size = 0;
       lines = 0;
       start = newline + 1;
     }
-    if (start < chunk.length) {
-      parts.push(chunk.subarray(start));
-      size += chunk.length - start;
-    }
+    if (start < chunk.length) append(chunk.subarray(start));
   }
   if (size === 0) return;
   // A last line without its '\n' counts as a line too.
-  const bytes = joined(parts, size, allocate);
-  yield { bytes, lines: lines + (bytes[size - 1] === NEWLINE ? 0 : 1) };
+  yield { bytes: batch.subarray(0, size), lines: lines + (batch[size - 1] === NEWLINE ? 0 : 1) };
 }

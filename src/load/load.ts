@@ -48,22 +48,23 @@ interface Pending {
 
 const noop = () => {};
 
-/** Every entry of one encoded batch, as views of its buffer (no copy). */
-function rawEntries({ buffer, ends, count }: ChunkDone): RawEntry[] {
-  const entries = new Array<RawEntry>(count);
+/**
+ * Every entry of one encoded batch, as views of its buffer (no copy), made one at a time as the engine takes them:
+ * each view dies young, where an array of a whole batch would outlive a scavenge or two and need a full collection.
+ */
+function* rawEntries({ buffer, ends, count }: ChunkDone): Generator<RawEntry> {
   const { byteOffset } = buffer;
   const arrayBuffer = buffer.buffer;
   let start = 0;
   for (let i = 0; i < count; i++) {
     const keyEnd = ends[2 * i];
     const end = ends[2 * i + 1];
-    entries[i] = [
+    yield [
       Buffer.from(arrayBuffer, byteOffset + start, keyEnd - start),
       Buffer.from(arrayBuffer, byteOffset + keyEnd, end - keyEnd),
     ];
     start = end;
   }
-  return entries;
 }
 
 /** The sizes of `paths` on disk; ConfigError naming the first that cannot be read. */
@@ -148,11 +149,10 @@ export async function loadFiles(host: LoadHost, files: unknown, options?: LoadOp
       });
     }
     if (result.count) {
-      const entries = rawEntries(result);
-      // The synchronous store writes one batch in one transaction whatever its size; the engine's own setMany may
-      // split it (lmdb and sqlite at 10,000 entries).
-      if (sync) sync.setMany(entries);
-      else await engine.setMany(entries);
+      // The synchronous store writes one batch in one transaction (sqlite: per 10,000 entries); the engine's own
+      // setMany would split it at 10,000 and yield in between.
+      if (sync) sync.setMany(rawEntries(result));
+      else await engine.setMany(Array.from(rawEntries(result)));
     }
     // A synchronous store has copied the bytes: the buffer can be reused. An asynchronous engine may still hold them.
     encoders.release(result.seq, sync ? result.buffer.buffer : undefined);
@@ -180,7 +180,7 @@ export async function loadFiles(host: LoadHost, files: unknown, options?: LoadOp
       let line = 1;
       try {
         for await (const batch of lineBatches(input.chunks, plan.batchSize, MAX_BATCH_BYTES, (size) =>
-          inputs.take(size),
+          inputs.take(size, true),
         )) {
           signal?.throwIfAborted();
           let { bytes } = batch;

@@ -15,7 +15,7 @@ const noop = () => {};
  * A worker's young generation, in MB. Its garbage (lines, records, each entry's own bytes) dies within a batch, so a
  * small young generation costs a few more quick scavenges and saves most of V8's default (48 MB a thread).
  */
-const YOUNG_GENERATION_MB = 8;
+const YOUNG_GENERATION_MB = 4;
 
 /** Encodes batches somewhere: worker threads, or this thread. */
 export interface Encoders {
