@@ -73,3 +73,23 @@ t.test('long batches are decoded window by window: long lines, and the line numb
   writeFileSync(bad, bytes);
   await t.rejects(stash.load(bad, { key: 'id', workers: 1 }), { line: 1_501, message: /UTF-8/ });
 });
+
+t.test('progress: true reports on stderr (a line at the end when it is not a terminal)', async (t) => {
+  const root = t.testdir();
+  const stash = new HashStash({ root, engine: 'lmdb' });
+  t.teardown(() => stash.close());
+  const file = join(root, 'a.ndjson');
+  writeFileSync(file, '{"id":1}\n{"id":2}\n');
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  };
+  try {
+    await stash.load(file, { key: 'id', workers: 0, progress: true });
+  } finally {
+    process.stderr.write = write;
+  }
+  t.match(written.join(''), /stash\.load \(input bytes\): 18\/18/);
+});
