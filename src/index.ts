@@ -150,3 +150,6 @@ export {
 export type { MapBackend, MapOptions } from './parallel/options.js';
 export type { MapFunction, ModuleFunction } from './parallel/function-ref.js';
 export type { MapProgress } from './parallel/progress.js';
+export type { LoadOptions, LoadResult, LoadProgress, RecordField } from './load/options.js';
+export type { LoadFormat } from './load/formats.js';
+export { LoadDecodeError, LoadWorkerError } from './load/errors.js';

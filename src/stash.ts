@@ -32,6 +32,7 @@ import type { SweepAxes, SweepSpec } from './sweep/options.js';
 import type { SweepQuery } from './sweep/discover.js';
 import type { SequenceOptions } from './sequence/options.js';
 import type { IterableFactory } from './sequence/writer.js';
+import type { LoadOptions, LoadResult } from './load/options.js';
 
 // What a stash needs beyond its facade loads when first needed (see lazy.ts): importing hashstash loads none of it.
 const from = import.meta.url;
@@ -50,6 +51,7 @@ const leases = lazy<typeof import('./lease/acquire.js')>(from, './lease/acquire.
 const sequences = lazy<typeof import('./sequence/sequence.js')>(from, './sequence/sequence.js');
 const sweeps = lazy<typeof import('./sweep/sweep.js')>(from, './sweep/sweep.js');
 const sweepSearch = lazy<typeof import('./sweep/discover.js')>(from, './sweep/discover.js');
+const loading = lazy<typeof import('./load/load.js')>(from, './load/load.js');
 
 /** The sub-stash of one function: iterates as `[args, result]`, and reads a result by call syntax. */
 export type FunctionStash<A extends unknown[], R> = HashStash<A, Awaited<R>> & {
@@ -622,6 +624,42 @@ export class HashStash<K = any, V = any> implements AsyncDisposable, AsyncIterab
     options?: MapOptions,
   ): StashMap<T, Awaited<R>> {
     return new (mapping().StashMap)<T, Awaited<R>>(this, fn as MapFunction<T, Awaited<R>>, items, options);
+  }
+
+  /**
+   * Loads big files of records into this stash: worker threads parse and encode batches of lines, and this thread
+   * commits them in input order, each batch whole (one transaction on lmdb and sqlite). `.gz` and `.br` files are
+   * decompressed as they stream; memory stays bounded whatever the sizes. A later line with the same key wins.
+   *
+   * @param files - One file name or several, loaded in order.
+   * @param options - Format, key and value, workers, batch size, error handling, `signal`, progress (see
+   *   {@link LoadOptions}).
+   * @returns How many files, records, input bytes and skipped lines, and how long it took.
+   * @throws {@link LoadDecodeError} for a bad line (naming file and line) unless `onError: 'skip'`, with `loaded`
+   *   saying what was committed; {@link ConfigError} for a bad option, an unknown format or an unreadable file;
+   *   {@link ReadOnlyError} on a readonly stash; `signal.reason` when aborted.
+   * @example
+   * ```ts
+   * await stash.load(['part-1.ndjson.gz', 'part-2.ndjson.br'], { key: 'id', value: (rec) => rec.label, workers: 2 });
+   * // -> { files: 2, records: 1000000, bytes: 31457280, skipped: 0, ms: 2400 }
+   * ```
+   */
+  async load(files: string | readonly string[], options?: LoadOptions): Promise<LoadResult> {
+    const core = this.#core;
+    core.writable('load');
+    return loading().loadFiles(
+      {
+        options: core.options,
+        ttl: () => core.ttlFor(undefined, 'load'),
+        now: core.now,
+        engine: async () => {
+          await core.ready(core.storage);
+          return core.storage;
+        },
+      },
+      files,
+      options,
+    );
   }
 
   /**

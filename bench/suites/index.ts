@@ -18,6 +18,7 @@ import { sweepSuite } from './sweep.js';
 import { tiersSuite } from './tiers.js';
 import { queueSuite } from './queue.js';
 import { cliSuite } from './cli.js';
+import { loadSuite } from './load.js';
 
 /** Every suite, in the order they run. A new suite is one file in this folder and one line here. */
 export const SUITES: readonly Suite[] = [
@@ -40,4 +41,5 @@ export const SUITES: readonly Suite[] = [
   tiersSuite,
   queueSuite,
   cliSuite,
+  loadSuite,
 ];
