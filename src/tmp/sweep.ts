@@ -48,7 +48,7 @@ async function removeAbandoned(entry: TmpEntry, scope: SweepScope, open: OpenSta
       root,
       name,
       engine: engine,
-      serializer: serializer as HashStashOptions['serializer'],
+      serializer: serializer,
       compress: compress as HashStashOptions['compress'],
       b64,
       appendMode,

@@ -165,7 +165,7 @@ export function planTmp(
     root,
     name: `${TMP_NAME}/${lifetime.id}`,
     engine,
-    serializer: serializer as HashStashOptions['serializer'],
+    serializer: serializer,
     compress: compress as HashStashOptions['compress'],
     b64,
     appendMode,

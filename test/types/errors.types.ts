@@ -16,7 +16,7 @@ import {
   LeaseLostError,
   MapItemError,
   WorkerCrashError,
-  UntrustedCodeError,
+  type UntrustedCodeError,
   ClosureError,
   type WorkerCrashReason,
 } from 'hashstash';
