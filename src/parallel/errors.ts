@@ -62,6 +62,14 @@ export class WorkerCrashError extends MapItemError {
   }
 }
 
+/** How a worker's death reads in a message: "the worker running f(1) <this>". */
+export const CRASH_TEXT: Record<WorkerCrashReason, string> = {
+  exit: 'exited',
+  'uncaught-error': 'died of an uncaught error',
+  'out-of-memory': 'ran out of memory',
+  stalled: 'stopped renewing its lock',
+};
+
 /** A queue worker refused to run a function shipped as source: it runs them only when started with `--trust-code`. */
 export class UntrustedCodeError extends MapItemError {
   /** `HASHSTASH_UNTRUSTED_CODE`. */

@@ -6,7 +6,8 @@ import type { BatchWriter } from './batch-writer.js';
 import type { RemoteFailure } from '../queue/failure.js';
 import type { StashTarget } from '../queue/job.js';
 import type { QueueOutcome, QueueRunner } from '../queue/producer.js';
-import { MapItemError, UntrustedCodeError, WorkerCrashError, type WorkerCrashReason } from './errors.js';
+import type { StoredReads } from './stored-reads.js';
+import { CRASH_TEXT, MapItemError, WorkerCrashError } from './errors.js';
 import type { FunctionSpec, MapFunction } from './function-ref.js';
 import type { MapHost, MapRunStore } from './host.js';
 import type { MapOptions, ResolvedMapOptions } from './options.js';
@@ -29,6 +30,8 @@ const processPools = lazy<typeof import('./process-pool.js')>(from, './process-p
 const progressBars = lazy<typeof import('./progress.js')>(from, './progress.js');
 const results = lazy<typeof import('./results.js')>(from, './results.js');
 const producers = lazy<typeof import('../queue/producer.js')>(from, '../queue/producer.js');
+const storedReads = lazy<typeof import('./stored-reads.js')>(from, './stored-reads.js');
+const itemErrors = lazy<typeof import('../queue/item-error.js')>(from, '../queue/item-error.js');
 
 /** Keys per `getMany` when looking for stored results. */
 export const LOOKUP_BATCH = 1000;
@@ -81,13 +84,6 @@ class Snapshot {
 /** Values no reader can change: shared as they are, never copied. */
 const immutable = (value: unknown) => (typeof value !== 'object' && typeof value !== 'function') || value === null;
 
-const CRASH_TEXT: Record<WorkerCrashReason, string> = {
-  exit: 'exited',
-  'uncaught-error': 'died of an uncaught error',
-  'out-of-memory': 'ran out of memory',
-  stalled: 'stopped renewing its lock',
-};
-
 /** A call's arguments as they read in a call: `f(2, "a")`. */
 function previewArgs(args: unknown[]): string {
   const text = preview().previewKey(args);
@@ -124,12 +120,8 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   #runner: QueueRunner | undefined;
   #queueSetup: { readonly identity: string; readonly target: StashTarget | null } | undefined;
   #runs: MapRunStore | undefined;
-  /** Results the queue's workers stored, waiting to be read back in one getMany. */
-  #reads: {
-    readonly args: unknown[];
-    readonly done: (value: unknown) => void;
-    readonly fail: (error: unknown) => void;
-  }[] = [];
+  /** Reads back the results the queue's workers stored. */
+  #storedReads: StoredReads | undefined;
   #writer: BatchWriter | undefined;
   #display: ProgressDisplay | undefined;
 
@@ -492,8 +484,9 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
   async #fromQueue(call: Call, outcome: QueueOutcome): Promise<void> {
     if (outcome.kind === 'value') return this.#received(call, { ok: true, value: outcome.bytes });
     if (outcome.kind === 'failed') return this.#queueFailure(call, outcome.failure);
-    const value = await this.#readStored(this.#callArgs(call.indices[0]));
-    if (value === MISSING) {
+    this.#storedReads ??= new (storedReads().StoredReads)(this.#runs!);
+    const value = await this.#storedReads.read(this.#callArgs(call.indices[0]));
+    if (value === storedReads().ABSENT) {
       this.#failCall(
         call,
         (i) =>
@@ -510,79 +503,22 @@ export class StashMap<T = unknown, R = unknown> implements AsyncIterable<R> {
     this.#deliver(call, value as R);
   }
 
-  /** A result a queue worker stored: read with the others that arrive in the same turn, in one getMany. */
-  #readStored(args: unknown[]): Promise<unknown> {
-    return new Promise((done, fail) => {
-      this.#reads.push({ args, done, fail });
-      if (this.#reads.length === 1) setImmediate(() => void this.#readBatch());
-    });
-  }
-
-  async #readBatch(): Promise<void> {
-    const reads = this.#reads;
-    this.#reads = [];
-    const runs = this.#runs!;
-    try {
-      const values = await runs.getMany(reads.map((read) => read.args));
-      const absent = await Promise.all(
-        values.map((value, i) => (value === undefined ? runs.has(reads[i].args) : Promise.resolve(true))),
-      );
-      reads.forEach((read, i) => read.done(absent[i] ? values[i] : MISSING));
-    } catch (error) {
-      for (const read of reads) read.fail(error);
-    }
-  }
-
   #queueFailure(call: Call, failure: RemoteFailure): void {
-    const name = this.#spec.name;
-    const { attempts } = this.#options.queue!;
-    const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
-    switch (failure.kind) {
-      case 'threw': {
-        const cause = new Error(failure.message);
-        cause.name = failure.name;
-        this.#failCall(
-          call,
-          (i) =>
-            new MapItemError(
-              `${name}(${previewArgs(this.#callArgs(i))}) threw ${failure.name} on a queue worker${tries}: ${failure.message}`,
-              i,
-              this.#callArgs(i),
-              { cause },
-            ),
-        );
-        return;
-      }
-      case 'crash':
-        this.#failCall(
-          call,
-          (i) =>
-            new WorkerCrashError(
-              `the queue worker running ${name}(${previewArgs(this.#callArgs(i))}) ${CRASH_TEXT[failure.reason]}${tries}: ${failure.message}`,
-              i,
-              this.#callArgs(i),
-              failure.reason,
-              failure.exitCode,
-            ),
-        );
-        return;
-      case 'untrusted':
-        this.#failCall(call, (i) => new UntrustedCodeError(failure.message, i, this.#callArgs(i)));
-        return;
-      case 'load':
-        this.#stop(new HashStashError(`stash.map queue workers could not load ${name}: ${failure.message}`));
-        return;
-      default:
-        this.#failCall(
-          call,
-          (i) =>
-            new MapItemError(
-              `${name}(${previewArgs(this.#callArgs(i))}) failed on the queue${tries}: ${failure.message}`,
-              i,
-              this.#callArgs(i),
-            ),
-        );
+    if (failure.kind === 'load') {
+      this.#stop(new HashStashError(`stash.map queue workers could not load ${this.#spec.name}: ${failure.message}`));
+      return;
     }
+    const { attempts } = this.#options.queue!;
+    this.#failCall(call, (index) => {
+      const args = this.#callArgs(index);
+      return itemErrors().queueItemError(failure, {
+        fn: this.#spec.name,
+        shown: previewArgs(args),
+        index,
+        args,
+        attempts,
+      });
+    });
   }
 
   #copyOf(value: R, call: Call): R {
